@@ -1,0 +1,31 @@
+# coopt: the two commands of the README.
+#   make run    install what is missing, build, run the main job on the bundled model
+#   make check  install what is missing, build, run every test
+BUILD ?= build
+WERROR ?= ON
+CMAKE_FLAGS ?=
+
+.PHONY: all deps build run check bench clean
+
+all: build
+
+deps:
+	@sh scripts/install-deps.sh
+
+$(BUILD)/build.ninja: CMakeLists.txt | deps
+	cmake -S . -B $(BUILD) -G Ninja -DCOOPT_WERROR=$(WERROR) $(CMAKE_FLAGS)
+
+build: deps $(BUILD)/build.ninja
+	cmake --build $(BUILD)
+
+run: build
+	@sh scripts/run-example.sh $(BUILD)
+
+check: build
+	@sh scripts/check.sh $(BUILD)
+
+bench: build
+	@sh bench/bench-stats.sh $(BUILD)
+
+clean:
+	rm -rf $(BUILD)

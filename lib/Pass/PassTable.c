@@ -1,0 +1,7 @@
+#include "PassTable.h"
+
+const coopt_pass_info *const coopt_pass_table[] = {
+    &coopt_stats_pass,
+};
+
+const size_t coopt_num_passes = sizeof coopt_pass_table / sizeof coopt_pass_table[0];

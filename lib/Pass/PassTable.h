@@ -1,0 +1,13 @@
+/* The list of coopt passes; each pass file defines one coopt_pass_info. */
+#ifndef COOPT_LIB_PASS_TABLE_H
+#define COOPT_LIB_PASS_TABLE_H
+
+#include "coopt/Pass.h"
+
+extern const coopt_pass_info *const coopt_pass_table[];
+extern const size_t coopt_num_passes;
+
+/* One declaration per pass (defined in lib/Transforms/<Pass>.c). */
+extern const coopt_pass_info coopt_stats_pass;
+
+#endif

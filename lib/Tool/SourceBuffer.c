@@ -1,0 +1,72 @@
+#include "Tool/Tool.h"
+#include "Support/Support.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+bool coopt_is_bytecode(const char *data, size_t len) {
+  return len >= 4 && memcmp(data, "ML\xefR", 4) == 0;
+}
+
+static coopt_chunk make_chunk(const char *data, size_t start, size_t end, unsigned first_line) {
+  coopt_chunk c;
+  /* Pad with newlines so that MLIR's line numbers, and @+N expectations,
+   * refer to lines of the original file. */
+  size_t pad = first_line - 1;
+  c.len = pad + (end - start);
+  c.text = coopt_xmalloc(c.len + 1);
+  memset(c.text, '\n', pad);
+  memcpy(c.text + pad, data + start, end - start);
+  c.text[c.len] = 0;
+  c.first_line = first_line;
+  return c;
+}
+
+coopt_chunk *coopt_split_input(const char *data, size_t len, const char *marker, size_t *count) {
+  coopt_chunk *v = NULL;
+  size_t n = 0, cap = 0;
+  if (!marker || coopt_is_bytecode(data, len)) {
+    v = coopt_xmalloc(sizeof *v);
+    v[0].text = coopt_xmalloc(len + 1);
+    memcpy(v[0].text, data, len);
+    v[0].text[len] = 0;
+    v[0].len = len;
+    v[0].first_line = 1;
+    *count = 1;
+    return v;
+  }
+  size_t mlen = strlen(marker);
+  size_t chunk_start = 0, pos = 0;
+  unsigned line = 1, chunk_line = 1;
+  while (pos <= len) {
+    size_t eol = pos;
+    while (eol < len && data[eol] != '\n')
+      ++eol;
+    size_t tl = eol;
+    while (tl > pos && (data[tl - 1] == ' ' || data[tl - 1] == '\t' || data[tl - 1] == '\r'))
+      --tl;
+    bool is_marker = tl - pos == mlen && memcmp(data + pos, marker, mlen) == 0;
+    if (is_marker || eol >= len) {
+      size_t end = is_marker ? pos : len;
+      if (n == cap) {
+        cap = cap ? 2 * cap : 8;
+        v = coopt_xrealloc(v, cap * sizeof *v);
+      }
+      v[n++] = make_chunk(data, chunk_start, end, chunk_line);
+      if (!is_marker)
+        break;
+      chunk_start = eol < len ? eol + 1 : len;
+      chunk_line = line + 1;
+    }
+    pos = eol + 1;
+    ++line;
+  }
+  *count = n;
+  return v;
+}
+
+void coopt_chunks_free(coopt_chunk *chunks, size_t count) {
+  for (size_t i = 0; i < count; ++i)
+    free(chunks[i].text);
+  free(chunks);
+}

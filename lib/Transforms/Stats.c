@@ -1,0 +1,239 @@
+/*
+ * coopt-stats: what the weights of a model look like, and what they would
+ * cost to store.  An analysis: the IR is not changed.
+ *
+ * For every constant weight (see Analysis/Weights.h), one row: op, location,
+ * shape, element count, zero fraction, distinct values (tensor and max per
+ * output channel) and bytes as dense f32, dense int8, sparse (bitmask +
+ * int8 nonzeros) and palettized (indices + int8 codebook); then totals.  The
+ * JSON form is the machine interface that the structure tests check.
+ */
+#include "../Analysis/WeightStats.h"
+#include "../Analysis/Weights.h"
+#include "../Support/Support.h"
+#include "coopt/Diagnostics.h"
+#include "coopt/Pass.h"
+
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct stats_options {
+  int format; /* 0 table, 1 json */
+  char *output;
+  coopt_list ops; /* enum indices into coopt_weight_op_names */
+} stats_options;
+
+static const char *const format_values[] = {"table", "json", NULL};
+
+static const coopt_option_info stats_option_table[] = {
+    {"format", COOPT_OPT_ENUM, "report format", "table", {0}, format_values,
+     offsetof(stats_options, format)},
+    {"output", COOPT_OPT_STRING, "where to write the report ('-' = stdout)", "-", {0}, NULL,
+     offsetof(stats_options, output)},
+    {"ops", COOPT_OPT_ENUM_LIST, "which weight-bearing ops to report",
+     "conv2d,depthwise_conv2d,transpose_conv2d,matmul", {0}, coopt_weight_op_names,
+     offsetof(stats_options, ops)},
+};
+
+static const char *elem_name(coopt_elem_kind k) {
+  switch (k) {
+  case COOPT_ELEM_F32: return "f32";
+  case COOPT_ELEM_F64: return "f64";
+  case COOPT_ELEM_F16: return "f16";
+  case COOPT_ELEM_BF16: return "bf16";
+  case COOPT_ELEM_I8: return "i8";
+  case COOPT_ELEM_I16: return "i16";
+  case COOPT_ELEM_I32: return "i32";
+  }
+  return "?";
+}
+
+static void bytes_json(coopt_json *j, const coopt_weight_stats *s) {
+  coopt_json_key(j, "bytes");
+  coopt_json_begin_object(j);
+  coopt_json_key(j, "f32");
+  coopt_json_int(j, s->bytes_f32);
+  coopt_json_key(j, "int8");
+  coopt_json_int(j, s->bytes_int8);
+  coopt_json_key(j, "sparse");
+  coopt_json_int(j, s->bytes_sparse);
+  coopt_json_key(j, "palettized");
+  coopt_json_int(j, s->bytes_palettized);
+  coopt_json_end_object(j);
+}
+
+static void pct(coopt_buf *b, int64_t part, int64_t whole) {
+  coopt_buf_printf(b, "%6.2f", whole ? 100.0 * (double)part / (double)whole : 0.0);
+}
+
+static coopt_pass_result run_stats(MlirOperation root, const void *opaque) {
+  const stats_options *o = opaque;
+  unsigned mask = 0;
+  for (size_t i = 0; i < o->ops.size; ++i)
+    mask |= COOPT_WOP_MASK(((int *)o->ops.items)[i]);
+  coopt_weight_set set;
+  cooptCollectWeights(root, mask, false, &set);
+
+  coopt_weight_stats *st = coopt_xcalloc(set.count ? set.count : 1, sizeof *st);
+  coopt_weight_stats total;
+  memset(&total, 0, sizeof total);
+  for (size_t i = 0; i < set.count; ++i) {
+    const coopt_weight *w = &set.items[i];
+    float *v = cooptWeightLoad(w);
+    cooptComputeWeightStats(v, w->rows, w->spatial * w->inner, &st[i]);
+    free(v);
+    total.elements += st[i].elements;
+    total.zeros += st[i].zeros;
+    total.nonfinite += st[i].nonfinite;
+    total.bytes_f32 += st[i].bytes_f32;
+    total.bytes_int8 += st[i].bytes_int8;
+    total.bytes_sparse += st[i].bytes_sparse;
+    total.bytes_palettized += st[i].bytes_palettized;
+  }
+
+  coopt_buf out;
+  coopt_buf_init(&out);
+  char loc[256], shape[96];
+  if (o->format == 1) {
+    coopt_json j;
+    coopt_json_init(&j, &out, true);
+    coopt_json_begin_object(&j);
+    coopt_json_key(&j, "weights");
+    coopt_json_begin_array(&j);
+    for (size_t i = 0; i < set.count; ++i) {
+      const coopt_weight *w = &set.items[i];
+      const coopt_weight_stats *s = &st[i];
+      coopt_json_begin_object(&j);
+      coopt_json_key(&j, "op");
+      coopt_buf op;
+      coopt_buf_init(&op);
+      coopt_buf_printf(&op, "tosa.%s", coopt_weight_op_names[w->op]);
+      coopt_json_cstring(&j, op.data);
+      coopt_buf_free(&op);
+      cooptFormatLocation(mlirOperationGetLocation(w->user), loc, sizeof loc);
+      coopt_json_key(&j, "loc");
+      coopt_json_cstring(&j, loc);
+      coopt_json_key(&j, "shape");
+      coopt_json_begin_inline_array(&j);
+      for (int d = 0; d < w->rank; ++d)
+        coopt_json_int(&j, w->shape[d]);
+      coopt_json_end_array(&j);
+      coopt_json_key(&j, "dtype");
+      coopt_json_cstring(&j, elem_name(w->elem));
+      coopt_json_key(&j, "users");
+      coopt_json_int(&j, w->num_users);
+      coopt_json_key(&j, "channels");
+      coopt_json_int(&j, s->channels);
+      coopt_json_key(&j, "elements");
+      coopt_json_int(&j, s->elements);
+      coopt_json_key(&j, "zeros");
+      coopt_json_int(&j, s->zeros);
+      coopt_json_key(&j, "zero_fraction");
+      coopt_json_double(&j, s->elements ? (double)s->zeros / (double)s->elements : 0);
+      coopt_json_key(&j, "nonfinite");
+      coopt_json_int(&j, s->nonfinite);
+      coopt_json_key(&j, "distinct");
+      coopt_json_int(&j, s->distinct);
+      coopt_json_key(&j, "max_channel_distinct");
+      coopt_json_int(&j, s->max_channel_distinct);
+      bytes_json(&j, s);
+      coopt_json_key(&j, "palette");
+      coopt_json_cstring(&j, s->palette_bits == 0 ? "none" : s->palette_per_channel ? "channel" : "tensor");
+      coopt_json_key(&j, "palette_bits");
+      coopt_json_int(&j, s->palette_bits);
+      MlirAttribute structure = mlirOperationGetDiscardableAttributeByName(
+          w->constant, mlirStringRefCreateFromCString("coopt.structure"));
+      if (!mlirAttributeIsNull(structure)) {
+        coopt_buf a;
+        coopt_buf_init(&a);
+        mlirAttributePrint(structure, coopt_buf_string_callback, &a);
+        coopt_json_key(&j, "structure");
+        coopt_json_string(&j, a.data, a.size);
+        coopt_buf_free(&a);
+      }
+      coopt_json_end_object(&j);
+    }
+    coopt_json_end_array(&j);
+    coopt_json_key(&j, "totals");
+    coopt_json_begin_object(&j);
+    coopt_json_key(&j, "tensors");
+    coopt_json_int(&j, (int64_t)set.count);
+    coopt_json_key(&j, "elements");
+    coopt_json_int(&j, total.elements);
+    coopt_json_key(&j, "zeros");
+    coopt_json_int(&j, total.zeros);
+    coopt_json_key(&j, "zero_fraction");
+    coopt_json_double(&j, total.elements ? (double)total.zeros / (double)total.elements : 0);
+    coopt_json_key(&j, "nonfinite");
+    coopt_json_int(&j, total.nonfinite);
+    bytes_json(&j, &total);
+    coopt_json_end_object(&j);
+    coopt_json_end_object(&j);
+    coopt_buf_putc(&out, '\n');
+  } else {
+    /* Column widths adapt to locations and shapes so the table stays aligned. */
+    int wloc = 8, wshape = 5, wop = 5;
+    for (size_t i = 0; i < set.count; ++i) {
+      cooptFormatLocation(mlirOperationGetLocation(set.items[i].user), loc, sizeof loc);
+      cooptFormatShape(set.items[i].shape, set.items[i].rank, shape, sizeof shape);
+      int l = (int)strlen(loc), s = (int)strlen(shape), op = 5 + (int)strlen(coopt_weight_op_names[set.items[i].op]);
+      wloc = l > wloc ? l : wloc;
+      wshape = s > wshape ? s : wshape;
+      wop = op > wop ? op : wop;
+    }
+    coopt_buf_printf(&out, "%-*s  %-*s  %-*s  %10s  %6s  %8s  %6s  %11s  %10s  %10s  %10s\n", wop, "op",
+                     wloc, "location", wshape, "shape", "elements", "zero%", "distinct", "max/ch",
+                     "f32 B", "int8 B", "sparse B", "palette B");
+    for (size_t i = 0; i < set.count; ++i) {
+      const coopt_weight *w = &set.items[i];
+      const coopt_weight_stats *s = &st[i];
+      cooptFormatLocation(mlirOperationGetLocation(w->user), loc, sizeof loc);
+      cooptFormatShape(w->shape, w->rank, shape, sizeof shape);
+      coopt_buf_printf(&out, "tosa.%-*s  %-*s  %-*s  %10lld  ", wop - 5, coopt_weight_op_names[w->op],
+                       wloc, loc, wshape, shape, (long long)s->elements);
+      pct(&out, s->zeros, s->elements);
+      coopt_buf_printf(&out, "  %8lld  %6lld  %11lld  %10lld  %10lld  %10lld\n", (long long)s->distinct,
+                       (long long)s->max_channel_distinct, (long long)s->bytes_f32,
+                       (long long)s->bytes_int8, (long long)s->bytes_sparse,
+                       (long long)s->bytes_palettized);
+    }
+    char label[64];
+    snprintf(label, sizeof label, "total (%zu tensors)", set.count);
+    coopt_buf_printf(&out, "%-*s  %10lld  ", wop + wloc + wshape + 4, label, (long long)total.elements);
+    pct(&out, total.zeros, total.elements);
+    coopt_buf_printf(&out, "  %8s  %6s  %11lld  %10lld  %10lld  %10lld\n", "", "",
+                     (long long)total.bytes_f32, (long long)total.bytes_int8,
+                     (long long)total.bytes_sparse, (long long)total.bytes_palettized);
+  }
+
+  coopt_pass_result result = COOPT_PASS_SUCCESS;
+  char err[512];
+  if (strcmp(o->output, "-") == 0) {
+    fwrite(out.data, 1, out.size, stdout);
+    fflush(stdout);
+  } else if (!coopt_write_file_atomic(o->output, out.data, out.size, err, sizeof err)) {
+    cooptEmitError(mlirOperationGetLocation(root), "coopt-stats: %s", err);
+    result = COOPT_PASS_FAILURE;
+  }
+  coopt_buf_free(&out);
+  free(st);
+  cooptWeightSetFree(&set);
+  return result;
+}
+
+const coopt_pass_info coopt_stats_pass = {
+    .argument = "coopt-stats",
+    .summary = "Report weight structure (zeros, distinct values) and storage sizes",
+    .description =
+        "For every constant weight of tosa.conv2d, tosa.depthwise_conv2d, tosa.transpose_conv2d and "
+        "tosa.matmul (also through tosa.reshape/tosa.transpose of a tosa.const), report shape, "
+        "elements, zero fraction, distinct values (tensor and max per output channel) and bytes as "
+        "dense f32, dense int8, sparse (bitmask + int8 nonzeros) and palettized (indices + int8 "
+        "codebook), plus totals.  Shared constants are reported once.  The IR is not changed.",
+    .anchor = "builtin.module",
+    .options = stats_option_table,
+    .num_options = sizeof stats_option_table / sizeof stats_option_table[0],
+    .options_size = sizeof(stats_options),
+    .run = run_stats,
+};

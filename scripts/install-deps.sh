@@ -1,0 +1,32 @@
+#!/bin/sh
+# Install what coopt needs from Debian, only what is missing.
+# Usage: scripts/install-deps.sh [--check]   (--check: report, install nothing)
+set -eu
+
+# Build and test: MLIR 22 (C API archives, libMLIR.so), lit/FileCheck, a C compiler.
+PKGS="cmake ninja-build make gcc g++ llvm-22-dev libmlir-22-dev mlir-22-tools llvm-22-tools clang-22 lld-22"
+
+missing=""
+for p in $PKGS; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing="$missing $p"
+  fi
+done
+
+if [ -z "$missing" ]; then
+  exit 0
+fi
+if [ "${1:-}" = "--check" ]; then
+  echo "missing packages:$missing"
+  exit 1
+fi
+
+echo "install-deps: installing$missing"
+SUDO=""
+if [ "$(id -u)" != 0 ]; then
+  SUDO="sudo"
+fi
+# An apt index older than the package set (or none at all on a fresh
+# machine) makes apt-get install fail; refresh it once first.
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing

@@ -1,0 +1,19 @@
+# lit configuration for coopt (test infrastructure only; the product is C).
+import os
+import lit.formats
+
+config.name = "coopt"
+config.test_format = lit.formats.ShTest(execute_external=True)
+config.suffixes = [".mlir", ".test"]
+config.excludes = ["Inputs", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.coopt_obj_root, "test")
+
+path = [config.coopt_tools_dir, config.coopt_examples_dir, config.coopt_test_bin_dir,
+        config.llvm_tools_dir, config.environment.get("PATH", os.environ.get("PATH", ""))]
+config.environment["PATH"] = os.pathsep.join(path)
+# Tests must not depend on the terminal or the user's locale.
+config.environment["LC_ALL"] = "C"
+
+config.substitutions.append(("%coopt_src", config.coopt_src_root))
+config.substitutions.append(("%mlir_opt", os.path.join(config.llvm_tools_dir, "mlir-opt")))

@@ -1,0 +1,391 @@
+/*
+ * coopt-opt: mlir-opt for coopt.  Parses MLIR (text or bytecode), runs a
+ * pass pipeline that mixes coopt and upstream passes, prints the result.
+ *
+ * Failure discipline: any error gives a located diagnostic and exit code 1,
+ * and the output file is only ever written (atomically) after everything
+ * succeeded.
+ */
+#include "Support/Support.h"
+#include "Tool/Tool.h"
+#include "coopt/coopt.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct cli {
+  const char *input, *output, *pipeline, *split_marker;
+  bool dump_pipeline, verify_diagnostics, emit_bytecode, help, version, list_passes;
+  bool print_before_all, print_after_all, print_after_change, print_after_failure, print_module_scope;
+  bool print_debuginfo, print_generic, print_local_scope, disable_threading, timing;
+  bool verify_each, allow_unregistered;
+  long long elide_larger;
+} cli;
+
+static void print_help(void) {
+  printf(
+      "OVERVIEW: coopt-opt " COOPT_VERSION_STRING
+      " - collaborative optimization passes for TOSA (MLIR 22)\n\n"
+      "USAGE: coopt-opt [options] [input-file|-]\n\n"
+      "OPTIONS:\n"
+      "  -o, --output <file>               Output file (default '-', stdout); written only on success\n"
+      "  -p, --pass-pipeline <pipeline>    Textual pipeline, e.g. 'builtin.module(coopt-stats,canonicalize)';\n"
+      "                                    coopt and upstream passes may be mixed and nested freely\n"
+      "  --dump-pass-pipeline              Print the effective pipeline (all options) to stderr\n"
+      "  --split-input-file[=<marker>]     Process chunks separated by '// -----' independently\n"
+      "  --verify-diagnostics              Check diagnostics against expected-* comments in the input\n"
+      "  --emit-bytecode                   Write MLIR bytecode instead of text\n"
+      "  --mlir-print-ir-before-all        Print IR before every pass (stderr)\n"
+      "  --mlir-print-ir-after-all         Print IR after every pass (stderr); alias --print-ir-after-all\n"
+      "  --mlir-print-ir-after-change      With after-all: only when the IR changed\n"
+      "  --mlir-print-ir-after-failure     Print IR after a pass that failed\n"
+      "  --mlir-print-ir-module-scope      Print the whole module in IR dumps\n"
+      "  --mlir-print-debuginfo            Print locations\n"
+      "  --mlir-print-op-generic           Print the generic op form\n"
+      "  --mlir-print-local-scope          Print attribute/type aliases inline\n"
+      "  --mlir-elide-elementsattrs-if-larger=<n>  Elide constants with more than n elements\n"
+      "  --mlir-disable-threading          Run single-threaded\n"
+      "  --mlir-timing                     Report pass timing\n"
+      "  --verify-each[=true|false]        Verify the IR after each pass (default true)\n"
+      "  --allow-unregistered-dialect      Accept ops of unknown dialects\n"
+      "  --list-passes                     Print coopt pass arguments, one per line\n"
+      "  --version                         Print the version\n"
+      "  -h, --help                        This help\n\n"
+      "COOPT PASSES (every upstream MLIR pass and pipeline is available as well):\n");
+  size_t n;
+  const coopt_pass_info *const *passes = cooptGetPasses(&n);
+  for (size_t i = 0; i < n; ++i) {
+    const coopt_pass_info *p = passes[i];
+    printf("  %-34s %s\n", p->argument, p->summary);
+    printf("  %-34s runs on: %s%s\n", "", p->anchor ? p->anchor : "any op",
+           p->expand ? " (named pipeline)" : "");
+    for (size_t k = 0; k < p->num_options; ++k) {
+      const coopt_option_info *o = &p->options[k];
+      coopt_buf type;
+      coopt_buf_init(&type);
+      cooptOptionPrintType(o, coopt_buf_string_callback, &type);
+      printf("      %s=<%s>\n          %s (default: %s)\n", o->name, type.data, o->summary,
+             o->default_text[0] ? o->default_text : "empty");
+      coopt_buf_free(&type);
+    }
+  }
+}
+
+/* Accept -flag and --flag, "--flag=value" and "--flag value". */
+static bool match_flag(const char *arg, const char *name, const char **value) {
+  const char *a = arg;
+  if (a[0] != '-')
+    return false;
+  ++a;
+  if (a[0] == '-')
+    ++a;
+  size_t n = strlen(name);
+  if (strncmp(a, name, n) != 0)
+    return false;
+  if (a[n] == 0) {
+    if (value)
+      *value = NULL;
+    return true;
+  }
+  if (a[n] == '=' && value) {
+    *value = a + n + 1;
+    return true;
+  }
+  return false;
+}
+
+static bool parse_bool_value(const char *v, bool *out) {
+  if (!v || !strcmp(v, "true") || !strcmp(v, "1")) {
+    *out = true;
+    return true;
+  }
+  if (!strcmp(v, "false") || !strcmp(v, "0")) {
+    *out = false;
+    return true;
+  }
+  return false;
+}
+
+static int usage_error(const char *fmt, ...) COOPT_PRINTF(1, 2);
+static int usage_error(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  fprintf(stderr, "coopt-opt: error: ");
+  vfprintf(stderr, fmt, ap);
+  fprintf(stderr, "\n(see coopt-opt --help)\n");
+  va_end(ap);
+  return 1;
+}
+
+static int parse_cli(int argc, char **argv, cli *c) {
+  memset(c, 0, sizeof *c);
+  c->output = "-";
+  c->verify_each = true;
+  c->elide_larger = -1;
+  for (int i = 1; i < argc; ++i) {
+    const char *a = argv[i], *v = NULL;
+#define NEEDS_VALUE(flagname)                                                                      \
+  do {                                                                                             \
+    if (!v) {                                                                                      \
+      if (i + 1 >= argc)                                                                           \
+        return usage_error("option '%s' needs a value", flagname);                                 \
+      v = argv[++i];                                                                               \
+    }                                                                                              \
+  } while (0)
+    if (!strcmp(a, "-") || a[0] != '-') {
+      if (c->input)
+        return usage_error("more than one input file given ('%s')", a);
+      c->input = a;
+    } else if (match_flag(a, "o", &v) || match_flag(a, "output", &v)) {
+      NEEDS_VALUE("-o");
+      c->output = v;
+    } else if (match_flag(a, "pass-pipeline", &v) || match_flag(a, "p", &v)) {
+      NEEDS_VALUE("--pass-pipeline");
+      c->pipeline = v;
+    } else if (match_flag(a, "dump-pass-pipeline", NULL)) {
+      c->dump_pipeline = true;
+    } else if (match_flag(a, "split-input-file", &v)) {
+      c->split_marker = v && *v ? v : "// -----";
+    } else if (match_flag(a, "verify-diagnostics", NULL)) {
+      c->verify_diagnostics = true;
+    } else if (match_flag(a, "emit-bytecode", NULL)) {
+      c->emit_bytecode = true;
+    } else if (match_flag(a, "mlir-print-ir-before-all", NULL)) {
+      c->print_before_all = true;
+    } else if (match_flag(a, "mlir-print-ir-after-all", NULL) || match_flag(a, "print-ir-after-all", NULL)) {
+      c->print_after_all = true;
+    } else if (match_flag(a, "mlir-print-ir-after-change", NULL)) {
+      c->print_after_change = true;
+    } else if (match_flag(a, "mlir-print-ir-after-failure", NULL)) {
+      c->print_after_failure = true;
+    } else if (match_flag(a, "mlir-print-ir-module-scope", NULL)) {
+      c->print_module_scope = true;
+    } else if (match_flag(a, "mlir-print-debuginfo", NULL)) {
+      c->print_debuginfo = true;
+    } else if (match_flag(a, "mlir-print-op-generic", NULL)) {
+      c->print_generic = true;
+    } else if (match_flag(a, "mlir-print-local-scope", NULL)) {
+      c->print_local_scope = true;
+    } else if (match_flag(a, "mlir-elide-elementsattrs-if-larger", &v)) {
+      NEEDS_VALUE("--mlir-elide-elementsattrs-if-larger");
+      char *end;
+      errno = 0;
+      c->elide_larger = strtoll(v, &end, 10);
+      if (*end || errno || c->elide_larger < 0)
+        return usage_error("--mlir-elide-elementsattrs-if-larger expects a non-negative integer, got '%s'", v);
+    } else if (match_flag(a, "mlir-disable-threading", NULL)) {
+      c->disable_threading = true;
+    } else if (match_flag(a, "mlir-timing", NULL)) {
+      c->timing = true;
+    } else if (match_flag(a, "verify-each", &v)) {
+      if (!parse_bool_value(v, &c->verify_each))
+        return usage_error("--verify-each expects true or false, got '%s'", v);
+    } else if (match_flag(a, "allow-unregistered-dialect", NULL)) {
+      c->allow_unregistered = true;
+    } else if (match_flag(a, "list-passes", NULL)) {
+      c->list_passes = true;
+    } else if (match_flag(a, "version", NULL)) {
+      c->version = true;
+    } else if (match_flag(a, "help", NULL) || match_flag(a, "h", NULL)) {
+      c->help = true;
+    } else {
+      return usage_error("unknown option '%s'", a);
+    }
+#undef NEEDS_VALUE
+  }
+  if (!c->input)
+    c->input = "-";
+  return 0;
+}
+
+/* The first token of MLIR text, skipping blanks and // comments. */
+static bool starts_with_module(const char *p, const char *end) {
+  for (;;) {
+    while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+      ++p;
+    if (end - p >= 2 && p[0] == '/' && p[1] == '/') {
+      while (p < end && *p != '\n')
+        ++p;
+      continue;
+    }
+    break;
+  }
+  static const char *const forms[] = {"module", "builtin.module", "\"builtin.module\""};
+  for (int i = 0; i < 3; ++i) {
+    size_t n = strlen(forms[i]);
+    if ((size_t)(end - p) > n && !strncmp(p, forms[i], n) &&
+        !(p[n] == '_' || p[n] == '.' || (p[n] >= 'a' && p[n] <= 'z') || (p[n] >= '0' && p[n] <= '9')))
+      return true;
+  }
+  return false;
+}
+
+/* Parse a chunk with the input's name in every location.  The C API's
+ * mlirModuleCreateParse names every buffer "-", and mlirOperationCreateParse
+ * (which takes a name) wants exactly one top-level op, so the implicit module
+ * that mlir-opt adds is written into the text: "module{" goes on line 1, which
+ * is padding for every split chunk after the first; on a real first line the
+ * diagnostic engine takes the 7 columns back out. */
+static MlirOperation coopt_parse_source(MlirContext ctx, const coopt_chunk *chunk, const char *display,
+                                        coopt_diag_engine *diags) {
+  if (coopt_is_bytecode(chunk->text, chunk->len) || starts_with_module(chunk->text, chunk->text + chunk->len)) {
+    diags->line1_col_shift = 0;
+    return mlirOperationCreateParse(ctx, mlirStringRefCreate(chunk->text, chunk->len),
+                                    mlirStringRefCreateFromCString(display));
+  }
+  static const char prefix[] = "module{";
+  coopt_buf b;
+  coopt_buf_init(&b);
+  coopt_buf_puts(&b, prefix);
+  coopt_buf_append(&b, chunk->text, chunk->len);
+  coopt_buf_puts(&b, "\n}");
+  diags->line1_col_shift = chunk->first_line == 1 ? (unsigned)(sizeof prefix - 1) : 0;
+  MlirOperation op =
+      mlirOperationCreateParse(ctx, mlirStringRefCreate(b.data, b.size), mlirStringRefCreateFromCString(display));
+  coopt_buf_free(&b);
+  return op;
+}
+
+static void stderr_callback(MlirStringRef s, void *ud) {
+  (void)ud;
+  fwrite(s.data, 1, s.length, stderr);
+}
+
+int main(int argc, char **argv) {
+  cli c;
+  if (parse_cli(argc, argv, &c))
+    return 1;
+  if (c.help) {
+    print_help();
+    return 0;
+  }
+  if (c.version) {
+    printf("coopt-opt " COOPT_VERSION_STRING " (MLIR C API, LLVM 22)\n");
+    return 0;
+  }
+  if (c.list_passes) {
+    size_t n;
+    const coopt_pass_info *const *passes = cooptGetPasses(&n);
+    for (size_t i = 0; i < n; ++i)
+      printf("%s\n", passes[i]->argument);
+    return 0;
+  }
+
+  const char *display = strcmp(c.input, "-") == 0 ? "<stdin>" : c.input;
+  MlirContext ctx = cooptCreateContext(!c.disable_threading);
+  mlirContextSetAllowUnregisteredDialects(ctx, c.allow_unregistered);
+  coopt_diag_engine diags;
+  coopt_diag_engine_init(&diags, display, false);
+  coopt_diag_engine_attach(&diags, ctx);
+
+  int rc = 1;
+  MlirPassManager pm = {NULL};
+  MlirOpPrintingFlags flags = mlirOpPrintingFlagsCreate();
+  if (c.print_debuginfo)
+    mlirOpPrintingFlagsEnableDebugInfo(flags, true, false);
+  if (c.print_generic)
+    mlirOpPrintingFlagsPrintGenericOpForm(flags);
+  if (c.print_local_scope)
+    mlirOpPrintingFlagsUseLocalScope(flags);
+  if (c.elide_larger >= 0)
+    mlirOpPrintingFlagsElideLargeElementsAttrs(flags, (intptr_t)c.elide_larger);
+
+  /* The pipeline is built before the input is read, so a bad pipeline is
+   * reported even when the input is also bad. */
+  if (c.pipeline) {
+    MlirStringRef text = mlirStringRefCreateFromCString(c.pipeline), anchor;
+    if (mlirLogicalResultIsFailure(cooptPipelineGetAnchor(text, &anchor, stderr_callback, NULL)))
+      goto done;
+    pm = mlirPassManagerCreateOnOperation(ctx, anchor);
+    if (mlirLogicalResultIsFailure(
+            cooptParsePassPipeline(mlirPassManagerGetAsOpPassManager(pm), text, stderr_callback, NULL)))
+      goto done;
+    if (c.dump_pipeline) {
+      coopt_buf dump;
+      coopt_buf_init(&dump);
+      if (mlirLogicalResultIsFailure(cooptPrintPassPipeline(ctx, text, coopt_buf_string_callback, &dump))) {
+        fputs(dump.data ? dump.data : "", stderr);
+        coopt_buf_free(&dump);
+        goto done;
+      }
+      fprintf(stderr, "Pass Manager with %s:\n%s\n", "coopt-opt", dump.data ? dump.data : "");
+      coopt_buf_free(&dump);
+    }
+    mlirPassManagerEnableVerifier(pm, c.verify_each);
+    if (c.print_before_all || c.print_after_all || c.print_after_failure)
+      mlirPassManagerEnableIRPrinting(pm, c.print_before_all, c.print_after_all, c.print_module_scope,
+                                      c.print_after_change, c.print_after_failure, flags,
+                                      mlirStringRefCreate("", 0));
+    if (c.timing)
+      mlirPassManagerEnableTiming(pm);
+  } else if (c.dump_pipeline) {
+    fprintf(stderr, "Pass Manager with coopt-opt:\n(empty: no --pass-pipeline given)\n");
+  }
+  if (diags.errors)
+    goto done;
+
+  coopt_buf input;
+  coopt_buf_init(&input);
+  if (!coopt_read_file(c.input, &input)) {
+    fprintf(stderr, "coopt-opt: error: cannot read input '%s': %s\n", c.input, strerror(errno));
+    coopt_buf_free(&input);
+    goto done;
+  }
+  diags.verify = c.verify_diagnostics;
+
+  size_t nchunks;
+  coopt_chunk *chunks = coopt_split_input(input.data, input.size, c.split_marker, &nchunks);
+  coopt_buf output;
+  coopt_buf_init(&output);
+  bool ok = true;
+  for (size_t i = 0; i < nchunks; ++i) {
+    coopt_diag_engine_set_buffer(&diags, chunks[i].text, chunks[i].len);
+    unsigned errors_before = diags.errors;
+    MlirOperation op = coopt_parse_source(ctx, &chunks[i], display, &diags);
+    bool chunk_ok = !mlirOperationIsNull(op);
+    if (chunk_ok && pm.ptr)
+      chunk_ok = mlirLogicalResultIsSuccess(mlirPassManagerRunOnOp(pm, op));
+    if (chunk_ok && diags.errors != errors_before)
+      chunk_ok = false; /* an error diagnostic with a "successful" run is still an error */
+    if (chunk_ok) {
+      if (i && c.split_marker && !c.emit_bytecode)
+        coopt_buf_puts(&output, "// -----\n");
+      if (c.emit_bytecode)
+        mlirOperationWriteBytecode(op, coopt_buf_string_callback, &output);
+      else {
+        mlirOperationPrintWithFlags(op, flags, coopt_buf_string_callback, &output);
+        coopt_buf_putc(&output, '\n');
+      }
+    }
+    if (!mlirOperationIsNull(op))
+      mlirOperationDestroy(op);
+    if (c.verify_diagnostics) {
+      if (!coopt_diag_engine_check(&diags))
+        ok = false;
+    } else if (!chunk_ok) {
+      ok = false;
+    }
+  }
+  coopt_chunks_free(chunks, nchunks);
+  coopt_buf_free(&input);
+
+  if (ok) {
+    char err[512];
+    if (coopt_write_file_atomic(c.output, output.data ? output.data : "", output.size, err, sizeof err))
+      rc = 0;
+    else
+      fprintf(stderr, "coopt-opt: error: %s\n", err);
+  }
+  coopt_buf_free(&output);
+
+done:
+  mlirOpPrintingFlagsDestroy(flags);
+  if (pm.ptr)
+    mlirPassManagerDestroy(pm);
+  cooptSetDiagnosticHook(NULL, NULL);
+  mlirContextDestroy(ctx);
+  coopt_diag_engine_free(&diags);
+  return rc;
+}
