@@ -2,6 +2,10 @@
 
 const coopt_pass_info *const coopt_pass_table[] = {
     &coopt_stats_pass,
+    &coopt_prune_pass,
+    &coopt_cluster_pass,
+    &coopt_verify_structure_pass,
+    &coopt_spc_pipeline,
 };
 
 const size_t coopt_num_passes = sizeof coopt_pass_table / sizeof coopt_pass_table[0];

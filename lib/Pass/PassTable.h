@@ -9,5 +9,9 @@ extern const size_t coopt_num_passes;
 
 /* One declaration per pass (defined in lib/Transforms/<Pass>.c). */
 extern const coopt_pass_info coopt_stats_pass;
+extern const coopt_pass_info coopt_prune_pass;
+extern const coopt_pass_info coopt_cluster_pass;
+extern const coopt_pass_info coopt_verify_structure_pass;
+extern const coopt_pass_info coopt_spc_pipeline;
 
 #endif

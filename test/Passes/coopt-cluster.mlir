@@ -1,0 +1,28 @@
+// RUN: coopt-opt %s -p 'builtin.module(coopt-cluster{clusters=2 init=linear},coopt-stats{format=json})' -o %t | FileCheck %s --check-prefix=TENSOR
+// RUN: coopt-opt %s -p 'builtin.module(coopt-cluster{clusters=2 per-channel=true init=density},coopt-stats{format=json})' -o %t | FileCheck %s --check-prefix=CHANNEL
+// RUN: coopt-opt %s -p 'builtin.module(coopt-cluster{clusters=3 preserve-sparsity=true},coopt-stats{format=json})' -o %t | FileCheck %s --check-prefix=SPARSE
+// RUN: coopt-opt %s -p 'builtin.module(coopt-cluster{clusters=16})' | FileCheck %s --check-prefix=FEW
+// Same seed, same bytes; every init method.
+// RUN: coopt-opt %s -p 'builtin.module(coopt-cluster{clusters=2 init=random seed=7})' -o %t.1
+// RUN: coopt-opt %s -p 'builtin.module(coopt-cluster{clusters=2 init=random seed=7})' -o %t.2
+// RUN: cmp %t.1 %t.2
+// RUN: coopt-opt %s -p 'builtin.module(coopt-cluster{clusters=2 init=kmeans++ max-iterations=1 tolerance=0.5},coopt-verify-structure)' -o /dev/null
+
+// TENSOR: "distinct": 2,
+// TENSOR: "structure": "{clusters = 2 : i64, per_channel = false}"
+// CHANNEL: "distinct": 4,
+// CHANNEL: "max_channel_distinct": 2,
+// CHANNEL: "structure": "{clusters = 2 : i64, per_channel = true}"
+// Zeros stay; the two nonzero clusters are fit on nonzeros only.
+// SPARSE: "zeros": 2,
+// SPARSE: "distinct": 3,
+// Fewer distinct values than clusters: values unchanged.
+// FEW: dense<{{\[\[\[\[}}0.000000e+00, 1.000000e+00, 1.100000e+00, 0.000000e+00]]], {{\[\[\[}}1.000000e+01, 1.050000e+01, -5.000000e+00, -5.500000e+00]]]]>
+// FEW-SAME: coopt.structure = {clusters = 16 : i64, per_channel = false}
+func.func @f(%x: tensor<1x2x2x4xf32>) -> tensor<1x2x2x2xf32> {
+  %w = "tosa.const"() <{values = dense<[[[[0.0, 1.0, 1.1, 0.0]]], [[[10.0, 10.5, -5.0, -5.5]]]]> : tensor<2x1x1x4xf32>}> : () -> tensor<2x1x1x4xf32>
+  %b = "tosa.const"() <{values = dense<0.0> : tensor<2xf32>}> : () -> tensor<2xf32>
+  %z = "tosa.const"() <{values = dense<0.0> : tensor<1xf32>}> : () -> tensor<1xf32>
+  %y = tosa.conv2d %x, %w, %b, %z, %z {acc_type = f32, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 0>, stride = array<i64: 1, 1>} : (tensor<1x2x2x4xf32>, tensor<2x1x1x4xf32>, tensor<2xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x2x2x2xf32>
+  return %y : tensor<1x2x2x2xf32>
+}
