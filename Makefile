@@ -26,6 +26,7 @@ check: build
 
 bench: build
 	@sh bench/bench-stats.sh $(BUILD)
+	@sh bench/bench-compress.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD)

@@ -8,16 +8,12 @@
  * iteration.
  */
 #include "KMeans.h"
+#include "WeightStats.h"
 #include "../Support/Support.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-static int cmp_float(const void *a, const void *b) {
-  float x = *(const float *)a, y = *(const float *)b;
-  return (x > y) - (x < y);
-}
 
 static int cmp_double(const void *a, const void *b) {
   double x = *(const double *)a, y = *(const double *)b;
@@ -96,7 +92,19 @@ static void init_centroids(const float *s, int64_t n, int k, const coopt_kmeans_
     break;
   }
   case COOPT_KMEANS_PLUSPLUS: {
-    /* k-means++: each next centroid drawn with probability ~ D(x)^2. */
+    /* k-means++: each next centroid drawn with probability ~ D(x)^2.  On
+     * large tensors the draw runs on an evenly strided sample of the sorted
+     * values (at most 65536): it is O(n k) otherwise, and the sample keeps
+     * the distribution's shape, which is all the seeding uses. */
+    float *sample = NULL;
+    if (n > 65536) {
+      int64_t m = 65536;
+      sample = coopt_xmalloc((size_t)m * sizeof(float));
+      for (int64_t i = 0; i < m; ++i)
+        sample[i] = s[(int64_t)(((double)i + 0.5) * (double)n / (double)m)];
+      s = sample;
+      n = m;
+    }
     double *dist = coopt_xmalloc((size_t)n * sizeof(double));
     c[0] = s[(int64_t)(rng_uniform(&r) * (double)n) % n];
     for (int64_t i = 0; i < n; ++i)
@@ -124,6 +132,7 @@ static void init_centroids(const float *s, int64_t n, int k, const coopt_kmeans_
       }
     }
     free(dist);
+    free(sample);
     break;
   }
   }
@@ -136,7 +145,7 @@ int cooptKMeans1D(const float *values, int64_t n, const coopt_kmeans_options *o,
   int k = o->k;
   float *s = coopt_xmalloc((size_t)n * sizeof(float));
   memcpy(s, values, (size_t)n * sizeof(float));
-  qsort(s, (size_t)n, sizeof(float), cmp_float);
+  cooptSortFloats(s, n);
   double *c = coopt_xmalloc((size_t)(k + 1) * sizeof(double));
   int64_t nd = distinct_sorted(s, n, c, k);
   if (nd <= k) {

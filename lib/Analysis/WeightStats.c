@@ -22,40 +22,63 @@ static int cmp_u32(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
+/* Sort keys ascending; returns the buffer holding the result (a or b). */
+static uint32_t *sort_keys(uint32_t *a, uint32_t *b, int64_t n) {
+  if (n < 256) {
+    qsort(a, (size_t)n, sizeof *a, cmp_u32);
+    return a;
+  }
+  /* LSD radix sort in three 11-bit digits: tensors reach millions of
+   * weights, and per-channel calls are many and small, so the histogram
+   * must stay small (2048 buckets) as well as the pass count. */
+  size_t count[2048];
+  for (int sh = 0; sh < 33; sh += 11) {
+    memset(count, 0, sizeof count);
+    for (int64_t i = 0; i < n; ++i)
+      count[(a[i] >> sh) & 0x7ff]++;
+    size_t sum = 0;
+    for (size_t d = 0; d < 2048; ++d) {
+      size_t c = count[d];
+      count[d] = sum;
+      sum += c;
+    }
+    for (int64_t i = 0; i < n; ++i)
+      b[count[(a[i] >> sh) & 0x7ff]++] = a[i];
+    uint32_t *t = a;
+    a = b;
+    b = t;
+  }
+  return a;
+}
+
 int64_t cooptCountDistinct(const float *values, int64_t n, uint32_t *scratch) {
   if (n <= 0)
     return 0;
-  uint32_t *a = scratch, *b = scratch + n;
+  uint32_t *a = scratch;
   for (int64_t i = 0; i < n; ++i)
     a[i] = sort_key(values[i]);
-  if (n < 256) {
-    qsort(a, (size_t)n, sizeof *a, cmp_u32);
-  } else {
-    /* LSD radix sort in three 11-bit digits: tensors reach millions of
-     * weights, and per-channel calls are many and small, so the histogram
-     * must stay small (2048 buckets) as well as the pass count. */
-    size_t count[2048];
-    for (int sh = 0; sh < 33; sh += 11) {
-      memset(count, 0, sizeof count);
-      for (int64_t i = 0; i < n; ++i)
-        count[(a[i] >> sh) & 0x7ff]++;
-      size_t sum = 0;
-      for (size_t d = 0; d < 2048; ++d) {
-        size_t c = count[d];
-        count[d] = sum;
-        sum += c;
-      }
-      for (int64_t i = 0; i < n; ++i)
-        b[count[(a[i] >> sh) & 0x7ff]++] = a[i];
-      uint32_t *t = a;
-      a = b;
-      b = t;
-    }
-  }
+  a = sort_keys(a, scratch + n, n);
   int64_t distinct = 1;
   for (int64_t i = 1; i < n; ++i)
     distinct += a[i] != a[i - 1];
   return distinct;
+}
+
+void cooptSortFloats(float *values, int64_t n) {
+  if (n <= 1)
+    return;
+  uint32_t *buf = coopt_xmalloc((size_t)(2 * n) * sizeof(uint32_t));
+  for (int64_t i = 0; i < n; ++i)
+    buf[i] = sort_key(values[i]);
+  uint32_t *a = sort_keys(buf, buf + n, n);
+  for (int64_t i = 0; i < n; ++i) {
+    /* Invert sort_key (NaNs come back as one quiet NaN, -0 as +0). */
+    uint32_t k = a[i], x = (k & 0x80000000u) ? (k & 0x7fffffffu) : ~k;
+    if (k == 0xffffffffu)
+      x = 0x7fc00000u;
+    memcpy(&values[i], &x, 4);
+  }
+  free(buf);
 }
 
 static int bits_for(int64_t k) {

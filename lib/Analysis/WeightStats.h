@@ -27,4 +27,7 @@ void cooptComputeWeightStats(const float *values, int64_t rows, int64_t per_row,
  * hold 2*n uint32_t. */
 int64_t cooptCountDistinct(const float *values, int64_t n, uint32_t *scratch);
 
+/* Sort ascending (radix; -0 becomes +0, NaNs one quiet NaN at the end). */
+void cooptSortFloats(float *values, int64_t n);
+
 #endif

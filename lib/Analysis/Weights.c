@@ -462,9 +462,14 @@ void cooptFormatShape(const int64_t *shape, int rank, char *buf, size_t size) {
 }
 
 void cooptWeightDescribe(const coopt_weight *w, char *buf, size_t size) {
-  char where[256];
-  cooptFormatLocation(mlirOperationGetLocation(w->user), where, sizeof where);
+  /* Diagnostics are emitted at the user op's location, so only a node name
+   * (e.g. an ONNX node) adds information. */
+  coopt_resolved_loc r = cooptResolveLocation(mlirOperationGetLocation(w->user));
   char shape[96];
   cooptFormatShape(w->shape, w->rank, shape, sizeof shape);
-  snprintf(buf, size, "tosa.%s weight %s at %s", coopt_weight_op_names[w->op], shape, where);
+  if (r.name.length)
+    snprintf(buf, size, "tosa.%s weight %s of '%.*s'", coopt_weight_op_names[w->op], shape, (int)r.name.length,
+             r.name.data);
+  else
+    snprintf(buf, size, "tosa.%s weight %s", coopt_weight_op_names[w->op], shape);
 }

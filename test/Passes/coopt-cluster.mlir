@@ -7,6 +7,7 @@
 // RUN: coopt-opt %s -p 'builtin.module(coopt-cluster{clusters=2 init=random seed=7})' -o %t.2
 // RUN: cmp %t.1 %t.2
 // RUN: coopt-opt %s -p 'builtin.module(coopt-cluster{clusters=2 init=kmeans++ max-iterations=1 tolerance=0.5},coopt-verify-structure)' -o /dev/null
+// RUN: coopt-opt %s -p "builtin.module(coopt-cluster{clusters=2 init=density max-iterations=1000 tolerance=0},coopt-stats{format=json})" -o /dev/null | FileCheck %s --check-prefix=TENSOR
 
 // TENSOR: "distinct": 2,
 // TENSOR: "structure": "{clusters = 2 : i64, per_channel = false}"
@@ -26,3 +27,12 @@ func.func @f(%x: tensor<1x2x2x4xf32>) -> tensor<1x2x2x2xf32> {
   %y = tosa.conv2d %x, %w, %b, %z, %z {acc_type = f32, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 0>, stride = array<i64: 1, 1>} : (tensor<1x2x2x4xf32>, tensor<2x1x1x4xf32>, tensor<2xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x2x2x2xf32>
   return %y : tensor<1x2x2x2xf32>
 }
+
+// Depthwise only when asked; min-elements and filter select tensors.
+// RUN: coopt-opt %S/Inputs/dw.mlir -p 'builtin.module(coopt-cluster{clusters=2})' | FileCheck %s --check-prefix=NODW
+// RUN: coopt-opt %S/Inputs/dw.mlir -p 'builtin.module(coopt-cluster{clusters=2 ops=depthwise_conv2d})' | FileCheck %s --check-prefix=DW
+// RUN: coopt-opt %S/Inputs/dw.mlir -p 'builtin.module(coopt-cluster{clusters=2 ops=depthwise_conv2d min-elements=9})' | FileCheck %s --check-prefix=NODW
+// RUN: coopt-opt %S/Inputs/dw.mlir -p 'builtin.module(coopt-cluster{clusters=2 ops=depthwise_conv2d filter=elsewhere})' | FileCheck %s --check-prefix=NODW
+// RUN: coopt-opt %S/Inputs/dw.mlir -p 'builtin.module(coopt-cluster{clusters=2 ops=depthwise_conv2d filter=dwlayer})' | FileCheck %s --check-prefix=DW
+// NODW-NOT: coopt.structure
+// DW: coopt.structure = {clusters = 2 : i64, per_channel = false}

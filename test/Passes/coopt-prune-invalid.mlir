@@ -6,17 +6,19 @@
 // PAT: error: invalid options for 'coopt-prune': pattern 'diagonal' is not 'unstructured', 'N:M' (e.g. 2:4) or 'RxC' (e.g. 1x4)
 // RUN: not coopt-opt %s -p 'builtin.module(coopt-prune{ops=lstm})' 2>&1 | FileCheck %s --check-prefix=OPS
 // OPS: error: option 'ops' has no value 'lstm'
-// RUN: not coopt-opt %s -p 'builtin.module(coopt-cluster{clusters=1})' 2>&1 | FileCheck %s --check-prefix=K
-// K: error: option 'clusters' value 1 is out of range (must be in [2, 256])
-// RUN: not coopt-opt %s -p 'builtin.module(coopt-cluster{clusters=257})' 2>&1 | FileCheck %s --check-prefix=K2
-// K2: out of range
+// RUN: not coopt-opt %s -p 'builtin.module(coopt-prune{scope=all})' 2>&1 | FileCheck %s --check-prefix=SCOPE
+// SCOPE: error: option 'scope' has no value 'all' (expected one of layer|global)
+// RUN: not coopt-opt %s -p 'builtin.module(coopt-prune{min-elements=-1})' 2>&1 | FileCheck %s --check-prefix=MIN
+// MIN: error: option 'min-elements' value -1 is out of range
 // Non-finite weights are errors naming the tensor; non-constant weights a remark.
 // RUN: coopt-opt %s --verify-diagnostics -p 'builtin.module(coopt-prune)' -o /dev/null
-// RUN: coopt-opt %s --verify-diagnostics -p 'builtin.module(coopt-cluster)' -o /dev/null
+// No output on failure.
+// RUN: not coopt-opt %s -p 'builtin.module(coopt-prune)' -o %t 2>/dev/null
+// RUN: not test -e %t
 func.func @f(%x: tensor<1x1x1x2xf32>, %a: tensor<1x1x2xf32>, %wb: tensor<1x2x2xf32>) -> (tensor<1x1x1x1xf32>, tensor<1x1x2xf32>) {
   %w = "tosa.const"() <{values = dense<[[[[1.0, 0x7FC00000]]]]> : tensor<1x1x1x2xf32>}> : () -> tensor<1x1x1x2xf32>
   %b = "tosa.const"() <{values = dense<0.0> : tensor<1xf32>}> : () -> tensor<1xf32>
-  // expected-error@+1 {{tosa.conv2d weight 1x1x1x2 at}}
+  // expected-error@+1 {{coopt-prune: tosa.conv2d weight 1x1x1x2 has a non-finite value (nan) at index 1}}
   %y = tosa.conv2d %x, %w, %b, %b, %b {acc_type = f32, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 0>, stride = array<i64: 1, 1>} : (tensor<1x1x1x2xf32>, tensor<1x1x1x2xf32>, tensor<1xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x1x1x1xf32>
   // expected-remark@+1 {{weight of 'tosa.matmul' is not a constant (a block argument); skipped}}
   %m = tosa.matmul %a, %wb, %b, %b : (tensor<1x1x2xf32>, tensor<1x2x2xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x1x2xf32>

@@ -42,6 +42,30 @@ static void test_distinct(void) {
   }
 }
 
+static int cmpf(const void *a, const void *b) {
+  float x = *(const float *)a, y = *(const float *)b;
+  return (x > y) - (x < y);
+}
+
+/* The radix sort agrees with qsort on both of its paths. */
+static void test_sort(void) {
+  int64_t sizes[] = {1, 2, 255, 256, 5000};
+  for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; ++s) {
+    int64_t n = sizes[s];
+    float *a = malloc((size_t)n * sizeof(float)), *b = malloc((size_t)n * sizeof(float));
+    for (int64_t i = 0; i < n; ++i)
+      a[i] = b[i] = (float)((int)(next_rand() % 2001) - 1000) * 1e-3f * (float)(1 + next_rand() % 1000);
+    cooptSortFloats(a, n);
+    qsort(b, (size_t)n, sizeof(float), cmpf);
+    bool same = true;
+    for (int64_t i = 0; i < n; ++i)
+      same &= a[i] == b[i];
+    CHECK(same);
+    free(a);
+    free(b);
+  }
+}
+
 static void test_stats(void) {
   /* 2 channels x 8: channel 0 = {0,0,1,1,2,2,3,3}, channel 1 = {0,..,0,5}. */
   float v[16] = {0, 0, 1, 1, 2, 2, 3, 3, 0, 0, 0, 0, 0, 0, 0, 5};
@@ -198,6 +222,7 @@ static void test_types(void) {
 int main(void) {
   ctx = cooptCreateContext(false);
   test_distinct();
+  test_sort();
   test_stats();
   test_depthwise_view();
   test_transposed_matmul_view();
