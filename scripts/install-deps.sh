@@ -5,6 +5,10 @@ set -eu
 
 # Build and test: MLIR 22 (C API archives, libMLIR.so), lit/FileCheck, a C compiler.
 PKGS="cmake ninja-build make gcc g++ llvm-22-dev libmlir-22-dev mlir-22-tools llvm-22-tools clang-22 lld-22"
+# ONNX import: protobuf-c and the onnx.proto Debian ships; zlib for IDX datasets.
+PKGS="$PKGS libprotobuf-c-dev protobuf-c-compiler libonnx-dev zlib1g-dev"
+# Real data and conformance data for the tests.
+PKGS="$PKGS dataset-fashion-mnist libonnx-testdata"
 
 missing=""
 for p in $PKGS; do

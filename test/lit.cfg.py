@@ -5,11 +5,11 @@ import lit.formats
 config.name = "coopt"
 config.test_format = lit.formats.ShTest(execute_external=True)
 config.suffixes = [".mlir", ".test"]
-config.excludes = ["Inputs", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py", "check-passes-doc.sh"]
+config.excludes = ["make-models.py", "Inputs", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py", "check-passes-doc.sh", "run-conformance.sh"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.coopt_obj_root, "test")
 
-path = [config.coopt_tools_dir, config.coopt_examples_dir, config.coopt_test_bin_dir,
+path = config.coopt_tools_dirs + [config.coopt_examples_dir, config.coopt_test_bin_dir,
         config.llvm_tools_dir, config.environment.get("PATH", os.environ.get("PATH", ""))]
 config.environment["PATH"] = os.pathsep.join(path)
 # Tests must not depend on the terminal or the user's locale.

@@ -1,5 +1,6 @@
 #include "Tool/Tool.h"
 #include "Support/Support.h"
+#include "coopt/coopt.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -70,3 +71,52 @@ void coopt_chunks_free(coopt_chunk *chunks, size_t count) {
     free(chunks[i].text);
   free(chunks);
 }
+
+/* The first token of MLIR text, skipping blanks and // comments. */
+static bool starts_with_module(const char *p, const char *end) {
+  for (;;) {
+    while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+      ++p;
+    if (end - p >= 2 && p[0] == '/' && p[1] == '/') {
+      while (p < end && *p != '\n')
+        ++p;
+      continue;
+    }
+    break;
+  }
+  static const char *const forms[] = {"module", "builtin.module", "\"builtin.module\""};
+  for (int i = 0; i < 3; ++i) {
+    size_t n = strlen(forms[i]);
+    if ((size_t)(end - p) > n && !strncmp(p, forms[i], n) &&
+        !(p[n] == '_' || p[n] == '.' || (p[n] >= 'a' && p[n] <= 'z') || (p[n] >= '0' && p[n] <= '9')))
+      return true;
+  }
+  return false;
+}
+
+/* Parse a chunk with the input's name in every location.  The C API's
+ * mlirModuleCreateParse names every buffer "-", and mlirOperationCreateParse
+ * (which takes a name) wants exactly one top-level op, so the implicit module
+ * that mlir-opt adds is written into the text: "module{" goes on line 1, which
+ * is padding for every split chunk after the first; on a real first line the
+ * diagnostic engine takes the 7 columns back out. */
+MlirOperation coopt_parse_chunk(MlirContext ctx, const coopt_chunk *chunk, const char *display,
+                                coopt_diag_engine *diags) {
+  if (coopt_is_bytecode(chunk->text, chunk->len) || starts_with_module(chunk->text, chunk->text + chunk->len)) {
+    diags->line1_col_shift = 0;
+    return mlirOperationCreateParse(ctx, mlirStringRefCreate(chunk->text, chunk->len),
+                                    mlirStringRefCreateFromCString(display));
+  }
+  static const char prefix[] = "module{";
+  coopt_buf b;
+  coopt_buf_init(&b);
+  coopt_buf_puts(&b, prefix);
+  coopt_buf_append(&b, chunk->text, chunk->len);
+  coopt_buf_puts(&b, "\n}");
+  diags->line1_col_shift = chunk->first_line == 1 ? (unsigned)(sizeof prefix - 1) : 0;
+  MlirOperation op =
+      mlirOperationCreateParse(ctx, mlirStringRefCreate(b.data, b.size), mlirStringRefCreateFromCString(display));
+  coopt_buf_free(&b);
+  return op;
+}
+

@@ -21,6 +21,13 @@ coopt_chunk *coopt_split_input(const char *data, size_t len, const char *marker,
 void coopt_chunks_free(coopt_chunk *chunks, size_t count);
 bool coopt_is_bytecode(const char *data, size_t len);
 
+/* Parse a chunk (text or bytecode) with `display` as the file name of every
+ * location, adding the implicit module mlir-opt adds when the text does not
+ * start with one.  NULL (diagnostics emitted) on failure. */
+struct coopt_diag_engine;
+MlirOperation coopt_parse_chunk(MlirContext ctx, const coopt_chunk *chunk, const char *display,
+                                struct coopt_diag_engine *diags);
+
 /* ---- diagnostics: print like mlir-opt, or check against expected-* ---- */
 typedef struct coopt_diag {
   MlirDiagnosticSeverity severity;

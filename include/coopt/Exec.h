@@ -1,0 +1,57 @@
+/* Running TOSA models on the host: JIT through MLIR's ExecutionEngine over
+ * the upstream TOSA -> linalg -> LLVM lowering. */
+#ifndef COOPT_EXEC_H
+#define COOPT_EXEC_H
+
+#include <mlir-c/ExecutionEngine.h>
+#include <mlir-c/IR.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define COOPT_MAX_RANK 8
+#define COOPT_MAX_IO 16
+
+typedef enum coopt_dtype { COOPT_F32, COOPT_I8, COOPT_U8, COOPT_I32, COOPT_I64, COOPT_BOOL } coopt_dtype;
+
+typedef struct coopt_tensor_type {
+  coopt_dtype dtype;
+  int rank;
+  int64_t dims[COOPT_MAX_RANK];
+} coopt_tensor_type;
+
+typedef struct coopt_tensor {
+  coopt_tensor_type type;
+  void *data; /* row-major, owned by whoever filled it */
+} coopt_tensor;
+
+size_t cooptDtypeSize(coopt_dtype t);
+const char *cooptDtypeName(coopt_dtype t);
+int64_t cooptTensorElements(const coopt_tensor_type *t);
+
+typedef struct coopt_jit {
+  MlirExecutionEngine engine;
+  int num_inputs, num_outputs;
+  coopt_tensor_type inputs[COOPT_MAX_IO], outputs[COOPT_MAX_IO];
+} coopt_jit;
+
+/* Lower `module` (its @main, in place) and JIT-compile it.  On failure a
+ * message goes to err (MLIR diagnostics go to the context's handler). */
+bool cooptJitCompile(MlirContext ctx, MlirModule module, int opt_level, coopt_jit *jit, char *err, size_t err_size);
+/* Run @main: inputs[i] and outputs[i] point at row-major buffers of the
+ * recorded types. */
+bool cooptJitRun(coopt_jit *jit, void *const *inputs, void *const *outputs);
+void cooptJitDestroy(coopt_jit *jit);
+
+/* The lowering pipeline used by cooptJitCompile (for tests and docs). */
+extern const char *const coopt_jit_pipeline;
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,268 @@
+/*
+ * Tensor files: .npy (NumPy format 1.0/2.0), ONNX TensorProto (.pb, the
+ * backend test data), IDX (+gzip, the MNIST family).  Every reader checks
+ * sizes against the header before touching data: these files come from
+ * outside and will be fuzzed.
+ */
+#include "coopt/TensorIO.h"
+#include "Support/Support.h"
+#include "onnx.pb-c.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+void cooptTensorFree(coopt_tensor *t) {
+  free(t->data);
+  t->data = NULL;
+}
+
+static bool fail(char *err, size_t n, const char *fmt, ...) COOPT_PRINTF(3, 4);
+static bool fail(char *err, size_t n, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(err, n, fmt, ap);
+  va_end(ap);
+  return false;
+}
+
+static bool load_npy(const char *path, const coopt_buf *f, coopt_tensor *out, char *err, size_t n) {
+  const unsigned char *p = (const unsigned char *)f->data;
+  if (f->size < 10)
+    return fail(err, n, "%s: truncated .npy header", path);
+  unsigned major = p[6];
+  size_t hlen, hstart;
+  if (major == 1) {
+    hlen = (size_t)p[8] | (size_t)p[9] << 8;
+    hstart = 10;
+  } else if (major == 2 || major == 3) {
+    if (f->size < 12)
+      return fail(err, n, "%s: truncated .npy header", path);
+    hlen = (size_t)p[8] | (size_t)p[9] << 8 | (size_t)p[10] << 16 | (size_t)p[11] << 24;
+    hstart = 12;
+  } else
+    return fail(err, n, "%s: unsupported .npy version %u", path, major);
+  if (hstart + hlen > f->size)
+    return fail(err, n, "%s: truncated .npy header", path);
+  char *h = coopt_xstrndup(f->data + hstart, hlen);
+  bool ok = false;
+  const char *d = strstr(h, "'descr'"), *fo = strstr(h, "'fortran_order'"), *sh = strstr(h, "'shape'");
+  if (!d || !fo || !sh) {
+    fail(err, n, "%s: .npy header lacks descr/fortran_order/shape", path);
+    goto done;
+  }
+  const char *q = strchr(d + 7, '\'');
+  if (!q) {
+    fail(err, n, "%s: bad descr", path);
+    goto done;
+  }
+  char descr[16] = {0};
+  sscanf(q + 1, "%15[^']", descr);
+  if (!strcmp(descr, "<f4"))
+    out->type.dtype = COOPT_F32;
+  else if (!strcmp(descr, "|i1"))
+    out->type.dtype = COOPT_I8;
+  else if (!strcmp(descr, "|u1"))
+    out->type.dtype = COOPT_U8;
+  else if (!strcmp(descr, "<i4"))
+    out->type.dtype = COOPT_I32;
+  else if (!strcmp(descr, "<i8"))
+    out->type.dtype = COOPT_I64;
+  else if (!strcmp(descr, "|b1"))
+    out->type.dtype = COOPT_BOOL;
+  else {
+    fail(err, n, "%s: unsupported dtype '%s' (f4, i1, u1, i4, i8, b1 little-endian)", path, descr);
+    goto done;
+  }
+  if (strstr(fo, "True")) {
+    fail(err, n, "%s: Fortran-order arrays are not supported", path);
+    goto done;
+  }
+  const char *s = strchr(sh, '(');
+  out->type.rank = 0;
+  if (!s) {
+    fail(err, n, "%s: bad shape", path);
+    goto done;
+  }
+  ++s;
+  while (*s && *s != ')') {
+    while (*s == ' ' || *s == ',')
+      ++s;
+    if (*s == ')')
+      break;
+    char *end;
+    long long v = strtoll(s, &end, 10);
+    if (end == s || v < 0 || out->type.rank >= COOPT_MAX_RANK) {
+      fail(err, n, "%s: bad shape", path);
+      goto done;
+    }
+    out->type.dims[out->type.rank++] = v;
+    s = end;
+  }
+  size_t bytes = (size_t)cooptTensorElements(&out->type) * cooptDtypeSize(out->type.dtype);
+  if (hstart + hlen + bytes != f->size) {
+    fail(err, n, "%s: %zu bytes of data, the header says %zu", path, f->size - hstart - hlen, bytes);
+    goto done;
+  }
+  out->data = coopt_xmalloc(bytes ? bytes : 1);
+  memcpy(out->data, f->data + hstart + hlen, bytes);
+  ok = true;
+done:
+  free(h);
+  return ok;
+}
+
+static bool load_pb(const char *path, const coopt_buf *f, coopt_tensor *out, char *err, size_t n) {
+  Onnx__TensorProto *t = onnx__tensor_proto__unpack(NULL, f->size, (const uint8_t *)f->data);
+  if (!t)
+    return fail(err, n, "%s: not a .npy file nor a valid ONNX TensorProto", path);
+  bool ok = false;
+  switch (t->data_type) {
+  case 1: out->type.dtype = COOPT_F32; break;
+  case 2: out->type.dtype = COOPT_U8; break;
+  case 3: out->type.dtype = COOPT_I8; break;
+  case 6: out->type.dtype = COOPT_I32; break;
+  case 7: out->type.dtype = COOPT_I64; break;
+  case 9: out->type.dtype = COOPT_BOOL; break;
+  default: fail(err, n, "%s: ONNX data type %d is not supported", path, t->data_type); goto done;
+  }
+  if (t->n_dims > COOPT_MAX_RANK) {
+    fail(err, n, "%s: rank %zu is too large", path, t->n_dims);
+    goto done;
+  }
+  out->type.rank = (int)t->n_dims;
+  for (size_t i = 0; i < t->n_dims; ++i) {
+    if (t->dims[i] < 0) {
+      fail(err, n, "%s: negative dimension", path);
+      goto done;
+    }
+    out->type.dims[i] = t->dims[i];
+  }
+  int64_t cnt = cooptTensorElements(&out->type);
+  size_t es = cooptDtypeSize(out->type.dtype);
+  out->data = coopt_xcalloc((size_t)(cnt ? cnt : 1), es);
+  if (t->has_raw_data && t->raw_data.len) {
+    if (t->raw_data.len != (size_t)cnt * es) {
+      fail(err, n, "%s: %zu bytes of raw data for %lld elements", path, t->raw_data.len, (long long)cnt);
+      goto done;
+    }
+    memcpy(out->data, t->raw_data.data, t->raw_data.len);
+  } else if (out->type.dtype == COOPT_F32 && (int64_t)t->n_float_data == cnt) {
+    memcpy(out->data, t->float_data, (size_t)cnt * 4);
+  } else if (out->type.dtype == COOPT_I64 && (int64_t)t->n_int64_data == cnt) {
+    memcpy(out->data, t->int64_data, (size_t)cnt * 8);
+  } else if ((int64_t)t->n_int32_data == cnt) {
+    for (int64_t i = 0; i < cnt; ++i) {
+      if (es == 4)
+        ((int32_t *)out->data)[i] = t->int32_data[i];
+      else
+        ((uint8_t *)out->data)[i] = (uint8_t)t->int32_data[i];
+    }
+  } else if (cnt) {
+    fail(err, n, "%s: no data for %lld elements", path, (long long)cnt);
+    goto done;
+  }
+  ok = true;
+done:
+  if (!ok)
+    cooptTensorFree(out);
+  onnx__tensor_proto__free_unpacked(t, NULL);
+  return ok;
+}
+
+bool cooptTensorLoad(const char *path, coopt_tensor *out, char *err, size_t err_size) {
+  memset(out, 0, sizeof *out);
+  coopt_buf f;
+  coopt_buf_init(&f);
+  if (!coopt_read_file(path, &f)) {
+    fail(err, err_size, "cannot read '%s': %s", path, strerror(errno));
+    coopt_buf_free(&f);
+    return false;
+  }
+  bool ok = f.size >= 6 && !memcmp(f.data, "\x93NUMPY", 6) ? load_npy(path, &f, out, err, err_size)
+                                                            : load_pb(path, &f, out, err, err_size);
+  coopt_buf_free(&f);
+  return ok;
+}
+
+bool cooptTensorSaveNpy(const char *path, const coopt_tensor *t, char *err, size_t err_size) {
+  const char *descr;
+  switch (t->type.dtype) {
+  case COOPT_F32: descr = "<f4"; break;
+  case COOPT_I8: descr = "|i1"; break;
+  case COOPT_U8: descr = "|u1"; break;
+  case COOPT_I32: descr = "<i4"; break;
+  case COOPT_I64: descr = "<i8"; break;
+  default: descr = "|b1"; break;
+  }
+  coopt_buf h;
+  coopt_buf_init(&h);
+  coopt_buf_printf(&h, "{'descr': '%s', 'fortran_order': False, 'shape': (", descr);
+  for (int i = 0; i < t->type.rank; ++i)
+    coopt_buf_printf(&h, "%lld,%s", (long long)t->type.dims[i], i + 1 < t->type.rank ? " " : "");
+  coopt_buf_puts(&h, "), }");
+  /* Pad with spaces to a multiple of 64 bytes, ending in a newline. */
+  while ((10 + h.size + 1) % 64)
+    coopt_buf_putc(&h, ' ');
+  coopt_buf_putc(&h, '\n');
+  coopt_buf f;
+  coopt_buf_init(&f);
+  coopt_buf_append(&f, "\x93NUMPY\x01\x00", 8);
+  char len[2] = {(char)(h.size & 0xff), (char)(h.size >> 8)};
+  coopt_buf_append(&f, len, 2);
+  coopt_buf_append(&f, h.data, h.size);
+  coopt_buf_append(&f, t->data, (size_t)cooptTensorElements(&t->type) * cooptDtypeSize(t->type.dtype));
+  bool ok = coopt_write_file_atomic(path, f.data, f.size, err, err_size);
+  coopt_buf_free(&h);
+  coopt_buf_free(&f);
+  return ok;
+}
+
+bool cooptIdxLoad(const char *path, coopt_tensor *out, char *err, size_t err_size) {
+  memset(out, 0, sizeof *out);
+  gzFile g = gzopen(path, "rb");
+  if (!g)
+    return fail(err, err_size, "cannot read '%s': %s", path, strerror(errno ? errno : ENOENT));
+  coopt_buf b;
+  coopt_buf_init(&b);
+  char chunk[1 << 16];
+  int r;
+  while ((r = gzread(g, chunk, sizeof chunk)) > 0)
+    coopt_buf_append(&b, chunk, (size_t)r);
+  int gzerr;
+  const char *gmsg = gzerror(g, &gzerr);
+  bool ok = false;
+  if (r < 0 || (gzerr != Z_OK && gzerr != Z_STREAM_END)) {
+    fail(err, err_size, "%s: corrupt compressed data (%s)", path, gmsg);
+    goto done;
+  }
+  const unsigned char *p = (const unsigned char *)b.data;
+  if (b.size < 4 || p[0] || p[1] || p[2] != 0x08) {
+    fail(err, err_size, "%s: not an IDX file of unsigned bytes", path);
+    goto done;
+  }
+  int rank = p[3];
+  if (rank < 1 || rank > 4 || b.size < 4 + 4 * (size_t)rank) {
+    fail(err, err_size, "%s: bad IDX header", path);
+    goto done;
+  }
+  out->type.dtype = COOPT_U8;
+  out->type.rank = rank;
+  for (int i = 0; i < rank; ++i) {
+    const unsigned char *d = p + 4 + 4 * i;
+    out->type.dims[i] = (int64_t)d[0] << 24 | (int64_t)d[1] << 16 | (int64_t)d[2] << 8 | d[3];
+  }
+  size_t bytes = (size_t)cooptTensorElements(&out->type);
+  if (4 + 4 * (size_t)rank + bytes != b.size) {
+    fail(err, err_size, "%s: %zu data bytes, the header says %zu", path, b.size - 4 - 4 * (size_t)rank, bytes);
+    goto done;
+  }
+  out->data = coopt_xmalloc(bytes ? bytes : 1);
+  memcpy(out->data, p + 4 + 4 * rank, bytes);
+  ok = true;
+done:
+  gzclose(g);
+  coopt_buf_free(&b);
+  return ok;
+}

@@ -1,0 +1,217 @@
+/*
+ * JIT execution of a TOSA module through MLIR's ExecutionEngine.
+ *
+ * The lowering is upstream's (the recipe in the developers' notes): TOSA ->
+ * linalg/arith/tensor, one-shot bufferization with identity layouts at the
+ * function boundary, results turned into out-parameters so the caller owns
+ * every buffer, loops, then LLVM.  The entry is called through the packed
+ * wrapper of its C interface (mlirExecutionEngineInvokePacked adds the
+ * _mlir_ciface_ prefix): one pointer per memref descriptor, outputs last.
+ */
+#include "coopt/Exec.h"
+#include "coopt/Pipeline.h"
+#include "Support/Support.h"
+
+#include <mlir-c/BuiltinAttributes.h>
+#include <mlir-c/BuiltinTypes.h>
+#include <mlir-c/Pass.h>
+#include <mlir-c/RegisterEverything.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *const coopt_jit_pipeline =
+    "builtin.module(func.func(tosa-optional-decompositions,tosa-infer-shapes,tosa-to-linalg-named,tosa-to-linalg,"
+    "tosa-to-arith{include-apply-rescale},tosa-to-tensor),canonicalize,"
+    "one-shot-bufferize{bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map},"
+    "buffer-results-to-out-params{hoist-static-allocs modify-public-functions},"
+    "func.func(convert-linalg-to-loops),expand-strided-metadata,lower-affine,convert-scf-to-cf,"
+    "convert-math-to-libm,finalize-memref-to-llvm,convert-math-to-llvm,convert-arith-to-llvm,convert-cf-to-llvm,"
+    "convert-func-to-llvm,convert-index-to-llvm,reconcile-unrealized-casts)";
+
+size_t cooptDtypeSize(coopt_dtype t) {
+  switch (t) {
+  case COOPT_F32: case COOPT_I32: return 4;
+  case COOPT_I64: return 8;
+  default: return 1;
+  }
+}
+
+const char *cooptDtypeName(coopt_dtype t) {
+  switch (t) {
+  case COOPT_F32: return "f32";
+  case COOPT_I8: return "i8";
+  case COOPT_U8: return "ui8";
+  case COOPT_I32: return "i32";
+  case COOPT_I64: return "i64";
+  case COOPT_BOOL: return "i1";
+  }
+  return "?";
+}
+
+int64_t cooptTensorElements(const coopt_tensor_type *t) {
+  int64_t n = 1;
+  for (int i = 0; i < t->rank; ++i)
+    n *= t->dims[i];
+  return n;
+}
+
+static bool tensor_type_of(MlirType t, coopt_tensor_type *out) {
+  if (!mlirTypeIsARankedTensor(t) || !mlirShapedTypeHasStaticShape(t))
+    return false;
+  intptr_t r = mlirShapedTypeGetRank(t);
+  if (r > COOPT_MAX_RANK)
+    return false;
+  MlirType e = mlirShapedTypeGetElementType(t);
+  if (mlirTypeIsAF32(e))
+    out->dtype = COOPT_F32;
+  else if (mlirTypeIsAInteger(e)) {
+    unsigned w = mlirIntegerTypeGetWidth(e);
+    bool u = mlirIntegerTypeIsUnsigned(e);
+    if (w == 8)
+      out->dtype = u ? COOPT_U8 : COOPT_I8;
+    else if (w == 32 && !u)
+      out->dtype = COOPT_I32;
+    else if (w == 64 && !u)
+      out->dtype = COOPT_I64;
+    else if (w == 1)
+      out->dtype = COOPT_BOOL;
+    else
+      return false;
+  } else
+    return false;
+  out->rank = (int)r;
+  for (intptr_t i = 0; i < r; ++i)
+    out->dims[i] = mlirShapedTypeGetDimSize(t, i);
+  return true;
+}
+
+static MlirOperation find_main(MlirModule m) {
+  MlirBlock body = mlirModuleGetBody(m);
+  for (MlirOperation op = mlirBlockGetFirstOperation(body); !mlirOperationIsNull(op);
+       op = mlirOperationGetNextInBlock(op)) {
+    MlirStringRef name = mlirIdentifierStr(mlirOperationGetName(op));
+    if (!coopt_str_eq(name.data, name.length, "func.func"))
+      continue;
+    MlirAttribute sym = mlirOperationGetAttributeByName(op, mlirStringRefCreateFromCString("sym_name"));
+    MlirStringRef s = mlirStringAttrGetValue(sym);
+    if (coopt_str_eq(s.data, s.length, "main"))
+      return op;
+  }
+  MlirOperation none = {NULL};
+  return none;
+}
+
+static void collect(MlirStringRef s, void *ud) { coopt_buf_append(ud, s.data, s.length); }
+
+bool cooptJitCompile(MlirContext ctx, MlirModule module, int opt_level, coopt_jit *jit, char *err, size_t err_size) {
+  memset(jit, 0, sizeof *jit);
+  MlirOperation main_fn = find_main(module);
+  if (mlirOperationIsNull(main_fn)) {
+    snprintf(err, err_size, "the module has no func.func @main");
+    return false;
+  }
+  MlirType ft = mlirTypeAttrGetValue(
+      mlirOperationGetAttributeByName(main_fn, mlirStringRefCreateFromCString("function_type")));
+  jit->num_inputs = (int)mlirFunctionTypeGetNumInputs(ft);
+  jit->num_outputs = (int)mlirFunctionTypeGetNumResults(ft);
+  if (jit->num_inputs > COOPT_MAX_IO || jit->num_outputs > COOPT_MAX_IO || jit->num_outputs < 1) {
+    snprintf(err, err_size, "@main has %d inputs and %d results (1 to %d results, at most %d inputs supported)",
+             jit->num_inputs, jit->num_outputs, COOPT_MAX_IO, COOPT_MAX_IO);
+    return false;
+  }
+  for (int i = 0; i < jit->num_inputs; ++i)
+    if (!tensor_type_of(mlirFunctionTypeGetInput(ft, i), &jit->inputs[i])) {
+      snprintf(err, err_size, "input %d of @main is not a statically shaped tensor of a supported type", i);
+      return false;
+    }
+  for (int i = 0; i < jit->num_outputs; ++i)
+    if (!tensor_type_of(mlirFunctionTypeGetResult(ft, i), &jit->outputs[i])) {
+      snprintf(err, err_size, "result %d of @main is not a statically shaped tensor of a supported type", i);
+      return false;
+    }
+  /* Unsigned bytes travel as i8 bits, marked {coopt.unsigned} (MLIR's TOSA
+   * lowering has no ui8); the interface reports them as u8. */
+  static const char *const which[2] = {"arg_attrs", "res_attrs"};
+  for (int k = 0; k < 2; ++k) {
+    MlirAttribute arr = mlirOperationGetAttributeByName(main_fn, mlirStringRefCreateFromCString(which[k]));
+    if (mlirAttributeIsNull(arr) || !mlirAttributeIsAArray(arr))
+      continue;
+    intptr_t n = mlirArrayAttrGetNumElements(arr);
+    for (intptr_t i = 0; i < n && i < (k ? jit->num_outputs : jit->num_inputs); ++i) {
+      MlirAttribute d = mlirArrayAttrGetElement(arr, i);
+      if (mlirAttributeIsADictionary(d) &&
+          !mlirAttributeIsNull(mlirDictionaryAttrGetElementByName(d, mlirStringRefCreateFromCString("coopt.unsigned")))) {
+        coopt_tensor_type *t = k ? &jit->outputs[i] : &jit->inputs[i];
+        if (t->dtype == COOPT_I8)
+          t->dtype = COOPT_U8;
+      }
+    }
+  }
+  mlirOperationSetAttributeByName(main_fn, mlirStringRefCreateFromCString("llvm.emit_c_interface"),
+                                  mlirUnitAttrGet(ctx));
+  MlirPassManager pm = mlirPassManagerCreateOnOperation(ctx, mlirStringRefCreateFromCString("builtin.module"));
+  coopt_buf msg;
+  coopt_buf_init(&msg);
+  bool ok = mlirLogicalResultIsSuccess(mlirParsePassPipeline(mlirPassManagerGetAsOpPassManager(pm),
+                                                             mlirStringRefCreateFromCString(coopt_jit_pipeline),
+                                                             collect, &msg));
+  if (!ok)
+    snprintf(err, err_size, "internal error: lowering pipeline: %s", msg.data ? msg.data : "");
+  else if (!(ok = mlirLogicalResultIsSuccess(mlirPassManagerRunOnOp(pm, mlirModuleGetOperation(module)))))
+    snprintf(err, err_size, "lowering to LLVM failed");
+  mlirPassManagerDestroy(pm);
+  coopt_buf_free(&msg);
+  if (!ok)
+    return false;
+  mlirRegisterAllLLVMTranslations(ctx);
+  /* memrefCopy (from bufferized tensor.pad and friends) lives in the C runner
+   * utilities that Debian's MLIR ships. */
+  MlirStringRef lib = mlirStringRefCreateFromCString(COOPT_C_RUNNER_UTILS);
+  jit->engine = mlirExecutionEngineCreate(module, opt_level, 1, &lib, false, false);
+  if (mlirExecutionEngineIsNull(jit->engine)) {
+    snprintf(err, err_size, "the execution engine could not be created (translation to LLVM failed)");
+    return false;
+  }
+  return true;
+}
+
+/* A ranked memref descriptor: {allocated, aligned, offset, sizes[r], strides[r]}. */
+typedef struct desc {
+  void *allocated, *aligned;
+  int64_t offset;
+  int64_t shape[2 * COOPT_MAX_RANK];
+} desc;
+
+static void fill_desc(desc *d, const coopt_tensor_type *t, void *data) {
+  d->allocated = d->aligned = data;
+  d->offset = 0;
+  int64_t stride = 1;
+  for (int i = t->rank - 1; i >= 0; --i) {
+    d->shape[i] = t->dims[i];
+    d->shape[t->rank + i] = stride;
+    stride *= t->dims[i];
+  }
+}
+
+bool cooptJitRun(coopt_jit *jit, void *const *inputs, void *const *outputs) {
+  desc d[2 * COOPT_MAX_IO];
+  desc *dp[2 * COOPT_MAX_IO];
+  void *args[2 * COOPT_MAX_IO];
+  int n = 0;
+  for (int i = 0; i < jit->num_inputs; ++i, ++n)
+    fill_desc(&d[n], &jit->inputs[i], inputs[i]);
+  for (int i = 0; i < jit->num_outputs; ++i, ++n)
+    fill_desc(&d[n], &jit->outputs[i], outputs[i]);
+  for (int i = 0; i < n; ++i) {
+    dp[i] = &d[i];
+    args[i] = &dp[i];
+  }
+  return mlirLogicalResultIsSuccess(
+      mlirExecutionEngineInvokePacked(jit->engine, mlirStringRefCreateFromCString("main"), args));
+}
+
+void cooptJitDestroy(coopt_jit *jit) {
+  if (!mlirExecutionEngineIsNull(jit->engine))
+    mlirExecutionEngineDestroy(jit->engine);
+  jit->engine.ptr = NULL;
+}

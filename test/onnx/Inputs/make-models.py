@@ -1,0 +1,52 @@
+#!/usr/bin/python3
+"""Generate the small ONNX models used by the importer lit tests (offline;
+the .onnx files are committed).  /usr/bin/python3 with python3-onnx."""
+import os
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def save(name, graph, opset=13):
+    m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)], producer_name="coopt-tests")
+    m.ir_version = 8
+    onnx.save(m, os.path.join(HERE, name))
+
+
+rng = np.random.default_rng(0)
+x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 2, 4, 4])
+y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 3, 4, 4])
+w = numpy_helper.from_array(rng.standard_normal((3, 2, 3, 3)).astype(np.float32), "w")
+b = numpy_helper.from_array(np.array([0.5, -1.0, 2.0], np.float32), "b")
+conv = helper.make_node("Conv", ["x", "w", "b"], ["c"], name="conv1", pads=[1, 1, 1, 1])
+relu = helper.make_node("Relu", ["c"], ["y"], name="relu1")
+# A small conv + relu: the happy path
+save("conv_relu.onnx", helper.make_graph([conv, relu], "g", [x], [y], [w, b]))
+# A node reads a value nobody defines
+bad = helper.make_node("Relu", ["nowhere"], ["y"], name="dangling_relu")
+save("dangling.onnx", helper.make_graph([bad], "g", [x], [y], []))
+# An initializer without data
+empty = TensorProto()
+empty.name = "w"
+empty.data_type = TensorProto.FLOAT
+empty.dims.extend([3, 2, 3, 3])
+save("missing_init_data.onnx", helper.make_graph([conv, relu], "g", [x], [y], [empty, b]))
+# An opset from the future
+save("opset99.onnx", helper.make_graph([conv, relu], "g", [x], [y], [w, b]), opset=99)
+# A dynamic batch dimension
+xd = helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 2, 4, 4])
+yd = helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 3, 4, 4])
+save("dynamic_batch.onnx", helper.make_graph([conv, relu], "g", [xd], [yd], [w, b]))
+# An unsupported attribute value and an unsupported op
+pool = helper.make_node("MaxPool", ["x"], ["y"], name="pool_dilated", kernel_shape=[2, 2], dilations=[2, 2])
+save("unsupported_attr.onnx", helper.make_graph([pool], "g", [x], [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 2, 2, 2])], []))
+erf = helper.make_node("Erf", ["x"], ["y"], name="the_erf")
+save("unsupported_op.onnx", helper.make_graph([erf], "g", [x], [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 2, 4, 4])], []))
+# Flatten after a 2x2 spatial map (needs NCHW order) feeding a Gemm
+xf = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 2, 2, 2])
+gw = numpy_helper.from_array(rng.standard_normal((3, 8)).astype(np.float32), "gw")
+flat = helper.make_node("Flatten", ["x"], ["f"], name="flatten")
+gemm = helper.make_node("Gemm", ["f", "gw"], ["y"], name="fc", transB=1)
+save("flatten_gemm.onnx", helper.make_graph([flat, gemm], "g", [xf], [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 3])], [gw]))

@@ -1,0 +1,504 @@
+/*
+ * coopt-runner: run a TOSA model on the host.
+ *
+ *   coopt-runner model.mlir --input x.npy [--input ...] [--output y.npy ...]   run once
+ *   coopt-runner model.mlir --input x.pb --expect y.pb [--rtol=1e-4 --atol=1e-5] compare
+ *   coopt-runner model.mlir --eval=/usr/share/datasets/fashion-mnist            top-1 accuracy
+ *   coopt-runner model.mlir --bench [--repeats=N --warmup=N]                     latency
+ *
+ * Today it JIT-compiles through the upstream TOSA -> LLVM lowering; later it
+ * will also run coopt's own compiled objects.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "Support/Support.h"
+#include "Tool/Tool.h"
+#include "coopt/Exec.h"
+#include "coopt/TensorIO.h"
+#include "coopt/coopt.h"
+
+#include <errno.h>
+#include <math.h>
+#include <mlir-c/BuiltinAttributes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+typedef struct cli {
+  const char *model;
+  const char *inputs[COOPT_MAX_IO], *outputs[COOPT_MAX_IO], *expects[COOPT_MAX_IO];
+  int n_in, n_out, n_exp;
+  double rtol, atol;
+  const char *eval, *predictions;
+  long long limit;
+  bool has_norm;
+  double mean, std;
+  bool bench;
+  int repeats, warmup, opt_level;
+  bool verbose;
+} cli;
+
+static int usage_error(const char *msg, const char *arg) {
+  fprintf(stderr, "coopt-runner: error: %s%s%s\n(see coopt-runner --help)\n", msg, arg ? " " : "", arg ? arg : "");
+  return 1;
+}
+
+static void help(void) {
+  printf("OVERVIEW: coopt-runner " COOPT_VERSION_STRING " - run a TOSA model on the host (JIT)\n\n"
+         "USAGE: coopt-runner <model.mlir|.mlirbc> [mode] [options]\n\n"
+         "MODES:\n"
+         "  --input <file>       an input (.npy or ONNX TensorProto .pb), once per model input, in order\n"
+         "  --output <file>      write an output as .npy (once per model output, in order)\n"
+         "  --expect <file>      compare an output with this tensor; exit 1 on mismatch\n"
+         "  --rtol=<x> --atol=<x>  tolerances for float outputs (default 1e-4, 1e-5); integers compare exactly\n"
+         "  --eval=<dir>         top-1 accuracy on an IDX dataset directory (t10k-images/labels-idx*-ubyte[.gz])\n"
+         "  --normalize=<mean>,<std>  input normalisation for --eval (default: the model's coopt.metadata)\n"
+         "  --limit=<n>          evaluate the first n images only\n"
+         "  --predictions=<file> write the predicted classes (.npy, u8)\n"
+         "  --bench              latency per inference: median of --repeats (100) after --warmup (10)\n\n"
+         "OPTIONS:\n"
+         "  -O<n>                LLVM optimisation level of the JIT (default 2)\n"
+         "  -v                   compile time and details on stderr\n"
+         "  --version, -h/--help\n");
+}
+
+static bool flagv(const char *a, const char *name, const char **v) {
+  size_t n = strlen(name);
+  if (strncmp(a, name, n))
+    return false;
+  if (!a[n]) {
+    *v = NULL;
+    return true;
+  }
+  if (a[n] == '=') {
+    *v = a + n + 1;
+    return true;
+  }
+  return false;
+}
+
+static int parse_cli(int argc, char **argv, cli *c) {
+  memset(c, 0, sizeof *c);
+  c->rtol = 1e-4;
+  c->atol = 1e-5;
+  c->repeats = 100;
+  c->warmup = 10;
+  c->opt_level = 2;
+  for (int i = 1; i < argc; ++i) {
+    const char *a = argv[i], *v;
+#define VALUE(name)                                                                                \
+  do {                                                                                             \
+    if (!v) {                                                                                      \
+      if (i + 1 >= argc)                                                                           \
+        return usage_error("missing value for", name);                                             \
+      v = argv[++i];                                                                               \
+    }                                                                                              \
+  } while (0)
+    if (a[0] != '-') {
+      if (c->model)
+        return usage_error("more than one model given:", a);
+      c->model = a;
+    } else if (flagv(a, "--input", &v)) {
+      VALUE("--input");
+      if (c->n_in == COOPT_MAX_IO)
+        return usage_error("too many --input", NULL);
+      c->inputs[c->n_in++] = v;
+    } else if (flagv(a, "--output", &v)) {
+      VALUE("--output");
+      if (c->n_out == COOPT_MAX_IO)
+        return usage_error("too many --output", NULL);
+      c->outputs[c->n_out++] = v;
+    } else if (flagv(a, "--expect", &v)) {
+      VALUE("--expect");
+      if (c->n_exp == COOPT_MAX_IO)
+        return usage_error("too many --expect", NULL);
+      c->expects[c->n_exp++] = v;
+    } else if (flagv(a, "--rtol", &v) || flagv(a, "--atol", &v)) {
+      VALUE("--rtol/--atol");
+      char *end;
+      double x = strtod(v, &end);
+      if (*end || !(x >= 0))
+        return usage_error("tolerance must be a non-negative number:", v);
+      if (a[2] == 'r')
+        c->rtol = x;
+      else
+        c->atol = x;
+    } else if (flagv(a, "--eval", &v)) {
+      VALUE("--eval");
+      c->eval = v;
+    } else if (flagv(a, "--predictions", &v)) {
+      VALUE("--predictions");
+      c->predictions = v;
+    } else if (flagv(a, "--limit", &v)) {
+      VALUE("--limit");
+      char *end;
+      c->limit = strtoll(v, &end, 10);
+      if (*end || c->limit < 1)
+        return usage_error("--limit must be a positive integer:", v);
+    } else if (flagv(a, "--normalize", &v)) {
+      VALUE("--normalize");
+      if (sscanf(v, "%lf,%lf", &c->mean, &c->std) != 2 || !(c->std > 0))
+        return usage_error("--normalize expects <mean>,<std> with std > 0:", v);
+      c->has_norm = true;
+    } else if (flagv(a, "--bench", &v)) {
+      c->bench = true;
+    } else if (flagv(a, "--repeats", &v) || flagv(a, "--warmup", &v)) {
+      VALUE("--repeats/--warmup");
+      char *end;
+      long x = strtol(v, &end, 10);
+      if (*end || x < (a[2] == 'r' ? 1 : 0) || x > 1000000)
+        return usage_error("bad count:", v);
+      if (a[2] == 'r')
+        c->repeats = (int)x;
+      else
+        c->warmup = (int)x;
+    } else if (a[1] == 'O' && a[2] >= '0' && a[2] <= '3' && !a[3]) {
+      c->opt_level = a[2] - '0';
+    } else if (!strcmp(a, "-v")) {
+      c->verbose = true;
+    } else if (!strcmp(a, "--version")) {
+      printf("coopt-runner " COOPT_VERSION_STRING " (MLIR C API, LLVM 22)\n");
+      exit(0);
+    } else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+      help();
+      exit(0);
+    } else
+      return usage_error("unknown option", a);
+#undef VALUE
+  }
+  if (!c->model)
+    return usage_error("no model given", NULL);
+  int modes = (c->n_in > 0) + (c->n_exp > 0) + (c->eval != NULL) + c->bench;
+  if (modes == 0)
+    return usage_error("nothing to do: give --input/--expect, --eval or --bench", NULL);
+  if (c->eval && c->n_in)
+    return usage_error("--eval cannot be combined with --input", NULL);
+  return 0;
+}
+
+static double now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static void type_str(const coopt_tensor_type *t, char *buf, size_t n) {
+  size_t u = 0;
+  for (int i = 0; i < t->rank; ++i)
+    u += (size_t)snprintf(buf + u, n - u, "%lldx", (long long)t->dims[i]);
+  snprintf(buf + u, n - u, "%s", cooptDtypeName(t->dtype));
+}
+
+static bool same_type(const coopt_tensor_type *a, const coopt_tensor_type *b) {
+  if (a->dtype != b->dtype || a->rank != b->rank)
+    return false;
+  for (int i = 0; i < a->rank; ++i)
+    if (a->dims[i] != b->dims[i])
+      return false;
+  return true;
+}
+
+/* Compare one output with an expected tensor; prints the first mismatch. */
+static bool compare(const char *what, const coopt_tensor_type *t, const void *got, const coopt_tensor *exp, double rtol,
+                    double atol) {
+  char a[128], b[128];
+  type_str(t, a, sizeof a);
+  type_str(&exp->type, b, sizeof b);
+  if (!same_type(t, &exp->type)) {
+    fprintf(stderr, "%s: type mismatch: the model gives %s, expected %s\n", what, a, b);
+    return false;
+  }
+  int64_t n = cooptTensorElements(t), bad = 0, first = -1;
+  double worst = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    bool ok;
+    double g, e;
+    switch (t->dtype) {
+    case COOPT_F32:
+      g = ((const float *)got)[i], e = ((const float *)exp->data)[i];
+      ok = (isnan(g) && isnan(e)) || g == e || fabs(g - e) <= atol + rtol * fabs(e);
+      break;
+    case COOPT_I8: g = ((const int8_t *)got)[i], e = ((const int8_t *)exp->data)[i], ok = g == e; break;
+    case COOPT_U8:
+    case COOPT_BOOL: g = ((const uint8_t *)got)[i], e = ((const uint8_t *)exp->data)[i], ok = g == e; break;
+    case COOPT_I32: g = ((const int32_t *)got)[i], e = ((const int32_t *)exp->data)[i], ok = g == e; break;
+    default: g = (double)((const int64_t *)got)[i], e = (double)((const int64_t *)exp->data)[i], ok = g == e; break;
+    }
+    if (!ok) {
+      if (first < 0)
+        first = i;
+      ++bad;
+      if (fabs(g - e) > worst)
+        worst = fabs(g - e);
+    }
+  }
+  if (bad) {
+    double g = t->dtype == COOPT_F32 ? ((const float *)got)[first] : 0, e = t->dtype == COOPT_F32 ? ((const float *)exp->data)[first] : 0;
+    fprintf(stderr, "%s: %lld of %lld elements differ (max abs error %g); first at %lld: got %.9g, expected %.9g\n", what,
+            (long long)bad, (long long)n, worst, (long long)first, g, e);
+    return false;
+  }
+  return true;
+}
+
+/* The model's coopt.metadata entry `key`, as a number. */
+static bool metadata_number(MlirOperation module, const char *key, double *out) {
+  MlirAttribute md = mlirOperationGetAttributeByName(module, mlirStringRefCreateFromCString("coopt.metadata"));
+  if (mlirAttributeIsNull(md) || !mlirAttributeIsADictionary(md))
+    return false;
+  MlirAttribute a = mlirDictionaryAttrGetElementByName(md, mlirStringRefCreateFromCString(key));
+  if (mlirAttributeIsNull(a) || !mlirAttributeIsAString(a))
+    return false;
+  MlirStringRef s = mlirStringAttrGetValue(a);
+  char buf[64];
+  snprintf(buf, sizeof buf, "%.*s", (int)s.length, s.data);
+  char *end;
+  *out = strtod(buf, &end);
+  return end != buf && !*end;
+}
+
+static int run_eval(const cli *c, coopt_jit *jit, MlirOperation module) {
+  char err[1024], path[4096];
+  double mean = c->mean, std = c->std;
+  if (!c->has_norm && !(metadata_number(module, "normalize_mean", &mean) && metadata_number(module, "normalize_std", &std))) {
+    fprintf(stderr, "coopt-runner: error: no input normalisation: give --normalize=<mean>,<std> (the model has no "
+                    "coopt.metadata normalize_mean/normalize_std)\n");
+    return 1;
+  }
+  coopt_tensor images, labels;
+  const char *names[2][2] = {{"t10k-images-idx3-ubyte.gz", "t10k-images-idx3-ubyte"},
+                             {"t10k-labels-idx1-ubyte.gz", "t10k-labels-idx1-ubyte"}};
+  coopt_tensor *dst[2] = {&images, &labels};
+  for (int k = 0; k < 2; ++k) {
+    snprintf(path, sizeof path, "%s/%s", c->eval, names[k][0]);
+    if (access(path, R_OK) != 0)
+      snprintf(path, sizeof path, "%s/%s", c->eval, names[k][1]);
+    if (!cooptIdxLoad(path, dst[k], err, sizeof err)) {
+      fprintf(stderr, "coopt-runner: error: %s\n", err);
+      if (k)
+        cooptTensorFree(&images);
+      return 1;
+    }
+  }
+  int rc = 1;
+  const coopt_tensor_type *in = &jit->inputs[0], *out = &jit->outputs[0];
+  int64_t N = images.type.dims[0];
+  if (jit->num_inputs != 1 || in->dtype != COOPT_F32 || in->rank < 2) {
+    fprintf(stderr, "coopt-runner: error: --eval needs a model with one f32 input [batch, ...]\n");
+    goto done;
+  }
+  int64_t B = in->dims[0], per = cooptTensorElements(in) / B;
+  int64_t pixels = images.type.rank >= 3 ? images.type.dims[1] * images.type.dims[2] : 0;
+  if (images.type.rank != 3 || labels.type.rank != 1 || labels.type.dims[0] != N || per != pixels) {
+    fprintf(stderr, "coopt-runner: error: dataset of %lld images of %lld pixels does not fit the model input (%lld values per image)\n",
+            (long long)N, (long long)pixels, (long long)per);
+    goto done;
+  }
+  if (c->limit && c->limit < N)
+    N = c->limit;
+  int64_t classes = cooptTensorElements(out) / out->dims[0];
+  if (out->dtype != COOPT_F32 || out->dims[0] != B) {
+    fprintf(stderr, "coopt-runner: error: --eval needs an f32 output [batch, classes]\n");
+    goto done;
+  }
+  float *x = coopt_xmalloc((size_t)cooptTensorElements(in) * 4), *y = coopt_xmalloc((size_t)cooptTensorElements(out) * 4);
+  uint8_t *pred = coopt_xmalloc((size_t)N);
+  int64_t correct = 0;
+  bool tty = isatty(2);
+  double t0 = now();
+  int last_quarter = 0;
+  for (int64_t base = 0; base < N; base += B) {
+    int64_t cnt = N - base < B ? N - base : B;
+    for (int64_t b = 0; b < B; ++b)
+      for (int64_t p = 0; p < per; ++p)
+        x[b * per + p] = b < cnt ? (float)(((double)((uint8_t *)images.data)[(base + b) * per + p] / 255.0 - mean) / std) : 0.0f;
+    void *ins[1] = {x}, *outs[1] = {y};
+    if (!cooptJitRun(jit, ins, outs)) {
+      fprintf(stderr, "coopt-runner: error: execution failed\n");
+      free(x), free(y), free(pred);
+      goto done;
+    }
+    for (int64_t b = 0; b < cnt; ++b) {
+      int64_t best = 0;
+      for (int64_t k = 1; k < classes; ++k)
+        if (y[b * classes + k] > y[b * classes + best])
+          best = k;
+      pred[base + b] = (uint8_t)best;
+      correct += best == ((uint8_t *)labels.data)[base + b];
+    }
+    int64_t done_n = base + cnt;
+    if (tty) {
+      int bar = (int)(40 * done_n / N);
+      fprintf(stderr, "\r[%.*s%*s] %lld/%lld", bar, "========================================", 40 - bar, "",
+              (long long)done_n, (long long)N);
+    } else if ((int)(4 * done_n / N) > last_quarter) {
+      last_quarter = (int)(4 * done_n / N);
+      fprintf(stderr, "eval: %lld/%lld images\n", (long long)done_n, (long long)N);
+    }
+  }
+  double dt = now() - t0;
+  if (tty)
+    fputc('\n', stderr);
+  printf("accuracy: %.2f%% (%lld/%lld)\n", 100.0 * (double)correct / (double)N, (long long)correct, (long long)N);
+  printf("throughput: %.0f images/s (batch %lld, %.3f s)\n", (double)N / dt, (long long)B, dt);
+  rc = 0;
+  if (c->predictions) {
+    coopt_tensor p = {{COOPT_U8, 1, {N}}, pred};
+    if (!cooptTensorSaveNpy(c->predictions, &p, err, sizeof err)) {
+      fprintf(stderr, "coopt-runner: error: %s\n", err);
+      rc = 1;
+    }
+  }
+  free(x), free(y), free(pred);
+done:
+  cooptTensorFree(&images);
+  cooptTensorFree(&labels);
+  return rc;
+}
+
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+int main(int argc, char **argv) {
+  cli c;
+  if (parse_cli(argc, argv, &c))
+    return 1;
+  coopt_buf src;
+  coopt_buf_init(&src);
+  if (!coopt_read_file(c.model, &src)) {
+    fprintf(stderr, "coopt-runner: error: cannot read '%s': %s\n", c.model, strerror(errno));
+    return 1;
+  }
+  MlirContext ctx = cooptCreateContext(false);
+  coopt_diag_engine diags;
+  coopt_diag_engine_init(&diags, c.model, false);
+  coopt_diag_engine_attach(&diags, ctx);
+  coopt_diag_engine_set_buffer(&diags, src.data, src.size);
+  int rc = 1;
+  double t0 = now();
+  coopt_chunk whole = {src.data, src.size, 1};
+  MlirOperation op = coopt_parse_chunk(ctx, &whole, c.model, &diags);
+  coopt_jit jit;
+  memset(&jit, 0, sizeof jit);
+  coopt_tensor ins[COOPT_MAX_IO];
+  memset(ins, 0, sizeof ins);
+  void *outs[COOPT_MAX_IO] = {NULL};
+  if (mlirOperationIsNull(op))
+    goto done;
+  MlirStringRef opname = mlirIdentifierStr(mlirOperationGetName(op));
+  if (!coopt_str_eq(opname.data, opname.length, "builtin.module")) {
+    fprintf(stderr, "%s: error: expected a builtin.module at the top level\n", c.model);
+    goto done;
+  }
+  MlirModule module = mlirModuleFromOperation(op);
+  char err[1024];
+  if (!cooptJitCompile(ctx, module, c.opt_level, &jit, err, sizeof err)) {
+    fprintf(stderr, "%s: error: %s\n", c.model, err);
+    goto done;
+  }
+  if (c.verbose)
+    fprintf(stderr, "compile: %.3f s\n", now() - t0);
+  if (c.eval) {
+    rc = run_eval(&c, &jit, op);
+    goto done;
+  }
+  if ((c.n_in || c.n_exp) && c.n_in != jit.num_inputs) {
+    fprintf(stderr, "coopt-runner: error: the model has %d inputs, %d given\n", jit.num_inputs, c.n_in);
+    goto done;
+  }
+  if (c.n_out > jit.num_outputs || c.n_exp > jit.num_outputs) {
+    fprintf(stderr, "coopt-runner: error: the model has %d outputs\n", jit.num_outputs);
+    goto done;
+  }
+  void *in_ptrs[COOPT_MAX_IO];
+  for (int i = 0; i < jit.num_inputs; ++i) {
+    if (c.n_in) {
+      if (!cooptTensorLoad(c.inputs[i], &ins[i], err, sizeof err)) {
+        fprintf(stderr, "coopt-runner: error: %s\n", err);
+        goto done;
+      }
+      if (!same_type(&ins[i].type, &jit.inputs[i])) {
+        char a[128], b[128];
+        type_str(&ins[i].type, a, sizeof a);
+        type_str(&jit.inputs[i], b, sizeof b);
+        fprintf(stderr, "coopt-runner: error: %s: a %s tensor, but input %d of the model is %s\n", c.inputs[i], a, i, b);
+        goto done;
+      }
+    } else { /* --bench without inputs: zeros */
+      ins[i].type = jit.inputs[i];
+      ins[i].data = coopt_xcalloc((size_t)cooptTensorElements(&jit.inputs[i]), cooptDtypeSize(jit.inputs[i].dtype));
+    }
+    in_ptrs[i] = ins[i].data;
+  }
+  for (int i = 0; i < jit.num_outputs; ++i)
+    outs[i] = coopt_xcalloc((size_t)cooptTensorElements(&jit.outputs[i]), cooptDtypeSize(jit.outputs[i].dtype));
+  if (!cooptJitRun(&jit, in_ptrs, outs)) {
+    fprintf(stderr, "coopt-runner: error: execution failed\n");
+    goto done;
+  }
+  rc = 0;
+  for (int i = 0; i < c.n_out; ++i) {
+    coopt_tensor t = {jit.outputs[i], outs[i]};
+    if (!cooptTensorSaveNpy(c.outputs[i], &t, err, sizeof err)) {
+      fprintf(stderr, "coopt-runner: error: %s\n", err);
+      rc = 1;
+    }
+  }
+  for (int i = 0; i < c.n_exp; ++i) {
+    coopt_tensor e;
+    if (!cooptTensorLoad(c.expects[i], &e, err, sizeof err)) {
+      fprintf(stderr, "coopt-runner: error: %s\n", err);
+      rc = 1;
+      continue;
+    }
+    char what[64];
+    snprintf(what, sizeof what, "output %d", i);
+    if (!compare(what, &jit.outputs[i], outs[i], &e, c.rtol, c.atol))
+      rc = 1;
+    cooptTensorFree(&e);
+  }
+  if (c.n_in && !c.n_out && !c.n_exp && !c.bench) {
+    for (int i = 0; i < jit.num_outputs; ++i) {
+      char t[128];
+      type_str(&jit.outputs[i], t, sizeof t);
+      printf("output %d: %s", i, t);
+      int64_t n = cooptTensorElements(&jit.outputs[i]);
+      if (jit.outputs[i].dtype == COOPT_F32)
+        for (int64_t k = 0; k < n && k < 16; ++k)
+          printf("%s%.6g", k ? " " : " = [", ((float *)outs[i])[k]);
+      printf("%s\n", jit.outputs[i].dtype == COOPT_F32 ? (n > 16 ? " ...]" : "]") : "");
+    }
+  }
+  if (c.n_exp && rc == 0)
+    printf("outputs match\n");
+  if (c.bench && rc == 0) {
+    for (int i = 0; i < c.warmup; ++i)
+      cooptJitRun(&jit, in_ptrs, outs);
+    double *t = coopt_xmalloc((size_t)c.repeats * sizeof(double));
+    for (int i = 0; i < c.repeats; ++i) {
+      double s = now();
+      cooptJitRun(&jit, in_ptrs, outs);
+      t[i] = now() - s;
+    }
+    qsort(t, (size_t)c.repeats, sizeof(double), cmp_double);
+    int64_t batch = jit.num_inputs ? jit.inputs[0].dims[0] : 1;
+    printf("latency: median %.1f us, min %.1f us over %d runs (%d warm-up); batch %lld\n", 1e6 * t[c.repeats / 2],
+           1e6 * t[0], c.repeats, c.warmup, (long long)batch);
+    free(t);
+  }
+done:
+  for (int i = 0; i < COOPT_MAX_IO; ++i) {
+    cooptTensorFree(&ins[i]);
+    free(outs[i]);
+  }
+  cooptJitDestroy(&jit);
+  if (!mlirOperationIsNull(op))
+    mlirOperationDestroy(op);
+  cooptSetDiagnosticHook(NULL, NULL);
+  mlirContextDestroy(ctx);
+  coopt_diag_engine_free(&diags);
+  coopt_buf_free(&src);
+  return rc;
+}

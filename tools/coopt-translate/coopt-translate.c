@@ -1,0 +1,185 @@
+/*
+ * coopt-translate: bring models into MLIR (and, later, out of it).
+ *
+ *   coopt-translate --import-onnx model.onnx [-o model.mlir] [--batch=N] [--emit-bytecode]
+ *
+ * The importer writes TOSA as text; it is parsed and verified by MLIR here
+ * before anything is written, so an importer bug can never produce a file
+ * that other tools choke on.
+ */
+#include "Support/Support.h"
+#include "Tool/Tool.h"
+#include "coopt/Import.h"
+#include "coopt/TensorIO.h"
+#include "coopt/coopt.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void usage(FILE *f) {
+  fprintf(f, "OVERVIEW: coopt-translate " COOPT_VERSION_STRING " - import models into TOSA (MLIR 22)\n\n"
+             "USAGE: coopt-translate --import-onnx <model.onnx> [options]\n\n"
+             "OPTIONS:\n"
+             "  --import-onnx              Translate an ONNX model into TOSA (NCHW interface, NHWC inside)\n"
+             "  -o, --output <file>        Output file (default '-'); written only on success\n"
+             "  --batch=<n>                Value for a dynamic batch (leading) dimension\n"
+             "  --bind=<name|#k>=<file>    Replace a graph input by a constant tensor (.npy or .pb), e.g. a Reshape's\n"
+             "                             shape input: coopt compiles static shapes\n"
+             "  --emit-bytecode            Write MLIR bytecode\n"
+             "  --mlir-print-debuginfo     Print locations (ONNX node names)\n"
+             "  --version, -h/--help\n");
+}
+
+static bool flag(const char *a, const char *name, const char **value) {
+  const char *p = a;
+  if (*p != '-')
+    return false;
+  ++p;
+  if (*p == '-')
+    ++p;
+  size_t n = strlen(name);
+  if (strncmp(p, name, n))
+    return false;
+  if (!p[n]) {
+    *value = NULL;
+    return true;
+  }
+  if (p[n] == '=') {
+    *value = p + n + 1;
+    return true;
+  }
+  return false;
+}
+
+int main(int argc, char **argv) {
+  const char *input = NULL, *output = "-", *v;
+  bool import_onnx = false, bytecode = false, debuginfo = false;
+  long long batch = 0;
+  coopt_onnx_binding binds[16];
+  coopt_tensor bound[16];
+  size_t nbind = 0;
+  for (int i = 1; i < argc; ++i) {
+    const char *a = argv[i];
+    if (a[0] != '-' || !strcmp(a, "-")) {
+      if (input) {
+        fprintf(stderr, "coopt-translate: error: more than one input file given ('%s')\n", a);
+        return 1;
+      }
+      input = a;
+    } else if (flag(a, "import-onnx", &v)) {
+      import_onnx = true;
+      if (v)
+        input = v;
+    } else if (flag(a, "o", &v) || flag(a, "output", &v)) {
+      if (!v && i + 1 >= argc) {
+        fprintf(stderr, "coopt-translate: error: option '-o' needs a value\n");
+        return 1;
+      }
+      output = v ? v : argv[++i];
+    } else if (flag(a, "batch", &v)) {
+      char *end;
+      errno = 0;
+      batch = v ? strtoll(v, &end, 10) : 0;
+      if (!v || *end || errno || batch < 1 || batch > (1 << 20)) {
+        fprintf(stderr, "coopt-translate: error: --batch expects an integer in [1, 1048576]\n");
+        return 1;
+      }
+    } else if (flag(a, "bind", &v)) {
+      const char *eq = v ? strchr(v, '=') : NULL;
+      if (!eq || eq == v || !eq[1]) {
+        fprintf(stderr, "coopt-translate: error: --bind expects <input-name or #index>=<tensor file>\n");
+        return 1;
+      }
+      if (nbind == 16) {
+        fprintf(stderr, "coopt-translate: error: too many --bind\n");
+        return 1;
+      }
+      char err[512];
+      if (!cooptTensorLoad(eq + 1, &bound[nbind], err, sizeof err)) {
+        fprintf(stderr, "coopt-translate: error: %s\n", err);
+        return 1;
+      }
+      static const int onnx_type[] = {[COOPT_F32] = 1, [COOPT_U8] = 2, [COOPT_I8] = 3, [COOPT_I32] = 6,
+                                      [COOPT_I64] = 7, [COOPT_BOOL] = 9};
+      coopt_onnx_binding *b = &binds[nbind];
+      b->name = coopt_xstrndup(v, (size_t)(eq - v));
+      b->onnx_type = onnx_type[bound[nbind].type.dtype];
+      b->rank = bound[nbind].type.rank;
+      memcpy(b->dims, bound[nbind].type.dims, sizeof b->dims);
+      b->data = bound[nbind].data;
+      ++nbind;
+    } else if (flag(a, "emit-bytecode", &v)) {
+      bytecode = true;
+    } else if (flag(a, "mlir-print-debuginfo", &v)) {
+      debuginfo = true;
+    } else if (flag(a, "version", &v)) {
+      printf("coopt-translate " COOPT_VERSION_STRING " (MLIR C API, LLVM 22)\n");
+      return 0;
+    } else if (flag(a, "help", &v) || flag(a, "h", &v)) {
+      usage(stdout);
+      return 0;
+    } else {
+      fprintf(stderr, "coopt-translate: error: unknown option '%s'\n(see coopt-translate --help)\n", a);
+      return 1;
+    }
+  }
+  if (!import_onnx) {
+    fprintf(stderr, "coopt-translate: error: nothing to do: give --import-onnx <model.onnx>\n");
+    return 1;
+  }
+  if (!input) {
+    fprintf(stderr, "coopt-translate: error: no input file\n");
+    return 1;
+  }
+  coopt_buf text, err;
+  coopt_buf_init(&text);
+  coopt_buf_init(&err);
+  coopt_onnx_import_options opts = {batch, nbind, binds};
+  if (mlirLogicalResultIsFailure(
+          cooptImportOnnx(input, &opts, coopt_buf_string_callback, &text, coopt_buf_string_callback, &err))) {
+    fprintf(stderr, "%s: error: %s\n", input, err.data ? err.data : "import failed");
+    return 1;
+  }
+  MlirContext ctx = cooptCreateContext(false);
+  coopt_diag_engine diags;
+  coopt_diag_engine_init(&diags, input, false);
+  coopt_diag_engine_attach(&diags, ctx);
+  MlirOperation op = mlirOperationCreateParse(ctx, mlirStringRefCreate(text.data, text.size),
+                                              mlirStringRefCreateFromCString(input));
+  int rc = 1;
+  if (mlirOperationIsNull(op) || !mlirOperationVerify(op)) {
+    fprintf(stderr, "%s: error: internal error: the importer produced invalid IR (please report)\n", input);
+  } else {
+    coopt_buf out;
+    coopt_buf_init(&out);
+    if (bytecode)
+      mlirOperationWriteBytecode(op, coopt_buf_string_callback, &out);
+    else {
+      MlirOpPrintingFlags flags = mlirOpPrintingFlagsCreate();
+      if (debuginfo)
+        mlirOpPrintingFlagsEnableDebugInfo(flags, true, false);
+      mlirOperationPrintWithFlags(op, flags, coopt_buf_string_callback, &out);
+      coopt_buf_putc(&out, '\n');
+      mlirOpPrintingFlagsDestroy(flags);
+    }
+    char msg[512];
+    if (coopt_write_file_atomic(output, out.data, out.size, msg, sizeof msg))
+      rc = 0;
+    else
+      fprintf(stderr, "coopt-translate: error: %s\n", msg);
+    coopt_buf_free(&out);
+  }
+  if (!mlirOperationIsNull(op))
+    mlirOperationDestroy(op);
+  cooptSetDiagnosticHook(NULL, NULL);
+  mlirContextDestroy(ctx);
+  coopt_diag_engine_free(&diags);
+  coopt_buf_free(&text);
+  coopt_buf_free(&err);
+  for (size_t i = 0; i < nbind; ++i) {
+    free((char *)binds[i].name);
+    cooptTensorFree(&bound[i]);
+  }
+  return rc;
+}
