@@ -668,7 +668,18 @@ static value *emit_clamp(importer *im, value *x, double lo, double hi, const cha
   if (x->et == ET_F32) {
     line(im, "%s = tosa.clamp %s {max_val = %s, min_val = %s} : (%s) -> %s", ref_id(id), vref(x),
          f32_attr((float)hi), f32_attr((float)lo), t, t);
-  } else if (x->et == ET_I8 || x->et == ET_I32) {
+  } else if (x->et == ET_I32) {
+    /* TOSA's profiles have no i32 clamp: maximum then minimum. */
+    int64_t one_pd[MAXR];
+    for (int i = 0; i < x->rank; ++i)
+      one_pd[i] = 1;
+    int32_t lo32 = (int32_t)lo, hi32 = (int32_t)hi;
+    int l = emit_const(im, ET_I32, x->rank, one_pd, &lo32), h = emit_const(im, ET_I32, x->rank, one_pd, &hi32);
+    int mx = im->next_id++;
+    const char *to = ttype(ET_I32, x->rank, one_pd);
+    line(im, "%s = tosa.maximum %s, %s : (%s, %s) -> %s", ref_id(mx), vref(x), ref_id(l), t, to, t);
+    line(im, "%s = tosa.minimum %s, %s : (%s, %s) -> %s", ref_id(id), ref_id(mx), ref_id(h), t, to, t);
+  } else if (x->et == ET_I8) {
     const char *tn = et_name(x->et);
     line(im, "%s = tosa.clamp %s {max_val = %lld : %s, min_val = %lld : %s} : (%s) -> %s", ref_id(id), vref(x),
          (long long)hi, tn, (long long)lo, tn, t, t);
@@ -794,6 +805,57 @@ static const char *cropped_input(importer *im, value *x, const window *w, int64_
        ref_id(s0), ref_id(s1), ttype(x->et, 4, pd), ttype(x->et, 4, size));
   memcpy(pd, size, sizeof size);
   return ref_id(id);
+}
+
+/* Constant padding as concatenation with constant blocks.  Equivalent to
+ * tosa.pad, but tosa-validate (MLIR 22, level 8K) rejects the !tosa.shape<8>
+ * padding of a rank-4 pad as exceeding MAX_RANK. */
+static int emit_pad_concat(importer *im, const char *src, int et, int rank, int64_t *pd, const int64_t *pads,
+                           float pad_value) {
+  char cur[32];
+  snprintf(cur, sizeof cur, "%s", src);
+  int id = -1;
+  for (int a = 0; a < rank; ++a) {
+    int64_t before = pads[2 * a], after = pads[2 * a + 1];
+    if (!before && !after)
+      continue;
+    int64_t in_pd[MAXR], out_pd[MAXR];
+    memcpy(in_pd, pd, (size_t)rank * sizeof(int64_t));
+    memcpy(out_pd, pd, (size_t)rank * sizeof(int64_t));
+    out_pd[a] += before + after;
+    coopt_buf refs, types;
+    coopt_buf_init(&refs);
+    coopt_buf_init(&types);
+    for (int side = 0; side < 3; ++side) {
+      if (side == 1) {
+        coopt_buf_printf(&refs, "%s%s", refs.size ? ", " : "", cur);
+        coopt_buf_printf(&types, "%s%s", types.size ? ", " : "", ttype(et, rank, in_pd));
+        continue;
+      }
+      int64_t n = side == 0 ? before : after;
+      if (!n)
+        continue;
+      int64_t bd[MAXR];
+      memcpy(bd, pd, (size_t)rank * sizeof(int64_t));
+      bd[a] = n;
+      int64_t cnt = numel(bd, rank);
+      float *blk = coopt_xmalloc((size_t)cnt * 4);
+      for (int64_t i = 0; i < cnt; ++i)
+        blk[i] = pad_value;
+      int c = emit_const(im, et, rank, bd, blk);
+      free(blk);
+      coopt_buf_printf(&refs, "%s%s", refs.size ? ", " : "", ref_id(c));
+      coopt_buf_printf(&types, "%s%s", types.size ? ", " : "", ttype(et, rank, bd));
+    }
+    id = im->next_id++;
+    line(im, "%s = tosa.concat %s {axis = %d : i32} : (%s) -> %s", ref_id(id), refs.data, a, types.data,
+         ttype(et, rank, out_pd));
+    coopt_buf_free(&refs);
+    coopt_buf_free(&types);
+    memcpy(pd, out_pd, (size_t)rank * sizeof(int64_t));
+    snprintf(cur, sizeof cur, "%s", ref_id(id));
+  }
+  return id;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1054,13 +1116,8 @@ static bool op_pool(importer *im, bool is_max, bool global) {
   if (include_pad && (win.pads[0] || win.pads[1] || win.pads[2] || win.pads[3])) {
     /* Padding that counts in the divisor is explicit zeros. */
     int64_t pads[8] = {0, 0, win.pads[0], win.pads[1], win.pads[2], win.pads[3], 0, 0};
-    int ps = const_shape(im, 8, pads);
-    int64_t ppd[4] = {xpd[0], xpd[1] + win.pads[0] + win.pads[1], xpd[2] + win.pads[2] + win.pads[3], xpd[3]};
-    int id = im->next_id++;
-    line(im, "%s = tosa.pad %s, %s, %s : (%s, !tosa.shape<8>, tensor<1xf32>) -> %s", ref_id(id), xref, ref_id(ps),
-         ref_id(zero_f32(im)), ttype(ET_F32, 4, xpd), ttype(ET_F32, 4, ppd));
+    int id = emit_pad_concat(im, xref, ET_F32, 4, xpd, pads, 0.0f);
     snprintf(xref, sizeof xref, "%s", ref_id(id));
-    memcpy(xpd, ppd, sizeof ppd);
     memset(win.pads, 0, sizeof win.pads);
   }
   int64_t od[4] = {x->dims[0], x->dims[1], win.out[0], win.out[1]}, opd[4];
@@ -1731,12 +1788,14 @@ static bool op_pad(importer *im) {
   value *o = output(im, 0, ET_F32, r, od);
   if (!o)
     return false;
-  int ps = const_shape(im, 2 * r, tp);
-  int64_t one = 1;
-  int cv = emit_const(im, ET_F32, 1, &one, &cval);
-  o->id = im->next_id++;
-  line(im, "%s = tosa.pad %s, %s, %s : (%s, !tosa.shape<%d>, tensor<1xf32>) -> %s", ref_id(o->id), vref(x), ref_id(ps),
-       ref_id(cv), vtype(x), 2 * r, vtype(o));
+  int64_t pd[MAXR];
+  phys_dims(r, x->dims, pd);
+  int id = emit_pad_concat(im, vref(x), ET_F32, r, pd, tp, cval);
+  if (id < 0) { /* nothing to pad */
+    o->id = x->id;
+    o->is_arg = x->is_arg;
+  } else
+    o->id = id;
   return true;
 }
 

@@ -5,7 +5,8 @@
 # coopt-translate; a clean importer diagnostic (unsupported op, attribute,
 # type or dynamic shape) makes the test "unsupported" and is listed with its
 # reason; otherwise every test_data_set_* runs through coopt-runner and must
-# match output_*.pb (float: rtol 1e-4, atol 1e-5; integers exactly).  An
+# match output_*.pb (float: rtol 1e-4, atol 1e-5; integers exactly), and its
+# TOSA must pass tosa-validate for the pro_fp and pro_int profiles.  An
 # importer internal error or a crash is a failure.
 #
 # usage: run-conformance.sh <work-dir> [filter-regex]   (coopt-translate and coopt-runner on PATH)
@@ -49,6 +50,12 @@ for dir in "$DATA"/node/* "$DATA"/pytorch-converted/*; do
       fail=$((fail + 1))
       echo "$name: import: $msg" >> "$WORK/failed.txt"
     fi
+    continue
+  fi
+  # The importer's TOSA must be valid for the pro_fp / pro_int profiles.
+  if ! vmsg=$(mlir-opt "$mlir" --tosa-attach-target="profiles=pro_fp,pro_int" --tosa-validate -o /dev/null 2>&1); then
+    fail=$((fail + 1))
+    echo "$name: tosa-validate: $(echo "$vmsg" | grep error | head -n 1)" >> "$WORK/failed.txt"
     continue
   fi
   ok=1

@@ -29,7 +29,7 @@ typedef struct cli {
   const char *inputs[COOPT_MAX_IO], *outputs[COOPT_MAX_IO], *expects[COOPT_MAX_IO];
   int n_in, n_out, n_exp;
   double rtol, atol;
-  const char *eval, *predictions;
+  const char *eval, *predictions, *agree_with;
   long long limit;
   bool has_norm;
   double mean, std;
@@ -55,6 +55,8 @@ static void help(void) {
          "  --normalize=<mean>,<std>  input normalisation for --eval (default: the model's coopt.metadata)\n"
          "  --limit=<n>          evaluate the first n images only\n"
          "  --predictions=<file> write the predicted classes (.npy, u8)\n"
+         "  --agree-with=<file>  compare with reference predictions (.npy, u8, one per image): agreement and\n"
+         "                       the reference's own accuracy\n"
          "  --bench              latency per inference: median of --repeats (100) after --warmup (10)\n\n"
          "OPTIONS:\n"
          "  -O<n>                LLVM optimisation level of the JIT (default 2)\n"
@@ -126,6 +128,9 @@ static int parse_cli(int argc, char **argv, cli *c) {
     } else if (flagv(a, "--eval", &v)) {
       VALUE("--eval");
       c->eval = v;
+    } else if (flagv(a, "--agree-with", &v)) {
+      VALUE("--agree-with");
+      c->agree_with = v;
     } else if (flagv(a, "--predictions", &v)) {
       VALUE("--predictions");
       c->predictions = v;
@@ -342,6 +347,28 @@ static int run_eval(const cli *c, coopt_jit *jit, MlirOperation module) {
   printf("accuracy: %.2f%% (%lld/%lld)\n", 100.0 * (double)correct / (double)N, (long long)correct, (long long)N);
   printf("throughput: %.0f images/s (batch %lld, %.3f s)\n", (double)N / dt, (long long)B, dt);
   rc = 0;
+  if (c->agree_with) {
+    coopt_tensor ref;
+    if (!cooptTensorLoad(c->agree_with, &ref, err, sizeof err)) {
+      fprintf(stderr, "coopt-runner: error: %s\n", err);
+      rc = 1;
+    } else if (ref.type.dtype != COOPT_U8 || ref.type.rank != 1 || ref.type.dims[0] < N) {
+      fprintf(stderr, "coopt-runner: error: %s: expected u8 predictions for at least %lld images\n", c->agree_with,
+              (long long)N);
+      rc = 1;
+    } else {
+      int64_t same = 0, ref_correct = 0;
+      for (int64_t i = 0; i < N; ++i) {
+        same += ((uint8_t *)ref.data)[i] == pred[i];
+        ref_correct += ((uint8_t *)ref.data)[i] == ((uint8_t *)labels.data)[i];
+      }
+      printf("agreement with reference: %.2f%% (%lld/%lld)\n", 100.0 * (double)same / (double)N, (long long)same,
+             (long long)N);
+      printf("reference accuracy: %.2f%%, coopt accuracy: %.2f%%\n", 100.0 * (double)ref_correct / (double)N,
+             100.0 * (double)correct / (double)N);
+    }
+    cooptTensorFree(&ref);
+  }
   if (c->predictions) {
     coopt_tensor p = {{COOPT_U8, 1, {N}}, pred};
     if (!cooptTensorSaveNpy(c->predictions, &p, err, sizeof err)) {
