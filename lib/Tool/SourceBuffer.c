@@ -84,6 +84,10 @@ static bool starts_with_module(const char *p, const char *end) {
     }
     break;
   }
+  /* Attribute, type and location alias definitions come before a printed
+   * top-level op: such a file has its module already. */
+  if (p < end && (*p == '#' || *p == '!'))
+    return true;
   static const char *const forms[] = {"module", "builtin.module", "\"builtin.module\""};
   for (int i = 0; i < 3; ++i) {
     size_t n = strlen(forms[i]);

@@ -9,7 +9,7 @@
  * Today it JIT-compiles through the upstream TOSA -> LLVM lowering; later it
  * will also run coopt's own compiled objects.
  */
-#define _POSIX_C_SOURCE 200809L
+#define _GNU_SOURCE
 #include "Support/Support.h"
 #include "Tool/Tool.h"
 #include "coopt/Exec.h"
@@ -17,6 +17,7 @@
 #include "coopt/coopt.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <math.h>
 #include <mlir-c/BuiltinAttributes.h>
 #include <stdlib.h>
@@ -392,6 +393,12 @@ int main(int argc, char **argv) {
   cli c;
   if (parse_cli(argc, argv, &c))
     return 1;
+  /* The JIT-compiled code allocates its intermediate tensors on every call;
+   * at batch 100 they are megabytes each, which glibc would mmap and unmap
+   * every time (most of the run time went to page faults).  Keep freed
+   * memory in the heap instead. */
+  mallopt(M_MMAP_THRESHOLD, 32 << 20); /* glibc's maximum on 64-bit */
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
   coopt_buf src;
   coopt_buf_init(&src);
   if (!coopt_read_file(c.model, &src)) {

@@ -27,7 +27,7 @@ static void usage(FILE *f) {
              "  --bind=<name|#k>=<file>    Replace a graph input by a constant tensor (.npy or .pb), e.g. a Reshape's\n"
              "                             shape input: coopt compiles static shapes\n"
              "  --emit-bytecode            Write MLIR bytecode\n"
-             "  --mlir-print-debuginfo     Print locations (ONNX node names)\n"
+             "  --no-locations             Do not print locations (by default they are printed: ONNX node names)\n"
              "  --version, -h/--help\n");
 }
 
@@ -54,7 +54,9 @@ static bool flag(const char *a, const char *name, const char **value) {
 
 int main(int argc, char **argv) {
   const char *input = NULL, *output = "-", *v;
-  bool import_onnx = false, bytecode = false, debuginfo = false;
+  /* Locations carry the ONNX node names: printed by default, so that they
+   * survive into every later tool. */
+  bool import_onnx = false, bytecode = false, debuginfo = true;
   long long batch = 0;
   coopt_onnx_binding binds[16];
   coopt_tensor bound[16];
@@ -113,6 +115,8 @@ int main(int argc, char **argv) {
       bytecode = true;
     } else if (flag(a, "mlir-print-debuginfo", &v)) {
       debuginfo = true;
+    } else if (flag(a, "no-locations", &v)) {
+      debuginfo = false;
     } else if (flag(a, "version", &v)) {
       printf("coopt-translate " COOPT_VERSION_STRING " (MLIR C API, LLVM 22)\n");
       return 0;
