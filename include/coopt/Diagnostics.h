@@ -31,6 +31,9 @@ void cooptSetDiagnosticHook(coopt_diagnostic_hook hook, void *user_data);
 #define COOPT_PRINTF(a, b)
 #endif
 
+/* "error", "warning", "note" or "remark". */
+const char *cooptSeverityName(MlirDiagnosticSeverity severity);
+
 /* Emit through mlirEmitError (errors) or the hook (everything else). */
 void cooptEmit(MlirLocation loc, MlirDiagnosticSeverity severity, const char *fmt, ...)
     COOPT_PRINTF(3, 4);

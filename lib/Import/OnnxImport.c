@@ -1004,24 +1004,30 @@ static bool op_conv(importer *im) {
 }
 
 static bool reshape_to(importer *im, value *x, int rank, const int64_t *dims);
+static bool define_reshaped(importer *im, value *x, value *o, int rank, const int64_t *dims);
 
-/* A logical reshape into a temporary value (constants fold). */
-static value *reshaped_temp(importer *im, value *x, int rank, const int64_t *dims) {
-  char name[32];
-  snprintf(name, sizeof name, "\x01r%zu", im->nvals);
-  value *o = add_value(im, name, x->et, rank, dims);
+/* Define `o` as x reshaped (in logical order); constants fold. */
+static bool define_reshaped(importer *im, value *x, value *o, int rank, const int64_t *dims) {
   if (x->data) {
     size_t bytes = (size_t)numel(dims, rank) * et_size(x->et);
     o->data = coopt_xmalloc(bytes ? bytes : 1);
     memcpy(o->data, x->data, bytes);
-    return o;
+    return true;
   }
   const char *src = logical_ref(im, x);
   if (!src)
-    return NULL;
+    return false;
   int id = emit_reshape(im, src, x->et, x->rank, x->dims, rank, dims);
   define_from_logical(im, o, ref_id(id));
-  return o;
+  return true;
+}
+
+/* A logical reshape into a temporary value. */
+static value *reshaped_temp(importer *im, value *x, int rank, const int64_t *dims) {
+  char name[32];
+  snprintf(name, sizeof name, "\x01r%zu", im->nvals);
+  value *o = add_value(im, name, x->et, rank, dims);
+  return define_reshaped(im, x, o, rank, dims) ? o : NULL;
 }
 
 /* Emit a 1-D Conv / pool as its 2-D form with H = 1. */
@@ -1485,20 +1491,7 @@ static bool reshape_to(importer *im, value *x, int rank, const int64_t *dims) {
     return fail(im, "cannot reshape %lld elements into %lld", (long long)numel(x->dims, x->rank),
                 (long long)numel(dims, rank));
   value *o = output(im, 0, x->et, rank, dims);
-  if (!o)
-    return false;
-  if (x->data) {
-    size_t bytes = (size_t)numel(dims, rank) * et_size(x->et);
-    o->data = coopt_xmalloc(bytes ? bytes : 1);
-    memcpy(o->data, x->data, bytes);
-    return true;
-  }
-  const char *src = logical_ref(im, x);
-  if (!src)
-    return false;
-  int id = emit_reshape(im, src, x->et, x->rank, x->dims, rank, dims);
-  define_from_logical(im, o, ref_id(id));
-  return true;
+  return o && define_reshaped(im, x, o, rank, dims);
 }
 
 static bool op_reshape(importer *im) {

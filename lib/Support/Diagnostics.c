@@ -19,7 +19,7 @@ void cooptSetDiagnosticHook(coopt_diagnostic_hook hook, void *user_data) {
   pthread_mutex_unlock(&hook_lock);
 }
 
-static const char *severity_name(MlirDiagnosticSeverity s) {
+const char *cooptSeverityName(MlirDiagnosticSeverity s) {
   switch (s) {
   case MlirDiagnosticError: return "error";
   case MlirDiagnosticWarning: return "warning";
@@ -47,7 +47,7 @@ static void emitv(MlirLocation loc, MlirDiagnosticSeverity severity, const char 
   } else {
     char where[512];
     cooptFormatLocation(loc, where, sizeof where);
-    fprintf(stderr, "%s: %s: %s\n", where, severity_name(severity), msg.data ? msg.data : "");
+    fprintf(stderr, "%s: %s: %s\n", where, cooptSeverityName(severity), msg.data ? msg.data : "");
   }
   coopt_buf_free(&msg);
 }

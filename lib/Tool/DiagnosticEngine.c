@@ -18,16 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *severity_name(MlirDiagnosticSeverity s) {
-  switch (s) {
-  case MlirDiagnosticError: return "error";
-  case MlirDiagnosticWarning: return "warning";
-  case MlirDiagnosticNote: return "note";
-  case MlirDiagnosticRemark: return "remark";
-  }
-  return "diagnostic";
-}
-
 void coopt_diag_engine_init(coopt_diag_engine *e, const char *display_name, bool verify) {
   memset(e, 0, sizeof *e);
   e->display_name = display_name;
@@ -80,11 +70,11 @@ static void print_diag(coopt_diag_engine *e, MlirDiagnosticSeverity sev, const c
                        unsigned line, unsigned col, const char *msg) {
   const char *shown = file[0] ? file : e->display_name;
   if (line)
-    fprintf(stderr, "%s:%u:%u: %s: %s\n", shown, line, col, severity_name(sev), msg);
+    fprintf(stderr, "%s:%u:%u: %s: %s\n", shown, line, col, cooptSeverityName(sev), msg);
   else if (file[0])
-    fprintf(stderr, "%s: %s: %s\n", file, severity_name(sev), msg);
+    fprintf(stderr, "%s: %s: %s\n", file, cooptSeverityName(sev), msg);
   else
-    fprintf(stderr, "%s: %s: %s\n", e->display_name, severity_name(sev), msg);
+    fprintf(stderr, "%s: %s: %s\n", e->display_name, cooptSeverityName(sev), msg);
   const char *src;
   size_t len;
   if (line && is_input_file(e, file) && buffer_line(e, line, &src, &len)) {
@@ -348,14 +338,14 @@ bool coopt_diag_engine_check(coopt_diag_engine *e) {
       continue;
     ok = false;
     char msg[4096];
-    snprintf(msg, sizeof msg, "unexpected %s: %s", severity_name(d->severity), d->message);
+    snprintf(msg, sizeof msg, "unexpected %s: %s", cooptSeverityName(d->severity), d->message);
     print_diag(e, MlirDiagnosticError, d->file, d->line, d->col, msg);
   }
   for (size_t k = 0; k < nex; ++k) {
     if (!ex[k].matched) {
       ok = false;
       char msg[4096];
-      snprintf(msg, sizeof msg, "expected %s \"%s\" was not produced", severity_name(ex[k].severity),
+      snprintf(msg, sizeof msg, "expected %s \"%s\" was not produced", cooptSeverityName(ex[k].severity),
                ex[k].text);
       print_diag(e, MlirDiagnosticError, "", ex[k].at_line, ex[k].at_col, msg);
     }

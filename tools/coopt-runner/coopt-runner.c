@@ -62,6 +62,7 @@ static void help(void) {
          "OPTIONS:\n"
          "  -O<n>                LLVM optimisation level of the JIT (default 2)\n"
          "  -v                   compile time and details on stderr\n"
+         "  --print-jit-pipeline the TOSA -> LLVM pass pipeline the JIT uses\n"
          "  --version, -h/--help\n");
 }
 
@@ -162,6 +163,9 @@ static int parse_cli(int argc, char **argv, cli *c) {
       c->opt_level = a[2] - '0';
     } else if (!strcmp(a, "-v")) {
       c->verbose = true;
+    } else if (!strcmp(a, "--print-jit-pipeline")) {
+      printf("%s\n", coopt_jit_pipeline);
+      exit(0);
     } else if (!strcmp(a, "--version")) {
       printf("coopt-runner " COOPT_VERSION_STRING " (MLIR C API, LLVM 22)\n");
       exit(0);
