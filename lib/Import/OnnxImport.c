@@ -2325,6 +2325,37 @@ static bool graph_input(importer *im, const Onnx__ValueInfoProto *vi, int index,
   return true;
 }
 
+/* protobuf-c leaves absent optional strings NULL: check every string the
+ * importer reads, once, so that a corrupt model is a diagnostic. */
+static bool validate_strings(importer *im, const Onnx__GraphProto *g) {
+  for (size_t i = 0; i < g->n_node; ++i) {
+    const Onnx__NodeProto *n = g->node[i];
+    if (!n->op_type || !*n->op_type)
+      return fail(im, "node #%zu has no op_type", i);
+    for (size_t k = 0; k < n->n_attribute; ++k)
+      if (!n->attribute[k]->name)
+        return fail(im, "node #%zu (%s) has an attribute without a name", i, n->op_type);
+    for (size_t k = 0; k < n->n_input; ++k)
+      if (!n->input[k])
+        return fail(im, "node #%zu (%s) has a null input name", i, n->op_type);
+    if (n->n_output == 0)
+      return fail(im, "node #%zu (%s) has no outputs", i, n->op_type);
+    for (size_t k = 0; k < n->n_output; ++k)
+      if (!n->output[k])
+        return fail(im, "node #%zu (%s) has a null output name", i, n->op_type);
+  }
+  for (size_t i = 0; i < g->n_initializer; ++i)
+    if (!g->initializer[i]->name || !*g->initializer[i]->name)
+      return fail(im, "initializer #%zu has no name", i);
+  for (size_t i = 0; i < g->n_input; ++i)
+    if (!g->input[i]->name || !*g->input[i]->name)
+      return fail(im, "graph input #%zu has no name", i);
+  for (size_t i = 0; i < g->n_output; ++i)
+    if (!g->output[i]->name || !*g->output[i]->name)
+      return fail(im, "graph output #%zu has no name", i);
+  return true;
+}
+
 static void append_string_attr(coopt_buf *b, const char *s) {
   coopt_buf_putc(b, '"');
   for (const char *p = s; *p; ++p) {
@@ -2375,13 +2406,15 @@ MlirLogicalResult cooptImportOnnx(const char *path, const coopt_onnx_import_opti
     goto done;
   }
   const Onnx__GraphProto *g = model->graph;
+  if (!validate_strings(&im, g))
+    goto done;
   set_loc(&im, "initializers");
   for (size_t i = 0; i < g->n_initializer; ++i) {
     const Onnx__TensorProto *t = g->initializer[i];
     int et, rank;
     int64_t dims[MAXR];
     void *data;
-    if (!t->name || !tensor_data(&im, t, &et, &rank, dims, &data))
+    if (!tensor_data(&im, t, &et, &rank, dims, &data))
       goto done;
     value *v = add_value(&im, t->name, et, rank, dims);
     v->data = data;
