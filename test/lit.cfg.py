@@ -9,7 +9,7 @@ config.excludes = ["make-models.py", "Inputs", "CMakeLists.txt", "lit.cfg.py", "
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.coopt_obj_root, "test")
 
-path = config.coopt_tools_dirs + [config.coopt_examples_dir, config.coopt_test_bin_dir,
+path = config.coopt_tools_dirs + [config.coopt_examples_dir, config.coopt_test_bin_dir, config.coopt_runtime_bin_dir,
         config.llvm_tools_dir, config.environment.get("PATH", os.environ.get("PATH", ""))]
 config.environment["PATH"] = os.pathsep.join(path)
 # Tests must not depend on the terminal or the user's locale.
