@@ -53,7 +53,6 @@ typedef struct importer {
   char err[1024];
   bool failed;
   int zero_f32, shift0;
-  const coopt_onnx_import_options *opts;
   const char *out_override; /* register output 0 under this name (1-D lifting) */
   value *in_override[3];    /* with override_active: the op's inputs 0..2 (NULL = absent) */
   bool override_active;
@@ -143,6 +142,14 @@ static bool fail_not_const(importer *im, const value *v, const char *what) {
   if (v->input_pos >= 0)
     return fail(im, "%s must be a constant (graph input #%d: bind it to a constant with --bind)", what, v->input_pos);
   return fail(im, "%s must be a constant", what);
+}
+
+/* A fresh copy of a constant's contents (at least one byte, for malloc). */
+static void *copy_data(const value *v) {
+  size_t bytes = (size_t)numel(v->dims, v->rank) * et_size(v->et);
+  void *d = coopt_xmalloc(bytes ? bytes : 1);
+  memcpy(d, v->data, bytes);
+  return d;
 }
 
 /* Physical layout: rank-4 values are NHWC. */
@@ -303,6 +310,13 @@ static bool mat(importer *im, value *v) {
   } else
     v->id = emit_const(im, v->et, v->rank, pd, v->data);
   return true;
+}
+
+static int emit_cast(importer *im, const char *src, int from, int to, int rank, const int64_t *pd) {
+  int id = im->next_id++;
+  const char *tf = ttype(from, rank, pd), *tt = ttype(to, rank, pd);
+  line(im, "%s = tosa.cast %s : (%s) -> %s", ref_id(id), src, tf, tt);
+  return id;
 }
 
 static int emit_reshape(importer *im, const char *src, int et, int in_rank, const int64_t *in_pd, int out_rank,
@@ -517,6 +531,15 @@ static value *output(importer *im, size_t i, int et, int rank, const int64_t *di
   return add_value(im, i == 0 && im->out_override ? im->out_override : im->node->output[i], et, rank, dims);
 }
 
+/* Register output 0 as the SSA value `id`. */
+static bool define_output(importer *im, int et, int rank, const int64_t *dims, int id) {
+  value *o = output(im, 0, et, rank, dims);
+  if (!o)
+    return false;
+  o->id = id;
+  return true;
+}
+
 static bool need_f32(importer *im, const value *v) {
   if (v->et != ET_F32)
     return fail(im, "input '%s' has element type %s; only f32 is supported here", v->name, et_user_name(v->et));
@@ -571,9 +594,7 @@ static const char *operand_at_rank(importer *im, value *v, int R, int64_t *pd_ou
     return vref(v);
   }
   if (v->data) {
-    value *t = temp_const(im, v->et, R, ed, NULL);
-    t->data = coopt_xmalloc((size_t)numel(ed, R) * et_size(v->et));
-    memcpy(t->data, v->data, (size_t)numel(ed, R) * et_size(v->et));
+    value *t = temp_const(im, v->et, R, ed, copy_data(v));
     if (!mat(im, t))
       return NULL;
     return vref(t);
@@ -996,11 +1017,7 @@ static bool op_conv(importer *im) {
     coopt_buf_free(&types);
   }
   free(bias);
-  value *o = output(im, 0, ET_F32, 4, od);
-  if (!o)
-    return false;
-  o->id = id;
-  return true;
+  return define_output(im, ET_F32, 4, od, id);
 }
 
 static bool reshape_to(importer *im, value *x, int rank, const int64_t *dims);
@@ -1009,9 +1026,7 @@ static bool define_reshaped(importer *im, value *x, value *o, int rank, const in
 /* Define `o` as x reshaped (in logical order); constants fold. */
 static bool define_reshaped(importer *im, value *x, value *o, int rank, const int64_t *dims) {
   if (x->data) {
-    size_t bytes = (size_t)numel(dims, rank) * et_size(x->et);
-    o->data = coopt_xmalloc(bytes ? bytes : 1);
-    memcpy(o->data, x->data, bytes);
+    o->data = copy_data(x); /* same elements, same linear order */
     return true;
   }
   const char *src = logical_ref(im, x);
@@ -1145,11 +1160,7 @@ static bool op_pool(importer *im, bool is_max, bool global) {
          (long long)win.pads[1], (long long)win.pads[2], (long long)win.pads[3], (long long)win.s[0],
          (long long)win.s[1], ttype(ET_F32, 4, xpd), ttype(ET_F32, 4, opd));
   }
-  value *o = output(im, 0, ET_F32, 4, od);
-  if (!o)
-    return false;
-  o->id = id;
-  return true;
+  return define_output(im, ET_F32, 4, od, id);
 }
 
 /* [B, M, K] x [B, K, N] -> [B, M, N] with tosa.matmul (refs already rank 3). */
@@ -1320,11 +1331,7 @@ static bool op_unary(importer *im, const char *tosa_op) {
   int id = im->next_id++;
   const char *t = vtype(x);
   line(im, "%s = %s %s : (%s) -> %s", ref_id(id), tosa_op, vref(x), t, t);
-  value *o = output(im, 0, x->et, x->rank, x->dims);
-  if (!o)
-    return false;
-  o->id = id;
-  return true;
+  return define_output(im, x->et, x->rank, x->dims, id);
 }
 
 static bool op_relu(importer *im) {
@@ -1414,11 +1421,7 @@ static bool op_leaky_relu(importer *im) {
   int id = im->next_id++;
   line(im, "%s = tosa.select %s, %s, %s : (%s, %s, %s) -> %s", ref_id(id), ref_id(ge), vref(x), vref(scaled),
        ttype(ET_BOOL, x->rank, pd), vtype(x), vtype(x), vtype(x));
-  value *o = output(im, 0, ET_F32, x->rank, x->dims);
-  if (!o)
-    return false;
-  o->id = id;
-  return true;
+  return define_output(im, ET_F32, x->rank, x->dims, id);
 }
 
 static int phys_axis(int rank, int logical) {
@@ -1841,11 +1844,8 @@ static bool op_identity(importer *im, bool dropout) {
   value *o = add_value(im, im->node->output[0], copy.et, copy.rank, copy.dims);
   o->id = copy.id;
   o->is_arg = copy.is_arg;
-  if (copy.data) {
-    size_t bytes = (size_t)numel(copy.dims, copy.rank) * et_size(copy.et);
-    o->data = coopt_xmalloc(bytes ? bytes : 1);
-    memcpy(o->data, copy.data, bytes);
-  }
+  if (copy.data)
+    o->data = copy_data(&copy);
   return true;
 }
 
@@ -1905,8 +1905,7 @@ static int to_i32(importer *im, value *v) {
   phys_dims(v->rank, v->dims, pd);
   if (v->et == ET_I32)
     return v->id;
-  int c = im->next_id++;
-  line(im, "%s = tosa.cast %s : (%s) -> %s", ref_id(c), vref(v), vtype(v), ttype(ET_I32, v->rank, pd));
+  int c = emit_cast(im, vref(v), v->et, ET_I32, v->rank, pd);
   if (v->et != ET_U8)
     return c;
   int32_t *mask = coopt_xmalloc(4);
@@ -1983,8 +1982,7 @@ static value *centered_f32(importer *im, value *x, value *zp) {
     return NULL;
   int64_t pd[MAXR];
   phys_dims(x->rank, x->dims, pd);
-  int f = im->next_id++;
-  line(im, "%s = tosa.cast %s : (%s) -> %s", ref_id(f), vref(d), ttype(ET_I32, x->rank, pd), ttype(ET_F32, x->rank, pd));
+  int f = emit_cast(im, vref(d), ET_I32, ET_F32, x->rank, pd);
   return value_of(im, "\x01qf", ET_F32, x->rank, x->dims, f);
 }
 
@@ -2036,8 +2034,7 @@ static bool requantize(importer *im, value *acc, value *mult, value *zp, int out
     return false;
   int64_t pd[MAXR];
   phys_dims(acc->rank, acc->dims, pd);
-  int r = im->next_id++;
-  line(im, "%s = tosa.cast %s : (%s) -> %s", ref_id(r), vref(c), ttype(ET_F32, acc->rank, pd), ttype(ET_I32, acc->rank, pd));
+  int r = emit_cast(im, vref(c), ET_F32, ET_I32, acc->rank, pd);
   value *rv = value_of(im, "\x01ri", ET_I32, acc->rank, acc->dims, r);
   if (zp && !(rv = emit_binary(im, BIN_ADD, rv, zp, "\x01rz")))
     return false;
@@ -2049,8 +2046,7 @@ static bool requantize(importer *im, value *acc, value *mult, value *zp, int out
   value *sat = emit_clamp(im, rv, out_et == ET_U8 ? 0 : -128, out_et == ET_U8 ? 255 : 127, "\x01rs");
   if (!sat)
     return false;
-  int q = im->next_id++;
-  line(im, "%s = tosa.cast %s : (%s) -> %s", ref_id(q), vref(sat), ttype(ET_I32, acc->rank, pd), ttype(ET_I8, acc->rank, pd));
+  int q = emit_cast(im, vref(sat), ET_I32, ET_I8, acc->rank, pd);
   value *o = add_value(im, out_name, out_et, acc->rank, acc->dims);
   o->id = q;
   return true;
@@ -2375,7 +2371,6 @@ MlirLogicalResult cooptImportOnnx(const char *path, const coopt_onnx_import_opti
   memset(&im, 0, sizeof im);
   im.zero_f32 = im.shift0 = -1;
   im.batch = options ? options->batch : 0;
-  im.opts = options;
   coopt_buf file, out, sig;
   coopt_buf_init(&file);
   coopt_buf_init(&out);
