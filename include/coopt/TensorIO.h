@@ -15,6 +15,10 @@ bool cooptTensorLoad(const char *path, coopt_tensor *out, char *err, size_t err_
 bool cooptTensorSaveNpy(const char *path, const coopt_tensor *t, char *err, size_t err_size);
 void cooptTensorFree(coopt_tensor *t);
 
+/* ONNX TensorProto data type <-> coopt_dtype (false / 0 when unsupported). */
+bool cooptDtypeFromOnnx(int onnx_type, coopt_dtype *out);
+int cooptDtypeToOnnx(coopt_dtype t);
+
 /* An IDX file (optionally gzip-compressed), e.g. Fashion-MNIST:
  * images (u8, [N,rows,cols]) or labels (u8, [N]). */
 bool cooptIdxLoad(const char *path, coopt_tensor *out, char *err, size_t err_size);

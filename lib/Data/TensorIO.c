@@ -6,6 +6,7 @@
  */
 #include "coopt/TensorIO.h"
 #include "Support/Support.h"
+#include "Data/OnnxTensor.h"
 #include "onnx.pb-c.h"
 
 #include <errno.h>
@@ -113,58 +114,42 @@ done:
   return ok;
 }
 
+bool cooptDtypeFromOnnx(int onnx_type, coopt_dtype *out) {
+  switch (onnx_type) {
+  case COOPT_ONNX_F32: *out = COOPT_F32; return true;
+  case COOPT_ONNX_U8: *out = COOPT_U8; return true;
+  case COOPT_ONNX_I8: *out = COOPT_I8; return true;
+  case COOPT_ONNX_I32: *out = COOPT_I32; return true;
+  case COOPT_ONNX_I64: *out = COOPT_I64; return true;
+  case COOPT_ONNX_BOOL: *out = COOPT_BOOL; return true;
+  default: return false;
+  }
+}
+
+int cooptDtypeToOnnx(coopt_dtype t) {
+  switch (t) {
+  case COOPT_F32: return COOPT_ONNX_F32;
+  case COOPT_U8: return COOPT_ONNX_U8;
+  case COOPT_I8: return COOPT_ONNX_I8;
+  case COOPT_I32: return COOPT_ONNX_I32;
+  case COOPT_I64: return COOPT_ONNX_I64;
+  case COOPT_BOOL: return COOPT_ONNX_BOOL;
+  }
+  return 0;
+}
+
 static bool load_pb(const char *path, const coopt_buf *f, coopt_tensor *out, char *err, size_t n) {
   Onnx__TensorProto *t = onnx__tensor_proto__unpack(NULL, f->size, (const uint8_t *)f->data);
   if (!t)
     return fail(err, n, "%s: not a .npy file nor a valid ONNX TensorProto", path);
-  bool ok = false;
-  switch (t->data_type) {
-  case 1: out->type.dtype = COOPT_F32; break;
-  case 2: out->type.dtype = COOPT_U8; break;
-  case 3: out->type.dtype = COOPT_I8; break;
-  case 6: out->type.dtype = COOPT_I32; break;
-  case 7: out->type.dtype = COOPT_I64; break;
-  case 9: out->type.dtype = COOPT_BOOL; break;
-  default: fail(err, n, "%s: ONNX data type %d is not supported", path, t->data_type); goto done;
-  }
-  if (t->n_dims > COOPT_MAX_RANK) {
-    fail(err, n, "%s: rank %zu is too large", path, t->n_dims);
-    goto done;
-  }
-  out->type.rank = (int)t->n_dims;
-  for (size_t i = 0; i < t->n_dims; ++i) {
-    if (t->dims[i] < 0) {
-      fail(err, n, "%s: negative dimension", path);
-      goto done;
-    }
-    out->type.dims[i] = t->dims[i];
-  }
-  int64_t cnt = cooptTensorElements(&out->type);
-  size_t es = cooptDtypeSize(out->type.dtype);
-  out->data = coopt_xcalloc((size_t)(cnt ? cnt : 1), es);
-  if (t->has_raw_data && t->raw_data.len) {
-    if (t->raw_data.len != (size_t)cnt * es) {
-      fail(err, n, "%s: %zu bytes of raw data for %lld elements", path, t->raw_data.len, (long long)cnt);
-      goto done;
-    }
-    memcpy(out->data, t->raw_data.data, t->raw_data.len);
-  } else if (out->type.dtype == COOPT_F32 && (int64_t)t->n_float_data == cnt) {
-    memcpy(out->data, t->float_data, (size_t)cnt * 4);
-  } else if (out->type.dtype == COOPT_I64 && (int64_t)t->n_int64_data == cnt) {
-    memcpy(out->data, t->int64_data, (size_t)cnt * 8);
-  } else if ((int64_t)t->n_int32_data == cnt) {
-    for (int64_t i = 0; i < cnt; ++i) {
-      if (es == 4)
-        ((int32_t *)out->data)[i] = t->int32_data[i];
-      else
-        ((uint8_t *)out->data)[i] = (uint8_t)t->int32_data[i];
-    }
-  } else if (cnt) {
-    fail(err, n, "%s: no data for %lld elements", path, (long long)cnt);
-    goto done;
-  }
-  ok = true;
-done:
+  int onnx_type;
+  char msg[256];
+  bool ok = cooptOnnxTensorDecode(t, COOPT_MAX_RANK, &onnx_type, &out->type.rank, out->type.dims, &out->data, msg,
+                                  sizeof msg) == COOPT_ONNX_TENSOR_OK;
+  if (!ok)
+    fail(err, n, "%s: the tensor %s", path, msg);
+  else if (!cooptDtypeFromOnnx(onnx_type, &out->type.dtype))
+    ok = fail(err, n, "%s: ONNX data type %d is not supported", path, onnx_type); /* decode accepts only these */
   if (!ok)
     cooptTensorFree(out);
   onnx__tensor_proto__free_unpacked(t, NULL);

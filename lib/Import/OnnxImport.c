@@ -17,6 +17,7 @@
  */
 #include "coopt/Import.h"
 #include "Support/Support.h"
+#include "Data/OnnxTensor.h"
 #include "onnx.pb-c.h"
 
 #include <errno.h>
@@ -27,7 +28,15 @@
 
 #define MAXR 8
 
-enum { ET_F32 = 1, ET_U8 = 2, ET_I8 = 3, ET_I32 = 6, ET_I64 = 7, ET_BOOL = 9 };
+/* Element types are ONNX's TensorProto codes. */
+enum {
+  ET_F32 = COOPT_ONNX_F32,
+  ET_U8 = COOPT_ONNX_U8,
+  ET_I8 = COOPT_ONNX_I8,
+  ET_I32 = COOPT_ONNX_I32,
+  ET_I64 = COOPT_ONNX_I64,
+  ET_BOOL = COOPT_ONNX_BOOL
+};
 
 typedef struct value {
   char *name;
@@ -85,13 +94,9 @@ static bool fail(importer *im, const char *fmt, ...) {
 struct value;
 static bool fail_not_const(importer *im, const struct value *v, const char *what);
 
-static size_t et_size(int et) {
-  switch (et) {
-  case ET_F32: case ET_I32: return 4;
-  case ET_I64: return 8;
-  default: return 1;
-  }
-}
+/* Every value holds one of the supported types (checked where values are
+ * created), so the size is never 0. */
+static size_t et_size(int et) { return cooptOnnxTypeSize(et); }
 
 static const char *et_name(int et) {
   switch (et) {
@@ -397,50 +402,12 @@ static void define_from_logical(importer *im, value *out, const char *src) {
 /* tensors and attributes                                               */
 
 static bool tensor_data(importer *im, const Onnx__TensorProto *t, int *et, int *rank, int64_t *dims, void **data) {
-  if (t->has_data_location && t->data_location == ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL)
-    return fail(im, "tensor '%s' uses external data, which is not supported", t->name ? t->name : "");
-  if (t->n_dims > MAXR)
-    return fail(im, "tensor '%s' has rank %zu (at most %d supported)", t->name ? t->name : "", t->n_dims, MAXR);
-  *rank = (int)t->n_dims;
-  for (size_t i = 0; i < t->n_dims; ++i) {
-    if (t->dims[i] < 0)
-      return fail(im, "tensor '%s' has a negative dimension", t->name ? t->name : "");
-    dims[i] = t->dims[i];
-  }
-  int64_t n = numel(dims, *rank);
-  *et = t->data_type;
-  size_t es;
-  switch (*et) {
-  case ET_F32: case ET_U8: case ET_I8: case ET_I32: case ET_I64: case ET_BOOL: es = et_size(*et); break;
-  default: return fail(im, "tensor '%s' has ONNX data type %d, which is not supported", t->name ? t->name : "", *et);
-  }
-  char *d = coopt_xcalloc((size_t)(n ? n : 1), es);
-  if (t->has_raw_data && t->raw_data.len) {
-    if (t->raw_data.len != (size_t)n * es) {
-      free(d);
-      return fail(im, "tensor '%s' has %zu bytes of raw data, expected %lld", t->name ? t->name : "",
-                  t->raw_data.len, (long long)(n * (int64_t)es));
-    }
-    memcpy(d, t->raw_data.data, t->raw_data.len); /* ONNX raw data is little-endian, like this host */
-  } else if (*et == ET_F32 && (int64_t)t->n_float_data == n) {
-    memcpy(d, t->float_data, (size_t)n * 4);
-  } else if (*et == ET_I64 && (int64_t)t->n_int64_data == n) {
-    memcpy(d, t->int64_data, (size_t)n * 8);
-  } else if ((*et == ET_I32 || *et == ET_I8 || *et == ET_U8 || *et == ET_BOOL) && (int64_t)t->n_int32_data == n) {
-    for (int64_t i = 0; i < n; ++i) {
-      int32_t x = t->int32_data[i];
-      if (*et == ET_I32)
-        ((int32_t *)d)[i] = x;
-      else
-        ((uint8_t *)d)[i] = (uint8_t)x;
-    }
-  } else if (n != 0) {
-    free(d);
-    return fail(im, "tensor '%s' has no data for its %lld elements (missing initializer data?)",
-                t->name ? t->name : "", (long long)n);
-  }
-  *data = d;
-  return true;
+  char msg[256];
+  coopt_onnx_tensor_status st = cooptOnnxTensorDecode(t, MAXR, et, rank, dims, data, msg, sizeof msg);
+  if (st == COOPT_ONNX_TENSOR_OK)
+    return true;
+  return fail(im, "tensor '%s' %s%s", t->name ? t->name : "", msg,
+              st == COOPT_ONNX_TENSOR_NO_DATA ? " (missing initializer data?)" : "");
 }
 
 static const Onnx__AttributeProto *attr(const Onnx__NodeProto *n, const char *name) {
@@ -2433,8 +2400,8 @@ MlirLogicalResult cooptImportOnnx(const char *path, const coopt_onnx_import_opti
       const Onnx__TypeProto *tp = g->input[i]->type;
       int declared = tp && tp->value_case == ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE && tp->tensor_type
                          ? tp->tensor_type->elem_type : bind->onnx_type;
-      size_t es = bind->onnx_type == ET_F32 || bind->onnx_type == ET_I32 ? 4 : bind->onnx_type == ET_I64 ? 8 : 1;
-      if (declared != bind->onnx_type || bind->rank > MAXR) {
+      size_t es = cooptOnnxTypeSize(bind->onnx_type);
+      if (declared != bind->onnx_type || bind->rank > MAXR || !es) {
         fail(&im, "binding for graph input '%s' has ONNX data type %d, the input is declared %d", g->input[i]->name,
              bind->onnx_type, declared);
         goto done;

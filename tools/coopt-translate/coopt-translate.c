@@ -102,11 +102,9 @@ int main(int argc, char **argv) {
         fprintf(stderr, "coopt-translate: error: %s\n", err);
         return 1;
       }
-      static const int onnx_type[] = {[COOPT_F32] = 1, [COOPT_U8] = 2, [COOPT_I8] = 3, [COOPT_I32] = 6,
-                                      [COOPT_I64] = 7, [COOPT_BOOL] = 9};
       coopt_onnx_binding *b = &binds[nbind];
       b->name = coopt_xstrndup(v, (size_t)(eq - v));
-      b->onnx_type = onnx_type[bound[nbind].type.dtype];
+      b->onnx_type = cooptDtypeToOnnx(bound[nbind].type.dtype);
       b->rank = bound[nbind].type.rank;
       memcpy(b->dims, bound[nbind].type.dims, sizeof b->dims);
       b->data = bound[nbind].data;
