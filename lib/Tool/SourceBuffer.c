@@ -124,3 +124,26 @@ MlirOperation coopt_parse_chunk(MlirContext ctx, const coopt_chunk *chunk, const
   return op;
 }
 
+
+bool coopt_match_flag(const char *arg, const char *name, const char **value) {
+  const char *a = arg;
+  if (a[0] != '-')
+    return false;
+  ++a;
+  if (a[0] == '-')
+    ++a;
+  size_t n = strlen(name);
+  if (strncmp(a, name, n) != 0)
+    return false;
+  if (a[n] == 0) {
+    if (value)
+      *value = NULL;
+    return true;
+  }
+  if (a[n] == '=' && value) {
+    *value = a + n + 1;
+    return true;
+  }
+  return false;
+}
+

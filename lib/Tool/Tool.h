@@ -8,6 +8,13 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* ---- command lines ---- */
+/* Does arg name the flag `name` (as -name or --name)?  "--name=value" sets
+ * *value (only when value is non-NULL: a boolean flag refuses "=...");
+ * "--name" alone sets *value to NULL, and the caller may take the next
+ * argument as the value. */
+bool coopt_match_flag(const char *arg, const char *name, const char **value);
+
 /* ---- --split-input-file ---- */
 typedef struct coopt_chunk {
   char *text; /* padded with newlines so that line numbers match the file */

@@ -73,29 +73,6 @@ static void print_help(void) {
   }
 }
 
-/* Accept -flag and --flag, "--flag=value" and "--flag value". */
-static bool match_flag(const char *arg, const char *name, const char **value) {
-  const char *a = arg;
-  if (a[0] != '-')
-    return false;
-  ++a;
-  if (a[0] == '-')
-    ++a;
-  size_t n = strlen(name);
-  if (strncmp(a, name, n) != 0)
-    return false;
-  if (a[n] == 0) {
-    if (value)
-      *value = NULL;
-    return true;
-  }
-  if (a[n] == '=' && value) {
-    *value = a + n + 1;
-    return true;
-  }
-  return false;
-}
-
 static bool parse_bool_value(const char *v, bool *out) {
   if (!v || !strcmp(v, "true") || !strcmp(v, "1")) {
     *out = true;
@@ -138,57 +115,57 @@ static int parse_cli(int argc, char **argv, cli *c) {
       if (c->input)
         return usage_error("more than one input file given ('%s')", a);
       c->input = a;
-    } else if (match_flag(a, "o", &v) || match_flag(a, "output", &v)) {
+    } else if (coopt_match_flag(a, "o", &v) || coopt_match_flag(a, "output", &v)) {
       NEEDS_VALUE("-o");
       c->output = v;
-    } else if (match_flag(a, "pass-pipeline", &v) || match_flag(a, "p", &v)) {
+    } else if (coopt_match_flag(a, "pass-pipeline", &v) || coopt_match_flag(a, "p", &v)) {
       NEEDS_VALUE("--pass-pipeline");
       c->pipeline = v;
-    } else if (match_flag(a, "dump-pass-pipeline", NULL)) {
+    } else if (coopt_match_flag(a, "dump-pass-pipeline", NULL)) {
       c->dump_pipeline = true;
-    } else if (match_flag(a, "split-input-file", &v)) {
+    } else if (coopt_match_flag(a, "split-input-file", &v)) {
       c->split_marker = v && *v ? v : "// -----";
-    } else if (match_flag(a, "verify-diagnostics", NULL)) {
+    } else if (coopt_match_flag(a, "verify-diagnostics", NULL)) {
       c->verify_diagnostics = true;
-    } else if (match_flag(a, "emit-bytecode", NULL)) {
+    } else if (coopt_match_flag(a, "emit-bytecode", NULL)) {
       c->emit_bytecode = true;
-    } else if (match_flag(a, "mlir-print-ir-before-all", NULL)) {
+    } else if (coopt_match_flag(a, "mlir-print-ir-before-all", NULL)) {
       c->print_before_all = true;
-    } else if (match_flag(a, "mlir-print-ir-after-all", NULL) || match_flag(a, "print-ir-after-all", NULL)) {
+    } else if (coopt_match_flag(a, "mlir-print-ir-after-all", NULL) || coopt_match_flag(a, "print-ir-after-all", NULL)) {
       c->print_after_all = true;
-    } else if (match_flag(a, "mlir-print-ir-after-change", NULL)) {
+    } else if (coopt_match_flag(a, "mlir-print-ir-after-change", NULL)) {
       c->print_after_change = true;
-    } else if (match_flag(a, "mlir-print-ir-after-failure", NULL)) {
+    } else if (coopt_match_flag(a, "mlir-print-ir-after-failure", NULL)) {
       c->print_after_failure = true;
-    } else if (match_flag(a, "mlir-print-ir-module-scope", NULL)) {
+    } else if (coopt_match_flag(a, "mlir-print-ir-module-scope", NULL)) {
       c->print_module_scope = true;
-    } else if (match_flag(a, "mlir-print-debuginfo", NULL)) {
+    } else if (coopt_match_flag(a, "mlir-print-debuginfo", NULL)) {
       c->print_debuginfo = true;
-    } else if (match_flag(a, "mlir-print-op-generic", NULL)) {
+    } else if (coopt_match_flag(a, "mlir-print-op-generic", NULL)) {
       c->print_generic = true;
-    } else if (match_flag(a, "mlir-print-local-scope", NULL)) {
+    } else if (coopt_match_flag(a, "mlir-print-local-scope", NULL)) {
       c->print_local_scope = true;
-    } else if (match_flag(a, "mlir-elide-elementsattrs-if-larger", &v)) {
+    } else if (coopt_match_flag(a, "mlir-elide-elementsattrs-if-larger", &v)) {
       NEEDS_VALUE("--mlir-elide-elementsattrs-if-larger");
       char *end;
       errno = 0;
       c->elide_larger = strtoll(v, &end, 10);
       if (*end || errno || c->elide_larger < 0)
         return usage_error("--mlir-elide-elementsattrs-if-larger expects a non-negative integer, got '%s'", v);
-    } else if (match_flag(a, "mlir-disable-threading", NULL)) {
+    } else if (coopt_match_flag(a, "mlir-disable-threading", NULL)) {
       c->disable_threading = true;
-    } else if (match_flag(a, "mlir-timing", NULL)) {
+    } else if (coopt_match_flag(a, "mlir-timing", NULL)) {
       c->timing = true;
-    } else if (match_flag(a, "verify-each", &v)) {
+    } else if (coopt_match_flag(a, "verify-each", &v)) {
       if (!parse_bool_value(v, &c->verify_each))
         return usage_error("--verify-each expects true or false, got '%s'", v);
-    } else if (match_flag(a, "allow-unregistered-dialect", NULL)) {
+    } else if (coopt_match_flag(a, "allow-unregistered-dialect", NULL)) {
       c->allow_unregistered = true;
-    } else if (match_flag(a, "list-passes", NULL)) {
+    } else if (coopt_match_flag(a, "list-passes", NULL)) {
       c->list_passes = true;
-    } else if (match_flag(a, "version", NULL)) {
+    } else if (coopt_match_flag(a, "version", NULL)) {
       c->version = true;
-    } else if (match_flag(a, "help", NULL) || match_flag(a, "h", NULL)) {
+    } else if (coopt_match_flag(a, "help", NULL) || coopt_match_flag(a, "h", NULL)) {
       c->help = true;
     } else {
       return usage_error("unknown option '%s'", a);

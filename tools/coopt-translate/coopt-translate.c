@@ -31,27 +31,6 @@ static void usage(FILE *f) {
              "  --version, -h/--help\n");
 }
 
-static bool flag(const char *a, const char *name, const char **value) {
-  const char *p = a;
-  if (*p != '-')
-    return false;
-  ++p;
-  if (*p == '-')
-    ++p;
-  size_t n = strlen(name);
-  if (strncmp(p, name, n))
-    return false;
-  if (!p[n]) {
-    *value = NULL;
-    return true;
-  }
-  if (p[n] == '=') {
-    *value = p + n + 1;
-    return true;
-  }
-  return false;
-}
-
 int main(int argc, char **argv) {
   const char *input = NULL, *output = "-", *v;
   /* Locations carry the ONNX node names: printed by default, so that they
@@ -69,17 +48,17 @@ int main(int argc, char **argv) {
         return 1;
       }
       input = a;
-    } else if (flag(a, "import-onnx", &v)) {
+    } else if (coopt_match_flag(a, "import-onnx", &v)) {
       import_onnx = true;
       if (v)
         input = v;
-    } else if (flag(a, "o", &v) || flag(a, "output", &v)) {
+    } else if (coopt_match_flag(a, "o", &v) || coopt_match_flag(a, "output", &v)) {
       if (!v && i + 1 >= argc) {
         fprintf(stderr, "coopt-translate: error: option '-o' needs a value\n");
         return 1;
       }
       output = v ? v : argv[++i];
-    } else if (flag(a, "batch", &v)) {
+    } else if (coopt_match_flag(a, "batch", &v)) {
       char *end;
       errno = 0;
       batch = v ? strtoll(v, &end, 10) : 0;
@@ -87,7 +66,7 @@ int main(int argc, char **argv) {
         fprintf(stderr, "coopt-translate: error: --batch expects an integer in [1, 1048576]\n");
         return 1;
       }
-    } else if (flag(a, "bind", &v)) {
+    } else if (coopt_match_flag(a, "bind", &v)) {
       const char *eq = v ? strchr(v, '=') : NULL;
       if (!eq || eq == v || !eq[1]) {
         fprintf(stderr, "coopt-translate: error: --bind expects <input-name or #index>=<tensor file>\n");
@@ -109,16 +88,16 @@ int main(int argc, char **argv) {
       memcpy(b->dims, bound[nbind].type.dims, sizeof b->dims);
       b->data = bound[nbind].data;
       ++nbind;
-    } else if (flag(a, "emit-bytecode", &v)) {
+    } else if (coopt_match_flag(a, "emit-bytecode", &v)) {
       bytecode = true;
-    } else if (flag(a, "mlir-print-debuginfo", &v)) {
+    } else if (coopt_match_flag(a, "mlir-print-debuginfo", &v)) {
       debuginfo = true;
-    } else if (flag(a, "no-locations", &v)) {
+    } else if (coopt_match_flag(a, "no-locations", &v)) {
       debuginfo = false;
-    } else if (flag(a, "version", &v)) {
+    } else if (coopt_match_flag(a, "version", &v)) {
       printf("coopt-translate " COOPT_VERSION_STRING " (MLIR C API, LLVM 22)\n");
       return 0;
-    } else if (flag(a, "help", &v) || flag(a, "h", &v)) {
+    } else if (coopt_match_flag(a, "help", &v) || coopt_match_flag(a, "h", &v)) {
       usage(stdout);
       return 0;
     } else {
