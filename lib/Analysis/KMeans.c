@@ -49,7 +49,7 @@ static int64_t lower_bound(const float *sorted, int64_t n, double x) {
 /* Distinct values of sorted data into d (returns count, stops past cap). */
 static int64_t distinct_sorted(const float *s, int64_t n, double *d, int64_t cap) {
   int64_t k = 0;
-  for (int64_t i = 0; i < n && (k <= cap || cap == INT64_MAX); ++i)
+  for (int64_t i = 0; i < n && k <= cap; ++i)
     if (i == 0 || s[i] != s[i - 1]) {
       if (d && k < cap)
         d[k] = s[i];

@@ -438,18 +438,17 @@ static int attr_ints(const Onnx__NodeProto *n, const char *name, int64_t *out, i
   return (int)a->n_ints;
 }
 
-static bool attr_s_is(const Onnx__NodeProto *n, const char *name, const char *def, const char **got) {
+/* A string attribute (truncated to 63 bytes, in a buffer the next call
+ * reuses), or `def` when absent. */
+static const char *attr_s(const Onnx__NodeProto *n, const char *name, const char *def) {
   const Onnx__AttributeProto *a = attr(n, name);
   static char buf[64];
-  if (!a || !a->has_s) {
-    *got = def;
-    return true;
-  }
+  if (!a || !a->has_s)
+    return def;
   size_t l = a->s.len < sizeof buf - 1 ? a->s.len : sizeof buf - 1;
   memcpy(buf, a->s.data, l);
   buf[l] = 0;
-  *got = buf;
-  return true;
+  return buf;
 }
 
 /* Only these attributes may appear on the node; anything else is refused
@@ -764,8 +763,7 @@ static bool window_2d(importer *im, const value *x, const int64_t *kernel, bool 
   for (int i = 0; i < 4; ++i)
     if (pads[i] < 0)
       return fail(im, "negative pads are not supported");
-  const char *auto_pad;
-  attr_s_is(im->node, "auto_pad", "NOTSET", &auto_pad);
+  const char *auto_pad = attr_s(im->node, "auto_pad", "NOTSET");
   char ap[64];
   snprintf(ap, sizeof ap, "%s", auto_pad);
   for (int a = 0; a < 2; ++a) {
@@ -1063,9 +1061,9 @@ static bool op_conv_any(importer *im) {
 
 static bool op_pool(importer *im, bool is_max, bool global) {
   static const char *const ok_avg[] = {"auto_pad", "ceil_mode", "count_include_pad", "kernel_shape", "pads", "strides", NULL};
-  static const char *const ok_max_s[] = {"auto_pad", "ceil_mode", "dilations", "kernel_shape", "pads", "storage_order", "strides", NULL};
+  static const char *const ok_max[] = {"auto_pad", "ceil_mode", "dilations", "kernel_shape", "pads", "storage_order", "strides", NULL};
   static const char *const none[] = {NULL};
-  if (!check_attrs(im, global ? none : is_max ? ok_max_s : ok_avg))
+  if (!check_attrs(im, global ? none : is_max ? ok_max : ok_avg))
     return false;
   if (im->node->n_output > 1 && im->node->output[1][0])
     return fail(im, "the Indices output is not supported");
@@ -1710,8 +1708,7 @@ static bool op_pad(importer *im) {
   int64_t pads[2 * MAXR];
   int n;
   float cval = 0;
-  const char *mode;
-  attr_s_is(im->node, "mode", "constant", &mode);
+  const char *mode = attr_s(im->node, "mode", "constant");
   if (strcmp(mode, "constant"))
     return fail(im, "mode '%s' is not supported (only constant)", mode);
   if (im->opset >= 11) {
@@ -2281,8 +2278,6 @@ static bool graph_input(importer *im, const Onnx__ValueInfoProto *vi, int index,
     v->is_arg = false;
     v->id = id;
     snprintf(v->logical, sizeof v->logical, "%s", src);
-    if (!strncmp(src, "%arg", 4) && id < 0)
-      return fail(im, "internal: transpose of an argument");
   }
   memcpy(im->loc, loc, sizeof loc);
   return true;

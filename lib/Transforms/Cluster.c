@@ -132,9 +132,10 @@ static coopt_pass_result run_cluster(MlirOperation root, const void *opaque) {
     for (int64_t r = 0; r < rows; ++r)
       cluster_scope(v + r * len, len, o, preserve,
                     (uint64_t)o->seed * 1000003u + (uint64_t)t * 7919u + (uint64_t)r);
-    if (s.has_clusters && (s.per_channel == o->per_channel) && s.clusters < o->clusters) {
-      /* An earlier, tighter count still holds (values only merge). */
-    } else {
+    /* Keep an earlier, tighter count of the same kind: it still holds, since
+     * clustering only merges values. */
+    bool tighter_record = s.has_clusters && s.per_channel == o->per_channel && s.clusters < o->clusters;
+    if (!tighter_record) {
       s.has_clusters = true;
       s.clusters = o->clusters;
       s.per_channel = o->per_channel;
