@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+const char *const coopt_kmeans_init_names[] = {"kmeans++", "linear", "random", "density", NULL};
+
 static int cmp_double(const void *a, const void *b) {
   double x = *(const double *)a, y = *(const double *)b;
   return (x > y) - (x < y);

@@ -12,6 +12,9 @@ typedef enum coopt_kmeans_init {
   COOPT_KMEANS_DENSITY
 } coopt_kmeans_init;
 
+/* Option spellings, in coopt_kmeans_init order, NULL-terminated. */
+extern const char *const coopt_kmeans_init_names[];
+
 typedef struct coopt_kmeans_options {
   int k;
   coopt_kmeans_init init;

@@ -34,13 +34,11 @@ typedef struct cluster_options {
   coopt_list filter;
 } cluster_options;
 
-static const char *const init_values[] = {"kmeans++", "linear", "random", "density", NULL};
-
 static const coopt_option_info cluster_option_table[] = {
     {"clusters", COOPT_OPT_INT, "number of clusters (distinct values) per tensor or per channel", "16",
      {true, true, false, false, 2, 256}, NULL, offsetof(cluster_options, clusters)},
     {"init", COOPT_OPT_ENUM, "centroid initialisation (density: by the cumulative distribution)", "kmeans++", {0},
-     init_values, offsetof(cluster_options, init)},
+     coopt_kmeans_init_names, offsetof(cluster_options, init)},
     {"seed", COOPT_OPT_INT, "seed for kmeans++ and random initialisation", "0", {true, false, false, false, 0, 0},
      NULL, offsetof(cluster_options, seed)},
     {"max-iterations", COOPT_OPT_INT, "maximum Lloyd iterations", "100", {true, true, false, false, 1, 100000}, NULL,

@@ -1,5 +1,6 @@
 /* coopt-sparsity-preserving-clustering: prune, cluster keeping the zeros,
  * verify (tfmot's sparsity-preserving clustering as one named pipeline). */
+#include "../Analysis/KMeans.h"
 #include "../Analysis/Structure.h"
 #include "coopt/Pass.h"
 
@@ -15,8 +16,6 @@ typedef struct spc_options {
   int64_t seed;
 } spc_options;
 
-static const char *const init_values[] = {"kmeans++", "linear", "random", "density", NULL};
-
 static const coopt_option_info spc_option_table[] = {
     {"sparsity", COOPT_OPT_FLOAT, "coopt-prune sparsity", "0.5", {true, true, false, true, 0, 1}, NULL,
      offsetof(spc_options, sparsity)},
@@ -24,7 +23,7 @@ static const coopt_option_info spc_option_table[] = {
     {"clusters", COOPT_OPT_INT, "coopt-cluster clusters", "16", {true, true, false, false, 2, 256}, NULL,
      offsetof(spc_options, clusters)},
     {"per-channel", COOPT_OPT_BOOL, "coopt-cluster per-channel", "false", {0}, NULL, offsetof(spc_options, per_channel)},
-    {"init", COOPT_OPT_ENUM, "coopt-cluster init", "kmeans++", {0}, init_values, offsetof(spc_options, init)},
+    {"init", COOPT_OPT_ENUM, "coopt-cluster init", "kmeans++", {0}, coopt_kmeans_init_names, offsetof(spc_options, init)},
     {"seed", COOPT_OPT_INT, "coopt-cluster seed", "0", {true, false, false, false, 0, 0}, NULL,
      offsetof(spc_options, seed)},
 };
@@ -42,7 +41,7 @@ static bool expand_spc(const void *opaque, char *buf, size_t size) {
                    "coopt-cluster{clusters=%lld per-channel=%s preserve-sparsity=true init=%s seed=%lld},"
                    "coopt-verify-structure",
                    o->sparsity, o->pattern, (long long)o->clusters, o->per_channel ? "true" : "false",
-                   init_values[o->init], (long long)o->seed);
+                   coopt_kmeans_init_names[o->init], (long long)o->seed);
   return n > 0 && (size_t)n < size;
 }
 
