@@ -14,7 +14,7 @@ extern "C" {
 #endif
 
 #define COOPT_MAX_RANK 8
-#define COOPT_MAX_IO 16
+#define COOPT_MAX_IO 256
 
 typedef enum coopt_dtype { COOPT_F32, COOPT_I8, COOPT_U8, COOPT_I32, COOPT_I64, COOPT_BOOL } coopt_dtype;
 

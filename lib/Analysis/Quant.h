@@ -1,0 +1,90 @@
+/*
+ * The quantization graph model shared by coopt-calibrate, coopt-fake-quant
+ * and coopt-lower-int8, so that all three agree on which tensors get
+ * quantization parameters and where those are recorded.
+ *
+ * Quantization points follow TFLite's int8 scheme.  A "compute" op
+ * (conv2d, depthwise_conv2d, matmul, element-wise arithmetic, ...) is
+ * quantized at the end of its fusion chain: the clamps (ReLU/ReLU6) that
+ * follow it, and for matmul the reshape and bias add the ONNX Gemm import
+ * produces.  Layout ops (reshape, transpose) and max_pool2d do not change
+ * the value set and get no point of their own; avg_pool2d gets a point that
+ * reuses its input's parameters (TFLite requires equal input/output scales).
+ * Every f32 function argument is a point.
+ *
+ * Records:
+ *   coopt.range = array<f64: lo, hi>      calibrated range, on the op that
+ *                                          produces the point (arg attribute
+ *                                          for function arguments)
+ *   coopt.fake_quant = {scale = f64, zero_point = i64}
+ *                                          on the last op of a fake-quant chain
+ *   coopt.quant = {bits = 8, scales = array<f64: ...>}
+ *                                          on a fake-quantized weight or bias
+ *                                          constant: one scale per canonical
+ *                                          row (output channel), or one
+ */
+#ifndef COOPT_LIB_QUANT_H
+#define COOPT_LIB_QUANT_H
+
+#include <mlir-c/IR.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct coopt_qpoint {
+  MlirValue value;        /* the f32 value that gets quantized */
+  int arg;                /* function argument index, or -1 */
+  MlirOperation producer; /* defining op of value (null for arguments) */
+  MlirOperation anchor;   /* the compute op whose chain ends here (null for arguments) */
+  int inherit;            /* index of the point whose parameters it reuses, or -1 */
+} coopt_qpoint;
+
+typedef struct coopt_qpoints {
+  coopt_qpoint *items;
+  size_t count;
+} coopt_qpoints;
+
+/* Quantization points of one func.func, in program order. */
+void cooptCollectQuantPoints(MlirOperation func, coopt_qpoints *out);
+void cooptQuantPointsFree(coopt_qpoints *q);
+/* The point whose value v is, looking back through layout ops; -1 if none. */
+int cooptQuantPointOf(const coopt_qpoints *q, MlirValue v);
+/* The end of the fusion chain that starts at a compute op's result. */
+MlirValue cooptFusionChainEnd(MlirOperation anchor);
+/* True for ops that only move values (no new values, same grid). */
+bool cooptIsLayoutOp(MlirOperation op);
+
+/* A description for diagnostics: "tosa.conv2d 'node' result" / "argument 0". */
+void cooptDescribeQuantPoint(MlirOperation func, const coopt_qpoint *p, char *buf, size_t size);
+
+/* coopt.range on a point. */
+bool cooptGetRange(MlirOperation func, const coopt_qpoint *p, double *lo, double *hi);
+void cooptSetRange(MlirOperation func, const coopt_qpoint *p, double lo, double hi);
+
+/* TFLite asymmetric int8 parameters for a range: the range is widened to
+ * contain 0 and the zero point is the nudged integer in [qmin, qmax]. */
+void cooptChooseActivationParams(double lo, double hi, int qmin, int qmax, double *scale, int32_t *zero_point);
+
+/* coopt.fake_quant on the last op of a chain. */
+bool cooptGetFakeQuant(MlirOperation op, double *scale, int64_t *zero_point);
+void cooptSetFakeQuant(MlirOperation op, double scale, int64_t zero_point);
+
+/* coopt.quant on a constant.  `scales` has 1 or `n` entries. */
+bool cooptGetConstQuant(MlirOperation constant, int64_t *bits, double **scales, int64_t *num_scales);
+void cooptSetConstQuant(MlirOperation constant, int64_t bits, const double *scales, int64_t num_scales);
+
+/* A fake-quant chain (quantize: mul, add, cast->i8; dequantize: cast->f32,
+ * sub, mul) recognised from its last op. */
+typedef struct coopt_fq_chain {
+  MlirOperation mul_q, add_zp, cast_i8, cast_f32, sub_zp, mul_dq;
+  MlirValue input;  /* the float value quantized */
+  MlirValue q;      /* the i8 value */
+  double scale;
+  int64_t zero_point;
+} coopt_fq_chain;
+
+/* Recognise the chain ending at `last` (which carries coopt.fake_quant).
+ * Returns false when the ops around it are not the expected chain. */
+bool cooptMatchFakeQuant(MlirOperation last, coopt_fq_chain *out);
+
+#endif

@@ -1,0 +1,376 @@
+/*
+ * coopt-fake-quant: make the float graph compute what the int8 graph will.
+ *
+ * Activations: at every quantization point (lib/Analysis/Quant.h) an explicit
+ * chain  mul(1/s) -> add(zp) -> cast to i8 -> cast to f32 -> sub(zp) ->
+ * mul(s)  is inserted.  The cast to i8 rounds half to even and saturates
+ * (the TOSA spec's float-to-int CAST), which is what makes the chain a
+ * quantizer; unlike quant.qcast/dcast nothing folds it away.  Its last op
+ * carries coopt.fake_quant = {scale, zero_point}; coopt-lower-int8 keeps
+ * the quantize half at a float entry and the dequantize half at a float exit.
+ *
+ * Weights are constants, so their fake-quant is evaluated now: each weight
+ * becomes q * s exactly (symmetric int8 in [-127, 127], zero point 0, one
+ * scale per output channel or per tensor), with the scales recorded as
+ * coopt.quant.  Biases of conv2d / depthwise_conv2d / matmul+add become
+ * int32 multiples of in_scale * w_scale.  Zero point 0 keeps every zero
+ * weight zero.  Quantizing a clustered weight maps each centroid to one
+ * code, so the number of distinct values per scale group cannot grow; with
+ * preserve-clusters the scale group is made to contain the cluster group and
+ * a scale that keeps distinct centroids on distinct codes is searched for.
+ */
+#include "../Analysis/Quant.h"
+#include "../Analysis/Structure.h"
+#include "../Analysis/WeightStats.h"
+#include "../Analysis/Weights.h"
+#include "../IR/Build.h"
+#include "../Support/Support.h"
+#include "WeightSelect.h"
+#include "coopt/Diagnostics.h"
+#include "coopt/Pass.h"
+
+#include <math.h>
+#include <mlir-c/BuiltinAttributes.h>
+#include <mlir-c/BuiltinTypes.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct fake_quant_options {
+  int64_t bits;
+  bool per_channel;
+  bool preserve_sparsity;
+  bool preserve_clusters;
+} fake_quant_options;
+
+static const coopt_option_info fake_quant_option_table[] = {
+    {"bits", COOPT_OPT_INT, "integer width of weights and activations (only 8 is supported)", "8",
+     {true, true, false, false, 2, 16}, NULL, offsetof(fake_quant_options, bits)},
+    {"per-channel", COOPT_OPT_BOOL, "one weight scale per output channel (false: one per tensor)", "true", {0}, NULL,
+     offsetof(fake_quant_options, per_channel)},
+    {"preserve-sparsity", COOPT_OPT_BOOL, "verify that every zero weight stays exactly zero and update sparsity claims",
+     "false", {0}, NULL, offsetof(fake_quant_options, preserve_sparsity)},
+    {"preserve-clusters", COOPT_OPT_BOOL,
+     "quantize the codebook: never more distinct values per cluster group, centroids kept on distinct codes when the range allows",
+     "false", {0}, NULL, offsetof(fake_quant_options, preserve_clusters)},
+};
+
+static bool validate_fake_quant(const void *opaque, char *msg, size_t size) {
+  const fake_quant_options *o = opaque;
+  if (o->bits != 8) {
+    snprintf(msg, size, "bits=%lld is not supported yet: coopt quantizes to int8 only", (long long)o->bits);
+    return false;
+  }
+  return true;
+}
+
+static MlirStringRef S(const char *s) { return mlirStringRefCreateFromCString(s); }
+
+/* Insert the chain after v's definition; every use of v moves to its output. */
+static void insert_fake_quant(MlirOperation func, MlirValue v, double scale, int32_t zp) {
+  MlirOperation before;
+  if (mlirValueIsAOpResult(v))
+    before = mlirOperationGetNextInBlock(mlirOpResultGetOwner(v));
+  else
+    before = mlirBlockGetFirstOperation(mlirRegionGetFirstBlock(mlirOperationGetRegion(func, 0)));
+  coopt_builder b = cooptBuilderBefore(before);
+  if (mlirValueIsAOpResult(v))
+    b.loc = mlirOperationGetLocation(mlirOpResultGetOwner(v));
+  MlirType t = mlirValueGetType(v), i8 = cooptTensorTypeLike(t, mlirIntegerTypeGet(b.ctx, 8));
+  int rank = (int)mlirShapedTypeGetRank(t);
+  MlirValue inv = cooptScalarF32(&b, rank, (float)(1.0 / scale));
+  MlirValue zpf = cooptScalarF32(&b, rank, (float)zp);
+  MlirValue sc = cooptScalarF32(&b, rank, (float)scale);
+  MlirValue shift = cooptZeroPointI8(&b, 0);
+  MlirValue a[3] = {v, inv, shift};
+  MlirOperation mul_q = cooptBuildOp(&b, "tosa.mul", 3, a, t, 0, NULL);
+  MlirValue a2[2] = {cooptResult(mul_q), zpf};
+  MlirValue added = cooptResult(cooptBuildOp(&b, "tosa.add", 2, a2, t, 0, NULL));
+  MlirValue q = cooptResult(cooptBuildOp(&b, "tosa.cast", 1, &added, i8, 0, NULL));
+  MlirValue f = cooptResult(cooptBuildOp(&b, "tosa.cast", 1, &q, t, 0, NULL));
+  MlirValue a3[2] = {f, zpf};
+  MlirValue sub = cooptResult(cooptBuildOp(&b, "tosa.sub", 2, a3, t, 0, NULL));
+  MlirValue a4[3] = {sub, sc, shift};
+  MlirOperation dq = cooptBuildOp(&b, "tosa.mul", 3, a4, t, 0, NULL);
+  cooptSetFakeQuant(dq, scale, zp);
+  mlirValueReplaceAllUsesOfWith(v, cooptResult(dq));
+  mlirOperationSetOperand(mul_q, 0, v);
+}
+
+/* The activation scale feeding `v`: back through layout ops to a chain. */
+static bool activation_scale(MlirValue v, double *scale) {
+  for (;;) {
+    MlirOperation d = cooptDefiningOp(v);
+    int64_t zp;
+    if (mlirOperationIsNull(d))
+      return false;
+    if (cooptGetFakeQuant(d, scale, &zp))
+      return true;
+    if (!cooptIsLayoutOp(d))
+      return false;
+    v = mlirOperationGetOperand(d, 0);
+  }
+}
+
+/* The bias constant of an anchor op: conv operand 2, or the add after a
+ * matmul (through reshapes). */
+static MlirOperation bias_of(MlirOperation anchor) {
+  MlirOperation none = {NULL};
+  if (cooptOpIs(anchor, "tosa.conv2d") || cooptOpIs(anchor, "tosa.depthwise_conv2d") ||
+      cooptOpIs(anchor, "tosa.transpose_conv2d")) {
+    MlirOperation d = cooptDefiningOp(mlirOperationGetOperand(anchor, 2));
+    return cooptOpIs(d, "tosa.const") ? d : none;
+  }
+  if (!cooptOpIs(anchor, "tosa.matmul"))
+    return none;
+  MlirValue v = cooptResult(anchor);
+  MlirOperation u;
+  while (cooptOpIs(u = cooptSoleUser(v), "tosa.reshape"))
+    v = cooptResult(u);
+  if (!cooptOpIs(u, "tosa.add") || !mlirValueEqual(mlirOperationGetOperand(u, 0), v))
+    return none;
+  MlirOperation d = cooptDefiningOp(mlirOperationGetOperand(u, 1));
+  return cooptOpIs(d, "tosa.const") ? d : none;
+}
+
+static double round_away(double x) { return x < 0 ? -floor(-x + 0.5) : floor(x + 0.5); }
+
+static float quantize_weight(float w, double s) {
+  double q = round_away((double)w / s);
+  q = q < -127 ? -127 : q > 127 ? 127 : q;
+  return (float)(q * s);
+}
+
+/* Are the distinct values of each cluster group (len values at stride
+ * `group_len` within [begin, end)) still distinct after quantization with s? */
+static bool keeps_codebook(const float *sorted_groups, const int64_t *group_sizes, int64_t groups, double s) {
+  const float *g = sorted_groups;
+  for (int64_t k = 0; k < groups; ++k) {
+    for (int64_t i = 1; i < group_sizes[k]; ++i)
+      if (quantize_weight(g[i], s) == quantize_weight(g[i - 1], s))
+        return false;
+    g += group_sizes[k];
+  }
+  return true;
+}
+
+/* Sorted distinct values of v[0..n) into out; returns the count. */
+static int64_t distinct_sorted(const float *v, int64_t n, float *out) {
+  memcpy(out, v, (size_t)n * sizeof *out);
+  cooptSortFloats(out, n);
+  int64_t m = 0;
+  for (int64_t i = 0; i < n; ++i)
+    if (m == 0 || out[i] != out[m - 1])
+      out[m++] = out[i];
+  return m;
+}
+
+static coopt_pass_result quantize_weights(MlirOperation func, const fake_quant_options *o) {
+  coopt_weight_set set;
+  cooptCollectWeights(func, COOPT_WOP_ALL, true, &set);
+  coopt_pass_result result = COOPT_PASS_SUCCESS;
+  for (size_t t = 0; t < set.count; ++t) {
+    coopt_weight *w = &set.items[t];
+    char what[512];
+    cooptWeightDescribe(w, what, sizeof what);
+    MlirLocation loc = mlirOperationGetLocation(w->user);
+    if (w->elem != COOPT_ELEM_F32 && w->elem != COOPT_ELEM_F16 && w->elem != COOPT_ELEM_BF16 &&
+        w->elem != COOPT_ELEM_F64) {
+      cooptEmitRemark(loc, "coopt-fake-quant: %s is already integer; left as is", what);
+      continue;
+    }
+    float *v = cooptLoadFinite(w, "coopt-fake-quant");
+    if (!v) {
+      result = COOPT_PASS_FAILURE;
+      continue;
+    }
+    coopt_structure st = cooptGetStructure(w);
+    int64_t rows = w->rows, len = w->num_elements / rows;
+    bool per_channel = o->per_channel;
+    if (o->preserve_clusters && st.has_clusters && !st.per_channel && per_channel) {
+      /* Per-channel scales would give each channel its own copy of the
+       * tensor's codebook. */
+      per_channel = false;
+      cooptEmitRemark(loc, "coopt-fake-quant: %s is clustered per tensor; quantizing it per tensor to keep %lld values",
+                      what, (long long)st.clusters);
+    }
+    int64_t nscales = per_channel ? rows : 1, scale_len = w->num_elements / nscales;
+    double *scales = coopt_xmalloc((size_t)nscales * sizeof *scales);
+    double tensor_max = 0;
+    for (int64_t i = 0; i < w->num_elements; ++i)
+      tensor_max = fmax(tensor_max, fabs((double)v[i]));
+    float *sorted = coopt_xmalloc((size_t)scale_len * sizeof *sorted);
+    int64_t *sizes = coopt_xmalloc((size_t)(rows + 1) * sizeof *sizes);
+    for (int64_t g = 0; g < nscales; ++g) {
+      const float *x = v + g * scale_len;
+      double m = 0;
+      for (int64_t i = 0; i < scale_len; ++i)
+        m = fmax(m, fabs((double)x[i]));
+      /* An all-zero channel takes the tensor's scale, so that its bias scale
+       * (in_scale * w_scale) stays in a sane range. */
+      double s0 = (m > 0 ? m : tensor_max > 0 ? tensor_max : 1.0) / 127.0;
+      scales[g] = s0;
+      if (!(o->preserve_clusters && st.has_clusters))
+        continue;
+      /* Cluster groups inside this scale group: whole group, or its rows. */
+      int64_t groups = st.per_channel ? scale_len / len : 1, glen = scale_len / groups, total = 0;
+      for (int64_t k = 0; k < groups; ++k) {
+        sizes[k] = distinct_sorted(x + k * glen, glen, sorted + total);
+        total += sizes[k];
+      }
+      if (keeps_codebook(sorted, sizes, groups, s0))
+        continue;
+      /* A slightly coarser grid moves the rounding boundaries; the first one
+       * that separates every pair wins.  Finer grids would clip the extremes. */
+      bool found = false;
+      for (int k = 1; k <= 1000 && !found; ++k)
+        if (keeps_codebook(sorted, sizes, groups, s0 * (1.0 + k / 1000.0)))
+          scales[g] = s0 * (1.0 + k / 1000.0), found = true;
+      if (!found) {
+        if (nscales > 1)
+          cooptEmitRemark(loc, "coopt-fake-quant: %s channel %lld: centroids too close to keep apart on int8 codes; "
+                               "some share a code",
+                          what, (long long)g);
+        else
+          cooptEmitRemark(loc, "coopt-fake-quant: %s: centroids too close to keep apart on int8 codes; some share a code",
+                          what);
+      }
+    }
+    free(sorted);
+    free(sizes);
+    for (int64_t i = 0; i < w->num_elements; ++i) {
+      float q = quantize_weight(v[i], scales[i / scale_len]);
+      if (o->preserve_sparsity && v[i] == 0 && q != 0) {
+        cooptEmitError(loc, "coopt-fake-quant: %s: zero weight %lld became %g", what, (long long)i, (double)q);
+        result = COOPT_PASS_FAILURE;
+      }
+      v[i] = q;
+    }
+    /* Claims: measured sparsity only grows (small weights may round to 0);
+     * a cluster claim the quantization broke is dropped, visibly. */
+    char msg[512];
+    if (st.has_sparsity)
+      cooptMeasureSparsity(w, v, &st);
+    if (st.has_clusters) {
+      coopt_structure only = {0};
+      only.has_clusters = true, only.clusters = st.clusters, only.per_channel = st.per_channel;
+      if (!cooptCheckStructure(w, v, &only, msg, sizeof msg)) {
+        if (o->preserve_clusters) {
+          cooptEmitError(loc, "coopt-fake-quant: %s: cluster claim broken: %s", what, msg);
+          result = COOPT_PASS_FAILURE;
+        } else {
+          cooptEmitRemark(loc, "coopt-fake-quant: %s: quantization broke its cluster claim (%s); dropping it "
+                               "(preserve-clusters=true keeps it)",
+                          what, msg);
+          st.has_clusters = false;
+        }
+      }
+    }
+    if (!cooptCheckStructure(w, v, &st, msg, sizeof msg)) {
+      cooptEmitError(loc, "coopt-fake-quant: %s: structure claim broken: %s", what, msg);
+      result = COOPT_PASS_FAILURE;
+    }
+    cooptWeightStore(w, v);
+    if (st.has_sparsity || st.has_clusters || st.pattern.kind != COOPT_PAT_NONE)
+      cooptSetStructure(w, &st);
+    else
+      mlirOperationRemoveDiscardableAttributeByName(w->constant, S("coopt.structure"));
+    cooptSetConstQuant(w->constant, 8, scales, nscales);
+
+    /* Bias: int32 on the in_scale * w_scale grid. */
+    double in_scale;
+    MlirOperation bias = bias_of(w->user);
+    if (!mlirOperationIsNull(bias) && activation_scale(mlirOperationGetOperand(w->user, 0), &in_scale) &&
+        mlirAttributeIsNull(mlirOperationGetAttributeByName(bias, S("coopt.quant")))) {
+      MlirAttribute vals = mlirOperationGetAttributeByName(bias, S("values"));
+      MlirType bt = mlirAttributeGetType(vals);
+      int64_t n = mlirElementsAttrGetNumElements(vals);
+      if (cooptIsF32Tensor(bt) && (n == rows || n == 1)) {
+        float *b = coopt_xmalloc((size_t)n * sizeof *b);
+        double *bs = coopt_xmalloc((size_t)n * sizeof *bs);
+        bool splat = mlirDenseElementsAttrIsSplat(vals);
+        for (int64_t i = 0; i < n; ++i) {
+          double s = in_scale * scales[nscales == 1 ? 0 : i];
+          float x = splat ? mlirDenseElementsAttrGetFloatSplatValue(vals) : mlirDenseElementsAttrGetFloatValue(vals, i);
+          double q = round_away((double)x / s);
+          q = q < -2147483648.0 ? -2147483648.0 : q > 2147483647.0 ? 2147483647.0 : q;
+          b[i] = (float)(q * s);
+          bs[i] = s;
+        }
+        mlirOperationSetAttributeByName(bias, S("values"), mlirDenseElementsAttrFloatGet(bt, n, b));
+        cooptSetConstQuant(bias, 32, bs, n);
+        free(b);
+        free(bs);
+      }
+    }
+    free(scales);
+    free(v);
+  }
+  cooptWeightSetFree(&set);
+  return result;
+}
+
+static coopt_pass_result fake_quant_func(MlirOperation func, const fake_quant_options *o) {
+  MlirBlock block = mlirRegionGetFirstBlock(mlirOperationGetRegion(func, 0));
+  if (mlirBlockIsNull(block))
+    return COOPT_PASS_SUCCESS;
+  for (MlirOperation op = mlirBlockGetFirstOperation(block); !mlirOperationIsNull(op);
+       op = mlirOperationGetNextInBlock(op))
+    if (!mlirAttributeIsNull(mlirOperationGetAttributeByName(op, S("coopt.fake_quant")))) {
+      cooptEmitError(mlirOperationGetLocation(op), "coopt-fake-quant: the function is already fake-quantized");
+      return COOPT_PASS_FAILURE;
+    }
+  coopt_qpoints qp;
+  cooptCollectQuantPoints(func, &qp);
+  double *scale = coopt_xcalloc(qp.count + 1, sizeof *scale);
+  int32_t *zp = coopt_xcalloc(qp.count + 1, sizeof *zp);
+  coopt_pass_result result = COOPT_PASS_SUCCESS;
+  for (size_t i = 0; i < qp.count; ++i) {
+    const coopt_qpoint *p = &qp.items[i];
+    double lo, hi;
+    if (p->inherit >= 0) {
+      scale[i] = scale[p->inherit], zp[i] = zp[p->inherit];
+    } else if (cooptGetRange(func, p, &lo, &hi)) {
+      cooptChooseActivationParams(lo, hi, -128, 127, &scale[i], &zp[i]);
+    } else {
+      char what[512];
+      cooptDescribeQuantPoint(func, p, what, sizeof what);
+      MlirLocation loc = p->arg >= 0 ? mlirOperationGetLocation(func) : mlirOperationGetLocation(p->anchor);
+      cooptEmitError(loc, "coopt-fake-quant: no range for %s: run coopt-calibrate first", what);
+      result = COOPT_PASS_FAILURE;
+    }
+  }
+  if (result == COOPT_PASS_SUCCESS) {
+    for (size_t i = 0; i < qp.count; ++i)
+      insert_fake_quant(func, qp.items[i].value, scale[i], zp[i]);
+    result = quantize_weights(func, o);
+  }
+  free(scale);
+  free(zp);
+  cooptQuantPointsFree(&qp);
+  return result;
+}
+
+static coopt_pass_result run_fake_quant(MlirOperation module, const void *opaque) {
+  const fake_quant_options *o = opaque;
+  MlirBlock body = mlirRegionGetFirstBlock(mlirOperationGetRegion(module, 0));
+  coopt_pass_result result = COOPT_PASS_SUCCESS;
+  for (MlirOperation op = mlirBlockGetFirstOperation(body); !mlirOperationIsNull(op);
+       op = mlirOperationGetNextInBlock(op))
+    if (cooptOpIs(op, "func.func") && fake_quant_func(op, o) != COOPT_PASS_SUCCESS)
+      result = COOPT_PASS_FAILURE;
+  return result;
+}
+
+const coopt_pass_info coopt_fake_quant_pass = {
+    .argument = "coopt-fake-quant",
+    .summary = "Insert int8 fake-quant on activations (from coopt.range) and quantize weights and biases in place",
+    .description = "TFLite int8 scheme: symmetric per-channel int8 weights, asymmetric per-tensor int8 activations, "
+                   "int32 biases.  Keeps sparsity and, with preserve-clusters, codebooks.",
+    .anchor = "builtin.module",
+    .options = fake_quant_option_table,
+    .num_options = sizeof fake_quant_option_table / sizeof fake_quant_option_table[0],
+    .options_size = sizeof(fake_quant_options),
+    .validate = validate_fake_quant,
+    .run = run_fake_quant,
+};

@@ -1,0 +1,588 @@
+/*
+ * coopt-lower-int8: rewrite a fake-quantized float graph into integer TOSA.
+ *
+ * Every fake-quant chain (coopt-fake-quant) already contains the int8 value
+ * it models: the result of its cast to i8.  Lowering an op means computing
+ * that i8 value with integer ops from the i8 values of its inputs, then
+ * replacing the chain's cast with it:
+ *   conv2d / depthwise_conv2d / matmul   i8 x i8 -> i32 with the input zero
+ *       point, int32 bias (conv operand, or the i32 add after a matmul),
+ *       tosa.rescale to the output's scale with one multiplier/shift per
+ *       output channel (TFLite's QuantizeMultiplier: Q31 multiplier in
+ *       [2^30, 2^31), right shift), and any fused clamp (ReLU/ReLU6) as an
+ *       i8 clamp of the output codes;
+ *   avg_pool2d                           i8 in and out (equal parameters);
+ *   reshape / transpose / max_pool2d     on i8 as they are.
+ * What is not lowered keeps reading the chain's dequantize half and feeding
+ * the next chain's quantize half: a float island, reported as a remark.
+ * Dead float ops are erased at the end.
+ *
+ * Rounding: rescale rounds as TOSA's apply_scale_32; DOUBLE_ROUND (default)
+ * is TFLite's MultiplyByQuantizedMultiplier bit for bit, SINGLE_ROUND rounds
+ * once (half up).  See runtime/include/coopt_rt/quant.h.
+ */
+#include "../Analysis/Quant.h"
+#include "../Analysis/Structure.h"
+#include "../IR/Build.h"
+#include "../Support/Support.h"
+#include "coopt/Diagnostics.h"
+#include "coopt/Pass.h"
+#include "coopt_rt/quant.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <mlir-c/BuiltinAttributes.h>
+#include <mlir-c/BuiltinTypes.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct lower_int8_options {
+  int interface;
+  int rounding;
+  bool strict;
+} lower_int8_options;
+
+static const char *const interface_values[] = {"float", "int8", NULL};
+static const char *const rounding_values[] = {"double", "single", NULL};
+
+static const coopt_option_info lower_int8_option_table[] = {
+    {"interface", COOPT_OPT_ENUM, "float: quantize at entry and dequantize at exit; int8: i8 arguments and results",
+     "float", {0}, interface_values, offsetof(lower_int8_options, interface)},
+    {"rounding", COOPT_OPT_ENUM, "tosa.rescale rounding: double (TFLite bit-exact) or single", "double", {0},
+     rounding_values, offsetof(lower_int8_options, rounding)},
+    {"strict", COOPT_OPT_BOOL, "an op that stays float is an error instead of a remark", "false", {0}, NULL,
+     offsetof(lower_int8_options, strict)},
+};
+
+static MlirStringRef S(const char *s) { return mlirStringRefCreateFromCString(s); }
+
+enum { COOPT_MAX_ARGS_RES = 64 };
+
+typedef struct lowering {
+  const lower_int8_options *o;
+  MlirOperation func;
+  MlirContext ctx;
+  coopt_fq_chain *fq;
+  size_t nfq;
+  /* float value -> i8 value, for layout ops lowered on demand */
+  MlirValue *from, *to;
+  double *map_scale;
+  int64_t *map_zp;
+  size_t nmap, capmap;
+  bool failed;
+} lowering;
+
+static int fq_by_output(const lowering *L, MlirValue v) {
+  for (size_t i = 0; i < L->nfq; ++i)
+    if (mlirValueEqual(cooptResult(L->fq[i].mul_dq), v))
+      return (int)i;
+  return -1;
+}
+
+static int fq_by_input_user(const lowering *L, MlirOperation user) {
+  for (size_t i = 0; i < L->nfq; ++i)
+    if (!mlirOperationIsNull(L->fq[i].mul_q) && mlirOperationEqual(L->fq[i].mul_q, user))
+      return (int)i;
+  return -1;
+}
+
+static void map_add(lowering *L, MlirValue f, MlirValue q, double s, int64_t zp) {
+  if (L->nmap == L->capmap) {
+    L->capmap = L->capmap ? 2 * L->capmap : 32;
+    L->from = coopt_xrealloc(L->from, L->capmap * sizeof *L->from);
+    L->to = coopt_xrealloc(L->to, L->capmap * sizeof *L->to);
+    L->map_scale = coopt_xrealloc(L->map_scale, L->capmap * sizeof *L->map_scale);
+    L->map_zp = coopt_xrealloc(L->map_zp, L->capmap * sizeof *L->map_zp);
+  }
+  L->from[L->nmap] = f, L->to[L->nmap] = q, L->map_scale[L->nmap] = s, L->map_zp[L->nmap] = zp;
+  L->nmap++;
+}
+
+static MlirType i8_like(lowering *L, MlirType t) { return cooptTensorTypeLike(t, mlirIntegerTypeGet(L->ctx, 8)); }
+static MlirType i32_like(lowering *L, MlirType t) { return cooptTensorTypeLike(t, mlirIntegerTypeGet(L->ctx, 32)); }
+
+/* Copy op's attributes (all of them, inherent and discardable). */
+static size_t copy_attrs(MlirOperation op, MlirNamedAttribute *out, size_t max) {
+  intptr_t n = mlirOperationGetNumAttributes(op);
+  size_t k = 0;
+  for (intptr_t i = 0; i < n && k < max; ++i)
+    out[k++] = mlirOperationGetAttribute(op, i);
+  return k;
+}
+
+/* The i8 version of float value v, with its parameters. */
+static bool get_i8(lowering *L, MlirValue v, MlirValue *q, double *s, int64_t *zp) {
+  int f = fq_by_output(L, v);
+  if (f >= 0) {
+    *q = L->fq[f].q, *s = L->fq[f].scale, *zp = L->fq[f].zero_point;
+    return true;
+  }
+  for (size_t i = 0; i < L->nmap; ++i)
+    if (mlirValueEqual(L->from[i], v)) {
+      *q = L->to[i], *s = L->map_scale[i], *zp = L->map_zp[i];
+      return true;
+    }
+  MlirOperation d = cooptDefiningOp(v);
+  if (!cooptIsLayoutOp(d))
+    return false;
+  MlirValue inner;
+  if (!get_i8(L, mlirOperationGetOperand(d, 0), &inner, s, zp))
+    return false;
+  /* max_pool2d on int8 has no zero-point operands; reshape/transpose/slice/
+   * tile carry theirs as extra operands, which stay as they are. */
+  coopt_builder b = cooptBuilderBefore(d);
+  intptr_t n = mlirOperationGetNumOperands(d);
+  MlirValue ops[8];
+  for (intptr_t i = 0; i < n && i < 8; ++i)
+    ops[i] = i ? mlirOperationGetOperand(d, i) : inner;
+  MlirNamedAttribute attrs[16];
+  size_t na = copy_attrs(d, attrs, 16);
+  MlirStringRef name = mlirIdentifierStr(mlirOperationGetName(d));
+  char nbuf[64];
+  snprintf(nbuf, sizeof nbuf, "%.*s", (int)name.length, name.data);
+  MlirOperation nd = cooptBuildOp(&b, nbuf, n, ops, i8_like(L, mlirValueGetType(v)), (intptr_t)na, attrs);
+  *q = cooptResult(nd);
+  map_add(L, v, *q, *s, *zp);
+  return true;
+}
+
+static void describe_op(MlirOperation op, char *buf, size_t size) {
+  MlirStringRef name = mlirIdentifierStr(mlirOperationGetName(op));
+  coopt_resolved_loc r = cooptResolveLocation(mlirOperationGetLocation(op));
+  if (r.name.length)
+    snprintf(buf, size, "%.*s '%.*s'", (int)name.length, name.data, (int)r.name.length, r.name.data);
+  else
+    snprintf(buf, size, "%.*s", (int)name.length, name.data);
+}
+
+/* Row (output channel) of element idx of a weight constant in its own layout. */
+static int64_t weight_row(MlirOperation anchor, MlirType t, int64_t idx) {
+  int64_t d[4] = {1, 1, 1, 1};
+  for (intptr_t i = 0; i < mlirShapedTypeGetRank(t) && i < 4; ++i)
+    d[i] = mlirShapedTypeGetDimSize(t, i);
+  if (cooptOpIs(anchor, "tosa.conv2d"))
+    return idx / (d[1] * d[2] * d[3]);
+  if (cooptOpIs(anchor, "tosa.depthwise_conv2d"))
+    return idx % (d[2] * d[3]);
+  /* matmul B [N, C, W]: row n*W + w */
+  return (idx / (d[1] * d[2])) * d[2] + idx % d[2];
+}
+
+static int64_t num_elements(MlirType t) {
+  int64_t n = 1;
+  for (intptr_t i = 0; i < mlirShapedTypeGetRank(t); ++i)
+    n *= mlirShapedTypeGetDimSize(t, i);
+  return n;
+}
+
+static double round_away(double x) { return x < 0 ? -floor(-x + 0.5) : floor(x + 0.5); }
+
+static int32_t sat32(double x) { return x < -2147483648.0 ? INT32_MIN : x > 2147483647.0 ? INT32_MAX : (int32_t)x; }
+
+static bool fail(lowering *L, MlirOperation at, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static bool fail(lowering *L, MlirOperation at, const char *fmt, ...) {
+  char msg[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  cooptEmitError(mlirOperationGetLocation(at), "%s", msg);
+  L->failed = true;
+  return false;
+}
+
+/* Lower one conv2d / depthwise_conv2d / matmul and its fused tail. */
+static bool lower_anchor(lowering *L, MlirOperation anchor) {
+  char what[512];
+  describe_op(anchor, what, sizeof what);
+  bool matmul = cooptOpIs(anchor, "tosa.matmul");
+  MlirValue xq;
+  double s_in;
+  int64_t zp_in;
+  if (!get_i8(L, mlirOperationGetOperand(anchor, 0), &xq, &s_in, &zp_in))
+    return fail(L, anchor,
+                "coopt-lower-int8: the input of %s has no quantization parameters: run coopt-calibrate and "
+                "coopt-fake-quant first",
+                what);
+  MlirOperation wc = cooptDefiningOp(mlirOperationGetOperand(anchor, 1));
+  int64_t bits = 0, nscales = 0;
+  double *ws = NULL;
+  if (!cooptOpIs(wc, "tosa.const") || !cooptIsF32Tensor(mlirValueGetType(cooptResult(wc))))
+    return false; /* not a constant float weight: stays float */
+  if (!cooptGetConstQuant(wc, &bits, &ws, &nscales))
+    return fail(L, anchor, "coopt-lower-int8: the weights of %s are not fake-quantized: run coopt-fake-quant first",
+                what);
+  if (bits != 8) {
+    free(ws);
+    return fail(L, anchor, "coopt-lower-int8: the weights of %s are not 8-bit", what);
+  }
+  /* The fused tail up to the next fake-quant. */
+  MlirOperation tail[16];
+  int ntail = 0, out = -1;
+  MlirValue v = cooptResult(anchor);
+  for (;;) {
+    MlirOperation u = cooptSoleUser(v);
+    if (mlirOperationIsNull(u) || ntail == 16)
+      break;
+    if ((out = fq_by_input_user(L, u)) >= 0)
+      break;
+    if (!(cooptOpIs(u, "tosa.reshape") || cooptOpIs(u, "tosa.clamp") || (matmul && cooptOpIs(u, "tosa.add"))))
+      break;
+    tail[ntail++] = u;
+    v = cooptResult(u);
+  }
+  if (out < 0) {
+    free(ws);
+    return false;
+  }
+  coopt_fq_chain *F = &L->fq[out];
+  coopt_builder b = cooptBuilderBefore(F->mul_q);
+  b.loc = mlirOperationGetLocation(anchor);
+
+  /* Weights: exact int8 codes of the fake-quantized values. */
+  MlirAttribute wv = mlirOperationGetAttributeByName(wc, S("values"));
+  MlirType wt = mlirAttributeGetType(wv);
+  int64_t wn = num_elements(wt), rows = 0;
+  int8_t *wq = coopt_xmalloc((size_t)wn);
+  bool wsplat = mlirDenseElementsAttrIsSplat(wv);
+  for (int64_t i = 0; i < wn; ++i) {
+    int64_t r = weight_row(anchor, wt, i);
+    rows = r + 1 > rows ? r + 1 : rows;
+    double s = ws[nscales == 1 ? 0 : r];
+    float x = wsplat ? mlirDenseElementsAttrGetFloatSplatValue(wv) : mlirDenseElementsAttrGetFloatValue(wv, i);
+    double q = round_away((double)x / s);
+    wq[i] = (int8_t)(q < -127 ? -127 : q > 127 ? 127 : q);
+  }
+  if (nscales != 1 && nscales != rows) {
+    free(wq), free(ws);
+    return fail(L, anchor, "coopt-lower-int8: the weight scales of %s do not match its output channels", what);
+  }
+  int64_t wshape[4];
+  int wrank = (int)mlirShapedTypeGetRank(wt);
+  for (int i = 0; i < wrank; ++i)
+    wshape[i] = mlirShapedTypeGetDimSize(wt, i);
+  MlirValue wi8 = cooptConstI8(&b, wrank, wshape, wq);
+  free(wq);
+  MlirOperation wi8_op = cooptDefiningOp(wi8);
+  MlirAttribute st = mlirOperationGetAttributeByName(wc, S("coopt.structure"));
+  if (!mlirAttributeIsNull(st))
+    mlirOperationSetDiscardableAttributeByName(wi8_op, S("coopt.structure"), st);
+  cooptSetConstQuant(wi8_op, 8, ws, nscales);
+
+  /* Bias as int32 on the in_scale * w_scale grid. */
+  MlirValue zp_in_v = cooptZeroPointI8(&b, (int8_t)zp_in), zp_w = cooptZeroPointI8(&b, 0);
+  MlirValue acc;
+  MlirType acc_t = i32_like(L, mlirValueGetType(cooptResult(anchor)));
+  MlirNamedAttribute attrs[16];
+  size_t na = copy_attrs(anchor, attrs, 16);
+  for (size_t i = 0; i < na; ++i)
+    if (coopt_str_eq(mlirIdentifierStr(attrs[i].name).data, mlirIdentifierStr(attrs[i].name).length, "acc_type"))
+      attrs[i].attribute = mlirTypeAttrGet(mlirIntegerTypeGet(L->ctx, 32));
+  if (matmul) {
+    MlirValue ops[4] = {xq, wi8, zp_in_v, zp_w};
+    acc = cooptResult(cooptBuildOp(&b, "tosa.matmul", 4, ops, acc_t, (intptr_t)na, attrs));
+  } else {
+    MlirOperation bc = cooptDefiningOp(mlirOperationGetOperand(anchor, 2));
+    if (!cooptOpIs(bc, "tosa.const")) {
+      free(ws);
+      return false;
+    }
+    MlirAttribute bv = mlirOperationGetAttributeByName(bc, S("values"));
+    int64_t bn = num_elements(mlirAttributeGetType(bv));
+    int32_t *bq = coopt_xmalloc((size_t)rows * sizeof *bq);
+    for (int64_t c = 0; c < rows; ++c) {
+      float x = mlirDenseElementsAttrIsSplat(bv) ? mlirDenseElementsAttrGetFloatSplatValue(bv)
+                                                 : mlirDenseElementsAttrGetFloatValue(bv, bn == 1 ? 0 : c);
+      bq[c] = sat32(round_away((double)x / (s_in * ws[nscales == 1 ? 0 : c])));
+    }
+    MlirValue bi32 = cooptConstI32(&b, 1, &rows, bq);
+    free(bq);
+    MlirValue ops[5] = {xq, wi8, bi32, zp_in_v, zp_w};
+    acc = cooptResult(cooptBuildOp(&b, cooptOpIs(anchor, "tosa.conv2d") ? "tosa.conv2d" : "tosa.depthwise_conv2d",
+                                   5, ops, acc_t, (intptr_t)na, attrs));
+  }
+  double lo = -INFINITY, hi = INFINITY;
+  for (int k = 0; k < ntail; ++k) {
+    MlirOperation t = tail[k];
+    MlirType rt = i32_like(L, mlirValueGetType(cooptResult(t)));
+    if (cooptOpIs(t, "tosa.reshape")) {
+      MlirValue ops[2] = {acc, mlirOperationGetOperand(t, 1)};
+      acc = cooptResult(cooptBuildOp(&b, "tosa.reshape", 2, ops, rt, 0, NULL));
+    } else if (cooptOpIs(t, "tosa.add")) {
+      MlirOperation bc = cooptDefiningOp(mlirOperationGetOperand(t, 1));
+      if (!cooptOpIs(bc, "tosa.const")) {
+        free(ws);
+        return false;
+      }
+      MlirAttribute bv = mlirOperationGetAttributeByName(bc, S("values"));
+      MlirType bt = mlirAttributeGetType(bv);
+      int64_t bn = num_elements(bt), shape[8];
+      int brank = (int)mlirShapedTypeGetRank(bt);
+      for (int i = 0; i < brank; ++i)
+        shape[i] = mlirShapedTypeGetDimSize(bt, i);
+      int32_t *bq = coopt_xmalloc((size_t)bn * sizeof *bq);
+      for (int64_t c = 0; c < bn; ++c) {
+        float x = mlirDenseElementsAttrIsSplat(bv) ? mlirDenseElementsAttrGetFloatSplatValue(bv)
+                                                   : mlirDenseElementsAttrGetFloatValue(bv, c);
+        bq[c] = sat32(round_away((double)x / (s_in * ws[nscales == 1 ? 0 : c % rows])));
+      }
+      MlirValue ops[2] = {acc, cooptConstI32(&b, brank, shape, bq)};
+      free(bq);
+      acc = cooptResult(cooptBuildOp(&b, "tosa.add", 2, ops, rt, 0, NULL));
+    } else { /* clamp */
+      MlirAttribute mn = mlirOperationGetAttributeByName(t, S("min_val")),
+                    mx = mlirOperationGetAttributeByName(t, S("max_val"));
+      if (mlirAttributeIsAFloat(mn) && mlirAttributeIsAFloat(mx)) {
+        lo = fmax(lo, mlirFloatAttrGetValueDouble(mn));
+        hi = fmin(hi, mlirFloatAttrGetValueDouble(mx));
+      }
+    }
+  }
+  /* Requantize: one multiplier per output channel (the last axis). */
+  MlirType at = mlirValueGetType(acc);
+  int64_t channels = mlirShapedTypeGetDimSize(at, mlirShapedTypeGetRank(at) - 1);
+  bool per_channel = nscales != 1;
+  int64_t nm = per_channel ? channels : 1;
+  if (per_channel && channels != rows) {
+    free(ws);
+    return fail(L, anchor, "coopt-lower-int8: %s: output channels do not match the weight scales", what);
+  }
+  int32_t *mult = coopt_xmalloc((size_t)nm * sizeof *mult);
+  int8_t *shift = coopt_xmalloc((size_t)nm);
+  bool ok = true;
+  for (int64_t c = 0; c < nm; ++c) {
+    int32_t m, sh;
+    double real = s_in * ws[c] / F->scale;
+    if (!coopt_quantize_multiplier(real, &m, &sh)) {
+      fail(L, anchor, "coopt-lower-int8: %s: requantization multiplier %g (channel %lld) is outside what tosa.rescale can represent",
+           what, real, (long long)c);
+      ok = false;
+      break;
+    }
+    mult[c] = m, shift[c] = (int8_t)sh;
+  }
+  free(ws);
+  if (!ok) {
+    free(mult), free(shift);
+    return false;
+  }
+  MlirValue mv = cooptConstI32(&b, 1, &nm, mult), sv = cooptConstI8(&b, 1, &nm, shift);
+  free(mult), free(shift);
+  MlirNamedAttribute ra[5] = {
+      cooptNamedAttr(L->ctx, "scale32", mlirBoolAttrGet(L->ctx, 1)),
+      cooptNamedAttr(L->ctx, "rounding_mode",
+                     cooptAttr(L->ctx, L->o->rounding == 0 ? "#tosa.rounding_mode<DOUBLE_ROUND>"
+                                                           : "#tosa.rounding_mode<SINGLE_ROUND>")),
+      cooptNamedAttr(L->ctx, "per_channel", mlirBoolAttrGet(L->ctx, per_channel)),
+      cooptNamedAttr(L->ctx, "input_unsigned", mlirBoolAttrGet(L->ctx, 0)),
+      cooptNamedAttr(L->ctx, "output_unsigned", mlirBoolAttrGet(L->ctx, 0)),
+  };
+  MlirValue rops[5] = {acc, mv, sv, cooptZeroPointI32(&b, 0), cooptZeroPointI8(&b, (int8_t)F->zero_point)};
+  MlirType out_t = mlirValueGetType(F->q);
+  MlirValue res = cooptResult(cooptBuildOp(&b, "tosa.rescale", 5, rops, out_t, 5, ra));
+  /* A fused clamp becomes a clamp of the output codes (quantization is
+   * monotonic, so clamp-then-quantize = quantize-then-clamp). */
+  double qlo = -128, qhi = 127;
+  if (isfinite(lo))
+    qlo = fmax(qlo, (double)F->zero_point + nearbyint(lo / F->scale));
+  if (isfinite(hi))
+    qhi = fmin(qhi, (double)F->zero_point + nearbyint(hi / F->scale));
+  if (qlo > -128 || qhi < 127) {
+    char a1[64], a2[64];
+    snprintf(a1, sizeof a1, "%d : i8", (int)qlo);
+    snprintf(a2, sizeof a2, "%d : i8", (int)(qhi < qlo ? qlo : qhi));
+    MlirNamedAttribute ca[2] = {cooptNamedAttr(L->ctx, "min_val", cooptAttr(L->ctx, a1)),
+                                cooptNamedAttr(L->ctx, "max_val", cooptAttr(L->ctx, a2))};
+    res = cooptResult(cooptBuildOp(&b, "tosa.clamp", 1, &res, out_t, 2, ca));
+  }
+  mlirValueReplaceAllUsesOfWith(F->q, res);
+  F->q = res;
+  return true;
+}
+
+static bool same_params(double s1, int64_t z1, double s2, int64_t z2) {
+  return z1 == z2 && fabs(s1 - s2) <= 1e-12 * fmax(s1, s2);
+}
+
+static bool lower_avg_pool(lowering *L, MlirOperation op) {
+  MlirValue xq;
+  double s_in;
+  int64_t zp_in;
+  if (!get_i8(L, mlirOperationGetOperand(op, 0), &xq, &s_in, &zp_in))
+    return false;
+  int out = fq_by_input_user(L, cooptSoleUser(cooptResult(op)));
+  if (out < 0 || !same_params(s_in, zp_in, L->fq[out].scale, L->fq[out].zero_point))
+    return false;
+  coopt_fq_chain *F = &L->fq[out];
+  coopt_builder b = cooptBuilderBefore(F->mul_q);
+  b.loc = mlirOperationGetLocation(op);
+  MlirNamedAttribute attrs[16];
+  size_t na = copy_attrs(op, attrs, 16);
+  for (size_t i = 0; i < na; ++i)
+    if (coopt_str_eq(mlirIdentifierStr(attrs[i].name).data, mlirIdentifierStr(attrs[i].name).length, "acc_type"))
+      attrs[i].attribute = mlirTypeAttrGet(mlirIntegerTypeGet(L->ctx, 32));
+  MlirValue ops[3] = {xq, cooptZeroPointI8(&b, (int8_t)zp_in), cooptZeroPointI8(&b, (int8_t)F->zero_point)};
+  MlirValue res = cooptResult(cooptBuildOp(&b, "tosa.avg_pool2d", 3, ops, mlirValueGetType(F->q), (intptr_t)na, attrs));
+  mlirValueReplaceAllUsesOfWith(F->q, res);
+  F->q = res;
+  return true;
+}
+
+static MlirAttribute quant_dict(MlirContext ctx, double scale, int64_t zp) {
+  MlirNamedAttribute e[2] = {
+      cooptNamedAttr(ctx, "scale", mlirFloatAttrDoubleGet(ctx, mlirF64TypeGet(ctx), scale)),
+      cooptNamedAttr(ctx, "zero_point", mlirIntegerAttrGet(mlirIntegerTypeGet(ctx, 64), zp)),
+  };
+  return mlirDictionaryAttrGet(ctx, 2, e);
+}
+
+/* interface=int8: i8 arguments and results; their parameters are recorded
+ * as coopt.input_quant / coopt.output_quant on the function. */
+static void int8_interface(lowering *L, MlirBlock block) {
+  MlirContext ctx = L->ctx;
+  intptr_t nin = mlirBlockGetNumArguments(block);
+  MlirAttribute inq[COOPT_MAX_ARGS_RES], outq[COOPT_MAX_ARGS_RES];
+  MlirType in_t[COOPT_MAX_ARGS_RES], out_t[COOPT_MAX_ARGS_RES];
+  for (intptr_t i = 0; i < nin && i < COOPT_MAX_ARGS_RES; ++i) {
+    MlirValue a = mlirBlockGetArgument(block, i);
+    inq[i] = mlirUnitAttrGet(ctx);
+    for (size_t f = 0; f < L->nfq; ++f) {
+      coopt_fq_chain *F = &L->fq[f];
+      if (mlirOperationIsNull(F->mul_q) || !mlirValueEqual(F->input, a) || !cooptOpIs(cooptDefiningOp(F->q), "tosa.cast"))
+        continue;
+      MlirValue old_q = F->q;
+      mlirValueSetType(a, mlirValueGetType(old_q));
+      mlirValueReplaceAllUsesOfWith(old_q, a);
+      F->q = a;
+      inq[i] = quant_dict(ctx, F->scale, F->zero_point);
+      break;
+    }
+    in_t[i] = mlirValueGetType(a);
+  }
+  MlirOperation ret = mlirBlockGetTerminator(block);
+  intptr_t nout = mlirOperationGetNumOperands(ret);
+  for (intptr_t i = 0; i < nout && i < COOPT_MAX_ARGS_RES; ++i) {
+    MlirValue r = mlirOperationGetOperand(ret, i);
+    int f = fq_by_output(L, r);
+    outq[i] = mlirUnitAttrGet(ctx);
+    if (f >= 0) {
+      mlirOperationSetOperand(ret, i, L->fq[f].q);
+      outq[i] = quant_dict(ctx, L->fq[f].scale, L->fq[f].zero_point);
+    }
+    out_t[i] = mlirValueGetType(mlirOperationGetOperand(ret, i));
+  }
+  mlirOperationSetAttributeByName(L->func, S("function_type"),
+                                  mlirTypeAttrGet(mlirFunctionTypeGet(ctx, nin, in_t, nout, out_t)));
+  mlirOperationSetDiscardableAttributeByName(L->func, S("coopt.input_quant"), mlirArrayAttrGet(ctx, nin, inq));
+  mlirOperationSetDiscardableAttributeByName(L->func, S("coopt.output_quant"), mlirArrayAttrGet(ctx, nout, outq));
+}
+
+static bool in_set(void *const *set, size_t n, MlirOperation op) {
+  for (size_t i = 0; i < n; ++i)
+    if (set[i] == op.ptr)
+      return true;
+  return false;
+}
+
+static bool is_anchor(MlirOperation op) {
+  return cooptOpIs(op, "tosa.conv2d") || cooptOpIs(op, "tosa.depthwise_conv2d") || cooptOpIs(op, "tosa.matmul");
+}
+
+static coopt_pass_result lower_func(MlirOperation func, const lower_int8_options *o) {
+  MlirBlock block = mlirRegionGetFirstBlock(mlirOperationGetRegion(func, 0));
+  if (mlirBlockIsNull(block))
+    return COOPT_PASS_SUCCESS;
+  lowering L = {0};
+  L.o = o, L.func = func, L.ctx = mlirOperationGetContext(func);
+  size_t cap = 0, nops = 0;
+  for (MlirOperation op = mlirBlockGetFirstOperation(block); !mlirOperationIsNull(op);
+       op = mlirOperationGetNextInBlock(op)) {
+    ++nops;
+    if (mlirAttributeIsNull(mlirOperationGetAttributeByName(op, S("coopt.fake_quant"))))
+      continue;
+    coopt_fq_chain c;
+    if (!cooptMatchFakeQuant(op, &c) || mlirOperationIsNull(c.cast_i8)) {
+      cooptEmitError(mlirOperationGetLocation(op),
+                     "coopt-lower-int8: coopt.fake_quant on an op that does not end a fake-quant chain "
+                     "(mul, add, cast to i8, cast to f32, sub, mul)");
+      free(L.fq);
+      return COOPT_PASS_FAILURE;
+    }
+    if (L.nfq == cap) {
+      cap = cap ? 2 * cap : 32;
+      L.fq = coopt_xrealloc(L.fq, cap * sizeof *L.fq);
+    }
+    L.fq[L.nfq++] = c;
+  }
+  /* The ops that belong to fake-quant chains, for the float-island report. */
+  void **parts = coopt_xmalloc((6 * L.nfq + 1) * sizeof *parts);
+  size_t nparts = 0;
+  for (size_t i = 0; i < L.nfq; ++i) {
+    MlirOperation p[6] = {L.fq[i].mul_q, L.fq[i].add_zp, L.fq[i].cast_i8, L.fq[i].cast_f32, L.fq[i].sub_zp, L.fq[i].mul_dq};
+    for (int k = 0; k < 6; ++k)
+      parts[nparts++] = p[k].ptr;
+  }
+  MlirOperation *work = coopt_xmalloc((nops + 1) * sizeof *work);
+  size_t nwork = 0;
+  for (MlirOperation op = mlirBlockGetFirstOperation(block); !mlirOperationIsNull(op);
+       op = mlirOperationGetNextInBlock(op))
+    if (is_anchor(op) || cooptOpIs(op, "tosa.avg_pool2d"))
+      work[nwork++] = op;
+  for (size_t i = 0; i < nwork && !L.failed; ++i)
+    if (cooptOpIs(work[i], "tosa.avg_pool2d"))
+      lower_avg_pool(&L, work[i]);
+    else
+      lower_anchor(&L, work[i]);
+  coopt_pass_result result = L.failed ? COOPT_PASS_FAILURE : COOPT_PASS_SUCCESS;
+  if (!L.failed) {
+    if (o->interface == 1)
+      int8_interface(&L, block);
+    cooptEraseDeadTosa(block);
+    /* Whatever float compute is left sits between a dequantize and a quantize. */
+    for (MlirOperation op = mlirBlockGetFirstOperation(block); !mlirOperationIsNull(op);
+         op = mlirOperationGetNextInBlock(op)) {
+      if (cooptOpIs(op, "tosa.const") || cooptOpIs(op, "tosa.const_shape") || cooptOpIs(op, "func.return") ||
+          in_set(parts, nparts, op) || mlirOperationGetNumResults(op) != 1 ||
+          !cooptIsF32Tensor(mlirValueGetType(cooptResult(op))))
+        continue;
+      char what[512];
+      describe_op(op, what, sizeof what);
+      if (o->strict) {
+        cooptEmitError(mlirOperationGetLocation(op), "coopt-lower-int8: %s cannot be lowered to int8 (strict=true)", what);
+        result = COOPT_PASS_FAILURE;
+      } else {
+        cooptEmitRemark(mlirOperationGetLocation(op), "coopt-lower-int8: %s stays float between dequantize and quantize",
+                        what);
+      }
+    }
+  }
+  free(work);
+  free(parts);
+  free(L.fq);
+  free(L.from), free(L.to), free(L.map_scale), free(L.map_zp);
+  return result;
+}
+
+static coopt_pass_result run_lower_int8(MlirOperation module, const void *opaque) {
+  const lower_int8_options *o = opaque;
+  MlirBlock body = mlirRegionGetFirstBlock(mlirOperationGetRegion(module, 0));
+  coopt_pass_result result = COOPT_PASS_SUCCESS;
+  for (MlirOperation op = mlirBlockGetFirstOperation(body); !mlirOperationIsNull(op);
+       op = mlirOperationGetNextInBlock(op))
+    if (cooptOpIs(op, "func.func") && lower_func(op, o) != COOPT_PASS_SUCCESS)
+      result = COOPT_PASS_FAILURE;
+  return result;
+}
+
+const coopt_pass_info coopt_lower_int8_pass = {
+    .argument = "coopt-lower-int8",
+    .summary = "Rewrite a fake-quantized graph into integer TOSA (i8 x i8 -> i32, tosa.rescale per channel)",
+    .description = "conv2d, depthwise_conv2d, matmul (+bias, ReLU/ReLU6) and avg_pool2d become int8; layout ops "
+                   "follow; anything else stays float between dequantize and quantize with a remark.",
+    .anchor = "builtin.module",
+    .options = lower_int8_option_table,
+    .num_options = sizeof lower_int8_option_table / sizeof lower_int8_option_table[0],
+    .options_size = sizeof(lower_int8_options),
+    .run = run_lower_int8,
+};
