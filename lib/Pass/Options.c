@@ -62,6 +62,12 @@ static bool in_range(const coopt_range *r, double v) {
 static void print_num(coopt_buf *b, double v) {
   /* Shortest text that reads back as the same double. */
   char tmp[64];
+  if (v == (double)(long long)v && v > -1e15 && v < 1e15) {
+    /* 50, not 5e+01. */
+    snprintf(tmp, sizeof tmp, "%lld", (long long)v);
+    coopt_buf_puts(b, tmp);
+    return;
+  }
   for (int prec = 1; prec <= 17; ++prec) {
     snprintf(tmp, sizeof tmp, "%.*g", prec, v);
     if (strtod(tmp, NULL) == v)

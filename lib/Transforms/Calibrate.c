@@ -65,7 +65,7 @@ static const coopt_option_info calibrate_option_table[] = {
 static bool validate_calibrate(const void *opaque, char *msg, size_t size) {
   const calibrate_options *o = opaque;
   if (!o->data[0]) {
-    snprintf(msg, size, "coopt-calibrate needs data=<IDX directory or .npy file>");
+    snprintf(msg, size, "needs data=<IDX directory or .npy file>");
     return false;
   }
   if (o->normalize.size != 0 && (o->normalize.size != 2 || !(((double *)o->normalize.items)[1] > 0))) {

@@ -17,6 +17,8 @@
 #include "coopt/coopt.h"
 
 #include <errno.h>
+#include "Analysis/Quant.h"
+#include "IR/Build.h"
 #include <malloc.h>
 #include <math.h>
 #include <mlir-c/BuiltinAttributes.h>
@@ -30,7 +32,8 @@ typedef struct cli {
   const char *inputs[COOPT_MAX_IO], *outputs[COOPT_MAX_IO], *expects[COOPT_MAX_IO];
   int n_in, n_out, n_exp;
   double rtol, atol;
-  const char *eval, *predictions, *agree_with;
+  const char *eval, *predictions, *agree_with, *logits, *compare_logits;
+  double max_steps, out_step; /* out_step: the output's quantization step, 0 when not quantized */
   long long limit;
   bool has_norm;
   double mean, std;
@@ -58,6 +61,10 @@ static void help(void) {
          "  --predictions=<file> write the predicted classes (.npy, u8)\n"
          "  --agree-with=<file>  compare with reference predictions (.npy, u8, one per image): agreement and\n"
          "                       the reference's own accuracy\n"
+         "  --logits=<file>      write every image's f32 outputs (.npy, [N, classes])\n"
+         "  --compare-logits=<file>  compare the outputs with a --logits file of another model (e.g. fake-quant\n"
+         "                       vs int8): the largest difference, in steps of this model's output quantization\n"
+         "                       (coopt.fake_quant of its result) or absolute; exit 1 above --max-steps (default 1)\n"
          "  --bench              latency per inference: median of --repeats (100) after --warmup (10)\n\n"
          "OPTIONS:\n"
          "  -O<n>                LLVM optimisation level of the JIT (default 2)\n"
@@ -84,6 +91,7 @@ static bool flagv(const char *a, const char *name, const char **v) {
 static int parse_cli(int argc, char **argv, cli *c) {
   memset(c, 0, sizeof *c);
   c->rtol = 1e-4;
+  c->max_steps = 1;
   c->atol = 1e-5;
   c->repeats = 100;
   c->warmup = 10;
@@ -133,6 +141,18 @@ static int parse_cli(int argc, char **argv, cli *c) {
     } else if (flagv(a, "--agree-with", &v)) {
       VALUE("--agree-with");
       c->agree_with = v;
+    } else if (flagv(a, "--logits", &v)) {
+      VALUE("--logits");
+      c->logits = v;
+    } else if (flagv(a, "--compare-logits", &v)) {
+      VALUE("--compare-logits");
+      c->compare_logits = v;
+    } else if (flagv(a, "--max-steps", &v)) {
+      VALUE("--max-steps");
+      char *end;
+      c->max_steps = strtod(v, &end);
+      if (*end || !(c->max_steps >= 0))
+        return usage_error("--max-steps must be a non-negative number:", v);
     } else if (flagv(a, "--predictions", &v)) {
       VALUE("--predictions");
       c->predictions = v;
@@ -251,26 +271,41 @@ static bool compare(const char *what, const coopt_tensor_type *t, const void *go
   return true;
 }
 
-/* The model's coopt.metadata entry `key`, as a number. */
-static bool metadata_number(MlirOperation module, const char *key, double *out) {
-  MlirAttribute md = mlirOperationGetAttributeByName(module, mlirStringRefCreateFromCString("coopt.metadata"));
-  if (mlirAttributeIsNull(md) || !mlirAttributeIsADictionary(md))
-    return false;
-  MlirAttribute a = mlirDictionaryAttrGetElementByName(md, mlirStringRefCreateFromCString(key));
-  if (mlirAttributeIsNull(a) || !mlirAttributeIsAString(a))
-    return false;
-  MlirStringRef s = mlirStringAttrGetValue(a);
-  char buf[64];
-  snprintf(buf, sizeof buf, "%.*s", (int)s.length, s.data);
-  char *end;
-  *out = strtod(buf, &end);
-  return end != buf && !*end;
+static int compare_logits(const cli *c, const float *mine, int64_t N, int64_t classes) {
+  char err[1024];
+  coopt_tensor ref;
+  if (!cooptTensorLoad(c->compare_logits, &ref, err, sizeof err)) {
+    fprintf(stderr, "coopt-runner: error: %s\n", err);
+    return 1;
+  }
+  int rc = 1;
+  if (ref.type.dtype != COOPT_F32 || ref.type.rank != 2 || ref.type.dims[0] < N || ref.type.dims[1] != classes) {
+    fprintf(stderr, "coopt-runner: error: %s: expected f32 [>= %lld, %lld] outputs\n", c->compare_logits, (long long)N,
+            (long long)classes);
+  } else {
+    double step = c->out_step > 0 ? c->out_step : 1, worst = 0;
+    int64_t over = 0;
+    for (int64_t i = 0; i < N * classes; ++i) {
+      double d = fabs((double)mine[i] - (double)((float *)ref.data)[i]) / step;
+      worst = d > worst ? d : worst;
+      over += d > c->max_steps;
+    }
+    if (c->out_step > 0)
+      printf("max output difference: %.4f quantization steps (step %.6g); %lld of %lld values above %g\n", worst, step,
+             (long long)over, (long long)(N * classes), c->max_steps);
+    else
+      printf("max output difference: %.6g (absolute); %lld of %lld values above %g\n", worst, (long long)over,
+             (long long)(N * classes), c->max_steps);
+    rc = over ? 1 : 0;
+  }
+  cooptTensorFree(&ref);
+  return rc;
 }
 
 static int run_eval(const cli *c, coopt_jit *jit, MlirOperation module) {
   char err[1024], path[4096];
   double mean = c->mean, std = c->std;
-  if (!c->has_norm && !(metadata_number(module, "normalize_mean", &mean) && metadata_number(module, "normalize_std", &std))) {
+  if (!c->has_norm && !(cooptMetadataNumber(module, "normalize_mean", &mean) && cooptMetadataNumber(module, "normalize_std", &std))) {
     fprintf(stderr, "coopt-runner: error: no input normalisation: give --normalize=<mean>,<std> (the model has no "
                     "coopt.metadata normalize_mean/normalize_std)\n");
     return 1;
@@ -313,6 +348,7 @@ static int run_eval(const cli *c, coopt_jit *jit, MlirOperation module) {
   }
   float *x = coopt_xmalloc((size_t)cooptTensorElements(in) * 4), *y = coopt_xmalloc((size_t)cooptTensorElements(out) * 4);
   uint8_t *pred = coopt_xmalloc((size_t)N);
+  float *all = c->logits || c->compare_logits ? coopt_xmalloc((size_t)(N * classes) * sizeof(float)) : NULL;
   int64_t correct = 0;
   bool tty = isatty(2);
   double t0 = now();
@@ -334,6 +370,8 @@ static int run_eval(const cli *c, coopt_jit *jit, MlirOperation module) {
         if (y[b * classes + k] > y[b * classes + best])
           best = k;
       pred[base + b] = (uint8_t)best;
+      if (all)
+        memcpy(all + (base + b) * classes, y + b * classes, (size_t)classes * sizeof(float));
       correct += best == ((uint8_t *)labels.data)[base + b];
     }
     int64_t done_n = base + cnt;
@@ -381,11 +419,36 @@ static int run_eval(const cli *c, coopt_jit *jit, MlirOperation module) {
       rc = 1;
     }
   }
+  if (rc == 0 && c->logits) {
+    coopt_tensor t = {{COOPT_F32, 2, {N, classes}}, all};
+    if (!cooptTensorSaveNpy(c->logits, &t, err, sizeof err)) {
+      fprintf(stderr, "coopt-runner: error: %s\n", err);
+      rc = 1;
+    }
+  }
+  if (rc == 0 && c->compare_logits)
+    rc = compare_logits(c, all, N, classes);
+  free(all);
   free(x), free(y), free(pred);
 done:
   cooptTensorFree(&images);
   cooptTensorFree(&labels);
   return rc;
+}
+
+/* The quantization step of @main's first result when a fake-quant chain
+ * (coopt-fake-quant, or the float exit of coopt-lower-int8) produces it. */
+static double output_step(MlirOperation module) {
+  MlirOperation fn = cooptFindMain(module);
+  if (mlirOperationIsNull(fn))
+    return 0;
+  MlirOperation ret = mlirBlockGetTerminator(mlirRegionGetFirstBlock(mlirOperationGetRegion(fn, 0)));
+  double scale;
+  int64_t zp;
+  if (mlirOperationGetNumOperands(ret) < 1 || !cooptIsF32Tensor(mlirValueGetType(mlirOperationGetOperand(ret, 0))))
+    return 0;
+  MlirOperation d = cooptDefiningOp(mlirOperationGetOperand(ret, 0));
+  return !mlirOperationIsNull(d) && cooptGetFakeQuant(d, &scale, &zp) ? scale : 0;
 }
 
 static int cmp_double(const void *a, const void *b) {
@@ -432,6 +495,7 @@ int main(int argc, char **argv) {
   }
   MlirModule module = mlirModuleFromOperation(op);
   char err[1024];
+  c.out_step = output_step(op);
   if (!cooptJitCompile(ctx, module, c.opt_level, &jit, err, sizeof err)) {
     fprintf(stderr, "%s: error: %s\n", c.model, err);
     goto done;

@@ -1,0 +1,35 @@
+// The seed's paths as named pipelines (post-training forms), on the
+// miniature model with its recorded ranges removed.
+// RUN: sed -e 's/, coopt\.range = array<f64: [^>]*>//g' -e 's/ {coopt\.range = array<f64: [^>]*>}//g' %S/Inputs/quant-model.mlir > %t.model.mlir
+// RUN: not grep -q coopt.range %t.model.mlir
+
+// RUN: coopt-opt %t.model.mlir -p 'builtin.module(coopt-qat{data=%S/Inputs/quant-calib.npy})' --dump-pass-pipeline -o /dev/null 2>&1 | FileCheck %s --check-prefix=QAT
+// QAT: builtin.module(coopt-calibrate{data={{.*}}quant-calib.npy samples=512 {{.*}}method=minmax percentile=99.99 {{.*}}},coopt-fake-quant{bits=8 per-channel=true preserve-sparsity=false preserve-clusters=false},coopt-verify-structure{})
+// RUN: coopt-opt %t.model.mlir -p 'builtin.module(coopt-pqat{data=%S/Inputs/quant-calib.npy sparsity=0.75 pattern=2:4 quant-per-channel=false method=mse samples=7})' --dump-pass-pipeline -o /dev/null 2>&1 | FileCheck %s --check-prefix=PQAT
+// PQAT: builtin.module(coopt-prune{sparsity=0.75 pattern=2:4 {{.*}}},coopt-calibrate{data={{.*}} samples=7 {{.*}}method=mse {{.*}}},coopt-fake-quant{bits=8 per-channel=false preserve-sparsity=true preserve-clusters=false},coopt-verify-structure{})
+// RUN: coopt-opt %t.model.mlir -p 'builtin.module(coopt-cqat{data=%S/Inputs/quant-calib.npy clusters=8 per-channel=true init=linear seed=3 method=percentile percentile=99.5})' --dump-pass-pipeline -o /dev/null 2>&1 | FileCheck %s --check-prefix=CQAT
+// CQAT: builtin.module(coopt-cluster{clusters=8 init=linear seed=3 {{.*}}per-channel=true preserve-sparsity=false {{.*}}},coopt-calibrate{{{.*}}method=percentile percentile=99.5 {{.*}}},coopt-fake-quant{bits=8 per-channel=true preserve-sparsity=false preserve-clusters=true},coopt-verify-structure{})
+// RUN: coopt-opt %t.model.mlir -p 'builtin.module(coopt-pcqat{data=%S/Inputs/quant-calib.npy})' --dump-pass-pipeline -o /dev/null 2>&1 | FileCheck %s --check-prefix=PCQAT
+// PCQAT: builtin.module(coopt-prune{sparsity=0.5 pattern=unstructured {{.*}}},coopt-cluster{clusters=16 {{.*}}preserve-sparsity=true {{.*}}},coopt-calibrate{{{.*}}},coopt-fake-quant{bits=8 per-channel=true preserve-sparsity=true preserve-clusters=true},coopt-verify-structure{})
+
+// Equivalent to spelling the parts out.
+// RUN: coopt-opt %t.model.mlir -p 'builtin.module(coopt-pcqat{data=%S/Inputs/quant-calib.npy clusters=4 per-channel=true})' -o %t.named
+// RUN: coopt-opt %t.model.mlir -p 'builtin.module(coopt-prune,coopt-cluster{clusters=4 per-channel=true preserve-sparsity=true},coopt-calibrate{data=%S/Inputs/quant-calib.npy},coopt-fake-quant{preserve-sparsity=true preserve-clusters=true},coopt-verify-structure)' -o %t.parts
+// RUN: diff %t.named %t.parts
+
+// Every path lowers to int8 with its structure intact.
+// RUN: coopt-opt %t.model.mlir -p 'builtin.module(coopt-qat{data=%S/Inputs/quant-calib.npy},coopt-lower-int8,coopt-verify-structure)' | FileCheck %s --check-prefix=INT8
+// RUN: coopt-opt %t.model.mlir -p 'builtin.module(coopt-pqat{data=%S/Inputs/quant-calib.npy},coopt-lower-int8,coopt-verify-structure)' | FileCheck %s --check-prefix=INT8
+// RUN: coopt-opt %t.model.mlir -p 'builtin.module(coopt-cqat{data=%S/Inputs/quant-calib.npy clusters=4},coopt-lower-int8,coopt-verify-structure)' | FileCheck %s --check-prefix=INT8
+// RUN: coopt-opt %t.named -p 'builtin.module(coopt-lower-int8,coopt-verify-structure,coopt-stats{format=json})' -o /dev/null | FileCheck %s --check-prefix=PCQAT-INT8
+// INT8: tosa.conv2d {{.*}} -> tensor<1x4x4x4xi32>
+// INT8: tosa.depthwise_conv2d {{.*}} -> tensor<1x4x4x4xi32>
+// INT8: tosa.matmul {{.*}} -> tensor<1x1x3xi32>
+// PCQAT-INT8: "dtype": "i8",
+// PCQAT-INT8: "zero_fraction": 0.5,
+// PCQAT-INT8: "structure": "{clusters = 4 : i64, pattern = \"unstructured\", per_channel = true, sparsity = 5.000000e-01 : f64}"
+
+// RUN: not coopt-opt %t.model.mlir -p 'builtin.module(coopt-pcqat)' 2>&1 | FileCheck %s --check-prefix=NODATA
+// NODATA: error: invalid options for 'coopt-pcqat': needs data=<IDX directory or .npy file> for coopt-calibrate
+// RUN: not coopt-opt %t.model.mlir -p 'builtin.module(coopt-pqat{data=x.npy pattern=4:2})' 2>&1 | FileCheck %s --check-prefix=PATTERN
+// PATTERN: error: invalid options for 'coopt-pqat': pattern '4:2': N:M needs 1 <= N < M <= 64
