@@ -58,7 +58,7 @@ static const coopt_option_info calibrate_option_table[] = {
     {"normalize", COOPT_OPT_FLOAT_LIST,
      "mean,std applied to IDX pixels scaled to [0,1] (empty: the model's coopt.metadata normalize_mean/normalize_std)",
      "", {0}, NULL, offsetof(calibrate_options, normalize)},
-    {"overwrite", COOPT_OPT_BOOL, "replace ranges already in the graph (default: keep them)", "false", {0}, NULL,
+    {"overwrite", COOPT_OPT_BOOL, "replace ranges already in the graph instead of keeping them", "false", {0}, NULL,
      offsetof(calibrate_options, overwrite)},
 };
 
