@@ -100,10 +100,18 @@ void cooptComputeWeightStats(const float *values, int64_t rows, int64_t per_row,
   }
   uint32_t *scratch = coopt_xmalloc((size_t)(2 * (n ? n : 1)) * sizeof(uint32_t));
   s->distinct = cooptCountDistinct(values, n, scratch);
+  int64_t max_channel_nonzero = 0;
   for (int64_t r = 0; r < rows; ++r) {
-    int64_t d = cooptCountDistinct(values + r * per_row, per_row, scratch);
+    int64_t d = cooptCountDistinct(values + r * per_row, per_row, scratch), dz = d;
+    for (int64_t i = 0; i < per_row; ++i)
+      if (values[r * per_row + i] == 0) {
+        --dz;
+        break;
+      }
     if (d > s->max_channel_distinct)
       s->max_channel_distinct = d;
+    if (dz > max_channel_nonzero)
+      max_channel_nonzero = dz;
   }
   free(scratch);
   s->bytes_f32 = 4 * n;
@@ -139,6 +147,17 @@ void cooptComputeWeightStats(const float *values, int64_t rows, int64_t per_row,
     per_channel = false;
   }
   s->bytes_palettized = best;
+  /* Sparse + palettized (the PCQAT leaf): the bitmask, then an index per
+   * nonzero into a codebook of the nonzero values. */
+  int64_t nz = n - s->zeros, mask = (n + 7) / 8, dnz = s->distinct - (s->zeros > 0);
+  int64_t sp = s->bytes_sparse;
+  if (dnz > 0 && dnz <= 256)
+    sp = mask + (nz * bits_for(dnz) + 7) / 8 + dnz < sp ? mask + (nz * bits_for(dnz) + 7) / 8 + dnz : sp;
+  if (rows > 1 && max_channel_nonzero > 0 && max_channel_nonzero <= 256) {
+    int64_t c = mask + (nz * bits_for(max_channel_nonzero) + 7) / 8 + rows * max_channel_nonzero;
+    sp = c < sp ? c : sp;
+  }
+  s->bytes_sparse_palettized = sp;
   s->palette_bits = best_bits;
   s->palette_per_channel = per_channel;
 }

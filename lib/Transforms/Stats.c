@@ -5,7 +5,9 @@
  * For every constant weight (see Analysis/Weights.h), one row: op, location,
  * shape, element count, zero fraction, distinct values (tensor and max per
  * output channel) and bytes as dense f32, dense int8, sparse (bitmask +
- * int8 nonzeros) and palettized (indices + int8 codebook); then totals.  The
+ * int8 nonzeros), palettized (indices + int8 codebook), sparse + palettized
+ * (bitmask + indices of the nonzeros) and the deflated size of the dense
+ * int8 codes (the whole model as one stream in the total); then totals.  The
  * JSON form is the machine interface that the structure tests check.
  */
 #include "../Analysis/WeightStats.h"
@@ -14,7 +16,9 @@
 #include "coopt/Diagnostics.h"
 #include "coopt/Pass.h"
 
+#include <math.h>
 #include <stddef.h>
+#include <zlib.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -60,7 +64,40 @@ static void bytes_json(coopt_json *j, const coopt_weight_stats *s) {
   coopt_json_int(j, s->bytes_sparse);
   coopt_json_key(j, "palettized");
   coopt_json_int(j, s->bytes_palettized);
+  coopt_json_key(j, "sparse_palettized");
+  coopt_json_int(j, s->bytes_sparse_palettized);
+  coopt_json_key(j, "gzip");
+  coopt_json_int(j, s->bytes_gzip);
   coopt_json_end_object(j);
+}
+
+/* The int8 codes a deployment would store: the values themselves for an
+ * integer weight, else symmetric per-channel quantization as coopt-fake-quant
+ * does it (which maps a fake-quantized weight back to its exact codes). */
+static void int8_codes(const coopt_weight *w, const float *v, int8_t *out) {
+  int64_t per = w->spatial * w->inner;
+  bool integer = w->elem == COOPT_ELEM_I8 || w->elem == COOPT_ELEM_I16 || w->elem == COOPT_ELEM_I32;
+  for (int64_t r = 0; r < w->rows; ++r) {
+    const float *x = v + r * per;
+    double m = 0;
+    for (int64_t i = 0; i < per; ++i)
+      m = fmax(m, fabs((double)x[i]));
+    double s = m > 0 ? m / 127.0 : 1.0;
+    for (int64_t i = 0; i < per; ++i) {
+      double q = integer ? (double)x[i] : x[i] / s;
+      q = q < 0 ? -floor(-q + 0.5) : floor(q + 0.5);
+      out[r * per + i] = (int8_t)(q < -128 ? -128 : q > 127 ? 127 : q);
+    }
+  }
+}
+
+/* Bytes after zlib deflate at level 9 (what gzip stores, minus its header). */
+static int64_t deflated_size(const int8_t *data, int64_t n) {
+  uLongf cap = compressBound((uLong)n);
+  Bytef *buf = coopt_xmalloc(cap ? cap : 1);
+  int64_t size = compress2(buf, &cap, (const Bytef *)data, (uLong)n, 9) == Z_OK ? (int64_t)cap : n;
+  free(buf);
+  return size;
 }
 
 static void pct(coopt_buf *b, int64_t part, int64_t whole) {
@@ -78,10 +115,18 @@ static coopt_pass_result run_stats(MlirOperation root, const void *opaque) {
   coopt_weight_stats *st = coopt_xcalloc(set.count ? set.count : 1, sizeof *st);
   coopt_weight_stats total;
   memset(&total, 0, sizeof total);
+  int64_t all_n = 0;
+  for (size_t i = 0; i < set.count; ++i)
+    all_n += set.items[i].num_elements;
+  int8_t *all_codes = coopt_xmalloc((size_t)(all_n ? all_n : 1));
+  int64_t at = 0;
   for (size_t i = 0; i < set.count; ++i) {
     const coopt_weight *w = &set.items[i];
     float *v = cooptWeightLoad(w);
     cooptComputeWeightStats(v, w->rows, w->spatial * w->inner, &st[i]);
+    int8_codes(w, v, all_codes + at);
+    st[i].bytes_gzip = deflated_size(all_codes + at, w->num_elements);
+    at += w->num_elements;
     free(v);
     total.elements += st[i].elements;
     total.zeros += st[i].zeros;
@@ -90,7 +135,11 @@ static coopt_pass_result run_stats(MlirOperation root, const void *opaque) {
     total.bytes_int8 += st[i].bytes_int8;
     total.bytes_sparse += st[i].bytes_sparse;
     total.bytes_palettized += st[i].bytes_palettized;
+    total.bytes_sparse_palettized += st[i].bytes_sparse_palettized;
   }
+  /* One stream, as the weights of a deployed model would be compressed. */
+  total.bytes_gzip = deflated_size(all_codes, all_n);
+  free(all_codes);
 
   coopt_buf out;
   coopt_buf_init(&out);
@@ -182,9 +231,9 @@ static coopt_pass_result run_stats(MlirOperation root, const void *opaque) {
       wshape = s > wshape ? s : wshape;
       wop = op > wop ? op : wop;
     }
-    coopt_buf_printf(&out, "%-*s  %-*s  %-*s  %10s  %6s  %8s  %6s  %11s  %10s  %10s  %10s\n", wop, "op",
+    coopt_buf_printf(&out, "%-*s  %-*s  %-*s  %10s  %6s  %8s  %6s  %11s  %10s  %10s  %10s  %10s  %10s\n", wop, "op",
                      wloc, "location", wshape, "shape", "elements", "zero%", "distinct", "max/ch",
-                     "f32 B", "int8 B", "sparse B", "palette B");
+                     "f32 B", "int8 B", "sparse B", "palette B", "sp+pal B", "gzip B");
     for (size_t i = 0; i < set.count; ++i) {
       const coopt_weight *w = &set.items[i];
       const coopt_weight_stats *s = &st[i];
@@ -193,18 +242,20 @@ static coopt_pass_result run_stats(MlirOperation root, const void *opaque) {
       coopt_buf_printf(&out, "tosa.%-*s  %-*s  %-*s  %10lld  ", wop - 5, coopt_weight_op_names[w->op],
                        wloc, loc, wshape, shape, (long long)s->elements);
       pct(&out, s->zeros, s->elements);
-      coopt_buf_printf(&out, "  %8lld  %6lld  %11lld  %10lld  %10lld  %10lld\n", (long long)s->distinct,
+      coopt_buf_printf(&out, "  %8lld  %6lld  %11lld  %10lld  %10lld  %10lld  %10lld  %10lld\n", (long long)s->distinct,
                        (long long)s->max_channel_distinct, (long long)s->bytes_f32,
                        (long long)s->bytes_int8, (long long)s->bytes_sparse,
-                       (long long)s->bytes_palettized);
+                       (long long)s->bytes_palettized, (long long)s->bytes_sparse_palettized,
+                       (long long)s->bytes_gzip);
     }
     char label[64];
     snprintf(label, sizeof label, "total (%zu tensors)", set.count);
     coopt_buf_printf(&out, "%-*s  %10lld  ", wop + wloc + wshape + 4, label, (long long)total.elements);
     pct(&out, total.zeros, total.elements);
-    coopt_buf_printf(&out, "  %8s  %6s  %11lld  %10lld  %10lld  %10lld\n", "", "",
+    coopt_buf_printf(&out, "  %8s  %6s  %11lld  %10lld  %10lld  %10lld  %10lld  %10lld\n", "", "",
                      (long long)total.bytes_f32, (long long)total.bytes_int8,
-                     (long long)total.bytes_sparse, (long long)total.bytes_palettized);
+                     (long long)total.bytes_sparse, (long long)total.bytes_palettized,
+                     (long long)total.bytes_sparse_palettized, (long long)total.bytes_gzip);
   }
 
   coopt_pass_result result = COOPT_PASS_SUCCESS;

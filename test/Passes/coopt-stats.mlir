@@ -5,7 +5,7 @@
 
 // CHECK-LABEL: "weights": [
 // CHECK:       "op": "tosa.conv2d",
-// CHECK-NEXT:  "loc": "{{.*}}coopt-stats.mlir:[[@LINE+27]]:8",
+// CHECK-NEXT:  "loc": "{{.*}}coopt-stats.mlir:[[@LINE+31]]:8",
 // CHECK-NEXT:  "shape": [3, 1, 1, 2],
 // CHECK-NEXT:  "dtype": "f32",
 // CHECK-NEXT:  "users": 1,
@@ -20,7 +20,11 @@
 // CHECK-NEXT:    "f32": 24,
 // CHECK-NEXT:    "int8": 6,
 // CHECK-NEXT:    "sparse": 4,
-// CHECK-NEXT:    "palettized": 5
+// CHECK-NEXT:    "palettized": 5,
+// Bitmask (1 byte) + a 1-bit index per nonzero (1 byte) + codebook {1, 2}.
+// CHECK-NEXT:    "sparse_palettized": 4,
+// Codes [0,127, 127,0, 0,127] deflated: tiny inputs grow (zlib framing).
+// CHECK-NEXT:    "gzip": 14
 // CHECK-NEXT:  },
 // CHECK-NEXT:  "palette": "tensor",
 // CHECK-NEXT:  "palette_bits": 2

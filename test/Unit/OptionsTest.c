@@ -164,8 +164,13 @@ static void test_real_passes(void) {
     CHECK(cooptPassOptionsParse(passes[i], o2, p, strlen(p), &off, err, sizeof err));
     char *p2 = print(passes[i], o2);
     CHECK_STR(p2, p);
-    if (passes[i]->validate)
+    /* Defaults validate, except a required option (calibration data), whose
+     * absence must be what the message names. */
+    if (passes[i]->validate && !passes[i]->validate(o, err, sizeof err)) {
+      CHECK(strstr(err, "needs data=") != NULL);
+      CHECK(cooptPassOptionsParse(passes[i], o, "data=x.npy", 10, &off, err, sizeof err));
       CHECK(passes[i]->validate(o, err, sizeof err));
+    }
     CHECK(cooptLookupPass(passes[i]->argument, strlen(passes[i]->argument)) == passes[i]);
     free(p);
     free(p2);
