@@ -5,7 +5,7 @@ BUILD ?= build
 WERROR ?= ON
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build run check bench clean
+.PHONY: all deps build run check bench results clean
 
 all: build
 
@@ -27,6 +27,11 @@ check: build
 bench: build
 	@sh bench/bench-stats.sh $(BUILD)
 	@sh bench/bench-compress.sh $(BUILD)
+
+# The seed's results table (docs/Results.md); minutes, and it needs torch.
+results: build
+	@sh scripts/install-deps.sh --results
+	@sh scripts/results.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD)

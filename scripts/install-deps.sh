@@ -1,6 +1,8 @@
 #!/bin/sh
 # Install what coopt needs from Debian, only what is missing.
-# Usage: scripts/install-deps.sh [--check]   (--check: report, install nothing)
+# Usage: scripts/install-deps.sh [--check | --results]
+#   --check: report, install nothing; --results: also what `make results`
+#   needs (torch for the peer rows).
 set -eu
 
 # Build and test: MLIR 22 (C API archives, libMLIR.so), lit/FileCheck, a C compiler.
@@ -9,6 +11,11 @@ PKGS="cmake ninja-build make gcc g++ llvm-22-dev libmlir-22-dev mlir-22-tools ll
 PKGS="$PKGS libprotobuf-c-dev protobuf-c-compiler libonnx-dev zlib1g-dev"
 # Real data and conformance data for the tests.
 PKGS="$PKGS dataset-fashion-mnist libonnx-testdata"
+
+# `make results` compares with torch's own pruning and quantization.
+if [ "${1:-}" = "--results" ]; then
+  PKGS="$PKGS python3-torch python3-onnx python3-numpy"
+fi
 
 missing=""
 for p in $PKGS; do

@@ -1,0 +1,116 @@
+#!/usr/bin/python3
+"""torch's own post-training pruning and quantization of a bundled model: the
+peer rows of docs/Results.md (offline tooling, run by scripts/results.sh).
+
+The ONNX model (Conv/Relu.../GlobalAveragePool/Flatten/Gemm, BatchNorm already
+folded by the export) is rebuilt as a torch.nn.Sequential with the same
+weights, so torch and coopt start from identical float models.  Then, on the
+same data coopt uses (Fashion-MNIST, the model's normalisation, 512
+calibration images evenly spread over the training split):
+  - float accuracy (a check: must equal coopt's);
+  - torch.nn.utils.prune.l1_unstructured, 50% per conv/linear layer (not
+    depthwise, as coopt-prune's default), no fine-tuning;
+  - FX graph-mode post-training static quantization, onednn backend
+    (x86 per-channel qconfig; fbgemm is absent from Debian's torch), of the
+    float and of the pruned model.
+Prints one JSON object.
+
+usage: torch-peer.py model.onnx /usr/share/datasets/fashion-mnist [samples]
+"""
+import gzip
+import json
+import sys
+
+import numpy as np
+import onnx
+import onnx.numpy_helper
+import torch
+import torch.nn as nn
+import torch.nn.utils.prune as prune
+from torch.ao.quantization import get_default_qconfig_mapping
+from torch.ao.quantization.quantize_fx import convert_fx, prepare_fx
+
+
+def idx(path):
+    with gzip.open(path) as f:
+        data = f.read()
+    dims = data[3]
+    shape = [int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big") for i in range(dims)]
+    return np.frombuffer(data, np.uint8, offset=4 + 4 * dims).reshape(shape)
+
+
+def build(model_path):
+    m = onnx.load(model_path)
+    init = {t.name: torch.from_numpy(onnx.numpy_helper.to_array(t).copy()) for t in m.graph.initializer}
+    meta = {p.key: p.value for p in m.metadata_props}
+    layers = []
+    for node in m.graph.node:
+        attrs = {a.name: onnx.helper.get_attribute_value(a) for a in node.attribute}
+        if node.op_type == "Conv":
+            w = init[node.input[1]]
+            pads = attrs.get("pads", [0, 0, 0, 0])
+            assert pads[0] == pads[2] and pads[1] == pads[3], "asymmetric padding"
+            conv = nn.Conv2d(w.shape[1] * attrs.get("group", 1), w.shape[0], w.shape[2:], stride=attrs.get("strides", 1),
+                             padding=(pads[0], pads[1]), groups=attrs.get("group", 1), bias=len(node.input) > 2)
+            conv.weight.data.copy_(w)
+            if len(node.input) > 2:
+                conv.bias.data.copy_(init[node.input[2]])
+            layers.append(conv)
+        elif node.op_type == "Relu":
+            layers.append(nn.ReLU())
+        elif node.op_type == "GlobalAveragePool":
+            layers.append(nn.AdaptiveAvgPool2d(1))
+        elif node.op_type == "Flatten":
+            layers.append(nn.Flatten())
+        elif node.op_type == "Gemm":
+            w = init[node.input[1]]
+            assert attrs.get("transB", 0) == 1
+            lin = nn.Linear(w.shape[1], w.shape[0])
+            lin.weight.data.copy_(w)
+            lin.bias.data.copy_(init[node.input[2]])
+            layers.append(lin)
+        else:
+            raise SystemExit(f"torch-peer: unsupported op {node.op_type}")
+    return nn.Sequential(*layers).eval(), float(meta["normalize_mean"]), float(meta["normalize_std"])
+
+
+def accuracy(model, x, y):
+    with torch.no_grad():
+        pred = torch.cat([model(x[i:i + 500]).argmax(1) for i in range(0, len(x), 500)])
+    return round(100.0 * (pred == y).float().mean().item(), 2)
+
+
+def ptq(model, calib):
+    torch.backends.quantized.engine = "onednn"
+    prepared = prepare_fx(model, get_default_qconfig_mapping("onednn"), example_inputs=(calib[:1],))
+    with torch.no_grad():
+        for i in range(0, len(calib), 64):
+            prepared(calib[i:i + 64])
+    return convert_fx(prepared)
+
+
+def main():
+    model_path, data = sys.argv[1], sys.argv[2]
+    samples = int(sys.argv[3]) if len(sys.argv) > 3 else 512
+    torch.manual_seed(0)
+    torch.set_num_threads(1)
+    model, mean, std = build(model_path)
+    norm = lambda a: torch.from_numpy(((a.astype(np.float32) / 255.0 - mean) / std).astype(np.float32))[:, None]
+    test_x, test_y = norm(idx(f"{data}/t10k-images-idx3-ubyte.gz")), torch.from_numpy(idx(f"{data}/t10k-labels-idx1-ubyte.gz").astype(np.int64))
+    train = idx(f"{data}/train-images-idx3-ubyte.gz")
+    calib = norm(train[[i * len(train) // samples for i in range(samples)]])
+    out = {"model": model_path, "torch": torch.__version__, "engine": "onednn", "calibration_samples": samples}
+    out["float"] = accuracy(model, test_x, test_y)
+    out["ptq_int8"] = accuracy(ptq(model, calib), test_x, test_y)
+    pruned, _, _ = build(model_path)
+    for layer in pruned:
+        if isinstance(layer, nn.Linear) or (isinstance(layer, nn.Conv2d) and layer.groups == 1):
+            prune.l1_unstructured(layer, "weight", amount=0.5)
+            prune.remove(layer, "weight")
+    out["pruned50_float"] = accuracy(pruned, test_x, test_y)
+    out["pruned50_ptq_int8"] = accuracy(ptq(pruned, calib), test_x, test_y)
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    main()
