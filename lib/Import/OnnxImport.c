@@ -2023,6 +2023,37 @@ static int quant_axis(importer *im, int rank) {
   return (int)axis;
 }
 
+/* Quantization parameters a QDQ graph must agree on: a positive, finite
+ * scale with one entry (per tensor) or one per element of `axis`, and a
+ * zero point of the same length.  Anything else is refused rather than
+ * broadcast into a silently different model. */
+static bool check_qparams(importer *im, value *x, value *s, int axis) {
+  if (!s->data)
+    return fail_not_const(im, s, "the scale");
+  if (s->et != ET_F32)
+    return fail(im, "the scale must be f32");
+  int64_t n = numel(s->dims, s->rank);
+  if (n < 1)
+    return fail(im, "the scale is empty");
+  for (int64_t i = 0; i < n; ++i) {
+    float f = ((float *)s->data)[i];
+    if (!(isfinite(f) && f > 0))
+      return fail(im, "the scale must be positive and finite (entry %lld is %g)", (long long)i, (double)f);
+  }
+  if (n != 1 && (axis < 0 || axis >= x->rank || x->dims[axis] != n))
+    return fail(im, "the scale has %lld entries but axis %d of the %d-D input has %lld elements", (long long)n, axis,
+                x->rank, axis >= 0 && axis < x->rank ? (long long)x->dims[axis] : 0LL);
+  if (has_input(im, 2)) {
+    value *zp = input(im, 2);
+    if (!zp)
+      return false;
+    if (numel(zp->dims, zp->rank) != n)
+      return fail(im, "the zero point has %lld entries but the scale has %lld", (long long)numel(zp->dims, zp->rank),
+                  (long long)n);
+  }
+  return true;
+}
+
 static bool op_quantize(importer *im) {
   if (!check_attrs(im, (const char *const[]){"axis", "saturate", NULL}))
     return false;
@@ -2031,7 +2062,7 @@ static bool op_quantize(importer *im) {
     return false;
   int axis = quant_axis(im, x->rank), out_et = ET_U8;
   value *zp;
-  if (!zero_point(im, 2, x->rank, axis, &out_et, &zp))
+  if (!check_qparams(im, x, s, axis) || !zero_point(im, 2, x->rank, axis, &out_et, &zp))
     return false;
   if (!is_int8(out_et))
     return fail(im, "output type %s is not supported", et_user_name(out_et));
@@ -2058,7 +2089,7 @@ static bool op_dequantize(importer *im) {
     return fail(im, "input type %s is not supported", et_user_name(x->et));
   int axis = quant_axis(im, x->rank), zet = x->et;
   value *zp, *sc;
-  if (!zero_point(im, 2, x->rank, axis, &zet, &zp))
+  if (!check_qparams(im, x, s, axis) || !zero_point(im, 2, x->rank, axis, &zet, &zp))
     return false;
   if (!(sc = param_const(im, s, x->rank, axis, ET_F32, true, "the scale")))
     return false;

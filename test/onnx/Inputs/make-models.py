@@ -50,3 +50,20 @@ gw = numpy_helper.from_array(rng.standard_normal((3, 8)).astype(np.float32), "gw
 flat = helper.make_node("Flatten", ["x"], ["f"], name="flatten")
 gemm = helper.make_node("Gemm", ["f", "gw"], ["y"], name="fc", transB=1)
 save("flatten_gemm.onnx", helper.make_graph([flat, gemm], "g", [xf], [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 3])], [gw]))
+
+# QDQ graphs with inconsistent quantization parameters.
+def qdq(name, scale, zp, axis=1):
+    xq = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 2, 2])
+    yq = helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 3, 2, 2])
+    s = numpy_helper.from_array(np.array(scale, np.float32), "s")
+    z = numpy_helper.from_array(np.array(zp, np.int8), "z")
+    q = helper.make_node("QuantizeLinear", ["x", "s", "z"], ["q"], name="quant", axis=axis)
+    d = helper.make_node("DequantizeLinear", ["q", "s", "z"], ["y"], name="dequant", axis=axis)
+    save(name, helper.make_graph([q, d], "g", [xq], [yq], [s, z]))
+
+
+qdq("qdq_ok.onnx", [0.5, 0.25, 0.125], [0, 1, -1])
+qdq("qdq_zero_scale.onnx", 0.0, 0)
+qdq("qdq_nan_scale.onnx", float("nan"), 0)
+qdq("qdq_axis_mismatch.onnx", [0.5, 0.25], [0, 0])
+qdq("qdq_zp_mismatch.onnx", [0.5, 0.25, 0.125], 0)
