@@ -2,12 +2,15 @@
 # `make run`: the most complete end-to-end path that exists today, on the
 # bundled, trained DS-CNN (Fashion-MNIST, models/dscnn.onnx):
 #   1. import ONNX -> TOSA (coopt-translate)
-#   2. top-1 accuracy of the float model on the 10,000 test images (coopt-runner, JIT)
-#   3. tfmot's sparsity-preserving clustering as one coopt pipeline:
-#      50% magnitude pruning, per-channel 16-cluster k-means keeping the zeros,
-#      structure verification; coopt-stats before/after
-#   4. the accuracy of the compressed model.  Post-training pruning without
-#      any recovery loses accuracy; this shows how much, honestly.
+#   2. top-1 accuracy of the float model on the 10,000 test images
+#      (coopt-runner, JIT through the upstream TOSA lowering)
+#   3. post-training int8: calibrate on 512 training images, fake-quant,
+#      lower to integer TOSA (i8 x i8 -> i32, per-channel tosa.rescale)
+#   4. the PCQAT path: 50% pruning, per-channel 16-cluster k-means keeping
+#      the zeros, calibration, fake-quant keeping zeros and codebooks, int8
+#      lowering, structure verification, coopt-stats on the int8 weights.
+#      Post-training pruning without any recovery loses accuracy; this shows
+#      how much, honestly (docs/Results.md has every path on both models).
 set -eu
 BUILD=${1:-build}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -16,17 +19,25 @@ DATA=/usr/share/datasets/fashion-mnist
 OUT="$BUILD/run"
 mkdir -p "$OUT"
 MODEL="$ROOT/models/dscnn.onnx"
+acc() { sed -n 's/^accuracy: \([0-9.]*\)%.*/\1/p' "$1"; }
 
 echo "== 1. coopt-translate --import-onnx models/dscnn.onnx --batch=100"
 coopt-translate --import-onnx "$MODEL" --batch=100 -o "$OUT/dscnn.mlir"
 coopt-opt "$OUT/dscnn.mlir" -p 'builtin.module(coopt-stats)' -o /dev/null | tail -n 1
 echo
-echo "== 2. coopt-runner --eval (float model, JIT through the upstream TOSA lowering)"
-coopt-runner "$OUT/dscnn.mlir" --eval=$DATA --agree-with="$ROOT/models/dscnn.torch-predictions.npy" 2>/dev/null
+echo "== 2. coopt-runner --eval (float model)"
+coopt-runner "$OUT/dscnn.mlir" --eval=$DATA --agree-with="$ROOT/models/dscnn.torch-predictions.npy" 2>/dev/null | tee "$OUT/float.txt"
 echo
-PIPE='builtin.module(coopt-sparsity-preserving-clustering{sparsity=0.5 clusters=16 per-channel=true},coopt-stats)'
+PIPE="builtin.module(coopt-qat{data=$DATA},coopt-lower-int8)"
 echo "== 3. coopt-opt --pass-pipeline='$PIPE'"
-coopt-opt "$OUT/dscnn.mlir" --pass-pipeline="$PIPE" -o "$OUT/dscnn.spc.mlir"
+coopt-opt "$OUT/dscnn.mlir" --pass-pipeline="$PIPE" -o "$OUT/dscnn.int8.mlir"
+grep -o 'tosa\.[a-z_0-9]*' "$OUT/dscnn.int8.mlir" | sort | uniq -c | awk '{printf "%s x%s  ", $2, $1} END {print ""}'
+coopt-runner "$OUT/dscnn.int8.mlir" --eval=$DATA 2>/dev/null | tee "$OUT/int8.txt"
 echo
-echo "== 4. coopt-runner --eval (pruned 50% + clustered 16/channel, post-training, no recovery)"
-coopt-runner "$OUT/dscnn.spc.mlir" --eval=$DATA 2>/dev/null
+PIPE="builtin.module(coopt-pcqat{data=$DATA sparsity=0.5 clusters=16 per-channel=true},coopt-lower-int8,coopt-verify-structure,coopt-stats)"
+echo "== 4. coopt-opt --pass-pipeline='$PIPE'"
+coopt-opt "$OUT/dscnn.mlir" --pass-pipeline="$PIPE" -o "$OUT/dscnn.pcqat.int8.mlir" 2>/dev/null
+coopt-runner "$OUT/dscnn.pcqat.int8.mlir" --eval=$DATA 2>/dev/null | tee "$OUT/pcqat.txt"
+echo
+echo "== summary (top-1 on 10,000 test images)"
+echo "float $(acc "$OUT/float.txt")%  ->  int8 $(acc "$OUT/int8.txt")%  ->  PCQAT int8, no recovery $(acc "$OUT/pcqat.txt")%"
