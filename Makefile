@@ -25,8 +25,10 @@ check: build
 	@sh scripts/check.sh $(BUILD)
 
 bench: build
+	@sh scripts/install-deps.sh --bench
 	@sh bench/bench-stats.sh $(BUILD)
 	@sh bench/bench-compress.sh $(BUILD)
+	@sh bench/bench-kernels.sh $(BUILD)
 
 # The seed's results table (docs/Results.md); minutes, and it needs torch.
 results: build

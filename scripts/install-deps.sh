@@ -1,20 +1,28 @@
 #!/bin/sh
 # Install what coopt needs from Debian, only what is missing.
-# Usage: scripts/install-deps.sh [--check | --results]
+# Usage: scripts/install-deps.sh [--check | --results | --bench]
 #   --check: report, install nothing; --results: also what `make results`
-#   needs (torch for the peer rows).
+#   needs (torch for the peer rows); --bench: also the benchmark peers
+#   (XNNPACK).
 set -eu
 
 # Build and test: MLIR 22 (C API archives, libMLIR.so), lit/FileCheck, a C compiler.
 PKGS="cmake ninja-build make gcc g++ llvm-22-dev libmlir-22-dev mlir-22-tools llvm-22-tools clang-22 lld-22"
 # ONNX import: protobuf-c and the onnx.proto Debian ships; zlib for IDX datasets.
 PKGS="$PKGS libprotobuf-c-dev protobuf-c-compiler libonnx-dev zlib1g-dev"
+# The aarch64 kernels: Debian's cross toolchain (clang-22 compiles, the GNU
+# cross sysroot links) and qemu-user to run their tests.
+PKGS="$PKGS gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user"
 # Real data and conformance data for the tests.
 PKGS="$PKGS dataset-fashion-mnist libonnx-testdata"
 
 # `make results` compares with torch's own pruning and quantization.
 if [ "${1:-}" = "--results" ]; then
   PKGS="$PKGS python3-torch python3-onnx python3-numpy"
+fi
+# `make bench` compares the kernels with XNNPACK.
+if [ "${1:-}" = "--bench" ]; then
+  PKGS="$PKGS libxnnpack-dev libpthreadpool-dev"
 fi
 
 missing=""

@@ -267,6 +267,13 @@ void cooptChooseActivationParams(double lo, double hi, int qmin, int qmax, doubl
   *zero_point = (int32_t)z;
 }
 
+double cooptRoundHalfAway(double x) { return x < 0 ? -floor(-x + 0.5) : floor(x + 0.5); }
+
+int8_t cooptWeightCode(double w, double s) {
+  double q = cooptRoundHalfAway(w / s);
+  return (int8_t)(q < -127 ? -127 : q > 127 ? 127 : q);
+}
+
 /* ---- coopt.fake_quant / coopt.quant ---- */
 
 bool cooptGetFakeQuant(MlirOperation op, double *scale, int64_t *zero_point) {

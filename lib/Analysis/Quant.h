@@ -73,6 +73,11 @@ void cooptSetFakeQuant(MlirOperation op, double scale, int64_t zero_point);
 bool cooptGetConstQuant(MlirOperation constant, int64_t *bits, double **scales, int64_t *num_scales);
 void cooptSetConstQuant(MlirOperation constant, int64_t bits, const double *scales, int64_t num_scales);
 
+/* Round half away from zero (TFLite's std::round for weights and biases). */
+double cooptRoundHalfAway(double x);
+/* The symmetric int8 weight code of w on a grid of step s: [-127, 127]. */
+int8_t cooptWeightCode(double w, double s);
+
 /* A fake-quant chain (quantize: mul, add, cast->i8; dequantize: cast->f32,
  * sub, mul) recognised from its last op. */
 typedef struct coopt_fq_chain {

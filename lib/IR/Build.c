@@ -179,3 +179,13 @@ MlirOperation cooptFindMain(MlirOperation module) {
   MlirOperation none = {NULL};
   return none;
 }
+
+bool cooptForEachFunc(MlirOperation module, bool (*fn)(MlirOperation func, const void *options), const void *options) {
+  MlirBlock body = mlirRegionGetFirstBlock(mlirOperationGetRegion(module, 0));
+  bool ok = true;
+  for (MlirOperation op = mlirBlockGetFirstOperation(body); !mlirOperationIsNull(op);
+       op = mlirOperationGetNextInBlock(op))
+    if (cooptOpIs(op, "func.func") && !fn(op, options))
+      ok = false;
+  return ok;
+}

@@ -61,6 +61,8 @@ void cooptEraseDeadTosa(MlirBlock block);
 
 /* The module's coopt.metadata entry `key` (a string) parsed as a number. */
 bool cooptMetadataNumber(MlirOperation module, const char *key, double *out);
+/* Run `fn` on every func.func of a module; fails if any run failed. */
+bool cooptForEachFunc(MlirOperation module, bool (*fn)(MlirOperation func, const void *options), const void *options);
 /* The func.func @main of a module, or a null op. */
 MlirOperation cooptFindMain(MlirOperation module);
 #endif

@@ -133,13 +133,7 @@ static MlirOperation bias_of(MlirOperation anchor) {
   return cooptOpIs(d, "tosa.const") ? d : none;
 }
 
-static double round_away(double x) { return x < 0 ? -floor(-x + 0.5) : floor(x + 0.5); }
-
-static float quantize_weight(float w, double s) {
-  double q = round_away((double)w / s);
-  q = q < -127 ? -127 : q > 127 ? 127 : q;
-  return (float)(q * s);
-}
+static float quantize_weight(float w, double s) { return (float)(cooptWeightCode(w, s) * s); }
 
 /* Are the distinct values of each cluster group (len values at stride
  * `group_len` within [begin, end)) still distinct after quantization with s? */
@@ -292,7 +286,7 @@ static coopt_pass_result quantize_weights(MlirOperation func, const fake_quant_o
         for (int64_t i = 0; i < n; ++i) {
           double s = in_scale * scales[nscales == 1 ? 0 : i];
           float x = splat ? mlirDenseElementsAttrGetFloatSplatValue(vals) : mlirDenseElementsAttrGetFloatValue(vals, i);
-          double q = round_away((double)x / s);
+          double q = cooptRoundHalfAway((double)x / s);
           q = q < -2147483648.0 ? -2147483648.0 : q > 2147483647.0 ? 2147483647.0 : q;
           b[i] = (float)(q * s);
           bs[i] = s;
@@ -310,15 +304,16 @@ static coopt_pass_result quantize_weights(MlirOperation func, const fake_quant_o
   return result;
 }
 
-static coopt_pass_result fake_quant_func(MlirOperation func, const fake_quant_options *o) {
+static bool fake_quant_func(MlirOperation func, const void *opaque) {
+  const fake_quant_options *o = opaque;
   MlirBlock block = mlirRegionGetFirstBlock(mlirOperationGetRegion(func, 0));
   if (mlirBlockIsNull(block))
-    return COOPT_PASS_SUCCESS;
+    return true;
   for (MlirOperation op = mlirBlockGetFirstOperation(block); !mlirOperationIsNull(op);
        op = mlirOperationGetNextInBlock(op))
     if (!mlirAttributeIsNull(mlirOperationGetAttributeByName(op, S("coopt.fake_quant")))) {
       cooptEmitError(mlirOperationGetLocation(op), "coopt-fake-quant: the function is already fake-quantized");
-      return COOPT_PASS_FAILURE;
+      return false;
     }
   coopt_qpoints qp;
   cooptCollectQuantPoints(func, &qp);
@@ -348,18 +343,11 @@ static coopt_pass_result fake_quant_func(MlirOperation func, const fake_quant_op
   free(scale);
   free(zp);
   cooptQuantPointsFree(&qp);
-  return result;
+  return result == COOPT_PASS_SUCCESS;
 }
 
 static coopt_pass_result run_fake_quant(MlirOperation module, const void *opaque) {
-  const fake_quant_options *o = opaque;
-  MlirBlock body = mlirRegionGetFirstBlock(mlirOperationGetRegion(module, 0));
-  coopt_pass_result result = COOPT_PASS_SUCCESS;
-  for (MlirOperation op = mlirBlockGetFirstOperation(body); !mlirOperationIsNull(op);
-       op = mlirOperationGetNextInBlock(op))
-    if (cooptOpIs(op, "func.func") && fake_quant_func(op, o) != COOPT_PASS_SUCCESS)
-      result = COOPT_PASS_FAILURE;
-  return result;
+  return cooptForEachFunc(module, fake_quant_func, opaque) ? COOPT_PASS_SUCCESS : COOPT_PASS_FAILURE;
 }
 
 const coopt_pass_info coopt_fake_quant_pass = {

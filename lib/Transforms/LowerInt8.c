@@ -179,8 +179,6 @@ static int64_t num_elements(MlirType t) {
   return n;
 }
 
-static double round_away(double x) { return x < 0 ? -floor(-x + 0.5) : floor(x + 0.5); }
-
 static int32_t sat32(double x) { return x < -2147483648.0 ? INT32_MIN : x > 2147483647.0 ? INT32_MAX : (int32_t)x; }
 
 static bool fail(lowering *L, MlirOperation at, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -254,8 +252,7 @@ static bool lower_anchor(lowering *L, MlirOperation anchor) {
     rows = r + 1 > rows ? r + 1 : rows;
     double s = ws[nscales == 1 ? 0 : r];
     float x = wsplat ? mlirDenseElementsAttrGetFloatSplatValue(wv) : mlirDenseElementsAttrGetFloatValue(wv, i);
-    double q = round_away((double)x / s);
-    wq[i] = (int8_t)(q < -127 ? -127 : q > 127 ? 127 : q);
+    wq[i] = cooptWeightCode(x, s);
   }
   if (nscales != 1 && nscales != rows) {
     free(wq), free(ws);
@@ -297,7 +294,7 @@ static bool lower_anchor(lowering *L, MlirOperation anchor) {
     for (int64_t c = 0; c < rows; ++c) {
       float x = mlirDenseElementsAttrIsSplat(bv) ? mlirDenseElementsAttrGetFloatSplatValue(bv)
                                                  : mlirDenseElementsAttrGetFloatValue(bv, bn == 1 ? 0 : c);
-      bq[c] = sat32(round_away((double)x / (s_in * ws[nscales == 1 ? 0 : c])));
+      bq[c] = sat32(cooptRoundHalfAway((double)x / (s_in * ws[nscales == 1 ? 0 : c])));
     }
     MlirValue bi32 = cooptConstI32(&b, 1, &rows, bq);
     free(bq);
@@ -328,7 +325,7 @@ static bool lower_anchor(lowering *L, MlirOperation anchor) {
       for (int64_t c = 0; c < bn; ++c) {
         float x = mlirDenseElementsAttrIsSplat(bv) ? mlirDenseElementsAttrGetFloatSplatValue(bv)
                                                    : mlirDenseElementsAttrGetFloatValue(bv, c);
-        bq[c] = sat32(round_away((double)x / (s_in * ws[nscales == 1 ? 0 : c % rows])));
+        bq[c] = sat32(cooptRoundHalfAway((double)x / (s_in * ws[nscales == 1 ? 0 : c % rows])));
       }
       MlirValue ops[2] = {acc, cooptConstI32(&b, brank, shape, bq)};
       free(bq);
@@ -492,10 +489,11 @@ static bool is_anchor(MlirOperation op) {
   return cooptOpIs(op, "tosa.conv2d") || cooptOpIs(op, "tosa.depthwise_conv2d") || cooptOpIs(op, "tosa.matmul");
 }
 
-static coopt_pass_result lower_func(MlirOperation func, const lower_int8_options *o) {
+static bool lower_func(MlirOperation func, const void *opaque) {
+  const lower_int8_options *o = opaque;
   MlirBlock block = mlirRegionGetFirstBlock(mlirOperationGetRegion(func, 0));
   if (mlirBlockIsNull(block))
-    return COOPT_PASS_SUCCESS;
+    return true;
   lowering L = {0};
   L.o = o, L.func = func, L.ctx = mlirOperationGetContext(func);
   size_t cap = 0, nops = 0;
@@ -510,7 +508,7 @@ static coopt_pass_result lower_func(MlirOperation func, const lower_int8_options
                      "coopt-lower-int8: coopt.fake_quant on an op that does not end a fake-quant chain "
                      "(mul, add, cast to i8, cast to f32, sub, mul)");
       free(L.fq);
-      return COOPT_PASS_FAILURE;
+      return false;
     }
     if (L.nfq == cap) {
       cap = cap ? 2 * cap : 32;
@@ -564,18 +562,11 @@ static coopt_pass_result lower_func(MlirOperation func, const lower_int8_options
   free(parts);
   free(L.fq);
   free(L.from), free(L.to), free(L.map_scale), free(L.map_zp);
-  return result;
+  return result == COOPT_PASS_SUCCESS;
 }
 
 static coopt_pass_result run_lower_int8(MlirOperation module, const void *opaque) {
-  const lower_int8_options *o = opaque;
-  MlirBlock body = mlirRegionGetFirstBlock(mlirOperationGetRegion(module, 0));
-  coopt_pass_result result = COOPT_PASS_SUCCESS;
-  for (MlirOperation op = mlirBlockGetFirstOperation(body); !mlirOperationIsNull(op);
-       op = mlirOperationGetNextInBlock(op))
-    if (cooptOpIs(op, "func.func") && lower_func(op, o) != COOPT_PASS_SUCCESS)
-      result = COOPT_PASS_FAILURE;
-  return result;
+  return cooptForEachFunc(module, lower_func, opaque) ? COOPT_PASS_SUCCESS : COOPT_PASS_FAILURE;
 }
 
 const coopt_pass_info coopt_lower_int8_pass = {

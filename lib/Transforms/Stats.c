@@ -10,6 +10,7 @@
  * int8 codes (the whole model as one stream in the total); then totals.  The
  * JSON form is the machine interface that the structure tests check.
  */
+#include "../Analysis/Quant.h"
 #include "../Analysis/WeightStats.h"
 #include "../Analysis/Weights.h"
 #include "../Support/Support.h"
@@ -83,11 +84,8 @@ static void int8_codes(const coopt_weight *w, const float *v, int8_t *out) {
     for (int64_t i = 0; i < per; ++i)
       m = fmax(m, fabs((double)x[i]));
     double s = m > 0 ? m / 127.0 : 1.0;
-    for (int64_t i = 0; i < per; ++i) {
-      double q = integer ? (double)x[i] : x[i] / s;
-      q = q < 0 ? -floor(-q + 0.5) : floor(q + 0.5);
-      out[r * per + i] = (int8_t)(q < -128 ? -128 : q > 127 ? 127 : q);
-    }
+    for (int64_t i = 0; i < per; ++i)
+      out[r * per + i] = integer ? (int8_t)(x[i] < -128 ? -128 : x[i] > 127 ? 127 : x[i]) : cooptWeightCode(x[i], s);
   }
 }
 
