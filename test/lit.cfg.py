@@ -16,4 +16,5 @@ config.environment["PATH"] = os.pathsep.join(path)
 config.environment["LC_ALL"] = "C"
 
 config.substitutions.append(("%coopt_src", config.coopt_src_root))
+config.substitutions.append(("%coopt_runtime_bin", config.coopt_runtime_bin_dir))
 config.substitutions.append(("%mlir_opt", os.path.join(config.llvm_tools_dir, "mlir-opt")))

@@ -1,0 +1,273 @@
+/*
+ * Microkernel benchmark (not a test): coopt's kernels against XNNPACK (Debian
+ * libxnnpack-dev) and against each other, 1 thread, on the bundled models'
+ * layer shapes and large GEMV shapes.  Every line is a ratio measured in
+ * this run; docs/Performance.md records them with the command.
+ *
+ * usage: bench-kernels [repeats]
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "coopt_rt/kernels.h"
+#include "coopt_rt/quant.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <xnnpack.h>
+
+static double now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static uint64_t rng = 88172645463325252ull;
+static uint32_t rnd(void) {
+  rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+  return (uint32_t)(rng >> 16);
+}
+
+static void *aligned(size_t n) {
+  void *p;
+  if (posix_memalign(&p, 64, n ? n : 64))
+    abort();
+  memset(p, 0, n);
+  return p;
+}
+
+static int repeats = 30;
+
+/* Median seconds per call of fn(ctx), repeated until each sample takes >= 2 ms. */
+typedef void (*bench_fn)(void *ctx);
+static double measure(bench_fn fn, void *ctx) {
+  fn(ctx);
+  int inner = 1;
+  for (;;) {
+    double t0 = now();
+    for (int i = 0; i < inner; ++i)
+      fn(ctx);
+    if (now() - t0 > 2e-3 || inner > (1 << 20))
+      break;
+    inner *= 2;
+  }
+  double *s = malloc(sizeof(double) * (size_t)repeats);
+  for (int r = 0; r < repeats; ++r) {
+    double t0 = now();
+    for (int i = 0; i < inner; ++i)
+      fn(ctx);
+    s[r] = (now() - t0) / inner;
+  }
+  for (int i = 1; i < repeats; ++i)
+    for (int j = i; j > 0 && s[j] < s[j - 1]; --j) {
+      double t = s[j];
+      s[j] = s[j - 1], s[j - 1] = t;
+    }
+  double med = s[repeats / 2];
+  free(s);
+  return med;
+}
+
+typedef struct ctx {
+  size_t m, n, k;
+  const void *packed;
+  const int8_t *a8;
+  int8_t *c8;
+  const float *af;
+  float *cf;
+  xnn_operator_t op;
+} ctx;
+
+static void run_qs8(void *p) {
+  ctx *c = p;
+  coopt_rt_qs8_gemm(c->packed, c->m, c->a8, c->k, c->c8, c->n);
+}
+static void run_spqs8(void *p) {
+  ctx *c = p;
+  coopt_rt_qs8_spgemm(c->packed, c->m, c->a8, c->k, c->c8, c->n);
+}
+static void run_lut4(void *p) {
+  ctx *c = p;
+  coopt_rt_qs8_lut4_gemm(c->packed, c->m, c->a8, c->k, c->c8, c->n);
+}
+static void run_f32(void *p) {
+  ctx *c = p;
+  coopt_rt_f32_gemm(c->packed, c->m, c->af, c->k, c->cf, c->n);
+}
+static void run_spmm(void *p) {
+  ctx *c = p;
+  coopt_rt_f32_spmm(c->packed, c->m, c->af, c->cf);
+}
+static void run_xnn(void *p) {
+  ctx *c = p;
+  xnn_run_operator(c->op, NULL);
+}
+
+static coopt_rt_requant requant(size_t k, int32_t *mult, int32_t *shift) {
+  coopt_quantize_multiplier(1.0 / (double)(k * 30), mult, shift);
+  coopt_rt_requant rq = {mult, shift, false, false, 0, -128, 127};
+  return rq;
+}
+
+static void *pack_qs8(size_t n, size_t k, const int8_t *w, int32_t *mult, int32_t *shift) {
+  coopt_rt_requant rq = requant(k, mult, shift);
+  size_t size = coopt_rt_qs8_gemm_packed_size(n, k);
+  void *blob = aligned(size);
+  coopt_rt_error err;
+  if (coopt_rt_pack_qs8_gemm(n, k, w, NULL, 3, &rq, blob, size, &err))
+    fprintf(stderr, "pack: %s\n", err.message), exit(1);
+  return blob;
+}
+
+static void bench_dense(size_t m, size_t n, size_t k, const char *what) {
+  int8_t *w = aligned(n * k), *a = aligned(m * k), *c = aligned(m * n);
+  float *wf = aligned(n * k * 4), *af = aligned(m * k * 4), *cf = aligned(m * n * 4);
+  for (size_t i = 0; i < n * k; ++i)
+    w[i] = (int8_t)(rnd() % 255 - 127), wf[i] = (float)w[i] / 127.0f;
+  for (size_t i = 0; i < m * k; ++i)
+    a[i] = (int8_t)(rnd() % 256 - 128), af[i] = (float)a[i] / 128.0f;
+  int32_t mult, shift;
+  void *qblob = pack_qs8(n, k, w, &mult, &shift);
+  ctx cx = {m, n, k, qblob, a, c, af, cf, NULL};
+  double t_coopt8 = measure(run_qs8, &cx);
+  xnn_operator_t op = NULL;
+  double t_xnn8 = NAN, t_xnnf = NAN;
+  if (xnn_create_fully_connected_nc_qs8(k, n, k, n, 3, 0.01f, 0.01f, w, NULL, 0, 0.05f, -128, 127, 0, &op) ==
+          xnn_status_success &&
+      xnn_setup_fully_connected_nc_qs8(op, m, a, c, NULL) == xnn_status_success) {
+    cx.op = op;
+    t_xnn8 = measure(run_xnn, &cx);
+  }
+  if (op)
+    xnn_delete_operator(op), op = NULL;
+  size_t fsize = coopt_rt_f32_gemm_packed_size(n, k);
+  void *fblob = aligned(fsize);
+  coopt_rt_error err;
+  coopt_rt_pack_f32_gemm(n, k, wf, NULL, -INFINITY, INFINITY, fblob, fsize, &err);
+  cx.packed = fblob;
+  double t_cooptf = measure(run_f32, &cx);
+  if (xnn_create_fully_connected_nc_f32(k, n, k, n, wf, NULL, -INFINITY, INFINITY, 0, &op) == xnn_status_success &&
+      xnn_setup_fully_connected_nc_f32(op, m, af, cf, NULL) == xnn_status_success) {
+    cx.op = op;
+    t_xnnf = measure(run_xnn, &cx);
+  }
+  if (op)
+    xnn_delete_operator(op);
+  double macs = (double)m * (double)n * (double)k;
+  printf("| %-26s | %4zu x %4zu x %4zu | %6.1f | %6.1f | **%.2fx** | %6.1f | %6.1f | **%.2fx** |\n", what, m, n, k,
+         macs / t_coopt8 * 1e-9, macs / t_xnn8 * 1e-9, t_xnn8 / t_coopt8, macs / t_cooptf * 1e-9,
+         macs / t_xnnf * 1e-9, t_xnnf / t_cooptf);
+  free(w), free(a), free(c), free(wf), free(af), free(cf), free(qblob), free(fblob);
+}
+
+/* Sparse f32 (SpMM, CHW activations) at several sparsities against coopt's
+ * dense f32 GEMM on the same layer (equal MACs before pruning). */
+static void bench_sparse_f32(size_t m, size_t n, size_t k, const char *what) {
+  float *w = aligned(n * k * 4), *in = aligned(m * k * 4), *out = aligned(m * n * 4);
+  for (size_t i = 0; i < m * k; ++i)
+    in[i] = (float)(rnd() % 1000) / 1000.0f;
+  for (size_t i = 0; i < n * k; ++i)
+    w[i] = (float)(rnd() % 1000) / 1000.0f - 0.5f;
+  size_t fsize = coopt_rt_f32_gemm_packed_size(n, k);
+  void *fblob = aligned(fsize);
+  coopt_rt_error err;
+  coopt_rt_pack_f32_gemm(n, k, w, NULL, -INFINITY, INFINITY, fblob, fsize, &err);
+  ctx cx = {m, n, k, fblob, NULL, NULL, in, out, NULL};
+  double t_dense = measure(run_f32, &cx);
+  printf("| %-26s | %4zu x %4zu x %4zu |", what, m, n, k);
+  static const int percents[] = {50, 75, 90};
+  for (int s = 0; s < 3; ++s) {
+    float *ws = aligned(n * k * 4);
+    for (size_t i = 0; i < n * k; ++i)
+      ws[i] = (int)(rnd() % 100) < percents[s] ? 0.0f : w[i];
+    size_t size = coopt_rt_f32_spmm_packed_size(n, k, ws);
+    void *blob = aligned(size);
+    if (coopt_rt_pack_f32_spmm(n, k, ws, NULL, -INFINITY, INFINITY, m, blob, size, &err))
+      fprintf(stderr, "pack: %s\n", err.message), exit(1);
+    cx.packed = blob;
+    double t = measure(run_spmm, &cx);
+    printf(" **%.2fx** |", t_dense / t);
+    free(blob), free(ws);
+  }
+  printf("\n");
+  free(w), free(in), free(out), free(fblob);
+}
+
+/* Sparse int8 1x4 at 75% zero blocks, and 4-bit lookup-table weights, each
+ * against coopt's dense int8 GEMM on the same shape. */
+static void bench_int8_forms(size_t m, size_t n, size_t k, const char *what) {
+  int8_t *w = aligned(n * k), *ws = aligned(n * k), *a = aligned(m * k), *c = aligned(m * n);
+  uint8_t *idx = aligned(n * k);
+  int8_t *book = aligned(16 * n);
+  for (size_t ch = 0; ch < n; ++ch)
+    for (int e = 0; e < 16; ++e)
+      book[16 * ch + e] = (int8_t)(e * 16 - 120);
+  for (size_t i = 0; i < n * k; ++i) {
+    idx[i] = (uint8_t)(rnd() % 16);
+    w[i] = book[16 * (i / k) + idx[i]];
+  }
+  for (size_t i = 0; i < n * k; i += 4) {
+    bool keep = rnd() % 4 == 0;
+    for (size_t t = i; t < i + 4 && t < n * k; ++t)
+      ws[t] = keep ? w[t] : 0;
+  }
+  for (size_t i = 0; i < m * k; ++i)
+    a[i] = (int8_t)(rnd() % 256 - 128);
+  int32_t mult, shift;
+  coopt_rt_requant rq = requant(k, &mult, &shift);
+  coopt_rt_error err;
+  void *dense = pack_qs8(n, k, w, &mult, &shift);
+  size_t ssize = coopt_rt_qs8_spgemm_packed_size(n, k, ws), lsize = coopt_rt_qs8_lut4_gemm_packed_size(n, k);
+  void *sparse = aligned(ssize), *lut = aligned(lsize);
+  if (coopt_rt_pack_qs8_spgemm(n, k, ws, NULL, 3, &rq, sparse, ssize, &err) ||
+      coopt_rt_pack_qs8_lut4_gemm(n, k, idx, book, 16, NULL, 3, &rq, lut, lsize, &err))
+    fprintf(stderr, "pack: %s\n", err.message), exit(1);
+  ctx cx = {m, n, k, dense, a, c, NULL, NULL, NULL};
+  double t_dense = measure(run_qs8, &cx);
+  cx.packed = sparse;
+  double t_sparse = measure(run_spqs8, &cx);
+  cx.packed = lut;
+  double t_lut = measure(run_lut4, &cx);
+  printf("| %-26s | %4zu x %4zu x %4zu | %6.1f | **%.2fx** | **%.2fx** | %zu / %zu / %zu |\n", what, m, n, k,
+         (double)m * (double)n * (double)k / t_dense * 1e-9, t_dense / t_sparse, t_dense / t_lut,
+         coopt_rt_qs8_gemm_packed_size(n, k), ssize, lsize);
+  free(w), free(ws), free(a), free(c), free(idx), free(book), free(dense), free(sparse), free(lut);
+}
+
+int main(int argc, char **argv) {
+  if (argc > 1)
+    repeats = atoi(argv[1]) > 2 ? atoi(argv[1]) : 3;
+  if (xnn_initialize(NULL) != xnn_status_success) {
+    fprintf(stderr, "bench-kernels: XNNPACK failed to initialise\n");
+    return 1;
+  }
+  printf("coopt kernels: %s; XNNPACK from Debian; 1 thread; median of %d samples\n\n", coopt_rt_isa(), repeats);
+  printf("Dense, against XNNPACK fully-connected (GMAC/s; ratio = XNNPACK time / coopt time)\n\n");
+  printf("| layer | M x N x K | coopt int8 | XNNPACK qs8 | int8 ratio | coopt f32 | XNNPACK f32 | f32 ratio |\n");
+  printf("|---|---|---|---|---|---|---|---|\n");
+  bench_dense(196, 64, 64, "DS-CNN pointwise 14x14");
+  bench_dense(49, 64, 64, "DS-CNN pointwise 7x7");
+  bench_dense(196, 64, 32, "MobileNet pw 14x14 32->64");
+  bench_dense(16, 256, 256, "MobileNet pw 4x4 256");
+  bench_dense(4, 512, 512, "MobileNet pw 2x2 512");
+  bench_dense(1, 10, 512, "MobileNet fc");
+  bench_dense(1, 4096, 4096, "GEMV 4096");
+  bench_dense(64, 1024, 1024, "GEMM 64x1024x1024");
+  printf("\nSparse f32 (SpMM) against coopt dense f32, time ratio dense / sparse at 50%% / 75%% / 90%% zeros\n\n");
+  printf("| layer | M x N x K | 50%% | 75%% | 90%% |\n|---|---|---|---|---|\n");
+  bench_sparse_f32(196, 64, 64, "DS-CNN pointwise 14x14");
+  bench_sparse_f32(196, 64, 32, "MobileNet pw 14x14 32->64");
+  bench_sparse_f32(64, 256, 256, "MobileNet pw 8x8 256");
+  bench_sparse_f32(256, 512, 512, "GEMM 256x512x512");
+  printf("\nint8 forms against coopt dense int8 (time ratios; sparse 1x4 at 75%% zero blocks; 4-bit LUT, 16 entries)\n\n");
+  printf("| layer | M x N x K | dense GMAC/s | sparse 1x4 | LUT-4bit | bytes dense / sparse / LUT |\n");
+  printf("|---|---|---|---|---|---|\n");
+  bench_int8_forms(196, 64, 64, "DS-CNN pointwise 14x14");
+  bench_int8_forms(16, 256, 256, "MobileNet pw 4x4 256");
+  bench_int8_forms(1, 4096, 4096, "GEMV 4096");
+  bench_int8_forms(1, 2048, 8192, "GEMV 2048x8192");
+  bench_int8_forms(1, 1024, 1024, "GEMV 1024 (cache-resident)");
+  xnn_deinitialize();
+  return 0;
+}

@@ -1,0 +1,37 @@
+#!/bin/sh
+# Static throughput of the aarch64 inner loops (llvm-mca, L1-resident upper
+# bound): runtime/src/arch/arm_64/neon.c built with -DCOOPT_MCA, whose
+# LLVM-MCA-BEGIN/END markers delimit each kernel's steady-state loop body.
+# Prints cycles per iteration, MAC per cycle and, for the dense int8 GEMM,
+# the fraction of the SDOT peak (Neoverse N1: 2 SDOT/cycle = 32 int8 MAC).
+set -eu
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+MCA=/usr/lib/llvm-22/bin/llvm-mca
+OUT=${1:-/tmp}/coopt-mca
+mkdir -p "$OUT"
+clang-22 --target=aarch64-linux-gnu -march=armv8.2-a+dotprod -O2 -DCOOPT_MCA -I"$ROOT/runtime/include" \
+  -S "$ROOT/runtime/src/arch/arm_64/neon.c" -o "$OUT/neon.s"
+# MACs per loop iteration of each region (from the kernel code).
+macs() {
+  case $1 in
+    qs8_gemm_4x8c4__neondot) echo 512 ;;       # 4 rows x 8 channels x 16 K
+    qs8_lut4_gemm_1x1c16__neondot) echo 32 ;;  # 1 row x 1 channel x 32 K
+    qs8_spgemm_1x1c4__neondot) echo 16 ;;      # 4 nonzero 1x4 blocks
+    f32_gemm_4x8__neon) echo 32 ;;             # 4 rows x 8 channels x 1 K
+    f32_spmm_16x1__neon) echo 16 ;;            # 16 pixels x 1 nonzero
+  esac
+}
+for CPU in neoverse-n1 neoverse-v2; do
+  echo "llvm-mca -mtriple=aarch64 -mcpu=$CPU (100 iterations per region)"
+  echo
+  echo "| kernel loop | cycles / iteration | MAC / iteration | MAC / cycle | cycles / MAC |"
+  echo "|---|---|---|---|---|"
+  "$MCA" -mtriple=aarch64 -mcpu=$CPU "$OUT/neon.s" 2>/dev/null | awk '
+    /Code Region - / {name = $NF}
+    /^Iterations:/ {it = $2}
+    /^Total Cycles:/ {print name, $3 / it}' | while read -r NAME CYC; do
+      M=$(macs "$NAME")
+      awk -v n="$NAME" -v c="$CYC" -v m="$M" 'BEGIN {printf "| %s | %.2f | %d | %.1f | %.3f |\n", n, c, m, m / c, c / m}'
+    done
+  echo
+done

@@ -1,0 +1,164 @@
+/*
+ * coopt runtime microkernels: the matmul-shaped work of a compiled model,
+ * with weights packed at compile time.
+ *
+ * Every layer computes  out = act x W^T  for an activation matrix act [M, K]
+ * (rows are pixels or batch items, row-major with a stride) and a constant
+ * weight matrix W [N, K] (N output channels, K the reduction axis, the
+ * canonical view of lib/Analysis/Weights.h).  The compiler calls a packing
+ * function once, embeds the packed bytes as a constant, and the generated
+ * code calls the kernel with nothing else: bias, activation zero point,
+ * requantization and output clamp all live in the packed blob.
+ *
+ * Families (packed formats are shared by every ISA variant of a family):
+ *   qs8 dense       int8 x int8 -> int32 -> int8 (TOSA rescale per channel)
+ *   f32 dense       f32 with bias and min/max clamp
+ *   f32 sparse      XNNPACK-style SpMM: activations channel-major [K, M],
+ *                   per output channel the nonzero count, values and byte
+ *                   deltas to the next input row
+ *   qs8 sparse 1x4  nonzero 4-blocks along K (one SDOT lane group per block)
+ *   qs8 lut4        4-bit indices into a per-output-channel codebook of <= 16
+ *                   int8 values, decoded in registers (TBL / PSHUFB)
+ *   qs8 sparse lut4 the 1x4 blocks of the sparse form holding 4-bit indices
+ *   depthwise 3x3   NHWC, int8 (zero-point padding) and f32
+ *
+ * Kernel names encode op, types, tile and ISA (XNNPACK style): e.g.
+ * coopt_qs8_gemm_4x8c4__avx2 is a 4-row x 8-channel tile over K groups of 4.
+ * The *__ref kernels are the generic C ground truth the others are tested
+ * against; coopt_rt_* entry points dispatch to the best variant the build
+ * target has (chosen at build time from the compiler's target features).
+ *
+ * Packing validates shapes and structure claims and returns an error code
+ * with a message; it never crashes on bad input.  Kernels trust their blob.
+ */
+#ifndef COOPT_RT_KERNELS_H
+#define COOPT_RT_KERNELS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum coopt_rt_status {
+  COOPT_RT_OK = 0,
+  COOPT_RT_INVALID_ARGUMENT = 1, /* shapes, sizes, alignment, NULL pointers */
+  COOPT_RT_INVALID_STRUCTURE = 2 /* the weights do not have the claimed structure */
+} coopt_rt_status;
+
+typedef struct coopt_rt_error {
+  char message[256];
+} coopt_rt_error;
+
+/* Requantization of int32 accumulators to int8, as TOSA RESCALE (scale32)
+ * followed by a clamp: out = clamp(apply_scale_32(acc, m, s) + zp). */
+typedef struct coopt_rt_requant {
+  const int32_t *multiplier; /* N entries, or 1 when !per_channel */
+  const int32_t *shift;      /* right shifts in [2, 62] */
+  bool per_channel;
+  bool double_round;
+  int32_t output_zero_point;
+  int8_t output_min, output_max;
+} coopt_rt_requant;
+
+/* Panel geometry of the packed formats. */
+#define COOPT_QS8_NR 8  /* output channels per panel */
+#define COOPT_QS8_KR 4  /* K values per channel group (one SDOT) */
+#define COOPT_F32_NR 8
+#define COOPT_LUT4_KR 16 /* K values decoded by one table lookup */
+
+/* ---- qs8 dense GEMM ---------------------------------------------------- */
+/* w: N x K int8 row-major (zero point 0); bias: N int32 or NULL.  The packed
+ * panel holds bias - a_zero_point * sum_k w, so the kernel's inner loop is a
+ * plain dot product of raw activations. */
+size_t coopt_rt_qs8_gemm_packed_size(size_t n, size_t k);
+coopt_rt_status coopt_rt_pack_qs8_gemm(size_t n, size_t k, const int8_t *w, const int32_t *bias,
+                                       int8_t a_zero_point, const coopt_rt_requant *rq, void *packed,
+                                       size_t packed_size, coopt_rt_error *err);
+/* c[m, n] for m < M; a_stride / c_stride in elements. */
+void coopt_rt_qs8_gemm(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c, size_t c_stride);
+/* The int32 accumulators (bias included, before requantization), for tests
+ * and for callers that requantize themselves. */
+void coopt_rt_qs8_gemm_acc(const void *packed, size_t m, const int8_t *a, size_t a_stride, int32_t *acc,
+                           size_t acc_stride);
+
+/* ---- f32 dense GEMM ---------------------------------------------------- */
+size_t coopt_rt_f32_gemm_packed_size(size_t n, size_t k);
+coopt_rt_status coopt_rt_pack_f32_gemm(size_t n, size_t k, const float *w, const float *bias, float out_min,
+                                       float out_max, void *packed, size_t packed_size, coopt_rt_error *err);
+void coopt_rt_f32_gemm(const void *packed, size_t m, const float *a, size_t a_stride, float *c, size_t c_stride);
+
+/* ---- f32 sparse (SpMM) ------------------------------------------------- */
+/* in: [K, M] channel-major (row k holds M values at stride m_stride);
+ * out: [N, M] likewise.  The byte deltas bake in m_stride. */
+size_t coopt_rt_f32_spmm_packed_size(size_t n, size_t k, const float *w);
+coopt_rt_status coopt_rt_pack_f32_spmm(size_t n, size_t k, const float *w, const float *bias, float out_min,
+                                       float out_max, size_t m_stride, void *packed, size_t packed_size,
+                                       coopt_rt_error *err);
+void coopt_rt_f32_spmm(const void *packed, size_t m, const float *in, float *out);
+
+/* ---- qs8 sparse, 1x4 blocks along K ------------------------------------ */
+/* Same interface as the dense GEMM; K is padded to a multiple of 4 and only
+ * blocks with a nonzero weight are stored. */
+size_t coopt_rt_qs8_spgemm_packed_size(size_t n, size_t k, const int8_t *w);
+coopt_rt_status coopt_rt_pack_qs8_spgemm(size_t n, size_t k, const int8_t *w, const int32_t *bias,
+                                         int8_t a_zero_point, const coopt_rt_requant *rq, void *packed,
+                                         size_t packed_size, coopt_rt_error *err);
+void coopt_rt_qs8_spgemm(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
+                         size_t c_stride);
+
+/* ---- qs8 lookup-table (4-bit indices) ---------------------------------- */
+/* idx: N x K indices (one per byte, < codebook_size); codebook: N x 16 int8
+ * (entries >= codebook_size ignored).  Indices are packed two per byte in
+ * groups of 16 K values per channel, low nibble = even k. */
+size_t coopt_rt_qs8_lut4_gemm_packed_size(size_t n, size_t k);
+coopt_rt_status coopt_rt_pack_qs8_lut4_gemm(size_t n, size_t k, const uint8_t *idx, const int8_t *codebook,
+                                            size_t codebook_size, const int32_t *bias, int8_t a_zero_point,
+                                            const coopt_rt_requant *rq, void *packed, size_t packed_size,
+                                            coopt_rt_error *err);
+void coopt_rt_qs8_lut4_gemm(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
+                            size_t c_stride);
+
+/* ---- qs8 sparse + lookup-table ----------------------------------------- */
+/* The 1x4 blocks of the sparse form, each holding 4 indices (2 bytes);
+ * index values must map zero weights to a codebook entry of 0 or be in
+ * all-zero blocks. */
+size_t coopt_rt_qs8_splut4_gemm_packed_size(size_t n, size_t k, const uint8_t *idx, const int8_t *codebook);
+coopt_rt_status coopt_rt_pack_qs8_splut4_gemm(size_t n, size_t k, const uint8_t *idx, const int8_t *codebook,
+                                              size_t codebook_size, const int32_t *bias, int8_t a_zero_point,
+                                              const coopt_rt_requant *rq, void *packed, size_t packed_size,
+                                              coopt_rt_error *err);
+void coopt_rt_qs8_splut4_gemm(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
+                              size_t c_stride);
+
+/* ---- depthwise 3x3, NHWC ------------------------------------------------ */
+typedef struct coopt_rt_dw_shape {
+  size_t h, w, c;          /* input height, width, channels */
+  size_t stride;           /* 1 or 2 */
+  size_t pad_top, pad_left, pad_bottom, pad_right;
+} coopt_rt_dw_shape;
+size_t coopt_rt_dw_out_h(const coopt_rt_dw_shape *s);
+size_t coopt_rt_dw_out_w(const coopt_rt_dw_shape *s);
+/* w: [3][3][C] int8, bias: C int32 or NULL.  Padding reads as a_zero_point. */
+size_t coopt_rt_qs8_dw3x3_packed_size(size_t c);
+coopt_rt_status coopt_rt_pack_qs8_dw3x3(const coopt_rt_dw_shape *s, const int8_t *w, const int32_t *bias,
+                                        int8_t a_zero_point, const coopt_rt_requant *rq, void *packed,
+                                        size_t packed_size, coopt_rt_error *err);
+void coopt_rt_qs8_dw3x3(const void *packed, const int8_t *in, int8_t *out);
+size_t coopt_rt_f32_dw3x3_packed_size(size_t c);
+coopt_rt_status coopt_rt_pack_f32_dw3x3(const coopt_rt_dw_shape *s, const float *w, const float *bias,
+                                        float out_min, float out_max, void *packed, size_t packed_size,
+                                        coopt_rt_error *err);
+void coopt_rt_f32_dw3x3(const void *packed, const float *in, float *out);
+
+/* Which ISA variants this build selected, e.g. "x86_64 avx2+fma" or
+ * "arm_64 neon+dotprod" or "generic". */
+const char *coopt_rt_isa(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

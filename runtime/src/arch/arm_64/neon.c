@@ -1,0 +1,258 @@
+/*
+ * AArch64 NEON kernels.  The int8 kernels need the dot-product extension
+ * (SDOT, Armv8.2 dotprod); f32 kernels are base NEON.  Same packed formats
+ * as every other variant (blob.h).
+ */
+#include "../../blob.h"
+
+#include <arm_neon.h>
+
+/* llvm-mca regions (bench/mca-kernels.sh builds with -DCOOPT_MCA -S): the
+ * markers are empty asm comments, so only that build carries them. */
+#ifdef COOPT_MCA
+#define MCA_BEGIN(name) __asm volatile("# LLVM-MCA-BEGIN " name)
+#define MCA_END(name) __asm volatile("# LLVM-MCA-END " name)
+#else
+#define MCA_BEGIN(name)
+#define MCA_END(name)
+#endif
+#include <math.h>
+#include <string.h>
+
+/* f32 GEMM, 4 rows x 8 channels: two FMLA by lane per row per K step. */
+void coopt_f32_gemm_4x8__neon(const void *packed, size_t m, const float *a, size_t a_stride, float *c,
+                              size_t c_stride) {
+  const coopt_blob *b = coopt_blob_of(packed);
+  size_t k = b->k;
+  const float32x4_t vmin = vdupq_n_f32(b->fmin), vmax = vdupq_n_f32(b->fmax);
+  for (size_t p = 0; p * COOPT_F32_NR < b->n; ++p) {
+    const float *panel = (const float *)((const char *)packed + COOPT_BLOB_HEADER + p * coopt_f32_panel_bytes(k));
+    size_t ncols = b->n - p * COOPT_F32_NR < COOPT_F32_NR ? b->n - p * COOPT_F32_NR : COOPT_F32_NR;
+    for (size_t r0 = 0; r0 < m; r0 += 4) {
+      size_t mr = m - r0 < 4 ? m - r0 : 4;
+      const float *ar[4];
+      for (size_t r = 0; r < 4; ++r)
+        ar[r] = a + (r0 + (r < mr ? r : mr - 1)) * a_stride;
+      float32x4_t acc[4][2];
+      for (int r = 0; r < 4; ++r)
+        acc[r][0] = vld1q_f32(panel), acc[r][1] = vld1q_f32(panel + 4);
+      const float *w = panel + COOPT_F32_NR;
+      for (size_t i = 0; i < k; ++i, w += COOPT_F32_NR) {
+        MCA_BEGIN("f32_gemm_4x8__neon");
+        float32x4_t w0 = vld1q_f32(w), w1 = vld1q_f32(w + 4);
+        for (int r = 0; r < 4; ++r) {
+          float32x4_t x = vld1q_dup_f32(ar[r] + i);
+          acc[r][0] = vfmaq_f32(acc[r][0], w0, x);
+          acc[r][1] = vfmaq_f32(acc[r][1], w1, x);
+        }
+        MCA_END("f32_gemm_4x8__neon");
+      }
+      for (size_t r = 0; r < mr; ++r) {
+        float t[8];
+        vst1q_f32(t, vminq_f32(vmaxq_f32(acc[r][0], vmin), vmax));
+        vst1q_f32(t + 4, vminq_f32(vmaxq_f32(acc[r][1], vmin), vmax));
+        memcpy(c + (r0 + r) * c_stride + p * COOPT_F32_NR, t, ncols * 4);
+      }
+    }
+  }
+}
+
+/* f32 SpMM, 16 pixels x 1 channel per step (4 q-registers). */
+void coopt_f32_spmm_16x1__neon(const void *packed, size_t m, const float *in, float *out) {
+  const coopt_blob *b = coopt_blob_of(packed);
+  coopt_chan_arrays L = coopt_chan_layout(COOPT_BLOB_F32_SPMM, b->n, b->kp, b->count);
+  const float *pb = COOPT_AT(packed, L.bias, const float *), *pv0 = COOPT_AT(packed, L.values, const float *);
+  const uint32_t *pn = COOPT_AT(packed, L.nnz, const uint32_t *);
+  const int32_t *pd0 = COOPT_AT(packed, L.index, const int32_t *);
+  const float32x4_t vmin = vdupq_n_f32(b->fmin), vmax = vdupq_n_f32(b->fmax);
+  size_t r = 0;
+  for (; r + 16 <= m; r += 16) {
+    const char *row = (const char *)(in + r) + pd0[0];
+    const float *pv = pv0;
+    const int32_t *pd = pd0 + 1;
+    for (size_t ch = 0; ch < b->n; ++ch) {
+      float32x4_t a0 = vld1q_dup_f32(pb + ch), a1 = a0, a2 = a0, a3 = a0;
+      for (uint32_t t = pn[ch]; t; --t) {
+        MCA_BEGIN("f32_spmm_16x1__neon");
+        const float32x4_t w = vld1q_dup_f32(pv++);
+        const float *x = (const float *)row;
+        a0 = vfmaq_f32(a0, w, vld1q_f32(x));
+        a1 = vfmaq_f32(a1, w, vld1q_f32(x + 4));
+        a2 = vfmaq_f32(a2, w, vld1q_f32(x + 8));
+        a3 = vfmaq_f32(a3, w, vld1q_f32(x + 12));
+        row += *pd++;
+        MCA_END("f32_spmm_16x1__neon");
+      }
+      float *o = out + ch * b->m_stride + r;
+      vst1q_f32(o, vminq_f32(vmaxq_f32(a0, vmin), vmax));
+      vst1q_f32(o + 4, vminq_f32(vmaxq_f32(a1, vmin), vmax));
+      vst1q_f32(o + 8, vminq_f32(vmaxq_f32(a2, vmin), vmax));
+      vst1q_f32(o + 12, vminq_f32(vmaxq_f32(a3, vmin), vmax));
+    }
+  }
+  for (; r < m; ++r) {
+    const char *row = (const char *)(in + r) + pd0[0];
+    const float *pv = pv0;
+    const int32_t *pd = pd0 + 1;
+    for (size_t ch = 0; ch < b->n; ++ch) {
+      float s = pb[ch];
+      for (uint32_t t = pn[ch]; t; --t) {
+        s = fmaf(*pv++, *(const float *)row, s);
+        row += *pd++;
+      }
+      out[ch * b->m_stride + r] = s < b->fmin ? b->fmin : s > b->fmax ? b->fmax : s;
+    }
+  }
+}
+
+#if defined(__ARM_FEATURE_DOTPROD)
+
+/* qs8 GEMM, 4 rows x 8 channels: per K group of 4, two SDOTs per row (16
+ * bytes of weights = 4 channels x 4 K) against the row's 4 activations
+ * selected by lane from one 16-byte load (4 groups per load). */
+void coopt_qs8_gemm_4x8c4__neondot(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
+                                   size_t c_stride, int32_t *acc_out, size_t acc_stride) {
+  const coopt_blob *b = coopt_blob_of(packed);
+  size_t kp = b->kp, k = b->k, groups = kp / 4, g16 = k / 16 * 4;
+  for (size_t p = 0; p * COOPT_QS8_NR < b->n; ++p) {
+    const char *panel = (const char *)packed + COOPT_BLOB_HEADER + p * coopt_qs8_panel_bytes(kp);
+    const int32_t *pb = (const int32_t *)panel, *pm = pb + COOPT_QS8_NR, *ps = pm + COOPT_QS8_NR;
+    const int8_t *pw = (const int8_t *)(ps + COOPT_QS8_NR);
+    size_t ncols = b->n - p * COOPT_QS8_NR < COOPT_QS8_NR ? b->n - p * COOPT_QS8_NR : COOPT_QS8_NR;
+    const int32x4_t b0 = vld1q_s32(pb), b1 = vld1q_s32(pb + 4);
+    for (size_t r0 = 0; r0 < m; r0 += 4) {
+      size_t mr = m - r0 < 4 ? m - r0 : 4;
+      const int8_t *ar[4];
+      for (size_t r = 0; r < 4; ++r)
+        ar[r] = a + (r0 + (r < mr ? r : mr - 1)) * a_stride;
+      int32x4_t acc[4][2];
+      for (int r = 0; r < 4; ++r)
+        acc[r][0] = b0, acc[r][1] = b1;
+      size_t g = 0;
+      for (; g < g16; g += 4) {
+        MCA_BEGIN("qs8_gemm_4x8c4__neondot");
+        const int8_t *w = pw + 32 * g;
+        int8x16_t w00 = vld1q_s8(w), w01 = vld1q_s8(w + 16), w10 = vld1q_s8(w + 32), w11 = vld1q_s8(w + 48);
+        int8x16_t w20 = vld1q_s8(w + 64), w21 = vld1q_s8(w + 80), w30 = vld1q_s8(w + 96), w31 = vld1q_s8(w + 112);
+        for (int r = 0; r < 4; ++r) {
+          int8x16_t x = vld1q_s8(ar[r] + 4 * g);
+          acc[r][0] = vdotq_laneq_s32(acc[r][0], w00, x, 0);
+          acc[r][1] = vdotq_laneq_s32(acc[r][1], w01, x, 0);
+          acc[r][0] = vdotq_laneq_s32(acc[r][0], w10, x, 1);
+          acc[r][1] = vdotq_laneq_s32(acc[r][1], w11, x, 1);
+          acc[r][0] = vdotq_laneq_s32(acc[r][0], w20, x, 2);
+          acc[r][1] = vdotq_laneq_s32(acc[r][1], w21, x, 2);
+          acc[r][0] = vdotq_laneq_s32(acc[r][0], w30, x, 3);
+          acc[r][1] = vdotq_laneq_s32(acc[r][1], w31, x, 3);
+        }
+        MCA_END("qs8_gemm_4x8c4__neondot");
+      }
+      for (; g < groups; ++g) {
+        int8x16_t w0 = vld1q_s8(pw + 32 * g), w1 = vld1q_s8(pw + 32 * g + 16);
+        for (int r = 0; r < 4; ++r) {
+          int8_t t[16] = {0};
+          memcpy(t, ar[r] + 4 * g, 4 * g + 4 <= k ? 4 : k - 4 * g);
+          int8x16_t x = vld1q_s8(t);
+          acc[r][0] = vdotq_laneq_s32(acc[r][0], w0, x, 0);
+          acc[r][1] = vdotq_laneq_s32(acc[r][1], w1, x, 0);
+        }
+      }
+      for (size_t r = 0; r < mr; ++r) {
+        int32_t t[8];
+        vst1q_s32(t, acc[r][0]);
+        vst1q_s32(t + 4, acc[r][1]);
+        if (acc_out) {
+          memcpy(acc_out + (r0 + r) * acc_stride + p * COOPT_QS8_NR, t, ncols * 4);
+        } else {
+          int8_t *out = c + (r0 + r) * c_stride + p * COOPT_QS8_NR;
+          for (size_t j = 0; j < ncols; ++j)
+            out[j] = coopt_requant(t[j], pm[j], ps[j], b);
+        }
+      }
+    }
+  }
+}
+
+/* qs8 lookup-table GEMM/GEMV, 1 row x 1 channel, 32 K per step: split 16
+ * bytes of nibbles, two TBLs against the channel's codebook (one register),
+ * zip back to K order, two SDOTs. */
+void coopt_qs8_lut4_gemm_1x1c16__neondot(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
+                                         size_t c_stride) {
+  const coopt_blob *b = coopt_blob_of(packed);
+  coopt_chan_arrays L = coopt_chan_layout(COOPT_BLOB_QS8_LUT4, b->n, b->kp, 0);
+  const int32_t *pb = COOPT_AT(packed, L.bias, const int32_t *), *pm = COOPT_AT(packed, L.mult, const int32_t *),
+                *ps = COOPT_AT(packed, L.shift, const int32_t *);
+  const int8_t *book = COOPT_AT(packed, L.codebook, const int8_t *);
+  const uint8_t *codes = COOPT_AT(packed, L.values, const uint8_t *);
+  const size_t k = b->k, k32 = k / 32 * 32, k16 = k / 16 * 16;
+  const uint8x16_t nib = vdupq_n_u8(0x0F);
+  for (size_t r = 0; r < m; ++r) {
+    const int8_t *x = a + r * a_stride;
+    for (size_t ch = 0; ch < b->n; ++ch) {
+      const int8x16_t table = vld1q_s8(book + 16 * ch);
+      const uint8_t *cc = codes + ch * (b->kp / 2);
+      int32x4_t acc0 = vdupq_n_s32(0), acc1 = vdupq_n_s32(0);
+      size_t i = 0;
+      for (; i < k32; i += 32) {
+        MCA_BEGIN("qs8_lut4_gemm_1x1c16__neondot");
+        uint8x16_t bytes = vld1q_u8(cc + i / 2);
+        int8x16_t we = vqtbl1q_s8(table, vandq_u8(bytes, nib));
+        int8x16_t wo = vqtbl1q_s8(table, vshrq_n_u8(bytes, 4));
+        acc0 = vdotq_s32(acc0, vzip1q_s8(we, wo), vld1q_s8(x + i));
+        acc1 = vdotq_s32(acc1, vzip2q_s8(we, wo), vld1q_s8(x + i + 16));
+        MCA_END("qs8_lut4_gemm_1x1c16__neondot");
+      }
+      if (i < k16) {
+        uint8x16_t bytes = vcombine_u8(vld1_u8(cc + i / 2), vdup_n_u8(0));
+        int8x16_t we = vqtbl1q_s8(table, vandq_u8(bytes, nib));
+        int8x16_t wo = vqtbl1q_s8(table, vshrq_n_u8(bytes, 4));
+        acc0 = vdotq_s32(acc0, vzip1q_s8(we, wo), vld1q_s8(x + i));
+        i += 16;
+      }
+      int32_t s = pb[ch] + vaddvq_s32(vaddq_s32(acc0, acc1));
+      for (; i < k; ++i)
+        s += (int32_t)x[i] * book[16 * ch + ((cc[i / 2] >> (4 * (i % 2))) & 15)];
+      c[r * c_stride + ch] = coopt_requant(s, pm[ch], ps[ch], b);
+    }
+  }
+}
+
+/* qs8 sparse 1x4: 4 nonzero blocks per SDOT, their activations loaded by
+ * lane (4 bytes each) against 16 contiguous weight bytes. */
+void coopt_qs8_spgemm_1x1c4__neondot(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
+                                     size_t c_stride) {
+  const coopt_blob *b = coopt_blob_of(packed);
+  coopt_chan_arrays L = coopt_chan_layout(COOPT_BLOB_QS8_SPGEMM, b->n, b->kp, b->count);
+  const int32_t *pb = COOPT_AT(packed, L.bias, const int32_t *), *pm = COOPT_AT(packed, L.mult, const int32_t *),
+                *ps = COOPT_AT(packed, L.shift, const int32_t *);
+  const uint32_t *pn = COOPT_AT(packed, L.nnz, const uint32_t *), *pk = COOPT_AT(packed, L.index, const uint32_t *);
+  const int8_t *pv = COOPT_AT(packed, L.values, const int8_t *);
+  const size_t k = b->k;
+  for (size_t r = 0; r < m; ++r) {
+    const int8_t *x = a + r * a_stride;
+    size_t j = 0;
+    for (size_t ch = 0; ch < b->n; ++ch) {
+      size_t end = j + pn[ch];
+      size_t safe_end = end > j && pk[end - 1] + 4 > k ? end - 1 : end;
+      int32x4_t acc = vdupq_n_s32(0);
+      for (; j + 4 <= safe_end; j += 4) {
+        MCA_BEGIN("qs8_spgemm_1x1c4__neondot");
+        int32x4_t xa = vdupq_n_s32(0);
+        int32_t v;
+        memcpy(&v, x + pk[j], 4), xa = vsetq_lane_s32(v, xa, 0);
+        memcpy(&v, x + pk[j + 1], 4), xa = vsetq_lane_s32(v, xa, 1);
+        memcpy(&v, x + pk[j + 2], 4), xa = vsetq_lane_s32(v, xa, 2);
+        memcpy(&v, x + pk[j + 3], 4), xa = vsetq_lane_s32(v, xa, 3);
+        acc = vdotq_s32(acc, vld1q_s8(pv + 4 * j), vreinterpretq_s8_s32(xa));
+        MCA_END("qs8_spgemm_1x1c4__neondot");
+      }
+      int32_t s = pb[ch] + vaddvq_s32(acc);
+      for (; j < end; ++j)
+        for (size_t u = 0; u < 4 && pk[j] + u < k; ++u)
+          s += (int32_t)x[pk[j] + u] * pv[4 * j + u];
+      c[r * c_stride + ch] = coopt_requant(s, pm[ch], ps[ch], b);
+    }
+  }
+}
+
+#endif /* __ARM_FEATURE_DOTPROD */

@@ -1,0 +1,344 @@
+/*
+ * x86-64 AVX2 + FMA kernels (the evaluation host).  AVX2 has no signed int8
+ * dot product (vpmaddubsw is unsigned x signed and saturates int16), so the
+ * int8 kernels widen to int16 and use vpmaddwd, which is exact: two
+ * products of at most 128 * 127 summed in int32.
+ */
+#include "../../blob.h"
+
+#include <immintrin.h>
+#include <math.h>
+#include <string.h>
+
+/* Four int8 activations a[0..3] as int16, in all four 64-bit lanes. */
+static inline __m256i bcast4_i16(const int8_t *a) {
+  int32_t v;
+  memcpy(&v, a, 4);
+  __m128i x = _mm_cvtepi8_epi16(_mm_cvtsi32_si128(v));
+  return _mm256_broadcastq_epi64(x);
+}
+
+/* Same for the last, partial group of a row: missing values read as 0
+ * (their packed weights are 0 too). */
+static inline __m256i bcast4_tail_i16(const int8_t *a, size_t n) {
+  int8_t t[4] = {0, 0, 0, 0};
+  memcpy(t, a, n);
+  return bcast4_i16(t);
+}
+
+/* TOSA SINGLE_ROUND rescale of 8 accumulators with per-lane multiplier and
+ * shift, + zero point, clamp: (acc * m + 2^(s-1)) >> s in 64-bit lanes.
+ * AVX2 has no 64-bit arithmetic shift, so x >> s = ((x ^ 2^63) >>> s) -
+ * (2^63 >>> s).  The result fits int32 whenever TOSA's REQUIRE holds. */
+static inline __m256i rescale8_single(__m256i acc, __m256i mult, __m256i shift, __m256i zp, __m256i lo, __m256i hi) {
+  const __m256i one = _mm256_set1_epi64x(1), sign = _mm256_set1_epi64x((long long)(1ull << 63));
+  __m256i sh_even = _mm256_and_si256(shift, _mm256_set1_epi64x(0xFFFFFFFF)), sh_odd = _mm256_srli_epi64(shift, 32);
+  __m256i pe = _mm256_mul_epi32(acc, mult);
+  __m256i po = _mm256_mul_epi32(_mm256_srli_epi64(acc, 32), _mm256_srli_epi64(mult, 32));
+  pe = _mm256_add_epi64(pe, _mm256_sllv_epi64(one, _mm256_sub_epi64(sh_even, one)));
+  po = _mm256_add_epi64(po, _mm256_sllv_epi64(one, _mm256_sub_epi64(sh_odd, one)));
+  pe = _mm256_sub_epi64(_mm256_srlv_epi64(_mm256_xor_si256(pe, sign), sh_even), _mm256_srlv_epi64(sign, sh_even));
+  po = _mm256_sub_epi64(_mm256_srlv_epi64(_mm256_xor_si256(po, sign), sh_odd), _mm256_srlv_epi64(sign, sh_odd));
+  __m256i r = _mm256_blend_epi32(pe, _mm256_slli_epi64(po, 32), 0xAA);
+  r = _mm256_add_epi32(r, zp);
+  return _mm256_min_epi32(_mm256_max_epi32(r, lo), hi);
+}
+
+/* Store 8 int32 (already in int8 range) as int8. */
+static inline void store8_i8(int8_t *out, __m256i v, size_t ncols) {
+  __m128i w = _mm_packs_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+  __m128i b = _mm_packs_epi16(w, w);
+  if (ncols == 8) {
+    _mm_storel_epi64((__m128i *)out, b);
+  } else {
+    int8_t t[16];
+    _mm_storeu_si128((__m128i *)t, b);
+    memcpy(out, t, ncols);
+  }
+}
+
+/* The 8 channels' accumulators of one row: vphaddd folds the pair sums. */
+static inline __m256i finish8(__m256i lo, __m256i hi, __m256i bias) {
+  const __m256i order = _mm256_setr_epi32(0, 1, 4, 5, 2, 3, 6, 7);
+  return _mm256_add_epi32(_mm256_permutevar8x32_epi32(_mm256_hadd_epi32(lo, hi), order), bias);
+}
+
+static inline void epilogue8(const coopt_blob *b, __m256i s, const int32_t *pm, const int32_t *ps, int8_t *c,
+                             int32_t *acc_out, size_t ncols) {
+  if (acc_out) {
+    int32_t t[8];
+    _mm256_storeu_si256((__m256i *)t, s);
+    memcpy(acc_out, t, ncols * 4);
+  } else if (!b->double_round) {
+    __m256i r = rescale8_single(s, _mm256_loadu_si256((const __m256i *)pm), _mm256_loadu_si256((const __m256i *)ps),
+                                _mm256_set1_epi32(b->out_zero_point), _mm256_set1_epi32(b->out_min),
+                                _mm256_set1_epi32(b->out_max));
+    store8_i8(c, r, ncols);
+  } else {
+    int32_t t[8];
+    _mm256_storeu_si256((__m256i *)t, s);
+    for (size_t j = 0; j < ncols; ++j)
+      c[j] = coopt_requant(t[j], pm[j], ps[j], b);
+  }
+}
+
+/* qs8 GEMM, MR rows x 8 channels per step, K in groups of 4 (c4 layout):
+ * each group's 32 weight bytes widen to two int16 vectors (channels 0-3,
+ * 4-7); vpmaddwd against the row's 4 activations (broadcast) leaves pair
+ * sums that one vphaddd folds at the end.  MR = 4, and 1 for GEMV rows so
+ * no work is spent on padding rows. */
+#define QS8_GEMM_TILE(MR)                                                                                              \
+  static void qs8_gemm_tile_##MR(const coopt_blob *b, const int8_t *pw, const int8_t *const *ar, __m256i *lo,         \
+                                 __m256i *hi) {                                                                        \
+    size_t groups = b->kp / 4, full = b->k / 4, rem = b->k % 4;                                                        \
+    for (int r = 0; r < MR; ++r)                                                                                       \
+      lo[r] = hi[r] = _mm256_setzero_si256();                                                                          \
+    for (size_t g = 0; g < groups; ++g) {                                                                              \
+      __m256i wlo = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(pw + 32 * g)));                             \
+      __m256i whi = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(pw + 32 * g + 16)));                        \
+      for (int r = 0; r < MR; ++r) {                                                                                   \
+        __m256i x = g < full ? bcast4_i16(ar[r] + 4 * g) : bcast4_tail_i16(ar[r] + 4 * g, rem);                        \
+        lo[r] = _mm256_add_epi32(lo[r], _mm256_madd_epi16(wlo, x));                                                    \
+        hi[r] = _mm256_add_epi32(hi[r], _mm256_madd_epi16(whi, x));                                                    \
+      }                                                                                                                \
+    }                                                                                                                  \
+  }
+QS8_GEMM_TILE(4)
+QS8_GEMM_TILE(1)
+
+void coopt_qs8_gemm_4x8c4__avx2(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
+                                size_t c_stride, int32_t *acc_out, size_t acc_stride) {
+  const coopt_blob *b = coopt_blob_of(packed);
+  size_t kp = b->kp;
+  for (size_t p = 0; p * COOPT_QS8_NR < b->n; ++p) {
+    const char *panel = (const char *)packed + COOPT_BLOB_HEADER + p * coopt_qs8_panel_bytes(kp);
+    const int32_t *pb = (const int32_t *)panel, *pm = pb + COOPT_QS8_NR, *ps = pm + COOPT_QS8_NR;
+    const int8_t *pw = (const int8_t *)(ps + COOPT_QS8_NR);
+    size_t ncols = b->n - p * COOPT_QS8_NR < COOPT_QS8_NR ? b->n - p * COOPT_QS8_NR : COOPT_QS8_NR;
+    const __m256i bias = _mm256_loadu_si256((const __m256i *)pb);
+    size_t r0 = 0;
+    for (; r0 + 4 <= m; r0 += 4) {
+      const int8_t *ar[4] = {a + r0 * a_stride, a + (r0 + 1) * a_stride, a + (r0 + 2) * a_stride,
+                             a + (r0 + 3) * a_stride};
+      __m256i lo[4], hi[4];
+      qs8_gemm_tile_4(b, pw, ar, lo, hi);
+      for (size_t r = 0; r < 4; ++r)
+        epilogue8(b, finish8(lo[r], hi[r], bias), pm, ps, c ? c + (r0 + r) * c_stride + p * COOPT_QS8_NR : NULL,
+                  acc_out ? acc_out + (r0 + r) * acc_stride + p * COOPT_QS8_NR : NULL, ncols);
+    }
+    for (; r0 < m; ++r0) {
+      const int8_t *ar[1] = {a + r0 * a_stride};
+      __m256i lo[1], hi[1];
+      qs8_gemm_tile_1(b, pw, ar, lo, hi);
+      epilogue8(b, finish8(lo[0], hi[0], bias), pm, ps, c ? c + r0 * c_stride + p * COOPT_QS8_NR : NULL,
+                acc_out ? acc_out + r0 * acc_stride + p * COOPT_QS8_NR : NULL, ncols);
+    }
+  }
+}
+
+static inline void store8_f32(float *out, __m256 v, __m256 vmin, __m256 vmax, size_t ncols) {
+  v = _mm256_min_ps(_mm256_max_ps(v, vmin), vmax);
+  if (ncols == 8) {
+    _mm256_storeu_ps(out, v);
+  } else {
+    float t[8];
+    _mm256_storeu_ps(t, v);
+    memcpy(out, t, ncols * 4);
+  }
+}
+
+/* f32 GEMM, 4 rows x 16 channels (two 8-channel panels side by side): 8
+ * independent FMA chains cover the FMA latency on both ports.  A lone last
+ * panel runs the same loop with 8 channels. */
+void coopt_f32_gemm_4x8__avx2_fma(const void *packed, size_t m, const float *a, size_t a_stride, float *c,
+                                  size_t c_stride) {
+  const coopt_blob *b = coopt_blob_of(packed);
+  size_t k = b->k, panels = (b->n + COOPT_F32_NR - 1) / COOPT_F32_NR;
+  const __m256 vmin = _mm256_set1_ps(b->fmin), vmax = _mm256_set1_ps(b->fmax);
+  for (size_t p = 0; p < panels; p += 2) {
+    bool two = p + 1 < panels;
+    const float *p0 = (const float *)((const char *)packed + COOPT_BLOB_HEADER + p * coopt_f32_panel_bytes(k));
+    const float *p1 = two ? (const float *)((const char *)p0 + coopt_f32_panel_bytes(k)) : p0;
+    size_t n0 = b->n - p * COOPT_F32_NR < COOPT_F32_NR ? b->n - p * COOPT_F32_NR : COOPT_F32_NR;
+    size_t n1 = two ? (b->n - (p + 1) * COOPT_F32_NR < COOPT_F32_NR ? b->n - (p + 1) * COOPT_F32_NR : COOPT_F32_NR) : 0;
+    for (size_t r0 = 0; r0 < m; r0 += 4) {
+      size_t mr = m - r0 < 4 ? m - r0 : 4;
+      const float *ar[4];
+      for (size_t r = 0; r < 4; ++r)
+        ar[r] = a + (r0 + (r < mr ? r : mr - 1)) * a_stride;
+      __m256 x0 = _mm256_loadu_ps(p0), y0 = _mm256_loadu_ps(p1);
+      __m256 x1 = x0, x2 = x0, x3 = x0, y1 = y0, y2 = y0, y3 = y0;
+      const float *w0 = p0 + COOPT_F32_NR, *w1 = p1 + COOPT_F32_NR;
+      for (size_t i = 0; i < k; ++i) {
+        __m256 u = _mm256_loadu_ps(w0 + COOPT_F32_NR * i), v = _mm256_loadu_ps(w1 + COOPT_F32_NR * i);
+        __m256 a0 = _mm256_broadcast_ss(ar[0] + i), a1 = _mm256_broadcast_ss(ar[1] + i);
+        __m256 a2 = _mm256_broadcast_ss(ar[2] + i), a3 = _mm256_broadcast_ss(ar[3] + i);
+        x0 = _mm256_fmadd_ps(a0, u, x0), y0 = _mm256_fmadd_ps(a0, v, y0);
+        x1 = _mm256_fmadd_ps(a1, u, x1), y1 = _mm256_fmadd_ps(a1, v, y1);
+        x2 = _mm256_fmadd_ps(a2, u, x2), y2 = _mm256_fmadd_ps(a2, v, y2);
+        x3 = _mm256_fmadd_ps(a3, u, x3), y3 = _mm256_fmadd_ps(a3, v, y3);
+      }
+      __m256 xs[4] = {x0, x1, x2, x3}, ys[4] = {y0, y1, y2, y3};
+      for (size_t r = 0; r < mr; ++r) {
+        float *out = c + (r0 + r) * c_stride + p * COOPT_F32_NR;
+        store8_f32(out, xs[r], vmin, vmax, n0);
+        if (two)
+          store8_f32(out + COOPT_F32_NR, ys[r], vmin, vmax, n1);
+      }
+    }
+  }
+}
+
+/* f32 SpMM (XNNPACK's 32x1 scheme): 32 pixels of one output channel at a
+ * time; each nonzero weight is one broadcast and 4 FMAs over the input row
+ * its delta leads to.  Tails of 8 and then single pixels. */
+void coopt_f32_spmm_32x1__avx2_fma(const void *packed, size_t m, const float *in, float *out) {
+  const coopt_blob *b = coopt_blob_of(packed);
+  coopt_chan_arrays L = coopt_chan_layout(COOPT_BLOB_F32_SPMM, b->n, b->kp, b->count);
+  const float *pb = COOPT_AT(packed, L.bias, const float *), *pv0 = COOPT_AT(packed, L.values, const float *);
+  const uint32_t *pn = COOPT_AT(packed, L.nnz, const uint32_t *);
+  const int32_t *pd0 = COOPT_AT(packed, L.index, const int32_t *);
+  const __m256 vmin = _mm256_set1_ps(b->fmin), vmax = _mm256_set1_ps(b->fmax);
+  size_t r = 0;
+  for (; r + 32 <= m; r += 32) {
+    const char *row = (const char *)(in + r) + pd0[0];
+    const float *pv = pv0;
+    const int32_t *pd = pd0 + 1;
+    for (size_t ch = 0; ch < b->n; ++ch) {
+      __m256 a0 = _mm256_broadcast_ss(pb + ch), a1 = a0, a2 = a0, a3 = a0;
+      for (uint32_t t = pn[ch]; t; --t) {
+        const __m256 w = _mm256_broadcast_ss(pv++);
+        const float *x = (const float *)row;
+        a0 = _mm256_fmadd_ps(w, _mm256_loadu_ps(x), a0);
+        a1 = _mm256_fmadd_ps(w, _mm256_loadu_ps(x + 8), a1);
+        a2 = _mm256_fmadd_ps(w, _mm256_loadu_ps(x + 16), a2);
+        a3 = _mm256_fmadd_ps(w, _mm256_loadu_ps(x + 24), a3);
+        row += *pd++;
+      }
+      float *o = out + ch * b->m_stride + r;
+      _mm256_storeu_ps(o, _mm256_min_ps(_mm256_max_ps(a0, vmin), vmax));
+      _mm256_storeu_ps(o + 8, _mm256_min_ps(_mm256_max_ps(a1, vmin), vmax));
+      _mm256_storeu_ps(o + 16, _mm256_min_ps(_mm256_max_ps(a2, vmin), vmax));
+      _mm256_storeu_ps(o + 24, _mm256_min_ps(_mm256_max_ps(a3, vmin), vmax));
+    }
+  }
+  for (; r + 8 <= m; r += 8) {
+    const char *row = (const char *)(in + r) + pd0[0];
+    const float *pv = pv0;
+    const int32_t *pd = pd0 + 1;
+    for (size_t ch = 0; ch < b->n; ++ch) {
+      __m256 a0 = _mm256_broadcast_ss(pb + ch);
+      for (uint32_t t = pn[ch]; t; --t) {
+        a0 = _mm256_fmadd_ps(_mm256_broadcast_ss(pv++), _mm256_loadu_ps((const float *)row), a0);
+        row += *pd++;
+      }
+      _mm256_storeu_ps(out + ch * b->m_stride + r, _mm256_min_ps(_mm256_max_ps(a0, vmin), vmax));
+    }
+  }
+  for (; r < m; ++r) {
+    const char *row = (const char *)(in + r) + pd0[0];
+    const float *pv = pv0;
+    const int32_t *pd = pd0 + 1;
+    for (size_t ch = 0; ch < b->n; ++ch) {
+      float s = pb[ch];
+      for (uint32_t t = pn[ch]; t; --t) {
+        s = fmaf(*pv++, *(const float *)row, s);
+        row += *pd++;
+      }
+      out[ch * b->m_stride + r] = s < b->fmin ? b->fmin : s > b->fmax ? b->fmax : s;
+    }
+  }
+}
+
+/* Horizontal sum of 8 int32. */
+static inline int32_t hsum_i32(__m256i v) {
+  __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+  s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(1, 0, 3, 2)));
+  s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(2, 3, 0, 1)));
+  return _mm_cvtsi128_si32(s);
+}
+
+/* 16 int8 activations and 16 int8 weights: 8 int32 partial sums. */
+static inline __m256i dot16(__m128i w, __m128i x) {
+  return _mm256_madd_epi16(_mm256_cvtepi8_epi16(w), _mm256_cvtepi8_epi16(x));
+}
+
+/* qs8 lookup-table GEMM/GEMV, one row x one channel, 32 K per step: 16 bytes
+ * of nibbles split into even-k and odd-k index vectors, one vpshufb each
+ * against the channel's 16-entry codebook (the whole table in one register),
+ * re-interleaved to K order, then the exact int16 dot product. */
+void coopt_qs8_lut4_gemm_1x1c16__avx2(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
+                                      size_t c_stride) {
+  const coopt_blob *b = coopt_blob_of(packed);
+  coopt_chan_arrays L = coopt_chan_layout(COOPT_BLOB_QS8_LUT4, b->n, b->kp, 0);
+  const int32_t *pb = COOPT_AT(packed, L.bias, const int32_t *), *pm = COOPT_AT(packed, L.mult, const int32_t *),
+                *ps = COOPT_AT(packed, L.shift, const int32_t *);
+  const int8_t *book = COOPT_AT(packed, L.codebook, const int8_t *);
+  const uint8_t *codes = COOPT_AT(packed, L.values, const uint8_t *);
+  const size_t k = b->k, k32 = k / 32 * 32, k16 = k / 16 * 16;
+  const __m128i nib = _mm_set1_epi8(0x0F);
+  for (size_t r = 0; r < m; ++r) {
+    const int8_t *x = a + r * a_stride;
+    for (size_t ch = 0; ch < b->n; ++ch) {
+      const __m128i table = _mm_loadu_si128((const __m128i *)(book + 16 * ch));
+      const uint8_t *cc = codes + ch * (b->kp / 2);
+      __m256i acc = _mm256_setzero_si256();
+      size_t i = 0;
+      for (; i < k32; i += 32) {
+        __m128i bytes = _mm_loadu_si128((const __m128i *)(cc + i / 2));
+        __m128i we = _mm_shuffle_epi8(table, _mm_and_si128(bytes, nib));
+        __m128i wo = _mm_shuffle_epi8(table, _mm_and_si128(_mm_srli_epi16(bytes, 4), nib));
+        acc = _mm256_add_epi32(acc, dot16(_mm_unpacklo_epi8(we, wo), _mm_loadu_si128((const __m128i *)(x + i))));
+        acc = _mm256_add_epi32(acc, dot16(_mm_unpackhi_epi8(we, wo), _mm_loadu_si128((const __m128i *)(x + i + 16))));
+      }
+      if (i < k16) {
+        __m128i bytes = _mm_loadl_epi64((const __m128i *)(cc + i / 2));
+        __m128i we = _mm_shuffle_epi8(table, _mm_and_si128(bytes, nib));
+        __m128i wo = _mm_shuffle_epi8(table, _mm_and_si128(_mm_srli_epi16(bytes, 4), nib));
+        acc = _mm256_add_epi32(acc, dot16(_mm_unpacklo_epi8(we, wo), _mm_loadu_si128((const __m128i *)(x + i))));
+        i += 16;
+      }
+      int32_t s = pb[ch] + hsum_i32(acc);
+      for (; i < k; ++i)
+        s += (int32_t)x[i] * book[16 * ch + ((cc[i / 2] >> (4 * (i % 2))) & 15)];
+      c[r * c_stride + ch] = coopt_requant(s, pm[ch], ps[ch], b);
+    }
+  }
+}
+
+/* qs8 sparse 1x4: 8 nonzero blocks at a time, their activations gathered as
+ * int32 (4 bytes = one block) and multiplied against 32 contiguous weight
+ * bytes.  A block that would read past the row's end (K % 4 != 0) is done
+ * one value at a time. */
+void coopt_qs8_spgemm_1x1c4__avx2(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
+                                  size_t c_stride) {
+  const coopt_blob *b = coopt_blob_of(packed);
+  coopt_chan_arrays L = coopt_chan_layout(COOPT_BLOB_QS8_SPGEMM, b->n, b->kp, b->count);
+  const int32_t *pb = COOPT_AT(packed, L.bias, const int32_t *), *pm = COOPT_AT(packed, L.mult, const int32_t *),
+                *ps = COOPT_AT(packed, L.shift, const int32_t *);
+  const uint32_t *pn = COOPT_AT(packed, L.nnz, const uint32_t *), *pk = COOPT_AT(packed, L.index, const uint32_t *);
+  const int8_t *pv = COOPT_AT(packed, L.values, const int8_t *);
+  const size_t k = b->k;
+  for (size_t r = 0; r < m; ++r) {
+    const int8_t *x = a + r * a_stride;
+    size_t j = 0;
+    for (size_t ch = 0; ch < b->n; ++ch) {
+      size_t end = j + pn[ch];
+      /* The last block may be partial. */
+      size_t safe_end = end > j && pk[end - 1] + 4 > k ? end - 1 : end;
+      __m256i acc = _mm256_setzero_si256();
+      for (; j + 8 <= safe_end; j += 8) {
+        __m256i idx = _mm256_loadu_si256((const __m256i *)(pk + j));
+        __m256i xa = _mm256_i32gather_epi32((const int *)x, idx, 1);
+        __m256i w = _mm256_loadu_si256((const __m256i *)(pv + 4 * j));
+        acc = _mm256_add_epi32(acc, dot16(_mm256_castsi256_si128(w), _mm256_castsi256_si128(xa)));
+        acc = _mm256_add_epi32(acc, dot16(_mm256_extracti128_si256(w, 1), _mm256_extracti128_si256(xa, 1)));
+      }
+      int32_t s = pb[ch] + hsum_i32(acc);
+      for (; j < end; ++j)
+        for (size_t u = 0; u < 4 && pk[j] + u < k; ++u)
+          s += (int32_t)x[pk[j] + u] * pv[4 * j + u];
+      c[r * c_stride + ch] = coopt_requant(s, pm[ch], ps[ch], b);
+    }
+  }
+}

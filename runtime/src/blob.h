@@ -1,0 +1,114 @@
+/*
+ * Packed weight blobs (internal).  A blob starts with a 128-byte header, then
+ * the family's arrays, each 16-byte aligned so SIMD loads of a panel never
+ * straddle alignment needs the ISA has.  Offsets are in bytes from the blob
+ * start.  Kernels read only what the packing wrote; packing validated it.
+ */
+#ifndef COOPT_RT_BLOB_H
+#define COOPT_RT_BLOB_H
+
+#include "coopt_rt/kernels.h"
+#include "coopt_rt/quant.h"
+
+#define COOPT_RT_MAGIC 0x31545043u /* "CPT1" */
+
+enum {
+  COOPT_BLOB_QS8_GEMM = 1,
+  COOPT_BLOB_F32_GEMM,
+  COOPT_BLOB_F32_SPMM,
+  COOPT_BLOB_QS8_SPGEMM,
+  COOPT_BLOB_QS8_LUT4,
+  COOPT_BLOB_QS8_SPLUT4,
+  COOPT_BLOB_QS8_DW3X3,
+  COOPT_BLOB_F32_DW3X3
+};
+
+typedef struct coopt_blob {
+  uint32_t magic, kind;
+  uint32_t n, k, kp;      /* kp: K padded to the family's group */
+  uint32_t count;         /* nonzeros (spmm) or nonzero blocks (sparse) */
+  int32_t a_zero_point;
+  int32_t out_zero_point, out_min, out_max;
+  uint32_t double_round;
+  float fmin, fmax;
+  uint32_t m_stride;      /* spmm: elements per input row */
+  uint16_t dw[8];         /* depthwise: h, w, c, stride, pad t/l/b/r */
+} coopt_blob;
+
+_Static_assert(sizeof(coopt_blob) <= 128, "blob header must fit 128 bytes");
+
+#define COOPT_BLOB_HEADER 128
+static inline size_t coopt_align16(size_t x) { return (x + 15) & ~(size_t)15; }
+
+/* Per-channel requantization, shared by every qs8 kernel's epilogue. */
+static inline int8_t coopt_requant(int32_t acc, int32_t mult, int32_t shift, const coopt_blob *b) {
+  int32_t v = coopt_apply_scale_32(acc, mult, shift, b->double_round != 0) + b->out_zero_point;
+  return (int8_t)(v < b->out_min ? b->out_min : v > b->out_max ? b->out_max : v);
+}
+
+/* ---- layouts: pointers into a blob ---- */
+
+/* qs8 dense: panels of NR channels: int32 bias'[NR], mult[NR], shift[NR],
+ * then int8 w[kp/4][NR][4]. */
+static inline size_t coopt_qs8_panel_bytes(size_t kp) { return 3 * 4 * COOPT_QS8_NR + kp * COOPT_QS8_NR; }
+
+/* f32 dense: panels: float bias[NR], then float w[k][NR]. */
+static inline size_t coopt_f32_panel_bytes(size_t k) { return 4 * COOPT_F32_NR * (1 + k); }
+
+/* Sparse and LUT families: per-channel arrays at these offsets. */
+typedef struct coopt_chan_arrays {
+  size_t bias, mult, shift; /* int32[N] (f32 spmm: float bias[N]) */
+  size_t nnz;               /* uint32[N]: nonzeros / blocks per channel */
+  size_t codebook;          /* int8[N][16] */
+  size_t index;             /* spmm: int32 byte deltas; sparse: uint32 block k offsets */
+  size_t values;            /* spmm: float; sparse: int8[4] per block; lut4: nibbles[N][kp/2]; splut4: uint8[2] per block */
+  size_t end;
+} coopt_chan_arrays;
+
+coopt_chan_arrays coopt_chan_layout(int kind, size_t n, size_t kp, size_t count);
+
+static inline const coopt_blob *coopt_blob_of(const void *p) { return (const coopt_blob *)p; }
+#define COOPT_AT(blob, off, type) ((type)((const char *)(blob) + (off)))
+
+/* Reference kernels (generic C, the ground truth). */
+/* qs8 GEMM kernels write int32 accumulators to acc when it is not NULL,
+ * else requantized int8 to c. */
+void coopt_qs8_gemm__ref(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
+                         size_t c_stride, int32_t *acc, size_t acc_stride);
+void coopt_f32_gemm__ref(const void *packed, size_t m, const float *a, size_t a_stride, float *c, size_t c_stride);
+void coopt_f32_spmm__ref(const void *packed, size_t m, const float *in, float *out);
+void coopt_qs8_spgemm__ref(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
+                           size_t c_stride);
+void coopt_qs8_lut4_gemm__ref(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
+                              size_t c_stride);
+void coopt_qs8_splut4_gemm__ref(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
+                                size_t c_stride);
+void coopt_qs8_dw3x3__ref(const void *packed, const int8_t *in, int8_t *out);
+void coopt_f32_dw3x3__ref(const void *packed, const float *in, float *out);
+
+/* ISA variants (defined only when built for that target). */
+void coopt_qs8_gemm_4x8c4__avx2(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
+                                size_t c_stride, int32_t *acc,
+                                size_t acc_stride);
+void coopt_f32_gemm_4x8__avx2_fma(const void *packed, size_t m, const float *a, size_t a_stride, float *c,
+                                  size_t c_stride);
+void coopt_f32_spmm_32x1__avx2_fma(const void *packed, size_t m, const float *in, float *out);
+void coopt_qs8_lut4_gemm_1x1c16__avx2(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
+                                      size_t c_stride);
+void coopt_qs8_spgemm_1x1c4__avx2(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
+                                  size_t c_stride);
+void coopt_qs8_gemm_4x8c4__neondot(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
+                                size_t c_stride, int32_t *acc,
+                                   size_t acc_stride);
+void coopt_qs8_gemm_4x8c4__neon(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
+                                size_t c_stride, int32_t *acc,
+                                size_t acc_stride);
+void coopt_f32_gemm_4x8__neon(const void *packed, size_t m, const float *a, size_t a_stride, float *c,
+                              size_t c_stride);
+void coopt_f32_spmm_16x1__neon(const void *packed, size_t m, const float *in, float *out);
+void coopt_qs8_lut4_gemm_1x1c16__neondot(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
+                                         size_t c_stride);
+void coopt_qs8_spgemm_1x1c4__neondot(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
+                                     size_t c_stride);
+
+#endif

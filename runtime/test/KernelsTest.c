@@ -1,0 +1,421 @@
+/*
+ * Microkernel tests: for every family, on random data and the edge shapes
+ * (1, 2, 3, 9, 17, 33 rows/cols, K not a multiple of the tile, all-zero
+ * rows, 0% / 100% sparsity, a single cluster):
+ *   1. the reference kernel on the packed blob equals a naive computation
+ *      on the unpacked matrix (checks packing and the reference),
+ *   2. the dispatched kernel (this build's ISA) equals the reference:
+ *      int8 bit-exact, f32 within 1e-5 of the magnitude of the sum.
+ * Plus the packing functions' validation of bad input.  The same source
+ * runs natively (x86-64 AVX2) and under qemu-aarch64 (NEON, dotprod).
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "../src/blob.h"
+#include "coopt_rt/kernels.h"
+#include "coopt_rt/quant.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int failures, checks;
+#define CHECK(c)                                                                                                       \
+  do {                                                                                                                 \
+    ++checks;                                                                                                          \
+    if (!(c)) {                                                                                                        \
+      if (++failures < 20)                                                                                             \
+        fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #c);                                          \
+    }                                                                                                                  \
+  } while (0)
+
+static uint64_t rng = 0x9E3779B97F4A7C15ull;
+static uint32_t rnd(void) {
+  rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+  return (uint32_t)(rng >> 16);
+}
+static int8_t rnd_i8(void) { return (int8_t)(rnd() % 255 - 127); }
+static float rnd_f(void) { return (float)((int)(rnd() % 20001) - 10000) / 5000.0f; }
+
+static void *alloc_blob(size_t size) {
+  void *p = NULL;
+  if (posix_memalign(&p, 64, size ? size : 64))
+    abort();
+  memset(p, 0xA5, size); /* padding the packer forgets to write shows up */
+  return p;
+}
+
+static const size_t dims[] = {1, 2, 3, 9, 17, 33};
+#define NDIMS (sizeof dims / sizeof dims[0])
+static const size_t kdims[] = {1, 3, 4, 9, 16, 17, 33, 64, 100};
+#define NKDIMS (sizeof kdims / sizeof kdims[0])
+
+/* Sparsity patterns: 0 dense random, 1 ~75% zeros, 2 all zero, 3 one
+ * all-zero row, 4 a single cluster (every weight the same value). */
+static void fill_i8(int8_t *w, size_t n, size_t k, int pattern) {
+  for (size_t i = 0; i < n * k; ++i) {
+    int8_t v = rnd_i8();
+    switch (pattern) {
+    case 1: v = rnd() % 4 ? 0 : v; break;
+    case 2: v = 0; break;
+    case 3: v = i / k == n / 2 ? 0 : v; break;
+    case 4: v = 37; break;
+    }
+    w[i] = v;
+  }
+}
+
+typedef struct qparams {
+  int32_t mult[64], shift[64];
+  int32_t bias[64];
+  coopt_rt_requant rq;
+  int8_t a_zp;
+} qparams;
+
+static void make_qparams(qparams *q, size_t n, size_t k, bool per_channel, bool double_round) {
+  for (size_t c = 0; c < n; ++c) {
+    /* Scales that keep outputs mostly in range: ~1 / (K * 127). */
+    double real = (0.5 + (rnd() % 1000) / 1000.0) / (double)(k * 40 + 1);
+    coopt_quantize_multiplier(real, &q->mult[c], &q->shift[c]);
+    q->bias[c] = (int32_t)(rnd() % 20001) - 10000;
+  }
+  q->rq.multiplier = q->mult;
+  q->rq.shift = q->shift;
+  q->rq.per_channel = per_channel;
+  q->rq.double_round = double_round;
+  q->rq.output_zero_point = (int32_t)(rnd() % 41) - 20;
+  q->rq.output_min = (int8_t)(rnd() % 2 ? -128 : -100);
+  q->rq.output_max = (int8_t)(rnd() % 2 ? 127 : 90);
+  q->a_zp = (int8_t)(rnd() % 61 - 30);
+}
+
+static int8_t naive_requant(int64_t acc, const qparams *q, size_t c) {
+  size_t i = q->rq.per_channel ? c : 0;
+  int32_t v = coopt_apply_scale_32((int32_t)acc, q->mult[i], q->shift[i], q->rq.double_round) + q->rq.output_zero_point;
+  return (int8_t)(v < q->rq.output_min ? q->rq.output_min : v > q->rq.output_max ? q->rq.output_max : v);
+}
+
+static void naive_qs8(size_t m, size_t n, size_t k, const int8_t *a, const int8_t *w, const qparams *q, int8_t *c,
+                      int32_t *acc) {
+  for (size_t r = 0; r < m; ++r)
+    for (size_t ch = 0; ch < n; ++ch) {
+      int64_t s = q->bias[ch];
+      for (size_t i = 0; i < k; ++i)
+        s += ((int64_t)a[r * k + i] - q->a_zp) * w[ch * k + i];
+      if (acc)
+        acc[r * n + ch] = (int32_t)s;
+      c[r * n + ch] = naive_requant(s, q, ch);
+    }
+}
+
+static void test_qs8_gemm(void) {
+  for (size_t mi = 0; mi < NDIMS; ++mi)
+    for (size_t ni = 0; ni < NDIMS; ++ni)
+      for (size_t ki = 0; ki < NKDIMS; ++ki)
+        for (int pattern = 0; pattern < 5; ++pattern) {
+          size_t m = dims[mi], n = dims[ni], k = kdims[ki];
+          int8_t *a = malloc(m * k), *w = malloc(n * k), *c0 = malloc(m * n), *c1 = malloc(m * n), *c2 = malloc(m * n);
+          int32_t *acc0 = malloc(m * n * 4), *acc1 = malloc(m * n * 4);
+          for (size_t i = 0; i < m * k; ++i)
+            a[i] = (int8_t)(rnd() % 256 - 128);
+          fill_i8(w, n, k, pattern);
+          qparams q;
+          make_qparams(&q, n, k, pattern != 4, (ki + ni) % 2);
+          size_t size = coopt_rt_qs8_gemm_packed_size(n, k);
+          void *blob = alloc_blob(size);
+          coopt_rt_error err;
+          CHECK(coopt_rt_pack_qs8_gemm(n, k, w, q.bias, q.a_zp, &q.rq, blob, size, &err) == COOPT_RT_OK);
+          naive_qs8(m, n, k, a, w, &q, c0, acc0);
+          coopt_qs8_gemm__ref(blob, m, a, k, c1, n, NULL, 0);
+          coopt_rt_qs8_gemm(blob, m, a, k, c2, n);
+          coopt_rt_qs8_gemm_acc(blob, m, a, k, acc1, n);
+          CHECK(memcmp(c0, c1, m * n) == 0);
+          CHECK(memcmp(c1, c2, m * n) == 0);
+          CHECK(memcmp(acc0, acc1, m * n * 4) == 0);
+          free(a), free(w), free(c0), free(c1), free(c2), free(acc0), free(acc1), free(blob);
+        }
+}
+
+static bool close_f(float x, float ref, float magnitude) {
+  return fabsf(x - ref) <= 1e-5f * magnitude + 1e-30f;
+}
+
+static void test_f32_gemm(void) {
+  for (size_t mi = 0; mi < NDIMS; ++mi)
+    for (size_t ni = 0; ni < NDIMS; ++ni)
+      for (size_t ki = 0; ki < NKDIMS; ++ki) {
+        size_t m = dims[mi], n = dims[ni], k = kdims[ki];
+        float *a = malloc(m * k * 4), *w = malloc(n * k * 4), *bias = malloc(n * 4), *c1 = malloc(m * n * 4),
+              *c2 = malloc(m * n * 4);
+        for (size_t i = 0; i < m * k; ++i)
+          a[i] = rnd_f();
+        for (size_t i = 0; i < n * k; ++i)
+          w[i] = ki % 3 == 2 && rnd() % 4 ? 0.0f : rnd_f();
+        for (size_t i = 0; i < n; ++i)
+          bias[i] = rnd_f();
+        float lo = ni % 2 ? -INFINITY : -1.0f, hi = ni % 2 ? INFINITY : 6.0f;
+        size_t size = coopt_rt_f32_gemm_packed_size(n, k);
+        void *blob = alloc_blob(size);
+        coopt_rt_error err;
+        CHECK(coopt_rt_pack_f32_gemm(n, k, w, bias, lo, hi, blob, size, &err) == COOPT_RT_OK);
+        coopt_f32_gemm__ref(blob, m, a, k, c1, n);
+        coopt_rt_f32_gemm(blob, m, a, k, c2, n);
+        for (size_t r = 0; r < m; ++r)
+          for (size_t ch = 0; ch < n; ++ch) {
+            float naive = bias[ch], mag = fabsf(bias[ch]);
+            for (size_t i = 0; i < k; ++i)
+              naive += a[r * k + i] * w[ch * k + i], mag += fabsf(a[r * k + i] * w[ch * k + i]);
+            naive = naive < lo ? lo : naive > hi ? hi : naive;
+            CHECK(c1[r * n + ch] == naive);
+            CHECK(close_f(c2[r * n + ch], c1[r * n + ch], mag));
+          }
+        free(a), free(w), free(bias), free(c1), free(c2), free(blob);
+      }
+}
+
+static void test_f32_spmm(void) {
+  static const size_t ms[] = {1, 7, 8, 16, 33, 70};
+  for (size_t mi = 0; mi < 6; ++mi)
+    for (size_t ni = 0; ni < NDIMS; ++ni)
+      for (size_t ki = 0; ki < NKDIMS; ++ki)
+        for (int sparsity = 0; sparsity < 4; ++sparsity) {
+          size_t m = ms[mi], n = dims[ni], k = kdims[ki];
+          float *in = malloc(k * m * 4), *w = malloc(n * k * 4), *bias = malloc(n * 4), *o1 = malloc(n * m * 4),
+                *o2 = malloc(n * m * 4);
+          for (size_t i = 0; i < k * m; ++i)
+            in[i] = rnd_f();
+          /* 0%, 50%, 90% and 100% zeros */
+          static const unsigned keep_of_10[] = {10, 5, 1, 0};
+          for (size_t i = 0; i < n * k; ++i)
+            w[i] = rnd() % 10 < keep_of_10[sparsity] ? rnd_f() : 0.0f;
+          for (size_t i = 0; i < n; ++i)
+            bias[i] = rnd_f();
+          size_t size = coopt_rt_f32_spmm_packed_size(n, k, w);
+          void *blob = alloc_blob(size);
+          coopt_rt_error err;
+          CHECK(coopt_rt_pack_f32_spmm(n, k, w, bias, -INFINITY, 3.0f, m, blob, size, &err) == COOPT_RT_OK);
+          coopt_f32_spmm__ref(blob, m, in, o1);
+          coopt_rt_f32_spmm(blob, m, in, o2);
+          for (size_t ch = 0; ch < n; ++ch)
+            for (size_t r = 0; r < m; ++r) {
+              float naive = bias[ch], mag = fabsf(bias[ch]);
+              for (size_t i = 0; i < k; ++i)
+                if (w[ch * k + i] != 0.0f)
+                  naive += w[ch * k + i] * in[i * m + r], mag += fabsf(w[ch * k + i] * in[i * m + r]);
+              naive = naive > 3.0f ? 3.0f : naive;
+              CHECK(o1[ch * m + r] == naive);
+              CHECK(close_f(o2[ch * m + r], o1[ch * m + r], mag));
+            }
+          free(in), free(w), free(bias), free(o1), free(o2), free(blob);
+        }
+}
+
+static void test_qs8_spgemm(void) {
+  for (size_t mi = 0; mi < NDIMS; ++mi)
+    for (size_t ni = 0; ni < NDIMS; ++ni)
+      for (size_t ki = 0; ki < NKDIMS; ++ki)
+        for (int pattern = 0; pattern < 5; ++pattern) {
+          size_t m = dims[mi], n = dims[ni], k = kdims[ki];
+          int8_t *a = malloc(m * k), *w = malloc(n * k), *c0 = malloc(m * n), *c1 = malloc(m * n), *c2 = malloc(m * n);
+          for (size_t i = 0; i < m * k; ++i)
+            a[i] = (int8_t)(rnd() % 256 - 128);
+          fill_i8(w, n, k, pattern);
+          if (pattern == 0) /* 1x4 block sparsity: whole blocks of zeros */
+            for (size_t ch = 0; ch < n; ++ch)
+              for (size_t i = 0; i < k; i += 4)
+                if (rnd() % 4)
+                  for (size_t t = i; t < i + 4 && t < k; ++t)
+                    w[ch * k + t] = 0;
+          qparams q;
+          make_qparams(&q, n, k, true, ki % 2);
+          size_t size = coopt_rt_qs8_spgemm_packed_size(n, k, w);
+          void *blob = alloc_blob(size);
+          coopt_rt_error err;
+          CHECK(coopt_rt_pack_qs8_spgemm(n, k, w, q.bias, q.a_zp, &q.rq, blob, size, &err) == COOPT_RT_OK);
+          naive_qs8(m, n, k, a, w, &q, c0, NULL);
+          coopt_qs8_spgemm__ref(blob, m, a, k, c1, n);
+          coopt_rt_qs8_spgemm(blob, m, a, k, c2, n);
+          CHECK(memcmp(c0, c1, m * n) == 0);
+          CHECK(memcmp(c1, c2, m * n) == 0);
+          free(a), free(w), free(c0), free(c1), free(c2), free(blob);
+        }
+}
+
+static void test_qs8_lut4(bool sparse) {
+  for (size_t mi = 0; mi < NDIMS; ++mi)
+    for (size_t ni = 0; ni < NDIMS; ++ni)
+      for (size_t ki = 0; ki < NKDIMS; ++ki)
+        for (size_t book_size = 1; book_size <= 16; book_size += 5) {
+          size_t m = dims[mi], n = dims[ni], k = kdims[ki];
+          int8_t *a = malloc(m * k), *w = malloc(n * k), *c0 = malloc(m * n), *c1 = malloc(m * n), *c2 = malloc(m * n);
+          uint8_t *idx = malloc(n * k);
+          int8_t *book = malloc(16 * n);
+          for (size_t i = 0; i < m * k; ++i)
+            a[i] = (int8_t)(rnd() % 256 - 128);
+          for (size_t ch = 0; ch < n; ++ch)
+            for (size_t e = 0; e < 16; ++e)
+              book[16 * ch + e] = e < book_size ? rnd_i8() : 99; /* entries past the size are ignored */
+          if (sparse) /* entry 0 is the zero of the sparse form */
+            for (size_t ch = 0; ch < n; ++ch)
+              book[16 * ch] = 0;
+          for (size_t i = 0; i < n * k; ++i) {
+            idx[i] = (uint8_t)(rnd() % book_size);
+            if (sparse && rnd() % 4)
+              idx[i] = 0;
+            w[i] = book[16 * (i / k) + idx[i]];
+          }
+          qparams q;
+          make_qparams(&q, n, k, true, ki % 2);
+          size_t size = sparse ? coopt_rt_qs8_splut4_gemm_packed_size(n, k, idx, book)
+                               : coopt_rt_qs8_lut4_gemm_packed_size(n, k);
+          void *blob = alloc_blob(size);
+          coopt_rt_error err;
+          coopt_rt_status st =
+              sparse ? coopt_rt_pack_qs8_splut4_gemm(n, k, idx, book, book_size, q.bias, q.a_zp, &q.rq, blob, size, &err)
+                     : coopt_rt_pack_qs8_lut4_gemm(n, k, idx, book, book_size, q.bias, q.a_zp, &q.rq, blob, size, &err);
+          CHECK(st == COOPT_RT_OK);
+          naive_qs8(m, n, k, a, w, &q, c0, NULL);
+          if (sparse) {
+            coopt_qs8_splut4_gemm__ref(blob, m, a, k, c1, n);
+            coopt_rt_qs8_splut4_gemm(blob, m, a, k, c2, n);
+          } else {
+            coopt_qs8_lut4_gemm__ref(blob, m, a, k, c1, n);
+            coopt_rt_qs8_lut4_gemm(blob, m, a, k, c2, n);
+          }
+          CHECK(memcmp(c0, c1, m * n) == 0);
+          CHECK(memcmp(c1, c2, m * n) == 0);
+          free(a), free(w), free(c0), free(c1), free(c2), free(idx), free(book), free(blob);
+        }
+}
+
+static void test_dw3x3(void) {
+  static const size_t hw[] = {1, 2, 3, 7, 14};
+  static const size_t cs[] = {1, 3, 16, 17, 64};
+  for (size_t hi = 0; hi < 5; ++hi)
+    for (size_t ci = 0; ci < 5; ++ci)
+      for (size_t stride = 1; stride <= 2; ++stride)
+        for (size_t pad = 0; pad < 3; ++pad) {
+          coopt_rt_dw_shape s = {hw[hi], hw[(hi + 1) % 5], cs[ci], stride, pad ? 1 : 0, pad ? 1 : 0, pad == 1, pad == 1};
+          if (s.h + s.pad_top + s.pad_bottom < 3 || s.w + s.pad_left + s.pad_right < 3)
+            continue;
+          size_t C = s.c, oh = coopt_rt_dw_out_h(&s), ow = coopt_rt_dw_out_w(&s);
+          int8_t *in = malloc(s.h * s.w * C), *w = malloc(9 * C), *o1 = malloc(oh * ow * C), *o0 = malloc(oh * ow * C);
+          for (size_t i = 0; i < s.h * s.w * C; ++i)
+            in[i] = (int8_t)(rnd() % 256 - 128);
+          fill_i8(w, 9, C, (int)(ci % 5));
+          qparams q;
+          make_qparams(&q, C, 9, true, stride == 2);
+          size_t size = coopt_rt_qs8_dw3x3_packed_size(C);
+          void *blob = alloc_blob(size);
+          coopt_rt_error err;
+          CHECK(coopt_rt_pack_qs8_dw3x3(&s, w, q.bias, q.a_zp, &q.rq, blob, size, &err) == COOPT_RT_OK);
+          coopt_rt_qs8_dw3x3(blob, in, o1);
+          for (size_t y = 0; y < oh; ++y)
+            for (size_t x = 0; x < ow; ++x)
+              for (size_t ch = 0; ch < C; ++ch) {
+                int64_t acc = q.bias[ch];
+                for (size_t ky = 0; ky < 3; ++ky)
+                  for (size_t kx = 0; kx < 3; ++kx) {
+                    long iy = (long)(y * stride + ky) - (long)s.pad_top, ix = (long)(x * stride + kx) - (long)s.pad_left;
+                    if (iy >= 0 && ix >= 0 && iy < (long)s.h && ix < (long)s.w)
+                      acc += ((int64_t)in[((size_t)iy * s.w + (size_t)ix) * C + ch] - q.a_zp) * w[(ky * 3 + kx) * C + ch];
+                  }
+                o0[(y * ow + x) * C + ch] = naive_requant(acc, &q, ch);
+              }
+          CHECK(memcmp(o0, o1, oh * ow * C) == 0);
+          free(in), free(w), free(o0), free(o1), free(blob);
+
+          float *fin = malloc(s.h * s.w * C * 4), *fw = malloc(36 * C), *fb = malloc(4 * C), *fo = malloc(oh * ow * C * 4);
+          for (size_t i = 0; i < s.h * s.w * C; ++i)
+            fin[i] = rnd_f();
+          for (size_t i = 0; i < 9 * C; ++i)
+            fw[i] = rnd_f();
+          for (size_t i = 0; i < C; ++i)
+            fb[i] = rnd_f();
+          size = coopt_rt_f32_dw3x3_packed_size(C);
+          blob = alloc_blob(size);
+          CHECK(coopt_rt_pack_f32_dw3x3(&s, fw, fb, 0.0f, 6.0f, blob, size, &err) == COOPT_RT_OK);
+          coopt_rt_f32_dw3x3(blob, fin, fo);
+          for (size_t y = 0; y < oh; ++y)
+            for (size_t x = 0; x < ow; ++x)
+              for (size_t ch = 0; ch < C; ++ch) {
+                float acc = fb[ch], mag = fabsf(fb[ch]);
+                for (size_t ky = 0; ky < 3; ++ky)
+                  for (size_t kx = 0; kx < 3; ++kx) {
+                    long iy = (long)(y * stride + ky) - (long)s.pad_top, ix = (long)(x * stride + kx) - (long)s.pad_left;
+                    if (iy >= 0 && ix >= 0 && iy < (long)s.h && ix < (long)s.w) {
+                      float t = fin[((size_t)iy * s.w + (size_t)ix) * C + ch] * fw[(ky * 3 + kx) * C + ch];
+                      acc += t, mag += fabsf(t);
+                    }
+                  }
+                acc = acc < 0.0f ? 0.0f : acc > 6.0f ? 6.0f : acc;
+                CHECK(close_f(fo[(y * ow + x) * C + ch], acc, mag));
+              }
+          free(fin), free(fw), free(fb), free(fo), free(blob);
+        }
+}
+
+static bool has(const coopt_rt_error *e, const char *text) { return strstr(e->message, text) != NULL; }
+
+static void test_bad_input(void) {
+  coopt_rt_error err;
+  int8_t w[64] = {0};
+  int32_t mult = 1 << 30, shift = 40, bad_shift = 70;
+  coopt_rt_requant rq = {&mult, &shift, false, false, 0, -128, 127};
+  void *blob = alloc_blob(4096);
+  CHECK(coopt_rt_pack_qs8_gemm(0, 4, w, NULL, 0, &rq, blob, 4096, &err) == COOPT_RT_INVALID_ARGUMENT);
+  CHECK(has(&err, "N and K must be in"));
+  CHECK(coopt_rt_pack_qs8_gemm(4, 4, NULL, NULL, 0, &rq, blob, 4096, &err) == COOPT_RT_INVALID_ARGUMENT);
+  CHECK(coopt_rt_pack_qs8_gemm(4, 4, w, NULL, 0, &rq, (char *)blob + 4, 4000, &err) == COOPT_RT_INVALID_ARGUMENT);
+  CHECK(has(&err, "16-byte aligned"));
+  CHECK(coopt_rt_pack_qs8_gemm(4, 4, w, NULL, 0, &rq, blob, 16, &err) == COOPT_RT_INVALID_ARGUMENT);
+  CHECK(has(&err, "needed"));
+  coopt_rt_requant bad = rq;
+  bad.shift = &bad_shift;
+  CHECK(coopt_rt_pack_qs8_gemm(4, 4, w, NULL, 0, &bad, blob, 4096, &err) == COOPT_RT_INVALID_ARGUMENT);
+  CHECK(has(&err, "shift 70"));
+  bad = rq;
+  bad.output_min = 10, bad.output_max = 5;
+  CHECK(coopt_rt_pack_qs8_gemm(4, 4, w, NULL, 0, &bad, blob, 4096, &err) == COOPT_RT_INVALID_ARGUMENT);
+  CHECK(coopt_rt_pack_qs8_gemm(4, 4, w, NULL, 0, NULL, blob, 4096, &err) == COOPT_RT_INVALID_ARGUMENT);
+  /* Indices beyond the codebook: a structure error naming the place. */
+  uint8_t idx[16] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
+  int8_t book[16] = {0};
+  CHECK(coopt_rt_pack_qs8_lut4_gemm(1, 16, idx, book, 8, NULL, 0, &rq, blob, 4096, &err) == COOPT_RT_INVALID_STRUCTURE);
+  CHECK(has(&err, "index 8 is beyond the 8-entry codebook"));
+  CHECK(coopt_rt_pack_qs8_lut4_gemm(1, 16, idx, book, 17, NULL, 0, &rq, blob, 4096, &err) == COOPT_RT_INVALID_ARGUMENT);
+  CHECK(coopt_rt_pack_qs8_lut4_gemm(1, 16, idx, NULL, 16, NULL, 0, &rq, blob, 4096, &err) == COOPT_RT_INVALID_ARGUMENT);
+  /* Sparse LUT with a K tail and no zero entry to pad with. */
+  uint8_t idx3[3] = {0, 0, 0};
+  int8_t book1[16] = {5};
+  CHECK(coopt_rt_pack_qs8_splut4_gemm(1, 3, idx3, book1, 1, NULL, 0, &rq, blob, 4096, &err) ==
+        COOPT_RT_INVALID_STRUCTURE);
+  CHECK(has(&err, "no 0 entry"));
+  float fw[4] = {1, NAN, 0, 0};
+  CHECK(coopt_rt_pack_f32_spmm(1, 4, fw, NULL, 0, 1, 8, blob, 4096, &err) == COOPT_RT_INVALID_ARGUMENT);
+  CHECK(has(&err, "not finite"));
+  fw[1] = 0;
+  CHECK(coopt_rt_pack_f32_spmm(1, 4, fw, NULL, 2, 1, 8, blob, 4096, &err) == COOPT_RT_INVALID_ARGUMENT);
+  CHECK(coopt_rt_pack_f32_spmm(1, 4, fw, NULL, 0, 1, 0, blob, 4096, &err) == COOPT_RT_INVALID_ARGUMENT);
+  coopt_rt_dw_shape s = {4, 4, 8, 3, 1, 1, 1, 1};
+  CHECK(coopt_rt_pack_qs8_dw3x3(&s, w, NULL, 0, &rq, blob, 4096, &err) == COOPT_RT_INVALID_ARGUMENT);
+  CHECK(has(&err, "stride 3"));
+  s.stride = 1, s.h = 1, s.pad_top = s.pad_bottom = 0;
+  CHECK(coopt_rt_pack_qs8_dw3x3(&s, w, NULL, 0, &rq, blob, 4096, &err) == COOPT_RT_INVALID_ARGUMENT);
+  CHECK(coopt_rt_pack_qs8_dw3x3(NULL, w, NULL, 0, &rq, blob, 4096, &err) == COOPT_RT_INVALID_ARGUMENT);
+  free(blob);
+}
+
+int main(void) {
+  printf("isa: %s\n", coopt_rt_isa());
+  test_qs8_gemm();
+  test_f32_gemm();
+  test_f32_spmm();
+  test_qs8_spgemm();
+  test_qs8_lut4(false);
+  test_qs8_lut4(true);
+  test_dw3x3();
+  test_bad_input();
+  printf("unit-rt-kernels: %d passed, %d failed\n", checks - failures, failures);
+  return failures != 0;
+}
