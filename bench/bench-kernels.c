@@ -268,6 +268,7 @@ int main(int argc, char **argv) {
   bench_int8_forms(1, 4096, 4096, "GEMV 4096");
   bench_int8_forms(1, 2048, 8192, "GEMV 2048x8192");
   bench_int8_forms(1, 1024, 1024, "GEMV 1024 (cache-resident)");
+  bench_int8_forms(1, 8192, 8192, "GEMV 8192 (64 MB, DRAM)");
   xnn_deinitialize();
   return 0;
 }

@@ -71,7 +71,12 @@ void coopt_rt_f32_spmm(const void *packed, size_t m, const float *in, float *out
 void coopt_rt_qs8_spgemm(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
                          size_t c_stride) {
 #if defined(COOPT_RT_X86_AVX2)
-  coopt_qs8_spgemm_1x1c4__avx2(packed, m, a, a_stride, c, c_stride);
+  /* The 8-row tile regroups activations once for all channels; below 4 rows
+   * the regrouping costs more than the gathers it saves. */
+  if (m >= 4)
+    coopt_qs8_spgemm_8x1c4__avx2(packed, m, a, a_stride, c, c_stride);
+  else
+    coopt_qs8_spgemm_1x1c4__avx2(packed, m, a, a_stride, c, c_stride);
 #elif defined(COOPT_RT_ARM_DOTPROD)
   coopt_qs8_spgemm_1x1c4__neondot(packed, m, a, a_stride, c, c_stride);
 #else
@@ -82,7 +87,7 @@ void coopt_rt_qs8_spgemm(const void *packed, size_t m, const int8_t *a, size_t a
 void coopt_rt_qs8_lut4_gemm(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
                             size_t c_stride) {
 #if defined(COOPT_RT_X86_AVX2)
-  coopt_qs8_lut4_gemm_1x1c16__avx2(packed, m, a, a_stride, c, c_stride);
+  coopt_qs8_lut4_gemm_1x2c16__avx2(packed, m, a, a_stride, c, c_stride);
 #elif defined(COOPT_RT_ARM_DOTPROD)
   coopt_qs8_lut4_gemm_1x1c16__neondot(packed, m, a, a_stride, c, c_stride);
 #else

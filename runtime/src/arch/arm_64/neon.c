@@ -129,27 +129,47 @@ void coopt_qs8_gemm_4x8c4__neondot(const void *packed, size_t m, const int8_t *a
       for (int r = 0; r < 4; ++r)
         acc[r][0] = b0, acc[r][1] = b1;
       size_t g = 0;
-      for (; g < g16; g += 4) {
-        MCA_BEGIN("qs8_gemm_4x8c4__neondot");
-        const int8_t *w = pw + 32 * g;
-        int8x16_t w00 = vld1q_s8(w), w01 = vld1q_s8(w + 16), w10 = vld1q_s8(w + 32), w11 = vld1q_s8(w + 48);
-        int8x16_t w20 = vld1q_s8(w + 64), w21 = vld1q_s8(w + 80), w30 = vld1q_s8(w + 96), w31 = vld1q_s8(w + 112);
-        for (int r = 0; r < 4; ++r) {
-          int8x16_t x = vld1q_s8(ar[r] + 4 * g);
-          acc[r][0] = vdotq_laneq_s32(acc[r][0], w00, x, 0);
-          acc[r][1] = vdotq_laneq_s32(acc[r][1], w01, x, 0);
-          acc[r][0] = vdotq_laneq_s32(acc[r][0], w10, x, 1);
-          acc[r][1] = vdotq_laneq_s32(acc[r][1], w11, x, 1);
-          acc[r][0] = vdotq_laneq_s32(acc[r][0], w20, x, 2);
-          acc[r][1] = vdotq_laneq_s32(acc[r][1], w21, x, 2);
-          acc[r][0] = vdotq_laneq_s32(acc[r][0], w30, x, 3);
-          acc[r][1] = vdotq_laneq_s32(acc[r][1], w31, x, 3);
+      if (mr == 4) {
+        for (; g < g16; g += 4) {
+          MCA_BEGIN("qs8_gemm_4x8c4__neondot");
+          const int8_t *w = pw + 32 * g;
+          int8x16_t w00 = vld1q_s8(w), w01 = vld1q_s8(w + 16), w10 = vld1q_s8(w + 32), w11 = vld1q_s8(w + 48);
+          int8x16_t w20 = vld1q_s8(w + 64), w21 = vld1q_s8(w + 80), w30 = vld1q_s8(w + 96), w31 = vld1q_s8(w + 112);
+          for (int r = 0; r < 4; ++r) {
+            int8x16_t x = vld1q_s8(ar[r] + 4 * g);
+            acc[r][0] = vdotq_laneq_s32(acc[r][0], w00, x, 0);
+            acc[r][1] = vdotq_laneq_s32(acc[r][1], w01, x, 0);
+            acc[r][0] = vdotq_laneq_s32(acc[r][0], w10, x, 1);
+            acc[r][1] = vdotq_laneq_s32(acc[r][1], w11, x, 1);
+            acc[r][0] = vdotq_laneq_s32(acc[r][0], w20, x, 2);
+            acc[r][1] = vdotq_laneq_s32(acc[r][1], w21, x, 2);
+            acc[r][0] = vdotq_laneq_s32(acc[r][0], w30, x, 3);
+            acc[r][1] = vdotq_laneq_s32(acc[r][1], w31, x, 3);
+          }
+          MCA_END("qs8_gemm_4x8c4__neondot");
         }
-        MCA_END("qs8_gemm_4x8c4__neondot");
+      } else {
+        /* Fewer rows (a GEMV): no work on padding rows. */
+        for (; g < g16; g += 4) {
+          const int8_t *w = pw + 32 * g;
+          int8x16_t w00 = vld1q_s8(w), w01 = vld1q_s8(w + 16), w10 = vld1q_s8(w + 32), w11 = vld1q_s8(w + 48);
+          int8x16_t w20 = vld1q_s8(w + 64), w21 = vld1q_s8(w + 80), w30 = vld1q_s8(w + 96), w31 = vld1q_s8(w + 112);
+          for (size_t r = 0; r < mr; ++r) {
+            int8x16_t x = vld1q_s8(ar[r] + 4 * g);
+            acc[r][0] = vdotq_laneq_s32(acc[r][0], w00, x, 0);
+            acc[r][1] = vdotq_laneq_s32(acc[r][1], w01, x, 0);
+            acc[r][0] = vdotq_laneq_s32(acc[r][0], w10, x, 1);
+            acc[r][1] = vdotq_laneq_s32(acc[r][1], w11, x, 1);
+            acc[r][0] = vdotq_laneq_s32(acc[r][0], w20, x, 2);
+            acc[r][1] = vdotq_laneq_s32(acc[r][1], w21, x, 2);
+            acc[r][0] = vdotq_laneq_s32(acc[r][0], w30, x, 3);
+            acc[r][1] = vdotq_laneq_s32(acc[r][1], w31, x, 3);
+          }
+        }
       }
       for (; g < groups; ++g) {
         int8x16_t w0 = vld1q_s8(pw + 32 * g), w1 = vld1q_s8(pw + 32 * g + 16);
-        for (int r = 0; r < 4; ++r) {
+        for (size_t r = 0; r < mr; ++r) {
           int8_t t[16] = {0};
           memcpy(t, ar[r] + 4 * g, 4 * g + 4 <= k ? 4 : k - 4 * g);
           int8x16_t x = vld1q_s8(t);

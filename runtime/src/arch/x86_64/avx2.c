@@ -4,10 +4,12 @@
  * int8 kernels widen to int16 and use vpmaddwd, which is exact: two
  * products of at most 128 * 127 summed in int32.
  */
+#define _POSIX_C_SOURCE 200809L
 #include "../../blob.h"
 
 #include <immintrin.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Four int8 activations a[0..3] as int16, in all four 64-bit lanes. */
@@ -263,11 +265,24 @@ static inline __m256i dot16(__m128i w, __m128i x) {
   return _mm256_madd_epi16(_mm256_cvtepi8_epi16(w), _mm256_cvtepi8_epi16(x));
 }
 
-/* qs8 lookup-table GEMM/GEMV, one row x one channel, 32 K per step: 16 bytes
- * of nibbles split into even-k and odd-k index vectors, one vpshufb each
- * against the channel's 16-entry codebook (the whole table in one register),
- * re-interleaved to K order, then the exact int16 dot product. */
-void coopt_qs8_lut4_gemm_1x1c16__avx2(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
+/* Decode 32 weights of one channel: 16 bytes of nibbles split into even-k
+ * and odd-k index vectors, one vpshufb each against the channel's 16-entry
+ * codebook (the whole table in one register), re-interleaved to K order and
+ * widened to int16. */
+static inline void lut4_decode32(__m128i table, const uint8_t *cc, __m256i *w0, __m256i *w1) {
+  const __m128i nib = _mm_set1_epi8(0x0F);
+  __m128i bytes = _mm_loadu_si128((const __m128i *)cc);
+  __m128i we = _mm_shuffle_epi8(table, _mm_and_si128(bytes, nib));
+  __m128i wo = _mm_shuffle_epi8(table, _mm_and_si128(_mm_srli_epi16(bytes, 4), nib));
+  *w0 = _mm256_cvtepi8_epi16(_mm_unpacklo_epi8(we, wo));
+  *w1 = _mm256_cvtepi8_epi16(_mm_unpackhi_epi8(we, wo));
+}
+
+/* qs8 lookup-table GEMM/GEMV, 1 row x 2 channels, 32 K per step.  The row's
+ * activations are widened to int16 once (shared by every channel); each
+ * channel's weights are decoded in registers and never exist in memory as
+ * int8, so a GEMV reads half the bytes of the dense form. */
+void coopt_qs8_lut4_gemm_1x2c16__avx2(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
                                       size_t c_stride) {
   const coopt_blob *b = coopt_blob_of(packed);
   coopt_chan_arrays L = coopt_chan_layout(COOPT_BLOB_QS8_LUT4, b->n, b->kp, 0);
@@ -275,41 +290,45 @@ void coopt_qs8_lut4_gemm_1x1c16__avx2(const void *packed, size_t m, const int8_t
                 *ps = COOPT_AT(packed, L.shift, const int32_t *);
   const int8_t *book = COOPT_AT(packed, L.codebook, const int8_t *);
   const uint8_t *codes = COOPT_AT(packed, L.values, const uint8_t *);
-  const size_t k = b->k, k32 = k / 32 * 32, k16 = k / 16 * 16;
-  const __m128i nib = _mm_set1_epi8(0x0F);
+  const size_t k = b->k, k32 = k / 32 * 32, half = b->kp / 2;
+  int16_t *x16 = NULL;
+  if (posix_memalign((void **)&x16, 32, k32 > 0 ? k32 * 2 : 32))
+    return;
   for (size_t r = 0; r < m; ++r) {
     const int8_t *x = a + r * a_stride;
-    for (size_t ch = 0; ch < b->n; ++ch) {
-      const __m128i table = _mm_loadu_si128((const __m128i *)(book + 16 * ch));
-      const uint8_t *cc = codes + ch * (b->kp / 2);
-      __m256i acc = _mm256_setzero_si256();
-      size_t i = 0;
-      for (; i < k32; i += 32) {
-        __m128i bytes = _mm_loadu_si128((const __m128i *)(cc + i / 2));
-        __m128i we = _mm_shuffle_epi8(table, _mm_and_si128(bytes, nib));
-        __m128i wo = _mm_shuffle_epi8(table, _mm_and_si128(_mm_srli_epi16(bytes, 4), nib));
-        acc = _mm256_add_epi32(acc, dot16(_mm_unpacklo_epi8(we, wo), _mm_loadu_si128((const __m128i *)(x + i))));
-        acc = _mm256_add_epi32(acc, dot16(_mm_unpackhi_epi8(we, wo), _mm_loadu_si128((const __m128i *)(x + i + 16))));
+    for (size_t i = 0; i < k32; i += 16)
+      _mm256_store_si256((__m256i *)(x16 + i), _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(x + i))));
+    for (size_t ch = 0; ch < b->n; ch += 2) {
+      size_t nc = b->n - ch < 2 ? 1 : 2;
+      const __m128i t0 = _mm_loadu_si128((const __m128i *)(book + 16 * ch));
+      const __m128i t1 = _mm_loadu_si128((const __m128i *)(book + 16 * (ch + nc - 1)));
+      const uint8_t *c0 = codes + ch * half, *c1 = codes + (ch + nc - 1) * half;
+      __m256i acc0 = _mm256_setzero_si256(), acc1 = _mm256_setzero_si256();
+      for (size_t i = 0; i < k32; i += 32) {
+        __m256i xa = _mm256_load_si256((const __m256i *)(x16 + i)), xb = _mm256_load_si256((const __m256i *)(x16 + i + 16));
+        __m256i w0, w1;
+        lut4_decode32(t0, c0 + i / 2, &w0, &w1);
+        acc0 = _mm256_add_epi32(acc0, _mm256_add_epi32(_mm256_madd_epi16(w0, xa), _mm256_madd_epi16(w1, xb)));
+        lut4_decode32(t1, c1 + i / 2, &w0, &w1);
+        acc1 = _mm256_add_epi32(acc1, _mm256_add_epi32(_mm256_madd_epi16(w0, xa), _mm256_madd_epi16(w1, xb)));
       }
-      if (i < k16) {
-        __m128i bytes = _mm_loadl_epi64((const __m128i *)(cc + i / 2));
-        __m128i we = _mm_shuffle_epi8(table, _mm_and_si128(bytes, nib));
-        __m128i wo = _mm_shuffle_epi8(table, _mm_and_si128(_mm_srli_epi16(bytes, 4), nib));
-        acc = _mm256_add_epi32(acc, dot16(_mm_unpacklo_epi8(we, wo), _mm_loadu_si128((const __m128i *)(x + i))));
-        i += 16;
+      int32_t s[2] = {hsum_i32(acc0), hsum_i32(acc1)};
+      for (size_t u = 0; u < nc; ++u) {
+        const uint8_t *cc = codes + (ch + u) * half;
+        int32_t v = pb[ch + u] + s[u];
+        for (size_t i = k32; i < k; ++i)
+          v += (int32_t)x[i] * book[16 * (ch + u) + ((cc[i / 2] >> (4 * (i % 2))) & 15)];
+        c[r * c_stride + ch + u] = coopt_requant(v, pm[ch + u], ps[ch + u], b);
       }
-      int32_t s = pb[ch] + hsum_i32(acc);
-      for (; i < k; ++i)
-        s += (int32_t)x[i] * book[16 * ch + ((cc[i / 2] >> (4 * (i % 2))) & 15)];
-      c[r * c_stride + ch] = coopt_requant(s, pm[ch], ps[ch], b);
     }
   }
+  free(x16);
 }
 
-/* qs8 sparse 1x4: 8 nonzero blocks at a time, their activations gathered as
- * int32 (4 bytes = one block) and multiplied against 32 contiguous weight
- * bytes.  A block that would read past the row's end (K % 4 != 0) is done
- * one value at a time. */
+/* qs8 sparse 1x4, 1 row x 1 channel (GEMV-shaped calls): 8 nonzero blocks at
+ * a time, their activations gathered as int32 (4 bytes = one block) against
+ * 32 contiguous weight bytes.  A block that would read past the row's end
+ * (K % 4 != 0) is done one value at a time. */
 void coopt_qs8_spgemm_1x1c4__avx2(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
                                   size_t c_stride) {
   const coopt_blob *b = coopt_blob_of(packed);
@@ -324,7 +343,6 @@ void coopt_qs8_spgemm_1x1c4__avx2(const void *packed, size_t m, const int8_t *a,
     size_t j = 0;
     for (size_t ch = 0; ch < b->n; ++ch) {
       size_t end = j + pn[ch];
-      /* The last block may be partial. */
       size_t safe_end = end > j && pk[end - 1] + 4 > k ? end - 1 : end;
       __m256i acc = _mm256_setzero_si256();
       for (; j + 8 <= safe_end; j += 8) {
@@ -341,4 +359,68 @@ void coopt_qs8_spgemm_1x1c4__avx2(const void *packed, size_t m, const int8_t *a,
       c[r * c_stride + ch] = coopt_requant(s, pm[ch], ps[ch], b);
     }
   }
+}
+
+/* qs8 sparse 1x4, 8 rows x 1 channel: the row tile's activations are first
+ * regrouped block-major (for every 4-block of K, 8 rows x 4 bytes = 32
+ * contiguous bytes), so each nonzero block of any channel is one aligned
+ * load, two widenings and two vpmaddwd against its 4 weights.  The regroup
+ * costs 8*K bytes once per tile and is shared by every channel, which is
+ * what lets the skipped blocks turn into time.  Rows past the end repeat
+ * the last row; K past the end reads as 0. */
+void coopt_qs8_spgemm_8x1c4__avx2(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
+                                  size_t c_stride) {
+  const coopt_blob *b = coopt_blob_of(packed);
+  coopt_chan_arrays L = coopt_chan_layout(COOPT_BLOB_QS8_SPGEMM, b->n, b->kp, b->count);
+  const int32_t *pb = COOPT_AT(packed, L.bias, const int32_t *), *pm = COOPT_AT(packed, L.mult, const int32_t *),
+                *ps = COOPT_AT(packed, L.shift, const int32_t *);
+  const uint32_t *pn = COOPT_AT(packed, L.nnz, const uint32_t *), *pk = COOPT_AT(packed, L.index, const uint32_t *);
+  const int8_t *pv = COOPT_AT(packed, L.values, const int8_t *);
+  const size_t k = b->k, blocks = b->kp / 4;
+  int8_t *tile = NULL;
+  if (posix_memalign((void **)&tile, 32, blocks > 0 ? blocks * 32 : 32))
+    return;
+  const __m256i order = _mm256_setr_epi32(0, 1, 4, 5, 2, 3, 6, 7);
+  const __m256i zp = _mm256_set1_epi32(b->out_zero_point), lo = _mm256_set1_epi32(b->out_min),
+                hi = _mm256_set1_epi32(b->out_max);
+  for (size_t r0 = 0; r0 < m; r0 += 8) {
+    size_t mr = m - r0 < 8 ? m - r0 : 8;
+    for (size_t r = 0; r < 8; ++r) {
+      const int8_t *x = a + (r0 + (r < mr ? r : mr - 1)) * a_stride;
+      for (size_t q = 0; q < blocks; ++q) {
+        int8_t *dst = tile + 32 * q + 4 * r;
+        if (4 * q + 4 <= k) {
+          memcpy(dst, x + 4 * q, 4);
+        } else {
+          memset(dst, 0, 4);
+          memcpy(dst, x + 4 * q, k - 4 * q);
+        }
+      }
+    }
+    size_t j = 0;
+    for (size_t ch = 0; ch < b->n; ++ch) {
+      __m256i acc0 = _mm256_setzero_si256(), acc1 = _mm256_setzero_si256();
+      for (size_t end = j + pn[ch]; j < end; ++j) {
+        __m256i xt = _mm256_load_si256((const __m256i *)(tile + 8 * pk[j]));
+        __m256i w = bcast4_i16(pv + 4 * j);
+        acc0 = _mm256_add_epi32(acc0, _mm256_madd_epi16(_mm256_cvtepi8_epi16(_mm256_castsi256_si128(xt)), w));
+        acc1 = _mm256_add_epi32(acc1, _mm256_madd_epi16(_mm256_cvtepi8_epi16(_mm256_extracti128_si256(xt, 1)), w));
+      }
+      /* Pair sums of rows 0-3 and 4-7 -> rows 0..7. */
+      __m256i sum = _mm256_permutevar8x32_epi32(_mm256_hadd_epi32(acc0, acc1), order);
+      sum = _mm256_add_epi32(sum, _mm256_set1_epi32(pb[ch]));
+      int32_t t[8];
+      if (!b->double_round) {
+        __m256i rq = rescale8_single(sum, _mm256_set1_epi32(pm[ch]), _mm256_set1_epi32(ps[ch]), zp, lo, hi);
+        _mm256_storeu_si256((__m256i *)t, rq);
+        for (size_t r = 0; r < mr; ++r)
+          c[(r0 + r) * c_stride + ch] = (int8_t)t[r];
+      } else {
+        _mm256_storeu_si256((__m256i *)t, sum);
+        for (size_t r = 0; r < mr; ++r)
+          c[(r0 + r) * c_stride + ch] = coopt_requant(t[r], pm[ch], ps[ch], b);
+      }
+    }
+  }
+  free(tile);
 }
