@@ -12,6 +12,8 @@
  *       [2^30, 2^31), right shift), and any fused clamp (ReLU/ReLU6) as an
  *       i8 clamp of the output codes;
  *   avg_pool2d                           i8 in and out (equal parameters);
+ *   add / sub of two activations         TFLite's rescale to a common i32 grid,
+ *                                        add, rescale to the output;
  *   reshape / transpose / max_pool2d     on i8 as they are.
  * What is not lowered keeps reading the chain's dequantize half and feeding
  * the next chain's quantize half: a float island, reported as a remark.
@@ -191,6 +193,107 @@ static bool fail(lowering *L, MlirOperation at, const char *fmt, ...) {
   cooptEmitError(mlirOperationGetLocation(at), "%s", msg);
   L->failed = true;
   return false;
+}
+
+/* The lowered value `res` (i8 on F's grid) replaces F's quantize half.  A
+ * fused clamp [lo, hi] becomes a clamp of the output codes (quantization is
+ * monotonic, so clamp-then-quantize = quantize-then-clamp); it disappears
+ * when the grid already implies it (ReLU with lo = 0). */
+static bool finish_output(lowering *L, coopt_builder *b, coopt_fq_chain *F, MlirValue res, double lo, double hi) {
+  MlirType out_t = mlirValueGetType(F->q);
+  double qlo = -128, qhi = 127;
+  if (isfinite(lo))
+    qlo = fmax(qlo, (double)F->zero_point + nearbyint(lo / F->scale));
+  if (isfinite(hi))
+    qhi = fmin(qhi, (double)F->zero_point + nearbyint(hi / F->scale));
+  if (qlo > -128 || qhi < 127) {
+    char a1[64], a2[64];
+    snprintf(a1, sizeof a1, "%d : i8", (int)qlo);
+    snprintf(a2, sizeof a2, "%d : i8", (int)(qhi < qlo ? qlo : qhi));
+    MlirNamedAttribute ca[2] = {cooptNamedAttr(L->ctx, "min_val", cooptAttr(L->ctx, a1)),
+                                cooptNamedAttr(L->ctx, "max_val", cooptAttr(L->ctx, a2))};
+    res = cooptResult(cooptBuildOp(b, "tosa.clamp", 1, &res, out_t, 2, ca));
+  }
+  mlirValueReplaceAllUsesOfWith(F->q, res);
+  F->q = res;
+  return true;
+}
+
+/* One tosa.rescale with a single (per-tensor) multiplier. */
+static bool build_rescale(lowering *L, coopt_builder *b, MlirOperation at, const char *what, MlirValue in,
+                          double real, int32_t in_zp, bool in_i8, int32_t out_zp, MlirType out_t, MlirValue *out) {
+  int32_t m, sh;
+  if (!coopt_quantize_multiplier(real, &m, &sh))
+    return fail(L, at, "coopt-lower-int8: %s: requantization multiplier %g is outside what tosa.rescale can represent",
+                what, real);
+  int64_t one = 1;
+  int8_t sh8 = (int8_t)sh;
+  MlirNamedAttribute ra[5] = {
+      cooptNamedAttr(L->ctx, "scale32", mlirBoolAttrGet(L->ctx, 1)),
+      cooptNamedAttr(L->ctx, "rounding_mode",
+                     cooptAttr(L->ctx, L->o->rounding == 1 ? "#tosa.rounding_mode<DOUBLE_ROUND>"
+                                                           : "#tosa.rounding_mode<SINGLE_ROUND>")),
+      cooptNamedAttr(L->ctx, "per_channel", mlirBoolAttrGet(L->ctx, 0)),
+      cooptNamedAttr(L->ctx, "input_unsigned", mlirBoolAttrGet(L->ctx, 0)),
+      cooptNamedAttr(L->ctx, "output_unsigned", mlirBoolAttrGet(L->ctx, 0)),
+  };
+  MlirValue ops[5] = {in, cooptConstI32(b, 1, &one, &m), cooptConstI8(b, 1, &one, &sh8),
+                      in_i8 ? cooptZeroPointI8(b, (int8_t)in_zp) : cooptZeroPointI32(b, in_zp),
+                      mlirIntegerTypeGetWidth(mlirShapedTypeGetElementType(out_t)) == 8 ? cooptZeroPointI8(b, (int8_t)out_zp)
+                                                                                          : cooptZeroPointI32(b, out_zp)};
+  *out = cooptResult(cooptBuildOp(b, "tosa.rescale", 5, ops, out_t, 5, ra));
+  return true;
+}
+
+/* Element-wise add / sub of two quantized activations, as TFLite does it:
+ * both inputs rescaled to a common i32 grid of 2 * max(s_a, s_b) / 2^20
+ * (20 bits of headroom keep the rounding error far below one output step),
+ * added in i32, and rescaled to the output. */
+static bool lower_eltwise(lowering *L, MlirOperation op) {
+  char what[512];
+  describe_op(op, what, sizeof what);
+  MlirValue qa, qb;
+  double sa, sb;
+  int64_t za, zb;
+  if (!get_i8(L, mlirOperationGetOperand(op, 0), &qa, &sa, &za) || !get_i8(L, mlirOperationGetOperand(op, 1), &qb, &sb, &zb))
+    return false;
+  /* Broadcasting operands would need a reshape of the i32 values first. */
+  if (!mlirTypeEqual(mlirValueGetType(mlirOperationGetOperand(op, 0)), mlirValueGetType(cooptResult(op))) ||
+      !mlirTypeEqual(mlirValueGetType(mlirOperationGetOperand(op, 1)), mlirValueGetType(cooptResult(op))))
+    return false;
+  double lo = -INFINITY, hi = INFINITY;
+  MlirValue v = cooptResult(op);
+  int out = -1;
+  for (int guard = 0; guard < 8; ++guard) {
+    MlirOperation u = cooptSoleUser(v);
+    if ((out = fq_by_input_user(L, u)) >= 0)
+      break;
+    if (!cooptOpIs(u, "tosa.clamp"))
+      return false;
+    MlirAttribute mn = mlirOperationGetAttributeByName(u, S("min_val")), mx = mlirOperationGetAttributeByName(u, S("max_val"));
+    if (mlirAttributeIsAFloat(mn) && mlirAttributeIsAFloat(mx)) {
+      lo = fmax(lo, mlirFloatAttrGetValueDouble(mn));
+      hi = fmin(hi, mlirFloatAttrGetValueDouble(mx));
+    }
+    v = cooptResult(u);
+  }
+  if (out < 0)
+    return false;
+  coopt_fq_chain *F = &L->fq[out];
+  coopt_builder b = cooptBuilderBefore(F->mul_q);
+  b.loc = mlirOperationGetLocation(op);
+  const double left = (double)(1 << 20), twice_max = 2 * fmax(sa, sb);
+  MlirType i32 = i32_like(L, mlirValueGetType(cooptResult(op)));
+  MlirValue ra, rb, sum, res;
+  if (!build_rescale(L, &b, op, what, qa, sa / twice_max * left, (int32_t)za, true, 0, i32, &ra) ||
+      !build_rescale(L, &b, op, what, qb, sb / twice_max * left, (int32_t)zb, true, 0, i32, &rb))
+    return false;
+  MlirValue ops[2] = {ra, rb};
+  sum = cooptResult(cooptBuildOp(&b, cooptOpIs(op, "tosa.add") ? "tosa.add" : "tosa.sub", 2, ops, i32, 0, NULL));
+  if (!build_rescale(L, &b, op, what, sum, twice_max / (left * F->scale), 0, false, (int32_t)F->zero_point,
+                     mlirValueGetType(F->q), &res))
+    return false;
+  return finish_output(L, &b, F, res, lo, hi);
 }
 
 /* Lower one conv2d / depthwise_conv2d / matmul and its fused tail. */
@@ -381,24 +484,7 @@ static bool lower_anchor(lowering *L, MlirOperation anchor) {
   MlirValue rops[5] = {acc, mv, sv, cooptZeroPointI32(&b, 0), cooptZeroPointI8(&b, (int8_t)F->zero_point)};
   MlirType out_t = mlirValueGetType(F->q);
   MlirValue res = cooptResult(cooptBuildOp(&b, "tosa.rescale", 5, rops, out_t, 5, ra));
-  /* A fused clamp becomes a clamp of the output codes (quantization is
-   * monotonic, so clamp-then-quantize = quantize-then-clamp). */
-  double qlo = -128, qhi = 127;
-  if (isfinite(lo))
-    qlo = fmax(qlo, (double)F->zero_point + nearbyint(lo / F->scale));
-  if (isfinite(hi))
-    qhi = fmin(qhi, (double)F->zero_point + nearbyint(hi / F->scale));
-  if (qlo > -128 || qhi < 127) {
-    char a1[64], a2[64];
-    snprintf(a1, sizeof a1, "%d : i8", (int)qlo);
-    snprintf(a2, sizeof a2, "%d : i8", (int)(qhi < qlo ? qlo : qhi));
-    MlirNamedAttribute ca[2] = {cooptNamedAttr(L->ctx, "min_val", cooptAttr(L->ctx, a1)),
-                                cooptNamedAttr(L->ctx, "max_val", cooptAttr(L->ctx, a2))};
-    res = cooptResult(cooptBuildOp(&b, "tosa.clamp", 1, &res, out_t, 2, ca));
-  }
-  mlirValueReplaceAllUsesOfWith(F->q, res);
-  F->q = res;
-  return true;
+  return finish_output(L, &b, F, res, lo, hi);
 }
 
 static bool same_params(double s1, int64_t z1, double s2, int64_t z2) {
@@ -528,11 +614,13 @@ static bool lower_func(MlirOperation func, const void *opaque) {
   size_t nwork = 0;
   for (MlirOperation op = mlirBlockGetFirstOperation(block); !mlirOperationIsNull(op);
        op = mlirOperationGetNextInBlock(op))
-    if (is_anchor(op) || cooptOpIs(op, "tosa.avg_pool2d"))
+    if (is_anchor(op) || cooptOpIs(op, "tosa.avg_pool2d") || cooptOpIs(op, "tosa.add") || cooptOpIs(op, "tosa.sub"))
       work[nwork++] = op;
   for (size_t i = 0; i < nwork && !L.failed; ++i)
     if (cooptOpIs(work[i], "tosa.avg_pool2d"))
       lower_avg_pool(&L, work[i]);
+    else if (cooptOpIs(work[i], "tosa.add") || cooptOpIs(work[i], "tosa.sub"))
+      lower_eltwise(&L, work[i]);
     else
       lower_anchor(&L, work[i]);
   coopt_pass_result result = L.failed ? COOPT_PASS_FAILURE : COOPT_PASS_SUCCESS;
@@ -572,8 +660,9 @@ static coopt_pass_result run_lower_int8(MlirOperation module, const void *opaque
 const coopt_pass_info coopt_lower_int8_pass = {
     .argument = "coopt-lower-int8",
     .summary = "Rewrite a fake-quantized graph into integer TOSA (i8 x i8 -> i32, tosa.rescale per channel)",
-    .description = "conv2d, depthwise_conv2d, matmul (+bias, ReLU/ReLU6) and avg_pool2d become int8; layout ops "
-                   "follow; anything else stays float between dequantize and quantize with a remark.",
+    .description = "conv2d, depthwise_conv2d, matmul (+bias, ReLU/ReLU6), avg_pool2d and add/sub of two activations "
+                   "become int8; layout ops follow; anything else stays float between dequantize and quantize with a "
+                   "remark.",
     .anchor = "builtin.module",
     .options = lower_int8_option_table,
     .num_options = sizeof lower_int8_option_table / sizeof lower_int8_option_table[0],

@@ -101,6 +101,20 @@ void coopt_rt_qs8_splut4_gemm(const void *packed, size_t m, const int8_t *a, siz
   coopt_qs8_splut4_gemm__ref(packed, m, a, a_stride, c, c_stride);
 }
 
-void coopt_rt_qs8_dw3x3(const void *packed, const int8_t *in, int8_t *out) { coopt_qs8_dw3x3__ref(packed, in, out); }
+void coopt_rt_qs8_dw3x3(const void *packed, const int8_t *in, int8_t *out) {
+#if defined(COOPT_RT_X86_AVX2)
+  coopt_qs8_dw3x3_16c__avx2(packed, in, out);
+#elif defined(COOPT_RT_ARM_NEON)
+  coopt_qs8_dw3x3_16c__neon(packed, in, out);
+#else
+  coopt_qs8_dw3x3__ref(packed, in, out);
+#endif
+}
 
-void coopt_rt_f32_dw3x3(const void *packed, const float *in, float *out) { coopt_f32_dw3x3__ref(packed, in, out); }
+void coopt_rt_f32_dw3x3(const void *packed, const float *in, float *out) {
+#if defined(COOPT_RT_X86_AVX2)
+  coopt_f32_dw3x3_8c__avx2_fma(packed, in, out);
+#else
+  coopt_f32_dw3x3__ref(packed, in, out);
+#endif
+}

@@ -80,3 +80,18 @@
 // Deterministic.
 // RUN: coopt-opt %S/Inputs/quant-model.mlir -p 'builtin.module(coopt-fake-quant,coopt-lower-int8)' -o %t.again.mlir
 // RUN: cmp %t.i8.mlir %t.again.mlir
+
+// Element-wise add of two quantized activations (a residual block): both
+// inputs rescaled to a common i32 grid (2 * max scale / 2^20), added in i32,
+// rescaled to the output; nothing stays float, the result matches the
+// fake-quant graph within one output step (3/255) and validates.
+// RUN: coopt-opt %S/Inputs/int8-residual.mlir -p 'builtin.module(coopt-fake-quant,coopt-lower-int8{strict=true})' -o %t.res.mlir
+// RUN: FileCheck %s --check-prefix=RESIDUAL < %t.res.mlir
+// RUN: mlir-opt %t.res.mlir --tosa-attach-target="profiles=pro_int,pro_fp" --tosa-validate=strict-op-spec-alignment -o /dev/null
+// RUN: coopt-opt %S/Inputs/int8-residual.mlir -p 'builtin.module(coopt-fake-quant)' -o %t.res-fq.mlir
+// RUN: coopt-runner %t.res-fq.mlir --input %S/Inputs/residual-input.npy --output %t.res-fq.npy
+// RUN: coopt-runner %t.res.mlir --input %S/Inputs/residual-input.npy --expect %t.res-fq.npy --rtol=0 --atol=0.0118
+// RESIDUAL: %[[A:.*]] = tosa.rescale %{{.*}} {{.*}}per_channel = false{{.*}} : (tensor<1x2x2x4xi8>, tensor<1xi32>, tensor<1xi8>, tensor<1xi8>, tensor<1xi32>) -> tensor<1x2x2x4xi32>
+// RESIDUAL: %[[B:.*]] = tosa.rescale %{{.*}} : (tensor<1x2x2x4xi8>, tensor<1xi32>, tensor<1xi8>, tensor<1xi8>, tensor<1xi32>) -> tensor<1x2x2x4xi32>
+// RESIDUAL: %[[S:.*]] = tosa.add %[[A]], %[[B]] : (tensor<1x2x2x4xi32>, tensor<1x2x2x4xi32>) -> tensor<1x2x2x4xi32>
+// RESIDUAL: tosa.rescale %[[S]], {{.*}} : (tensor<1x2x2x4xi32>, tensor<1xi32>, tensor<1xi8>, tensor<1xi32>, tensor<1xi8>) -> tensor<1x2x2x4xi8>

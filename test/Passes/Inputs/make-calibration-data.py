@@ -19,3 +19,5 @@ np.save("calib-int.npy", np.zeros((2, 1, 1, 4), np.int32))
 np.save("quant-input.npy", rng.uniform(-1, 1, (1, 4, 4, 2)).astype(np.float32))
 # Calibration inputs for Inputs/quant-model.mlir.
 np.save("quant-calib.npy", rng.uniform(-1, 1, (64, 1, 4, 4, 2)).astype(np.float32))
+# An input for Inputs/int8-residual.mlir.
+np.save("residual-input.npy", rng.uniform(-1, 1, (1, 2, 2, 4)).astype(np.float32))

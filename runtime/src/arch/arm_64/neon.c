@@ -105,6 +105,52 @@ void coopt_f32_spmm_16x1__neon(const void *packed, size_t m, const float *in, fl
   }
 }
 
+/* Depthwise 3x3, NHWC, 16 channels x 9 taps per output pixel: SMULL /
+ * SMULL2 into int16 (exact: |a*w| <= 128*127), SADDW into int32.  A tap
+ * outside the input reads the activation zero point. */
+void coopt_qs8_dw3x3_16c__neon(const void *packed, const int8_t *in, int8_t *out) {
+  const coopt_blob *b = coopt_blob_of(packed);
+  coopt_rt_dw_shape s = {b->dw[0], b->dw[1], b->dw[2], b->dw[3], b->dw[4], b->dw[5], b->dw[6], b->dw[7]};
+  const size_t C = s.c, a4 = coopt_align16(4 * C), oh = coopt_rt_dw_out_h(&s), ow = coopt_rt_dw_out_w(&s);
+  const int32_t *pb = (const int32_t *)((const char *)packed + COOPT_BLOB_HEADER),
+                *pm = (const int32_t *)((const char *)pb + a4), *ps = (const int32_t *)((const char *)pm + a4);
+  const int8_t *pw = (const int8_t *)((const char *)ps + a4);
+  const size_t c16 = C / 16 * 16;
+  const int8x16_t azp = vdupq_n_s8((int8_t)b->a_zero_point);
+  for (size_t y = 0; y < oh; ++y)
+    for (size_t x = 0; x < ow; ++x) {
+      const int8_t *tap[9];
+      for (size_t t = 0; t < 9; ++t) {
+        ptrdiff_t iy = (ptrdiff_t)(y * s.stride + t / 3) - (ptrdiff_t)s.pad_top,
+                  ix = (ptrdiff_t)(x * s.stride + t % 3) - (ptrdiff_t)s.pad_left;
+        tap[t] = iy < 0 || ix < 0 || iy >= (ptrdiff_t)s.h || ix >= (ptrdiff_t)s.w
+                     ? NULL
+                     : in + ((size_t)iy * s.w + (size_t)ix) * C;
+      }
+      int8_t *o = out + (y * ow + x) * C;
+      for (size_t c = 0; c < c16; c += 16) {
+        int32x4_t acc0 = vld1q_s32(pb + c), acc1 = vld1q_s32(pb + c + 4), acc2 = vld1q_s32(pb + c + 8),
+                  acc3 = vld1q_s32(pb + c + 12);
+        for (size_t t = 0; t < 9; ++t) {
+          int8x16_t xv = tap[t] ? vld1q_s8(tap[t] + c) : azp, wv = vld1q_s8(pw + t * C + c);
+          int16x8_t p0 = vmull_s8(vget_low_s8(xv), vget_low_s8(wv)), p1 = vmull_high_s8(xv, wv);
+          acc0 = vaddw_s16(acc0, vget_low_s16(p0)), acc1 = vaddw_high_s16(acc1, p0);
+          acc2 = vaddw_s16(acc2, vget_low_s16(p1)), acc3 = vaddw_high_s16(acc3, p1);
+        }
+        int32_t t32[16];
+        vst1q_s32(t32, acc0), vst1q_s32(t32 + 4, acc1), vst1q_s32(t32 + 8, acc2), vst1q_s32(t32 + 12, acc3);
+        for (size_t j = 0; j < 16; ++j)
+          o[c + j] = coopt_requant(t32[j], pm[c + j], ps[c + j], b);
+      }
+      for (size_t c = c16; c < C; ++c) {
+        int32_t acc = pb[c];
+        for (size_t t = 0; t < 9; ++t)
+          acc += (tap[t] ? tap[t][c] : b->a_zero_point) * pw[t * C + c];
+        o[c] = coopt_requant(acc, pm[c], ps[c], b);
+      }
+    }
+}
+
 #if defined(__ARM_FEATURE_DOTPROD)
 
 /* qs8 GEMM, 4 rows x 8 channels: per K group of 4, two SDOTs per row (16

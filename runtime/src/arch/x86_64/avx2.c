@@ -424,3 +424,106 @@ void coopt_qs8_spgemm_8x1c4__avx2(const void *packed, size_t m, const int8_t *a,
   }
   free(tile);
 }
+
+/* Depthwise 3x3, NHWC, channels vectorized.  A tap outside the input reads
+ * the activation zero point (int8; its term is folded into the bias) or
+ * contributes nothing (f32). */
+static inline void dw_shape_of(const coopt_blob *b, coopt_rt_dw_shape *s) {
+  s->h = b->dw[0], s->w = b->dw[1], s->c = b->dw[2], s->stride = b->dw[3];
+  s->pad_top = b->dw[4], s->pad_left = b->dw[5], s->pad_bottom = b->dw[6], s->pad_right = b->dw[7];
+}
+
+/* 16 channels x 9 taps per output pixel: int8 inputs and weights widen to
+ * int16, vpmullw is exact (|a*w| <= 128*127), products widen to int32. */
+void coopt_qs8_dw3x3_16c__avx2(const void *packed, const int8_t *in, int8_t *out) {
+  const coopt_blob *b = coopt_blob_of(packed);
+  coopt_rt_dw_shape s;
+  dw_shape_of(b, &s);
+  const size_t C = s.c, a4 = coopt_align16(4 * C), oh = coopt_rt_dw_out_h(&s), ow = coopt_rt_dw_out_w(&s);
+  const int32_t *pb = (const int32_t *)((const char *)packed + COOPT_BLOB_HEADER),
+                *pm = (const int32_t *)((const char *)pb + a4), *ps = (const int32_t *)((const char *)pm + a4);
+  const int8_t *pw = (const int8_t *)((const char *)ps + a4);
+  const size_t c16 = C / 16 * 16;
+  const __m256i azp = _mm256_set1_epi16((int16_t)b->a_zero_point);
+  const __m256i zp = _mm256_set1_epi32(b->out_zero_point), lo = _mm256_set1_epi32(b->out_min),
+                hi = _mm256_set1_epi32(b->out_max);
+  for (size_t y = 0; y < oh; ++y)
+    for (size_t x = 0; x < ow; ++x) {
+      const int8_t *tap[9];
+      for (size_t t = 0; t < 9; ++t) {
+        ptrdiff_t iy = (ptrdiff_t)(y * s.stride + t / 3) - (ptrdiff_t)s.pad_top,
+                  ix = (ptrdiff_t)(x * s.stride + t % 3) - (ptrdiff_t)s.pad_left;
+        tap[t] = iy < 0 || ix < 0 || iy >= (ptrdiff_t)s.h || ix >= (ptrdiff_t)s.w
+                     ? NULL
+                     : in + ((size_t)iy * s.w + (size_t)ix) * C;
+      }
+      int8_t *o = out + (y * ow + x) * C;
+      for (size_t c = 0; c < c16; c += 16) {
+        __m256i acc0 = _mm256_loadu_si256((const __m256i *)(pb + c)), acc1 = _mm256_loadu_si256((const __m256i *)(pb + c + 8));
+        for (size_t t = 0; t < 9; ++t) {
+          __m256i xv = tap[t] ? _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(tap[t] + c))) : azp;
+          __m256i wv = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(pw + t * C + c)));
+          __m256i p = _mm256_mullo_epi16(xv, wv);
+          acc0 = _mm256_add_epi32(acc0, _mm256_cvtepi16_epi32(_mm256_castsi256_si128(p)));
+          acc1 = _mm256_add_epi32(acc1, _mm256_cvtepi16_epi32(_mm256_extracti128_si256(p, 1)));
+        }
+        if (!b->double_round) {
+          __m256i r0 = rescale8_single(acc0, _mm256_loadu_si256((const __m256i *)(pm + c)),
+                                       _mm256_loadu_si256((const __m256i *)(ps + c)), zp, lo, hi);
+          __m256i r1 = rescale8_single(acc1, _mm256_loadu_si256((const __m256i *)(pm + c + 8)),
+                                       _mm256_loadu_si256((const __m256i *)(ps + c + 8)), zp, lo, hi);
+          store8_i8(o + c, r0, 8);
+          store8_i8(o + c + 8, r1, 8);
+        } else {
+          int32_t t32[16];
+          _mm256_storeu_si256((__m256i *)t32, acc0);
+          _mm256_storeu_si256((__m256i *)(t32 + 8), acc1);
+          for (size_t j = 0; j < 16; ++j)
+            o[c + j] = coopt_requant(t32[j], pm[c + j], ps[c + j], b);
+        }
+      }
+      for (size_t c = c16; c < C; ++c) {
+        int32_t acc = pb[c];
+        for (size_t t = 0; t < 9; ++t)
+          acc += (tap[t] ? tap[t][c] : b->a_zero_point) * pw[t * C + c];
+        o[c] = coopt_requant(acc, pm[c], ps[c], b);
+      }
+    }
+}
+
+/* f32: 8 channels x 9 taps per output pixel with FMA. */
+void coopt_f32_dw3x3_8c__avx2_fma(const void *packed, const float *in, float *out) {
+  const coopt_blob *b = coopt_blob_of(packed);
+  coopt_rt_dw_shape s;
+  dw_shape_of(b, &s);
+  const size_t C = s.c, oh = coopt_rt_dw_out_h(&s), ow = coopt_rt_dw_out_w(&s), c8 = C / 8 * 8;
+  const float *pb = (const float *)((const char *)packed + COOPT_BLOB_HEADER),
+              *pw = (const float *)((const char *)pb + coopt_align16(4 * C));
+  const __m256 vmin = _mm256_set1_ps(b->fmin), vmax = _mm256_set1_ps(b->fmax);
+  for (size_t y = 0; y < oh; ++y)
+    for (size_t x = 0; x < ow; ++x) {
+      const float *tap[9];
+      for (size_t t = 0; t < 9; ++t) {
+        ptrdiff_t iy = (ptrdiff_t)(y * s.stride + t / 3) - (ptrdiff_t)s.pad_top,
+                  ix = (ptrdiff_t)(x * s.stride + t % 3) - (ptrdiff_t)s.pad_left;
+        tap[t] = iy < 0 || ix < 0 || iy >= (ptrdiff_t)s.h || ix >= (ptrdiff_t)s.w
+                     ? NULL
+                     : in + ((size_t)iy * s.w + (size_t)ix) * C;
+      }
+      float *o = out + (y * ow + x) * C;
+      for (size_t c = 0; c < c8; c += 8) {
+        __m256 acc = _mm256_loadu_ps(pb + c);
+        for (size_t t = 0; t < 9; ++t)
+          if (tap[t])
+            acc = _mm256_fmadd_ps(_mm256_loadu_ps(tap[t] + c), _mm256_loadu_ps(pw + t * C + c), acc);
+        _mm256_storeu_ps(o + c, _mm256_min_ps(_mm256_max_ps(acc, vmin), vmax));
+      }
+      for (size_t c = c8; c < C; ++c) {
+        float acc = pb[c];
+        for (size_t t = 0; t < 9; ++t)
+          if (tap[t])
+            acc = fmaf(tap[t][c], pw[t * C + c], acc);
+        o[c] = acc < b->fmin ? b->fmin : acc > b->fmax ? b->fmax : acc;
+      }
+    }
+}
