@@ -20,7 +20,7 @@ find_library(COOPT_LIBMLIR NAMES MLIR PATHS "${COOPT_LLVM_LIBDIR}" NO_DEFAULT_PA
 find_library(COOPT_LIBLLVM NAMES LLVM PATHS "${COOPT_LLVM_LIBDIR}" NO_DEFAULT_PATH REQUIRED)
 
 set(COOPT_MLIR_CAPI_COMPONENTS
-  IR RegisterEverything Transforms Conversion Tosa Func ExecutionEngine)
+  IR RegisterEverything Transforms Conversion Tosa Func ExecutionEngine Target)
 set(COOPT_MLIR_CAPI_ARCHIVES "")
 foreach(c ${COOPT_MLIR_CAPI_COMPONENTS})
   set(path "${COOPT_LLVM_LIBDIR}/libMLIRCAPI${c}.a")

@@ -39,6 +39,13 @@ typedef struct coopt_jit {
   coopt_tensor_type inputs[COOPT_MAX_IO], outputs[COOPT_MAX_IO];
 } coopt_jit;
 
+/* The types of @main's arguments and results (jit->engine stays null). */
+bool cooptModuleInterface(MlirModule module, coopt_jit *jit, char *err, size_t err_size);
+/* Lower `module` in place to the LLVM dialect (the JIT's pipeline), with a C
+ * interface wrapper _mlir_ciface_<entry>(inputs..., outputs...) taking
+ * memref descriptors for func.func @<entry>. */
+bool cooptLowerToLLVMDialect(MlirContext ctx, MlirModule module, const char *entry, char *err, size_t err_size);
+
 /* Lower `module` (its @main, in place) and JIT-compile it.  On failure a
  * message goes to err (MLIR diagnostics go to the context's handler). */
 bool cooptJitCompile(MlirContext ctx, MlirModule module, int opt_level, coopt_jit *jit, char *err, size_t err_size);

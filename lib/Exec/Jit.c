@@ -89,7 +89,7 @@ static bool tensor_type_of(MlirType t, coopt_tensor_type *out) {
   return true;
 }
 
-static MlirOperation find_main(MlirModule m) {
+static MlirOperation find_func(MlirModule m, const char *entry) {
   MlirBlock body = mlirModuleGetBody(m);
   for (MlirOperation op = mlirBlockGetFirstOperation(body); !mlirOperationIsNull(op);
        op = mlirOperationGetNextInBlock(op)) {
@@ -98,7 +98,7 @@ static MlirOperation find_main(MlirModule m) {
       continue;
     MlirAttribute sym = mlirOperationGetAttributeByName(op, mlirStringRefCreateFromCString("sym_name"));
     MlirStringRef s = mlirStringAttrGetValue(sym);
-    if (coopt_str_eq(s.data, s.length, "main"))
+    if (coopt_str_eq(s.data, s.length, entry))
       return op;
   }
   MlirOperation none = {NULL};
@@ -107,9 +107,9 @@ static MlirOperation find_main(MlirModule m) {
 
 static void collect(MlirStringRef s, void *ud) { coopt_buf_append(ud, s.data, s.length); }
 
-bool cooptJitCompile(MlirContext ctx, MlirModule module, int opt_level, coopt_jit *jit, char *err, size_t err_size) {
+bool cooptModuleInterface(MlirModule module, coopt_jit *jit, char *err, size_t err_size) {
   memset(jit, 0, sizeof *jit);
-  MlirOperation main_fn = find_main(module);
+  MlirOperation main_fn = find_func(module, "main");
   if (mlirOperationIsNull(main_fn)) {
     snprintf(err, err_size, "the module has no func.func @main");
     return false;
@@ -151,6 +151,15 @@ bool cooptJitCompile(MlirContext ctx, MlirModule module, int opt_level, coopt_ji
       }
     }
   }
+  return true;
+}
+
+bool cooptLowerToLLVMDialect(MlirContext ctx, MlirModule module, const char *entry, char *err, size_t err_size) {
+  MlirOperation main_fn = find_func(module, entry);
+  if (mlirOperationIsNull(main_fn)) {
+    snprintf(err, err_size, "the module has no func.func @%s", entry);
+    return false;
+  }
   mlirOperationSetAttributeByName(main_fn, mlirStringRefCreateFromCString("llvm.emit_c_interface"),
                                   mlirUnitAttrGet(ctx));
   MlirPassManager pm = mlirPassManagerCreateOnOperation(ctx, mlirStringRefCreateFromCString("builtin.module"));
@@ -165,7 +174,11 @@ bool cooptJitCompile(MlirContext ctx, MlirModule module, int opt_level, coopt_ji
     snprintf(err, err_size, "lowering to LLVM failed");
   mlirPassManagerDestroy(pm);
   coopt_buf_free(&msg);
-  if (!ok)
+  return ok;
+}
+
+bool cooptJitCompile(MlirContext ctx, MlirModule module, int opt_level, coopt_jit *jit, char *err, size_t err_size) {
+  if (!cooptModuleInterface(module, jit, err, err_size) || !cooptLowerToLLVMDialect(ctx, module, "main", err, err_size))
     return false;
   mlirRegisterAllLLVMTranslations(ctx);
   /* memrefCopy (from bufferized tensor.pad and friends) lives in the C runner

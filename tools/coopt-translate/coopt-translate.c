@@ -1,7 +1,9 @@
 /*
- * coopt-translate: bring models into MLIR (and, later, out of it).
+ * coopt-translate: bring models into MLIR, and take them out as code.
  *
  *   coopt-translate --import-onnx model.onnx [-o model.mlir] [--batch=N] [--emit-bytecode]
+ *   coopt-translate model.mlir --emit=llvm|asm|obj|header [--target=x86_64|aarch64]
+ *                   [--mcpu=<cpu>] [--mattr=+dotprod,...] [--name=<c identifier>] [-O<n>] -o out
  *
  * The importer writes TOSA as text; it is parsed and verified by MLIR here
  * before anything is written, so an importer bug can never produce a file
@@ -9,6 +11,7 @@
  */
 #include "Support/Support.h"
 #include "Tool/Tool.h"
+#include "coopt/Compile.h"
 #include "coopt/Import.h"
 #include "coopt/TensorIO.h"
 #include "coopt/coopt.h"
@@ -19,9 +22,19 @@
 
 static void usage(FILE *f) {
   fprintf(f, "OVERVIEW: coopt-translate " COOPT_VERSION_STRING " - import models into TOSA (MLIR 22)\n\n"
-             "USAGE: coopt-translate --import-onnx <model.onnx> [options]\n\n"
+             "USAGE: coopt-translate --import-onnx <model.onnx> [options]\n"
+             "       coopt-translate <model.mlir> --emit=<kind> [options]\n\n"
              "OPTIONS:\n"
              "  --import-onnx              Translate an ONNX model into TOSA (NCHW interface, NHWC inside)\n"
+             "  --emit=<kind>              Compile a TOSA model (its @main) ahead of time: llvm (LLVM IR), asm,\n"
+             "                             obj (ELF object, position independent) or header (C header declaring\n"
+             "                             the entry point, shapes, quantization parameters, an inline _run)\n"
+             "  --target=<arch>            x86_64 (default) or aarch64\n"
+             "  --mcpu=<cpu>               LLVM CPU name, e.g. neoverse-n1 (default generic)\n"
+             "  --mattr=<features>         LLVM target features, e.g. +dotprod,+i8mm\n"
+             "  --name=<identifier>        The entry's C name (default model): symbols <name> and\n"
+             "                             _mlir_ciface_<name>, header prefix\n"
+             "  -O<n>                      LLVM optimisation level for --emit (default 2)\n"
              "  -o, --output <file>        Output file (default '-'); written only on success\n"
              "  --batch=<n>                Value for a dynamic batch (leading) dimension\n"
              "  --bind=<name|#k>=<file>    Replace a graph input by a constant tensor (.npy or .pb), e.g. a Reshape's\n"
@@ -31,11 +44,71 @@ static void usage(FILE *f) {
              "  --version, -h/--help\n");
 }
 
+/* --emit: parse the TOSA module, lower it and write code or a header. */
+static int emit_code(const char *input, const char *output, const char *emit, const char *arch, const char *mcpu,
+                     const char *mattr, const char *name, int opt_level) {
+  coopt_emit_kind kind = COOPT_EMIT_OBJ;
+  bool header = !strcmp(emit, "header");
+  if (!strcmp(emit, "llvm"))
+    kind = COOPT_EMIT_LLVM;
+  else if (!strcmp(emit, "asm"))
+    kind = COOPT_EMIT_ASM;
+  else if (strcmp(emit, "obj") && !header) {
+    fprintf(stderr, "coopt-translate: error: --emit=%s: expected llvm, asm, obj or header\n", emit);
+    return 1;
+  }
+  if (!cooptTargetTriple(arch)) {
+    fprintf(stderr, "coopt-translate: error: unknown target '%s' (expected x86_64 or aarch64)\n", arch);
+    return 1;
+  }
+  if (!input) {
+    fprintf(stderr, "coopt-translate: error: no input file\n");
+    return 1;
+  }
+  coopt_buf src;
+  coopt_buf_init(&src);
+  if (!coopt_read_file(input, &src)) {
+    fprintf(stderr, "coopt-translate: error: cannot read '%s': %s\n", input, strerror(errno));
+    return 1;
+  }
+  MlirContext ctx = cooptCreateContext(false);
+  coopt_diag_engine diags;
+  coopt_diag_engine_init(&diags, input, false);
+  coopt_diag_engine_attach(&diags, ctx);
+  coopt_diag_engine_set_buffer(&diags, src.data, src.size);
+  coopt_chunk whole = {src.data, src.size, 1};
+  MlirOperation op = coopt_parse_chunk(ctx, &whole, input, &diags);
+  int rc = 1;
+  if (!mlirOperationIsNull(op)) {
+    MlirModule module = mlirModuleFromOperation(op);
+    char err[1024], *out = NULL;
+    size_t size = 0;
+    coopt_target target = {arch, mcpu, mattr, opt_level, name};
+    bool ok = header ? cooptEmitHeader(module, name, &out, &size, err, sizeof err)
+                     : cooptEmitModule(ctx, module, &target, kind, &out, &size, err, sizeof err);
+    if (!ok)
+      fprintf(stderr, "%s: error: %s\n", input, err);
+    else if (!coopt_write_file_atomic(output, out, size, err, sizeof err))
+      fprintf(stderr, "coopt-translate: error: %s\n", err);
+    else
+      rc = 0;
+    free(out);
+    mlirModuleDestroy(module);
+  }
+  cooptSetDiagnosticHook(NULL, NULL);
+  mlirContextDestroy(ctx);
+  coopt_diag_engine_free(&diags);
+  coopt_buf_free(&src);
+  return rc;
+}
+
 int main(int argc, char **argv) {
   const char *input = NULL, *output = "-", *v;
   /* Locations carry the ONNX node names: printed by default, so that they
    * survive into every later tool. */
   bool import_onnx = false, bytecode = false, debuginfo = true;
+  const char *emit = NULL, *arch = "x86_64", *mcpu = NULL, *mattr = NULL, *name = "model";
+  int opt_level = 2;
   long long batch = 0;
   coopt_onnx_binding binds[16];
   coopt_tensor bound[16];
@@ -88,6 +161,24 @@ int main(int argc, char **argv) {
       memcpy(b->dims, bound[nbind].type.dims, sizeof b->dims);
       b->data = bound[nbind].data;
       ++nbind;
+    } else if (coopt_match_flag(a, "emit", &v) || coopt_match_flag(a, "target", &v) ||
+               coopt_match_flag(a, "mcpu", &v) || coopt_match_flag(a, "mattr", &v) || coopt_match_flag(a, "name", &v)) {
+      if (!v || !*v) {
+        fprintf(stderr, "coopt-translate: error: option '%s' needs a value (--option=value)\n", a);
+        return 1;
+      }
+      if (coopt_match_flag(a, "emit", &v))
+        emit = v;
+      else if (coopt_match_flag(a, "target", &v))
+        arch = v;
+      else if (coopt_match_flag(a, "mcpu", &v))
+        mcpu = v;
+      else if (coopt_match_flag(a, "mattr", &v))
+        mattr = v;
+      else
+        name = v;
+    } else if (a[1] == 'O' && a[2] >= '0' && a[2] <= '3' && !a[3]) {
+      opt_level = a[2] - '0';
     } else if (coopt_match_flag(a, "emit-bytecode", &v)) {
       bytecode = true;
     } else if (coopt_match_flag(a, "mlir-print-debuginfo", &v)) {
@@ -105,8 +196,10 @@ int main(int argc, char **argv) {
       return 1;
     }
   }
+  if (emit && !import_onnx)
+    return emit_code(input, output, emit, arch, mcpu, mattr, name, opt_level);
   if (!import_onnx) {
-    fprintf(stderr, "coopt-translate: error: nothing to do: give --import-onnx <model.onnx>\n");
+    fprintf(stderr, "coopt-translate: error: nothing to do: give --import-onnx <model.onnx> or --emit=<kind>\n");
     return 1;
   }
   if (!input) {
