@@ -35,6 +35,8 @@ int64_t cooptTensorElements(const coopt_tensor_type *t);
 
 typedef struct coopt_jit {
   MlirExecutionEngine engine;
+  void *library;          /* a compiled model (cooptObjectLoad) instead of the JIT */
+  void (*entry)(void);    /* its _mlir_ciface_<name>, called with the real signature */
   int num_inputs, num_outputs;
   coopt_tensor_type inputs[COOPT_MAX_IO], outputs[COOPT_MAX_IO];
 } coopt_jit;
@@ -49,6 +51,15 @@ bool cooptLowerToLLVMDialect(MlirContext ctx, MlirModule module, const char *ent
 /* Lower `module` (its @main, in place) and JIT-compile it.  On failure a
  * message goes to err (MLIR diagnostics go to the context's handler). */
 bool cooptJitCompile(MlirContext ctx, MlirModule module, int opt_level, coopt_jit *jit, char *err, size_t err_size);
+/* Load a model compiled by `coopt-translate --emit=obj` (an ELF object,
+ * linked here into a shared library with the system C compiler) or a shared
+ * library built from one, and call its _mlir_ciface_<entry> from
+ * cooptJitRun.  The module gives the interface types; it must be the one the
+ * object was compiled from.  The process must export memrefCopy (coopt-runner
+ * links runtime/src/mlir_support.c with --export-dynamic). */
+bool cooptObjectLoad(MlirModule module, const char *path, const char *entry, coopt_jit *jit, char *err,
+                     size_t err_size);
+
 /* Run @main: inputs[i] and outputs[i] point at row-major buffers of the
  * recorded types. */
 bool cooptJitRun(coopt_jit *jit, void *const *inputs, void *const *outputs);

@@ -11,6 +11,7 @@
 #include <llvm-c/Core.h>
 #include <llvm-c/Target.h>
 #include <llvm-c/TargetMachine.h>
+#include <llvm-c/Transforms/PassBuilder.h>
 #include <mlir-c/BuiltinAttributes.h>
 #include <mlir-c/BuiltinTypes.h>
 #include <mlir-c/RegisterEverything.h>
@@ -92,15 +93,29 @@ bool cooptEmitModule(MlirContext ctx, MlirModule module, const coopt_target *t, 
   }
   static const LLVMCodeGenOptLevel levels[4] = {LLVMCodeGenLevelNone, LLVMCodeGenLevelLess, LLVMCodeGenLevelDefault,
                                                 LLVMCodeGenLevelAggressive};
+  /* --mcpu=native: this machine's CPU and features (x86_64 only). */
+  char *host_cpu = NULL, *host_features = NULL;
+  const char *cpu = t->cpu ? t->cpu : "generic", *features = t->features ? t->features : "";
+  if (!strcmp(cpu, "native")) {
+    if (strcmp(t->arch, "x86_64")) {
+      snprintf(err, err_size, "--mcpu=native is only meaningful for the host (x86_64)");
+      return false;
+    }
+    cpu = host_cpu = LLVMGetHostCPUName();
+    if (!*features)
+      features = host_features = LLVMGetHostCPUFeatures();
+  }
   LLVMTargetMachineRef tm =
-      LLVMCreateTargetMachine(target, triple, t->cpu ? t->cpu : "generic", t->features ? t->features : "",
+      LLVMCreateTargetMachine(target, triple, cpu, features,
                               levels[t->opt_level < 0 ? 0 : t->opt_level > 3 ? 3 : t->opt_level], LLVMRelocPIC,
                               LLVMCodeModelDefault);
-  if (!tm) {
-    snprintf(err, err_size, "cannot create an LLVM target machine for %s (cpu %s, features '%s')", triple,
-             t->cpu ? t->cpu : "generic", t->features ? t->features : "");
+  if (!tm)
+    snprintf(err, err_size, "cannot create an LLVM target machine for %s (cpu %s, features '%s')", triple, cpu,
+             features);
+  LLVMDisposeMessage(host_cpu);
+  LLVMDisposeMessage(host_features);
+  if (!tm)
     return false;
-  }
   /* The object exports the entry under its own name (a C program has its
    * own main). */
   if (!valid_identifier(t->name ? t->name : "model", err, err_size)) {
@@ -126,6 +141,23 @@ bool cooptEmitModule(MlirContext ctx, MlirModule module, const coopt_target *t, 
     LLVMSetDataLayout(lm, dls);
     LLVMDisposeMessage(dls);
     LLVMDisposeTargetData(dl);
+    /* The IR optimisation pipeline the JIT's ExecutionEngine runs too;
+     * without it the object would be unvectorised, unhoisted loops. */
+    if (t->opt_level > 0) {
+      char pipeline[32];
+      snprintf(pipeline, sizeof pipeline, "default<O%d>", t->opt_level > 3 ? 3 : t->opt_level);
+      LLVMPassBuilderOptionsRef po = LLVMCreatePassBuilderOptions();
+      LLVMErrorRef e = LLVMRunPasses(lm, pipeline, tm, po);
+      LLVMDisposePassBuilderOptions(po);
+      if (e) {
+        char *m = LLVMGetErrorMessage(e);
+        snprintf(err, err_size, "LLVM optimisation failed: %s", m);
+        LLVMDisposeErrorMessage(m);
+        ok = false;
+      }
+    }
+  }
+  if (ok) {
     if (kind == COOPT_EMIT_LLVM) {
       char *text = LLVMPrintModuleToString(lm);
       *out_size = strlen(text);
@@ -147,8 +179,9 @@ bool cooptEmitModule(MlirContext ctx, MlirModule module, const coopt_target *t, 
         LLVMDisposeMemoryBuffer(buf);
       }
     }
-    LLVMDisposeModule(lm);
   }
+  if (lm)
+    LLVMDisposeModule(lm);
   LLVMContextDispose(lctx);
   LLVMDisposeTargetMachine(tm);
   return ok;

@@ -1,3 +1,4 @@
+#define _GNU_SOURCE
 /*
  * JIT execution of a TOSA module through MLIR's ExecutionEngine.
  *
@@ -20,8 +21,12 @@
 #include <mlir-c/BuiltinTypes.h>
 #include <mlir-c/Pass.h>
 #include <mlir-c/RegisterEverything.h>
+#include <dlfcn.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 const char *const coopt_jit_pipeline =
     "builtin.module(func.func(tosa-optional-decompositions,tosa-infer-shapes,tosa-to-linalg-named,tosa-to-linalg,"
@@ -223,6 +228,18 @@ bool cooptJitRun(coopt_jit *jit, void *const *inputs, void *const *outputs) {
     dp[i] = &d[i];
     args[i] = &dp[i];
   }
+  if (jit->entry) {
+    /* The C interface takes one descriptor pointer per tensor. */
+    typedef void *P;
+    switch (n) {
+    case 2: ((void (*)(P, P))jit->entry)(dp[0], dp[1]); return true;
+    case 3: ((void (*)(P, P, P))jit->entry)(dp[0], dp[1], dp[2]); return true;
+    case 4: ((void (*)(P, P, P, P))jit->entry)(dp[0], dp[1], dp[2], dp[3]); return true;
+    case 5: ((void (*)(P, P, P, P, P))jit->entry)(dp[0], dp[1], dp[2], dp[3], dp[4]); return true;
+    case 6: ((void (*)(P, P, P, P, P, P))jit->entry)(dp[0], dp[1], dp[2], dp[3], dp[4], dp[5]); return true;
+    default: return false;
+    }
+  }
   return mlirLogicalResultIsSuccess(
       mlirExecutionEngineInvokePacked(jit->engine, mlirStringRefCreateFromCString("main"), args));
 }
@@ -231,4 +248,75 @@ void cooptJitDestroy(coopt_jit *jit) {
   if (!mlirExecutionEngineIsNull(jit->engine))
     mlirExecutionEngineDestroy(jit->engine);
   jit->engine.ptr = NULL;
+  if (jit->library)
+    dlclose(jit->library);
+  jit->library = NULL;
+  jit->entry = NULL;
+}
+
+/* Link an object into a shared library: `cc -shared -o lib obj -lm`, without
+ * a shell (paths are passed as arguments). */
+static bool link_shared(const char *obj, const char *lib, char *err, size_t err_size) {
+  pid_t pid = fork();
+  if (pid < 0) {
+    snprintf(err, err_size, "cannot start the linker: %s", strerror(errno));
+    return false;
+  }
+  if (pid == 0) {
+    execlp("cc", "cc", "-shared", "-o", lib, obj, "-lm", (char *)NULL);
+    _exit(127);
+  }
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    snprintf(err, err_size, "linking '%s' into a shared library failed (cc -shared; is it an x86-64 object?)", obj);
+    return false;
+  }
+  return true;
+}
+
+bool cooptObjectLoad(MlirModule module, const char *path, const char *entry, coopt_jit *jit, char *err,
+                     size_t err_size) {
+  if (!cooptModuleInterface(module, jit, err, err_size))
+    return false;
+  if (access(path, R_OK) != 0) {
+    snprintf(err, err_size, "cannot read '%s': %s", path, strerror(errno));
+    return false;
+  }
+  size_t n = strlen(path);
+  char lib[4096];
+  bool object = n > 2 && !strcmp(path + n - 2, ".o");
+  if (object) {
+    const char *tmp = getenv("TMPDIR");
+    snprintf(lib, sizeof lib, "%s/coopt-model-%ld.so", tmp && *tmp ? tmp : "/tmp", (long)getpid());
+    if (!link_shared(path, lib, err, err_size))
+      return false;
+  } else {
+    snprintf(lib, sizeof lib, "%s%s", strchr(path, '/') ? "" : "./", path);
+  }
+  jit->library = dlopen(lib, RTLD_NOW | RTLD_LOCAL);
+  if (object)
+    unlink(lib); /* the mapping stays valid */
+  if (!jit->library) {
+    snprintf(err, err_size, "cannot load '%s': %s", path, dlerror());
+    return false;
+  }
+  char sym[256];
+  snprintf(sym, sizeof sym, "_mlir_ciface_%s", entry);
+  /* POSIX guarantees a dlsym'd object pointer converts to the function's
+   * pointer; copy the bits, as ISO C has no such conversion. */
+  void *addr = dlsym(jit->library, sym);
+  memcpy(&jit->entry, &addr, sizeof addr);
+  if (!addr) {
+    snprintf(err, err_size, "'%s' has no %s (compile it with coopt-translate --emit=obj --name=%s)", path, sym, entry);
+    dlclose(jit->library);
+    jit->library = NULL;
+    return false;
+  }
+  if (jit->num_inputs + jit->num_outputs > 6) {
+    snprintf(err, err_size, "compiled models with more than 6 inputs and outputs are not supported yet");
+    return false;
+  }
+  return true;
 }

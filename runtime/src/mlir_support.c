@@ -36,11 +36,20 @@ void memrefCopy(int64_t elem_size, coopt_unranked_memref *src_arg, coopt_unranke
   if (rank > 16)
     return;
   char *s = src->aligned + src->offset * elem_size, *t = dst->aligned + dst->offset * elem_size;
-  /* Odometer over all indices; contiguous innermost runs could be memcpy'd,
-   * but padding copies are small next to the convolutions they feed. */
+  /* Innermost run: contiguous on both sides becomes one memcpy (padding
+   * copies move whole rows of channels). */
+  int64_t last = rank - 1, run = 1;
+  if (sstr[last] == 1 && dstr[last] == 1)
+    run = sizes[last], --last;
+  size_t bytes = (size_t)(run * elem_size);
+  if (last < 0) {
+    memcpy(t, s, bytes);
+    return;
+  }
+  /* Odometer over the remaining indices. */
   for (;;) {
-    memcpy(t, s, (size_t)elem_size);
-    int64_t d = rank - 1;
+    memcpy(t, s, bytes);
+    int64_t d = last;
     for (; d >= 0; --d) {
       s += sstr[d] * elem_size, t += dstr[d] * elem_size;
       if (++index[d] < sizes[d])

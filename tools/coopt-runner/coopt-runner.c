@@ -32,7 +32,7 @@ typedef struct cli {
   const char *inputs[COOPT_MAX_IO], *outputs[COOPT_MAX_IO], *expects[COOPT_MAX_IO];
   int n_in, n_out, n_exp;
   double rtol, atol;
-  const char *eval, *predictions, *agree_with, *logits, *compare_logits;
+  const char *eval, *predictions, *agree_with, *logits, *compare_logits, *object, *entry;
   double max_steps, out_step; /* out_step: the output's quantization step, 0 when not quantized */
   long long limit;
   bool has_norm;
@@ -66,6 +66,8 @@ static void help(void) {
          "                       vs int8): the largest difference, in steps of this model's output quantization\n"
          "                       (coopt.fake_quant of its result) or absolute; exit 1 above --max-steps (default 1)\n"
          "  --bench              latency per inference: median of --repeats (100) after --warmup (10)\n\n"
+         "  --object=<file.o|.so> run a model compiled by coopt-translate --emit=obj (built from this .mlir)\n"
+         "                       instead of JIT-compiling it; --entry=<name> is its --name (default model)\n\n"
          "OPTIONS:\n"
          "  -O<n>                LLVM optimisation level of the JIT (default 2)\n"
          "  -v                   compile time and details on stderr\n"
@@ -141,6 +143,12 @@ static int parse_cli(int argc, char **argv, cli *c) {
     } else if (flagv(a, "--agree-with", &v)) {
       VALUE("--agree-with");
       c->agree_with = v;
+    } else if (flagv(a, "--object", &v)) {
+      VALUE("--object");
+      c->object = v;
+    } else if (flagv(a, "--entry", &v)) {
+      VALUE("--entry");
+      c->entry = v;
     } else if (flagv(a, "--logits", &v)) {
       VALUE("--logits");
       c->logits = v;
@@ -499,7 +507,8 @@ int main(int argc, char **argv) {
   MlirModule module = mlirModuleFromOperation(op);
   char err[1024];
   c.out_step = output_step(op);
-  if (!cooptJitCompile(ctx, module, c.opt_level, &jit, err, sizeof err)) {
+  if (c.object ? !cooptObjectLoad(module, c.object, c.entry ? c.entry : "model", &jit, err, sizeof err)
+               : !cooptJitCompile(ctx, module, c.opt_level, &jit, err, sizeof err)) {
     fprintf(stderr, "%s: error: %s\n", c.model, err);
     goto done;
   }

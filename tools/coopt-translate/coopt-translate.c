@@ -30,7 +30,7 @@ static void usage(FILE *f) {
              "                             obj (ELF object, position independent) or header (C header declaring\n"
              "                             the entry point, shapes, quantization parameters, an inline _run)\n"
              "  --target=<arch>            x86_64 (default) or aarch64\n"
-             "  --mcpu=<cpu>               LLVM CPU name, e.g. neoverse-n1 (default generic)\n"
+             "  --mcpu=<cpu>               LLVM CPU name, e.g. neoverse-n1, or native (this host) (default generic)\n"
              "  --mattr=<features>         LLVM target features, e.g. +dotprod,+i8mm\n"
              "  --name=<identifier>        The entry's C name (default model): symbols <name> and\n"
              "                             _mlir_ciface_<name>, header prefix\n"
