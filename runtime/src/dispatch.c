@@ -32,6 +32,8 @@ void coopt_rt_qs8_gemm(const void *packed, size_t m, const int8_t *a, size_t a_s
   coopt_qs8_gemm_4x8c4__avx2(packed, m, a, a_stride, c, c_stride, NULL, 0);
 #elif defined(COOPT_RT_ARM_DOTPROD)
   coopt_qs8_gemm_4x8c4__neondot(packed, m, a, a_stride, c, c_stride, NULL, 0);
+#elif defined(COOPT_RT_ARM_NEON)
+  coopt_qs8_gemm_4x8c4__neon(packed, m, a, a_stride, c, c_stride, NULL, 0);
 #else
   coopt_qs8_gemm__ref(packed, m, a, a_stride, c, c_stride, NULL, 0);
 #endif
@@ -43,6 +45,8 @@ void coopt_rt_qs8_gemm_acc(const void *packed, size_t m, const int8_t *a, size_t
   coopt_qs8_gemm_4x8c4__avx2(packed, m, a, a_stride, NULL, 0, acc, acc_stride);
 #elif defined(COOPT_RT_ARM_DOTPROD)
   coopt_qs8_gemm_4x8c4__neondot(packed, m, a, a_stride, NULL, 0, acc, acc_stride);
+#elif defined(COOPT_RT_ARM_NEON)
+  coopt_qs8_gemm_4x8c4__neon(packed, m, a, a_stride, NULL, 0, acc, acc_stride);
 #else
   coopt_qs8_gemm__ref(packed, m, a, a_stride, NULL, 0, acc, acc_stride);
 #endif
@@ -114,6 +118,8 @@ void coopt_rt_qs8_dw3x3(const void *packed, const int8_t *in, int8_t *out) {
 void coopt_rt_f32_dw3x3(const void *packed, const float *in, float *out) {
 #if defined(COOPT_RT_X86_AVX2)
   coopt_f32_dw3x3_8c__avx2_fma(packed, in, out);
+#elif defined(COOPT_RT_ARM_NEON)
+  coopt_f32_dw3x3_4c__neon(packed, in, out);
 #else
   coopt_f32_dw3x3__ref(packed, in, out);
 #endif

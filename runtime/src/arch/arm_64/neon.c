@@ -151,6 +151,91 @@ void coopt_qs8_dw3x3_16c__neon(const void *packed, const int8_t *in, int8_t *out
     }
 }
 
+/* qs8 GEMM without the dot-product extension (base Armv8 NEON), 4 rows x 8
+ * channels, c4 layout: each row's 4 activations duplicated to 8 bytes times
+ * two channels' 8 weights (SMULL, exact in int16), pairwise-accumulated into
+ * int32 (SADALP); one final pairwise add per channel pair. */
+void coopt_qs8_gemm_4x8c4__neon(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
+                                size_t c_stride, int32_t *acc_out, size_t acc_stride) {
+  const coopt_blob *b = coopt_blob_of(packed);
+  size_t kp = b->kp, k = b->k, groups = kp / 4;
+  for (size_t p = 0; p * COOPT_QS8_NR < b->n; ++p) {
+    const char *panel = (const char *)packed + COOPT_BLOB_HEADER + p * coopt_qs8_panel_bytes(kp);
+    const int32_t *pb = (const int32_t *)panel, *pm = pb + COOPT_QS8_NR, *ps = pm + COOPT_QS8_NR;
+    const int8_t *pw = (const int8_t *)(ps + COOPT_QS8_NR);
+    size_t ncols = b->n - p * COOPT_QS8_NR < COOPT_QS8_NR ? b->n - p * COOPT_QS8_NR : COOPT_QS8_NR;
+    for (size_t r0 = 0; r0 < m; r0 += 4) {
+      size_t mr = m - r0 < 4 ? m - r0 : 4;
+      /* acc[r][q]: channel pair q = (2q, 2q+1) as [c(k0+k1), c(k2+k3), c'(..), c'(..)] */
+      int32x4_t acc[4][4];
+      for (size_t r = 0; r < mr; ++r)
+        for (int q = 0; q < 4; ++q)
+          acc[r][q] = vdupq_n_s32(0);
+      for (size_t g = 0; g < groups; ++g) {
+        int8x8_t w0 = vld1_s8(pw + 32 * g), w1 = vld1_s8(pw + 32 * g + 8), w2 = vld1_s8(pw + 32 * g + 16),
+                 w3 = vld1_s8(pw + 32 * g + 24);
+        for (size_t r = 0; r < mr; ++r) {
+          int32_t v = 0;
+          memcpy(&v, a + (r0 + r) * a_stride + 4 * g, 4 * g + 4 <= k ? 4 : k - 4 * g);
+          int8x8_t x = vreinterpret_s8_s32(vdup_n_s32(v));
+          acc[r][0] = vpadalq_s16(acc[r][0], vmull_s8(w0, x));
+          acc[r][1] = vpadalq_s16(acc[r][1], vmull_s8(w1, x));
+          acc[r][2] = vpadalq_s16(acc[r][2], vmull_s8(w2, x));
+          acc[r][3] = vpadalq_s16(acc[r][3], vmull_s8(w3, x));
+        }
+      }
+      for (size_t r = 0; r < mr; ++r) {
+        int32_t t[8];
+        vst1q_s32(t, vaddq_s32(vpaddq_s32(acc[r][0], acc[r][1]), vld1q_s32(pb)));
+        vst1q_s32(t + 4, vaddq_s32(vpaddq_s32(acc[r][2], acc[r][3]), vld1q_s32(pb + 4)));
+        if (acc_out) {
+          memcpy(acc_out + (r0 + r) * acc_stride + p * COOPT_QS8_NR, t, ncols * 4);
+        } else {
+          int8_t *out = c + (r0 + r) * c_stride + p * COOPT_QS8_NR;
+          for (size_t j = 0; j < ncols; ++j)
+            out[j] = coopt_requant(t[j], pm[j], ps[j], b);
+        }
+      }
+    }
+  }
+}
+
+/* f32 depthwise 3x3, NHWC, 4 channels x 9 taps per output pixel (FMLA). */
+void coopt_f32_dw3x3_4c__neon(const void *packed, const float *in, float *out) {
+  const coopt_blob *b = coopt_blob_of(packed);
+  coopt_rt_dw_shape s = {b->dw[0], b->dw[1], b->dw[2], b->dw[3], b->dw[4], b->dw[5], b->dw[6], b->dw[7]};
+  const size_t C = s.c, oh = coopt_rt_dw_out_h(&s), ow = coopt_rt_dw_out_w(&s), c4 = C / 4 * 4;
+  const float *pb = (const float *)((const char *)packed + COOPT_BLOB_HEADER),
+              *pw = (const float *)((const char *)pb + coopt_align16(4 * C));
+  const float32x4_t vmin = vdupq_n_f32(b->fmin), vmax = vdupq_n_f32(b->fmax);
+  for (size_t y = 0; y < oh; ++y)
+    for (size_t x = 0; x < ow; ++x) {
+      const float *tap[9];
+      for (size_t t = 0; t < 9; ++t) {
+        ptrdiff_t iy = (ptrdiff_t)(y * s.stride + t / 3) - (ptrdiff_t)s.pad_top,
+                  ix = (ptrdiff_t)(x * s.stride + t % 3) - (ptrdiff_t)s.pad_left;
+        tap[t] = iy < 0 || ix < 0 || iy >= (ptrdiff_t)s.h || ix >= (ptrdiff_t)s.w
+                     ? NULL
+                     : in + ((size_t)iy * s.w + (size_t)ix) * C;
+      }
+      float *o = out + (y * ow + x) * C;
+      for (size_t ch = 0; ch < c4; ch += 4) {
+        float32x4_t acc = vld1q_f32(pb + ch);
+        for (size_t t = 0; t < 9; ++t)
+          if (tap[t])
+            acc = vfmaq_f32(acc, vld1q_f32(tap[t] + ch), vld1q_f32(pw + t * C + ch));
+        vst1q_f32(o + ch, vminq_f32(vmaxq_f32(acc, vmin), vmax));
+      }
+      for (size_t ch = c4; ch < C; ++ch) {
+        float acc = pb[ch];
+        for (size_t t = 0; t < 9; ++t)
+          if (tap[t])
+            acc = fmaf(tap[t][ch], pw[t * C + ch], acc);
+        o[ch] = acc < b->fmin ? b->fmin : acc > b->fmax ? b->fmax : acc;
+      }
+    }
+}
+
 #if defined(__ARM_FEATURE_DOTPROD)
 
 /* qs8 GEMM, 4 rows x 8 channels: per K group of 4, two SDOTs per row (16
