@@ -29,6 +29,7 @@ bench: build
 	@sh bench/bench-stats.sh $(BUILD)
 	@sh bench/bench-compress.sh $(BUILD)
 	@sh bench/bench-kernels.sh $(BUILD)
+	@sh bench/bench-compiled.sh $(BUILD)
 
 # The seed's results table (docs/Results.md); minutes, and it needs torch.
 results: build

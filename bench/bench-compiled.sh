@@ -1,0 +1,33 @@
+#!/bin/sh
+# Whole-model latency, batch 1, 1 thread, on the code that ships: the bundled
+# models compiled ahead of time (coopt-translate --emit=obj --mcpu=native
+# -O3, run by coopt-runner --object) next to the JIT of the same TOSA and
+# onnxruntime (npm onnxruntime-node) on the same ONNX file.  f32 and int8
+# (coopt-qat + coopt-lower-int8).  Both coopt columns are the upstream MLIR
+# lowering: coopt's own kernels (issue 7's coopt-lower-kernels) are not in
+# them yet.  A benchmark, not a test.
+set -eu
+BUILD=${1:-build}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+case $BUILD in /*) ;; *) BUILD="$ROOT/$BUILD" ;; esac
+PATH="$BUILD/tools/coopt-translate:$BUILD/tools/coopt-opt:$BUILD/tools/coopt-runner:$PATH"
+DATA=/usr/share/datasets/fashion-mnist
+if [ ! -d "$ROOT/bench/node_modules/onnxruntime-node" ]; then
+  (cd "$ROOT/bench" && npm install --ignore-scripts --no-audit --no-fund --no-save onnxruntime-node >/dev/null)
+fi
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+lat() { sed -n 's/^latency: median \([0-9.]*\) us.*/\1/p'; }
+echo "| model | graph | JIT (µs) | compiled object (µs) | onnxruntime f32 (µs) |"
+echo "|---|---|---|---|---|"
+for m in dscnn mobilenet_v1_0.5; do
+  coopt-translate --import-onnx "$ROOT/models/$m.onnx" --batch=1 -o "$TMP/$m.f32.mlir"
+  coopt-opt "$TMP/$m.f32.mlir" -p "builtin.module(coopt-qat{data=$DATA samples=256},coopt-lower-int8)" -o "$TMP/$m.i8.mlir" 2>/dev/null
+  ORT=$(node "$ROOT/bench/ort-eval.js" "$ROOT/models/$m.onnx" 100 0.2860 0.3530 | sed -n 's/.*batch-1 latency median \([0-9.]*\) us.*/\1/p')
+  for g in f32 i8; do
+    coopt-translate "$TMP/$m.$g.mlir" --emit=obj --mcpu=native -O3 -o "$TMP/$m.$g.o"
+    J=$(coopt-runner "$TMP/$m.$g.mlir" --bench --repeats=200 --warmup=20 | lat)
+    O=$(coopt-runner "$TMP/$m.$g.mlir" --object="$TMP/$m.$g.o" --bench --repeats=200 --warmup=20 | lat)
+    echo "| $m | $g | $J | $O | $ORT |"
+  done
+done
