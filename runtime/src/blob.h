@@ -67,8 +67,71 @@ typedef struct coopt_chan_arrays {
 
 coopt_chan_arrays coopt_chan_layout(int kind, size_t n, size_t kp, size_t count);
 
+/* Typed pointers into a per-channel blob (sparse, LUT and SpMM families). */
+typedef struct coopt_chan_view {
+  const int32_t *bias, *mult, *shift;
+  const float *fbias;  /* f32 SpMM: the bias array as floats */
+  const uint32_t *nnz, *index; /* sparse int8 / LUT: block k offsets */
+  const int32_t *deltas;       /* f32 SpMM: byte deltas */
+  const int8_t *codebook;
+  const void *values;
+} coopt_chan_view;
+
+static inline coopt_chan_view coopt_chan_view_of(const void *packed) {
+  const coopt_blob *b = (const coopt_blob *)packed;
+  coopt_chan_arrays L = coopt_chan_layout((int)b->kind, b->n, b->kp, b->count);
+  const char *base = (const char *)packed;
+  coopt_chan_view v;
+  v.bias = (const int32_t *)(base + L.bias), v.fbias = (const float *)(base + L.bias);
+  v.mult = (const int32_t *)(base + L.mult), v.shift = (const int32_t *)(base + L.shift);
+  v.nnz = (const uint32_t *)(base + L.nnz), v.index = (const uint32_t *)(base + L.index);
+  v.deltas = (const int32_t *)(base + L.index);
+  v.codebook = (const int8_t *)(base + L.codebook);
+  v.values = base + L.values;
+  return v;
+}
+
+/* Depthwise: the shape recorded in the blob header. */
+static inline coopt_rt_dw_shape coopt_dw_shape_of(const void *packed) {
+  const coopt_blob *b = (const coopt_blob *)packed;
+  coopt_rt_dw_shape s = {b->dw[0], b->dw[1], b->dw[2], b->dw[3], b->dw[4], b->dw[5], b->dw[6], b->dw[7]};
+  return s;
+}
+
+/* The input pixels (rows of C elements of `elem` bytes) under the 9 taps of
+ * output pixel (y, x); NULL where a tap falls in the padding. */
+static inline void coopt_dw_taps(const coopt_rt_dw_shape *s, const void *in, size_t elem, size_t y, size_t x,
+                                 const void *tap[9]) {
+  for (size_t t = 0; t < 9; ++t) {
+    ptrdiff_t iy = (ptrdiff_t)(y * s->stride + t / 3) - (ptrdiff_t)s->pad_top,
+              ix = (ptrdiff_t)(x * s->stride + t % 3) - (ptrdiff_t)s->pad_left;
+    tap[t] = iy < 0 || ix < 0 || iy >= (ptrdiff_t)s->h || ix >= (ptrdiff_t)s->w
+                 ? NULL
+                 : (const char *)in + ((size_t)iy * s->w + (size_t)ix) * s->c * elem;
+  }
+}
+
 static inline const coopt_blob *coopt_blob_of(const void *p) { return (const coopt_blob *)p; }
 #define COOPT_AT(blob, off, type) ((type)((const char *)(blob) + (off)))
+
+/* One output channel of a depthwise 3x3 pixel in plain C: the reference,
+ * and the channel tail of the vector kernels. */
+static inline int8_t coopt_qs8_dw_channel(const int8_t *const tap[9], const int8_t *pw, size_t C, size_t ch,
+                                          int32_t bias, int32_t mult, int32_t shift, const coopt_blob *b) {
+  int32_t acc = bias;
+  for (size_t t = 0; t < 9; ++t)
+    acc += (tap[t] ? tap[t][ch] : b->a_zero_point) * pw[t * C + ch];
+  return coopt_requant(acc, mult, shift, b);
+}
+
+static inline float coopt_f32_dw_channel(const float *const tap[9], const float *pw, size_t C, size_t ch, float bias,
+                                         const coopt_blob *b) {
+  float acc = bias;
+  for (size_t t = 0; t < 9; ++t)
+    if (tap[t])
+      acc += tap[t][ch] * pw[t * C + ch];
+  return acc < b->fmin ? b->fmin : acc > b->fmax ? b->fmax : acc;
+}
 
 /* Reference kernels (generic C, the ground truth). */
 /* qs8 GEMM kernels write int32 accumulators to acc when it is not NULL,

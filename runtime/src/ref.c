@@ -47,10 +47,10 @@ void coopt_f32_gemm__ref(const void *packed, size_t m, const float *a, size_t a_
 
 void coopt_f32_spmm__ref(const void *packed, size_t m, const float *in, float *out) {
   const coopt_blob *b = coopt_blob_of(packed);
-  coopt_chan_arrays L = coopt_chan_layout(COOPT_BLOB_F32_SPMM, b->n, b->kp, b->count);
-  const float *pb = COOPT_AT(packed, L.bias, const float *), *pv = COOPT_AT(packed, L.values, const float *);
-  const uint32_t *pn = COOPT_AT(packed, L.nnz, const uint32_t *);
-  const int32_t *pd = COOPT_AT(packed, L.index, const int32_t *);
+  const coopt_chan_view V = coopt_chan_view_of(packed);
+  const float *pb = V.fbias, *pv = V.values;
+  const uint32_t *pn = V.nnz;
+  const int32_t *pd = V.deltas;
   for (size_t r = 0; r < m; ++r) {
     const char *row = (const char *)(in + r) + pd[0];
     size_t j = 0;
@@ -69,11 +69,10 @@ void coopt_f32_spmm__ref(const void *packed, size_t m, const float *in, float *o
 void coopt_qs8_spgemm__ref(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
                            size_t c_stride) {
   const coopt_blob *b = coopt_blob_of(packed);
-  coopt_chan_arrays L = coopt_chan_layout(COOPT_BLOB_QS8_SPGEMM, b->n, b->kp, b->count);
-  const int32_t *pb = COOPT_AT(packed, L.bias, const int32_t *), *pm = COOPT_AT(packed, L.mult, const int32_t *),
-                *ps = COOPT_AT(packed, L.shift, const int32_t *);
-  const uint32_t *pn = COOPT_AT(packed, L.nnz, const uint32_t *), *pk = COOPT_AT(packed, L.index, const uint32_t *);
-  const int8_t *pv = COOPT_AT(packed, L.values, const int8_t *);
+  const coopt_chan_view V = coopt_chan_view_of(packed);
+  const int32_t *pb = V.bias, *pm = V.mult, *ps = V.shift;
+  const uint32_t *pn = V.nnz, *pk = V.index;
+  const int8_t *pv = V.values;
   for (size_t r = 0; r < m; ++r) {
     size_t j = 0;
     for (size_t ch = 0; ch < b->n; ++ch) {
@@ -89,11 +88,10 @@ void coopt_qs8_spgemm__ref(const void *packed, size_t m, const int8_t *a, size_t
 void coopt_qs8_lut4_gemm__ref(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
                               size_t c_stride) {
   const coopt_blob *b = coopt_blob_of(packed);
-  coopt_chan_arrays L = coopt_chan_layout(COOPT_BLOB_QS8_LUT4, b->n, b->kp, 0);
-  const int32_t *pb = COOPT_AT(packed, L.bias, const int32_t *), *pm = COOPT_AT(packed, L.mult, const int32_t *),
-                *ps = COOPT_AT(packed, L.shift, const int32_t *);
-  const int8_t *book = COOPT_AT(packed, L.codebook, const int8_t *);
-  const uint8_t *codes = COOPT_AT(packed, L.values, const uint8_t *);
+  const coopt_chan_view V = coopt_chan_view_of(packed);
+  const int32_t *pb = V.bias, *pm = V.mult, *ps = V.shift;
+  const int8_t *book = V.codebook;
+  const uint8_t *codes = V.values;
   for (size_t r = 0; r < m; ++r)
     for (size_t ch = 0; ch < b->n; ++ch) {
       int32_t s = pb[ch];
@@ -108,12 +106,11 @@ void coopt_qs8_lut4_gemm__ref(const void *packed, size_t m, const int8_t *a, siz
 void coopt_qs8_splut4_gemm__ref(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
                                 size_t c_stride) {
   const coopt_blob *b = coopt_blob_of(packed);
-  coopt_chan_arrays L = coopt_chan_layout(COOPT_BLOB_QS8_SPLUT4, b->n, b->kp, b->count);
-  const int32_t *pb = COOPT_AT(packed, L.bias, const int32_t *), *pm = COOPT_AT(packed, L.mult, const int32_t *),
-                *ps = COOPT_AT(packed, L.shift, const int32_t *);
-  const uint32_t *pn = COOPT_AT(packed, L.nnz, const uint32_t *), *pk = COOPT_AT(packed, L.index, const uint32_t *);
-  const int8_t *book = COOPT_AT(packed, L.codebook, const int8_t *);
-  const uint8_t *pv = COOPT_AT(packed, L.values, const uint8_t *);
+  const coopt_chan_view V = coopt_chan_view_of(packed);
+  const int32_t *pb = V.bias, *pm = V.mult, *ps = V.shift;
+  const uint32_t *pn = V.nnz, *pk = V.index;
+  const int8_t *book = V.codebook;
+  const uint8_t *pv = V.values;
   for (size_t r = 0; r < m; ++r) {
     size_t j = 0;
     for (size_t ch = 0; ch < b->n; ++ch) {
@@ -128,55 +125,33 @@ void coopt_qs8_splut4_gemm__ref(const void *packed, size_t m, const int8_t *a, s
   }
 }
 
-static void dw_shape(const coopt_blob *b, coopt_rt_dw_shape *s) {
-  s->h = b->dw[0], s->w = b->dw[1], s->c = b->dw[2], s->stride = b->dw[3];
-  s->pad_top = b->dw[4], s->pad_left = b->dw[5], s->pad_bottom = b->dw[6], s->pad_right = b->dw[7];
-}
-
 void coopt_qs8_dw3x3__ref(const void *packed, const int8_t *in, int8_t *out) {
   const coopt_blob *b = coopt_blob_of(packed);
-  coopt_rt_dw_shape s;
-  dw_shape(b, &s);
+  const coopt_rt_dw_shape s = coopt_dw_shape_of(packed);
   size_t C = s.c, a4 = coopt_align16(4 * C), oh = coopt_rt_dw_out_h(&s), ow = coopt_rt_dw_out_w(&s);
   const int32_t *pb = (const int32_t *)((const char *)packed + COOPT_BLOB_HEADER),
                 *pm = (const int32_t *)((const char *)pb + a4), *ps = (const int32_t *)((const char *)pm + a4);
   const int8_t *pw = (const int8_t *)((const char *)ps + a4);
   for (size_t y = 0; y < oh; ++y)
-    for (size_t x = 0; x < ow; ++x)
-      for (size_t ch = 0; ch < C; ++ch) {
-        int32_t acc = pb[ch];
-        for (size_t ky = 0; ky < 3; ++ky)
-          for (size_t kx = 0; kx < 3; ++kx) {
-            ptrdiff_t iy = (ptrdiff_t)(y * s.stride + ky) - (ptrdiff_t)s.pad_top,
-                      ix = (ptrdiff_t)(x * s.stride + kx) - (ptrdiff_t)s.pad_left;
-            int32_t v = iy < 0 || ix < 0 || iy >= (ptrdiff_t)s.h || ix >= (ptrdiff_t)s.w
-                            ? b->a_zero_point
-                            : in[((size_t)iy * s.w + (size_t)ix) * C + ch];
-            acc += v * pw[(ky * 3 + kx) * C + ch];
-          }
-        out[(y * ow + x) * C + ch] = coopt_requant(acc, pm[ch], ps[ch], b);
-      }
+    for (size_t x = 0; x < ow; ++x) {
+      const int8_t *tap[9];
+      coopt_dw_taps(&s, in, 1, y, x, (const void **)tap);
+      for (size_t ch = 0; ch < C; ++ch)
+        out[(y * ow + x) * C + ch] = coopt_qs8_dw_channel(tap, pw, C, ch, pb[ch], pm[ch], ps[ch], b);
+    }
 }
 
 void coopt_f32_dw3x3__ref(const void *packed, const float *in, float *out) {
   const coopt_blob *b = coopt_blob_of(packed);
-  coopt_rt_dw_shape s;
-  dw_shape(b, &s);
+  const coopt_rt_dw_shape s = coopt_dw_shape_of(packed);
   size_t C = s.c, oh = coopt_rt_dw_out_h(&s), ow = coopt_rt_dw_out_w(&s);
   const float *pb = (const float *)((const char *)packed + COOPT_BLOB_HEADER),
               *pw = (const float *)((const char *)pb + coopt_align16(4 * C));
   for (size_t y = 0; y < oh; ++y)
-    for (size_t x = 0; x < ow; ++x)
-      for (size_t ch = 0; ch < C; ++ch) {
-        float acc = pb[ch];
-        for (size_t ky = 0; ky < 3; ++ky)
-          for (size_t kx = 0; kx < 3; ++kx) {
-            ptrdiff_t iy = (ptrdiff_t)(y * s.stride + ky) - (ptrdiff_t)s.pad_top,
-                      ix = (ptrdiff_t)(x * s.stride + kx) - (ptrdiff_t)s.pad_left;
-            if (iy < 0 || ix < 0 || iy >= (ptrdiff_t)s.h || ix >= (ptrdiff_t)s.w)
-              continue;
-            acc += in[((size_t)iy * s.w + (size_t)ix) * C + ch] * pw[(ky * 3 + kx) * C + ch];
-          }
-        out[(y * ow + x) * C + ch] = acc < b->fmin ? b->fmin : acc > b->fmax ? b->fmax : acc;
-      }
+    for (size_t x = 0; x < ow; ++x) {
+      const float *tap[9];
+      coopt_dw_taps(&s, in, 4, y, x, (const void **)tap);
+      for (size_t ch = 0; ch < C; ++ch)
+        out[(y * ow + x) * C + ch] = coopt_f32_dw_channel(tap, pw, C, ch, pb[ch], b);
+    }
 }

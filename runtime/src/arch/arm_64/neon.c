@@ -60,10 +60,10 @@ void coopt_f32_gemm_4x8__neon(const void *packed, size_t m, const float *a, size
 /* f32 SpMM, 16 pixels x 1 channel per step (4 q-registers). */
 void coopt_f32_spmm_16x1__neon(const void *packed, size_t m, const float *in, float *out) {
   const coopt_blob *b = coopt_blob_of(packed);
-  coopt_chan_arrays L = coopt_chan_layout(COOPT_BLOB_F32_SPMM, b->n, b->kp, b->count);
-  const float *pb = COOPT_AT(packed, L.bias, const float *), *pv0 = COOPT_AT(packed, L.values, const float *);
-  const uint32_t *pn = COOPT_AT(packed, L.nnz, const uint32_t *);
-  const int32_t *pd0 = COOPT_AT(packed, L.index, const int32_t *);
+  const coopt_chan_view V = coopt_chan_view_of(packed);
+  const float *pb = V.fbias, *pv0 = V.values;
+  const uint32_t *pn = V.nnz;
+  const int32_t *pd0 = V.deltas;
   const float32x4_t vmin = vdupq_n_f32(b->fmin), vmax = vdupq_n_f32(b->fmax);
   size_t r = 0;
   for (; r + 16 <= m; r += 16) {
@@ -110,7 +110,7 @@ void coopt_f32_spmm_16x1__neon(const void *packed, size_t m, const float *in, fl
  * outside the input reads the activation zero point. */
 void coopt_qs8_dw3x3_16c__neon(const void *packed, const int8_t *in, int8_t *out) {
   const coopt_blob *b = coopt_blob_of(packed);
-  coopt_rt_dw_shape s = {b->dw[0], b->dw[1], b->dw[2], b->dw[3], b->dw[4], b->dw[5], b->dw[6], b->dw[7]};
+  const coopt_rt_dw_shape s = coopt_dw_shape_of(packed);
   const size_t C = s.c, a4 = coopt_align16(4 * C), oh = coopt_rt_dw_out_h(&s), ow = coopt_rt_dw_out_w(&s);
   const int32_t *pb = (const int32_t *)((const char *)packed + COOPT_BLOB_HEADER),
                 *pm = (const int32_t *)((const char *)pb + a4), *ps = (const int32_t *)((const char *)pm + a4);
@@ -120,13 +120,7 @@ void coopt_qs8_dw3x3_16c__neon(const void *packed, const int8_t *in, int8_t *out
   for (size_t y = 0; y < oh; ++y)
     for (size_t x = 0; x < ow; ++x) {
       const int8_t *tap[9];
-      for (size_t t = 0; t < 9; ++t) {
-        ptrdiff_t iy = (ptrdiff_t)(y * s.stride + t / 3) - (ptrdiff_t)s.pad_top,
-                  ix = (ptrdiff_t)(x * s.stride + t % 3) - (ptrdiff_t)s.pad_left;
-        tap[t] = iy < 0 || ix < 0 || iy >= (ptrdiff_t)s.h || ix >= (ptrdiff_t)s.w
-                     ? NULL
-                     : in + ((size_t)iy * s.w + (size_t)ix) * C;
-      }
+      coopt_dw_taps(&s, in, sizeof *in, y, x, (const void **)tap);
       int8_t *o = out + (y * ow + x) * C;
       for (size_t c = 0; c < c16; c += 16) {
         int32x4_t acc0 = vld1q_s32(pb + c), acc1 = vld1q_s32(pb + c + 4), acc2 = vld1q_s32(pb + c + 8),
@@ -142,12 +136,8 @@ void coopt_qs8_dw3x3_16c__neon(const void *packed, const int8_t *in, int8_t *out
         for (size_t j = 0; j < 16; ++j)
           o[c + j] = coopt_requant(t32[j], pm[c + j], ps[c + j], b);
       }
-      for (size_t c = c16; c < C; ++c) {
-        int32_t acc = pb[c];
-        for (size_t t = 0; t < 9; ++t)
-          acc += (tap[t] ? tap[t][c] : b->a_zero_point) * pw[t * C + c];
-        o[c] = coopt_requant(acc, pm[c], ps[c], b);
-      }
+      for (size_t c = c16; c < C; ++c)
+        o[c] = coopt_qs8_dw_channel(tap, pw, C, c, pb[c], pm[c], ps[c], b);
     }
 }
 
@@ -203,7 +193,7 @@ void coopt_qs8_gemm_4x8c4__neon(const void *packed, size_t m, const int8_t *a, s
 /* f32 depthwise 3x3, NHWC, 4 channels x 9 taps per output pixel (FMLA). */
 void coopt_f32_dw3x3_4c__neon(const void *packed, const float *in, float *out) {
   const coopt_blob *b = coopt_blob_of(packed);
-  coopt_rt_dw_shape s = {b->dw[0], b->dw[1], b->dw[2], b->dw[3], b->dw[4], b->dw[5], b->dw[6], b->dw[7]};
+  const coopt_rt_dw_shape s = coopt_dw_shape_of(packed);
   const size_t C = s.c, oh = coopt_rt_dw_out_h(&s), ow = coopt_rt_dw_out_w(&s), c4 = C / 4 * 4;
   const float *pb = (const float *)((const char *)packed + COOPT_BLOB_HEADER),
               *pw = (const float *)((const char *)pb + coopt_align16(4 * C));
@@ -211,13 +201,7 @@ void coopt_f32_dw3x3_4c__neon(const void *packed, const float *in, float *out) {
   for (size_t y = 0; y < oh; ++y)
     for (size_t x = 0; x < ow; ++x) {
       const float *tap[9];
-      for (size_t t = 0; t < 9; ++t) {
-        ptrdiff_t iy = (ptrdiff_t)(y * s.stride + t / 3) - (ptrdiff_t)s.pad_top,
-                  ix = (ptrdiff_t)(x * s.stride + t % 3) - (ptrdiff_t)s.pad_left;
-        tap[t] = iy < 0 || ix < 0 || iy >= (ptrdiff_t)s.h || ix >= (ptrdiff_t)s.w
-                     ? NULL
-                     : in + ((size_t)iy * s.w + (size_t)ix) * C;
-      }
+      coopt_dw_taps(&s, in, sizeof *in, y, x, (const void **)tap);
       float *o = out + (y * ow + x) * C;
       for (size_t ch = 0; ch < c4; ch += 4) {
         float32x4_t acc = vld1q_f32(pb + ch);
@@ -226,13 +210,8 @@ void coopt_f32_dw3x3_4c__neon(const void *packed, const float *in, float *out) {
             acc = vfmaq_f32(acc, vld1q_f32(tap[t] + ch), vld1q_f32(pw + t * C + ch));
         vst1q_f32(o + ch, vminq_f32(vmaxq_f32(acc, vmin), vmax));
       }
-      for (size_t ch = c4; ch < C; ++ch) {
-        float acc = pb[ch];
-        for (size_t t = 0; t < 9; ++t)
-          if (tap[t])
-            acc = fmaf(tap[t][ch], pw[t * C + ch], acc);
-        o[ch] = acc < b->fmin ? b->fmin : acc > b->fmax ? b->fmax : acc;
-      }
+      for (size_t ch = c4; ch < C; ++ch)
+        o[ch] = coopt_f32_dw_channel(tap, pw, C, ch, pb[ch], b);
     }
 }
 
@@ -330,11 +309,10 @@ void coopt_qs8_gemm_4x8c4__neondot(const void *packed, size_t m, const int8_t *a
 void coopt_qs8_lut4_gemm_1x1c16__neondot(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
                                          size_t c_stride) {
   const coopt_blob *b = coopt_blob_of(packed);
-  coopt_chan_arrays L = coopt_chan_layout(COOPT_BLOB_QS8_LUT4, b->n, b->kp, 0);
-  const int32_t *pb = COOPT_AT(packed, L.bias, const int32_t *), *pm = COOPT_AT(packed, L.mult, const int32_t *),
-                *ps = COOPT_AT(packed, L.shift, const int32_t *);
-  const int8_t *book = COOPT_AT(packed, L.codebook, const int8_t *);
-  const uint8_t *codes = COOPT_AT(packed, L.values, const uint8_t *);
+  const coopt_chan_view V = coopt_chan_view_of(packed);
+  const int32_t *pb = V.bias, *pm = V.mult, *ps = V.shift;
+  const int8_t *book = V.codebook;
+  const uint8_t *codes = V.values;
   const size_t k = b->k, k32 = k / 32 * 32, k16 = k / 16 * 16;
   const uint8x16_t nib = vdupq_n_u8(0x0F);
   for (size_t r = 0; r < m; ++r) {
@@ -373,11 +351,10 @@ void coopt_qs8_lut4_gemm_1x1c16__neondot(const void *packed, size_t m, const int
 void coopt_qs8_spgemm_1x1c4__neondot(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
                                      size_t c_stride) {
   const coopt_blob *b = coopt_blob_of(packed);
-  coopt_chan_arrays L = coopt_chan_layout(COOPT_BLOB_QS8_SPGEMM, b->n, b->kp, b->count);
-  const int32_t *pb = COOPT_AT(packed, L.bias, const int32_t *), *pm = COOPT_AT(packed, L.mult, const int32_t *),
-                *ps = COOPT_AT(packed, L.shift, const int32_t *);
-  const uint32_t *pn = COOPT_AT(packed, L.nnz, const uint32_t *), *pk = COOPT_AT(packed, L.index, const uint32_t *);
-  const int8_t *pv = COOPT_AT(packed, L.values, const int8_t *);
+  const coopt_chan_view V = coopt_chan_view_of(packed);
+  const int32_t *pb = V.bias, *pm = V.mult, *ps = V.shift;
+  const uint32_t *pn = V.nnz, *pk = V.index;
+  const int8_t *pv = V.values;
   const size_t k = b->k;
   for (size_t r = 0; r < m; ++r) {
     const int8_t *x = a + r * a_stride;

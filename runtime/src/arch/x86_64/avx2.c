@@ -196,10 +196,10 @@ void coopt_f32_gemm_4x8__avx2_fma(const void *packed, size_t m, const float *a, 
  * its delta leads to.  Tails of 8 and then single pixels. */
 void coopt_f32_spmm_32x1__avx2_fma(const void *packed, size_t m, const float *in, float *out) {
   const coopt_blob *b = coopt_blob_of(packed);
-  coopt_chan_arrays L = coopt_chan_layout(COOPT_BLOB_F32_SPMM, b->n, b->kp, b->count);
-  const float *pb = COOPT_AT(packed, L.bias, const float *), *pv0 = COOPT_AT(packed, L.values, const float *);
-  const uint32_t *pn = COOPT_AT(packed, L.nnz, const uint32_t *);
-  const int32_t *pd0 = COOPT_AT(packed, L.index, const int32_t *);
+  const coopt_chan_view V = coopt_chan_view_of(packed);
+  const float *pb = V.fbias, *pv0 = V.values;
+  const uint32_t *pn = V.nnz;
+  const int32_t *pd0 = V.deltas;
   const __m256 vmin = _mm256_set1_ps(b->fmin), vmax = _mm256_set1_ps(b->fmax);
   size_t r = 0;
   for (; r + 32 <= m; r += 32) {
@@ -285,11 +285,10 @@ static inline void lut4_decode32(__m128i table, const uint8_t *cc, __m256i *w0, 
 void coopt_qs8_lut4_gemm_1x2c16__avx2(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
                                       size_t c_stride) {
   const coopt_blob *b = coopt_blob_of(packed);
-  coopt_chan_arrays L = coopt_chan_layout(COOPT_BLOB_QS8_LUT4, b->n, b->kp, 0);
-  const int32_t *pb = COOPT_AT(packed, L.bias, const int32_t *), *pm = COOPT_AT(packed, L.mult, const int32_t *),
-                *ps = COOPT_AT(packed, L.shift, const int32_t *);
-  const int8_t *book = COOPT_AT(packed, L.codebook, const int8_t *);
-  const uint8_t *codes = COOPT_AT(packed, L.values, const uint8_t *);
+  const coopt_chan_view V = coopt_chan_view_of(packed);
+  const int32_t *pb = V.bias, *pm = V.mult, *ps = V.shift;
+  const int8_t *book = V.codebook;
+  const uint8_t *codes = V.values;
   const size_t k = b->k, k32 = k / 32 * 32, half = b->kp / 2;
   int16_t *x16 = NULL;
   if (posix_memalign((void **)&x16, 32, k32 > 0 ? k32 * 2 : 32))
@@ -332,11 +331,10 @@ void coopt_qs8_lut4_gemm_1x2c16__avx2(const void *packed, size_t m, const int8_t
 void coopt_qs8_spgemm_1x1c4__avx2(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
                                   size_t c_stride) {
   const coopt_blob *b = coopt_blob_of(packed);
-  coopt_chan_arrays L = coopt_chan_layout(COOPT_BLOB_QS8_SPGEMM, b->n, b->kp, b->count);
-  const int32_t *pb = COOPT_AT(packed, L.bias, const int32_t *), *pm = COOPT_AT(packed, L.mult, const int32_t *),
-                *ps = COOPT_AT(packed, L.shift, const int32_t *);
-  const uint32_t *pn = COOPT_AT(packed, L.nnz, const uint32_t *), *pk = COOPT_AT(packed, L.index, const uint32_t *);
-  const int8_t *pv = COOPT_AT(packed, L.values, const int8_t *);
+  const coopt_chan_view V = coopt_chan_view_of(packed);
+  const int32_t *pb = V.bias, *pm = V.mult, *ps = V.shift;
+  const uint32_t *pn = V.nnz, *pk = V.index;
+  const int8_t *pv = V.values;
   const size_t k = b->k;
   for (size_t r = 0; r < m; ++r) {
     const int8_t *x = a + r * a_stride;
@@ -371,11 +369,10 @@ void coopt_qs8_spgemm_1x1c4__avx2(const void *packed, size_t m, const int8_t *a,
 void coopt_qs8_spgemm_8x1c4__avx2(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
                                   size_t c_stride) {
   const coopt_blob *b = coopt_blob_of(packed);
-  coopt_chan_arrays L = coopt_chan_layout(COOPT_BLOB_QS8_SPGEMM, b->n, b->kp, b->count);
-  const int32_t *pb = COOPT_AT(packed, L.bias, const int32_t *), *pm = COOPT_AT(packed, L.mult, const int32_t *),
-                *ps = COOPT_AT(packed, L.shift, const int32_t *);
-  const uint32_t *pn = COOPT_AT(packed, L.nnz, const uint32_t *), *pk = COOPT_AT(packed, L.index, const uint32_t *);
-  const int8_t *pv = COOPT_AT(packed, L.values, const int8_t *);
+  const coopt_chan_view V = coopt_chan_view_of(packed);
+  const int32_t *pb = V.bias, *pm = V.mult, *ps = V.shift;
+  const uint32_t *pn = V.nnz, *pk = V.index;
+  const int8_t *pv = V.values;
   const size_t k = b->k, blocks = b->kp / 4;
   int8_t *tile = NULL;
   if (posix_memalign((void **)&tile, 32, blocks > 0 ? blocks * 32 : 32))
@@ -427,18 +424,13 @@ void coopt_qs8_spgemm_8x1c4__avx2(const void *packed, size_t m, const int8_t *a,
 
 /* Depthwise 3x3, NHWC, channels vectorized.  A tap outside the input reads
  * the activation zero point (int8; its term is folded into the bias) or
- * contributes nothing (f32). */
-static inline void dw_shape_of(const coopt_blob *b, coopt_rt_dw_shape *s) {
-  s->h = b->dw[0], s->w = b->dw[1], s->c = b->dw[2], s->stride = b->dw[3];
-  s->pad_top = b->dw[4], s->pad_left = b->dw[5], s->pad_bottom = b->dw[6], s->pad_right = b->dw[7];
-}
-
-/* 16 channels x 9 taps per output pixel: int8 inputs and weights widen to
+ * contributes nothing (f32).
+ *
+ * 16 channels x 9 taps per output pixel: int8 inputs and weights widen to
  * int16, vpmullw is exact (|a*w| <= 128*127), products widen to int32. */
 void coopt_qs8_dw3x3_16c__avx2(const void *packed, const int8_t *in, int8_t *out) {
   const coopt_blob *b = coopt_blob_of(packed);
-  coopt_rt_dw_shape s;
-  dw_shape_of(b, &s);
+  const coopt_rt_dw_shape s = coopt_dw_shape_of(packed);
   const size_t C = s.c, a4 = coopt_align16(4 * C), oh = coopt_rt_dw_out_h(&s), ow = coopt_rt_dw_out_w(&s);
   const int32_t *pb = (const int32_t *)((const char *)packed + COOPT_BLOB_HEADER),
                 *pm = (const int32_t *)((const char *)pb + a4), *ps = (const int32_t *)((const char *)pm + a4);
@@ -450,13 +442,7 @@ void coopt_qs8_dw3x3_16c__avx2(const void *packed, const int8_t *in, int8_t *out
   for (size_t y = 0; y < oh; ++y)
     for (size_t x = 0; x < ow; ++x) {
       const int8_t *tap[9];
-      for (size_t t = 0; t < 9; ++t) {
-        ptrdiff_t iy = (ptrdiff_t)(y * s.stride + t / 3) - (ptrdiff_t)s.pad_top,
-                  ix = (ptrdiff_t)(x * s.stride + t % 3) - (ptrdiff_t)s.pad_left;
-        tap[t] = iy < 0 || ix < 0 || iy >= (ptrdiff_t)s.h || ix >= (ptrdiff_t)s.w
-                     ? NULL
-                     : in + ((size_t)iy * s.w + (size_t)ix) * C;
-      }
+      coopt_dw_taps(&s, in, sizeof *in, y, x, (const void **)tap);
       int8_t *o = out + (y * ow + x) * C;
       for (size_t c = 0; c < c16; c += 16) {
         __m256i acc0 = _mm256_loadu_si256((const __m256i *)(pb + c)), acc1 = _mm256_loadu_si256((const __m256i *)(pb + c + 8));
@@ -482,20 +468,15 @@ void coopt_qs8_dw3x3_16c__avx2(const void *packed, const int8_t *in, int8_t *out
             o[c + j] = coopt_requant(t32[j], pm[c + j], ps[c + j], b);
         }
       }
-      for (size_t c = c16; c < C; ++c) {
-        int32_t acc = pb[c];
-        for (size_t t = 0; t < 9; ++t)
-          acc += (tap[t] ? tap[t][c] : b->a_zero_point) * pw[t * C + c];
-        o[c] = coopt_requant(acc, pm[c], ps[c], b);
-      }
+      for (size_t c = c16; c < C; ++c)
+        o[c] = coopt_qs8_dw_channel(tap, pw, C, c, pb[c], pm[c], ps[c], b);
     }
 }
 
 /* f32: 8 channels x 9 taps per output pixel with FMA. */
 void coopt_f32_dw3x3_8c__avx2_fma(const void *packed, const float *in, float *out) {
   const coopt_blob *b = coopt_blob_of(packed);
-  coopt_rt_dw_shape s;
-  dw_shape_of(b, &s);
+  const coopt_rt_dw_shape s = coopt_dw_shape_of(packed);
   const size_t C = s.c, oh = coopt_rt_dw_out_h(&s), ow = coopt_rt_dw_out_w(&s), c8 = C / 8 * 8;
   const float *pb = (const float *)((const char *)packed + COOPT_BLOB_HEADER),
               *pw = (const float *)((const char *)pb + coopt_align16(4 * C));
@@ -503,13 +484,7 @@ void coopt_f32_dw3x3_8c__avx2_fma(const void *packed, const float *in, float *ou
   for (size_t y = 0; y < oh; ++y)
     for (size_t x = 0; x < ow; ++x) {
       const float *tap[9];
-      for (size_t t = 0; t < 9; ++t) {
-        ptrdiff_t iy = (ptrdiff_t)(y * s.stride + t / 3) - (ptrdiff_t)s.pad_top,
-                  ix = (ptrdiff_t)(x * s.stride + t % 3) - (ptrdiff_t)s.pad_left;
-        tap[t] = iy < 0 || ix < 0 || iy >= (ptrdiff_t)s.h || ix >= (ptrdiff_t)s.w
-                     ? NULL
-                     : in + ((size_t)iy * s.w + (size_t)ix) * C;
-      }
+      coopt_dw_taps(&s, in, sizeof *in, y, x, (const void **)tap);
       float *o = out + (y * ow + x) * C;
       for (size_t c = 0; c < c8; c += 8) {
         __m256 acc = _mm256_loadu_ps(pb + c);
@@ -518,12 +493,7 @@ void coopt_f32_dw3x3_8c__avx2_fma(const void *packed, const float *in, float *ou
             acc = _mm256_fmadd_ps(_mm256_loadu_ps(tap[t] + c), _mm256_loadu_ps(pw + t * C + c), acc);
         _mm256_storeu_ps(o + c, _mm256_min_ps(_mm256_max_ps(acc, vmin), vmax));
       }
-      for (size_t c = c8; c < C; ++c) {
-        float acc = pb[c];
-        for (size_t t = 0; t < 9; ++t)
-          if (tap[t])
-            acc = fmaf(tap[t][c], pw[t * C + c], acc);
-        o[c] = acc < b->fmin ? b->fmin : acc > b->fmax ? b->fmax : acc;
-      }
+      for (size_t c = c8; c < C; ++c)
+        o[c] = coopt_f32_dw_channel(tap, pw, C, c, pb[c], b);
     }
 }
