@@ -188,8 +188,10 @@ bool cooptJitCompile(MlirContext ctx, MlirModule module, int opt_level, coopt_ji
   mlirRegisterAllLLVMTranslations(ctx);
   /* memrefCopy (from bufferized tensor.pad and friends) lives in the C runner
    * utilities that Debian's MLIR ships. */
-  MlirStringRef lib = mlirStringRefCreateFromCString(COOPT_C_RUNNER_UTILS);
-  jit->engine = mlirExecutionEngineCreate(module, opt_level, 1, &lib, false, false);
+  /* coopt's runtime: the kernels coopt-lower-kernels calls. */
+  MlirStringRef libs[2] = {mlirStringRefCreateFromCString(COOPT_C_RUNNER_UTILS),
+                           mlirStringRefCreateFromCString(COOPT_RT_SHARED)};
+  jit->engine = mlirExecutionEngineCreate(module, opt_level, 2, libs, false, false);
   if (mlirExecutionEngineIsNull(jit->engine)) {
     snprintf(err, err_size, "the execution engine could not be created (translation to LLVM failed)");
     return false;

@@ -9,6 +9,7 @@ const coopt_pass_info *const coopt_pass_table[] = {
     &coopt_calibrate_pass,
     &coopt_fake_quant_pass,
     &coopt_lower_int8_pass,
+    &coopt_lower_kernels_pass,
     &coopt_qat_pipeline,
     &coopt_pqat_pipeline,
     &coopt_cqat_pipeline,

@@ -1,0 +1,324 @@
+/*
+ * coopt-lower-kernels: replace integer pointwise convolutions (the 1x1
+ * conv2d + tosa.rescale [+ clamp] that coopt-lower-int8 produces) by calls
+ * into coopt's runtime kernels, with the weights packed now, at compile
+ * time, by the runtime's own packing functions.
+ *
+ * The kernel is chosen from the weights' actual values:
+ *   sparse  1x4 blocks along K, when at least `sparse-threshold` of the
+ *           blocks are all zero (the SDOT-friendly sparse form);
+ *   lut     4-bit indices + per-channel codebook, when every output channel
+ *           has at most 16 distinct values (clustered weights);
+ *   dense   otherwise.
+ * The packed blob (bias, zero-point correction, requantization and clamp
+ * folded in) becomes an i8 constant; the op becomes a func.call to
+ * coopt_rt_mlir_qs8_<kind> on the activations viewed as [M, K].  The
+ * kernels compute exactly the integer arithmetic of conv2d + rescale +
+ * clamp, so results are bit-identical.  Each choice is reported as a remark.
+ * The other ops go through the upstream lowering unchanged.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "../IR/Build.h"
+#include "../Support/Support.h"
+#include "coopt/Diagnostics.h"
+#include "coopt/Pass.h"
+#include "coopt_rt/kernels.h"
+
+#include <mlir-c/BuiltinAttributes.h>
+#include <mlir-c/BuiltinTypes.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct lower_kernels_options {
+  int target;
+  double sparse_threshold;
+  int lut;
+  int force;
+} lower_kernels_options;
+
+static const char *const target_values[] = {"x86_64", "aarch64", "generic", NULL};
+static const char *const lut_values[] = {"auto", "off", NULL};
+static const char *const force_values[] = {"auto", "dense", "sparse", "lut", NULL};
+
+static const coopt_option_info lower_kernels_option_table[] = {
+    {"target", COOPT_OPT_ENUM, "the ISA the code is for (the packed formats are shared; recorded for reports)",
+     "x86_64", {0}, target_values, offsetof(lower_kernels_options, target)},
+    {"sparse-threshold", COOPT_OPT_FLOAT, "fraction of all-zero 1x4 weight blocks from which the sparse kernel is used",
+     "0.6", {true, true, false, false, 0, 1}, NULL, offsetof(lower_kernels_options, sparse_threshold)},
+    {"lut", COOPT_OPT_ENUM, "use the lookup-table kernel for weights with <= 16 values per output channel", "auto",
+     {0}, lut_values, offsetof(lower_kernels_options, lut)},
+    {"force", COOPT_OPT_ENUM, "force one kernel kind for every eligible op (for testing)", "auto", {0}, force_values,
+     offsetof(lower_kernels_options, force)},
+};
+
+static MlirStringRef S(const char *s) { return mlirStringRefCreateFromCString(s); }
+
+static MlirAttribute const_values(MlirValue v) {
+  MlirOperation d = cooptDefiningOp(v);
+  return cooptOpIs(d, "tosa.const") ? mlirOperationGetAttributeByName(d, S("values")) : mlirAttributeGetNull();
+}
+
+static bool int_at(MlirAttribute a, int64_t i, int64_t *out) {
+  if (mlirAttributeIsNull(a) || !mlirAttributeIsADenseElements(a))
+    return false;
+  MlirType e = mlirShapedTypeGetElementType(mlirAttributeGetType(a));
+  if (!mlirTypeIsAInteger(e))
+    return false;
+  bool splat = mlirDenseElementsAttrIsSplat(a);
+  int64_t n = mlirElementsAttrGetNumElements(a);
+  if (!splat && i >= n)
+    return false;
+  int64_t k = splat ? 0 : i;
+  switch (mlirIntegerTypeGetWidth(e)) {
+  case 8: *out = splat ? mlirDenseElementsAttrGetInt8SplatValue(a) : mlirDenseElementsAttrGetInt8Value(a, k); return true;
+  case 32: *out = splat ? mlirDenseElementsAttrGetInt32SplatValue(a) : mlirDenseElementsAttrGetInt32Value(a, k); return true;
+  default: return false;
+  }
+}
+
+static bool array_is(MlirOperation op, const char *name, int64_t v) {
+  MlirAttribute a = mlirOperationGetAttributeByName(op, S(name));
+  if (mlirAttributeIsNull(a) || !mlirAttributeIsADenseI64Array(a))
+    return false;
+  for (intptr_t i = 0; i < mlirDenseArrayGetNumElements(a); ++i)
+    if (mlirDenseI64ArrayGetElement(a, i) != v)
+      return false;
+  return true;
+}
+
+static bool is_i8(MlirType t) {
+  return mlirTypeIsARankedTensor(t) && mlirTypeIsAInteger(mlirShapedTypeGetElementType(t)) &&
+         mlirIntegerTypeGetWidth(mlirShapedTypeGetElementType(t)) == 8;
+}
+
+/* The external kernel entry, declared once per kind. */
+static void declare(MlirOperation module, const char *fn) {
+  MlirBlock body = mlirRegionGetFirstBlock(mlirOperationGetRegion(module, 0));
+  for (MlirOperation op = mlirBlockGetFirstOperation(body); !mlirOperationIsNull(op); op = mlirOperationGetNextInBlock(op)) {
+    MlirAttribute sym = mlirOperationGetAttributeByName(op, S("sym_name"));
+    if (!mlirAttributeIsNull(sym) && mlirStringRefEqual(mlirStringAttrGetValue(sym), S(fn)))
+      return;
+  }
+  MlirContext ctx = mlirOperationGetContext(module);
+  char text[256];
+  snprintf(text, sizeof text,
+           "func.func private @%s(tensor<?xi8>, tensor<?x?xi8>) -> tensor<?x?xi8> attributes {llvm.emit_c_interface}", fn);
+  MlirOperation decl = mlirOperationCreateParse(ctx, S(text), S("coopt-lower-kernels"));
+  mlirBlockInsertOwnedOperation(body, 0, decl);
+}
+
+typedef enum { K_DENSE, K_SPARSE, K_LUT } kernel_kind;
+static const char *const kind_fn[] = {"coopt_rt_mlir_qs8_gemm", "coopt_rt_mlir_qs8_spgemm", "coopt_rt_mlir_qs8_lut4_gemm"};
+static const char *const kind_name[] = {"dense int8", "sparse int8 1x4", "lookup-table int8 (4-bit)"};
+
+/* Lower one conv2d; false with a diagnostic on error, *done when rewritten. */
+static bool lower_conv(MlirOperation module, MlirOperation conv, const lower_kernels_options *o, bool *done) {
+  *done = false;
+  MlirValue x = mlirOperationGetOperand(conv, 0);
+  MlirType xt = mlirValueGetType(x), wt = mlirValueGetType(mlirOperationGetOperand(conv, 1));
+  if (!is_i8(xt) || !is_i8(wt) || mlirShapedTypeGetRank(xt) != 4 || !mlirShapedTypeHasStaticShape(xt))
+    return true;
+  if (mlirShapedTypeGetDimSize(wt, 1) != 1 || mlirShapedTypeGetDimSize(wt, 2) != 1 || !array_is(conv, "stride", 1) ||
+      !array_is(conv, "dilation", 1) || !array_is(conv, "pad", 0))
+    return true;
+  MlirAttribute wv = const_values(mlirOperationGetOperand(conv, 1)), bv = const_values(mlirOperationGetOperand(conv, 2)),
+                izp = const_values(mlirOperationGetOperand(conv, 3)), wzp = const_values(mlirOperationGetOperand(conv, 4));
+  int64_t a_zp, w_zp, tmp;
+  if (mlirAttributeIsNull(wv) || mlirAttributeIsNull(bv) || !int_at(izp, 0, &a_zp) || !int_at(wzp, 0, &w_zp) || w_zp)
+    return true;
+  MlirOperation rs = cooptSoleUser(cooptResult(conv));
+  if (!cooptOpIs(rs, "tosa.rescale") || !is_i8(mlirValueGetType(cooptResult(rs))))
+    return true;
+  MlirAttribute mv = const_values(mlirOperationGetOperand(rs, 1)), sv = const_values(mlirOperationGetOperand(rs, 2)),
+                rin = const_values(mlirOperationGetOperand(rs, 3)), rout = const_values(mlirOperationGetOperand(rs, 4));
+  int64_t in_zp, out_zp;
+  if (mlirAttributeIsNull(mv) || mlirAttributeIsNull(sv) || !int_at(rin, 0, &in_zp) || in_zp || !int_at(rout, 0, &out_zp))
+    return true;
+  MlirAttribute rm = mlirOperationGetAttributeByName(rs, S("rounding_mode")),
+                pc = mlirOperationGetAttributeByName(rs, S("per_channel"));
+  coopt_buf rmtext;
+  coopt_buf_init(&rmtext);
+  mlirAttributePrint(rm, coopt_buf_string_callback, &rmtext);
+  bool double_round = rmtext.data && strstr(rmtext.data, "DOUBLE_ROUND");
+  coopt_buf_free(&rmtext);
+  bool per_channel = !mlirAttributeIsNull(pc) && mlirBoolAttrGetValue(pc);
+  MlirOperation last = rs;
+  int64_t lo = -128, hi = 127;
+  MlirOperation cl = cooptSoleUser(cooptResult(rs));
+  if (cooptOpIs(cl, "tosa.clamp")) {
+    MlirAttribute mn = mlirOperationGetAttributeByName(cl, S("min_val")), mx = mlirOperationGetAttributeByName(cl, S("max_val"));
+    if (mlirAttributeIsAInteger(mn) && mlirAttributeIsAInteger(mx)) {
+      lo = mlirIntegerAttrGetValueInt(mn), hi = mlirIntegerAttrGetValueInt(mx);
+      last = cl;
+    }
+  }
+  size_t N = (size_t)mlirShapedTypeGetDimSize(wt, 0), K = (size_t)mlirShapedTypeGetDimSize(wt, 3);
+  int8_t *w = coopt_xmalloc(N * K);
+  int32_t *bias = coopt_xmalloc(N * 4), *mult = coopt_xmalloc(N * 4), *shift = coopt_xmalloc(N * 4);
+  bool ok = true;
+  for (size_t i = 0; i < N * K && ok; ++i)
+    ok = int_at(wv, (int64_t)i, &tmp), w[i] = (int8_t)tmp;
+  for (size_t c = 0; c < N && ok; ++c) {
+    ok = int_at(bv, (int64_t)c, &tmp);
+    bias[c] = (int32_t)tmp;
+    ok = ok && int_at(mv, per_channel ? (int64_t)c : 0, &tmp);
+    mult[c] = (int32_t)tmp;
+    ok = ok && int_at(sv, per_channel ? (int64_t)c : 0, &tmp);
+    shift[c] = (int32_t)tmp;
+  }
+  /* Structure of the actual values. */
+  size_t blocks = 0, zero_blocks = 0, max_distinct = 0;
+  for (size_t c = 0; c < N; ++c) {
+    for (size_t i = 0; i < K; i += 4) {
+      bool z = true;
+      for (size_t t = i; t < i + 4 && t < K; ++t)
+        z &= w[c * K + t] == 0;
+      ++blocks, zero_blocks += z;
+    }
+    bool seen[256] = {false};
+    size_t d = 0;
+    for (size_t i = 0; i < K; ++i)
+      if (!seen[(uint8_t)w[c * K + i]])
+        seen[(uint8_t)w[c * K + i]] = true, ++d;
+    max_distinct = d > max_distinct ? d : max_distinct;
+  }
+  double zf = blocks ? (double)zero_blocks / (double)blocks : 0;
+  kernel_kind kind = K_DENSE;
+  if (o->force == 2 || (o->force == 0 && zf >= o->sparse_threshold))
+    kind = K_SPARSE;
+  else if (o->force == 3 || (o->force == 0 && o->lut == 0 && max_distinct <= 16))
+    kind = K_LUT;
+  if (kind == K_LUT && max_distinct > 16) {
+    cooptEmitRemark(mlirOperationGetLocation(conv),
+                    "coopt-lower-kernels: force=lut, but a channel has %zu distinct weights (> 16); using dense", max_distinct);
+    kind = K_DENSE;
+  }
+  coopt_rt_requant rq = {mult, shift, true, double_round, (int32_t)out_zp, (int8_t)lo, (int8_t)hi};
+  coopt_rt_error err = {{0}};
+  size_t size = 0;
+  uint8_t *idx = NULL;
+  int8_t *book = NULL;
+  void *blob = NULL;
+  coopt_rt_status st = COOPT_RT_OK;
+  if (ok) {
+    if (kind == K_LUT) {
+      idx = coopt_xmalloc(N * K);
+      book = coopt_xcalloc(16 * N, 1);
+      for (size_t c = 0; c < N; ++c) {
+        size_t used = 0;
+        for (size_t i = 0; i < K; ++i) {
+          size_t e = 0;
+          while (e < used && book[16 * c + e] != w[c * K + i])
+            ++e;
+          if (e == used)
+            book[16 * c + used++] = w[c * K + i];
+          idx[c * K + i] = (uint8_t)e;
+        }
+      }
+      size = coopt_rt_qs8_lut4_gemm_packed_size(N, K);
+    } else {
+      size = kind == K_SPARSE ? coopt_rt_qs8_spgemm_packed_size(N, K, w) : coopt_rt_qs8_gemm_packed_size(N, K);
+    }
+    if (posix_memalign(&blob, 64, size ? size : 64))
+      abort();
+    memset(blob, 0, size);
+    st = kind == K_LUT    ? coopt_rt_pack_qs8_lut4_gemm(N, K, idx, book, 16, bias, (int8_t)a_zp, &rq, blob, size, &err)
+         : kind == K_SPARSE ? coopt_rt_pack_qs8_spgemm(N, K, w, bias, (int8_t)a_zp, &rq, blob, size, &err)
+                            : coopt_rt_pack_qs8_gemm(N, K, w, bias, (int8_t)a_zp, &rq, blob, size, &err);
+  }
+  bool result = true;
+  if (ok && st != COOPT_RT_OK) {
+    cooptEmitError(mlirOperationGetLocation(conv), "coopt-lower-kernels: packing failed: %s", err.message);
+    result = false;
+  } else if (ok) {
+    MlirContext ctx = mlirOperationGetContext(conv);
+    coopt_builder b = cooptBuilderBefore(last);
+    b.loc = mlirOperationGetLocation(conv);
+    int64_t bsize = (int64_t)size;
+    MlirValue bl = cooptConstI8(&b, 1, &bsize, blob);
+    int64_t M = mlirShapedTypeGetDimSize(xt, 0) * mlirShapedTypeGetDimSize(xt, 1) * mlirShapedTypeGetDimSize(xt, 2);
+    char text[128];
+    snprintf(text, sizeof text, "dense<[%lld, %lld]> : tensor<2xindex>", (long long)M, (long long)K);
+    MlirNamedAttribute va = cooptNamedAttr(ctx, "values", cooptAttr(ctx, text));
+    MlirType shape2 = mlirTypeParseGet(ctx, S("!tosa.shape<2>")), shape4 = mlirTypeParseGet(ctx, S("!tosa.shape<4>"));
+    MlirValue s2 = cooptResult(cooptBuildOp(&b, "tosa.const_shape", 0, NULL, shape2, 1, &va));
+    int64_t mk[2] = {M, (int64_t)K}, mn[2] = {M, (int64_t)N}, dyn1 = mlirShapedTypeGetDynamicSize(),
+            dyn2[2] = {mlirShapedTypeGetDynamicSize(), mlirShapedTypeGetDynamicSize()};
+    MlirType i8 = mlirIntegerTypeGet(ctx, 8);
+    MlirValue ops[2] = {x, s2};
+    MlirValue a2 = cooptResult(cooptBuildOp(&b, "tosa.reshape", 2, ops, cooptTensorTypeOf(ctx, 2, mk, i8), 0, NULL));
+    MlirValue bd = cooptResult(cooptBuildOp(&b, "tensor.cast", 1, &bl, cooptTensorTypeOf(ctx, 1, &dyn1, i8), 0, NULL));
+    MlirValue ad = cooptResult(cooptBuildOp(&b, "tensor.cast", 1, &a2, cooptTensorTypeOf(ctx, 2, dyn2, i8), 0, NULL));
+    declare(module, kind_fn[kind]);
+    MlirNamedAttribute callee = cooptNamedAttr(ctx, "callee", mlirFlatSymbolRefAttrGet(ctx, S(kind_fn[kind])));
+    MlirValue args[2] = {bd, ad};
+    MlirValue cd = cooptResult(cooptBuildOp(&b, "func.call", 2, args, cooptTensorTypeOf(ctx, 2, dyn2, i8), 1, &callee));
+    MlirValue c2 = cooptResult(cooptBuildOp(&b, "tensor.cast", 1, &cd, cooptTensorTypeOf(ctx, 2, mn, i8), 0, NULL));
+    MlirType yt = mlirValueGetType(cooptResult(last));
+    char t4[160];
+    snprintf(t4, sizeof t4, "dense<[%lld, %lld, %lld, %lld]> : tensor<4xindex>", (long long)mlirShapedTypeGetDimSize(yt, 0),
+             (long long)mlirShapedTypeGetDimSize(yt, 1), (long long)mlirShapedTypeGetDimSize(yt, 2),
+             (long long)mlirShapedTypeGetDimSize(yt, 3));
+    MlirNamedAttribute va4 = cooptNamedAttr(ctx, "values", cooptAttr(ctx, t4));
+    MlirValue s4 = cooptResult(cooptBuildOp(&b, "tosa.const_shape", 0, NULL, shape4, 1, &va4));
+    MlirValue ops2[2] = {c2, s4};
+    MlirValue y = cooptResult(cooptBuildOp(&b, "tosa.reshape", 2, ops2, yt, 0, NULL));
+    mlirValueReplaceAllUsesOfWith(cooptResult(last), y);
+    char what[256] = "tosa.conv2d";
+    coopt_resolved_loc r = cooptResolveLocation(mlirOperationGetLocation(conv));
+    if (r.name.length)
+      snprintf(what, sizeof what, "tosa.conv2d '%.*s'", (int)r.name.length, r.name.data);
+    cooptEmitRemark(mlirOperationGetLocation(conv),
+                    "coopt-lower-kernels: %s (%zux%zu weights, %lld rows): %s kernel, %zu packed bytes "
+                    "(%.0f%% zero 1x4 blocks, <= %zu values per channel)",
+                    what, N, K, (long long)M, kind_name[kind], size, 100.0 * zf, max_distinct);
+    *done = true;
+  }
+  free(w), free(bias), free(mult), free(shift), free(idx), free(book), free(blob);
+  return result;
+}
+
+static coopt_pass_result run_lower_kernels(MlirOperation module, const void *opaque) {
+  const lower_kernels_options *o = opaque;
+  MlirBlock body = mlirRegionGetFirstBlock(mlirOperationGetRegion(module, 0));
+  coopt_pass_result result = COOPT_PASS_SUCCESS;
+  for (MlirOperation fn = mlirBlockGetFirstOperation(body); !mlirOperationIsNull(fn); fn = mlirOperationGetNextInBlock(fn)) {
+    if (!cooptOpIs(fn, "func.func"))
+      continue;
+    MlirBlock block = mlirRegionGetFirstBlock(mlirOperationGetRegion(fn, 0));
+    if (mlirBlockIsNull(block))
+      continue;
+    size_t n = 0, cap = 16;
+    MlirOperation *convs = coopt_xmalloc(cap * sizeof *convs);
+    for (MlirOperation op = mlirBlockGetFirstOperation(block); !mlirOperationIsNull(op); op = mlirOperationGetNextInBlock(op))
+      if (cooptOpIs(op, "tosa.conv2d")) {
+        if (n == cap)
+          convs = coopt_xrealloc(convs, (cap *= 2) * sizeof *convs);
+        convs[n++] = op;
+      }
+    bool any = false;
+    for (size_t i = 0; i < n; ++i) {
+      bool done;
+      if (!lower_conv(module, convs[i], o, &done))
+        result = COOPT_PASS_FAILURE;
+      any |= done;
+    }
+    free(convs);
+    if (any)
+      cooptEraseDeadTosa(block);
+  }
+  return result;
+}
+
+const coopt_pass_info coopt_lower_kernels_pass = {
+    .argument = "coopt-lower-kernels",
+    .summary = "Replace int8 pointwise convolutions by calls into coopt's dense / sparse / lookup-table kernels",
+    .description = "Weights are packed at compile time by the runtime's packing functions; the kernel is chosen "
+                   "from the weights' zero blocks and distinct values, and reported as a remark.",
+    .anchor = "builtin.module",
+    .options = lower_kernels_option_table,
+    .num_options = sizeof lower_kernels_option_table / sizeof lower_kernels_option_table[0],
+    .options_size = sizeof(lower_kernels_options),
+    .run = run_lower_kernels,
+};

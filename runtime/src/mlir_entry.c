@@ -1,0 +1,53 @@
+/*
+ * Entry points for code compiled by MLIR (coopt-lower-kernels): the kernels
+ * behind MLIR's C interface, taking memref descriptors.  The packed blob is
+ * a constant i8 tensor (a 64-byte aligned global after bufferization), the
+ * activations an [M, K] i8 matrix; the result [M, N] is allocated here with
+ * malloc and owned by the caller (MLIR's buffer deallocation frees it).
+ */
+#include "blob.h"
+
+#include <stdlib.h>
+
+typedef struct coopt_memref1 {
+  int8_t *allocated, *aligned;
+  int64_t offset, size, stride;
+} coopt_memref1;
+
+typedef struct coopt_memref2 {
+  int8_t *allocated, *aligned;
+  int64_t offset, sizes[2], strides[2];
+} coopt_memref2;
+
+typedef void (*coopt_qs8_kernel)(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
+                                 size_t c_stride);
+
+static void call(coopt_qs8_kernel k, coopt_memref2 *ret, const coopt_memref1 *blob, const coopt_memref2 *a) {
+  const void *packed = blob->aligned + blob->offset;
+  size_t m = (size_t)a->sizes[0], n = coopt_blob_of(packed)->n;
+  int8_t *out = malloc(m > 0 && n > 0 ? m * n : 1);
+  ret->allocated = ret->aligned = out;
+  ret->offset = 0;
+  ret->sizes[0] = (int64_t)m, ret->sizes[1] = (int64_t)n;
+  ret->strides[0] = (int64_t)n, ret->strides[1] = 1;
+  if (out)
+    k(packed, m, a->aligned + a->offset, (size_t)a->strides[0], out, n);
+}
+
+void _mlir_ciface_coopt_rt_mlir_qs8_gemm(coopt_memref2 *ret, coopt_memref1 *blob, coopt_memref2 *a);
+void _mlir_ciface_coopt_rt_mlir_qs8_spgemm(coopt_memref2 *ret, coopt_memref1 *blob, coopt_memref2 *a);
+void _mlir_ciface_coopt_rt_mlir_qs8_lut4_gemm(coopt_memref2 *ret, coopt_memref1 *blob, coopt_memref2 *a);
+void _mlir_ciface_coopt_rt_mlir_qs8_splut4_gemm(coopt_memref2 *ret, coopt_memref1 *blob, coopt_memref2 *a);
+
+void _mlir_ciface_coopt_rt_mlir_qs8_gemm(coopt_memref2 *ret, coopt_memref1 *blob, coopt_memref2 *a) {
+  call(coopt_rt_qs8_gemm, ret, blob, a);
+}
+void _mlir_ciface_coopt_rt_mlir_qs8_spgemm(coopt_memref2 *ret, coopt_memref1 *blob, coopt_memref2 *a) {
+  call(coopt_rt_qs8_spgemm, ret, blob, a);
+}
+void _mlir_ciface_coopt_rt_mlir_qs8_lut4_gemm(coopt_memref2 *ret, coopt_memref1 *blob, coopt_memref2 *a) {
+  call(coopt_rt_qs8_lut4_gemm, ret, blob, a);
+}
+void _mlir_ciface_coopt_rt_mlir_qs8_splut4_gemm(coopt_memref2 *ret, coopt_memref1 *blob, coopt_memref2 *a) {
+  call(coopt_rt_qs8_splut4_gemm, ret, blob, a);
+}

@@ -1,0 +1,51 @@
+// Pointwise int8 convolutions become calls into coopt's runtime kernels with
+// the weights packed at compile time; everything else is left to the
+// upstream lowering.  The kernels compute conv2d + rescale (+ clamp) exactly:
+// the results equal coopt-lower-int8's bit for bit, for every kernel kind.
+// RUN: coopt-opt %S/Inputs/quant-model.mlir -p 'builtin.module(coopt-fake-quant,coopt-lower-int8)' -o %t.i8.mlir
+// RUN: coopt-runner %t.i8.mlir --input %S/Inputs/quant-input.npy --output %t.i8.npy
+// RUN: coopt-opt %t.i8.mlir -p 'builtin.module(coopt-lower-kernels)' -o %t.auto.mlir 2>%t.auto.err
+// RUN: FileCheck %s --check-prefix=AUTO < %t.auto.mlir
+// RUN: FileCheck %s --check-prefix=AUTO-REMARK < %t.auto.err
+// RUN: coopt-runner %t.auto.mlir --input %S/Inputs/quant-input.npy --expect %t.i8.npy --rtol=0 --atol=0
+// Two values per channel: the lookup-table kernel.
+// AUTO: func.func private @coopt_rt_mlir_qs8_lut4_gemm(tensor<?xi8>, tensor<?x?xi8>) -> tensor<?x?xi8> attributes {llvm.emit_c_interface}
+// AUTO: %[[BLOB:.*]] = "tosa.const"() <{values = dense<"0x{{[0-9A-F]+}}"> : tensor<288xi8>}>
+// AUTO: %[[A:.*]] = tosa.reshape %{{.*}}, %{{.*}} : (tensor<1x4x4x2xi8>, !tosa.shape<2>) -> tensor<16x2xi8>
+// AUTO: %[[B:.*]] = tensor.cast %[[BLOB]] : tensor<288xi8> to tensor<?xi8>
+// AUTO: %[[AD:.*]] = tensor.cast %[[A]] : tensor<16x2xi8> to tensor<?x?xi8>
+// AUTO: %[[C:.*]] = call @coopt_rt_mlir_qs8_lut4_gemm(%[[B]], %[[AD]])
+// AUTO: %[[CS:.*]] = tensor.cast %[[C]] : tensor<?x?xi8> to tensor<16x4xi8>
+// AUTO: tosa.reshape %[[CS]], %{{.*}} : (tensor<16x4xi8>, !tosa.shape<4>) -> tensor<1x4x4x4xi8>
+// The depthwise conv and the matmul keep the upstream lowering.
+// AUTO: tosa.depthwise_conv2d
+// AUTO: tosa.matmul
+// AUTO-NOT: tosa.conv2d
+// AUTO-REMARK: :13:11: remark: coopt-lower-kernels: tosa.conv2d (4x2 weights, 16 rows): lookup-table int8 (4-bit) kernel, 288 packed bytes (0% zero 1x4 blocks, <= 2 values per channel)
+
+// force= picks each kernel; all compute the same bits.
+// RUN: coopt-opt %t.i8.mlir -p 'builtin.module(coopt-lower-kernels{force=dense target=aarch64})' -o %t.dense.mlir 2>&1 | FileCheck %s --check-prefix=DENSE
+// RUN: coopt-runner %t.dense.mlir --input %S/Inputs/quant-input.npy --expect %t.i8.npy --rtol=0 --atol=0
+// RUN: coopt-opt %t.i8.mlir -p 'builtin.module(coopt-lower-kernels{force=sparse})' -o %t.sparse.mlir 2>&1 | FileCheck %s --check-prefix=SPARSE
+// RUN: coopt-runner %t.sparse.mlir --input %S/Inputs/quant-input.npy --expect %t.i8.npy --rtol=0 --atol=0
+// RUN: coopt-opt %t.i8.mlir -p 'builtin.module(coopt-lower-kernels{lut=off})' -o %t.nolut.mlir 2>&1 | FileCheck %s --check-prefix=DENSE
+// RUN: coopt-opt %t.i8.mlir -p 'builtin.module(coopt-lower-kernels{sparse-threshold=0})' -o /dev/null 2>&1 | FileCheck %s --check-prefix=SPARSE
+// DENSE: dense int8 kernel
+// SPARSE: sparse int8 1x4 kernel
+
+// A pruned model: 75% of the 1x4 blocks zero selects the sparse kernel.
+// RUN: coopt-opt %S/Inputs/quant-model.mlir -p 'builtin.module(coopt-prune{pattern=1x4 sparsity=0.5 ops=conv2d},coopt-fake-quant{preserve-sparsity=true},coopt-lower-int8,coopt-lower-kernels{lut=off sparse-threshold=0.5})' -o /dev/null 2>&1 | FileCheck %s --check-prefix=PRUNED
+// PRUNED: sparse int8 1x4 kernel, {{[0-9]+}} packed bytes (50% zero 1x4 blocks
+
+// Float and non-pointwise convolutions are left alone.
+// RUN: coopt-opt %S/Inputs/quant-model.mlir -p 'builtin.module(coopt-lower-kernels)' -o - 2>&1 | FileCheck %s --check-prefix=FLOAT
+// FLOAT-NOT: coopt-lower-kernels
+// FLOAT-NOT: call @coopt_rt
+// FLOAT: tosa.conv2d
+
+// RUN: not coopt-opt %t.i8.mlir -p 'builtin.module(coopt-lower-kernels{target=riscv})' 2>&1 | FileCheck %s --check-prefix=BADTARGET
+// BADTARGET: error: option 'target' has no value 'riscv' (expected one of x86_64|aarch64|generic)
+// RUN: not coopt-opt %t.i8.mlir -p 'builtin.module(coopt-lower-kernels{force=magic})' 2>&1 | FileCheck %s --check-prefix=BADFORCE
+// BADFORCE: error: option 'force' has no value 'magic' (expected one of auto|dense|sparse|lut)
+// RUN: not coopt-opt %t.i8.mlir -p 'builtin.module(coopt-lower-kernels{sparse-threshold=1.5})' 2>&1 | FileCheck %s --check-prefix=BADTHR
+// BADTHR: error: option 'sparse-threshold' value 1.5 is out of range (must be in [0, 1])
