@@ -8,9 +8,13 @@
 #      lower to integer TOSA (i8 x i8 -> i32, per-channel tosa.rescale)
 #   4. the PCQAT path: 50% pruning, per-channel 16-cluster k-means keeping
 #      the zeros, calibration, fake-quant keeping zeros and codebooks, int8
-#      lowering, structure verification, coopt-stats on the int8 weights.
-#      Post-training pruning without any recovery loses accuracy; this shows
-#      how much, honestly (docs/Results.md has every path on both models).
+#      lowering, structure verification, coopt-stats on the int8 weights,
+#      and coopt-lower-kernels (pointwise convolutions on coopt's packed
+#      lookup-table kernels, chosen from the weights).  Post-training pruning
+#      without any recovery loses accuracy; this shows how much, honestly
+#      (docs/Results.md has every path on both models).
+#   5. that model compiled ahead of time to a native object for this host
+#      (and to aarch64), and the object itself evaluated.
 set -eu
 BUILD=${1:-build}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -34,10 +38,18 @@ coopt-opt "$OUT/dscnn.mlir" --pass-pipeline="$PIPE" -o "$OUT/dscnn.int8.mlir"
 grep -o 'tosa\.[a-z_0-9]*' "$OUT/dscnn.int8.mlir" | sort | uniq -c | awk '{printf "%s x%s  ", $2, $1} END {print ""}'
 coopt-runner "$OUT/dscnn.int8.mlir" --eval=$DATA 2>/dev/null | tee "$OUT/int8.txt"
 echo
-PIPE="builtin.module(coopt-pcqat{data=$DATA sparsity=0.5 clusters=16 per-channel=true},coopt-lower-int8,coopt-verify-structure,coopt-stats)"
+PIPE="builtin.module(coopt-pcqat{data=$DATA sparsity=0.5 clusters=16 per-channel=true},coopt-lower-int8,coopt-verify-structure,coopt-stats,coopt-lower-kernels)"
 echo "== 4. coopt-opt --pass-pipeline='$PIPE'"
-coopt-opt "$OUT/dscnn.mlir" --pass-pipeline="$PIPE" -o "$OUT/dscnn.pcqat.int8.mlir" 2>/dev/null
+coopt-opt "$OUT/dscnn.mlir" --pass-pipeline="$PIPE" -o "$OUT/dscnn.pcqat.int8.mlir" 2>"$OUT/kernels.txt"
+sed -n 's/.*coopt-lower-kernels: /coopt-lower-kernels: /p' "$OUT/kernels.txt"
 coopt-runner "$OUT/dscnn.pcqat.int8.mlir" --eval=$DATA 2>/dev/null | tee "$OUT/pcqat.txt"
 echo
+echo "== 5. coopt-translate --emit=obj (host: --mcpu=native; aarch64: +dotprod) + header; coopt-runner --object"
+coopt-translate "$OUT/dscnn.pcqat.int8.mlir" --emit=obj --mcpu=native -o "$OUT/dscnn.pcqat.x86_64.o"
+coopt-translate "$OUT/dscnn.pcqat.int8.mlir" --emit=obj --target=aarch64 --mcpu=neoverse-n1 --mattr=+dotprod -o "$OUT/dscnn.pcqat.aarch64.o"
+coopt-translate "$OUT/dscnn.pcqat.int8.mlir" --emit=header -o "$OUT/dscnn.pcqat.h"
+ls -l "$OUT"/dscnn.pcqat.*.o "$OUT/dscnn.pcqat.h" | awk '{print $5, $NF}'
+coopt-runner "$OUT/dscnn.pcqat.int8.mlir" --object="$OUT/dscnn.pcqat.x86_64.o" --eval=$DATA 2>/dev/null | tee "$OUT/object.txt"
+echo
 echo "== summary (top-1 on 10,000 test images)"
-echo "float $(acc "$OUT/float.txt")%  ->  int8 $(acc "$OUT/int8.txt")%  ->  PCQAT int8, no recovery $(acc "$OUT/pcqat.txt")%"
+echo "float $(acc "$OUT/float.txt")%  ->  int8 $(acc "$OUT/int8.txt")%  ->  PCQAT int8 on coopt's kernels, no recovery $(acc "$OUT/pcqat.txt")% (compiled object: $(acc "$OUT/object.txt")%)"
