@@ -15,6 +15,8 @@
  * coopt_rt_mlir_qs8_<kind> on the activations viewed as [M, K].  The
  * kernels compute exactly the integer arithmetic of conv2d + rescale +
  * clamp, so results are bit-identical.  Each choice is reported as a remark.
+ * Int8 depthwise 3x3 convolutions (stride 1 or 2) go to the runtime's
+ * depthwise kernel when `depthwise` says so (by default for aarch64).
  * The other ops go through the upstream lowering unchanged.
  */
 #define _POSIX_C_SOURCE 200809L
@@ -35,11 +37,13 @@ typedef struct lower_kernels_options {
   double sparse_threshold;
   int lut;
   int force;
+  int depthwise;
 } lower_kernels_options;
 
 static const char *const target_values[] = {"x86_64", "aarch64", "generic", NULL};
 static const char *const lut_values[] = {"auto", "off", NULL};
 static const char *const force_values[] = {"auto", "dense", "sparse", "lut", NULL};
+static const char *const depthwise_values[] = {"auto", "on", "off", NULL};
 
 static const coopt_option_info lower_kernels_option_table[] = {
     {"target", COOPT_OPT_ENUM, "the ISA the code is for (the packed formats are shared; recorded for reports)",
@@ -50,6 +54,10 @@ static const coopt_option_info lower_kernels_option_table[] = {
      {0}, lut_values, offsetof(lower_kernels_options, lut)},
     {"force", COOPT_OPT_ENUM, "force one kernel kind for every eligible op (for testing)", "auto", {0}, force_values,
      offsetof(lower_kernels_options, force)},
+    {"depthwise", COOPT_OPT_ENUM,
+     "route int8 depthwise 3x3 convolutions to the runtime kernel; auto = for aarch64 only (on the x86 host LLVM's "
+     "vectorisation of the upstream loops is faster, docs/Performance.md)",
+     "auto", {0}, depthwise_values, offsetof(lower_kernels_options, depthwise)},
 };
 
 static MlirStringRef S(const char *s) { return mlirStringRefCreateFromCString(s); }
@@ -92,8 +100,9 @@ static bool is_i8(MlirType t) {
          mlirIntegerTypeGetWidth(mlirShapedTypeGetElementType(t)) == 8;
 }
 
-/* The external kernel entry, declared once per kind. */
-static void declare(MlirOperation module, const char *fn) {
+/* The external kernel entry, declared once per kind: (blob, activations of
+ * `rank`) -> result of `rank`, all dynamically shaped. */
+static void declare(MlirOperation module, const char *fn, int rank) {
   MlirBlock body = mlirRegionGetFirstBlock(mlirOperationGetRegion(module, 0));
   for (MlirOperation op = mlirBlockGetFirstOperation(body); !mlirOperationIsNull(op); op = mlirOperationGetNextInBlock(op)) {
     MlirAttribute sym = mlirOperationGetAttributeByName(op, S("sym_name"));
@@ -102,8 +111,9 @@ static void declare(MlirOperation module, const char *fn) {
   }
   MlirContext ctx = mlirOperationGetContext(module);
   char text[256];
-  snprintf(text, sizeof text,
-           "func.func private @%s(tensor<?xi8>, tensor<?x?xi8>) -> tensor<?x?xi8> attributes {llvm.emit_c_interface}", fn);
+  const char *t = rank == 4 ? "tensor<?x?x?x?xi8>" : "tensor<?x?xi8>";
+  snprintf(text, sizeof text, "func.func private @%s(tensor<?xi8>, %s) -> %s attributes {llvm.emit_c_interface}", fn, t,
+           t);
   MlirOperation decl = mlirOperationCreateParse(ctx, S(text), S("coopt-lower-kernels"));
   mlirBlockInsertOwnedOperation(body, 0, decl);
 }
@@ -111,6 +121,135 @@ static void declare(MlirOperation module, const char *fn) {
 typedef enum { K_DENSE, K_SPARSE, K_LUT } kernel_kind;
 static const char *const kind_fn[] = {"coopt_rt_mlir_qs8_gemm", "coopt_rt_mlir_qs8_spgemm", "coopt_rt_mlir_qs8_lut4_gemm"};
 static const char *const kind_name[] = {"dense int8", "sparse int8 1x4", "lookup-table int8 (4-bit)"};
+
+/* The requantization that follows an integer conv: tosa.rescale (input zero
+ * point 0) and an optional i8 clamp.  Fills multipliers/shifts for n
+ * channels; returns the last op of the tail, or a null op when the tail is
+ * not of that form. */
+static MlirOperation match_requant(MlirOperation conv, size_t n, int32_t *mult, int32_t *shift, int64_t *out_zp,
+                                   bool *double_round, int64_t *lo, int64_t *hi) {
+  MlirOperation none = {NULL};
+  MlirOperation rs = cooptSoleUser(cooptResult(conv));
+  if (!cooptOpIs(rs, "tosa.rescale") || !is_i8(mlirValueGetType(cooptResult(rs))))
+    return none;
+  MlirAttribute mv = const_values(mlirOperationGetOperand(rs, 1)), sv = const_values(mlirOperationGetOperand(rs, 2)),
+                rin = const_values(mlirOperationGetOperand(rs, 3)), rout = const_values(mlirOperationGetOperand(rs, 4));
+  int64_t in_zp, tmp;
+  if (mlirAttributeIsNull(mv) || mlirAttributeIsNull(sv) || !int_at(rin, 0, &in_zp) || in_zp || !int_at(rout, 0, out_zp))
+    return none;
+  MlirAttribute rm = mlirOperationGetAttributeByName(rs, S("rounding_mode")),
+                pc = mlirOperationGetAttributeByName(rs, S("per_channel"));
+  coopt_buf rmtext;
+  coopt_buf_init(&rmtext);
+  mlirAttributePrint(rm, coopt_buf_string_callback, &rmtext);
+  *double_round = rmtext.data && strstr(rmtext.data, "DOUBLE_ROUND");
+  coopt_buf_free(&rmtext);
+  bool per_channel = !mlirAttributeIsNull(pc) && mlirBoolAttrGetValue(pc);
+  for (size_t c = 0; c < n; ++c) {
+    if (!int_at(mv, per_channel ? (int64_t)c : 0, &tmp))
+      return none;
+    mult[c] = (int32_t)tmp;
+    if (!int_at(sv, per_channel ? (int64_t)c : 0, &tmp))
+      return none;
+    shift[c] = (int32_t)tmp;
+  }
+  MlirOperation last = rs;
+  *lo = -128, *hi = 127;
+  MlirOperation cl = cooptSoleUser(cooptResult(rs));
+  if (cooptOpIs(cl, "tosa.clamp")) {
+    MlirAttribute mn = mlirOperationGetAttributeByName(cl, S("min_val")), mx = mlirOperationGetAttributeByName(cl, S("max_val"));
+    if (mlirAttributeIsAInteger(mn) && mlirAttributeIsAInteger(mx)) {
+      *lo = mlirIntegerAttrGetValueInt(mn), *hi = mlirIntegerAttrGetValueInt(mx);
+      last = cl;
+    }
+  }
+  return last;
+}
+
+static void describe(MlirOperation op, const char *name, char *buf, size_t size) {
+  coopt_resolved_loc r = cooptResolveLocation(mlirOperationGetLocation(op));
+  if (r.name.length)
+    snprintf(buf, size, "%s '%.*s'", name, (int)r.name.length, r.name.data);
+  else
+    snprintf(buf, size, "%s", name);
+}
+
+/* Depthwise 3x3 (multiplier 1, stride 1 or 2) on the runtime's kernel. */
+static bool lower_dw(MlirOperation module, MlirOperation dw, bool *done) {
+  *done = false;
+  MlirValue x = mlirOperationGetOperand(dw, 0);
+  MlirType xt = mlirValueGetType(x), wt = mlirValueGetType(mlirOperationGetOperand(dw, 1));
+  if (!is_i8(xt) || !is_i8(wt) || mlirShapedTypeGetRank(xt) != 4 || !mlirShapedTypeHasStaticShape(xt) ||
+      mlirShapedTypeGetDimSize(wt, 0) != 3 || mlirShapedTypeGetDimSize(wt, 1) != 3 || mlirShapedTypeGetDimSize(wt, 3) != 1 ||
+      !array_is(dw, "dilation", 1))
+    return true;
+  MlirAttribute st = mlirOperationGetAttributeByName(dw, S("stride")), pd = mlirOperationGetAttributeByName(dw, S("pad"));
+  if (mlirAttributeIsNull(st) || mlirAttributeIsNull(pd) || mlirDenseArrayGetNumElements(st) != 2 ||
+      mlirDenseArrayGetNumElements(pd) != 4)
+    return true;
+  int64_t sy = mlirDenseI64ArrayGetElement(st, 0), sx = mlirDenseI64ArrayGetElement(st, 1);
+  /* TOSA pad order: top, bottom, left, right. */
+  int64_t pt = mlirDenseI64ArrayGetElement(pd, 0), pb_ = mlirDenseI64ArrayGetElement(pd, 1),
+          pl = mlirDenseI64ArrayGetElement(pd, 2), pr = mlirDenseI64ArrayGetElement(pd, 3);
+  if (sy != sx || (sy != 1 && sy != 2) || pt > 2 || pb_ > 2 || pl > 2 || pr > 2 || pt < 0 || pb_ < 0 || pl < 0 || pr < 0)
+    return true;
+  MlirAttribute wv = const_values(mlirOperationGetOperand(dw, 1)), bv = const_values(mlirOperationGetOperand(dw, 2)),
+                izp = const_values(mlirOperationGetOperand(dw, 3)), wzp = const_values(mlirOperationGetOperand(dw, 4));
+  int64_t a_zp, w_zp, tmp, out_zp = 0, lo = -128, hi = 127;
+  if (mlirAttributeIsNull(wv) || mlirAttributeIsNull(bv) || !int_at(izp, 0, &a_zp) || !int_at(wzp, 0, &w_zp) || w_zp)
+    return true;
+  size_t C = (size_t)mlirShapedTypeGetDimSize(wt, 2);
+  int32_t *mult = coopt_xmalloc(C * 4), *shift = coopt_xmalloc(C * 4), *bias = coopt_xmalloc(C * 4);
+  int8_t *w = coopt_xmalloc(9 * C);
+  bool double_round = false, ok = true;
+  MlirOperation last = match_requant(dw, C, mult, shift, &out_zp, &double_round, &lo, &hi);
+  ok = !mlirOperationIsNull(last);
+  for (size_t i = 0; i < 9 * C && ok; ++i)
+    ok = int_at(wv, (int64_t)i, &tmp), w[i] = (int8_t)tmp;
+  for (size_t c = 0; c < C && ok; ++c)
+    ok = int_at(bv, (int64_t)c, &tmp), bias[c] = (int32_t)tmp;
+  bool result = true;
+  void *blob = NULL;
+  if (ok) {
+    coopt_rt_dw_shape shape = {(size_t)mlirShapedTypeGetDimSize(xt, 1), (size_t)mlirShapedTypeGetDimSize(xt, 2), C,
+                               (size_t)sy, (size_t)pt, (size_t)pl, (size_t)pb_, (size_t)pr};
+    coopt_rt_requant rq = {mult, shift, true, double_round, (int32_t)out_zp, (int8_t)lo, (int8_t)hi};
+    size_t size = coopt_rt_qs8_dw3x3_packed_size(C);
+    coopt_rt_error err = {{0}};
+    if (posix_memalign(&blob, 64, size))
+      abort();
+    memset(blob, 0, size);
+    if (coopt_rt_pack_qs8_dw3x3(&shape, w, bias, (int8_t)a_zp, &rq, blob, size, &err) != COOPT_RT_OK) {
+      cooptEmitError(mlirOperationGetLocation(dw), "coopt-lower-kernels: packing failed: %s", err.message);
+      result = false;
+    } else {
+      MlirContext ctx = mlirOperationGetContext(dw);
+      coopt_builder b = cooptBuilderBefore(last);
+      b.loc = mlirOperationGetLocation(dw);
+      int64_t bsize = (int64_t)size, dyn1 = mlirShapedTypeGetDynamicSize(), dyn4[4];
+      for (int i = 0; i < 4; ++i)
+        dyn4[i] = mlirShapedTypeGetDynamicSize();
+      MlirType i8 = mlirIntegerTypeGet(ctx, 8);
+      MlirValue bl = cooptConstI8(&b, 1, &bsize, blob);
+      MlirValue bd = cooptResult(cooptBuildOp(&b, "tensor.cast", 1, &bl, cooptTensorTypeOf(ctx, 1, &dyn1, i8), 0, NULL));
+      MlirValue xd = cooptResult(cooptBuildOp(&b, "tensor.cast", 1, &x, cooptTensorTypeOf(ctx, 4, dyn4, i8), 0, NULL));
+      declare(module, "coopt_rt_mlir_qs8_dw3x3", 4);
+      MlirNamedAttribute callee = cooptNamedAttr(ctx, "callee", mlirFlatSymbolRefAttrGet(ctx, S("coopt_rt_mlir_qs8_dw3x3")));
+      MlirValue args[2] = {bd, xd};
+      MlirValue yd = cooptResult(cooptBuildOp(&b, "func.call", 2, args, cooptTensorTypeOf(ctx, 4, dyn4, i8), 1, &callee));
+      MlirValue y = cooptResult(cooptBuildOp(&b, "tensor.cast", 1, &yd, mlirValueGetType(cooptResult(last)), 0, NULL));
+      mlirValueReplaceAllUsesOfWith(cooptResult(last), y);
+      char what[256];
+      describe(dw, "tosa.depthwise_conv2d", what, sizeof what);
+      cooptEmitRemark(mlirOperationGetLocation(dw),
+                      "coopt-lower-kernels: %s (3x3x%zu, stride %lld): depthwise int8 kernel, %zu packed bytes", what, C,
+                      (long long)sy, size);
+      *done = true;
+    }
+  }
+  free(mult), free(shift), free(bias), free(w), free(blob);
+  return result;
+}
 
 /* Lower one conv2d; false with a diagnostic on error, *done when rewritten. */
 static bool lower_conv(MlirOperation module, MlirOperation conv, const lower_kernels_options *o, bool *done) {
@@ -250,7 +389,7 @@ static bool lower_conv(MlirOperation module, MlirOperation conv, const lower_ker
     MlirValue a2 = cooptResult(cooptBuildOp(&b, "tosa.reshape", 2, ops, cooptTensorTypeOf(ctx, 2, mk, i8), 0, NULL));
     MlirValue bd = cooptResult(cooptBuildOp(&b, "tensor.cast", 1, &bl, cooptTensorTypeOf(ctx, 1, &dyn1, i8), 0, NULL));
     MlirValue ad = cooptResult(cooptBuildOp(&b, "tensor.cast", 1, &a2, cooptTensorTypeOf(ctx, 2, dyn2, i8), 0, NULL));
-    declare(module, kind_fn[kind]);
+    declare(module, kind_fn[kind], 2);
     MlirNamedAttribute callee = cooptNamedAttr(ctx, "callee", mlirFlatSymbolRefAttrGet(ctx, S(kind_fn[kind])));
     MlirValue args[2] = {bd, ad};
     MlirValue cd = cooptResult(cooptBuildOp(&b, "func.call", 2, args, cooptTensorTypeOf(ctx, 2, dyn2, i8), 1, &callee));
@@ -281,6 +420,7 @@ static bool lower_conv(MlirOperation module, MlirOperation conv, const lower_ker
 
 static coopt_pass_result run_lower_kernels(MlirOperation module, const void *opaque) {
   const lower_kernels_options *o = opaque;
+  bool route_dw = o->depthwise == 1 || (o->depthwise == 0 && o->target == 1);
   MlirBlock body = mlirRegionGetFirstBlock(mlirOperationGetRegion(module, 0));
   coopt_pass_result result = COOPT_PASS_SUCCESS;
   for (MlirOperation fn = mlirBlockGetFirstOperation(body); !mlirOperationIsNull(fn); fn = mlirOperationGetNextInBlock(fn)) {
@@ -292,7 +432,7 @@ static coopt_pass_result run_lower_kernels(MlirOperation module, const void *opa
     size_t n = 0, cap = 16;
     MlirOperation *convs = coopt_xmalloc(cap * sizeof *convs);
     for (MlirOperation op = mlirBlockGetFirstOperation(block); !mlirOperationIsNull(op); op = mlirOperationGetNextInBlock(op))
-      if (cooptOpIs(op, "tosa.conv2d")) {
+      if (cooptOpIs(op, "tosa.conv2d") || (route_dw && cooptOpIs(op, "tosa.depthwise_conv2d"))) {
         if (n == cap)
           convs = coopt_xrealloc(convs, (cap *= 2) * sizeof *convs);
         convs[n++] = op;
@@ -300,7 +440,8 @@ static coopt_pass_result run_lower_kernels(MlirOperation module, const void *opa
     bool any = false;
     for (size_t i = 0; i < n; ++i) {
       bool done;
-      if (!lower_conv(module, convs[i], o, &done))
+      if (cooptOpIs(convs[i], "tosa.depthwise_conv2d") ? !lower_dw(module, convs[i], &done)
+                                                       : !lower_conv(module, convs[i], o, &done))
         result = COOPT_PASS_FAILURE;
       any |= done;
     }
@@ -313,7 +454,7 @@ static coopt_pass_result run_lower_kernels(MlirOperation module, const void *opa
 
 const coopt_pass_info coopt_lower_kernels_pass = {
     .argument = "coopt-lower-kernels",
-    .summary = "Replace int8 pointwise convolutions by calls into coopt's dense / sparse / lookup-table kernels",
+    .summary = "Replace int8 pointwise (and depthwise) convolutions by calls into coopt's dense / sparse / lookup-table kernels",
     .description = "Weights are packed at compile time by the runtime's packing functions; the kernel is chosen "
                    "from the weights' zero blocks and distinct values, and reported as a remark.",
     .anchor = "builtin.module",

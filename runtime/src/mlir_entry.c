@@ -51,3 +51,29 @@ void _mlir_ciface_coopt_rt_mlir_qs8_lut4_gemm(coopt_memref2 *ret, coopt_memref1 
 void _mlir_ciface_coopt_rt_mlir_qs8_splut4_gemm(coopt_memref2 *ret, coopt_memref1 *blob, coopt_memref2 *a) {
   call(coopt_rt_qs8_splut4_gemm, ret, blob, a);
 }
+
+typedef struct coopt_memref4 {
+  int8_t *allocated, *aligned;
+  int64_t offset, sizes[4], strides[4];
+} coopt_memref4;
+
+/* Depthwise 3x3 on NHWC images [N, H, W, C] (contiguous, as bufferization
+ * lays them out); the blob holds one image's shape, the batch is looped. */
+void _mlir_ciface_coopt_rt_mlir_qs8_dw3x3(coopt_memref4 *ret, coopt_memref1 *blob, coopt_memref4 *in);
+
+void _mlir_ciface_coopt_rt_mlir_qs8_dw3x3(coopt_memref4 *ret, coopt_memref1 *blob, coopt_memref4 *in) {
+  const void *packed = blob->aligned + blob->offset;
+  const coopt_rt_dw_shape s = coopt_dw_shape_of(packed);
+  size_t n = (size_t)in->sizes[0], oh = coopt_rt_dw_out_h(&s), ow = coopt_rt_dw_out_w(&s);
+  size_t in_image = s.h * s.w * s.c, out_image = oh * ow * s.c;
+  int8_t *out = malloc(n > 0 ? n * out_image : 1);
+  ret->allocated = ret->aligned = out;
+  ret->offset = 0;
+  ret->sizes[0] = (int64_t)n, ret->sizes[1] = (int64_t)oh, ret->sizes[2] = (int64_t)ow, ret->sizes[3] = (int64_t)s.c;
+  ret->strides[3] = 1, ret->strides[2] = (int64_t)s.c, ret->strides[1] = (int64_t)(ow * s.c),
+  ret->strides[0] = (int64_t)out_image;
+  if (!out)
+    return;
+  for (size_t i = 0; i < n; ++i)
+    coopt_rt_qs8_dw3x3(packed, in->aligned + in->offset + i * in_image, out + i * out_image);
+}

@@ -17,7 +17,7 @@
 // AUTO: %[[C:.*]] = call @coopt_rt_mlir_qs8_lut4_gemm(%[[B]], %[[AD]])
 // AUTO: %[[CS:.*]] = tensor.cast %[[C]] : tensor<?x?xi8> to tensor<16x4xi8>
 // AUTO: tosa.reshape %[[CS]], %{{.*}} : (tensor<16x4xi8>, !tosa.shape<4>) -> tensor<1x4x4x4xi8>
-// The depthwise conv and the matmul keep the upstream lowering.
+// The depthwise conv (depthwise=auto on x86_64) and the matmul keep the upstream lowering.
 // AUTO: tosa.depthwise_conv2d
 // AUTO: tosa.matmul
 // AUTO-NOT: tosa.conv2d
@@ -49,3 +49,17 @@
 // BADFORCE: error: option 'force' has no value 'magic' (expected one of auto|dense|sparse|lut)
 // RUN: not coopt-opt %t.i8.mlir -p 'builtin.module(coopt-lower-kernels{sparse-threshold=1.5})' 2>&1 | FileCheck %s --check-prefix=BADTHR
 // BADTHR: error: option 'sparse-threshold' value 1.5 is out of range (must be in [0, 1])
+
+// depthwise=on (or target=aarch64): the 3x3 depthwise conv on the runtime's
+// depthwise kernel, bit-identical too.
+// RUN: coopt-opt %t.i8.mlir -p 'builtin.module(coopt-lower-kernels{depthwise=on})' -o %t.dw.mlir 2>&1 | FileCheck %s --check-prefix=DW
+// RUN: coopt-runner %t.dw.mlir --input %S/Inputs/quant-input.npy --expect %t.i8.npy --rtol=0 --atol=0
+// RUN: coopt-opt %t.i8.mlir -p 'builtin.module(coopt-lower-kernels{target=aarch64})' -o - 2>/dev/null | FileCheck %s --check-prefix=DW-IR
+// RUN: coopt-opt %t.i8.mlir -p 'builtin.module(coopt-lower-kernels{target=aarch64 depthwise=off})' -o - 2>/dev/null | FileCheck %s --check-prefix=NO-DW
+// DW: coopt-lower-kernels: tosa.depthwise_conv2d (3x3x4, stride 1): depthwise int8 kernel, {{[0-9]+}} packed bytes
+// DW-IR: func.func private @coopt_rt_mlir_qs8_dw3x3(tensor<?xi8>, tensor<?x?x?x?xi8>) -> tensor<?x?x?x?xi8>
+// DW-IR: call @coopt_rt_mlir_qs8_dw3x3
+// DW-IR-NOT: tosa.depthwise_conv2d
+// NO-DW: tosa.depthwise_conv2d
+// RUN: not coopt-opt %t.i8.mlir -p 'builtin.module(coopt-lower-kernels{depthwise=yes})' 2>&1 | FileCheck %s --check-prefix=BADDW
+// BADDW: error: option 'depthwise' has no value 'yes' (expected one of auto|on|off)
