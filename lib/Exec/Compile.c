@@ -6,6 +6,7 @@
  * can go into shared libraries as well as executables.
  */
 #include "coopt/Compile.h"
+#include "IR/Build.h"
 #include "Support/Support.h"
 
 #include <llvm-c/Core.h>
@@ -37,26 +38,19 @@ static bool valid_identifier(const char *name, char *err, size_t err_size) {
 }
 
 static bool rename_main(MlirModule module, const char *name, char *err, size_t err_size) {
-  MlirBlock body = mlirModuleGetBody(module);
-  for (MlirOperation op = mlirBlockGetFirstOperation(body); !mlirOperationIsNull(op); op = mlirOperationGetNextInBlock(op)) {
-    MlirAttribute sym = mlirOperationGetAttributeByName(op, mlirStringRefCreateFromCString("sym_name"));
-    if (mlirAttributeIsNull(sym))
-      continue;
-    if (mlirStringRefEqual(mlirStringAttrGetValue(sym), mlirStringRefCreateFromCString(name)) && strcmp(name, "main")) {
-      snprintf(err, err_size, "the module already has a symbol named '%s'", name);
-      return false;
-    }
+  MlirOperation m = mlirModuleGetOperation(module);
+  if (strcmp(name, "main") && !mlirOperationIsNull(cooptFindSymbol(m, name))) {
+    snprintf(err, err_size, "the module already has a symbol named '%s'", name);
+    return false;
   }
-  for (MlirOperation op = mlirBlockGetFirstOperation(body); !mlirOperationIsNull(op); op = mlirOperationGetNextInBlock(op)) {
-    MlirAttribute sym = mlirOperationGetAttributeByName(op, mlirStringRefCreateFromCString("sym_name"));
-    if (!mlirAttributeIsNull(sym) && mlirStringRefEqual(mlirStringAttrGetValue(sym), mlirStringRefCreateFromCString("main"))) {
-      mlirOperationSetAttributeByName(op, mlirStringRefCreateFromCString("sym_name"),
-                                      mlirStringAttrGet(mlirOperationGetContext(op), mlirStringRefCreateFromCString(name)));
-      return true;
-    }
+  MlirOperation fn = cooptFindFunc(m, "main");
+  if (mlirOperationIsNull(fn)) {
+    snprintf(err, err_size, "the module has no func.func @main");
+    return false;
   }
-  snprintf(err, err_size, "the module has no func.func @main");
-  return false;
+  mlirOperationSetAttributeByName(fn, mlirStringRefCreateFromCString("sym_name"),
+                                  mlirStringAttrGet(mlirOperationGetContext(fn), mlirStringRefCreateFromCString(name)));
+  return true;
 }
 
 static void init_targets(void) {
@@ -225,13 +219,7 @@ bool cooptEmitHeader(MlirModule module, const char *name, char **out, size_t *ou
   for (size_t i = 0; i < n; ++i)
     upper[i] = (char)(name[i] >= 'a' && name[i] <= 'z' ? name[i] - 32 : name[i]);
   upper[n] = 0;
-  MlirOperation fn = {NULL};
-  MlirBlock body = mlirModuleGetBody(module);
-  for (MlirOperation op = mlirBlockGetFirstOperation(body); !mlirOperationIsNull(op); op = mlirOperationGetNextInBlock(op)) {
-    MlirAttribute sym = mlirOperationGetAttributeByName(op, mlirStringRefCreateFromCString("sym_name"));
-    if (!mlirAttributeIsNull(sym) && mlirStringRefEqual(mlirStringAttrGetValue(sym), mlirStringRefCreateFromCString("main")))
-      fn = op;
-  }
+  MlirOperation fn = cooptFindFunc(mlirModuleGetOperation(module), "main");
   coopt_buf b;
   coopt_buf_init(&b);
   coopt_buf_printf(&b,

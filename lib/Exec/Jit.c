@@ -15,6 +15,7 @@
  */
 #include "coopt/Exec.h"
 #include "coopt/Pipeline.h"
+#include "IR/Build.h"
 #include "Support/Support.h"
 
 #include <mlir-c/BuiltinAttributes.h>
@@ -94,27 +95,12 @@ static bool tensor_type_of(MlirType t, coopt_tensor_type *out) {
   return true;
 }
 
-static MlirOperation find_func(MlirModule m, const char *entry) {
-  MlirBlock body = mlirModuleGetBody(m);
-  for (MlirOperation op = mlirBlockGetFirstOperation(body); !mlirOperationIsNull(op);
-       op = mlirOperationGetNextInBlock(op)) {
-    MlirStringRef name = mlirIdentifierStr(mlirOperationGetName(op));
-    if (!coopt_str_eq(name.data, name.length, "func.func"))
-      continue;
-    MlirAttribute sym = mlirOperationGetAttributeByName(op, mlirStringRefCreateFromCString("sym_name"));
-    MlirStringRef s = mlirStringAttrGetValue(sym);
-    if (coopt_str_eq(s.data, s.length, entry))
-      return op;
-  }
-  MlirOperation none = {NULL};
-  return none;
-}
 
 static void collect(MlirStringRef s, void *ud) { coopt_buf_append(ud, s.data, s.length); }
 
 bool cooptModuleInterface(MlirModule module, coopt_jit *jit, char *err, size_t err_size) {
   memset(jit, 0, sizeof *jit);
-  MlirOperation main_fn = find_func(module, "main");
+  MlirOperation main_fn = cooptFindFunc(mlirModuleGetOperation(module), "main");
   if (mlirOperationIsNull(main_fn)) {
     snprintf(err, err_size, "the module has no func.func @main");
     return false;
@@ -160,7 +146,7 @@ bool cooptModuleInterface(MlirModule module, coopt_jit *jit, char *err, size_t e
 }
 
 bool cooptLowerToLLVMDialect(MlirContext ctx, MlirModule module, const char *entry, char *err, size_t err_size) {
-  MlirOperation main_fn = find_func(module, entry);
+  MlirOperation main_fn = cooptFindFunc(mlirModuleGetOperation(module), entry);
   if (mlirOperationIsNull(main_fn)) {
     snprintf(err, err_size, "the module has no func.func @%s", entry);
     return false;

@@ -1,4 +1,5 @@
 #include "IR/Build.h"
+#include "coopt/Diagnostics.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -166,18 +167,54 @@ bool cooptMetadataNumber(MlirOperation module, const char *key, double *out) {
   return end != buf && !*end;
 }
 
-MlirOperation cooptFindMain(MlirOperation module) {
+MlirOperation cooptFindSymbol(MlirOperation module, const char *name) {
   MlirBlock body = mlirRegionGetFirstBlock(mlirOperationGetRegion(module, 0));
   for (MlirOperation op = mlirBlockGetFirstOperation(body); !mlirOperationIsNull(op);
        op = mlirOperationGetNextInBlock(op)) {
-    if (!cooptOpIs(op, "func.func"))
-      continue;
     MlirAttribute n = mlirOperationGetAttributeByName(op, mlirStringRefCreateFromCString("sym_name"));
-    if (!mlirAttributeIsNull(n) && mlirStringRefEqual(mlirStringAttrGetValue(n), mlirStringRefCreateFromCString("main")))
+    if (!mlirAttributeIsNull(n) && mlirAttributeIsAString(n) &&
+        mlirStringRefEqual(mlirStringAttrGetValue(n), mlirStringRefCreateFromCString(name)))
       return op;
   }
   MlirOperation none = {NULL};
   return none;
+}
+
+MlirOperation cooptFindFunc(MlirOperation module, const char *name) {
+  MlirOperation op = cooptFindSymbol(module, name);
+  if (!cooptOpIs(op, "func.func"))
+    op.ptr = NULL;
+  return op;
+}
+
+void cooptDescribeOp(MlirOperation op, char *buf, size_t size) {
+  MlirStringRef name = mlirIdentifierStr(mlirOperationGetName(op));
+  coopt_resolved_loc r = cooptResolveLocation(mlirOperationGetLocation(op));
+  if (r.name.length)
+    snprintf(buf, size, "%.*s '%.*s'", (int)name.length, name.data, (int)r.name.length, r.name.data);
+  else
+    snprintf(buf, size, "%.*s", (int)name.length, name.data);
+}
+
+float cooptDenseFloatAt(MlirAttribute a, int64_t i) {
+  return mlirDenseElementsAttrIsSplat(a) ? mlirDenseElementsAttrGetFloatSplatValue(a)
+                                         : mlirDenseElementsAttrGetFloatValue(a, i);
+}
+
+bool cooptDenseIntAt(MlirAttribute a, int64_t i, int64_t *out) {
+  if (mlirAttributeIsNull(a) || !mlirAttributeIsADenseElements(a))
+    return false;
+  MlirType e = mlirShapedTypeGetElementType(mlirAttributeGetType(a));
+  if (!mlirTypeIsAInteger(e))
+    return false;
+  bool splat = mlirDenseElementsAttrIsSplat(a);
+  if (!splat && i >= mlirElementsAttrGetNumElements(a))
+    return false;
+  switch (mlirIntegerTypeGetWidth(e)) {
+  case 8: *out = splat ? mlirDenseElementsAttrGetInt8SplatValue(a) : mlirDenseElementsAttrGetInt8Value(a, i); return true;
+  case 32: *out = splat ? mlirDenseElementsAttrGetInt32SplatValue(a) : mlirDenseElementsAttrGetInt32Value(a, i); return true;
+  default: return false;
+  }
 }
 
 bool cooptForEachFunc(MlirOperation module, bool (*fn)(MlirOperation func, const void *options), const void *options) {

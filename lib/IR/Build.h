@@ -63,6 +63,15 @@ void cooptEraseDeadTosa(MlirBlock block);
 bool cooptMetadataNumber(MlirOperation module, const char *key, double *out);
 /* Run `fn` on every func.func of a module; fails if any run failed. */
 bool cooptForEachFunc(MlirOperation module, bool (*fn)(MlirOperation func, const void *options), const void *options);
-/* The func.func @main of a module, or a null op. */
-MlirOperation cooptFindMain(MlirOperation module);
+/* The top-level op of a module whose sym_name is `name`, or a null op. */
+MlirOperation cooptFindSymbol(MlirOperation module, const char *name);
+/* The func.func @name of a module, or a null op. */
+MlirOperation cooptFindFunc(MlirOperation module, const char *name);
+/* "tosa.conv2d 'node'" (the op's name, and the node name its location
+ * carries, if any), for diagnostics. */
+void cooptDescribeOp(MlirOperation op, char *buf, size_t size);
+/* Element i of a dense elements attribute (the splat value for a splat):
+ * as float, or as an integer of width 8 or 32 (false otherwise). */
+float cooptDenseFloatAt(MlirAttribute a, int64_t i);
+bool cooptDenseIntAt(MlirAttribute a, int64_t i, int64_t *out);
 #endif

@@ -216,7 +216,7 @@ static MlirStringRef S(const char *s) { return mlirStringRefCreateFromCString(s)
 static coopt_pass_result run_calibrate(MlirOperation module, const void *opaque) {
   const calibrate_options *o = opaque;
   MlirContext ctx = mlirOperationGetContext(module);
-  MlirOperation fn = cooptFindMain(module);
+  MlirOperation fn = cooptFindFunc(module, "main");
   if (mlirOperationIsNull(fn)) {
     cooptEmitError(mlirOperationGetLocation(module), "coopt-calibrate: the module has no func.func @main to run");
     return COOPT_PASS_FAILURE;
@@ -260,7 +260,7 @@ static coopt_pass_result run_calibrate(MlirOperation module, const void *opaque)
       mlirOperationRemoveDiscardableAttributeByName(qp.items[todo[k]].producer, S("coopt.calibrate_id"));
 
   /* In the clone: return the original results, then every tagged value. */
-  MlirOperation cfn = cooptFindMain(clone_op);
+  MlirOperation cfn = cooptFindFunc(clone_op, "main");
   MlirBlock cblock = mlirRegionGetFirstBlock(mlirOperationGetRegion(cfn, 0));
   MlirOperation ret = mlirBlockGetTerminator(cblock);
   intptr_t nret = mlirOperationGetNumOperands(ret);

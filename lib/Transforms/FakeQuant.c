@@ -282,11 +282,9 @@ static coopt_pass_result quantize_weights(MlirOperation func, const fake_quant_o
       if (cooptIsF32Tensor(bt) && (n == rows || n == 1)) {
         float *b = coopt_xmalloc((size_t)n * sizeof *b);
         double *bs = coopt_xmalloc((size_t)n * sizeof *bs);
-        bool splat = mlirDenseElementsAttrIsSplat(vals);
         for (int64_t i = 0; i < n; ++i) {
           double s = in_scale * scales[nscales == 1 ? 0 : i];
-          float x = splat ? mlirDenseElementsAttrGetFloatSplatValue(vals) : mlirDenseElementsAttrGetFloatValue(vals, i);
-          double q = cooptRoundHalfAway((double)x / s);
+          double q = cooptRoundHalfAway((double)cooptDenseFloatAt(vals, i) / s);
           q = q < -2147483648.0 ? -2147483648.0 : q > 2147483647.0 ? 2147483647.0 : q;
           b[i] = (float)(q * s);
           bs[i] = s;

@@ -152,15 +152,6 @@ static bool get_i8(lowering *L, MlirValue v, MlirValue *q, double *s, int64_t *z
   return true;
 }
 
-static void describe_op(MlirOperation op, char *buf, size_t size) {
-  MlirStringRef name = mlirIdentifierStr(mlirOperationGetName(op));
-  coopt_resolved_loc r = cooptResolveLocation(mlirOperationGetLocation(op));
-  if (r.name.length)
-    snprintf(buf, size, "%.*s '%.*s'", (int)name.length, name.data, (int)r.name.length, r.name.data);
-  else
-    snprintf(buf, size, "%.*s", (int)name.length, name.data);
-}
-
 /* Row (output channel) of element idx of a weight constant in its own layout. */
 static int64_t weight_row(MlirOperation anchor, MlirType t, int64_t idx) {
   int64_t d[4] = {1, 1, 1, 1};
@@ -219,25 +210,38 @@ static bool finish_output(lowering *L, coopt_builder *b, coopt_fq_chain *F, Mlir
   return true;
 }
 
-/* One tosa.rescale with a single (per-tensor) multiplier. */
+/* One tosa.rescale with n real multipliers: one per channel of the last
+ * axis, or n = 1 for the whole tensor.  A multiplier tosa.rescale cannot
+ * represent is an error at `at`, naming the channel when `name_channel`. */
 static bool build_rescale(lowering *L, coopt_builder *b, MlirOperation at, const char *what, MlirValue in,
-                          double real, int32_t in_zp, bool in_i8, int32_t out_zp, MlirType out_t, MlirValue *out) {
-  int32_t m, sh;
-  if (!coopt_quantize_multiplier(real, &m, &sh))
-    return fail(L, at, "coopt-lower-int8: %s: requantization multiplier %g is outside what tosa.rescale can represent",
-                what, real);
-  int64_t one = 1;
-  int8_t sh8 = (int8_t)sh;
+                          const double *reals, int64_t n, bool name_channel, int32_t in_zp, bool in_i8, int32_t out_zp,
+                          MlirType out_t, MlirValue *out) {
+  int32_t *mult = coopt_xmalloc((size_t)n * sizeof *mult);
+  int8_t *shift = coopt_xmalloc((size_t)n);
+  for (int64_t c = 0; c < n; ++c) {
+    int32_t m, sh;
+    if (!coopt_quantize_multiplier(reals[c], &m, &sh)) {
+      char channel[48] = "";
+      if (name_channel)
+        snprintf(channel, sizeof channel, " (channel %lld)", (long long)c);
+      free(mult), free(shift);
+      return fail(L, at, "coopt-lower-int8: %s: requantization multiplier %g%s is outside what tosa.rescale can represent",
+                  what, reals[c], channel);
+    }
+    mult[c] = m, shift[c] = (int8_t)sh;
+  }
+  MlirValue mv = cooptConstI32(b, 1, &n, mult), sv = cooptConstI8(b, 1, &n, shift);
+  free(mult), free(shift);
   MlirNamedAttribute ra[5] = {
       cooptNamedAttr(L->ctx, "scale32", mlirBoolAttrGet(L->ctx, 1)),
       cooptNamedAttr(L->ctx, "rounding_mode",
                      cooptAttr(L->ctx, L->o->rounding == 1 ? "#tosa.rounding_mode<DOUBLE_ROUND>"
                                                            : "#tosa.rounding_mode<SINGLE_ROUND>")),
-      cooptNamedAttr(L->ctx, "per_channel", mlirBoolAttrGet(L->ctx, 0)),
+      cooptNamedAttr(L->ctx, "per_channel", mlirBoolAttrGet(L->ctx, n != 1)),
       cooptNamedAttr(L->ctx, "input_unsigned", mlirBoolAttrGet(L->ctx, 0)),
       cooptNamedAttr(L->ctx, "output_unsigned", mlirBoolAttrGet(L->ctx, 0)),
   };
-  MlirValue ops[5] = {in, cooptConstI32(b, 1, &one, &m), cooptConstI8(b, 1, &one, &sh8),
+  MlirValue ops[5] = {in, mv, sv,
                       in_i8 ? cooptZeroPointI8(b, (int8_t)in_zp) : cooptZeroPointI32(b, in_zp),
                       mlirIntegerTypeGetWidth(mlirShapedTypeGetElementType(out_t)) == 8 ? cooptZeroPointI8(b, (int8_t)out_zp)
                                                                                           : cooptZeroPointI32(b, out_zp)};
@@ -251,7 +255,7 @@ static bool build_rescale(lowering *L, coopt_builder *b, MlirOperation at, const
  * added in i32, and rescaled to the output. */
 static bool lower_eltwise(lowering *L, MlirOperation op) {
   char what[512];
-  describe_op(op, what, sizeof what);
+  cooptDescribeOp(op, what, sizeof what);
   MlirValue qa, qb;
   double sa, sb;
   int64_t za, zb;
@@ -285,21 +289,36 @@ static bool lower_eltwise(lowering *L, MlirOperation op) {
   const double left = (double)(1 << 20), twice_max = 2 * fmax(sa, sb);
   MlirType i32 = i32_like(L, mlirValueGetType(cooptResult(op)));
   MlirValue ra, rb, sum, res;
-  if (!build_rescale(L, &b, op, what, qa, sa / twice_max * left, (int32_t)za, true, 0, i32, &ra) ||
-      !build_rescale(L, &b, op, what, qb, sb / twice_max * left, (int32_t)zb, true, 0, i32, &rb))
+  double real_a = sa / twice_max * left, real_b = sb / twice_max * left, real_out = twice_max / (left * F->scale);
+  if (!build_rescale(L, &b, op, what, qa, &real_a, 1, false, (int32_t)za, true, 0, i32, &ra) ||
+      !build_rescale(L, &b, op, what, qb, &real_b, 1, false, (int32_t)zb, true, 0, i32, &rb))
     return false;
   MlirValue ops[2] = {ra, rb};
   sum = cooptResult(cooptBuildOp(&b, cooptOpIs(op, "tosa.add") ? "tosa.add" : "tosa.sub", 2, ops, i32, 0, NULL));
-  if (!build_rescale(L, &b, op, what, sum, twice_max / (left * F->scale), 0, false, (int32_t)F->zero_point,
+  if (!build_rescale(L, &b, op, what, sum, &real_out, 1, false, 0, false, (int32_t)F->zero_point,
                      mlirValueGetType(F->q), &res))
     return false;
   return finish_output(L, &b, F, res, lo, hi);
 }
 
+/* Biases as int32 on the in_scale * w_scale grid: n values of a constant
+ * (a single value broadcasts), element i belonging to output channel
+ * i % rows. */
+static int32_t *quantize_bias(MlirAttribute bv, int64_t n, double s_in, const double *ws, int64_t nscales,
+                              int64_t rows) {
+  int64_t bn = num_elements(mlirAttributeGetType(bv));
+  int32_t *bq = coopt_xmalloc((size_t)n * sizeof *bq);
+  for (int64_t i = 0; i < n; ++i) {
+    float x = cooptDenseFloatAt(bv, bn == 1 ? 0 : i);
+    bq[i] = sat32(cooptRoundHalfAway((double)x / (s_in * ws[nscales == 1 ? 0 : i % rows])));
+  }
+  return bq;
+}
+
 /* Lower one conv2d / depthwise_conv2d / matmul and its fused tail. */
 static bool lower_anchor(lowering *L, MlirOperation anchor) {
   char what[512];
-  describe_op(anchor, what, sizeof what);
+  cooptDescribeOp(anchor, what, sizeof what);
   bool matmul = cooptOpIs(anchor, "tosa.matmul");
   MlirValue xq;
   double s_in;
@@ -349,13 +368,10 @@ static bool lower_anchor(lowering *L, MlirOperation anchor) {
   MlirType wt = mlirAttributeGetType(wv);
   int64_t wn = num_elements(wt), rows = 0;
   int8_t *wq = coopt_xmalloc((size_t)wn);
-  bool wsplat = mlirDenseElementsAttrIsSplat(wv);
   for (int64_t i = 0; i < wn; ++i) {
     int64_t r = weight_row(anchor, wt, i);
     rows = r + 1 > rows ? r + 1 : rows;
-    double s = ws[nscales == 1 ? 0 : r];
-    float x = wsplat ? mlirDenseElementsAttrGetFloatSplatValue(wv) : mlirDenseElementsAttrGetFloatValue(wv, i);
-    wq[i] = cooptWeightCode(x, s);
+    wq[i] = cooptWeightCode(cooptDenseFloatAt(wv, i), ws[nscales == 1 ? 0 : r]);
   }
   if (nscales != 1 && nscales != rows) {
     free(wq), free(ws);
@@ -391,14 +407,7 @@ static bool lower_anchor(lowering *L, MlirOperation anchor) {
       free(ws);
       return false;
     }
-    MlirAttribute bv = mlirOperationGetAttributeByName(bc, S("values"));
-    int64_t bn = num_elements(mlirAttributeGetType(bv));
-    int32_t *bq = coopt_xmalloc((size_t)rows * sizeof *bq);
-    for (int64_t c = 0; c < rows; ++c) {
-      float x = mlirDenseElementsAttrIsSplat(bv) ? mlirDenseElementsAttrGetFloatSplatValue(bv)
-                                                 : mlirDenseElementsAttrGetFloatValue(bv, bn == 1 ? 0 : c);
-      bq[c] = sat32(cooptRoundHalfAway((double)x / (s_in * ws[nscales == 1 ? 0 : c])));
-    }
+    int32_t *bq = quantize_bias(mlirOperationGetAttributeByName(bc, S("values")), rows, s_in, ws, nscales, rows);
     MlirValue bi32 = cooptConstI32(&b, 1, &rows, bq);
     free(bq);
     MlirValue ops[5] = {xq, wi8, bi32, zp_in_v, zp_w};
@@ -424,12 +433,7 @@ static bool lower_anchor(lowering *L, MlirOperation anchor) {
       int brank = (int)mlirShapedTypeGetRank(bt);
       for (int i = 0; i < brank; ++i)
         shape[i] = mlirShapedTypeGetDimSize(bt, i);
-      int32_t *bq = coopt_xmalloc((size_t)bn * sizeof *bq);
-      for (int64_t c = 0; c < bn; ++c) {
-        float x = mlirDenseElementsAttrIsSplat(bv) ? mlirDenseElementsAttrGetFloatSplatValue(bv)
-                                                   : mlirDenseElementsAttrGetFloatValue(bv, c);
-        bq[c] = sat32(cooptRoundHalfAway((double)x / (s_in * ws[nscales == 1 ? 0 : c % rows])));
-      }
+      int32_t *bq = quantize_bias(bv, bn, s_in, ws, nscales, rows);
       MlirValue ops[2] = {acc, cooptConstI32(&b, brank, shape, bq)};
       free(bq);
       acc = cooptResult(cooptBuildOp(&b, "tosa.add", 2, ops, rt, 0, NULL));
@@ -451,39 +455,16 @@ static bool lower_anchor(lowering *L, MlirOperation anchor) {
     free(ws);
     return fail(L, anchor, "coopt-lower-int8: %s: output channels do not match the weight scales", what);
   }
-  int32_t *mult = coopt_xmalloc((size_t)nm * sizeof *mult);
-  int8_t *shift = coopt_xmalloc((size_t)nm);
-  bool ok = true;
-  for (int64_t c = 0; c < nm; ++c) {
-    int32_t m, sh;
-    double real = s_in * ws[c] / F->scale;
-    if (!coopt_quantize_multiplier(real, &m, &sh)) {
-      fail(L, anchor, "coopt-lower-int8: %s: requantization multiplier %g (channel %lld) is outside what tosa.rescale can represent",
-           what, real, (long long)c);
-      ok = false;
-      break;
-    }
-    mult[c] = m, shift[c] = (int8_t)sh;
-  }
+  double *reals = coopt_xmalloc((size_t)nm * sizeof *reals);
+  for (int64_t c = 0; c < nm; ++c)
+    reals[c] = s_in * ws[c] / F->scale;
   free(ws);
-  if (!ok) {
-    free(mult), free(shift);
+  MlirValue res;
+  bool ok = build_rescale(L, &b, anchor, what, acc, reals, nm, true, 0, false, (int32_t)F->zero_point,
+                          mlirValueGetType(F->q), &res);
+  free(reals);
+  if (!ok)
     return false;
-  }
-  MlirValue mv = cooptConstI32(&b, 1, &nm, mult), sv = cooptConstI8(&b, 1, &nm, shift);
-  free(mult), free(shift);
-  MlirNamedAttribute ra[5] = {
-      cooptNamedAttr(L->ctx, "scale32", mlirBoolAttrGet(L->ctx, 1)),
-      cooptNamedAttr(L->ctx, "rounding_mode",
-                     cooptAttr(L->ctx, L->o->rounding == 1 ? "#tosa.rounding_mode<DOUBLE_ROUND>"
-                                                           : "#tosa.rounding_mode<SINGLE_ROUND>")),
-      cooptNamedAttr(L->ctx, "per_channel", mlirBoolAttrGet(L->ctx, per_channel)),
-      cooptNamedAttr(L->ctx, "input_unsigned", mlirBoolAttrGet(L->ctx, 0)),
-      cooptNamedAttr(L->ctx, "output_unsigned", mlirBoolAttrGet(L->ctx, 0)),
-  };
-  MlirValue rops[5] = {acc, mv, sv, cooptZeroPointI32(&b, 0), cooptZeroPointI8(&b, (int8_t)F->zero_point)};
-  MlirType out_t = mlirValueGetType(F->q);
-  MlirValue res = cooptResult(cooptBuildOp(&b, "tosa.rescale", 5, rops, out_t, 5, ra));
   return finish_output(L, &b, F, res, lo, hi);
 }
 
@@ -636,7 +617,7 @@ static bool lower_func(MlirOperation func, const void *opaque) {
           !cooptIsF32Tensor(mlirValueGetType(cooptResult(op))))
         continue;
       char what[512];
-      describe_op(op, what, sizeof what);
+      cooptDescribeOp(op, what, sizeof what);
       if (o->strict) {
         cooptEmitError(mlirOperationGetLocation(op), "coopt-lower-int8: %s cannot be lowered to int8 (strict=true)", what);
         result = COOPT_PASS_FAILURE;

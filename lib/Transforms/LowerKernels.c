@@ -67,23 +67,6 @@ static MlirAttribute const_values(MlirValue v) {
   return cooptOpIs(d, "tosa.const") ? mlirOperationGetAttributeByName(d, S("values")) : mlirAttributeGetNull();
 }
 
-static bool int_at(MlirAttribute a, int64_t i, int64_t *out) {
-  if (mlirAttributeIsNull(a) || !mlirAttributeIsADenseElements(a))
-    return false;
-  MlirType e = mlirShapedTypeGetElementType(mlirAttributeGetType(a));
-  if (!mlirTypeIsAInteger(e))
-    return false;
-  bool splat = mlirDenseElementsAttrIsSplat(a);
-  int64_t n = mlirElementsAttrGetNumElements(a);
-  if (!splat && i >= n)
-    return false;
-  int64_t k = splat ? 0 : i;
-  switch (mlirIntegerTypeGetWidth(e)) {
-  case 8: *out = splat ? mlirDenseElementsAttrGetInt8SplatValue(a) : mlirDenseElementsAttrGetInt8Value(a, k); return true;
-  case 32: *out = splat ? mlirDenseElementsAttrGetInt32SplatValue(a) : mlirDenseElementsAttrGetInt32Value(a, k); return true;
-  default: return false;
-  }
-}
 
 static bool array_is(MlirOperation op, const char *name, int64_t v) {
   MlirAttribute a = mlirOperationGetAttributeByName(op, S(name));
@@ -103,12 +86,9 @@ static bool is_i8(MlirType t) {
 /* The external kernel entry, declared once per kind: (blob, activations of
  * `rank`) -> result of `rank`, all dynamically shaped. */
 static void declare(MlirOperation module, const char *fn, int rank) {
+  if (!mlirOperationIsNull(cooptFindSymbol(module, fn)))
+    return;
   MlirBlock body = mlirRegionGetFirstBlock(mlirOperationGetRegion(module, 0));
-  for (MlirOperation op = mlirBlockGetFirstOperation(body); !mlirOperationIsNull(op); op = mlirOperationGetNextInBlock(op)) {
-    MlirAttribute sym = mlirOperationGetAttributeByName(op, S("sym_name"));
-    if (!mlirAttributeIsNull(sym) && mlirStringRefEqual(mlirStringAttrGetValue(sym), S(fn)))
-      return;
-  }
   MlirContext ctx = mlirOperationGetContext(module);
   char text[256];
   const char *t = rank == 4 ? "tensor<?x?x?x?xi8>" : "tensor<?x?xi8>";
@@ -135,7 +115,7 @@ static MlirOperation match_requant(MlirOperation conv, size_t n, int32_t *mult, 
   MlirAttribute mv = const_values(mlirOperationGetOperand(rs, 1)), sv = const_values(mlirOperationGetOperand(rs, 2)),
                 rin = const_values(mlirOperationGetOperand(rs, 3)), rout = const_values(mlirOperationGetOperand(rs, 4));
   int64_t in_zp, tmp;
-  if (mlirAttributeIsNull(mv) || mlirAttributeIsNull(sv) || !int_at(rin, 0, &in_zp) || in_zp || !int_at(rout, 0, out_zp))
+  if (mlirAttributeIsNull(mv) || mlirAttributeIsNull(sv) || !cooptDenseIntAt(rin, 0, &in_zp) || in_zp || !cooptDenseIntAt(rout, 0, out_zp))
     return none;
   MlirAttribute rm = mlirOperationGetAttributeByName(rs, S("rounding_mode")),
                 pc = mlirOperationGetAttributeByName(rs, S("per_channel"));
@@ -146,10 +126,10 @@ static MlirOperation match_requant(MlirOperation conv, size_t n, int32_t *mult, 
   coopt_buf_free(&rmtext);
   bool per_channel = !mlirAttributeIsNull(pc) && mlirBoolAttrGetValue(pc);
   for (size_t c = 0; c < n; ++c) {
-    if (!int_at(mv, per_channel ? (int64_t)c : 0, &tmp))
+    if (!cooptDenseIntAt(mv, per_channel ? (int64_t)c : 0, &tmp))
       return none;
     mult[c] = (int32_t)tmp;
-    if (!int_at(sv, per_channel ? (int64_t)c : 0, &tmp))
+    if (!cooptDenseIntAt(sv, per_channel ? (int64_t)c : 0, &tmp))
       return none;
     shift[c] = (int32_t)tmp;
   }
@@ -166,13 +146,6 @@ static MlirOperation match_requant(MlirOperation conv, size_t n, int32_t *mult, 
   return last;
 }
 
-static void describe(MlirOperation op, const char *name, char *buf, size_t size) {
-  coopt_resolved_loc r = cooptResolveLocation(mlirOperationGetLocation(op));
-  if (r.name.length)
-    snprintf(buf, size, "%s '%.*s'", name, (int)r.name.length, r.name.data);
-  else
-    snprintf(buf, size, "%s", name);
-}
 
 /* Depthwise 3x3 (multiplier 1, stride 1 or 2) on the runtime's kernel. */
 static bool lower_dw(MlirOperation module, MlirOperation dw, bool *done) {
@@ -196,7 +169,7 @@ static bool lower_dw(MlirOperation module, MlirOperation dw, bool *done) {
   MlirAttribute wv = const_values(mlirOperationGetOperand(dw, 1)), bv = const_values(mlirOperationGetOperand(dw, 2)),
                 izp = const_values(mlirOperationGetOperand(dw, 3)), wzp = const_values(mlirOperationGetOperand(dw, 4));
   int64_t a_zp, w_zp, tmp, out_zp = 0, lo = -128, hi = 127;
-  if (mlirAttributeIsNull(wv) || mlirAttributeIsNull(bv) || !int_at(izp, 0, &a_zp) || !int_at(wzp, 0, &w_zp) || w_zp)
+  if (mlirAttributeIsNull(wv) || mlirAttributeIsNull(bv) || !cooptDenseIntAt(izp, 0, &a_zp) || !cooptDenseIntAt(wzp, 0, &w_zp) || w_zp)
     return true;
   size_t C = (size_t)mlirShapedTypeGetDimSize(wt, 2);
   int32_t *mult = coopt_xmalloc(C * 4), *shift = coopt_xmalloc(C * 4), *bias = coopt_xmalloc(C * 4);
@@ -205,9 +178,9 @@ static bool lower_dw(MlirOperation module, MlirOperation dw, bool *done) {
   MlirOperation last = match_requant(dw, C, mult, shift, &out_zp, &double_round, &lo, &hi);
   ok = !mlirOperationIsNull(last);
   for (size_t i = 0; i < 9 * C && ok; ++i)
-    ok = int_at(wv, (int64_t)i, &tmp), w[i] = (int8_t)tmp;
+    ok = cooptDenseIntAt(wv, (int64_t)i, &tmp), w[i] = (int8_t)tmp;
   for (size_t c = 0; c < C && ok; ++c)
-    ok = int_at(bv, (int64_t)c, &tmp), bias[c] = (int32_t)tmp;
+    ok = cooptDenseIntAt(bv, (int64_t)c, &tmp), bias[c] = (int32_t)tmp;
   bool result = true;
   void *blob = NULL;
   if (ok) {
@@ -240,7 +213,7 @@ static bool lower_dw(MlirOperation module, MlirOperation dw, bool *done) {
       MlirValue y = cooptResult(cooptBuildOp(&b, "tensor.cast", 1, &yd, mlirValueGetType(cooptResult(last)), 0, NULL));
       mlirValueReplaceAllUsesOfWith(cooptResult(last), y);
       char what[256];
-      describe(dw, "tosa.depthwise_conv2d", what, sizeof what);
+      cooptDescribeOp(dw, what, sizeof what);
       cooptEmitRemark(mlirOperationGetLocation(dw),
                       "coopt-lower-kernels: %s (3x3x%zu, stride %lld): depthwise int8 kernel, %zu packed bytes", what, C,
                       (long long)sy, size);
@@ -264,48 +237,23 @@ static bool lower_conv(MlirOperation module, MlirOperation conv, const lower_ker
   MlirAttribute wv = const_values(mlirOperationGetOperand(conv, 1)), bv = const_values(mlirOperationGetOperand(conv, 2)),
                 izp = const_values(mlirOperationGetOperand(conv, 3)), wzp = const_values(mlirOperationGetOperand(conv, 4));
   int64_t a_zp, w_zp, tmp;
-  if (mlirAttributeIsNull(wv) || mlirAttributeIsNull(bv) || !int_at(izp, 0, &a_zp) || !int_at(wzp, 0, &w_zp) || w_zp)
+  if (mlirAttributeIsNull(wv) || mlirAttributeIsNull(bv) || !cooptDenseIntAt(izp, 0, &a_zp) || !cooptDenseIntAt(wzp, 0, &w_zp) || w_zp)
     return true;
-  MlirOperation rs = cooptSoleUser(cooptResult(conv));
-  if (!cooptOpIs(rs, "tosa.rescale") || !is_i8(mlirValueGetType(cooptResult(rs))))
-    return true;
-  MlirAttribute mv = const_values(mlirOperationGetOperand(rs, 1)), sv = const_values(mlirOperationGetOperand(rs, 2)),
-                rin = const_values(mlirOperationGetOperand(rs, 3)), rout = const_values(mlirOperationGetOperand(rs, 4));
-  int64_t in_zp, out_zp;
-  if (mlirAttributeIsNull(mv) || mlirAttributeIsNull(sv) || !int_at(rin, 0, &in_zp) || in_zp || !int_at(rout, 0, &out_zp))
-    return true;
-  MlirAttribute rm = mlirOperationGetAttributeByName(rs, S("rounding_mode")),
-                pc = mlirOperationGetAttributeByName(rs, S("per_channel"));
-  coopt_buf rmtext;
-  coopt_buf_init(&rmtext);
-  mlirAttributePrint(rm, coopt_buf_string_callback, &rmtext);
-  bool double_round = rmtext.data && strstr(rmtext.data, "DOUBLE_ROUND");
-  coopt_buf_free(&rmtext);
-  bool per_channel = !mlirAttributeIsNull(pc) && mlirBoolAttrGetValue(pc);
-  MlirOperation last = rs;
-  int64_t lo = -128, hi = 127;
-  MlirOperation cl = cooptSoleUser(cooptResult(rs));
-  if (cooptOpIs(cl, "tosa.clamp")) {
-    MlirAttribute mn = mlirOperationGetAttributeByName(cl, S("min_val")), mx = mlirOperationGetAttributeByName(cl, S("max_val"));
-    if (mlirAttributeIsAInteger(mn) && mlirAttributeIsAInteger(mx)) {
-      lo = mlirIntegerAttrGetValueInt(mn), hi = mlirIntegerAttrGetValueInt(mx);
-      last = cl;
-    }
-  }
   size_t N = (size_t)mlirShapedTypeGetDimSize(wt, 0), K = (size_t)mlirShapedTypeGetDimSize(wt, 3);
   int8_t *w = coopt_xmalloc(N * K);
   int32_t *bias = coopt_xmalloc(N * 4), *mult = coopt_xmalloc(N * 4), *shift = coopt_xmalloc(N * 4);
+  int64_t out_zp = 0, lo = -128, hi = 127;
+  bool double_round = false;
+  MlirOperation last = match_requant(conv, N, mult, shift, &out_zp, &double_round, &lo, &hi);
+  if (mlirOperationIsNull(last)) {
+    free(w), free(bias), free(mult), free(shift);
+    return true;
+  }
   bool ok = true;
   for (size_t i = 0; i < N * K && ok; ++i)
-    ok = int_at(wv, (int64_t)i, &tmp), w[i] = (int8_t)tmp;
-  for (size_t c = 0; c < N && ok; ++c) {
-    ok = int_at(bv, (int64_t)c, &tmp);
-    bias[c] = (int32_t)tmp;
-    ok = ok && int_at(mv, per_channel ? (int64_t)c : 0, &tmp);
-    mult[c] = (int32_t)tmp;
-    ok = ok && int_at(sv, per_channel ? (int64_t)c : 0, &tmp);
-    shift[c] = (int32_t)tmp;
-  }
+    ok = cooptDenseIntAt(wv, (int64_t)i, &tmp), w[i] = (int8_t)tmp;
+  for (size_t c = 0; c < N && ok; ++c)
+    ok = cooptDenseIntAt(bv, (int64_t)c, &tmp), bias[c] = (int32_t)tmp;
   /* Structure of the actual values. */
   size_t blocks = 0, zero_blocks = 0, max_distinct = 0;
   for (size_t c = 0; c < N; ++c) {
@@ -404,10 +352,8 @@ static bool lower_conv(MlirOperation module, MlirOperation conv, const lower_ker
     MlirValue ops2[2] = {c2, s4};
     MlirValue y = cooptResult(cooptBuildOp(&b, "tosa.reshape", 2, ops2, yt, 0, NULL));
     mlirValueReplaceAllUsesOfWith(cooptResult(last), y);
-    char what[256] = "tosa.conv2d";
-    coopt_resolved_loc r = cooptResolveLocation(mlirOperationGetLocation(conv));
-    if (r.name.length)
-      snprintf(what, sizeof what, "tosa.conv2d '%.*s'", (int)r.name.length, r.name.data);
+    char what[256];
+    cooptDescribeOp(conv, what, sizeof what);
     cooptEmitRemark(mlirOperationGetLocation(conv),
                     "coopt-lower-kernels: %s (%zux%zu weights, %lld rows): %s kernel, %zu packed bytes "
                     "(%.0f%% zero 1x4 blocks, <= %zu values per channel)",

@@ -450,7 +450,7 @@ done:
 /* The quantization step of @main's first result when a fake-quant chain
  * (coopt-fake-quant, or the float exit of coopt-lower-int8) produces it. */
 static double output_step(MlirOperation module) {
-  MlirOperation fn = cooptFindMain(module);
+  MlirOperation fn = cooptFindFunc(module, "main");
   if (mlirOperationIsNull(fn))
     return 0;
   MlirOperation ret = mlirBlockGetTerminator(mlirRegionGetFirstBlock(mlirOperationGetRegion(fn, 0)));
