@@ -2,6 +2,7 @@
 #ifndef COOPT_IMPORT_H
 #define COOPT_IMPORT_H
 
+#include <mlir-c/IR.h>
 #include <mlir-c/Support.h>
 #include <stdint.h>
 
@@ -33,6 +34,13 @@ typedef struct coopt_onnx_import_options {
 MlirLogicalResult cooptImportOnnx(const char *path, const coopt_onnx_import_options *options,
                                   MlirStringCallback text, void *text_data, MlirStringCallback error,
                                   void *error_data);
+
+/* A per-tensor QuantizeLinear of an activation states the activation's
+ * range; the importer records it on the quantizing op as coopt.qdq_range.
+ * After parsing the text, this moves each such range onto the value's
+ * producer (or function argument) as coopt.range, the attribute
+ * coopt-calibrate keeps, and drops coopt.qdq_range. */
+void cooptAdoptImportedRanges(MlirOperation module);
 
 #ifdef __cplusplus
 }

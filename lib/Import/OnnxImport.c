@@ -66,6 +66,7 @@ typedef struct importer {
   value *in_override[3];    /* with override_active: the op's inputs 0..2 (NULL = absent) */
   bool override_active;
   bool lifted;              /* a 1-D op is being emitted as 2-D */
+  char mul_attrs[160];      /* attribute dictionary for the next tosa.mul, then cleared */
 } importer;
 
 /* ------------------------------------------------------------------ */
@@ -619,10 +620,13 @@ static value *emit_binary(importer *im, bin_kind k, value *a, value *b, const ch
   switch (k) {
   case BIN_ADD: line(im, "%s = tosa.add %s, %s : (%s, %s) -> %s", ref_id(id), ra_copy, rb_copy, ta, tb, to); break;
   case BIN_SUB: line(im, "%s = tosa.sub %s, %s : (%s, %s) -> %s", ref_id(id), ra_copy, rb_copy, ta, tb, to); break;
-  case BIN_MUL:
-    line(im, "%s = tosa.mul %s, %s, %s : (%s, %s, tensor<1xi8>) -> %s", ref_id(id), ra_copy, rb_copy,
-         ref_id(shift0(im)), ta, tb, to);
+  case BIN_MUL: {
+    int s = shift0(im);
+    line(im, "%s = tosa.mul %s, %s, %s%s : (%s, %s, tensor<1xi8>) -> %s", ref_id(id), ra_copy, rb_copy, ref_id(s),
+         im->mul_attrs, ta, tb, to);
+    im->mul_attrs[0] = 0;
     break;
+  }
   case BIN_DIV: {
     /* TOSA has no float division: x * reciprocal(y). */
     int r = im->next_id++;
@@ -2054,6 +2058,14 @@ static bool check_qparams(importer *im, value *x, value *s, int axis) {
   return true;
 }
 
+/* A round-tripping f64 literal MLIR reads as a float (never "4", which
+ * the parser takes for an integer). */
+static void f64_literal(char *buf, size_t size, double v) {
+  snprintf(buf, size, "%.17g", v);
+  if (!strpbrk(buf, ".eEn"))
+    snprintf(buf + strlen(buf), size - strlen(buf), ".0");
+}
+
 static bool op_quantize(importer *im) {
   if (!check_attrs(im, (const char *const[]){"axis", "saturate", NULL}))
     return false;
@@ -2076,6 +2088,18 @@ static bool op_quantize(importer *im) {
     return false;
   for (int64_t i = 0; i < numel(inv->dims, inv->rank); ++i)
     ((float *)inv->data)[i] = 1.0f / ((float *)inv->data)[i];
+  /* A per-tensor quantizer of an activation states its range: the values
+   * that map onto [qmin, qmax].  It is recorded on the quantizing mul as
+   * coopt.qdq_range and moved onto the producer as coopt.range after
+   * parsing (cooptAdoptImportedRanges), so that calibration keeps it. */
+  if (!x->data && numel(s->dims, s->rank) == 1) {
+    double sc = ((float *)s->data)[0], z = ((int32_t *)zp->data)[0];
+    double qmin = out_et == ET_U8 ? 0 : -128, qmax = out_et == ET_U8 ? 255 : 127;
+    char lo[40], hi[40];
+    f64_literal(lo, sizeof lo, (qmin - z) * sc);
+    f64_literal(hi, sizeof hi, (qmax - z) * sc);
+    snprintf(im->mul_attrs, sizeof im->mul_attrs, " {coopt.qdq_range = array<f64: %s, %s>}", lo, hi);
+  }
   return requantize(im, x, inv, zp, out_et, im->node->output[0]);
 }
 

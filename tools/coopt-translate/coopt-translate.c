@@ -225,6 +225,7 @@ int main(int argc, char **argv) {
   if (mlirOperationIsNull(op) || !mlirOperationVerify(op)) {
     fprintf(stderr, "%s: error: internal error: the importer produced invalid IR (please report)\n", input);
   } else {
+    cooptAdoptImportedRanges(op);
     coopt_buf out;
     coopt_buf_init(&out);
     if (bytecode)

@@ -67,3 +67,25 @@ qdq("qdq_zero_scale.onnx", 0.0, 0)
 qdq("qdq_nan_scale.onnx", float("nan"), 0)
 qdq("qdq_axis_mismatch.onnx", [0.5, 0.25], [0, 0])
 qdq("qdq_zp_mismatch.onnx", [0.5, 0.25, 0.125], 0)
+
+# A per-tensor QDQ graph whose quantizers state the activation ranges:
+# input -> Q/DQ -> conv -> relu -> Q/DQ.  The importer records them as
+# coopt.range; coopt-calibrate keeps them.  Plus calibration data for it.
+def qdq_ranges():
+    def qparams(tag, s, z):
+        return [numpy_helper.from_array(np.array(s, np.float32), "s" + tag),
+                numpy_helper.from_array(np.array(z, np.int8), "z" + tag)]
+    nodes = [
+        helper.make_node("QuantizeLinear", ["x", "s_in", "z_in"], ["xq"], name="quant_in"),
+        helper.make_node("DequantizeLinear", ["xq", "s_in", "z_in"], ["xd"], name="dequant_in"),
+        helper.make_node("Conv", ["xd", "w", "b"], ["c"], name="conv1", pads=[1, 1, 1, 1]),
+        helper.make_node("Relu", ["c"], ["r"], name="relu1"),
+        helper.make_node("QuantizeLinear", ["r", "s_out", "z_out"], ["rq"], name="quant_out"),
+        helper.make_node("DequantizeLinear", ["rq", "s_out", "z_out"], ["y"], name="dequant_out"),
+    ]
+    inits = [w, b] + qparams("_in", 0.03125, 0) + qparams("_out", 0.0625, -128)
+    save("qdq_ranges.onnx", helper.make_graph(nodes, "g", [x], [y], inits))
+    np.save(os.path.join(HERE, "qdq_ranges_calib.npy"), rng.standard_normal((8, 2, 4, 4)).astype(np.float32))
+
+
+qdq_ranges()
