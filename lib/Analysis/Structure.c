@@ -1,6 +1,7 @@
 #include "Structure.h"
 #include "WeightStats.h"
 #include "../Support/Support.h"
+#include "coopt/Diagnostics.h"
 
 #include <mlir-c/BuiltinAttributes.h>
 #include <mlir-c/BuiltinTypes.h>
@@ -198,4 +199,28 @@ bool cooptCheckStructure(const coopt_weight *w, const float *v, const coopt_stru
       return false;
   }
   return true;
+}
+
+bool cooptVerifyStructureClaims(MlirOperation root, const char *prefix, const char *suffix) {
+  coopt_weight_set set;
+  cooptCollectWeights(root, COOPT_WOP_ALL, false, &set);
+  bool ok = true;
+  for (size_t t = 0; t < set.count; ++t) {
+    const coopt_weight *w = &set.items[t];
+    coopt_structure s = cooptGetStructure(w);
+    if (!s.has_sparsity && !s.has_clusters && s.pattern.kind == COOPT_PAT_NONE)
+      continue;
+    float *v = cooptWeightLoad(w);
+    char msg[512];
+    if (!cooptCheckStructure(w, v, &s, msg, sizeof msg)) {
+      char what[512];
+      cooptWeightDescribe(w, what, sizeof what);
+      cooptEmitError(mlirOperationGetLocation(w->user), "%scoopt.structure violated for %s: %s%s", prefix, what, msg,
+                     suffix);
+      ok = false;
+    }
+    free(v);
+  }
+  cooptWeightSetFree(&set);
+  return ok;
 }

@@ -20,6 +20,7 @@
  * The other ops go through the upstream lowering unchanged.
  */
 #define _POSIX_C_SOURCE 200809L
+#include "../Analysis/Structure.h"
 #include "../IR/Build.h"
 #include "../Support/Support.h"
 #include "coopt/Diagnostics.h"
@@ -147,13 +148,34 @@ static MlirOperation match_requant(MlirOperation conv, size_t n, int32_t *mult, 
 }
 
 
+/* The packed kernels and their calls are shaped at compile time; a dynamic
+ * dimension is refused rather than quietly left to another lowering. */
+static bool static_or_fail(MlirOperation op, MlirType xt) {
+  if (mlirShapedTypeHasStaticShape(xt))
+    return true;
+  coopt_buf t;
+  coopt_buf_init(&t);
+  mlirTypePrint(xt, coopt_buf_string_callback, &t);
+  char what[256];
+  cooptDescribeOp(op, what, sizeof what);
+  cooptEmitError(mlirOperationGetLocation(op),
+                 "coopt-lower-kernels: %s has a dynamic input shape (%s): kernels need static shapes; give the "
+                 "importer --batch",
+                 what, t.data ? t.data : "?");
+  coopt_buf_free(&t);
+  return false;
+}
+
 /* Depthwise 3x3 (multiplier 1, stride 1 or 2) on the runtime's kernel. */
 static bool lower_dw(MlirOperation module, MlirOperation dw, bool *done) {
   *done = false;
   MlirValue x = mlirOperationGetOperand(dw, 0);
   MlirType xt = mlirValueGetType(x), wt = mlirValueGetType(mlirOperationGetOperand(dw, 1));
-  if (!is_i8(xt) || !is_i8(wt) || mlirShapedTypeGetRank(xt) != 4 || !mlirShapedTypeHasStaticShape(xt) ||
-      mlirShapedTypeGetDimSize(wt, 0) != 3 || mlirShapedTypeGetDimSize(wt, 1) != 3 || mlirShapedTypeGetDimSize(wt, 3) != 1 ||
+  if (!is_i8(xt) || !is_i8(wt) || mlirShapedTypeGetRank(xt) != 4)
+    return true;
+  if (!static_or_fail(dw, xt))
+    return false;
+  if (mlirShapedTypeGetDimSize(wt, 0) != 3 || mlirShapedTypeGetDimSize(wt, 1) != 3 || mlirShapedTypeGetDimSize(wt, 3) != 1 ||
       !array_is(dw, "dilation", 1))
     return true;
   MlirAttribute st = mlirOperationGetAttributeByName(dw, S("stride")), pd = mlirOperationGetAttributeByName(dw, S("pad"));
@@ -229,8 +251,10 @@ static bool lower_conv(MlirOperation module, MlirOperation conv, const lower_ker
   *done = false;
   MlirValue x = mlirOperationGetOperand(conv, 0);
   MlirType xt = mlirValueGetType(x), wt = mlirValueGetType(mlirOperationGetOperand(conv, 1));
-  if (!is_i8(xt) || !is_i8(wt) || mlirShapedTypeGetRank(xt) != 4 || !mlirShapedTypeHasStaticShape(xt))
+  if (!is_i8(xt) || !is_i8(wt) || mlirShapedTypeGetRank(xt) != 4)
     return true;
+  if (!static_or_fail(conv, xt))
+    return false;
   if (mlirShapedTypeGetDimSize(wt, 1) != 1 || mlirShapedTypeGetDimSize(wt, 2) != 1 || !array_is(conv, "stride", 1) ||
       !array_is(conv, "dilation", 1) || !array_is(conv, "pad", 0))
     return true;
@@ -366,6 +390,11 @@ static bool lower_conv(MlirOperation module, MlirOperation conv, const lower_ker
 
 static coopt_pass_result run_lower_kernels(MlirOperation module, const void *opaque) {
   const lower_kernels_options *o = opaque;
+  /* The kernel is chosen from the values, so a false claim could not make
+   * wrong code; but a claim the weights contradict means an earlier step
+   * broke what it promised, and compiling on would hide that. */
+  if (!cooptVerifyStructureClaims(module, "coopt-lower-kernels: ", "; no kernel is chosen from a broken claim"))
+    return COOPT_PASS_FAILURE;
   bool route_dw = o->depthwise == 1 || (o->depthwise == 0 && o->target == 1);
   MlirBlock body = mlirRegionGetFirstBlock(mlirOperationGetRegion(module, 0));
   coopt_pass_result result = COOPT_PASS_SUCCESS;

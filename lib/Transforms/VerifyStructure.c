@@ -5,34 +5,12 @@
  * (the failure collaborative optimization exists to avoid) is caught.
  */
 #include "../Analysis/Structure.h"
-#include "../Analysis/Weights.h"
-#include "coopt/Diagnostics.h"
 #include "coopt/Pass.h"
 
-#include <stdlib.h>
 
 static coopt_pass_result run_verify(MlirOperation root, const void *opaque) {
   (void)opaque;
-  coopt_weight_set set;
-  cooptCollectWeights(root, COOPT_WOP_ALL, false, &set);
-  coopt_pass_result result = COOPT_PASS_SUCCESS;
-  for (size_t t = 0; t < set.count; ++t) {
-    const coopt_weight *w = &set.items[t];
-    coopt_structure s = cooptGetStructure(w);
-    if (!s.has_sparsity && !s.has_clusters && s.pattern.kind == COOPT_PAT_NONE)
-      continue;
-    float *v = cooptWeightLoad(w);
-    char msg[512];
-    if (!cooptCheckStructure(w, v, &s, msg, sizeof msg)) {
-      char what[512];
-      cooptWeightDescribe(w, what, sizeof what);
-      cooptEmitError(mlirOperationGetLocation(w->user), "coopt.structure violated for %s: %s", what, msg);
-      result = COOPT_PASS_FAILURE;
-    }
-    free(v);
-  }
-  cooptWeightSetFree(&set);
-  return result;
+  return cooptVerifyStructureClaims(root, "", "") ? COOPT_PASS_SUCCESS : COOPT_PASS_FAILURE;
 }
 
 const coopt_pass_info coopt_verify_structure_pass = {
