@@ -43,7 +43,7 @@ typedef struct lower_kernels_options {
 
 static const char *const target_values[] = {"x86_64", "aarch64", "generic", NULL};
 static const char *const lut_values[] = {"auto", "off", NULL};
-static const char *const force_values[] = {"auto", "dense", "sparse", "lut", NULL};
+static const char *const force_values[] = {"auto", "dense", "sparse", "lut", "sparse-lut", NULL};
 static const char *const depthwise_values[] = {"auto", "on", "off", NULL};
 
 static const coopt_option_info lower_kernels_option_table[] = {
@@ -99,9 +99,11 @@ static void declare(MlirOperation module, const char *fn, int rank) {
   mlirBlockInsertOwnedOperation(body, 0, decl);
 }
 
-typedef enum { K_DENSE, K_SPARSE, K_LUT } kernel_kind;
-static const char *const kind_fn[] = {"coopt_rt_mlir_qs8_gemm", "coopt_rt_mlir_qs8_spgemm", "coopt_rt_mlir_qs8_lut4_gemm"};
-static const char *const kind_name[] = {"dense int8", "sparse int8 1x4", "lookup-table int8 (4-bit)"};
+typedef enum { K_DENSE, K_SPARSE, K_LUT, K_SPLUT } kernel_kind;
+static const char *const kind_fn[] = {"coopt_rt_mlir_qs8_gemm", "coopt_rt_mlir_qs8_spgemm", "coopt_rt_mlir_qs8_lut4_gemm",
+                                      "coopt_rt_mlir_qs8_splut4_gemm"};
+static const char *const kind_name[] = {"dense int8", "sparse int8 1x4", "lookup-table int8 (4-bit)",
+                                        "sparse lookup-table int8 (1x4, 4-bit)"};
 
 /* The requantization that follows an integer conv: tosa.rescale (input zero
  * point 0) and an optional i8 clamp.  Fills multipliers/shifts for n
@@ -295,14 +297,22 @@ static bool lower_conv(MlirOperation module, MlirOperation conv, const lower_ker
     max_distinct = d > max_distinct ? d : max_distinct;
   }
   double zf = blocks ? (double)zero_blocks / (double)blocks : 0;
+  /* auto: block-sparse weights go to the sparse kernel, which skips the
+   * zero blocks' work; else clustered ones to the lookup-table kernel,
+   * which halves the bytes.  The combined form is smaller still, but its
+   * kernel is the generic C one on every ISA for now, so only
+   * force=sparse-lut selects it. */
   kernel_kind kind = K_DENSE;
-  if (o->force == 2 || (o->force == 0 && zf >= o->sparse_threshold))
+  if (o->force == 4)
+    kind = K_SPLUT;
+  else if (o->force == 2 || (o->force == 0 && zf >= o->sparse_threshold))
     kind = K_SPARSE;
   else if (o->force == 3 || (o->force == 0 && o->lut == 0 && max_distinct <= 16))
     kind = K_LUT;
-  if (kind == K_LUT && max_distinct > 16) {
+  if ((kind == K_LUT || kind == K_SPLUT) && max_distinct > 16) {
     cooptEmitRemark(mlirOperationGetLocation(conv),
-                    "coopt-lower-kernels: force=lut, but a channel has %zu distinct weights (> 16); using dense", max_distinct);
+                    "coopt-lower-kernels: force=%s, but a channel has %zu distinct weights (> 16); using dense",
+                    force_values[o->force], max_distinct);
     kind = K_DENSE;
   }
   coopt_rt_requant rq = {mult, shift, true, double_round, (int32_t)out_zp, (int8_t)lo, (int8_t)hi};
@@ -313,7 +323,7 @@ static bool lower_conv(MlirOperation module, MlirOperation conv, const lower_ker
   void *blob = NULL;
   coopt_rt_status st = COOPT_RT_OK;
   if (ok) {
-    if (kind == K_LUT) {
+    if (kind == K_LUT || kind == K_SPLUT) {
       idx = coopt_xmalloc(N * K);
       book = coopt_xcalloc(16 * N, 1);
       for (size_t c = 0; c < N; ++c) {
@@ -327,7 +337,7 @@ static bool lower_conv(MlirOperation module, MlirOperation conv, const lower_ker
           idx[c * K + i] = (uint8_t)e;
         }
       }
-      size = coopt_rt_qs8_lut4_gemm_packed_size(N, K);
+      size = kind == K_LUT ? coopt_rt_qs8_lut4_gemm_packed_size(N, K) : coopt_rt_qs8_splut4_gemm_packed_size(N, K, idx, book);
     } else {
       size = kind == K_SPARSE ? coopt_rt_qs8_spgemm_packed_size(N, K, w) : coopt_rt_qs8_gemm_packed_size(N, K);
     }
@@ -335,6 +345,7 @@ static bool lower_conv(MlirOperation module, MlirOperation conv, const lower_ker
       abort();
     memset(blob, 0, size);
     st = kind == K_LUT    ? coopt_rt_pack_qs8_lut4_gemm(N, K, idx, book, 16, bias, (int8_t)a_zp, &rq, blob, size, &err)
+         : kind == K_SPLUT  ? coopt_rt_pack_qs8_splut4_gemm(N, K, idx, book, 16, bias, (int8_t)a_zp, &rq, blob, size, &err)
          : kind == K_SPARSE ? coopt_rt_pack_qs8_spgemm(N, K, w, bias, (int8_t)a_zp, &rq, blob, size, &err)
                             : coopt_rt_pack_qs8_gemm(N, K, w, bias, (int8_t)a_zp, &rq, blob, size, &err);
   }

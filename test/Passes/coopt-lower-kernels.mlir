@@ -30,8 +30,13 @@
 // RUN: coopt-runner %t.sparse.mlir --input %S/Inputs/quant-input.npy --expect %t.i8.npy --rtol=0 --atol=0
 // RUN: coopt-opt %t.i8.mlir -p 'builtin.module(coopt-lower-kernels{lut=off})' -o %t.nolut.mlir 2>&1 | FileCheck %s --check-prefix=DENSE
 // RUN: coopt-opt %t.i8.mlir -p 'builtin.module(coopt-lower-kernels{sparse-threshold=0})' -o /dev/null 2>&1 | FileCheck %s --check-prefix=SPARSE
+// RUN: coopt-opt %t.i8.mlir -p 'builtin.module(coopt-lower-kernels{force=sparse-lut})' -o %t.splut.mlir 2>&1 | FileCheck %s --check-prefix=SPLUT
+// RUN: coopt-runner %t.splut.mlir --input %S/Inputs/quant-input.npy --expect %t.i8.npy --rtol=0 --atol=0
+// RUN: FileCheck %s --check-prefix=SPLUT-IR < %t.splut.mlir
 // DENSE: dense int8 kernel
 // SPARSE: sparse int8 1x4 kernel
+// SPLUT: sparse lookup-table int8 (1x4, 4-bit) kernel
+// SPLUT-IR: call @coopt_rt_mlir_qs8_splut4_gemm(
 
 // A pruned model: 75% of the 1x4 blocks zero selects the sparse kernel.
 // RUN: coopt-opt %S/Inputs/quant-model.mlir -p 'builtin.module(coopt-prune{pattern=1x4 sparsity=0.5 ops=conv2d},coopt-fake-quant{preserve-sparsity=true},coopt-lower-int8,coopt-lower-kernels{lut=off sparse-threshold=0.5})' -o /dev/null 2>&1 | FileCheck %s --check-prefix=PRUNED
@@ -46,7 +51,7 @@
 // RUN: not coopt-opt %t.i8.mlir -p 'builtin.module(coopt-lower-kernels{target=riscv})' 2>&1 | FileCheck %s --check-prefix=BADTARGET
 // BADTARGET: error: option 'target' has no value 'riscv' (expected one of x86_64|aarch64|generic)
 // RUN: not coopt-opt %t.i8.mlir -p 'builtin.module(coopt-lower-kernels{force=magic})' 2>&1 | FileCheck %s --check-prefix=BADFORCE
-// BADFORCE: error: option 'force' has no value 'magic' (expected one of auto|dense|sparse|lut)
+// BADFORCE: error: option 'force' has no value 'magic' (expected one of auto|dense|sparse|lut|sparse-lut)
 // RUN: not coopt-opt %t.i8.mlir -p 'builtin.module(coopt-lower-kernels{sparse-threshold=1.5})' 2>&1 | FileCheck %s --check-prefix=BADTHR
 // BADTHR: error: option 'sparse-threshold' value 1.5 is out of range (must be in [0, 1])
 
