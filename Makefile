@@ -30,6 +30,7 @@ bench: build
 	@sh bench/bench-compress.sh $(BUILD)
 	@sh bench/bench-kernels.sh $(BUILD)
 	@sh bench/bench-compiled.sh $(BUILD)
+	@sh bench/bench-size.sh $(BUILD)
 
 # The seed's results table (docs/Results.md); minutes, and it needs torch.
 results: build
