@@ -1,10 +1,11 @@
 /*
- * coopt-lower-kernels: replace integer pointwise convolutions (the 1x1
- * conv2d + tosa.rescale [+ clamp] that coopt-lower-int8 produces) by calls
+ * coopt-lower-kernels: replace convolutions with constant weights by calls
  * into coopt's runtime kernels, with the weights packed now, at compile
  * time, by the runtime's own packing functions.
  *
- * The kernel is chosen from the weights' actual values:
+ * Int8 pointwise convolutions (the 1x1 conv2d + tosa.rescale [+ clamp] that
+ * coopt-lower-int8 produces) get a kernel chosen from the weights' actual
+ * values:
  *   sparse  1x4 blocks along K, when at least `sparse-threshold` of the
  *           blocks are all zero (the SDOT-friendly sparse form);
  *   lut     4-bit indices + per-channel codebook, when every output channel
@@ -15,8 +16,9 @@
  * coopt_rt_mlir_qs8_<kind> on the activations viewed as [M, K].  The
  * kernels compute exactly the integer arithmetic of conv2d + rescale +
  * clamp, so results are bit-identical.  Each choice is reported as a remark.
- * Int8 depthwise 3x3 convolutions (stride 1 or 2) go to the runtime's
- * depthwise kernel when `depthwise` says so (by default for aarch64).
+ * Depthwise 3x3 convolutions (stride 1 or 2) go to the runtime's depthwise
+ * kernels when `depthwise` says so.  F32 pointwise and depthwise
+ * convolutions (bias and a following clamp fused) go to the f32 kernels.
  * The other ops go through the upstream lowering unchanged.
  */
 #define _POSIX_C_SOURCE 200809L
@@ -29,6 +31,7 @@
 
 #include <mlir-c/BuiltinAttributes.h>
 #include <mlir-c/BuiltinTypes.h>
+#include <math.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,12 +42,14 @@ typedef struct lower_kernels_options {
   int lut;
   int force;
   int depthwise;
+  int f32;
 } lower_kernels_options;
 
 static const char *const target_values[] = {"x86_64", "aarch64", "generic", NULL};
 static const char *const lut_values[] = {"auto", "off", NULL};
 static const char *const force_values[] = {"auto", "dense", "sparse", "lut", "sparse-lut", NULL};
 static const char *const depthwise_values[] = {"auto", "on", "off", NULL};
+static const char *const on_off_values[] = {"on", "off", NULL};
 
 static const coopt_option_info lower_kernels_option_table[] = {
     {"target", COOPT_OPT_ENUM, "the ISA the code is for (the packed formats are shared; recorded for reports)",
@@ -56,9 +61,12 @@ static const coopt_option_info lower_kernels_option_table[] = {
     {"force", COOPT_OPT_ENUM, "force one kernel kind for every eligible op (for testing)", "auto", {0}, force_values,
      offsetof(lower_kernels_options, force)},
     {"depthwise", COOPT_OPT_ENUM,
-     "route int8 depthwise 3x3 convolutions to the runtime kernel; auto = for aarch64 only (on the x86 host LLVM's "
-     "vectorisation of the upstream loops is faster, docs/Performance.md)",
+     "route depthwise 3x3 convolutions to the runtime kernel; auto = f32 always, int8 for aarch64 only (on the x86 "
+     "host LLVM's vectorisation of the upstream int8 loops is faster, docs/Performance.md)",
      "auto", {0}, depthwise_values, offsetof(lower_kernels_options, depthwise)},
+    {"f32", COOPT_OPT_ENUM,
+     "also route f32 pointwise and depthwise 3x3 convolutions (bias and clamp fused) to the runtime's f32 kernels",
+     "on", {0}, on_off_values, offsetof(lower_kernels_options, f32)},
 };
 
 static MlirStringRef S(const char *s) { return mlirStringRefCreateFromCString(s); }
@@ -79,24 +87,70 @@ static bool array_is(MlirOperation op, const char *name, int64_t v) {
   return true;
 }
 
+static bool is_f32(MlirType t) {
+  return mlirTypeIsARankedTensor(t) && mlirTypeIsAF32(mlirShapedTypeGetElementType(t));
+}
+
 static bool is_i8(MlirType t) {
   return mlirTypeIsARankedTensor(t) && mlirTypeIsAInteger(mlirShapedTypeGetElementType(t)) &&
          mlirIntegerTypeGetWidth(mlirShapedTypeGetElementType(t)) == 8;
 }
 
 /* The external kernel entry, declared once per kind: (blob, activations of
- * `rank`) -> result of `rank`, all dynamically shaped. */
-static void declare(MlirOperation module, const char *fn, int rank) {
+ * `rank` and element type `elem`) -> result of the same, dynamically shaped. */
+static void declare(MlirOperation module, const char *fn, int rank, const char *elem) {
   if (!mlirOperationIsNull(cooptFindSymbol(module, fn)))
     return;
   MlirBlock body = mlirRegionGetFirstBlock(mlirOperationGetRegion(module, 0));
   MlirContext ctx = mlirOperationGetContext(module);
-  char text[256];
-  const char *t = rank == 4 ? "tensor<?x?x?x?xi8>" : "tensor<?x?xi8>";
+  char text[320], t[64];
+  snprintf(t, sizeof t, rank == 4 ? "tensor<?x?x?x?x%s>" : "tensor<?x?x%s>", elem);
   snprintf(text, sizeof text, "func.func private @%s(tensor<?xi8>, %s) -> %s attributes {llvm.emit_c_interface}", fn, t,
            t);
   MlirOperation decl = mlirOperationCreateParse(ctx, S(text), S("coopt-lower-kernels"));
   mlirBlockInsertOwnedOperation(body, 0, decl);
+}
+
+/* Replace the value of `last` (the end of conv's fused tail) by
+ * fn(blob, x viewed as [M, K]) viewed back in last's shape; for pointwise
+ * convolutions, whose NHWC rows are the GEMM's rows. */
+static void emit_gemm_call(MlirOperation module, MlirOperation conv, MlirOperation last, MlirValue x, size_t K,
+                           size_t N, const void *blob, size_t size, const char *fn) {
+  MlirContext ctx = mlirOperationGetContext(conv);
+  MlirType xt = mlirValueGetType(x), elem = mlirShapedTypeGetElementType(xt);
+  bool f32 = mlirTypeIsAF32(elem);
+  coopt_builder b = cooptBuilderBefore(last);
+  b.loc = mlirOperationGetLocation(conv);
+  int64_t bsize = (int64_t)size;
+  MlirValue bl = cooptConstI8(&b, 1, &bsize, blob);
+  int64_t M = mlirShapedTypeGetDimSize(xt, 0) * mlirShapedTypeGetDimSize(xt, 1) * mlirShapedTypeGetDimSize(xt, 2);
+  char text[128];
+  snprintf(text, sizeof text, "dense<[%lld, %lld]> : tensor<2xindex>", (long long)M, (long long)K);
+  MlirNamedAttribute va = cooptNamedAttr(ctx, "values", cooptAttr(ctx, text));
+  MlirType shape2 = mlirTypeParseGet(ctx, S("!tosa.shape<2>")), shape4 = mlirTypeParseGet(ctx, S("!tosa.shape<4>"));
+  MlirValue s2 = cooptResult(cooptBuildOp(&b, "tosa.const_shape", 0, NULL, shape2, 1, &va));
+  int64_t mk[2] = {M, (int64_t)K}, mn[2] = {M, (int64_t)N}, dyn1 = mlirShapedTypeGetDynamicSize(),
+          dyn2[2] = {mlirShapedTypeGetDynamicSize(), mlirShapedTypeGetDynamicSize()};
+  MlirType i8 = mlirIntegerTypeGet(ctx, 8);
+  MlirValue ops[2] = {x, s2};
+  MlirValue a2 = cooptResult(cooptBuildOp(&b, "tosa.reshape", 2, ops, cooptTensorTypeOf(ctx, 2, mk, elem), 0, NULL));
+  MlirValue bd = cooptResult(cooptBuildOp(&b, "tensor.cast", 1, &bl, cooptTensorTypeOf(ctx, 1, &dyn1, i8), 0, NULL));
+  MlirValue ad = cooptResult(cooptBuildOp(&b, "tensor.cast", 1, &a2, cooptTensorTypeOf(ctx, 2, dyn2, elem), 0, NULL));
+  declare(module, fn, 2, f32 ? "f32" : "i8");
+  MlirNamedAttribute callee = cooptNamedAttr(ctx, "callee", mlirFlatSymbolRefAttrGet(ctx, S(fn)));
+  MlirValue args[2] = {bd, ad};
+  MlirValue cd = cooptResult(cooptBuildOp(&b, "func.call", 2, args, cooptTensorTypeOf(ctx, 2, dyn2, elem), 1, &callee));
+  MlirValue c2 = cooptResult(cooptBuildOp(&b, "tensor.cast", 1, &cd, cooptTensorTypeOf(ctx, 2, mn, elem), 0, NULL));
+  MlirType yt = mlirValueGetType(cooptResult(last));
+  char t4[160];
+  snprintf(t4, sizeof t4, "dense<[%lld, %lld, %lld, %lld]> : tensor<4xindex>", (long long)mlirShapedTypeGetDimSize(yt, 0),
+           (long long)mlirShapedTypeGetDimSize(yt, 1), (long long)mlirShapedTypeGetDimSize(yt, 2),
+           (long long)mlirShapedTypeGetDimSize(yt, 3));
+  MlirNamedAttribute va4 = cooptNamedAttr(ctx, "values", cooptAttr(ctx, t4));
+  MlirValue s4 = cooptResult(cooptBuildOp(&b, "tosa.const_shape", 0, NULL, shape4, 1, &va4));
+  MlirValue ops2[2] = {c2, s4};
+  MlirValue y = cooptResult(cooptBuildOp(&b, "tosa.reshape", 2, ops2, yt, 0, NULL));
+  mlirValueReplaceAllUsesOfWith(cooptResult(last), y);
 }
 
 typedef enum { K_DENSE, K_SPARSE, K_LUT, K_SPLUT } kernel_kind;
@@ -168,12 +222,110 @@ static bool static_or_fail(MlirOperation op, MlirType xt) {
   return false;
 }
 
-/* Depthwise 3x3 (multiplier 1, stride 1 or 2) on the runtime's kernel. */
-static bool lower_dw(MlirOperation module, MlirOperation dw, bool *done) {
+/* The f32 tail of a convolution: an optional tosa.clamp, folded into the
+ * kernel's output range.  Returns the last op of the tail. */
+static MlirOperation match_f32_clamp(MlirOperation conv, float *lo, float *hi) {
+  *lo = -INFINITY, *hi = INFINITY;
+  MlirOperation cl = cooptSoleUser(cooptResult(conv));
+  if (!cooptOpIs(cl, "tosa.clamp"))
+    return conv;
+  MlirAttribute mn = mlirOperationGetAttributeByName(cl, S("min_val")), mx = mlirOperationGetAttributeByName(cl, S("max_val"));
+  if (!mlirAttributeIsAFloat(mn) || !mlirAttributeIsAFloat(mx))
+    return conv;
+  *lo = (float)mlirFloatAttrGetValueDouble(mn), *hi = (float)mlirFloatAttrGetValueDouble(mx);
+  return cl;
+}
+
+/* Constant f32 weights, bias and zero input/weight zero points (operands 1-4)
+ * of a float convolution; NULL-free arrays of n*k weights and n biases. */
+static bool f32_operands(MlirOperation conv, size_t nw, size_t nb, float **w, float **bias) {
+  MlirAttribute wv = const_values(mlirOperationGetOperand(conv, 1)), bv = const_values(mlirOperationGetOperand(conv, 2)),
+                izp = const_values(mlirOperationGetOperand(conv, 3)), wzp = const_values(mlirOperationGetOperand(conv, 4));
+  if (mlirAttributeIsNull(wv) || mlirAttributeIsNull(bv) || mlirAttributeIsNull(izp) || mlirAttributeIsNull(wzp) ||
+      cooptDenseFloatAt(izp, 0) != 0.0f || cooptDenseFloatAt(wzp, 0) != 0.0f ||
+      mlirElementsAttrGetNumElements(bv) != (int64_t)nb)
+    return false;
+  *w = coopt_xmalloc(nw * sizeof **w);
+  *bias = coopt_xmalloc(nb * sizeof **bias);
+  for (size_t i = 0; i < nw; ++i)
+    (*w)[i] = cooptDenseFloatAt(wv, (int64_t)i);
+  for (size_t i = 0; i < nb; ++i)
+    (*bias)[i] = cooptDenseFloatAt(bv, (int64_t)i);
+  return true;
+}
+
+static void *aligned_blob(size_t size) {
+  void *blob = NULL;
+  if (posix_memalign(&blob, 64, size ? size : 64))
+    abort();
+  memset(blob, 0, size);
+  return blob;
+}
+
+/* An f32 pointwise convolution (+ clamp) on the dense f32 GEMM kernel. */
+static bool lower_conv_f32(MlirOperation module, MlirOperation conv, MlirValue x, bool *done) {
+  MlirType xt = mlirValueGetType(x), wt = mlirValueGetType(mlirOperationGetOperand(conv, 1));
+  size_t N = (size_t)mlirShapedTypeGetDimSize(wt, 0), K = (size_t)mlirShapedTypeGetDimSize(wt, 3);
+  float *w, *bias, lo, hi;
+  if (!f32_operands(conv, N * K, N, &w, &bias))
+    return true;
+  MlirOperation last = match_f32_clamp(conv, &lo, &hi);
+  size_t size = coopt_rt_f32_gemm_packed_size(N, K);
+  void *blob = aligned_blob(size);
+  coopt_rt_error err = {{0}};
+  bool ok = coopt_rt_pack_f32_gemm(N, K, w, bias, lo, hi, blob, size, &err) == COOPT_RT_OK;
+  if (!ok) {
+    cooptEmitError(mlirOperationGetLocation(conv), "coopt-lower-kernels: packing failed: %s", err.message);
+  } else {
+    emit_gemm_call(module, conv, last, x, K, N, blob, size, "coopt_rt_mlir_f32_gemm");
+    char what[256];
+    cooptDescribeOp(conv, what, sizeof what);
+    int64_t M = mlirShapedTypeGetDimSize(xt, 0) * mlirShapedTypeGetDimSize(xt, 1) * mlirShapedTypeGetDimSize(xt, 2);
+    cooptEmitRemark(mlirOperationGetLocation(conv),
+                    "coopt-lower-kernels: %s (%zux%zu weights, %lld rows): dense f32 kernel, %zu packed bytes", what, N,
+                    K, (long long)M, size);
+    *done = true;
+  }
+  free(w), free(bias), free(blob);
+  return ok;
+}
+
+/* Replace the value of `last` (the end of dw's fused tail) by fn(blob, x),
+ * both NHWC images. */
+static void emit_dw_call(MlirOperation module, MlirOperation dw, MlirOperation last, MlirValue x, const void *blob,
+                         size_t size, const char *fn) {
+  MlirContext ctx = mlirOperationGetContext(dw);
+  MlirType elem = mlirShapedTypeGetElementType(mlirValueGetType(x));
+  coopt_builder b = cooptBuilderBefore(last);
+  b.loc = mlirOperationGetLocation(dw);
+  int64_t bsize = (int64_t)size, dyn1 = mlirShapedTypeGetDynamicSize(), dyn4[4];
+  for (int i = 0; i < 4; ++i)
+    dyn4[i] = mlirShapedTypeGetDynamicSize();
+  MlirType i8 = mlirIntegerTypeGet(ctx, 8), t4 = cooptTensorTypeOf(ctx, 4, dyn4, elem);
+  MlirValue bl = cooptConstI8(&b, 1, &bsize, blob);
+  MlirValue bd = cooptResult(cooptBuildOp(&b, "tensor.cast", 1, &bl, cooptTensorTypeOf(ctx, 1, &dyn1, i8), 0, NULL));
+  MlirValue xd = cooptResult(cooptBuildOp(&b, "tensor.cast", 1, &x, t4, 0, NULL));
+  declare(module, fn, 4, mlirTypeIsAF32(elem) ? "f32" : "i8");
+  MlirNamedAttribute callee = cooptNamedAttr(ctx, "callee", mlirFlatSymbolRefAttrGet(ctx, S(fn)));
+  MlirValue args[2] = {bd, xd};
+  MlirValue yd = cooptResult(cooptBuildOp(&b, "func.call", 2, args, t4, 1, &callee));
+  MlirValue y = cooptResult(cooptBuildOp(&b, "tensor.cast", 1, &yd, mlirValueGetType(cooptResult(last)), 0, NULL));
+  mlirValueReplaceAllUsesOfWith(cooptResult(last), y);
+}
+
+/* Depthwise 3x3 (multiplier 1, stride 1 or 2), int8 or f32, on the
+ * runtime's kernel. */
+static bool lower_dw(MlirOperation module, MlirOperation dw, const lower_kernels_options *o, bool *done) {
   *done = false;
   MlirValue x = mlirOperationGetOperand(dw, 0);
   MlirType xt = mlirValueGetType(x), wt = mlirValueGetType(mlirOperationGetOperand(dw, 1));
-  if (!is_i8(xt) || !is_i8(wt) || mlirShapedTypeGetRank(xt) != 4)
+  bool f32 = o->f32 == 0 && is_f32(xt) && is_f32(wt);
+  if (!(f32 || (is_i8(xt) && is_i8(wt))) || mlirShapedTypeGetRank(xt) != 4)
+    return true;
+  /* depthwise=auto leaves int8 depthwise to the upstream loops except on
+   * aarch64: on the x86 host LLVM's AVX-512 code for them is faster than
+   * the AVX2 kernel; the f32 kernel wins everywhere (docs/Performance.md). */
+  if (!f32 && o->depthwise == 0 && o->target != 1)
     return true;
   if (!static_or_fail(dw, xt))
     return false;
@@ -190,62 +342,65 @@ static bool lower_dw(MlirOperation module, MlirOperation dw, bool *done) {
           pl = mlirDenseI64ArrayGetElement(pd, 2), pr = mlirDenseI64ArrayGetElement(pd, 3);
   if (sy != sx || (sy != 1 && sy != 2) || pt > 2 || pb_ > 2 || pl > 2 || pr > 2 || pt < 0 || pb_ < 0 || pl < 0 || pr < 0)
     return true;
-  MlirAttribute wv = const_values(mlirOperationGetOperand(dw, 1)), bv = const_values(mlirOperationGetOperand(dw, 2)),
-                izp = const_values(mlirOperationGetOperand(dw, 3)), wzp = const_values(mlirOperationGetOperand(dw, 4));
-  int64_t a_zp, w_zp, tmp, out_zp = 0, lo = -128, hi = 127;
-  if (mlirAttributeIsNull(wv) || mlirAttributeIsNull(bv) || !cooptDenseIntAt(izp, 0, &a_zp) || !cooptDenseIntAt(wzp, 0, &w_zp) || w_zp)
-    return true;
   size_t C = (size_t)mlirShapedTypeGetDimSize(wt, 2);
-  int32_t *mult = coopt_xmalloc(C * 4), *shift = coopt_xmalloc(C * 4), *bias = coopt_xmalloc(C * 4);
-  int8_t *w = coopt_xmalloc(9 * C);
-  bool double_round = false, ok = true;
-  MlirOperation last = match_requant(dw, C, mult, shift, &out_zp, &double_round, &lo, &hi);
-  ok = !mlirOperationIsNull(last);
-  for (size_t i = 0; i < 9 * C && ok; ++i)
-    ok = cooptDenseIntAt(wv, (int64_t)i, &tmp), w[i] = (int8_t)tmp;
-  for (size_t c = 0; c < C && ok; ++c)
-    ok = cooptDenseIntAt(bv, (int64_t)c, &tmp), bias[c] = (int32_t)tmp;
-  bool result = true;
-  void *blob = NULL;
-  if (ok) {
-    coopt_rt_dw_shape shape = {(size_t)mlirShapedTypeGetDimSize(xt, 1), (size_t)mlirShapedTypeGetDimSize(xt, 2), C,
-                               (size_t)sy, (size_t)pt, (size_t)pl, (size_t)pb_, (size_t)pr};
-    coopt_rt_requant rq = {mult, shift, true, double_round, (int32_t)out_zp, (int8_t)lo, (int8_t)hi};
-    size_t size = coopt_rt_qs8_dw3x3_packed_size(C);
-    coopt_rt_error err = {{0}};
-    if (posix_memalign(&blob, 64, size))
-      abort();
-    memset(blob, 0, size);
-    if (coopt_rt_pack_qs8_dw3x3(&shape, w, bias, (int8_t)a_zp, &rq, blob, size, &err) != COOPT_RT_OK) {
-      cooptEmitError(mlirOperationGetLocation(dw), "coopt-lower-kernels: packing failed: %s", err.message);
-      result = false;
-    } else {
-      MlirContext ctx = mlirOperationGetContext(dw);
-      coopt_builder b = cooptBuilderBefore(last);
-      b.loc = mlirOperationGetLocation(dw);
-      int64_t bsize = (int64_t)size, dyn1 = mlirShapedTypeGetDynamicSize(), dyn4[4];
-      for (int i = 0; i < 4; ++i)
-        dyn4[i] = mlirShapedTypeGetDynamicSize();
-      MlirType i8 = mlirIntegerTypeGet(ctx, 8);
-      MlirValue bl = cooptConstI8(&b, 1, &bsize, blob);
-      MlirValue bd = cooptResult(cooptBuildOp(&b, "tensor.cast", 1, &bl, cooptTensorTypeOf(ctx, 1, &dyn1, i8), 0, NULL));
-      MlirValue xd = cooptResult(cooptBuildOp(&b, "tensor.cast", 1, &x, cooptTensorTypeOf(ctx, 4, dyn4, i8), 0, NULL));
-      declare(module, "coopt_rt_mlir_qs8_dw3x3", 4);
-      MlirNamedAttribute callee = cooptNamedAttr(ctx, "callee", mlirFlatSymbolRefAttrGet(ctx, S("coopt_rt_mlir_qs8_dw3x3")));
-      MlirValue args[2] = {bd, xd};
-      MlirValue yd = cooptResult(cooptBuildOp(&b, "func.call", 2, args, cooptTensorTypeOf(ctx, 4, dyn4, i8), 1, &callee));
-      MlirValue y = cooptResult(cooptBuildOp(&b, "tensor.cast", 1, &yd, mlirValueGetType(cooptResult(last)), 0, NULL));
-      mlirValueReplaceAllUsesOfWith(cooptResult(last), y);
-      char what[256];
-      cooptDescribeOp(dw, what, sizeof what);
-      cooptEmitRemark(mlirOperationGetLocation(dw),
-                      "coopt-lower-kernels: %s (3x3x%zu, stride %lld): depthwise int8 kernel, %zu packed bytes", what, C,
-                      (long long)sy, size);
-      *done = true;
+  coopt_rt_dw_shape shape = {(size_t)mlirShapedTypeGetDimSize(xt, 1), (size_t)mlirShapedTypeGetDimSize(xt, 2), C,
+                             (size_t)sy, (size_t)pt, (size_t)pl, (size_t)pb_, (size_t)pr};
+  coopt_rt_error err = {{0}};
+  coopt_rt_status status;
+  size_t size;
+  void *blob;
+  MlirOperation last;
+  if (f32) {
+    float *w, *bias, lo, hi;
+    if (!f32_operands(dw, 9 * C, C, &w, &bias))
+      return true;
+    last = match_f32_clamp(dw, &lo, &hi);
+    size = coopt_rt_f32_dw3x3_packed_size(C);
+    blob = aligned_blob(size);
+    status = coopt_rt_pack_f32_dw3x3(&shape, w, bias, lo, hi, blob, size, &err);
+    free(w), free(bias);
+  } else {
+    MlirAttribute wv = const_values(mlirOperationGetOperand(dw, 1)), bv = const_values(mlirOperationGetOperand(dw, 2)),
+                  izp = const_values(mlirOperationGetOperand(dw, 3)), wzp = const_values(mlirOperationGetOperand(dw, 4));
+    int64_t a_zp, w_zp, tmp, out_zp = 0, lo = -128, hi = 127;
+    if (mlirAttributeIsNull(wv) || mlirAttributeIsNull(bv) || !cooptDenseIntAt(izp, 0, &a_zp) ||
+        !cooptDenseIntAt(wzp, 0, &w_zp) || w_zp)
+      return true;
+    int32_t *mult = coopt_xmalloc(C * 4), *shift = coopt_xmalloc(C * 4), *bias = coopt_xmalloc(C * 4);
+    int8_t *w = coopt_xmalloc(9 * C);
+    bool double_round = false;
+    last = match_requant(dw, C, mult, shift, &out_zp, &double_round, &lo, &hi);
+    bool ok = !mlirOperationIsNull(last);
+    for (size_t i = 0; i < 9 * C && ok; ++i)
+      ok = cooptDenseIntAt(wv, (int64_t)i, &tmp), w[i] = (int8_t)tmp;
+    for (size_t c = 0; c < C && ok; ++c)
+      ok = cooptDenseIntAt(bv, (int64_t)c, &tmp), bias[c] = (int32_t)tmp;
+    blob = NULL;
+    size = 0;
+    status = COOPT_RT_OK;
+    if (ok) {
+      coopt_rt_requant rq = {mult, shift, true, double_round, (int32_t)out_zp, (int8_t)lo, (int8_t)hi};
+      size = coopt_rt_qs8_dw3x3_packed_size(C);
+      blob = aligned_blob(size);
+      status = coopt_rt_pack_qs8_dw3x3(&shape, w, bias, (int8_t)a_zp, &rq, blob, size, &err);
     }
+    free(mult), free(shift), free(bias), free(w);
+    if (!ok)
+      return true;
   }
-  free(mult), free(shift), free(bias), free(w), free(blob);
-  return result;
+  if (status != COOPT_RT_OK) {
+    cooptEmitError(mlirOperationGetLocation(dw), "coopt-lower-kernels: packing failed: %s", err.message);
+    free(blob);
+    return false;
+  }
+  emit_dw_call(module, dw, last, x, blob, size, f32 ? "coopt_rt_mlir_f32_dw3x3" : "coopt_rt_mlir_qs8_dw3x3");
+  char what[256];
+  cooptDescribeOp(dw, what, sizeof what);
+  cooptEmitRemark(mlirOperationGetLocation(dw), "coopt-lower-kernels: %s (3x3x%zu, stride %lld): depthwise %s kernel, %zu packed bytes",
+                  what, C, (long long)sy, f32 ? "f32" : "int8", size);
+  *done = true;
+  free(blob);
+  return true;
 }
 
 /* Lower one conv2d; false with a diagnostic on error, *done when rewritten. */
@@ -253,13 +408,16 @@ static bool lower_conv(MlirOperation module, MlirOperation conv, const lower_ker
   *done = false;
   MlirValue x = mlirOperationGetOperand(conv, 0);
   MlirType xt = mlirValueGetType(x), wt = mlirValueGetType(mlirOperationGetOperand(conv, 1));
-  if (!is_i8(xt) || !is_i8(wt) || mlirShapedTypeGetRank(xt) != 4)
+  bool f32 = o->f32 == 0 && is_f32(xt) && is_f32(wt);
+  if (!(f32 || (is_i8(xt) && is_i8(wt))) || mlirShapedTypeGetRank(xt) != 4)
     return true;
   if (!static_or_fail(conv, xt))
     return false;
   if (mlirShapedTypeGetDimSize(wt, 1) != 1 || mlirShapedTypeGetDimSize(wt, 2) != 1 || !array_is(conv, "stride", 1) ||
       !array_is(conv, "dilation", 1) || !array_is(conv, "pad", 0))
     return true;
+  if (f32)
+    return lower_conv_f32(module, conv, x, done);
   MlirAttribute wv = const_values(mlirOperationGetOperand(conv, 1)), bv = const_values(mlirOperationGetOperand(conv, 2)),
                 izp = const_values(mlirOperationGetOperand(conv, 3)), wzp = const_values(mlirOperationGetOperand(conv, 4));
   int64_t a_zp, w_zp, tmp;
@@ -354,39 +512,8 @@ static bool lower_conv(MlirOperation module, MlirOperation conv, const lower_ker
     cooptEmitError(mlirOperationGetLocation(conv), "coopt-lower-kernels: packing failed: %s", err.message);
     result = false;
   } else if (ok) {
-    MlirContext ctx = mlirOperationGetContext(conv);
-    coopt_builder b = cooptBuilderBefore(last);
-    b.loc = mlirOperationGetLocation(conv);
-    int64_t bsize = (int64_t)size;
-    MlirValue bl = cooptConstI8(&b, 1, &bsize, blob);
+    emit_gemm_call(module, conv, last, x, K, N, blob, size, kind_fn[kind]);
     int64_t M = mlirShapedTypeGetDimSize(xt, 0) * mlirShapedTypeGetDimSize(xt, 1) * mlirShapedTypeGetDimSize(xt, 2);
-    char text[128];
-    snprintf(text, sizeof text, "dense<[%lld, %lld]> : tensor<2xindex>", (long long)M, (long long)K);
-    MlirNamedAttribute va = cooptNamedAttr(ctx, "values", cooptAttr(ctx, text));
-    MlirType shape2 = mlirTypeParseGet(ctx, S("!tosa.shape<2>")), shape4 = mlirTypeParseGet(ctx, S("!tosa.shape<4>"));
-    MlirValue s2 = cooptResult(cooptBuildOp(&b, "tosa.const_shape", 0, NULL, shape2, 1, &va));
-    int64_t mk[2] = {M, (int64_t)K}, mn[2] = {M, (int64_t)N}, dyn1 = mlirShapedTypeGetDynamicSize(),
-            dyn2[2] = {mlirShapedTypeGetDynamicSize(), mlirShapedTypeGetDynamicSize()};
-    MlirType i8 = mlirIntegerTypeGet(ctx, 8);
-    MlirValue ops[2] = {x, s2};
-    MlirValue a2 = cooptResult(cooptBuildOp(&b, "tosa.reshape", 2, ops, cooptTensorTypeOf(ctx, 2, mk, i8), 0, NULL));
-    MlirValue bd = cooptResult(cooptBuildOp(&b, "tensor.cast", 1, &bl, cooptTensorTypeOf(ctx, 1, &dyn1, i8), 0, NULL));
-    MlirValue ad = cooptResult(cooptBuildOp(&b, "tensor.cast", 1, &a2, cooptTensorTypeOf(ctx, 2, dyn2, i8), 0, NULL));
-    declare(module, kind_fn[kind], 2);
-    MlirNamedAttribute callee = cooptNamedAttr(ctx, "callee", mlirFlatSymbolRefAttrGet(ctx, S(kind_fn[kind])));
-    MlirValue args[2] = {bd, ad};
-    MlirValue cd = cooptResult(cooptBuildOp(&b, "func.call", 2, args, cooptTensorTypeOf(ctx, 2, dyn2, i8), 1, &callee));
-    MlirValue c2 = cooptResult(cooptBuildOp(&b, "tensor.cast", 1, &cd, cooptTensorTypeOf(ctx, 2, mn, i8), 0, NULL));
-    MlirType yt = mlirValueGetType(cooptResult(last));
-    char t4[160];
-    snprintf(t4, sizeof t4, "dense<[%lld, %lld, %lld, %lld]> : tensor<4xindex>", (long long)mlirShapedTypeGetDimSize(yt, 0),
-             (long long)mlirShapedTypeGetDimSize(yt, 1), (long long)mlirShapedTypeGetDimSize(yt, 2),
-             (long long)mlirShapedTypeGetDimSize(yt, 3));
-    MlirNamedAttribute va4 = cooptNamedAttr(ctx, "values", cooptAttr(ctx, t4));
-    MlirValue s4 = cooptResult(cooptBuildOp(&b, "tosa.const_shape", 0, NULL, shape4, 1, &va4));
-    MlirValue ops2[2] = {c2, s4};
-    MlirValue y = cooptResult(cooptBuildOp(&b, "tosa.reshape", 2, ops2, yt, 0, NULL));
-    mlirValueReplaceAllUsesOfWith(cooptResult(last), y);
     char what[256];
     cooptDescribeOp(conv, what, sizeof what);
     cooptEmitRemark(mlirOperationGetLocation(conv),
@@ -406,7 +533,7 @@ static coopt_pass_result run_lower_kernels(MlirOperation module, const void *opa
    * broke what it promised, and compiling on would hide that. */
   if (!cooptVerifyStructureClaims(module, "coopt-lower-kernels: ", "; no kernel is chosen from a broken claim"))
     return COOPT_PASS_FAILURE;
-  bool route_dw = o->depthwise == 1 || (o->depthwise == 0 && o->target == 1);
+  bool route_dw = o->depthwise != 2;
   MlirBlock body = mlirRegionGetFirstBlock(mlirOperationGetRegion(module, 0));
   coopt_pass_result result = COOPT_PASS_SUCCESS;
   for (MlirOperation fn = mlirBlockGetFirstOperation(body); !mlirOperationIsNull(fn); fn = mlirOperationGetNextInBlock(fn)) {
@@ -426,7 +553,7 @@ static coopt_pass_result run_lower_kernels(MlirOperation module, const void *opa
     bool any = false;
     for (size_t i = 0; i < n; ++i) {
       bool done;
-      if (cooptOpIs(convs[i], "tosa.depthwise_conv2d") ? !lower_dw(module, convs[i], &done)
+      if (cooptOpIs(convs[i], "tosa.depthwise_conv2d") ? !lower_dw(module, convs[i], o, &done)
                                                        : !lower_conv(module, convs[i], o, &done))
         result = COOPT_PASS_FAILURE;
       any |= done;

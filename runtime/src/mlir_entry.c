@@ -2,8 +2,9 @@
  * Entry points for code compiled by MLIR (coopt-lower-kernels): the kernels
  * behind MLIR's C interface, taking memref descriptors.  The packed blob is
  * a constant i8 tensor (a 64-byte aligned global after bufferization), the
- * activations an [M, K] i8 matrix; the result [M, N] is allocated here with
- * malloc and owned by the caller (MLIR's buffer deallocation frees it).
+ * activations an [M, K] i8 or f32 matrix; the result [M, N] is allocated
+ * here with malloc and owned by the caller (MLIR's buffer deallocation frees
+ * it).  Descriptor offsets and strides count elements, not bytes.
  */
 #include "blob.h"
 
@@ -76,4 +77,48 @@ void _mlir_ciface_coopt_rt_mlir_qs8_dw3x3(coopt_memref4 *ret, coopt_memref1 *blo
     return;
   for (size_t i = 0; i < n; ++i)
     coopt_rt_qs8_dw3x3(packed, in->aligned + in->offset + i * in_image, out + i * out_image);
+}
+
+/* ---- f32 ---- */
+
+typedef struct coopt_memref2f {
+  float *allocated, *aligned;
+  int64_t offset, sizes[2], strides[2];
+} coopt_memref2f;
+
+typedef struct coopt_memref4f {
+  float *allocated, *aligned;
+  int64_t offset, sizes[4], strides[4];
+} coopt_memref4f;
+
+void _mlir_ciface_coopt_rt_mlir_f32_gemm(coopt_memref2f *ret, coopt_memref1 *blob, coopt_memref2f *a);
+void _mlir_ciface_coopt_rt_mlir_f32_dw3x3(coopt_memref4f *ret, coopt_memref1 *blob, coopt_memref4f *in);
+
+void _mlir_ciface_coopt_rt_mlir_f32_gemm(coopt_memref2f *ret, coopt_memref1 *blob, coopt_memref2f *a) {
+  const void *packed = blob->aligned + blob->offset;
+  size_t m = (size_t)a->sizes[0], n = coopt_blob_of(packed)->n;
+  float *out = malloc(m > 0 && n > 0 ? m * n * sizeof *out : 1);
+  ret->allocated = ret->aligned = out;
+  ret->offset = 0;
+  ret->sizes[0] = (int64_t)m, ret->sizes[1] = (int64_t)n;
+  ret->strides[0] = (int64_t)n, ret->strides[1] = 1;
+  if (out)
+    coopt_rt_f32_gemm(packed, m, a->aligned + a->offset, (size_t)a->strides[0], out, n);
+}
+
+void _mlir_ciface_coopt_rt_mlir_f32_dw3x3(coopt_memref4f *ret, coopt_memref1 *blob, coopt_memref4f *in) {
+  const void *packed = blob->aligned + blob->offset;
+  const coopt_rt_dw_shape s = coopt_dw_shape_of(packed);
+  size_t n = (size_t)in->sizes[0], oh = coopt_rt_dw_out_h(&s), ow = coopt_rt_dw_out_w(&s);
+  size_t in_image = s.h * s.w * s.c, out_image = oh * ow * s.c;
+  float *out = malloc(n > 0 ? n * out_image * sizeof *out : 1);
+  ret->allocated = ret->aligned = out;
+  ret->offset = 0;
+  ret->sizes[0] = (int64_t)n, ret->sizes[1] = (int64_t)oh, ret->sizes[2] = (int64_t)ow, ret->sizes[3] = (int64_t)s.c;
+  ret->strides[3] = 1, ret->strides[2] = (int64_t)s.c, ret->strides[1] = (int64_t)(ow * s.c),
+  ret->strides[0] = (int64_t)out_image;
+  if (!out)
+    return;
+  for (size_t i = 0; i < n; ++i)
+    coopt_rt_f32_dw3x3(packed, in->aligned + in->offset + i * in_image, out + i * out_image);
 }

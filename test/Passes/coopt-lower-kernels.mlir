@@ -42,11 +42,31 @@
 // RUN: coopt-opt %S/Inputs/quant-model.mlir -p 'builtin.module(coopt-prune{pattern=1x4 sparsity=0.5 ops=conv2d},coopt-fake-quant{preserve-sparsity=true},coopt-lower-int8,coopt-lower-kernels{lut=off sparse-threshold=0.5})' -o /dev/null 2>&1 | FileCheck %s --check-prefix=PRUNED
 // PRUNED: sparse int8 1x4 kernel, {{[0-9]+}} packed bytes (50% zero 1x4 blocks
 
-// Float and non-pointwise convolutions are left alone.
-// RUN: coopt-opt %S/Inputs/quant-model.mlir -p 'builtin.module(coopt-lower-kernels)' -o - 2>&1 | FileCheck %s --check-prefix=FLOAT
-// FLOAT-NOT: coopt-lower-kernels
-// FLOAT-NOT: call @coopt_rt
-// FLOAT: tosa.conv2d
+// F32 pointwise and depthwise convolutions go to the f32 kernels with the
+// following clamp fused (f32=on, the default; depthwise=auto routes f32
+// depthwise on every target), within 1e-5 of the upstream lowering.
+// RUN: coopt-runner %S/Inputs/quant-model.mlir --input %S/Inputs/quant-input.npy --output %t.f32.npy
+// RUN: coopt-opt %S/Inputs/quant-model.mlir -p 'builtin.module(coopt-lower-kernels)' -o %t.f32k.mlir 2>&1 | FileCheck %s --check-prefix=FLOAT
+// RUN: coopt-runner %t.f32k.mlir --input %S/Inputs/quant-input.npy --expect %t.f32.npy --rtol=1e-5 --atol=1e-6
+// RUN: FileCheck %s --check-prefix=FLOAT-IR < %t.f32k.mlir
+// FLOAT: remark: 'conv1': coopt-lower-kernels: tosa.conv2d 'conv1' (4x2 weights, 16 rows): dense f32 kernel, {{[0-9]+}} packed bytes
+// FLOAT: remark: 'dw2': coopt-lower-kernels: tosa.depthwise_conv2d 'dw2' (3x3x4, stride 1): depthwise f32 kernel, {{[0-9]+}} packed bytes
+// FLOAT-IR-DAG: func.func private @coopt_rt_mlir_f32_gemm(tensor<?xi8>, tensor<?x?xf32>) -> tensor<?x?xf32> attributes {llvm.emit_c_interface}
+// FLOAT-IR-DAG: func.func private @coopt_rt_mlir_f32_dw3x3(tensor<?xi8>, tensor<?x?x?x?xf32>) -> tensor<?x?x?x?xf32> attributes {llvm.emit_c_interface}
+// FLOAT-IR-NOT: tosa.conv2d
+// FLOAT-IR-NOT: tosa.depthwise_conv2d
+// FLOAT-IR: tosa.matmul
+// f32=off (or depthwise=off) keeps them on the upstream lowering.
+// RUN: coopt-opt %S/Inputs/quant-model.mlir -p 'builtin.module(coopt-lower-kernels{f32=off})' -o - 2>&1 | FileCheck %s --check-prefix=F32OFF
+// F32OFF-NOT: coopt-lower-kernels
+// F32OFF-NOT: call @coopt_rt
+// F32OFF: tosa.conv2d
+// RUN: coopt-opt %S/Inputs/quant-model.mlir -p 'builtin.module(coopt-lower-kernels{depthwise=off})' -o - 2>&1 | FileCheck %s --check-prefix=F32NODW
+// F32NODW: dense f32 kernel
+// F32NODW-NOT: depthwise f32 kernel
+// F32NODW: tosa.depthwise_conv2d
+// RUN: not coopt-opt %S/Inputs/quant-model.mlir -p 'builtin.module(coopt-lower-kernels{f32=maybe})' 2>&1 | FileCheck %s --check-prefix=BADF32
+// BADF32: error: option 'f32' has no value 'maybe' (expected one of on|off)
 
 // RUN: not coopt-opt %t.i8.mlir -p 'builtin.module(coopt-lower-kernels{target=riscv})' 2>&1 | FileCheck %s --check-prefix=BADTARGET
 // BADTARGET: error: option 'target' has no value 'riscv' (expected one of x86_64|aarch64|generic)
