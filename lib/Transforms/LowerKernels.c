@@ -290,9 +290,9 @@ static bool lower_conv_f32(MlirOperation module, MlirOperation conv, MlirValue x
   return ok;
 }
 
-/* Replace the value of `last` (the end of dw's fused tail) by fn(blob, x),
- * both NHWC images. */
-static void emit_dw_call(MlirOperation module, MlirOperation dw, MlirOperation last, MlirValue x, const void *blob,
+/* Replace the value of `last` (the end of a convolution's fused tail) by
+ * fn(blob, x), both NHWC images. */
+static void emit_image_call(MlirOperation module, MlirOperation dw, MlirOperation last, MlirValue x, const void *blob,
                          size_t size, const char *fn) {
   MlirContext ctx = mlirOperationGetContext(dw);
   MlirType elem = mlirShapedTypeGetElementType(mlirValueGetType(x));
@@ -393,11 +393,89 @@ static bool lower_dw(MlirOperation module, MlirOperation dw, const lower_kernels
     free(blob);
     return false;
   }
-  emit_dw_call(module, dw, last, x, blob, size, f32 ? "coopt_rt_mlir_f32_dw3x3" : "coopt_rt_mlir_qs8_dw3x3");
+  emit_image_call(module, dw, last, x, blob, size, f32 ? "coopt_rt_mlir_f32_dw3x3" : "coopt_rt_mlir_qs8_dw3x3");
   char what[256];
   cooptDescribeOp(dw, what, sizeof what);
   cooptEmitRemark(mlirOperationGetLocation(dw), "coopt-lower-kernels: %s (3x3x%zu, stride %lld): depthwise %s kernel, %zu packed bytes",
                   what, C, (long long)sy, f32 ? "f32" : "int8", size);
+  *done = true;
+  free(blob);
+  return true;
+}
+
+/* A k x k convolution (any size, stride, padding; dilation 1), int8 with
+ * its requantization tail or f32 with its clamp, on the runtime's im2col +
+ * dense GEMM kernel. */
+static bool lower_conv_kxk(MlirOperation module, MlirOperation conv, MlirValue x, bool f32, bool *done) {
+  MlirType xt = mlirValueGetType(x), wt = mlirValueGetType(mlirOperationGetOperand(conv, 1));
+  MlirAttribute st = mlirOperationGetAttributeByName(conv, S("stride")), pd = mlirOperationGetAttributeByName(conv, S("pad"));
+  if (mlirAttributeIsNull(st) || mlirAttributeIsNull(pd) || mlirDenseArrayGetNumElements(st) != 2 ||
+      mlirDenseArrayGetNumElements(pd) != 4)
+    return true;
+  size_t N = (size_t)mlirShapedTypeGetDimSize(wt, 0), KH = (size_t)mlirShapedTypeGetDimSize(wt, 1),
+         KW = (size_t)mlirShapedTypeGetDimSize(wt, 2), C = (size_t)mlirShapedTypeGetDimSize(wt, 3), K = KH * KW * C;
+  /* TOSA pad order: top, bottom, left, right. */
+  coopt_rt_conv_shape shape = {(size_t)mlirShapedTypeGetDimSize(xt, 1), (size_t)mlirShapedTypeGetDimSize(xt, 2), C, KH, KW,
+                               (size_t)mlirDenseI64ArrayGetElement(st, 0), (size_t)mlirDenseI64ArrayGetElement(st, 1),
+                               (size_t)mlirDenseI64ArrayGetElement(pd, 0), (size_t)mlirDenseI64ArrayGetElement(pd, 2),
+                               (size_t)mlirDenseI64ArrayGetElement(pd, 1), (size_t)mlirDenseI64ArrayGetElement(pd, 3)};
+  char what[256];
+  cooptDescribeOp(conv, what, sizeof what);
+  if (K * (f32 ? 4 : 1) > COOPT_RT_CONV_MAX_PATCH_BYTES) {
+    cooptEmitRemark(mlirOperationGetLocation(conv),
+                    "coopt-lower-kernels: %s: a %zux%zux%zu patch exceeds the im2col kernel's %d bytes; upstream lowering",
+                    what, KH, KW, C, COOPT_RT_CONV_MAX_PATCH_BYTES);
+    return true;
+  }
+  coopt_rt_error err = {{0}};
+  coopt_rt_status status = COOPT_RT_OK;
+  size_t size = 0;
+  void *blob = NULL;
+  MlirOperation last;
+  if (f32) {
+    float *w, *bias, lo, hi;
+    if (!f32_operands(conv, N * K, N, &w, &bias))
+      return true;
+    last = match_f32_clamp(conv, &lo, &hi);
+    size = coopt_rt_f32_conv_packed_size(&shape, N);
+    blob = aligned_blob(size);
+    status = coopt_rt_pack_f32_conv(&shape, N, w, bias, lo, hi, blob, size, &err);
+    free(w), free(bias);
+  } else {
+    MlirAttribute wv = const_values(mlirOperationGetOperand(conv, 1)), bv = const_values(mlirOperationGetOperand(conv, 2)),
+                  izp = const_values(mlirOperationGetOperand(conv, 3)), wzp = const_values(mlirOperationGetOperand(conv, 4));
+    int64_t a_zp, w_zp, tmp, out_zp = 0, lo = -128, hi = 127;
+    if (mlirAttributeIsNull(wv) || mlirAttributeIsNull(bv) || !cooptDenseIntAt(izp, 0, &a_zp) ||
+        !cooptDenseIntAt(wzp, 0, &w_zp) || w_zp)
+      return true;
+    int32_t *mult = coopt_xmalloc(N * 4), *shift = coopt_xmalloc(N * 4), *bias = coopt_xmalloc(N * 4);
+    int8_t *w = coopt_xmalloc(N * K);
+    bool double_round = false;
+    last = match_requant(conv, N, mult, shift, &out_zp, &double_round, &lo, &hi);
+    bool ok = !mlirOperationIsNull(last);
+    for (size_t i = 0; i < N * K && ok; ++i)
+      ok = cooptDenseIntAt(wv, (int64_t)i, &tmp), w[i] = (int8_t)tmp;
+    for (size_t c = 0; c < N && ok; ++c)
+      ok = cooptDenseIntAt(bv, (int64_t)c, &tmp), bias[c] = (int32_t)tmp;
+    if (ok) {
+      coopt_rt_requant rq = {mult, shift, true, double_round, (int32_t)out_zp, (int8_t)lo, (int8_t)hi};
+      size = coopt_rt_qs8_conv_packed_size(&shape, N);
+      blob = aligned_blob(size);
+      status = coopt_rt_pack_qs8_conv(&shape, N, w, bias, (int8_t)a_zp, &rq, blob, size, &err);
+    }
+    free(mult), free(shift), free(bias), free(w);
+    if (!ok)
+      return true;
+  }
+  if (status != COOPT_RT_OK) {
+    cooptEmitError(mlirOperationGetLocation(conv), "coopt-lower-kernels: packing failed: %s", err.message);
+    free(blob);
+    return false;
+  }
+  emit_image_call(module, conv, last, x, blob, size, f32 ? "coopt_rt_mlir_f32_conv" : "coopt_rt_mlir_qs8_conv");
+  cooptEmitRemark(mlirOperationGetLocation(conv),
+                  "coopt-lower-kernels: %s (%zux%zux%zux%zu, stride %zux%zu): im2col + dense %s kernel, %zu packed bytes",
+                  what, N, KH, KW, C, shape.stride_h, shape.stride_w, f32 ? "f32" : "int8", size);
   *done = true;
   free(blob);
   return true;
@@ -413,9 +491,15 @@ static bool lower_conv(MlirOperation module, MlirOperation conv, const lower_ker
     return true;
   if (!static_or_fail(conv, xt))
     return false;
-  if (mlirShapedTypeGetDimSize(wt, 1) != 1 || mlirShapedTypeGetDimSize(wt, 2) != 1 || !array_is(conv, "stride", 1) ||
-      !array_is(conv, "dilation", 1) || !array_is(conv, "pad", 0))
+  if (!array_is(conv, "dilation", 1)) {
+    char what[256];
+    cooptDescribeOp(conv, what, sizeof what);
+    cooptEmitRemark(mlirOperationGetLocation(conv), "coopt-lower-kernels: %s is dilated: no kernel, upstream lowering", what);
     return true;
+  }
+  if (mlirShapedTypeGetDimSize(wt, 1) != 1 || mlirShapedTypeGetDimSize(wt, 2) != 1 || !array_is(conv, "stride", 1) ||
+      !array_is(conv, "pad", 0))
+    return lower_conv_kxk(module, conv, x, f32, done);
   if (f32)
     return lower_conv_f32(module, conv, x, done);
   MlirAttribute wv = const_values(mlirOperationGetOperand(conv, 1)), bv = const_values(mlirOperationGetOperand(conv, 2)),

@@ -20,7 +20,9 @@ enum {
   COOPT_BLOB_QS8_LUT4,
   COOPT_BLOB_QS8_SPLUT4,
   COOPT_BLOB_QS8_DW3X3,
-  COOPT_BLOB_F32_DW3X3
+  COOPT_BLOB_F32_DW3X3,
+  COOPT_BLOB_QS8_CONV,
+  COOPT_BLOB_F32_CONV
 };
 
 typedef struct coopt_blob {
@@ -33,6 +35,8 @@ typedef struct coopt_blob {
   float fmin, fmax;
   uint32_t m_stride;      /* spmm: elements per input row */
   uint16_t dw[8];         /* depthwise: h, w, c, stride, pad t/l/b/r */
+  uint16_t conv[11];      /* conv: h, w, cin, kh, kw, stride h/w, pad t/l/b/r;
+                             the GEMM blob follows the header */
 } coopt_blob;
 
 _Static_assert(sizeof(coopt_blob) <= 128, "blob header must fit 128 bytes");

@@ -122,3 +122,50 @@ void _mlir_ciface_coopt_rt_mlir_f32_dw3x3(coopt_memref4f *ret, coopt_memref1 *bl
   for (size_t i = 0; i < n; ++i)
     coopt_rt_f32_dw3x3(packed, in->aligned + in->offset + i * in_image, out + i * out_image);
 }
+
+/* ---- k x k convolution: NHWC images [N, H, W, Cin] -> [N, OH, OW, Cout] ---- */
+
+static coopt_rt_conv_shape conv_shape_of(const void *packed, size_t *n_out) {
+  const coopt_blob *b = coopt_blob_of(packed);
+  coopt_rt_conv_shape s = {b->conv[0], b->conv[1], b->conv[2], b->conv[3], b->conv[4], b->conv[5],
+                           b->conv[6], b->conv[7], b->conv[8], b->conv[9], b->conv[10]};
+  *n_out = b->n;
+  return s;
+}
+
+/* The result geometry of `batch` images: sizes and strides of the rank-4
+ * result, and the element counts per input and output image. */
+static void conv_geometry(const void *packed, size_t batch, int64_t sizes[4], int64_t strides[4], size_t *in_image,
+                          size_t *out_image) {
+  size_t cout;
+  coopt_rt_conv_shape s = conv_shape_of(packed, &cout);
+  size_t oh = coopt_rt_conv_out_h(&s), ow = coopt_rt_conv_out_w(&s);
+  *in_image = s.h * s.w * s.cin, *out_image = oh * ow * cout;
+  sizes[0] = (int64_t)batch, sizes[1] = (int64_t)oh, sizes[2] = (int64_t)ow, sizes[3] = (int64_t)cout;
+  strides[3] = 1, strides[2] = (int64_t)cout, strides[1] = (int64_t)(ow * cout), strides[0] = (int64_t)*out_image;
+}
+
+void _mlir_ciface_coopt_rt_mlir_qs8_conv(coopt_memref4 *ret, coopt_memref1 *blob, coopt_memref4 *in);
+void _mlir_ciface_coopt_rt_mlir_f32_conv(coopt_memref4f *ret, coopt_memref1 *blob, coopt_memref4f *in);
+
+void _mlir_ciface_coopt_rt_mlir_qs8_conv(coopt_memref4 *ret, coopt_memref1 *blob, coopt_memref4 *in) {
+  const void *packed = blob->aligned + blob->offset;
+  size_t n = (size_t)in->sizes[0], ii, oi;
+  conv_geometry(packed, n, ret->sizes, ret->strides, &ii, &oi);
+  int8_t *out = malloc(n > 0 ? n * oi : 1);
+  ret->allocated = ret->aligned = out;
+  ret->offset = 0;
+  for (size_t i = 0; out && i < n; ++i)
+    coopt_rt_qs8_conv(packed, in->aligned + in->offset + i * ii, out + i * oi);
+}
+
+void _mlir_ciface_coopt_rt_mlir_f32_conv(coopt_memref4f *ret, coopt_memref1 *blob, coopt_memref4f *in) {
+  const void *packed = blob->aligned + blob->offset;
+  size_t n = (size_t)in->sizes[0], ii, oi;
+  conv_geometry(packed, n, ret->sizes, ret->strides, &ii, &oi);
+  float *out = malloc(n > 0 ? n * oi * sizeof *out : 1);
+  ret->allocated = ret->aligned = out;
+  ret->offset = 0;
+  for (size_t i = 0; out && i < n; ++i)
+    coopt_rt_f32_conv(packed, in->aligned + in->offset + i * ii, out + i * oi);
+}

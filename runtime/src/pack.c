@@ -523,3 +523,79 @@ coopt_rt_status coopt_rt_pack_f32_dw3x3(const coopt_rt_dw_shape *s, const float 
   memcpy(pw, w, 36 * c);
   return COOPT_RT_OK;
 }
+
+/* ---- k x k convolution: a conv header, then the dense GEMM's blob ---- */
+
+size_t coopt_rt_conv_out_h(const coopt_rt_conv_shape *s) {
+  return (s->h + s->pad_top + s->pad_bottom - s->kh) / s->stride_h + 1;
+}
+size_t coopt_rt_conv_out_w(const coopt_rt_conv_shape *s) {
+  return (s->w + s->pad_left + s->pad_right - s->kw) / s->stride_w + 1;
+}
+
+static coopt_rt_status check_conv(const coopt_rt_conv_shape *s, size_t n, size_t esize, coopt_rt_error *err) {
+  if (!s)
+    return fail(err, COOPT_RT_INVALID_ARGUMENT, "the shape must not be NULL");
+  /* The geometry is stored in 16 bits. */
+  if (s->h == 0 || s->w == 0 || s->cin == 0 || s->h >= MAX_DIM || s->w >= MAX_DIM || s->cin >= MAX_DIM)
+    return fail(err, COOPT_RT_INVALID_ARGUMENT, "input %zux%zux%zu: every dimension must be in [1, %u]", s->h, s->w,
+                s->cin, MAX_DIM - 1);
+  if (s->kh == 0 || s->kw == 0 || s->kh > 64 || s->kw > 64)
+    return fail(err, COOPT_RT_INVALID_ARGUMENT, "kernel %zux%zu: each side must be in [1, 64]", s->kh, s->kw);
+  if (s->stride_h == 0 || s->stride_w == 0 || s->stride_h > 64 || s->stride_w > 64)
+    return fail(err, COOPT_RT_INVALID_ARGUMENT, "stride %zux%zu: each must be in [1, 64]", s->stride_h, s->stride_w);
+  if (s->pad_top >= s->kh || s->pad_bottom >= s->kh || s->pad_left >= s->kw || s->pad_right >= s->kw)
+    return fail(err, COOPT_RT_INVALID_ARGUMENT, "padding %zu/%zu/%zu/%zu reaches beyond the %zux%zu window", s->pad_top,
+                s->pad_left, s->pad_bottom, s->pad_right, s->kh, s->kw);
+  if (s->h + s->pad_top + s->pad_bottom < s->kh || s->w + s->pad_left + s->pad_right < s->kw)
+    return fail(err, COOPT_RT_INVALID_ARGUMENT, "input smaller than the %zux%zu window", s->kh, s->kw);
+  size_t patch = s->kh * s->kw * s->cin * esize;
+  if (patch > COOPT_RT_CONV_MAX_PATCH_BYTES)
+    return fail(err, COOPT_RT_INVALID_ARGUMENT, "a %zux%zux%zu patch is %zu bytes; at most %d are supported", s->kh, s->kw,
+                s->cin, patch, COOPT_RT_CONV_MAX_PATCH_BYTES);
+  if (n == 0 || n > MAX_DIM)
+    return fail(err, COOPT_RT_INVALID_ARGUMENT, "%zu output channels: must be in [1, %u]", n, MAX_DIM);
+  return COOPT_RT_OK;
+}
+
+static void write_conv_header(void *packed, int kind, const coopt_rt_conv_shape *s, size_t n, int a_zp) {
+  write_header(packed, kind, n, s->kh * s->kw * s->cin, s->kh * s->kw * s->cin, 0, a_zp, NULL);
+  coopt_blob *b = packed;
+  const size_t g[11] = {s->h,        s->w,          s->cin,   s->kh,      s->kw,       s->stride_h,
+                        s->stride_w, s->pad_top, s->pad_left, s->pad_bottom, s->pad_right};
+  for (int i = 0; i < 11; ++i)
+    b->conv[i] = (uint16_t)g[i];
+}
+
+size_t coopt_rt_qs8_conv_packed_size(const coopt_rt_conv_shape *s, size_t n) {
+  return s ? COOPT_BLOB_HEADER + coopt_rt_qs8_gemm_packed_size(n, s->kh * s->kw * s->cin) : 0;
+}
+
+coopt_rt_status coopt_rt_pack_qs8_conv(const coopt_rt_conv_shape *s, size_t n, const int8_t *w, const int32_t *bias,
+                                       int8_t a_zp, const coopt_rt_requant *rq, void *packed, size_t packed_size,
+                                       coopt_rt_error *err) {
+  coopt_rt_status st = check_conv(s, n, 1, err);
+  if (st || (st = check_common(n, s->kh * s->kw * s->cin, w, packed, packed_size, coopt_rt_qs8_conv_packed_size(s, n), err)))
+    return st;
+  if ((st = coopt_rt_pack_qs8_gemm(n, s->kh * s->kw * s->cin, w, bias, a_zp, rq, (char *)packed + COOPT_BLOB_HEADER,
+                                   packed_size - COOPT_BLOB_HEADER, err)))
+    return st;
+  write_conv_header(packed, COOPT_BLOB_QS8_CONV, s, n, a_zp);
+  return COOPT_RT_OK;
+}
+
+size_t coopt_rt_f32_conv_packed_size(const coopt_rt_conv_shape *s, size_t n) {
+  return s ? COOPT_BLOB_HEADER + coopt_rt_f32_gemm_packed_size(n, s->kh * s->kw * s->cin) : 0;
+}
+
+coopt_rt_status coopt_rt_pack_f32_conv(const coopt_rt_conv_shape *s, size_t n, const float *w, const float *bias,
+                                       float lo, float hi, void *packed, size_t packed_size, coopt_rt_error *err) {
+  coopt_rt_status st = check_conv(s, n, 4, err);
+  if (st || (st = check_common(n, s->kh * s->kw * s->cin, w, packed, packed_size, coopt_rt_f32_conv_packed_size(s, n), err)))
+    return st;
+  if ((st = coopt_rt_pack_f32_gemm(n, s->kh * s->kw * s->cin, w, bias, lo, hi, (char *)packed + COOPT_BLOB_HEADER,
+                                   packed_size - COOPT_BLOB_HEADER, err)))
+    return st;
+  write_conv_header(packed, COOPT_BLOB_F32_CONV, s, n, 0);
+  return COOPT_RT_OK;
+}

@@ -355,6 +355,97 @@ static void test_dw3x3(void) {
         }
 }
 
+
+/* k x k convolution (im2col blocks + GEMM) against a direct convolution. */
+typedef struct conv_case {
+  size_t h, w, cin, kh, kw, sh, sw, pt, pl, pb, pr, n;
+} conv_case;
+
+static void check_conv_case(const conv_case *cc, int pattern) {
+  coopt_rt_conv_shape s = {cc->h, cc->w, cc->cin, cc->kh, cc->kw, cc->sh, cc->sw, cc->pt, cc->pl, cc->pb, cc->pr};
+  size_t N = cc->n, C = cc->cin, K = cc->kh * cc->kw * C, oh = coopt_rt_conv_out_h(&s), ow = coopt_rt_conv_out_w(&s);
+  int8_t *in = malloc(s.h * s.w * C), *w = malloc(N * K), *o0 = malloc(oh * ow * N), *o1 = malloc(oh * ow * N);
+  for (size_t i = 0; i < s.h * s.w * C; ++i)
+    in[i] = (int8_t)(rnd() % 256 - 128);
+  fill_i8(w, N, K, pattern);
+  qparams q;
+  make_qparams(&q, N, K, pattern != 4, pattern == 1);
+  size_t size = coopt_rt_qs8_conv_packed_size(&s, N);
+  void *blob = alloc_blob(size);
+  coopt_rt_error err;
+  CHECK(coopt_rt_pack_qs8_conv(&s, N, w, q.bias, q.a_zp, &q.rq, blob, size, &err) == COOPT_RT_OK);
+  coopt_rt_qs8_conv(blob, in, o1);
+  for (size_t y = 0; y < oh; ++y)
+    for (size_t x = 0; x < ow; ++x)
+      for (size_t ch = 0; ch < N; ++ch) {
+        int64_t acc = q.bias[ch];
+        for (size_t ky = 0; ky < s.kh; ++ky)
+          for (size_t kx = 0; kx < s.kw; ++kx) {
+            long iy = (long)(y * s.stride_h + ky) - (long)s.pad_top, ix = (long)(x * s.stride_w + kx) - (long)s.pad_left;
+            if (iy >= 0 && ix >= 0 && iy < (long)s.h && ix < (long)s.w)
+              for (size_t c = 0; c < C; ++c)
+                acc += ((int64_t)in[((size_t)iy * s.w + (size_t)ix) * C + c] - q.a_zp) * w[ch * K + (ky * s.kw + kx) * C + c];
+          }
+        o0[(y * ow + x) * N + ch] = naive_requant(acc, &q, ch);
+      }
+  CHECK(memcmp(o0, o1, oh * ow * N) == 0);
+  free(in), free(w), free(o0), free(o1), free(blob);
+
+  if (K * 4 > COOPT_RT_CONV_MAX_PATCH_BYTES)
+    return;
+  float *fin = malloc(s.h * s.w * C * 4), *fw = malloc(N * K * 4), *fb = malloc(4 * N), *fo = malloc(oh * ow * N * 4);
+  for (size_t i = 0; i < s.h * s.w * C; ++i)
+    fin[i] = rnd_f();
+  for (size_t i = 0; i < N * K; ++i)
+    fw[i] = pattern == 2 ? 0.0f : rnd_f();
+  for (size_t i = 0; i < N; ++i)
+    fb[i] = rnd_f();
+  size = coopt_rt_f32_conv_packed_size(&s, N);
+  blob = alloc_blob(size);
+  CHECK(coopt_rt_pack_f32_conv(&s, N, fw, fb, -4.0f, 6.0f, blob, size, &err) == COOPT_RT_OK);
+  coopt_rt_f32_conv(blob, fin, fo);
+  for (size_t y = 0; y < oh; ++y)
+    for (size_t x = 0; x < ow; ++x)
+      for (size_t ch = 0; ch < N; ++ch) {
+        float acc = fb[ch], mag = fabsf(fb[ch]);
+        for (size_t ky = 0; ky < s.kh; ++ky)
+          for (size_t kx = 0; kx < s.kw; ++kx) {
+            long iy = (long)(y * s.stride_h + ky) - (long)s.pad_top, ix = (long)(x * s.stride_w + kx) - (long)s.pad_left;
+            if (iy >= 0 && ix >= 0 && iy < (long)s.h && ix < (long)s.w)
+              for (size_t c = 0; c < C; ++c) {
+                float t = fin[((size_t)iy * s.w + (size_t)ix) * C + c] * fw[ch * K + (ky * s.kw + kx) * C + c];
+                acc += t, mag += fabsf(t);
+              }
+          }
+        acc = acc < -4.0f ? -4.0f : acc > 6.0f ? 6.0f : acc;
+        CHECK(close_f(fo[(y * ow + x) * N + ch], acc, mag));
+      }
+  free(fin), free(fw), free(fb), free(fo), free(blob);
+}
+
+static void test_conv(void) {
+  static const size_t hw[] = {1, 2, 3, 7, 9};
+  static const size_t cins[] = {1, 3, 17};
+  static const size_t ns[] = {1, 9, 17};
+  static const size_t ks[][2] = {{1, 1}, {3, 3}, {5, 5}, {3, 1}, {1, 2}};
+  for (size_t hi = 0; hi < 5; ++hi)
+    for (size_t ki = 0; ki < 5; ++ki)
+      for (size_t stride = 1; stride <= 2; ++stride)
+        for (size_t pad = 0; pad < 2; ++pad) {
+          conv_case cc = {hw[hi], hw[(hi + 2) % 5], cins[(hi + ki) % 3], ks[ki][0], ks[ki][1], stride, stride + pad,
+                          pad ? ks[ki][0] / 2 : 0, pad ? ks[ki][1] / 2 : 0, pad ? (ks[ki][0] - 1) / 2 : 0,
+                          pad ? (ks[ki][1] - 1) / 2 : 0, ns[(hi + ki + stride) % 3]};
+          if (cc.h + cc.pt + cc.pb < cc.kh || cc.w + cc.pl + cc.pr < cc.kw)
+            continue;
+          check_conv_case(&cc, (int)((hi + ki + pad) % 5));
+        }
+  /* Patches large enough that the image is expanded in several blocks. */
+  conv_case big8 = {5, 5, 1024, 3, 3, 1, 1, 1, 1, 1, 1, 5};
+  check_conv_case(&big8, 0);
+  conv_case big32 = {5, 6, 400, 3, 3, 1, 2, 1, 1, 1, 1, 3};
+  check_conv_case(&big32, 1);
+}
+
 static bool has(const coopt_rt_error *e, const char *text) { return strstr(e->message, text) != NULL; }
 
 static void test_bad_input(void) {
@@ -403,6 +494,21 @@ static void test_bad_input(void) {
   s.stride = 1, s.h = 1, s.pad_top = s.pad_bottom = 0;
   CHECK(coopt_rt_pack_qs8_dw3x3(&s, w, NULL, 0, &rq, blob, 4096, &err) == COOPT_RT_INVALID_ARGUMENT);
   CHECK(coopt_rt_pack_qs8_dw3x3(NULL, w, NULL, 0, &rq, blob, 4096, &err) == COOPT_RT_INVALID_ARGUMENT);
+  coopt_rt_conv_shape cs = {4, 4, 2, 3, 3, 1, 1, 3, 0, 0, 0};
+  CHECK(coopt_rt_pack_qs8_conv(&cs, 4, w, NULL, 0, &rq, blob, 4096, &err) == COOPT_RT_INVALID_ARGUMENT);
+  CHECK(has(&err, "reaches beyond the 3x3 window"));
+  cs.pad_top = 0, cs.stride_h = 0;
+  CHECK(coopt_rt_pack_qs8_conv(&cs, 4, w, NULL, 0, &rq, blob, 4096, &err) == COOPT_RT_INVALID_ARGUMENT);
+  cs.stride_h = 1, cs.cin = 4096;
+  CHECK(coopt_rt_pack_f32_conv(&cs, 4, (const float *)w, NULL, 0, 1, blob, 4096, &err) == COOPT_RT_INVALID_ARGUMENT);
+  CHECK(has(&err, "bytes; at most"));
+  cs.cin = 2, cs.h = 1;
+  CHECK(coopt_rt_pack_qs8_conv(&cs, 4, w, NULL, 0, &rq, blob, 4096, &err) == COOPT_RT_INVALID_ARGUMENT);
+  CHECK(has(&err, "smaller than"));
+  cs.h = 4;
+  CHECK(coopt_rt_pack_qs8_conv(&cs, 4, w, NULL, 0, &rq, blob, 64, &err) == COOPT_RT_INVALID_ARGUMENT);
+  CHECK(has(&err, "needed"));
+  CHECK(coopt_rt_pack_qs8_conv(NULL, 4, w, NULL, 0, &rq, blob, 4096, &err) == COOPT_RT_INVALID_ARGUMENT);
   free(blob);
 }
 
@@ -415,6 +521,7 @@ int main(void) {
   test_qs8_lut4(false);
   test_qs8_lut4(true);
   test_dw3x3();
+  test_conv();
   test_bad_input();
   printf("unit-rt-kernels: %d passed, %d failed\n", checks - failures, failures);
   return failures != 0;

@@ -88,3 +88,27 @@
 // NO-DW: tosa.depthwise_conv2d
 // RUN: not coopt-opt %t.i8.mlir -p 'builtin.module(coopt-lower-kernels{depthwise=yes})' 2>&1 | FileCheck %s --check-prefix=BADDW
 // BADDW: error: option 'depthwise' has no value 'yes' (expected one of auto|on|off)
+
+// k x k convolutions (3x3 stride 2 with padding, 2x2 without) on the im2col +
+// dense GEMM kernels: f32 within 1e-5, int8 bit-identical (the input zero
+// point is -64, so padding must read as the zero point).
+// RUN: coopt-runner %S/Inputs/conv-kxk.mlir --input %S/Inputs/conv-kxk-input.npy --output %t.kxk.npy
+// RUN: coopt-opt %S/Inputs/conv-kxk.mlir -p 'builtin.module(coopt-lower-kernels)' -o %t.kxk.mlir 2>&1 | FileCheck %s --check-prefix=KXK
+// RUN: coopt-runner %t.kxk.mlir --input %S/Inputs/conv-kxk-input.npy --expect %t.kxk.npy --rtol=1e-5 --atol=1e-6
+// KXK: 'conv3x3': coopt-lower-kernels: tosa.conv2d 'conv3x3' (4x3x3x3, stride 2x2): im2col + dense f32 kernel, {{[0-9]+}} packed bytes
+// KXK: 'conv2x2': coopt-lower-kernels: tosa.conv2d 'conv2x2' (3x2x2x4, stride 1x1): im2col + dense f32 kernel, {{[0-9]+}} packed bytes
+// RUN: coopt-opt %S/Inputs/conv-kxk.mlir -p 'builtin.module(coopt-fake-quant,coopt-lower-int8)' -o %t.kxk.i8.mlir
+// RUN: coopt-runner %t.kxk.i8.mlir --input %S/Inputs/conv-kxk-input.npy --output %t.kxk.i8.npy
+// RUN: coopt-opt %t.kxk.i8.mlir -p 'builtin.module(coopt-lower-kernels)' -o %t.kxk.i8k.mlir 2>/dev/null
+// RUN: coopt-runner %t.kxk.i8k.mlir --input %S/Inputs/conv-kxk-input.npy --expect %t.kxk.i8.npy --rtol=0 --atol=0
+// RUN: FileCheck %s --check-prefix=KXK-IR < %t.kxk.i8k.mlir
+// KXK-IR: func.func private @coopt_rt_mlir_qs8_conv(tensor<?xi8>, tensor<?x?x?x?xi8>) -> tensor<?x?x?x?xi8> attributes {llvm.emit_c_interface}
+// KXK-IR: %[[X:.*]] = tensor.cast %{{.*}} : tensor<1x7x7x3xi8> to tensor<?x?x?x?xi8>
+// KXK-IR: %[[Y:.*]] = call @coopt_rt_mlir_qs8_conv(%{{.*}}, %[[X]])
+// KXK-IR: tensor.cast %[[Y]] : tensor<?x?x?x?xi8> to tensor<1x4x4x4xi8>
+// KXK-IR: call @coopt_rt_mlir_qs8_conv(
+// KXK-IR-NOT: tosa.conv2d
+// A dilated convolution has no kernel: a remark, and the upstream lowering.
+// RUN: coopt-opt %S/Inputs/conv-dilated.mlir -p 'builtin.module(coopt-lower-kernels)' -o - 2>&1 | FileCheck %s --check-prefix=DILATED
+// DILATED: remark: 'dilated': coopt-lower-kernels: tosa.conv2d 'dilated' is dilated: no kernel, upstream lowering
+// DILATED: tosa.conv2d {{.*}} dilation = array<i64: 2, 2>

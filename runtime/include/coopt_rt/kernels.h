@@ -21,6 +21,7 @@
  *                   int8 values, decoded in registers (TBL / PSHUFB)
  *   qs8 sparse lut4 the 1x4 blocks of the sparse form holding 4-bit indices
  *   depthwise 3x3   NHWC, int8 (zero-point padding) and f32
+ *   conv k x k      NHWC, int8 and f32: im2col blocks + the dense GEMM
  *
  * Kernel names encode op, types, tile and ISA (XNNPACK style): e.g.
  * coopt_qs8_gemm_4x8c4__avx2 is a 4-row x 8-channel tile over K groups of 4.
@@ -152,6 +153,34 @@ coopt_rt_status coopt_rt_pack_f32_dw3x3(const coopt_rt_dw_shape *s, const float 
                                         float out_min, float out_max, void *packed, size_t packed_size,
                                         coopt_rt_error *err);
 void coopt_rt_f32_dw3x3(const void *packed, const float *in, float *out);
+
+/* ---- k x k convolution, NHWC, via im2col + the dense GEMM -------------- */
+/* Any kernel size, stride and padding (dilation 1).  The weights are OHWI,
+ * i.e. [N][kh][kw][cin], which is the GEMM's [N, K] with K = kh*kw*cin in
+ * the order im2col writes a patch.  The kernel expands one image's patches
+ * a block of rows at a time into a stack buffer (no allocation) and runs the
+ * family's dense GEMM on them; padding reads as the activation zero point
+ * (qs8) or 0 (f32), so the folded zero-point term is exact.  K * element
+ * size is limited to COOPT_RT_CONV_MAX_PATCH_BYTES. */
+#define COOPT_RT_CONV_MAX_PATCH_BYTES 16384
+typedef struct coopt_rt_conv_shape {
+  size_t h, w, cin;        /* input height, width, channels */
+  size_t kh, kw;           /* kernel */
+  size_t stride_h, stride_w;
+  size_t pad_top, pad_left, pad_bottom, pad_right;
+} coopt_rt_conv_shape;
+size_t coopt_rt_conv_out_h(const coopt_rt_conv_shape *s);
+size_t coopt_rt_conv_out_w(const coopt_rt_conv_shape *s);
+size_t coopt_rt_qs8_conv_packed_size(const coopt_rt_conv_shape *s, size_t n);
+coopt_rt_status coopt_rt_pack_qs8_conv(const coopt_rt_conv_shape *s, size_t n, const int8_t *w, const int32_t *bias,
+                                       int8_t a_zero_point, const coopt_rt_requant *rq, void *packed,
+                                       size_t packed_size, coopt_rt_error *err);
+void coopt_rt_qs8_conv(const void *packed, const int8_t *in, int8_t *out);
+size_t coopt_rt_f32_conv_packed_size(const coopt_rt_conv_shape *s, size_t n);
+coopt_rt_status coopt_rt_pack_f32_conv(const coopt_rt_conv_shape *s, size_t n, const float *w, const float *bias,
+                                       float out_min, float out_max, void *packed, size_t packed_size,
+                                       coopt_rt_error *err);
+void coopt_rt_f32_conv(const void *packed, const float *in, float *out);
 
 /* Which ISA variants this build selected, e.g. "x86_64 avx2+fma" or
  * "arm_64 neon+dotprod" or "generic". */
