@@ -157,6 +157,8 @@ void coopt_f32_dw3x3__ref(const void *packed, const float *in, float *out);
 void coopt_qs8_gemm_4x8c4__avx2(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
                                 size_t c_stride, int32_t *acc,
                                 size_t acc_stride);
+void coopt_qs8_gemm_4x16c4__avxvnni(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
+                                    size_t c_stride, int32_t *acc_out, size_t acc_stride);
 void coopt_f32_gemm_4x8__avx2_fma(const void *packed, size_t m, const float *a, size_t a_stride, float *c,
                                   size_t c_stride);
 void coopt_f32_spmm_32x1__avx2_fma(const void *packed, size_t m, const float *in, float *out);

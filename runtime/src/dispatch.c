@@ -1,12 +1,17 @@
 /*
  * Entry points: the best kernel variant this build's target has, chosen at
  * compile time from the compiler's target macros (a compiled model is built
- * for one target; there is no runtime CPU detection to go wrong).
+ * for one target; there is no runtime CPU detection to go wrong).  On x86
+ * the host build adds AVX-VNNI when the build machine has it (CMake's
+ * COOPT_RT_AVXVNNI), like -march=native.
  */
 #include "blob.h"
 
 #if defined(__x86_64__) && defined(__AVX2__) && defined(__FMA__)
 #define COOPT_RT_X86_AVX2 1
+#if defined(__AVXVNNI__)
+#define COOPT_RT_X86_AVXVNNI 1
+#endif
 #endif
 #if defined(__aarch64__) && defined(__ARM_NEON)
 #define COOPT_RT_ARM_NEON 1
@@ -16,7 +21,9 @@
 #endif
 
 const char *coopt_rt_isa(void) {
-#if defined(COOPT_RT_X86_AVX2)
+#if defined(COOPT_RT_X86_AVXVNNI)
+  return "x86_64 avx2+fma+avxvnni";
+#elif defined(COOPT_RT_X86_AVX2)
   return "x86_64 avx2+fma";
 #elif defined(COOPT_RT_ARM_DOTPROD)
   return "arm_64 neon+dotprod";
@@ -28,7 +35,13 @@ const char *coopt_rt_isa(void) {
 }
 
 void coopt_rt_qs8_gemm(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c, size_t c_stride) {
-#if defined(COOPT_RT_X86_AVX2)
+#if defined(COOPT_RT_X86_AVXVNNI)
+  /* A single row would pay the per-call weight sums for nothing. */
+  if (m >= 4)
+    coopt_qs8_gemm_4x16c4__avxvnni(packed, m, a, a_stride, c, c_stride, NULL, 0);
+  else
+    coopt_qs8_gemm_4x8c4__avx2(packed, m, a, a_stride, c, c_stride, NULL, 0);
+#elif defined(COOPT_RT_X86_AVX2)
   coopt_qs8_gemm_4x8c4__avx2(packed, m, a, a_stride, c, c_stride, NULL, 0);
 #elif defined(COOPT_RT_ARM_DOTPROD)
   coopt_qs8_gemm_4x8c4__neondot(packed, m, a, a_stride, c, c_stride, NULL, 0);
@@ -41,7 +54,12 @@ void coopt_rt_qs8_gemm(const void *packed, size_t m, const int8_t *a, size_t a_s
 
 void coopt_rt_qs8_gemm_acc(const void *packed, size_t m, const int8_t *a, size_t a_stride, int32_t *acc,
                            size_t acc_stride) {
-#if defined(COOPT_RT_X86_AVX2)
+#if defined(COOPT_RT_X86_AVXVNNI)
+  if (m >= 4)
+    coopt_qs8_gemm_4x16c4__avxvnni(packed, m, a, a_stride, NULL, 0, acc, acc_stride);
+  else
+    coopt_qs8_gemm_4x8c4__avx2(packed, m, a, a_stride, NULL, 0, acc, acc_stride);
+#elif defined(COOPT_RT_X86_AVX2)
   coopt_qs8_gemm_4x8c4__avx2(packed, m, a, a_stride, NULL, 0, acc, acc_stride);
 #elif defined(COOPT_RT_ARM_DOTPROD)
   coopt_qs8_gemm_4x8c4__neondot(packed, m, a, a_stride, NULL, 0, acc, acc_stride);

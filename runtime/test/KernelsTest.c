@@ -132,6 +132,12 @@ static void test_qs8_gemm(void) {
           CHECK(memcmp(c0, c1, m * n) == 0);
           CHECK(memcmp(c1, c2, m * n) == 0);
           CHECK(memcmp(acc0, acc1, m * n * 4) == 0);
+#if defined(COOPT_RT_TEST_AVX2)
+          coopt_qs8_gemm_4x8c4__avx2(blob, m, a, k, c2, n, acc1, n);
+          CHECK(memcmp(acc0, acc1, m * n * 4) == 0);
+          coopt_qs8_gemm_4x8c4__avx2(blob, m, a, k, c2, n, NULL, 0);
+          CHECK(memcmp(c1, c2, m * n) == 0);
+#endif
           free(a), free(w), free(c0), free(c1), free(c2), free(acc0), free(acc1), free(blob);
         }
 }
