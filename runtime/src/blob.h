@@ -162,10 +162,14 @@ void coopt_qs8_gemm_4x16c4__avxvnni(const void *packed, size_t m, const int8_t *
 void coopt_f32_gemm_4x8__avx2_fma(const void *packed, size_t m, const float *a, size_t a_stride, float *c,
                                   size_t c_stride);
 void coopt_f32_spmm_32x1__avx2_fma(const void *packed, size_t m, const float *in, float *out);
+void coopt_qs8_lut4_gemm_1x2c32__avxvnni(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
+                                         size_t c_stride);
 void coopt_qs8_lut4_gemm_1x2c16__avx2(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
                                       size_t c_stride);
 void coopt_qs8_spgemm_1x1c4__avx2(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
                                   size_t c_stride);
+void coopt_qs8_spgemm_8x1c4__avxvnni(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
+                                     size_t c_stride);
 void coopt_qs8_spgemm_8x1c4__avx2(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
                                   size_t c_stride);
 void coopt_qs8_dw3x3_16c__avx2(const void *packed, const int8_t *in, int8_t *out);

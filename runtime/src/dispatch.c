@@ -96,7 +96,11 @@ void coopt_rt_qs8_spgemm(const void *packed, size_t m, const int8_t *a, size_t a
   /* The 8-row tile regroups activations once for all channels; below 4 rows
    * the regrouping costs more than the gathers it saves. */
   if (m >= 4)
+#if defined(COOPT_RT_X86_AVXVNNI)
+    coopt_qs8_spgemm_8x1c4__avxvnni(packed, m, a, a_stride, c, c_stride);
+#else
     coopt_qs8_spgemm_8x1c4__avx2(packed, m, a, a_stride, c, c_stride);
+#endif
   else
     coopt_qs8_spgemm_1x1c4__avx2(packed, m, a, a_stride, c, c_stride);
 #elif defined(COOPT_RT_ARM_DOTPROD)
@@ -108,7 +112,9 @@ void coopt_rt_qs8_spgemm(const void *packed, size_t m, const int8_t *a, size_t a
 
 void coopt_rt_qs8_lut4_gemm(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
                             size_t c_stride) {
-#if defined(COOPT_RT_X86_AVX2)
+#if defined(COOPT_RT_X86_AVXVNNI)
+  coopt_qs8_lut4_gemm_1x2c32__avxvnni(packed, m, a, a_stride, c, c_stride);
+#elif defined(COOPT_RT_X86_AVX2)
   coopt_qs8_lut4_gemm_1x2c16__avx2(packed, m, a, a_stride, c, c_stride);
 #elif defined(COOPT_RT_ARM_DOTPROD)
   coopt_qs8_lut4_gemm_1x1c16__neondot(packed, m, a, a_stride, c, c_stride);

@@ -243,6 +243,11 @@ static void test_qs8_spgemm(void) {
           coopt_rt_qs8_spgemm(blob, m, a, k, c2, n);
           CHECK(memcmp(c0, c1, m * n) == 0);
           CHECK(memcmp(c1, c2, m * n) == 0);
+#if defined(COOPT_RT_TEST_AVX2)
+          memset(c2, 0, m * n);
+          coopt_qs8_spgemm_8x1c4__avx2(blob, m, a, k, c2, n);
+          CHECK(memcmp(c1, c2, m * n) == 0);
+#endif
           free(a), free(w), free(c0), free(c1), free(c2), free(blob);
         }
 }
@@ -290,6 +295,13 @@ static void test_qs8_lut4(bool sparse) {
           }
           CHECK(memcmp(c0, c1, m * n) == 0);
           CHECK(memcmp(c1, c2, m * n) == 0);
+#if defined(COOPT_RT_TEST_AVX2)
+          if (!sparse) {
+            memset(c2, 0, m * n);
+            coopt_qs8_lut4_gemm_1x2c16__avx2(blob, m, a, k, c2, n);
+            CHECK(memcmp(c1, c2, m * n) == 0);
+          }
+#endif
           free(a), free(w), free(c0), free(c1), free(c2), free(idx), free(book), free(blob);
         }
 }

@@ -409,6 +409,64 @@ void coopt_qs8_lut4_gemm_1x2c16__avx2(const void *packed, size_t m, const int8_t
   free(x16);
 }
 
+#if defined(__AVXVNNI__)
+/* The lookup-table GEMM with AVX-VNNI: each 32-weight step decodes the
+ * channel's nibbles with two vpshufb into 32 int8 weights in K order and
+ * takes one vpdpbusd against the row's activations stored once as a + 128;
+ * a second vpdpbusd against all-ones bytes sums the decoded weights for the
+ * 128 * sum(w) correction, which needs no extra pass over the indices (so a
+ * GEMV still reads only the 4-bit form). */
+static inline __m256i lut4_decode32_i8(__m128i table, const uint8_t *cc) {
+  const __m128i nib = _mm_set1_epi8(0x0F);
+  __m128i bytes = _mm_loadu_si128((const __m128i *)cc);
+  __m128i we = _mm_shuffle_epi8(table, _mm_and_si128(bytes, nib));
+  __m128i wo = _mm_shuffle_epi8(table, _mm_and_si128(_mm_srli_epi16(bytes, 4), nib));
+  return _mm256_set_m128i(_mm_unpackhi_epi8(we, wo), _mm_unpacklo_epi8(we, wo));
+}
+
+void coopt_qs8_lut4_gemm_1x2c32__avxvnni(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
+                                         size_t c_stride) {
+  const coopt_blob *b = coopt_blob_of(packed);
+  const coopt_chan_view V = coopt_chan_view_of(packed);
+  const int32_t *pb = V.bias, *pm = V.mult, *ps = V.shift;
+  const int8_t *book = V.codebook;
+  const uint8_t *codes = V.values;
+  const size_t k = b->k, k32 = k / 32 * 32, half = b->kp / 2;
+  const __m256i ones = _mm256_set1_epi8(1), flip = _mm256_set1_epi8((char)0x80);
+  uint8_t *xu = NULL;
+  if (posix_memalign((void **)&xu, 32, k32 > 0 ? k32 : 32))
+    return;
+  for (size_t r = 0; r < m; ++r) {
+    const int8_t *x = a + r * a_stride;
+    for (size_t i = 0; i < k32; i += 32)
+      _mm256_store_si256((__m256i *)(xu + i), _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(x + i)), flip));
+    for (size_t ch = 0; ch < b->n; ch += 2) {
+      size_t nc = b->n - ch < 2 ? 1 : 2;
+      const __m128i t0 = _mm_loadu_si128((const __m128i *)(book + 16 * ch));
+      const __m128i t1 = _mm_loadu_si128((const __m128i *)(book + 16 * (ch + nc - 1)));
+      const uint8_t *c0 = codes + ch * half, *c1 = codes + (ch + nc - 1) * half;
+      __m256i acc0 = _mm256_setzero_si256(), acc1 = _mm256_setzero_si256();
+      __m256i ws0 = _mm256_setzero_si256(), ws1 = _mm256_setzero_si256();
+      for (size_t i = 0; i < k32; i += 32) {
+        const __m256i xv = _mm256_load_si256((const __m256i *)(xu + i));
+        const __m256i w0 = lut4_decode32_i8(t0, c0 + i / 2), w1 = lut4_decode32_i8(t1, c1 + i / 2);
+        acc0 = _mm256_dpbusd_avx_epi32(acc0, xv, w0), ws0 = _mm256_dpbusd_avx_epi32(ws0, ones, w0);
+        acc1 = _mm256_dpbusd_avx_epi32(acc1, xv, w1), ws1 = _mm256_dpbusd_avx_epi32(ws1, ones, w1);
+      }
+      int32_t s[2] = {hsum_i32(acc0) - 128 * hsum_i32(ws0), hsum_i32(acc1) - 128 * hsum_i32(ws1)};
+      for (size_t u = 0; u < nc; ++u) {
+        const uint8_t *cc = codes + (ch + u) * half;
+        int32_t v = pb[ch + u] + s[u];
+        for (size_t i = k32; i < k; ++i)
+          v += (int32_t)x[i] * book[16 * (ch + u) + ((cc[i / 2] >> (4 * (i % 2))) & 15)];
+        c[r * c_stride + ch + u] = coopt_requant(v, pm[ch + u], ps[ch + u], b);
+      }
+    }
+  }
+  free(xu);
+}
+#endif
+
 /* qs8 sparse 1x4, 1 row x 1 channel (GEMV-shaped calls): 8 nonzero blocks at
  * a time, their activations gathered as int32 (4 bytes = one block) against
  * 32 contiguous weight bytes.  A block that would read past the row's end
@@ -506,6 +564,71 @@ void coopt_qs8_spgemm_8x1c4__avx2(const void *packed, size_t m, const int8_t *a,
   }
   free(tile);
 }
+
+#if defined(__AVXVNNI__)
+/* The same 8-row tile with AVX-VNNI: the tile holds a + 128 as unsigned
+ * bytes, so each nonzero block is one vpdpbusd of the tile's 32 bytes (8 rows
+ * x 4) against the block's 4 weights broadcast, with no widening and no pair
+ * folding.  Each channel starts from bias - 128 * sum(w), computed once per
+ * call. */
+void coopt_qs8_spgemm_8x1c4__avxvnni(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
+                                     size_t c_stride) {
+  const coopt_blob *b = coopt_blob_of(packed);
+  const coopt_chan_view V = coopt_chan_view_of(packed);
+  const int32_t *pb = V.bias, *pm = V.mult, *ps = V.shift;
+  const uint32_t *pn = V.nnz, *pk = V.index;
+  const int8_t *pv = V.values;
+  const size_t k = b->k, blocks = b->kp / 4;
+  int8_t *tile = NULL;
+  int32_t *start = malloc(b->n * sizeof *start);
+  if (!start || posix_memalign((void **)&tile, 32, blocks > 0 ? blocks * 32 : 32)) {
+    free(start);
+    return;
+  }
+  for (size_t ch = 0, j = 0; ch < b->n; ++ch) {
+    int32_t sum = 0;
+    for (size_t end = j + pn[ch]; j < end; ++j)
+      sum += pv[4 * j] + pv[4 * j + 1] + pv[4 * j + 2] + pv[4 * j + 3];
+    start[ch] = pb[ch] - 128 * sum;
+  }
+  const __m256i zp = _mm256_set1_epi32(b->out_zero_point), lo = _mm256_set1_epi32(b->out_min),
+                hi = _mm256_set1_epi32(b->out_max);
+  for (size_t r0 = 0; r0 < m; r0 += 8) {
+    size_t mr = m - r0 < 8 ? m - r0 : 8;
+    for (size_t r = 0; r < 8; ++r) {
+      const int8_t *x = a + (r0 + (r < mr ? r : mr - 1)) * a_stride;
+      for (size_t q = 0; q < blocks; ++q) {
+        uint32_t v = 0;
+        memcpy(&v, x + 4 * q, 4 * q + 4 <= k ? 4 : k - 4 * q);
+        v ^= 0x80808080u;
+        memcpy(tile + 32 * q + 4 * r, &v, 4);
+      }
+    }
+    size_t j = 0;
+    for (size_t ch = 0; ch < b->n; ++ch) {
+      __m256i acc = _mm256_set1_epi32(start[ch]);
+      for (size_t end = j + pn[ch]; j < end; ++j) {
+        int32_t w;
+        memcpy(&w, pv + 4 * j, 4);
+        acc = _mm256_dpbusd_avx_epi32(acc, _mm256_load_si256((const __m256i *)(tile + 8 * pk[j])), _mm256_set1_epi32(w));
+      }
+      int32_t t[8];
+      if (!b->double_round) {
+        __m256i rq = rescale8_single(acc, _mm256_set1_epi32(pm[ch]), _mm256_set1_epi32(ps[ch]), zp, lo, hi);
+        _mm256_storeu_si256((__m256i *)t, rq);
+        for (size_t r = 0; r < mr; ++r)
+          c[(r0 + r) * c_stride + ch] = (int8_t)t[r];
+      } else {
+        _mm256_storeu_si256((__m256i *)t, acc);
+        for (size_t r = 0; r < mr; ++r)
+          c[(r0 + r) * c_stride + ch] = coopt_requant(t[r], pm[ch], ps[ch], b);
+      }
+    }
+  }
+  free(tile);
+  free(start);
+}
+#endif
 
 /* Depthwise 3x3, NHWC, channels vectorized.  A tap outside the input reads
  * the activation zero point (int8; its term is folded into the bias) or
