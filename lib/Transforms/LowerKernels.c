@@ -19,7 +19,9 @@
  * Depthwise 3x3 convolutions (stride 1 or 2) go to the runtime's depthwise
  * kernels when `depthwise` says so.  F32 pointwise and depthwise
  * convolutions (bias and a following clamp fused) go to the f32 kernels.
- * The other ops go through the upstream lowering unchanged.
+ * Other convolutions go to the im2col + dense GEMM kernel, and matmuls with
+ * constant weights (the classifier) to the dense GEMM.  The other ops go
+ * through the upstream lowering unchanged.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "../Analysis/Structure.h"
@@ -111,29 +113,42 @@ static void declare(MlirOperation module, const char *fn, int rank, const char *
   mlirBlockInsertOwnedOperation(body, 0, decl);
 }
 
-/* Replace the value of `last` (the end of conv's fused tail) by
- * fn(blob, x viewed as [M, K]) viewed back in last's shape; for pointwise
- * convolutions, whose NHWC rows are the GEMM's rows. */
-static void emit_gemm_call(MlirOperation module, MlirOperation conv, MlirOperation last, MlirValue x, size_t K,
+/* A tosa.const_shape holding t's shape. */
+static MlirValue shape_of(coopt_builder *b, MlirType t) {
+  int rank = (int)mlirShapedTypeGetRank(t);
+  coopt_buf text;
+  coopt_buf_init(&text);
+  coopt_buf_puts(&text, "dense<[");
+  for (int i = 0; i < rank; ++i)
+    coopt_buf_printf(&text, "%s%lld", i ? ", " : "", (long long)mlirShapedTypeGetDimSize(t, i));
+  coopt_buf_printf(&text, "]> : tensor<%dxindex>", rank);
+  char st[32];
+  snprintf(st, sizeof st, "!tosa.shape<%d>", rank);
+  MlirNamedAttribute va = cooptNamedAttr(b->ctx, "values", cooptAttr(b->ctx, text.data));
+  coopt_buf_free(&text);
+  return cooptResult(cooptBuildOp(b, "tosa.const_shape", 0, NULL, mlirTypeParseGet(b->ctx, S(st)), 1, &va));
+}
+
+/* Replace the value of `last` (the end of op's fused tail) by fn(blob, x
+ * viewed as [M, K]) viewed back in last's shape: for pointwise
+ * convolutions (NHWC rows are the GEMM's rows) and matmuls. */
+static void emit_gemm_call(MlirOperation module, MlirOperation op, MlirOperation last, MlirValue x, size_t K,
                            size_t N, const void *blob, size_t size, const char *fn) {
-  MlirContext ctx = mlirOperationGetContext(conv);
+  MlirContext ctx = mlirOperationGetContext(op);
   MlirType xt = mlirValueGetType(x), elem = mlirShapedTypeGetElementType(xt);
   bool f32 = mlirTypeIsAF32(elem);
   coopt_builder b = cooptBuilderBefore(last);
-  b.loc = mlirOperationGetLocation(conv);
+  b.loc = mlirOperationGetLocation(op);
   int64_t bsize = (int64_t)size;
   MlirValue bl = cooptConstI8(&b, 1, &bsize, blob);
-  int64_t M = mlirShapedTypeGetDimSize(xt, 0) * mlirShapedTypeGetDimSize(xt, 1) * mlirShapedTypeGetDimSize(xt, 2);
-  char text[128];
-  snprintf(text, sizeof text, "dense<[%lld, %lld]> : tensor<2xindex>", (long long)M, (long long)K);
-  MlirNamedAttribute va = cooptNamedAttr(ctx, "values", cooptAttr(ctx, text));
-  MlirType shape2 = mlirTypeParseGet(ctx, S("!tosa.shape<2>")), shape4 = mlirTypeParseGet(ctx, S("!tosa.shape<4>"));
-  MlirValue s2 = cooptResult(cooptBuildOp(&b, "tosa.const_shape", 0, NULL, shape2, 1, &va));
+  int64_t M = 1;
+  for (intptr_t i = 0; i + 1 < mlirShapedTypeGetRank(xt); ++i)
+    M *= mlirShapedTypeGetDimSize(xt, i);
   int64_t mk[2] = {M, (int64_t)K}, mn[2] = {M, (int64_t)N}, dyn1 = mlirShapedTypeGetDynamicSize(),
           dyn2[2] = {mlirShapedTypeGetDynamicSize(), mlirShapedTypeGetDynamicSize()};
-  MlirType i8 = mlirIntegerTypeGet(ctx, 8);
-  MlirValue ops[2] = {x, s2};
-  MlirValue a2 = cooptResult(cooptBuildOp(&b, "tosa.reshape", 2, ops, cooptTensorTypeOf(ctx, 2, mk, elem), 0, NULL));
+  MlirType i8 = mlirIntegerTypeGet(ctx, 8), t_mk = cooptTensorTypeOf(ctx, 2, mk, elem);
+  MlirValue ops[2] = {x, shape_of(&b, t_mk)};
+  MlirValue a2 = cooptResult(cooptBuildOp(&b, "tosa.reshape", 2, ops, t_mk, 0, NULL));
   MlirValue bd = cooptResult(cooptBuildOp(&b, "tensor.cast", 1, &bl, cooptTensorTypeOf(ctx, 1, &dyn1, i8), 0, NULL));
   MlirValue ad = cooptResult(cooptBuildOp(&b, "tensor.cast", 1, &a2, cooptTensorTypeOf(ctx, 2, dyn2, elem), 0, NULL));
   declare(module, fn, 2, f32 ? "f32" : "i8");
@@ -142,13 +157,7 @@ static void emit_gemm_call(MlirOperation module, MlirOperation conv, MlirOperati
   MlirValue cd = cooptResult(cooptBuildOp(&b, "func.call", 2, args, cooptTensorTypeOf(ctx, 2, dyn2, elem), 1, &callee));
   MlirValue c2 = cooptResult(cooptBuildOp(&b, "tensor.cast", 1, &cd, cooptTensorTypeOf(ctx, 2, mn, elem), 0, NULL));
   MlirType yt = mlirValueGetType(cooptResult(last));
-  char t4[160];
-  snprintf(t4, sizeof t4, "dense<[%lld, %lld, %lld, %lld]> : tensor<4xindex>", (long long)mlirShapedTypeGetDimSize(yt, 0),
-           (long long)mlirShapedTypeGetDimSize(yt, 1), (long long)mlirShapedTypeGetDimSize(yt, 2),
-           (long long)mlirShapedTypeGetDimSize(yt, 3));
-  MlirNamedAttribute va4 = cooptNamedAttr(ctx, "values", cooptAttr(ctx, t4));
-  MlirValue s4 = cooptResult(cooptBuildOp(&b, "tosa.const_shape", 0, NULL, shape4, 1, &va4));
-  MlirValue ops2[2] = {c2, s4};
+  MlirValue ops2[2] = {c2, shape_of(&b, yt)};
   MlirValue y = cooptResult(cooptBuildOp(&b, "tosa.reshape", 2, ops2, yt, 0, NULL));
   mlirValueReplaceAllUsesOfWith(cooptResult(last), y);
 }
@@ -610,6 +619,104 @@ static bool lower_conv(MlirOperation module, MlirOperation conv, const lower_ker
   return result;
 }
 
+/* tosa.matmul of activations [1, M, K] by constant weights [1, K, N], with
+ * the tail coopt-lower-int8 or the importer leaves: an optional reshape to
+ * [M, N], an optional add of a constant bias of N values, then the int8
+ * requantization (+ clamp) or an f32 clamp.  Dense GEMM kernels: the
+ * classifier layers this matches are small. */
+static bool lower_matmul(MlirOperation module, MlirOperation mm, const lower_kernels_options *o, bool *done) {
+  *done = false;
+  MlirValue x = mlirOperationGetOperand(mm, 0);
+  MlirType xt = mlirValueGetType(x), wt = mlirValueGetType(mlirOperationGetOperand(mm, 1));
+  bool f32 = o->f32 == 0 && is_f32(xt) && is_f32(wt);
+  if (!(f32 || (is_i8(xt) && is_i8(wt))) || mlirShapedTypeGetRank(xt) != 3 || mlirShapedTypeGetRank(wt) != 3)
+    return true;
+  MlirAttribute wv = const_values(mlirOperationGetOperand(mm, 1)), azp = const_values(mlirOperationGetOperand(mm, 2)),
+                wzp = const_values(mlirOperationGetOperand(mm, 3));
+  if (mlirAttributeIsNull(wv) || mlirAttributeIsNull(azp) || mlirAttributeIsNull(wzp))
+    return true;
+  if (!static_or_fail(mm, xt))
+    return false;
+  if (mlirShapedTypeGetDimSize(xt, 0) != 1 || mlirShapedTypeGetDimSize(wt, 0) != 1)
+    return true;
+  size_t K = (size_t)mlirShapedTypeGetDimSize(wt, 1), N = (size_t)mlirShapedTypeGetDimSize(wt, 2);
+  int64_t a_zp = 0, w_zp = 0;
+  if (f32 ? cooptDenseFloatAt(azp, 0) != 0.0f || cooptDenseFloatAt(wzp, 0) != 0.0f
+          : !cooptDenseIntAt(azp, 0, &a_zp) || !cooptDenseIntAt(wzp, 0, &w_zp) || w_zp)
+    return true;
+  /* The tail: reshape, bias add. */
+  MlirOperation cur = mm, u = cooptSoleUser(cooptResult(mm));
+  if (cooptOpIs(u, "tosa.reshape"))
+    cur = u, u = cooptSoleUser(cooptResult(u));
+  MlirAttribute bv = mlirAttributeGetNull();
+  if (cooptOpIs(u, "tosa.add")) {
+    for (int i = 0; i < 2 && mlirAttributeIsNull(bv); ++i) {
+      MlirAttribute c = const_values(mlirOperationGetOperand(u, i));
+      MlirType ct = mlirValueGetType(mlirOperationGetOperand(u, i));
+      if (!mlirAttributeIsNull(c) && mlirElementsAttrGetNumElements(c) == (int64_t)N &&
+          mlirShapedTypeGetDimSize(ct, mlirShapedTypeGetRank(ct) - 1) == (int64_t)N &&
+          mlirValueEqual(mlirOperationGetOperand(u, 1 - i), cooptResult(cur)))
+        bv = c;
+    }
+    if (!mlirAttributeIsNull(bv))
+      cur = u;
+  }
+  size_t size = 0;
+  void *blob = NULL;
+  coopt_rt_error err = {{0}};
+  coopt_rt_status status;
+  MlirOperation last;
+  if (f32) {
+    float *w = coopt_xmalloc(N * K * sizeof *w), *bias = coopt_xcalloc(N, sizeof *bias), lo, hi;
+    for (size_t k = 0; k < K; ++k)
+      for (size_t n = 0; n < N; ++n)
+        w[n * K + k] = cooptDenseFloatAt(wv, (int64_t)(k * N + n));
+    for (size_t n = 0; n < N && !mlirAttributeIsNull(bv); ++n)
+      bias[n] = cooptDenseFloatAt(bv, (int64_t)n);
+    last = match_f32_clamp(cur, &lo, &hi);
+    size = coopt_rt_f32_gemm_packed_size(N, K);
+    blob = aligned_blob(size);
+    status = coopt_rt_pack_f32_gemm(N, K, w, bias, lo, hi, blob, size, &err);
+    free(w), free(bias);
+  } else {
+    int8_t *w = coopt_xmalloc(N * K);
+    int32_t *bias = coopt_xcalloc(N, 4), *mult = coopt_xmalloc(N * 4), *shift = coopt_xmalloc(N * 4);
+    int64_t tmp, out_zp = 0, lo = -128, hi = 127;
+    bool double_round = false, ok = true;
+    last = match_requant(cur, N, mult, shift, &out_zp, &double_round, &lo, &hi);
+    ok = !mlirOperationIsNull(last);
+    for (size_t k = 0; k < K && ok; ++k)
+      for (size_t n = 0; n < N && ok; ++n)
+        ok = cooptDenseIntAt(wv, (int64_t)(k * N + n), &tmp), w[n * K + k] = (int8_t)tmp;
+    for (size_t n = 0; n < N && ok && !mlirAttributeIsNull(bv); ++n)
+      ok = cooptDenseIntAt(bv, (int64_t)n, &tmp), bias[n] = (int32_t)tmp;
+    status = COOPT_RT_OK;
+    if (ok) {
+      coopt_rt_requant rq = {mult, shift, true, double_round, (int32_t)out_zp, (int8_t)lo, (int8_t)hi};
+      size = coopt_rt_qs8_gemm_packed_size(N, K);
+      blob = aligned_blob(size);
+      status = coopt_rt_pack_qs8_gemm(N, K, w, bias, (int8_t)a_zp, &rq, blob, size, &err);
+    }
+    free(w), free(bias), free(mult), free(shift);
+    if (!ok)
+      return true;
+  }
+  if (status != COOPT_RT_OK) {
+    cooptEmitError(mlirOperationGetLocation(mm), "coopt-lower-kernels: packing failed: %s", err.message);
+    free(blob);
+    return false;
+  }
+  emit_gemm_call(module, mm, last, x, K, N, blob, size, f32 ? "coopt_rt_mlir_f32_gemm" : "coopt_rt_mlir_qs8_gemm");
+  char what[256];
+  cooptDescribeOp(mm, what, sizeof what);
+  cooptEmitRemark(mlirOperationGetLocation(mm),
+                  "coopt-lower-kernels: %s (%zux%zu weights, %lld rows): dense %s kernel, %zu packed bytes", what, K, N,
+                  (long long)mlirShapedTypeGetDimSize(xt, 1), f32 ? "f32" : "int8", size);
+  *done = true;
+  free(blob);
+  return true;
+}
+
 static coopt_pass_result run_lower_kernels(MlirOperation module, const void *opaque) {
   const lower_kernels_options *o = opaque;
   /* The kernel is chosen from the values, so a false claim could not make
@@ -629,7 +736,8 @@ static coopt_pass_result run_lower_kernels(MlirOperation module, const void *opa
     size_t n = 0, cap = 16;
     MlirOperation *convs = coopt_xmalloc(cap * sizeof *convs);
     for (MlirOperation op = mlirBlockGetFirstOperation(block); !mlirOperationIsNull(op); op = mlirOperationGetNextInBlock(op))
-      if (cooptOpIs(op, "tosa.conv2d") || (route_dw && cooptOpIs(op, "tosa.depthwise_conv2d"))) {
+      if (cooptOpIs(op, "tosa.conv2d") || cooptOpIs(op, "tosa.matmul") ||
+          (route_dw && cooptOpIs(op, "tosa.depthwise_conv2d"))) {
         if (n == cap)
           convs = coopt_xrealloc(convs, (cap *= 2) * sizeof *convs);
         convs[n++] = op;
@@ -637,8 +745,10 @@ static coopt_pass_result run_lower_kernels(MlirOperation module, const void *opa
     bool any = false;
     for (size_t i = 0; i < n; ++i) {
       bool done;
-      if (cooptOpIs(convs[i], "tosa.depthwise_conv2d") ? !lower_dw(module, convs[i], o, &done)
-                                                       : !lower_conv(module, convs[i], o, &done))
+      bool ok = cooptOpIs(convs[i], "tosa.depthwise_conv2d") ? lower_dw(module, convs[i], o, &done)
+                : cooptOpIs(convs[i], "tosa.matmul")           ? lower_matmul(module, convs[i], o, &done)
+                                                               : lower_conv(module, convs[i], o, &done);
+      if (!ok)
         result = COOPT_PASS_FAILURE;
       any |= done;
     }
@@ -651,7 +761,7 @@ static coopt_pass_result run_lower_kernels(MlirOperation module, const void *opa
 
 const coopt_pass_info coopt_lower_kernels_pass = {
     .argument = "coopt-lower-kernels",
-    .summary = "Replace int8 pointwise (and depthwise) convolutions by calls into coopt's dense / sparse / lookup-table kernels",
+    .summary = "Replace convolutions and matmuls with constant weights by calls into coopt's dense / sparse / lookup-table kernels",
     .description = "Weights are packed at compile time by the runtime's packing functions; the kernel is chosen "
                    "from the weights' zero blocks and distinct values, and reported as a remark.",
     .anchor = "builtin.module",

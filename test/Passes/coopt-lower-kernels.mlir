@@ -17,11 +17,16 @@
 // AUTO: %[[C:.*]] = call @coopt_rt_mlir_qs8_lut4_gemm(%[[B]], %[[AD]])
 // AUTO: %[[CS:.*]] = tensor.cast %[[C]] : tensor<?x?xi8> to tensor<16x4xi8>
 // AUTO: tosa.reshape %[[CS]], %{{.*}} : (tensor<16x4xi8>, !tosa.shape<4>) -> tensor<1x4x4x4xi8>
-// The depthwise conv (depthwise=auto on x86_64) and the matmul keep the upstream lowering.
+// The depthwise conv keeps the upstream lowering (depthwise=auto on
+// x86_64); the matmul with its bias add goes to the dense int8 GEMM, with
+// the weights transposed to [N, K] at pack time.
 // AUTO: tosa.depthwise_conv2d
-// AUTO: tosa.matmul
+// AUTO: %[[FA:.*]] = tosa.reshape %{{.*}}, %{{.*}} : (tensor<1x1x4xi8>, !tosa.shape<2>) -> tensor<1x4xi8>
+// AUTO: %[[FC:.*]] = call @coopt_rt_mlir_qs8_gemm(%{{.*}}, %{{.*}})
 // AUTO-NOT: tosa.conv2d
+// AUTO-NOT: tosa.matmul
 // AUTO-REMARK: :13:11: remark: coopt-lower-kernels: tosa.conv2d (4x2 weights, 16 rows): lookup-table int8 (4-bit) kernel, 288 packed bytes (0% zero 1x4 blocks, <= 2 values per channel)
+// AUTO-REMARK: remark: coopt-lower-kernels: tosa.matmul (4x3 weights, 1 rows): dense int8 kernel, {{[0-9]+}} packed bytes
 
 // force= picks each kernel; all compute the same bits.
 // RUN: coopt-opt %t.i8.mlir -p 'builtin.module(coopt-lower-kernels{force=dense target=aarch64})' -o %t.dense.mlir 2>&1 | FileCheck %s --check-prefix=DENSE
@@ -51,11 +56,12 @@
 // RUN: FileCheck %s --check-prefix=FLOAT-IR < %t.f32k.mlir
 // FLOAT: remark: 'conv1': coopt-lower-kernels: tosa.conv2d 'conv1' (4x2 weights, 16 rows): dense f32 kernel, {{[0-9]+}} packed bytes
 // FLOAT: remark: 'dw2': coopt-lower-kernels: tosa.depthwise_conv2d 'dw2' (3x3x4, stride 1): depthwise f32 kernel, {{[0-9]+}} packed bytes
+// FLOAT: remark: 'fc': coopt-lower-kernels: tosa.matmul 'fc' (4x3 weights, 1 rows): dense f32 kernel, {{[0-9]+}} packed bytes
 // FLOAT-IR-DAG: func.func private @coopt_rt_mlir_f32_gemm(tensor<?xi8>, tensor<?x?xf32>) -> tensor<?x?xf32> attributes {llvm.emit_c_interface}
 // FLOAT-IR-DAG: func.func private @coopt_rt_mlir_f32_dw3x3(tensor<?xi8>, tensor<?x?x?x?xf32>) -> tensor<?x?x?x?xf32> attributes {llvm.emit_c_interface}
 // FLOAT-IR-NOT: tosa.conv2d
 // FLOAT-IR-NOT: tosa.depthwise_conv2d
-// FLOAT-IR: tosa.matmul
+// FLOAT-IR-NOT: tosa.matmul
 // f32=off (or depthwise=off) keeps them on the upstream lowering.
 // RUN: coopt-opt %S/Inputs/quant-model.mlir -p 'builtin.module(coopt-lower-kernels{f32=off})' -o - 2>&1 | FileCheck %s --check-prefix=F32OFF
 // F32OFF-NOT: coopt-lower-kernels
