@@ -300,6 +300,11 @@ static void test_qs8_lut4(bool sparse) {
             memset(c2, 0, m * n);
             coopt_qs8_lut4_gemm_1x2c16__avx2(blob, m, a, k, c2, n);
             CHECK(memcmp(c1, c2, m * n) == 0);
+#if defined(__AVXVNNI__) || defined(COOPT_RT_TEST_AVXVNNI)
+            memset(c2, 0, m * n);
+            coopt_qs8_lut4_gemm_1x2c32__avxvnni(blob, m, a, k, c2, n);
+            CHECK(memcmp(c1, c2, m * n) == 0);
+#endif
           }
 #endif
           free(a), free(w), free(c0), free(c1), free(c2), free(idx), free(book), free(blob);

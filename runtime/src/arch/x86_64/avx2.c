@@ -467,6 +467,68 @@ void coopt_qs8_lut4_gemm_1x2c32__avxvnni(const void *packed, size_t m, const int
 }
 #endif
 
+#if defined(__AVXVNNI__)
+/* The lookup-table GEMM for M >= 4: 4 rows share each decoded 32-weight
+ * step, so decoding (the cost of the 1-row form) is paid once per 4 rows.
+ * Rows past the end repeat the last row and are not stored. */
+void coopt_qs8_lut4_gemm_4x2c32__avxvnni(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
+                                         size_t c_stride) {
+  const coopt_blob *b = coopt_blob_of(packed);
+  const coopt_chan_view V = coopt_chan_view_of(packed);
+  const int32_t *pb = V.bias, *pm = V.mult, *ps = V.shift;
+  const int8_t *book = V.codebook;
+  const uint8_t *codes = V.values;
+  const size_t k = b->k, k32 = k / 32 * 32, half = b->kp / 2, ks = k32 > 0 ? k32 : 32;
+  const __m256i ones = _mm256_set1_epi8(1), flip = _mm256_set1_epi8((char)0x80);
+  uint8_t *xu = NULL;
+  if (posix_memalign((void **)&xu, 32, 4 * ks))
+    return;
+  for (size_t r0 = 0; r0 < m; r0 += 4) {
+    const size_t mr = m - r0 < 4 ? m - r0 : 4;
+    const int8_t *x[4];
+    for (size_t r = 0; r < 4; ++r) {
+      x[r] = a + (r0 + (r < mr ? r : mr - 1)) * a_stride;
+      for (size_t i = 0; i < k32; i += 32)
+        _mm256_store_si256((__m256i *)(xu + r * ks + i),
+                           _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(x[r] + i)), flip));
+    }
+    for (size_t ch = 0; ch < b->n; ch += 2) {
+      size_t nc = b->n - ch < 2 ? 1 : 2;
+      const __m128i t0 = _mm_loadu_si128((const __m128i *)(book + 16 * ch));
+      const __m128i t1 = _mm_loadu_si128((const __m128i *)(book + 16 * (ch + nc - 1)));
+      const uint8_t *c0 = codes + ch * half, *c1 = codes + (ch + nc - 1) * half;
+      __m256i p0 = _mm256_setzero_si256(), p1 = p0, p2 = p0, p3 = p0, q0 = p0, q1 = p0, q2 = p0, q3 = p0;
+      __m256i ws0 = p0, ws1 = p0;
+      for (size_t i = 0; i < k32; i += 32) {
+        const __m256i w0 = lut4_decode32_i8(t0, c0 + i / 2), w1 = lut4_decode32_i8(t1, c1 + i / 2);
+        ws0 = _mm256_dpbusd_avx_epi32(ws0, ones, w0), ws1 = _mm256_dpbusd_avx_epi32(ws1, ones, w1);
+        __m256i xv = _mm256_load_si256((const __m256i *)(xu + i));
+        p0 = _mm256_dpbusd_avx_epi32(p0, xv, w0), q0 = _mm256_dpbusd_avx_epi32(q0, xv, w1);
+        xv = _mm256_load_si256((const __m256i *)(xu + ks + i));
+        p1 = _mm256_dpbusd_avx_epi32(p1, xv, w0), q1 = _mm256_dpbusd_avx_epi32(q1, xv, w1);
+        xv = _mm256_load_si256((const __m256i *)(xu + 2 * ks + i));
+        p2 = _mm256_dpbusd_avx_epi32(p2, xv, w0), q2 = _mm256_dpbusd_avx_epi32(q2, xv, w1);
+        xv = _mm256_load_si256((const __m256i *)(xu + 3 * ks + i));
+        p3 = _mm256_dpbusd_avx_epi32(p3, xv, w0), q3 = _mm256_dpbusd_avx_epi32(q3, xv, w1);
+      }
+      const int32_t corr[2] = {128 * hsum_i32(ws0), 128 * hsum_i32(ws1)};
+      const __m256i ps_[4] = {p0, p1, p2, p3}, qs_[4] = {q0, q1, q2, q3};
+      for (size_t r = 0; r < mr; ++r) {
+        const int32_t s[2] = {hsum_i32(ps_[r]) - corr[0], hsum_i32(qs_[r]) - corr[1]};
+        for (size_t u = 0; u < nc; ++u) {
+          const uint8_t *cc = codes + (ch + u) * half;
+          int32_t v = pb[ch + u] + s[u];
+          for (size_t i = k32; i < k; ++i)
+            v += (int32_t)x[r][i] * book[16 * (ch + u) + ((cc[i / 2] >> (4 * (i % 2))) & 15)];
+          c[(r0 + r) * c_stride + ch + u] = coopt_requant(v, pm[ch + u], ps[ch + u], b);
+        }
+      }
+    }
+  }
+  free(xu);
+}
+#endif
+
 /* qs8 sparse 1x4, 1 row x 1 channel (GEMV-shaped calls): 8 nonzero blocks at
  * a time, their activations gathered as int32 (4 bytes = one block) against
  * 32 contiguous weight bytes.  A block that would read past the row's end
@@ -597,9 +659,16 @@ void coopt_qs8_spgemm_8x1c4__avxvnni(const void *packed, size_t m, const int8_t 
     size_t mr = m - r0 < 8 ? m - r0 : 8;
     for (size_t r = 0; r < 8; ++r) {
       const int8_t *x = a + (r0 + (r < mr ? r : mr - 1)) * a_stride;
-      for (size_t q = 0; q < blocks; ++q) {
+      size_t q = 0;
+      for (; 4 * q + 4 <= k; ++q) {
+        uint32_t v;
+        memcpy(&v, x + 4 * q, 4);
+        v ^= 0x80808080u;
+        memcpy(tile + 32 * q + 4 * r, &v, 4);
+      }
+      if (q < blocks) {
         uint32_t v = 0;
-        memcpy(&v, x + 4 * q, 4 * q + 4 <= k ? 4 : k - 4 * q);
+        memcpy(&v, x + 4 * q, k - 4 * q);
         v ^= 0x80808080u;
         memcpy(tile + 32 * q + 4 * r, &v, 4);
       }
