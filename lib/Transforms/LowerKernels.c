@@ -558,8 +558,9 @@ static bool lower_conv(MlirOperation module, MlirOperation conv, const lower_ker
     kind = K_SPLUT;
   else if (o->force == 2 || (o->force == 0 && zf >= o->sparse_threshold))
     kind = K_SPARSE;
-  else if (o->force == 3 || (o->force == 0 && o->lut == 0 && max_distinct <= 16))
-    kind = K_LUT;
+  else if (o->force == 3 || (o->force == 0 && o->lut == 0 && max_distinct <= 16 &&
+                              coopt_rt_qs8_lut4_gemm_packed_size(N, K) < coopt_rt_qs8_gemm_packed_size(N, K)))
+    kind = K_LUT; /* automatically only where the 4-bit form is smaller (not for K <= 16, say) */
   if ((kind == K_LUT || kind == K_SPLUT) && max_distinct > 16) {
     cooptEmitRemark(mlirOperationGetLocation(conv),
                     "coopt-lower-kernels: force=%s, but a channel has %zu distinct weights (> 16); using dense",

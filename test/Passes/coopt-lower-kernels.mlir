@@ -8,13 +8,14 @@
 // RUN: FileCheck %s --check-prefix=AUTO < %t.auto.mlir
 // RUN: FileCheck %s --check-prefix=AUTO-REMARK < %t.auto.err
 // RUN: coopt-runner %t.auto.mlir --input %S/Inputs/quant-input.npy --expect %t.i8.npy --rtol=0 --atol=0
-// Two values per channel: the lookup-table kernel.
-// AUTO: func.func private @coopt_rt_mlir_qs8_lut4_gemm(tensor<?xi8>, tensor<?x?xi8>) -> tensor<?x?xi8> attributes {llvm.emit_c_interface}
-// AUTO: %[[BLOB:.*]] = "tosa.const"() <{values = dense<"0x{{[0-9A-F]+}}"> : tensor<288xi8>}>
+// Two values per channel, but K = 2: the 4-bit form would not be smaller,
+// so the dense kernel.
+// AUTO: func.func private @coopt_rt_mlir_qs8_gemm(tensor<?xi8>, tensor<?x?xi8>) -> tensor<?x?xi8> attributes {llvm.emit_c_interface}
+// AUTO: %[[BLOB:.*]] = "tosa.const"() <{values = dense<"0x{{[0-9A-F]+}}"> : tensor<[[SIZE:[0-9]+]]xi8>}>
 // AUTO: %[[A:.*]] = tosa.reshape %{{.*}}, %{{.*}} : (tensor<1x4x4x2xi8>, !tosa.shape<2>) -> tensor<16x2xi8>
-// AUTO: %[[B:.*]] = tensor.cast %[[BLOB]] : tensor<288xi8> to tensor<?xi8>
+// AUTO: %[[B:.*]] = tensor.cast %[[BLOB]] : tensor<[[SIZE]]xi8> to tensor<?xi8>
 // AUTO: %[[AD:.*]] = tensor.cast %[[A]] : tensor<16x2xi8> to tensor<?x?xi8>
-// AUTO: %[[C:.*]] = call @coopt_rt_mlir_qs8_lut4_gemm(%[[B]], %[[AD]])
+// AUTO: %[[C:.*]] = call @coopt_rt_mlir_qs8_gemm(%[[B]], %[[AD]])
 // AUTO: %[[CS:.*]] = tensor.cast %[[C]] : tensor<?x?xi8> to tensor<16x4xi8>
 // AUTO: tosa.reshape %[[CS]], %{{.*}} : (tensor<16x4xi8>, !tosa.shape<4>) -> tensor<1x4x4x4xi8>
 // The depthwise conv keeps the upstream lowering (depthwise=auto on
@@ -25,7 +26,7 @@
 // AUTO: %[[FC:.*]] = call @coopt_rt_mlir_qs8_gemm(%{{.*}}, %{{.*}})
 // AUTO-NOT: tosa.conv2d
 // AUTO-NOT: tosa.matmul
-// AUTO-REMARK: :13:11: remark: coopt-lower-kernels: tosa.conv2d (4x2 weights, 16 rows): lookup-table int8 (4-bit) kernel, 288 packed bytes (0% zero 1x4 blocks, <= 2 values per channel)
+// AUTO-REMARK: :13:11: remark: coopt-lower-kernels: tosa.conv2d (4x2 weights, 16 rows): dense int8 kernel, {{[0-9]+}} packed bytes (0% zero 1x4 blocks, <= 2 values per channel)
 // AUTO-REMARK: remark: coopt-lower-kernels: tosa.matmul (4x3 weights, 1 rows): dense int8 kernel, {{[0-9]+}} packed bytes
 
 // force= picks each kernel; all compute the same bits.
@@ -38,6 +39,12 @@
 // RUN: coopt-opt %t.i8.mlir -p 'builtin.module(coopt-lower-kernels{force=sparse-lut})' -o %t.splut.mlir 2>&1 | FileCheck %s --check-prefix=SPLUT
 // RUN: coopt-runner %t.splut.mlir --input %S/Inputs/quant-input.npy --expect %t.i8.npy --rtol=0 --atol=0
 // RUN: FileCheck %s --check-prefix=SPLUT-IR < %t.splut.mlir
+// RUN: coopt-opt %t.i8.mlir -p 'builtin.module(coopt-lower-kernels{force=lut})' -o %t.lut.mlir 2>&1 | FileCheck %s --check-prefix=LUT
+// RUN: coopt-runner %t.lut.mlir --input %S/Inputs/quant-input.npy --expect %t.i8.npy --rtol=0 --atol=0
+// RUN: FileCheck %s --check-prefix=LUT-IR < %t.lut.mlir
+// LUT: lookup-table int8 (4-bit) kernel, 288 packed bytes (0% zero 1x4 blocks, <= 2 values per channel)
+// LUT-IR: func.func private @coopt_rt_mlir_qs8_lut4_gemm(tensor<?xi8>, tensor<?x?xi8>) -> tensor<?x?xi8>
+// LUT-IR: call @coopt_rt_mlir_qs8_lut4_gemm(
 // DENSE: dense int8 kernel
 // SPARSE: sparse int8 1x4 kernel
 // SPLUT: sparse lookup-table int8 (1x4, 4-bit) kernel

@@ -6,7 +6,8 @@
 # C driver and the runtime, runs them on 10 Fashion-MNIST images (aarch64
 # under qemu), and compares with the JIT of <graph.mlir> without kernels:
 # "exact" (int8) requires identical bytes everywhere, "float" 1e-5 relative.
-# Prints the kernel-choice remarks, then "seed path ok".
+# Prints the kernel-choice remarks, a count per kernel kind ("used: N x
+# <kind>"), then "seed path ok".
 set -eu
 src=$1 graph=$2 p=$3 mode=$4
 in=$src/test/compiled/Inputs/fmnist-10.npy
@@ -32,4 +33,6 @@ else
   coopt-runner "$graph" --input "$in" --expect "$p.x86.npy" --rtol=1e-5 --atol=1e-6 >/dev/null
   coopt-runner "$graph" --input "$in" --expect "$p.a64.npy" --rtol=1e-5 --atol=1e-6 >/dev/null
 fi
+sed -n 's/.*): \(.*\) kernel, [0-9]* packed bytes.*/\1/p' "$p.remarks" | sort | uniq -c |
+  awk '{ n = $1; $1 = ""; sub(/^ /, ""); printf "used: %d x %s\n", n, $0 }'
 echo "seed path ok"
