@@ -20,9 +20,9 @@ PKGS="$PKGS dataset-fashion-mnist libonnx-testdata"
 if [ "${1:-}" = "--results" ]; then
   PKGS="$PKGS python3-torch python3-onnx python3-numpy"
 fi
-# `make bench` compares the kernels with XNNPACK.
+# `make bench` compares the kernels with XNNPACK and whole models with torch.
 if [ "${1:-}" = "--bench" ]; then
-  PKGS="$PKGS libxnnpack-dev libpthreadpool-dev"
+  PKGS="$PKGS libxnnpack-dev libpthreadpool-dev python3-torch python3-onnx python3-numpy"
 fi
 
 missing=""

@@ -15,7 +15,12 @@ calibration images evenly spread over the training split):
     float and of the pruned model.
 Prints one JSON object.
 
+With --latency, instead: torch's batch-1 latency (1 thread, median) of the
+float model and of its onednn int8 PTQ form (calibrated on the first test
+images; only the time matters), the peer row of bench/bench-compiled.sh.
+
 usage: torch-peer.py model.onnx /usr/share/datasets/fashion-mnist [samples]
+       torch-peer.py --latency model.onnx /usr/share/datasets/fashion-mnist [repeats]
 """
 import gzip
 import json
@@ -89,7 +94,36 @@ def ptq(model, calib):
     return convert_fx(prepared)
 
 
+def median_us(model, x, repeats):
+    import time
+    times = []
+    with torch.no_grad():
+        for i in range(repeats + 20):
+            t0 = time.perf_counter()
+            model(x)
+            if i >= 20:
+                times.append(time.perf_counter() - t0)
+    times.sort()
+    return round(1e6 * times[len(times) // 2], 1)
+
+
+def latency():
+    model_path, data = sys.argv[2], sys.argv[3]
+    repeats = int(sys.argv[4]) if len(sys.argv) > 4 else 200
+    torch.manual_seed(0)
+    torch.set_num_threads(1)
+    model, mean, std = build(model_path)
+    x = torch.from_numpy(((idx(f"{data}/t10k-images-idx3-ubyte.gz")[:64].astype(np.float32) / 255.0 - mean) / std)
+                         .astype(np.float32))[:, None]
+    out = {"model": model_path, "torch": torch.__version__, "threads": 1, "batch": 1}
+    out["float_us"] = median_us(model, x[:1], repeats)
+    out["ptq_int8_us"] = median_us(ptq(model, x), x[:1], repeats)
+    print(json.dumps(out))
+
+
 def main():
+    if sys.argv[1] == "--latency":
+        return latency()
     model_path, data = sys.argv[1], sys.argv[2]
     samples = int(sys.argv[3]) if len(sys.argv) > 3 else 512
     torch.manual_seed(0)

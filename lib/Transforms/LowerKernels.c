@@ -113,6 +113,17 @@ static void declare(MlirOperation module, const char *fn, int rank, const char *
   mlirBlockInsertOwnedOperation(body, 0, decl);
 }
 
+/* What coopt-stats reports for each kernel call: coopt.kernel = {kind,
+ * packed_bytes}. */
+static void tag_call(MlirOperation call, const char *kind, size_t size) {
+  MlirContext ctx = mlirOperationGetContext(call);
+  MlirNamedAttribute e[2] = {
+      cooptNamedAttr(ctx, "kind", mlirStringAttrGet(ctx, S(kind))),
+      cooptNamedAttr(ctx, "packed_bytes", mlirIntegerAttrGet(mlirIntegerTypeGet(ctx, 64), (int64_t)size)),
+  };
+  mlirOperationSetDiscardableAttributeByName(call, S("coopt.kernel"), mlirDictionaryAttrGet(ctx, 2, e));
+}
+
 /* A tosa.const_shape holding t's shape. */
 static MlirValue shape_of(coopt_builder *b, MlirType t) {
   int rank = (int)mlirShapedTypeGetRank(t);
@@ -133,7 +144,7 @@ static MlirValue shape_of(coopt_builder *b, MlirType t) {
  * viewed as [M, K]) viewed back in last's shape: for pointwise
  * convolutions (NHWC rows are the GEMM's rows) and matmuls. */
 static void emit_gemm_call(MlirOperation module, MlirOperation op, MlirOperation last, MlirValue x, size_t K,
-                           size_t N, const void *blob, size_t size, const char *fn) {
+                           size_t N, const void *blob, size_t size, const char *fn, const char *kind) {
   MlirContext ctx = mlirOperationGetContext(op);
   MlirType xt = mlirValueGetType(x), elem = mlirShapedTypeGetElementType(xt);
   bool f32 = mlirTypeIsAF32(elem);
@@ -154,7 +165,9 @@ static void emit_gemm_call(MlirOperation module, MlirOperation op, MlirOperation
   declare(module, fn, 2, f32 ? "f32" : "i8");
   MlirNamedAttribute callee = cooptNamedAttr(ctx, "callee", mlirFlatSymbolRefAttrGet(ctx, S(fn)));
   MlirValue args[2] = {bd, ad};
-  MlirValue cd = cooptResult(cooptBuildOp(&b, "func.call", 2, args, cooptTensorTypeOf(ctx, 2, dyn2, elem), 1, &callee));
+  MlirOperation call = cooptBuildOp(&b, "func.call", 2, args, cooptTensorTypeOf(ctx, 2, dyn2, elem), 1, &callee);
+  tag_call(call, kind, size);
+  MlirValue cd = cooptResult(call);
   MlirValue c2 = cooptResult(cooptBuildOp(&b, "tensor.cast", 1, &cd, cooptTensorTypeOf(ctx, 2, mn, elem), 0, NULL));
   MlirType yt = mlirValueGetType(cooptResult(last));
   MlirValue ops2[2] = {c2, shape_of(&b, yt)};
@@ -286,7 +299,7 @@ static bool lower_conv_f32(MlirOperation module, MlirOperation conv, MlirValue x
   if (!ok) {
     cooptEmitError(mlirOperationGetLocation(conv), "coopt-lower-kernels: packing failed: %s", err.message);
   } else {
-    emit_gemm_call(module, conv, last, x, K, N, blob, size, "coopt_rt_mlir_f32_gemm");
+    emit_gemm_call(module, conv, last, x, K, N, blob, size, "coopt_rt_mlir_f32_gemm", "dense f32");
     char what[256];
     cooptDescribeOp(conv, what, sizeof what);
     int64_t M = mlirShapedTypeGetDimSize(xt, 0) * mlirShapedTypeGetDimSize(xt, 1) * mlirShapedTypeGetDimSize(xt, 2);
@@ -302,7 +315,7 @@ static bool lower_conv_f32(MlirOperation module, MlirOperation conv, MlirValue x
 /* Replace the value of `last` (the end of a convolution's fused tail) by
  * fn(blob, x), both NHWC images. */
 static void emit_image_call(MlirOperation module, MlirOperation dw, MlirOperation last, MlirValue x, const void *blob,
-                         size_t size, const char *fn) {
+                            size_t size, const char *fn, const char *kind) {
   MlirContext ctx = mlirOperationGetContext(dw);
   MlirType elem = mlirShapedTypeGetElementType(mlirValueGetType(x));
   coopt_builder b = cooptBuilderBefore(last);
@@ -317,7 +330,9 @@ static void emit_image_call(MlirOperation module, MlirOperation dw, MlirOperatio
   declare(module, fn, 4, mlirTypeIsAF32(elem) ? "f32" : "i8");
   MlirNamedAttribute callee = cooptNamedAttr(ctx, "callee", mlirFlatSymbolRefAttrGet(ctx, S(fn)));
   MlirValue args[2] = {bd, xd};
-  MlirValue yd = cooptResult(cooptBuildOp(&b, "func.call", 2, args, t4, 1, &callee));
+  MlirOperation call = cooptBuildOp(&b, "func.call", 2, args, t4, 1, &callee);
+  tag_call(call, kind, size);
+  MlirValue yd = cooptResult(call);
   MlirValue y = cooptResult(cooptBuildOp(&b, "tensor.cast", 1, &yd, mlirValueGetType(cooptResult(last)), 0, NULL));
   mlirValueReplaceAllUsesOfWith(cooptResult(last), y);
 }
@@ -402,7 +417,8 @@ static bool lower_dw(MlirOperation module, MlirOperation dw, const lower_kernels
     free(blob);
     return false;
   }
-  emit_image_call(module, dw, last, x, blob, size, f32 ? "coopt_rt_mlir_f32_dw3x3" : "coopt_rt_mlir_qs8_dw3x3");
+  emit_image_call(module, dw, last, x, blob, size, f32 ? "coopt_rt_mlir_f32_dw3x3" : "coopt_rt_mlir_qs8_dw3x3",
+                  f32 ? "depthwise f32" : "depthwise int8");
   char what[256];
   cooptDescribeOp(dw, what, sizeof what);
   cooptEmitRemark(mlirOperationGetLocation(dw), "coopt-lower-kernels: %s (3x3x%zu, stride %lld): depthwise %s kernel, %zu packed bytes",
@@ -481,7 +497,8 @@ static bool lower_conv_kxk(MlirOperation module, MlirOperation conv, MlirValue x
     free(blob);
     return false;
   }
-  emit_image_call(module, conv, last, x, blob, size, f32 ? "coopt_rt_mlir_f32_conv" : "coopt_rt_mlir_qs8_conv");
+  emit_image_call(module, conv, last, x, blob, size, f32 ? "coopt_rt_mlir_f32_conv" : "coopt_rt_mlir_qs8_conv",
+                  f32 ? "im2col + dense f32" : "im2col + dense int8");
   cooptEmitRemark(mlirOperationGetLocation(conv),
                   "coopt-lower-kernels: %s (%zux%zux%zux%zu, stride %zux%zu): im2col + dense %s kernel, %zu packed bytes",
                   what, N, KH, KW, C, shape.stride_h, shape.stride_w, f32 ? "f32" : "int8", size);
@@ -606,7 +623,7 @@ static bool lower_conv(MlirOperation module, MlirOperation conv, const lower_ker
     cooptEmitError(mlirOperationGetLocation(conv), "coopt-lower-kernels: packing failed: %s", err.message);
     result = false;
   } else if (ok) {
-    emit_gemm_call(module, conv, last, x, K, N, blob, size, kind_fn[kind]);
+    emit_gemm_call(module, conv, last, x, K, N, blob, size, kind_fn[kind], kind_name[kind]);
     int64_t M = mlirShapedTypeGetDimSize(xt, 0) * mlirShapedTypeGetDimSize(xt, 1) * mlirShapedTypeGetDimSize(xt, 2);
     char what[256];
     cooptDescribeOp(conv, what, sizeof what);
@@ -707,7 +724,8 @@ static bool lower_matmul(MlirOperation module, MlirOperation mm, const lower_ker
     free(blob);
     return false;
   }
-  emit_gemm_call(module, mm, last, x, K, N, blob, size, f32 ? "coopt_rt_mlir_f32_gemm" : "coopt_rt_mlir_qs8_gemm");
+  emit_gemm_call(module, mm, last, x, K, N, blob, size, f32 ? "coopt_rt_mlir_f32_gemm" : "coopt_rt_mlir_qs8_gemm",
+                 f32 ? "dense f32" : "dense int8");
   char what[256];
   cooptDescribeOp(mm, what, sizeof what);
   cooptEmitRemark(mlirOperationGetLocation(mm),

@@ -102,6 +102,44 @@ static void pct(coopt_buf *b, int64_t part, int64_t whole) {
   coopt_buf_printf(b, "%6.2f", whole ? 100.0 * (double)part / (double)whole : 0.0);
 }
 
+/* The kernel calls coopt-lower-kernels made (func.call with coopt.kernel),
+ * in program order over the module's functions. */
+typedef struct kernel_call {
+  MlirOperation call;
+  char kind[64];
+  int64_t bytes;
+} kernel_call;
+
+static size_t collect_kernel_calls(MlirOperation root, kernel_call **out) {
+  size_t n = 0, cap = 0;
+  *out = NULL;
+  MlirBlock body = mlirRegionGetFirstBlock(mlirOperationGetRegion(root, 0));
+  for (MlirOperation fn = mlirBlockGetFirstOperation(body); !mlirOperationIsNull(fn); fn = mlirOperationGetNextInBlock(fn)) {
+    if (mlirOperationGetNumRegions(fn) < 1)
+      continue;
+    MlirBlock block = mlirRegionGetFirstBlock(mlirOperationGetRegion(fn, 0));
+    if (mlirBlockIsNull(block))
+      continue;
+    for (MlirOperation op = mlirBlockGetFirstOperation(block); !mlirOperationIsNull(op); op = mlirOperationGetNextInBlock(op)) {
+      MlirAttribute d = mlirOperationGetAttributeByName(op, mlirStringRefCreateFromCString("coopt.kernel"));
+      if (mlirAttributeIsNull(d) || !mlirAttributeIsADictionary(d))
+        continue;
+      MlirAttribute k = mlirDictionaryAttrGetElementByName(d, mlirStringRefCreateFromCString("kind"));
+      MlirAttribute b = mlirDictionaryAttrGetElementByName(d, mlirStringRefCreateFromCString("packed_bytes"));
+      if (mlirAttributeIsNull(k) || !mlirAttributeIsAString(k) || mlirAttributeIsNull(b) || !mlirAttributeIsAInteger(b))
+        continue;
+      if (n == cap)
+        *out = coopt_xrealloc(*out, (cap = cap ? 2 * cap : 16) * sizeof **out);
+      MlirStringRef ks = mlirStringAttrGetValue(k);
+      kernel_call *c = &(*out)[n++];
+      c->call = op;
+      snprintf(c->kind, sizeof c->kind, "%.*s", (int)ks.length, ks.data);
+      c->bytes = mlirIntegerAttrGetValueInt(b);
+    }
+  }
+  return n;
+}
+
 static coopt_pass_result run_stats(MlirOperation root, const void *opaque) {
   const stats_options *o = opaque;
   unsigned mask = 0;
@@ -109,6 +147,8 @@ static coopt_pass_result run_stats(MlirOperation root, const void *opaque) {
     mask |= COOPT_WOP_MASK(((int *)o->ops.items)[i]);
   coopt_weight_set set;
   cooptCollectWeights(root, mask, false, &set);
+  kernel_call *calls;
+  size_t ncalls = collect_kernel_calls(root, &calls);
 
   coopt_weight_stats *st = coopt_xcalloc(set.count ? set.count : 1, sizeof *st);
   coopt_weight_stats total;
@@ -202,6 +242,20 @@ static coopt_pass_result run_stats(MlirOperation root, const void *opaque) {
       coopt_json_end_object(&j);
     }
     coopt_json_end_array(&j);
+    coopt_json_key(&j, "kernel_calls");
+    coopt_json_begin_array(&j);
+    for (size_t i = 0; i < ncalls; ++i) {
+      coopt_json_begin_object(&j);
+      cooptFormatLocation(mlirOperationGetLocation(calls[i].call), loc, sizeof loc);
+      coopt_json_key(&j, "location");
+      coopt_json_string(&j, loc, strlen(loc));
+      coopt_json_key(&j, "kernel");
+      coopt_json_string(&j, calls[i].kind, strlen(calls[i].kind));
+      coopt_json_key(&j, "packed_bytes");
+      coopt_json_int(&j, calls[i].bytes);
+      coopt_json_end_object(&j);
+    }
+    coopt_json_end_array(&j);
     coopt_json_key(&j, "totals");
     coopt_json_begin_object(&j);
     coopt_json_key(&j, "tensors");
@@ -254,6 +308,24 @@ static coopt_pass_result run_stats(MlirOperation root, const void *opaque) {
                      (long long)total.bytes_f32, (long long)total.bytes_int8,
                      (long long)total.bytes_sparse, (long long)total.bytes_palettized,
                      (long long)total.bytes_sparse_palettized, (long long)total.bytes_gzip);
+    if (ncalls) {
+      int wl = 8, wk = 6;
+      for (size_t i = 0; i < ncalls; ++i) {
+        cooptFormatLocation(mlirOperationGetLocation(calls[i].call), loc, sizeof loc);
+        wl = (int)strlen(loc) > wl ? (int)strlen(loc) : wl;
+        wk = (int)strlen(calls[i].kind) > wk ? (int)strlen(calls[i].kind) : wk;
+      }
+      coopt_buf_printf(&out, "\nkernel calls (coopt-lower-kernels)\n%-*s  %-*s  %12s\n", wl, "location", wk, "kernel",
+                       "packed B");
+      int64_t sum = 0;
+      for (size_t i = 0; i < ncalls; ++i) {
+        cooptFormatLocation(mlirOperationGetLocation(calls[i].call), loc, sizeof loc);
+        coopt_buf_printf(&out, "%-*s  %-*s  %12lld\n", wl, loc, wk, calls[i].kind, (long long)calls[i].bytes);
+        sum += calls[i].bytes;
+      }
+      snprintf(label, sizeof label, "total (%zu calls)", ncalls);
+      coopt_buf_printf(&out, "%-*s  %12lld\n", wl + wk + 2, label, (long long)sum);
+    }
   }
 
   coopt_pass_result result = COOPT_PASS_SUCCESS;
@@ -267,6 +339,7 @@ static coopt_pass_result run_stats(MlirOperation root, const void *opaque) {
   }
   coopt_buf_free(&out);
   free(st);
+  free(calls);
   cooptWeightSetFree(&set);
   return result;
 }
@@ -279,7 +352,8 @@ const coopt_pass_info coopt_stats_pass = {
         "tosa.matmul (also through tosa.reshape/tosa.transpose of a tosa.const), report shape, "
         "elements, zero fraction, distinct values (tensor and max per output channel) and bytes as "
         "dense f32, dense int8, sparse (bitmask + int8 nonzeros) and palettized (indices + int8 "
-        "codebook), plus totals.  Shared constants are reported once.  The IR is not changed.",
+        "codebook), plus totals.  Shared constants are reported once.  After coopt-lower-kernels, also "
+        "every kernel call with its kernel kind and packed bytes.  The IR is not changed.",
     .anchor = "builtin.module",
     .options = stats_option_table,
     .num_options = sizeof stats_option_table / sizeof stats_option_table[0],

@@ -125,3 +125,20 @@
 // RUN: coopt-opt %S/Inputs/conv-dilated.mlir -p 'builtin.module(coopt-lower-kernels)' -o - 2>&1 | FileCheck %s --check-prefix=DILATED
 // DILATED: remark: 'dilated': coopt-lower-kernels: tosa.conv2d 'dilated' is dilated: no kernel, upstream lowering
 // DILATED: tosa.conv2d {{.*}} dilation = array<i64: 2, 2>
+
+// Each call carries coopt.kernel = {kind, packed_bytes}, and coopt-stats
+// lists the calls (table and JSON).
+// RUN: FileCheck %s --check-prefix=TAG < %t.kxk.i8k.mlir
+// TAG: call @coopt_rt_mlir_qs8_conv({{.*}}) {coopt.kernel = {kind = "im2col + dense int8", packed_bytes = {{[0-9]+}} : i64}}
+// RUN: coopt-opt %t.kxk.i8k.mlir -p 'builtin.module(coopt-stats)' -o /dev/null | FileCheck %s --check-prefix=STATS
+// STATS: kernel calls (coopt-lower-kernels)
+// STATS-NEXT: location kernel packed B
+// STATS-NEXT: {{.*}}kxk.i8k.mlir:{{[0-9]+}}:{{[0-9]+}} im2col + dense int8 [[B1:[0-9]+]]
+// STATS-NEXT: {{.*}}kxk.i8k.mlir:{{[0-9]+}}:{{[0-9]+}} im2col + dense int8 [[B2:[0-9]+]]
+// STATS-NEXT: total (2 calls) {{[0-9]+}}
+// RUN: coopt-opt %t.kxk.i8k.mlir -p 'builtin.module(coopt-stats{format=json})' -o /dev/null | FileCheck %s --check-prefix=STATS-JSON
+// STATS-JSON: "kernel_calls": [
+// STATS-JSON-NEXT: {
+// STATS-JSON-NEXT: "location": "{{.*}}kxk.i8k.mlir:{{[0-9]+}}:{{[0-9]+}}",
+// STATS-JSON-NEXT: "kernel": "im2col + dense int8",
+// STATS-JSON-NEXT: "packed_bytes": {{[0-9]+}}
