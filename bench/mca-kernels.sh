@@ -9,12 +9,16 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 MCA=/usr/lib/llvm-22/bin/llvm-mca
 OUT=${1:-/tmp}/coopt-mca
 mkdir -p "$OUT"
+# N1 has dotprod; V2 also i8mm (the SMMLA GEMM region exists only there).
 clang-22 --target=aarch64-linux-gnu -march=armv8.2-a+dotprod -O2 -DCOOPT_MCA -I"$ROOT/runtime/include" \
-  -S "$ROOT/runtime/src/arch/arm_64/neon.c" -o "$OUT/neon.s"
+  -S "$ROOT/runtime/src/arch/arm_64/neon.c" -o "$OUT/neon-neoverse-n1.s"
+clang-22 --target=aarch64-linux-gnu -march=armv8.2-a+dotprod+i8mm -O2 -DCOOPT_MCA -I"$ROOT/runtime/include" \
+  -S "$ROOT/runtime/src/arch/arm_64/neon.c" -o "$OUT/neon-neoverse-v2.s"
 # MACs per loop iteration of each region (from the kernel code).
 macs() {
   case $1 in
     qs8_gemm_4x8c4__neondot) echo 512 ;;       # 4 rows x 8 channels x 16 K
+    qs8_gemm_8x8c8__neoni8mm) echo 512 ;;      # 8 rows x 8 channels x 8 K
     qs8_lut4_gemm_1x1c16__neondot) echo 32 ;;  # 1 row x 1 channel x 32 K
     qs8_spgemm_1x1c4__neondot) echo 16 ;;      # 4 nonzero 1x4 blocks
     f32_gemm_4x8__neon) echo 32 ;;             # 4 rows x 8 channels x 1 K
@@ -26,7 +30,7 @@ for CPU in neoverse-n1 neoverse-v2; do
   echo
   echo "| kernel loop | cycles / iteration | MAC / iteration | MAC / cycle | cycles / MAC |"
   echo "|---|---|---|---|---|"
-  "$MCA" -mtriple=aarch64 -mcpu=$CPU "$OUT/neon.s" 2>/dev/null | awk '
+  "$MCA" -mtriple=aarch64 -mcpu=$CPU "$OUT/neon-$CPU.s" 2>/dev/null | awk '
     /Code Region - / {name = $NF}
     /^Iterations:/ {it = $2}
     /^Total Cycles:/ {print name, $3 / it}' | while read -r NAME CYC; do

@@ -178,6 +178,10 @@ void coopt_qs8_dw3x3_16c__avx2(const void *packed, const int8_t *in, int8_t *out
 void coopt_f32_dw3x3_8c__avx2_fma(const void *packed, const float *in, float *out);
 void coopt_qs8_dw3x3_16c__neon(const void *packed, const int8_t *in, int8_t *out);
 void coopt_f32_dw3x3_4c__neon(const void *packed, const float *in, float *out);
+void coopt_qs8_gemm_8x8c8__neoni8mm(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
+                                    size_t c_stride, int32_t *acc_out, size_t acc_stride);
+void coopt_qs8_gemm_4x8c8__neoni8mm(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
+                                    size_t c_stride, int32_t *acc_out, size_t acc_stride);
 void coopt_qs8_gemm_4x8c4__neondot(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
                                 size_t c_stride, int32_t *acc,
                                    size_t acc_stride);

@@ -18,6 +18,9 @@
 #if defined(__ARM_FEATURE_DOTPROD)
 #define COOPT_RT_ARM_DOTPROD 1
 #endif
+#if defined(__ARM_FEATURE_DOTPROD) && defined(__ARM_FEATURE_MATMUL_INT8)
+#define COOPT_RT_ARM_I8MM 1
+#endif
 #endif
 
 const char *coopt_rt_isa(void) {
@@ -25,6 +28,8 @@ const char *coopt_rt_isa(void) {
   return "x86_64 avx2+fma+avxvnni";
 #elif defined(COOPT_RT_X86_AVX2)
   return "x86_64 avx2+fma";
+#elif defined(COOPT_RT_ARM_I8MM)
+  return "arm_64 neon+dotprod+i8mm";
 #elif defined(COOPT_RT_ARM_DOTPROD)
   return "arm_64 neon+dotprod";
 #elif defined(COOPT_RT_ARM_NEON)
@@ -43,6 +48,14 @@ void coopt_rt_qs8_gemm(const void *packed, size_t m, const int8_t *a, size_t a_s
     coopt_qs8_gemm_4x8c4__avx2(packed, m, a, a_stride, c, c_stride, NULL, 0);
 #elif defined(COOPT_RT_X86_AVX2)
   coopt_qs8_gemm_4x8c4__avx2(packed, m, a, a_stride, c, c_stride, NULL, 0);
+#elif defined(COOPT_RT_ARM_I8MM)
+  /* SMMLA computes row pairs: below 4 rows SDOT wastes less. */
+  if (m >= 8)
+    coopt_qs8_gemm_8x8c8__neoni8mm(packed, m, a, a_stride, c, c_stride, NULL, 0);
+  else if (m >= 4)
+    coopt_qs8_gemm_4x8c8__neoni8mm(packed, m, a, a_stride, c, c_stride, NULL, 0);
+  else
+    coopt_qs8_gemm_4x8c4__neondot(packed, m, a, a_stride, c, c_stride, NULL, 0);
 #elif defined(COOPT_RT_ARM_DOTPROD)
   coopt_qs8_gemm_4x8c4__neondot(packed, m, a, a_stride, c, c_stride, NULL, 0);
 #elif defined(COOPT_RT_ARM_NEON)
@@ -61,6 +74,13 @@ void coopt_rt_qs8_gemm_acc(const void *packed, size_t m, const int8_t *a, size_t
     coopt_qs8_gemm_4x8c4__avx2(packed, m, a, a_stride, NULL, 0, acc, acc_stride);
 #elif defined(COOPT_RT_X86_AVX2)
   coopt_qs8_gemm_4x8c4__avx2(packed, m, a, a_stride, NULL, 0, acc, acc_stride);
+#elif defined(COOPT_RT_ARM_I8MM)
+  if (m >= 8)
+    coopt_qs8_gemm_8x8c8__neoni8mm(packed, m, a, a_stride, NULL, 0, acc, acc_stride);
+  else if (m >= 4)
+    coopt_qs8_gemm_4x8c8__neoni8mm(packed, m, a, a_stride, NULL, 0, acc, acc_stride);
+  else
+    coopt_qs8_gemm_4x8c4__neondot(packed, m, a, a_stride, NULL, 0, acc, acc_stride);
 #elif defined(COOPT_RT_ARM_DOTPROD)
   coopt_qs8_gemm_4x8c4__neondot(packed, m, a, a_stride, NULL, 0, acc, acc_stride);
 #elif defined(COOPT_RT_ARM_NEON)

@@ -132,6 +132,15 @@ static void test_qs8_gemm(void) {
           CHECK(memcmp(c0, c1, m * n) == 0);
           CHECK(memcmp(c1, c2, m * n) == 0);
           CHECK(memcmp(acc0, acc1, m * n * 4) == 0);
+#if defined(__ARM_FEATURE_MATMUL_INT8) && defined(__ARM_FEATURE_DOTPROD)
+          /* The dispatcher uses SMMLA for M >= 4; SDOT stays tested too. */
+          coopt_qs8_gemm_4x8c4__neondot(blob, m, a, k, c2, n, acc1, n);
+          CHECK(memcmp(acc0, acc1, m * n * 4) == 0);
+          coopt_qs8_gemm_4x8c4__neondot(blob, m, a, k, c2, n, NULL, 0);
+          CHECK(memcmp(c1, c2, m * n) == 0);
+          coopt_qs8_gemm_4x8c8__neoni8mm(blob, m, a, k, c2, n, NULL, 0);
+          CHECK(memcmp(c1, c2, m * n) == 0);
+#endif
 #if defined(COOPT_RT_TEST_AVX2)
           coopt_qs8_gemm_4x8c4__avx2(blob, m, a, k, c2, n, acc1, n);
           CHECK(memcmp(acc0, acc1, m * n * 4) == 0);

@@ -5,7 +5,8 @@
 # header and objects for x86-64 and aarch64 (+dotprod), links each with the
 # C driver and the runtime, runs them on 10 Fashion-MNIST images (aarch64
 # under qemu), and compares with the JIT of <graph.mlir> without kernels:
-# "exact" (int8) requires identical bytes everywhere, "float" 1e-5 relative.
+# "exact" (int8) requires identical bytes everywhere (also from an aarch64
+# build with the runtime's i8mm kernels), "float" 1e-5 relative.
 # Prints the kernel-choice remarks, a count per kernel kind ("used: N x
 # <kind>"), then "seed path ok".
 set -eu
@@ -26,6 +27,12 @@ clang-22 --target=aarch64-linux-gnu -march=armv8.2-a+dotprod -O2 -I"$src/runtime
 "$p.x86" "$in" "$p.x86.npy"
 qemu-aarch64 -L /usr/aarch64-linux-gnu "$p.a64" "$in" "$p.a64.npy"
 if [ "$mode" = exact ]; then
+  # The same object with the runtime built for i8mm (SMMLA GEMM).
+  clang-22 --target=aarch64-linux-gnu -march=armv8.2-a+dotprod+i8mm -O2 -I"$src/runtime/include" \
+    -DMODEL_HEADER="\"$p.h\"" "$src/test/compiled/driver.c" "$p.a64.o" $common "$rt/arch/arm_64/neon.c" -lm \
+    -fuse-ld=lld -o "$p.a64i8mm"
+  qemu-aarch64 -L /usr/aarch64-linux-gnu "$p.a64i8mm" "$in" "$p.a64i8mm.npy"
+  cmp "$p.a64.npy" "$p.a64i8mm.npy"
   cmp "$p.x86.npy" "$p.a64.npy"
   coopt-runner "$graph" --input "$in" --expect "$p.a64.npy" --rtol=0 --atol=0 >/dev/null
   coopt-runner "$p.k.mlir" --input "$in" --expect "$p.jit.npy" --rtol=0 --atol=0 >/dev/null
