@@ -225,6 +225,53 @@ static MlirOperation match_requant(MlirOperation conv, size_t n, int32_t *mult, 
   return last;
 }
 
+/* The integer parts of an int8 layer: weights as [n][k] (the constant read
+ * in that order, or from [k][n] when `transposed`), n biases (zeros when bv
+ * is null) and the requantization tail after `tail_from`.  False (nothing
+ * to free) when they are not all there. */
+typedef struct int8_layer {
+  int8_t *w;
+  int32_t *bias, *mult, *shift;
+  int64_t out_zp, lo, hi;
+  bool double_round;
+  MlirOperation last;
+} int8_layer;
+
+static void int8_layer_free(int8_layer *L) {
+  free(L->w), free(L->bias), free(L->mult), free(L->shift);
+  L->w = NULL, L->bias = L->mult = L->shift = NULL;
+}
+
+static bool read_int8_layer(MlirOperation tail_from, MlirAttribute wv, MlirAttribute bv, size_t n, size_t k,
+                            bool transposed, int8_layer *L) {
+  L->w = coopt_xmalloc(n * k);
+  L->bias = coopt_xcalloc(n, 4), L->mult = coopt_xmalloc(n * 4), L->shift = coopt_xmalloc(n * 4);
+  L->out_zp = 0, L->lo = -128, L->hi = 127, L->double_round = false;
+  L->last = match_requant(tail_from, n, L->mult, L->shift, &L->out_zp, &L->double_round, &L->lo, &L->hi);
+  bool ok = !mlirOperationIsNull(L->last);
+  int64_t tmp;
+  for (size_t i = 0; i < n * k && ok; ++i)
+    ok = cooptDenseIntAt(wv, transposed ? (int64_t)((i % k) * n + i / k) : (int64_t)i, &tmp), L->w[i] = (int8_t)tmp;
+  for (size_t c = 0; c < n && ok && !mlirAttributeIsNull(bv); ++c)
+    ok = cooptDenseIntAt(bv, (int64_t)c, &tmp), L->bias[c] = (int32_t)tmp;
+  if (!ok)
+    int8_layer_free(L);
+  return ok;
+}
+
+static coopt_rt_requant int8_layer_rq(const int8_layer *L) {
+  coopt_rt_requant rq = {L->mult, L->shift, true, L->double_round, (int32_t)L->out_zp, (int8_t)L->lo, (int8_t)L->hi};
+  return rq;
+}
+
+/* Constant zero points at operands first (activations) and first + 1
+ * (weights, which must be 0). */
+static bool int8_zero_points(MlirOperation op, int first, int64_t *a_zp) {
+  int64_t w_zp;
+  return cooptDenseIntAt(const_values(mlirOperationGetOperand(op, first)), 0, a_zp) &&
+         cooptDenseIntAt(const_values(mlirOperationGetOperand(op, first + 1)), 0, &w_zp) && w_zp == 0;
+}
+
 
 /* The packed kernels and their calls are shaped at compile time; a dynamic
  * dimension is refused rather than quietly left to another lowering. */
@@ -384,33 +431,19 @@ static bool lower_dw(MlirOperation module, MlirOperation dw, const lower_kernels
     status = coopt_rt_pack_f32_dw3x3(&shape, w, bias, lo, hi, blob, size, &err);
     free(w), free(bias);
   } else {
-    MlirAttribute wv = const_values(mlirOperationGetOperand(dw, 1)), bv = const_values(mlirOperationGetOperand(dw, 2)),
-                  izp = const_values(mlirOperationGetOperand(dw, 3)), wzp = const_values(mlirOperationGetOperand(dw, 4));
-    int64_t a_zp, w_zp, tmp, out_zp = 0, lo = -128, hi = 127;
-    if (mlirAttributeIsNull(wv) || mlirAttributeIsNull(bv) || !cooptDenseIntAt(izp, 0, &a_zp) ||
-        !cooptDenseIntAt(wzp, 0, &w_zp) || w_zp)
+    MlirAttribute wv = const_values(mlirOperationGetOperand(dw, 1)), bv = const_values(mlirOperationGetOperand(dw, 2));
+    int64_t a_zp;
+    int8_layer L;
+    /* w[3][3][C] is read as it lies: the kernel's own layout. */
+    if (mlirAttributeIsNull(wv) || mlirAttributeIsNull(bv) || !int8_zero_points(dw, 3, &a_zp) ||
+        !read_int8_layer(dw, wv, bv, C, 9, false, &L))
       return true;
-    int32_t *mult = coopt_xmalloc(C * 4), *shift = coopt_xmalloc(C * 4), *bias = coopt_xmalloc(C * 4);
-    int8_t *w = coopt_xmalloc(9 * C);
-    bool double_round = false;
-    last = match_requant(dw, C, mult, shift, &out_zp, &double_round, &lo, &hi);
-    bool ok = !mlirOperationIsNull(last);
-    for (size_t i = 0; i < 9 * C && ok; ++i)
-      ok = cooptDenseIntAt(wv, (int64_t)i, &tmp), w[i] = (int8_t)tmp;
-    for (size_t c = 0; c < C && ok; ++c)
-      ok = cooptDenseIntAt(bv, (int64_t)c, &tmp), bias[c] = (int32_t)tmp;
-    blob = NULL;
-    size = 0;
-    status = COOPT_RT_OK;
-    if (ok) {
-      coopt_rt_requant rq = {mult, shift, true, double_round, (int32_t)out_zp, (int8_t)lo, (int8_t)hi};
-      size = coopt_rt_qs8_dw3x3_packed_size(C);
-      blob = aligned_blob(size);
-      status = coopt_rt_pack_qs8_dw3x3(&shape, w, bias, (int8_t)a_zp, &rq, blob, size, &err);
-    }
-    free(mult), free(shift), free(bias), free(w);
-    if (!ok)
-      return true;
+    last = L.last;
+    coopt_rt_requant rq = int8_layer_rq(&L);
+    size = coopt_rt_qs8_dw3x3_packed_size(C);
+    blob = aligned_blob(size);
+    status = coopt_rt_pack_qs8_dw3x3(&shape, L.w, L.bias, (int8_t)a_zp, &rq, blob, size, &err);
+    int8_layer_free(&L);
   }
   if (status != COOPT_RT_OK) {
     cooptEmitError(mlirOperationGetLocation(dw), "coopt-lower-kernels: packing failed: %s", err.message);
@@ -467,30 +500,18 @@ static bool lower_conv_kxk(MlirOperation module, MlirOperation conv, MlirValue x
     status = coopt_rt_pack_f32_conv(&shape, N, w, bias, lo, hi, blob, size, &err);
     free(w), free(bias);
   } else {
-    MlirAttribute wv = const_values(mlirOperationGetOperand(conv, 1)), bv = const_values(mlirOperationGetOperand(conv, 2)),
-                  izp = const_values(mlirOperationGetOperand(conv, 3)), wzp = const_values(mlirOperationGetOperand(conv, 4));
-    int64_t a_zp, w_zp, tmp, out_zp = 0, lo = -128, hi = 127;
-    if (mlirAttributeIsNull(wv) || mlirAttributeIsNull(bv) || !cooptDenseIntAt(izp, 0, &a_zp) ||
-        !cooptDenseIntAt(wzp, 0, &w_zp) || w_zp)
+    MlirAttribute wv = const_values(mlirOperationGetOperand(conv, 1)), bv = const_values(mlirOperationGetOperand(conv, 2));
+    int64_t a_zp;
+    int8_layer L;
+    if (mlirAttributeIsNull(wv) || mlirAttributeIsNull(bv) || !int8_zero_points(conv, 3, &a_zp) ||
+        !read_int8_layer(conv, wv, bv, N, K, false, &L))
       return true;
-    int32_t *mult = coopt_xmalloc(N * 4), *shift = coopt_xmalloc(N * 4), *bias = coopt_xmalloc(N * 4);
-    int8_t *w = coopt_xmalloc(N * K);
-    bool double_round = false;
-    last = match_requant(conv, N, mult, shift, &out_zp, &double_round, &lo, &hi);
-    bool ok = !mlirOperationIsNull(last);
-    for (size_t i = 0; i < N * K && ok; ++i)
-      ok = cooptDenseIntAt(wv, (int64_t)i, &tmp), w[i] = (int8_t)tmp;
-    for (size_t c = 0; c < N && ok; ++c)
-      ok = cooptDenseIntAt(bv, (int64_t)c, &tmp), bias[c] = (int32_t)tmp;
-    if (ok) {
-      coopt_rt_requant rq = {mult, shift, true, double_round, (int32_t)out_zp, (int8_t)lo, (int8_t)hi};
-      size = coopt_rt_qs8_conv_packed_size(&shape, N);
-      blob = aligned_blob(size);
-      status = coopt_rt_pack_qs8_conv(&shape, N, w, bias, (int8_t)a_zp, &rq, blob, size, &err);
-    }
-    free(mult), free(shift), free(bias), free(w);
-    if (!ok)
-      return true;
+    last = L.last;
+    coopt_rt_requant rq = int8_layer_rq(&L);
+    size = coopt_rt_qs8_conv_packed_size(&shape, N);
+    blob = aligned_blob(size);
+    status = coopt_rt_pack_qs8_conv(&shape, N, L.w, L.bias, (int8_t)a_zp, &rq, blob, size, &err);
+    int8_layer_free(&L);
   }
   if (status != COOPT_RT_OK) {
     cooptEmitError(mlirOperationGetLocation(conv), "coopt-lower-kernels: packing failed: %s", err.message);
@@ -528,26 +549,14 @@ static bool lower_conv(MlirOperation module, MlirOperation conv, const lower_ker
     return lower_conv_kxk(module, conv, x, f32, done);
   if (f32)
     return lower_conv_f32(module, conv, x, done);
-  MlirAttribute wv = const_values(mlirOperationGetOperand(conv, 1)), bv = const_values(mlirOperationGetOperand(conv, 2)),
-                izp = const_values(mlirOperationGetOperand(conv, 3)), wzp = const_values(mlirOperationGetOperand(conv, 4));
-  int64_t a_zp, w_zp, tmp;
-  if (mlirAttributeIsNull(wv) || mlirAttributeIsNull(bv) || !cooptDenseIntAt(izp, 0, &a_zp) || !cooptDenseIntAt(wzp, 0, &w_zp) || w_zp)
-    return true;
+  MlirAttribute wv = const_values(mlirOperationGetOperand(conv, 1)), bv = const_values(mlirOperationGetOperand(conv, 2));
+  int64_t a_zp;
   size_t N = (size_t)mlirShapedTypeGetDimSize(wt, 0), K = (size_t)mlirShapedTypeGetDimSize(wt, 3);
-  int8_t *w = coopt_xmalloc(N * K);
-  int32_t *bias = coopt_xmalloc(N * 4), *mult = coopt_xmalloc(N * 4), *shift = coopt_xmalloc(N * 4);
-  int64_t out_zp = 0, lo = -128, hi = 127;
-  bool double_round = false;
-  MlirOperation last = match_requant(conv, N, mult, shift, &out_zp, &double_round, &lo, &hi);
-  if (mlirOperationIsNull(last)) {
-    free(w), free(bias), free(mult), free(shift);
+  int8_layer L;
+  if (mlirAttributeIsNull(wv) || mlirAttributeIsNull(bv) || !int8_zero_points(conv, 3, &a_zp) ||
+      !read_int8_layer(conv, wv, bv, N, K, false, &L))
     return true;
-  }
-  bool ok = true;
-  for (size_t i = 0; i < N * K && ok; ++i)
-    ok = cooptDenseIntAt(wv, (int64_t)i, &tmp), w[i] = (int8_t)tmp;
-  for (size_t c = 0; c < N && ok; ++c)
-    ok = cooptDenseIntAt(bv, (int64_t)c, &tmp), bias[c] = (int32_t)tmp;
+  const int8_t *w = L.w;
   /* Structure of the actual values. */
   size_t blocks = 0, zero_blocks = 0, max_distinct = 0;
   for (size_t c = 0; c < N; ++c) {
@@ -584,46 +593,43 @@ static bool lower_conv(MlirOperation module, MlirOperation conv, const lower_ker
                     force_values[o->force], max_distinct);
     kind = K_DENSE;
   }
-  coopt_rt_requant rq = {mult, shift, true, double_round, (int32_t)out_zp, (int8_t)lo, (int8_t)hi};
+  coopt_rt_requant rq = int8_layer_rq(&L);
+  const int32_t *bias = L.bias;
   coopt_rt_error err = {{0}};
   size_t size = 0;
   uint8_t *idx = NULL;
   int8_t *book = NULL;
   void *blob = NULL;
-  coopt_rt_status st = COOPT_RT_OK;
-  if (ok) {
-    if (kind == K_LUT || kind == K_SPLUT) {
-      idx = coopt_xmalloc(N * K);
-      book = coopt_xcalloc(16 * N, 1);
-      for (size_t c = 0; c < N; ++c) {
-        size_t used = 0;
-        for (size_t i = 0; i < K; ++i) {
-          size_t e = 0;
-          while (e < used && book[16 * c + e] != w[c * K + i])
-            ++e;
-          if (e == used)
-            book[16 * c + used++] = w[c * K + i];
-          idx[c * K + i] = (uint8_t)e;
-        }
+  coopt_rt_status st;
+  if (kind == K_LUT || kind == K_SPLUT) {
+    idx = coopt_xmalloc(N * K);
+    book = coopt_xcalloc(16 * N, 1);
+    for (size_t c = 0; c < N; ++c) {
+      size_t used = 0;
+      for (size_t i = 0; i < K; ++i) {
+        size_t e = 0;
+        while (e < used && book[16 * c + e] != w[c * K + i])
+          ++e;
+        if (e == used)
+          book[16 * c + used++] = w[c * K + i];
+        idx[c * K + i] = (uint8_t)e;
       }
-      size = kind == K_LUT ? coopt_rt_qs8_lut4_gemm_packed_size(N, K) : coopt_rt_qs8_splut4_gemm_packed_size(N, K, idx, book);
-    } else {
-      size = kind == K_SPARSE ? coopt_rt_qs8_spgemm_packed_size(N, K, w) : coopt_rt_qs8_gemm_packed_size(N, K);
     }
-    if (posix_memalign(&blob, 64, size ? size : 64))
-      abort();
-    memset(blob, 0, size);
-    st = kind == K_LUT    ? coopt_rt_pack_qs8_lut4_gemm(N, K, idx, book, 16, bias, (int8_t)a_zp, &rq, blob, size, &err)
-         : kind == K_SPLUT  ? coopt_rt_pack_qs8_splut4_gemm(N, K, idx, book, 16, bias, (int8_t)a_zp, &rq, blob, size, &err)
-         : kind == K_SPARSE ? coopt_rt_pack_qs8_spgemm(N, K, w, bias, (int8_t)a_zp, &rq, blob, size, &err)
-                            : coopt_rt_pack_qs8_gemm(N, K, w, bias, (int8_t)a_zp, &rq, blob, size, &err);
+    size = kind == K_LUT ? coopt_rt_qs8_lut4_gemm_packed_size(N, K) : coopt_rt_qs8_splut4_gemm_packed_size(N, K, idx, book);
+  } else {
+    size = kind == K_SPARSE ? coopt_rt_qs8_spgemm_packed_size(N, K, w) : coopt_rt_qs8_gemm_packed_size(N, K);
   }
+  blob = aligned_blob(size);
+  st = kind == K_LUT    ? coopt_rt_pack_qs8_lut4_gemm(N, K, idx, book, 16, bias, (int8_t)a_zp, &rq, blob, size, &err)
+       : kind == K_SPLUT  ? coopt_rt_pack_qs8_splut4_gemm(N, K, idx, book, 16, bias, (int8_t)a_zp, &rq, blob, size, &err)
+       : kind == K_SPARSE ? coopt_rt_pack_qs8_spgemm(N, K, w, bias, (int8_t)a_zp, &rq, blob, size, &err)
+                          : coopt_rt_pack_qs8_gemm(N, K, w, bias, (int8_t)a_zp, &rq, blob, size, &err);
   bool result = true;
-  if (ok && st != COOPT_RT_OK) {
+  if (st != COOPT_RT_OK) {
     cooptEmitError(mlirOperationGetLocation(conv), "coopt-lower-kernels: packing failed: %s", err.message);
     result = false;
-  } else if (ok) {
-    emit_gemm_call(module, conv, last, x, K, N, blob, size, kind_fn[kind], kind_name[kind]);
+  } else {
+    emit_gemm_call(module, conv, L.last, x, K, N, blob, size, kind_fn[kind], kind_name[kind]);
     int64_t M = mlirShapedTypeGetDimSize(xt, 0) * mlirShapedTypeGetDimSize(xt, 1) * mlirShapedTypeGetDimSize(xt, 2);
     char what[256];
     cooptDescribeOp(conv, what, sizeof what);
@@ -633,7 +639,8 @@ static bool lower_conv(MlirOperation module, MlirOperation conv, const lower_ker
                     what, N, K, (long long)M, kind_name[kind], size, 100.0 * zf, max_distinct);
     *done = true;
   }
-  free(w), free(bias), free(mult), free(shift), free(idx), free(book), free(blob);
+  int8_layer_free(&L);
+  free(idx), free(book), free(blob);
   return result;
 }
 
@@ -658,9 +665,8 @@ static bool lower_matmul(MlirOperation module, MlirOperation mm, const lower_ker
   if (mlirShapedTypeGetDimSize(xt, 0) != 1 || mlirShapedTypeGetDimSize(wt, 0) != 1)
     return true;
   size_t K = (size_t)mlirShapedTypeGetDimSize(wt, 1), N = (size_t)mlirShapedTypeGetDimSize(wt, 2);
-  int64_t a_zp = 0, w_zp = 0;
-  if (f32 ? cooptDenseFloatAt(azp, 0) != 0.0f || cooptDenseFloatAt(wzp, 0) != 0.0f
-          : !cooptDenseIntAt(azp, 0, &a_zp) || !cooptDenseIntAt(wzp, 0, &w_zp) || w_zp)
+  int64_t a_zp = 0;
+  if (f32 ? cooptDenseFloatAt(azp, 0) != 0.0f || cooptDenseFloatAt(wzp, 0) != 0.0f : !int8_zero_points(mm, 2, &a_zp))
     return true;
   /* The tail: reshape, bias add. */
   MlirOperation cur = mm, u = cooptSoleUser(cooptResult(mm));
@@ -697,27 +703,15 @@ static bool lower_matmul(MlirOperation module, MlirOperation mm, const lower_ker
     status = coopt_rt_pack_f32_gemm(N, K, w, bias, lo, hi, blob, size, &err);
     free(w), free(bias);
   } else {
-    int8_t *w = coopt_xmalloc(N * K);
-    int32_t *bias = coopt_xcalloc(N, 4), *mult = coopt_xmalloc(N * 4), *shift = coopt_xmalloc(N * 4);
-    int64_t tmp, out_zp = 0, lo = -128, hi = 127;
-    bool double_round = false, ok = true;
-    last = match_requant(cur, N, mult, shift, &out_zp, &double_round, &lo, &hi);
-    ok = !mlirOperationIsNull(last);
-    for (size_t k = 0; k < K && ok; ++k)
-      for (size_t n = 0; n < N && ok; ++n)
-        ok = cooptDenseIntAt(wv, (int64_t)(k * N + n), &tmp), w[n * K + k] = (int8_t)tmp;
-    for (size_t n = 0; n < N && ok && !mlirAttributeIsNull(bv); ++n)
-      ok = cooptDenseIntAt(bv, (int64_t)n, &tmp), bias[n] = (int32_t)tmp;
-    status = COOPT_RT_OK;
-    if (ok) {
-      coopt_rt_requant rq = {mult, shift, true, double_round, (int32_t)out_zp, (int8_t)lo, (int8_t)hi};
-      size = coopt_rt_qs8_gemm_packed_size(N, K);
-      blob = aligned_blob(size);
-      status = coopt_rt_pack_qs8_gemm(N, K, w, bias, (int8_t)a_zp, &rq, blob, size, &err);
-    }
-    free(w), free(bias), free(mult), free(shift);
-    if (!ok)
+    int8_layer L;
+    if (!read_int8_layer(cur, wv, bv, N, K, true, &L))
       return true;
+    last = L.last;
+    coopt_rt_requant rq = int8_layer_rq(&L);
+    size = coopt_rt_qs8_gemm_packed_size(N, K);
+    blob = aligned_blob(size);
+    status = coopt_rt_pack_qs8_gemm(N, K, L.w, L.bias, (int8_t)a_zp, &rq, blob, size, &err);
+    int8_layer_free(&L);
   }
   if (status != COOPT_RT_OK) {
     cooptEmitError(mlirOperationGetLocation(mm), "coopt-lower-kernels: packing failed: %s", err.message);

@@ -95,6 +95,16 @@ static inline coopt_chan_view coopt_chan_view_of(const void *packed) {
   return v;
 }
 
+/* The lookup-table dot product of x[from..k) with one channel's 4-bit codes
+ * (low nibble = even k) and 16-entry codebook: the scalar tail of every
+ * vector LUT kernel and the whole of the reference. */
+static inline int32_t coopt_lut4_dot(const int8_t *x, const uint8_t *codes, const int8_t *book, size_t from, size_t k) {
+  int32_t s = 0;
+  for (size_t i = from; i < k; ++i)
+    s += (int32_t)x[i] * book[(codes[i / 2] >> (4 * (i % 2))) & 15];
+  return s;
+}
+
 /* Depthwise: the shape recorded in the blob header. */
 static inline coopt_rt_dw_shape coopt_dw_shape_of(const void *packed) {
   const coopt_blob *b = (const coopt_blob *)packed;

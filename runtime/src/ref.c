@@ -94,11 +94,7 @@ void coopt_qs8_lut4_gemm__ref(const void *packed, size_t m, const int8_t *a, siz
   const uint8_t *codes = V.values;
   for (size_t r = 0; r < m; ++r)
     for (size_t ch = 0; ch < b->n; ++ch) {
-      int32_t s = pb[ch];
-      for (size_t i = 0; i < b->k; ++i) {
-        uint8_t byte = codes[ch * b->kp / 2 + i / 2];
-        s += (int32_t)a[r * a_stride + i] * book[16 * ch + ((byte >> (4 * (i % 2))) & 15)];
-      }
+      int32_t s = pb[ch] + coopt_lut4_dot(a + r * a_stride, codes + ch * b->kp / 2, book + 16 * ch, 0, b->k);
       c[r * c_stride + ch] = coopt_requant(s, pm[ch], ps[ch], b);
     }
 }

@@ -19,6 +19,21 @@
 #include <math.h>
 #include <string.h>
 
+/* One output row of an int8 GEMM panel (8 channels, ncols of them real):
+ * the int32 accumulators to acc_out, or requantized to c. */
+static inline void store_row8(const coopt_blob *b, int32x4_t lo, int32x4_t hi, const int32_t *pm, const int32_t *ps,
+                              int8_t *c, int32_t *acc_out, size_t ncols) {
+  int32_t t[8];
+  vst1q_s32(t, lo);
+  vst1q_s32(t + 4, hi);
+  if (acc_out) {
+    memcpy(acc_out, t, ncols * 4);
+  } else {
+    for (size_t j = 0; j < ncols; ++j)
+      c[j] = coopt_requant(t[j], pm[j], ps[j], b);
+  }
+}
+
 /* f32 GEMM, 4 rows x 8 channels: two FMLA by lane per row per K step. */
 void coopt_f32_gemm_4x8__neon(const void *packed, size_t m, const float *a, size_t a_stride, float *c,
                               size_t c_stride) {
@@ -175,16 +190,8 @@ void coopt_qs8_gemm_4x8c4__neon(const void *packed, size_t m, const int8_t *a, s
         }
       }
       for (size_t r = 0; r < mr; ++r) {
-        int32_t t[8];
-        vst1q_s32(t, vaddq_s32(vpaddq_s32(acc[r][0], acc[r][1]), vld1q_s32(pb)));
-        vst1q_s32(t + 4, vaddq_s32(vpaddq_s32(acc[r][2], acc[r][3]), vld1q_s32(pb + 4)));
-        if (acc_out) {
-          memcpy(acc_out + (r0 + r) * acc_stride + p * COOPT_QS8_NR, t, ncols * 4);
-        } else {
-          int8_t *out = c + (r0 + r) * c_stride + p * COOPT_QS8_NR;
-          for (size_t j = 0; j < ncols; ++j)
-            out[j] = coopt_requant(t[j], pm[j], ps[j], b);
-        }
+        store_row8(b, vaddq_s32(vpaddq_s32(acc[r][0], acc[r][1]), vld1q_s32(pb)), vaddq_s32(vpaddq_s32(acc[r][2], acc[r][3]), vld1q_s32(pb + 4)), pm, ps, c ? c + (r0 + r) * c_stride + p * COOPT_QS8_NR : NULL,
+                   acc_out ? acc_out + (r0 + r) * acc_stride + p * COOPT_QS8_NR : NULL, ncols);
       }
     }
   }
@@ -288,16 +295,8 @@ void coopt_qs8_gemm_4x8c4__neondot(const void *packed, size_t m, const int8_t *a
         }
       }
       for (size_t r = 0; r < mr; ++r) {
-        int32_t t[8];
-        vst1q_s32(t, acc[r][0]);
-        vst1q_s32(t + 4, acc[r][1]);
-        if (acc_out) {
-          memcpy(acc_out + (r0 + r) * acc_stride + p * COOPT_QS8_NR, t, ncols * 4);
-        } else {
-          int8_t *out = c + (r0 + r) * c_stride + p * COOPT_QS8_NR;
-          for (size_t j = 0; j < ncols; ++j)
-            out[j] = coopt_requant(t[j], pm[j], ps[j], b);
-        }
+        store_row8(b, acc[r][0], acc[r][1], pm, ps, c ? c + (r0 + r) * c_stride + p * COOPT_QS8_NR : NULL,
+                   acc_out ? acc_out + (r0 + r) * acc_stride + p * COOPT_QS8_NR : NULL, ncols);
       }
     }
   }
@@ -373,16 +372,8 @@ static inline __attribute__((always_inline)) void qs8_gemm_i8mm(const int rp_cou
         int64x2_t x2 = vreinterpretq_s64_s32(acc[r / 2][2]), x3 = vreinterpretq_s64_s32(acc[r / 2][3]);
         int32x4_t lo = vreinterpretq_s32_s64(r % 2 ? vzip2q_s64(x0, x1) : vzip1q_s64(x0, x1));
         int32x4_t hi = vreinterpretq_s32_s64(r % 2 ? vzip2q_s64(x2, x3) : vzip1q_s64(x2, x3));
-        int32_t t[8];
-        vst1q_s32(t, vaddq_s32(lo, b0));
-        vst1q_s32(t + 4, vaddq_s32(hi, b1));
-        if (acc_out) {
-          memcpy(acc_out + (r0 + r) * acc_stride + p * COOPT_QS8_NR, t, ncols * 4);
-        } else {
-          int8_t *out = c + (r0 + r) * c_stride + p * COOPT_QS8_NR;
-          for (size_t j = 0; j < ncols; ++j)
-            out[j] = coopt_requant(t[j], pm[j], ps[j], b);
-        }
+        store_row8(b, vaddq_s32(lo, b0), vaddq_s32(hi, b1), pm, ps, c ? c + (r0 + r) * c_stride + p * COOPT_QS8_NR : NULL,
+                   acc_out ? acc_out + (r0 + r) * acc_stride + p * COOPT_QS8_NR : NULL, ncols);
       }
     }
   }
@@ -435,9 +426,7 @@ void coopt_qs8_lut4_gemm_1x1c16__neondot(const void *packed, size_t m, const int
         acc0 = vdotq_s32(acc0, vzip1q_s8(we, wo), vld1q_s8(x + i));
         i += 16;
       }
-      int32_t s = pb[ch] + vaddvq_s32(vaddq_s32(acc0, acc1));
-      for (; i < k; ++i)
-        s += (int32_t)x[i] * book[16 * ch + ((cc[i / 2] >> (4 * (i % 2))) & 15)];
+      int32_t s = pb[ch] + vaddvq_s32(vaddq_s32(acc0, acc1)) + coopt_lut4_dot(x, cc, book + 16 * ch, i, k);
       c[r * c_stride + ch] = coopt_requant(s, pm[ch], ps[ch], b);
     }
   }

@@ -399,9 +399,7 @@ void coopt_qs8_lut4_gemm_1x2c16__avx2(const void *packed, size_t m, const int8_t
       int32_t s[2] = {hsum_i32(acc0), hsum_i32(acc1)};
       for (size_t u = 0; u < nc; ++u) {
         const uint8_t *cc = codes + (ch + u) * half;
-        int32_t v = pb[ch + u] + s[u];
-        for (size_t i = k32; i < k; ++i)
-          v += (int32_t)x[i] * book[16 * (ch + u) + ((cc[i / 2] >> (4 * (i % 2))) & 15)];
+        int32_t v = pb[ch + u] + s[u] + coopt_lut4_dot(x, cc, book + 16 * (ch + u), k32, k);
         c[r * c_stride + ch + u] = coopt_requant(v, pm[ch + u], ps[ch + u], b);
       }
     }
@@ -456,9 +454,7 @@ void coopt_qs8_lut4_gemm_1x2c32__avxvnni(const void *packed, size_t m, const int
       int32_t s[2] = {hsum_i32(acc0) - 128 * hsum_i32(ws0), hsum_i32(acc1) - 128 * hsum_i32(ws1)};
       for (size_t u = 0; u < nc; ++u) {
         const uint8_t *cc = codes + (ch + u) * half;
-        int32_t v = pb[ch + u] + s[u];
-        for (size_t i = k32; i < k; ++i)
-          v += (int32_t)x[i] * book[16 * (ch + u) + ((cc[i / 2] >> (4 * (i % 2))) & 15)];
+        int32_t v = pb[ch + u] + s[u] + coopt_lut4_dot(x, cc, book + 16 * (ch + u), k32, k);
         c[r * c_stride + ch + u] = coopt_requant(v, pm[ch + u], ps[ch + u], b);
       }
     }
@@ -517,9 +513,7 @@ void coopt_qs8_lut4_gemm_4x2c32__avxvnni(const void *packed, size_t m, const int
         const int32_t s[2] = {hsum_i32(ps_[r]) - corr[0], hsum_i32(qs_[r]) - corr[1]};
         for (size_t u = 0; u < nc; ++u) {
           const uint8_t *cc = codes + (ch + u) * half;
-          int32_t v = pb[ch + u] + s[u];
-          for (size_t i = k32; i < k; ++i)
-            v += (int32_t)x[r][i] * book[16 * (ch + u) + ((cc[i / 2] >> (4 * (i % 2))) & 15)];
+          int32_t v = pb[ch + u] + s[u] + coopt_lut4_dot(x[r], cc, book + 16 * (ch + u), k32, k);
           c[(r0 + r) * c_stride + ch + u] = coopt_requant(v, pm[ch + u], ps[ch + u], b);
         }
       }
@@ -564,6 +558,50 @@ void coopt_qs8_spgemm_1x1c4__avx2(const void *packed, size_t m, const int8_t *a,
   }
 }
 
+/* The 8-row tile of the sparse 1x4 kernels: for every 4-block of K, rows
+ * 0..7 x 4 bytes contiguous (32 bytes), each 4-byte word xor `flip` (0, or
+ * 0x80808080 for the unsigned operand of vpdpbusd).  Rows past mr repeat
+ * the last row; K past the end reads as 0 (before the flip; its weights
+ * are 0). */
+static void regroup_8rows(const int8_t *a, size_t a_stride, size_t mr, size_t k, size_t blocks, uint32_t flip,
+                          int8_t *tile) {
+  for (size_t r = 0; r < 8; ++r) {
+    const int8_t *x = a + (r < mr ? r : mr - 1) * a_stride;
+    size_t q = 0;
+    for (; 4 * q + 4 <= k; ++q) {
+      uint32_t v;
+      memcpy(&v, x + 4 * q, 4);
+      v ^= flip;
+      memcpy(tile + 32 * q + 4 * r, &v, 4);
+    }
+    if (q < blocks) {
+      uint32_t v = 0;
+      memcpy(&v, x + 4 * q, k - 4 * q);
+      v ^= flip;
+      memcpy(tile + 32 * q + 4 * r, &v, 4);
+    }
+  }
+}
+
+/* Requantize one channel's 8 row accumulators and store the first mr rows
+ * (a column of the output, stride c_stride). */
+static void store_channel_8rows(const coopt_blob *b, __m256i acc, int32_t mult, int32_t shift, int8_t *c,
+                                size_t c_stride, size_t mr) {
+  int32_t t[8];
+  if (!b->double_round) {
+    __m256i rq = rescale8_single(acc, _mm256_set1_epi32(mult), _mm256_set1_epi32(shift),
+                                 _mm256_set1_epi32(b->out_zero_point), _mm256_set1_epi32(b->out_min),
+                                 _mm256_set1_epi32(b->out_max));
+    _mm256_storeu_si256((__m256i *)t, rq);
+    for (size_t r = 0; r < mr; ++r)
+      c[r * c_stride] = (int8_t)t[r];
+  } else {
+    _mm256_storeu_si256((__m256i *)t, acc);
+    for (size_t r = 0; r < mr; ++r)
+      c[r * c_stride] = coopt_requant(t[r], mult, shift, b);
+  }
+}
+
 /* qs8 sparse 1x4, 8 rows x 1 channel: the row tile's activations are first
  * regrouped block-major (for every 4-block of K, 8 rows x 4 bytes = 32
  * contiguous bytes), so each nonzero block of any channel is one aligned
@@ -583,22 +621,9 @@ void coopt_qs8_spgemm_8x1c4__avx2(const void *packed, size_t m, const int8_t *a,
   if (posix_memalign((void **)&tile, 32, blocks > 0 ? blocks * 32 : 32))
     return;
   const __m256i order = _mm256_setr_epi32(0, 1, 4, 5, 2, 3, 6, 7);
-  const __m256i zp = _mm256_set1_epi32(b->out_zero_point), lo = _mm256_set1_epi32(b->out_min),
-                hi = _mm256_set1_epi32(b->out_max);
   for (size_t r0 = 0; r0 < m; r0 += 8) {
     size_t mr = m - r0 < 8 ? m - r0 : 8;
-    for (size_t r = 0; r < 8; ++r) {
-      const int8_t *x = a + (r0 + (r < mr ? r : mr - 1)) * a_stride;
-      for (size_t q = 0; q < blocks; ++q) {
-        int8_t *dst = tile + 32 * q + 4 * r;
-        if (4 * q + 4 <= k) {
-          memcpy(dst, x + 4 * q, 4);
-        } else {
-          memset(dst, 0, 4);
-          memcpy(dst, x + 4 * q, k - 4 * q);
-        }
-      }
-    }
+    regroup_8rows(a + r0 * a_stride, a_stride, mr, k, blocks, 0, tile);
     size_t j = 0;
     for (size_t ch = 0; ch < b->n; ++ch) {
       __m256i acc0 = _mm256_setzero_si256(), acc1 = _mm256_setzero_si256();
@@ -610,18 +635,8 @@ void coopt_qs8_spgemm_8x1c4__avx2(const void *packed, size_t m, const int8_t *a,
       }
       /* Pair sums of rows 0-3 and 4-7 -> rows 0..7. */
       __m256i sum = _mm256_permutevar8x32_epi32(_mm256_hadd_epi32(acc0, acc1), order);
-      sum = _mm256_add_epi32(sum, _mm256_set1_epi32(pb[ch]));
-      int32_t t[8];
-      if (!b->double_round) {
-        __m256i rq = rescale8_single(sum, _mm256_set1_epi32(pm[ch]), _mm256_set1_epi32(ps[ch]), zp, lo, hi);
-        _mm256_storeu_si256((__m256i *)t, rq);
-        for (size_t r = 0; r < mr; ++r)
-          c[(r0 + r) * c_stride + ch] = (int8_t)t[r];
-      } else {
-        _mm256_storeu_si256((__m256i *)t, sum);
-        for (size_t r = 0; r < mr; ++r)
-          c[(r0 + r) * c_stride + ch] = coopt_requant(t[r], pm[ch], ps[ch], b);
-      }
+      store_channel_8rows(b, _mm256_add_epi32(sum, _mm256_set1_epi32(pb[ch])), pm[ch], ps[ch], c + r0 * c_stride + ch,
+                          c_stride, mr);
     }
   }
   free(tile);
@@ -653,26 +668,9 @@ void coopt_qs8_spgemm_8x1c4__avxvnni(const void *packed, size_t m, const int8_t 
       sum += pv[4 * j] + pv[4 * j + 1] + pv[4 * j + 2] + pv[4 * j + 3];
     start[ch] = pb[ch] - 128 * sum;
   }
-  const __m256i zp = _mm256_set1_epi32(b->out_zero_point), lo = _mm256_set1_epi32(b->out_min),
-                hi = _mm256_set1_epi32(b->out_max);
   for (size_t r0 = 0; r0 < m; r0 += 8) {
     size_t mr = m - r0 < 8 ? m - r0 : 8;
-    for (size_t r = 0; r < 8; ++r) {
-      const int8_t *x = a + (r0 + (r < mr ? r : mr - 1)) * a_stride;
-      size_t q = 0;
-      for (; 4 * q + 4 <= k; ++q) {
-        uint32_t v;
-        memcpy(&v, x + 4 * q, 4);
-        v ^= 0x80808080u;
-        memcpy(tile + 32 * q + 4 * r, &v, 4);
-      }
-      if (q < blocks) {
-        uint32_t v = 0;
-        memcpy(&v, x + 4 * q, k - 4 * q);
-        v ^= 0x80808080u;
-        memcpy(tile + 32 * q + 4 * r, &v, 4);
-      }
-    }
+    regroup_8rows(a + r0 * a_stride, a_stride, mr, k, blocks, 0x80808080u, tile);
     size_t j = 0;
     for (size_t ch = 0; ch < b->n; ++ch) {
       __m256i acc = _mm256_set1_epi32(start[ch]);
@@ -681,17 +679,7 @@ void coopt_qs8_spgemm_8x1c4__avxvnni(const void *packed, size_t m, const int8_t 
         memcpy(&w, pv + 4 * j, 4);
         acc = _mm256_dpbusd_avx_epi32(acc, _mm256_load_si256((const __m256i *)(tile + 8 * pk[j])), _mm256_set1_epi32(w));
       }
-      int32_t t[8];
-      if (!b->double_round) {
-        __m256i rq = rescale8_single(acc, _mm256_set1_epi32(pm[ch]), _mm256_set1_epi32(ps[ch]), zp, lo, hi);
-        _mm256_storeu_si256((__m256i *)t, rq);
-        for (size_t r = 0; r < mr; ++r)
-          c[(r0 + r) * c_stride + ch] = (int8_t)t[r];
-      } else {
-        _mm256_storeu_si256((__m256i *)t, acc);
-        for (size_t r = 0; r < mr; ++r)
-          c[(r0 + r) * c_stride + ch] = coopt_requant(t[r], pm[ch], ps[ch], b);
-      }
+      store_channel_8rows(b, acc, pm[ch], ps[ch], c + r0 * c_stride + ch, c_stride, mr);
     }
   }
   free(tile);
