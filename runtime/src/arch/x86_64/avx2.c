@@ -422,53 +422,13 @@ static inline __m256i lut4_decode32_i8(__m128i table, const uint8_t *cc) {
   return _mm256_set_m128i(_mm_unpackhi_epi8(we, wo), _mm_unpacklo_epi8(we, wo));
 }
 
-void coopt_qs8_lut4_gemm_1x2c32__avxvnni(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
-                                         size_t c_stride) {
-  const coopt_blob *b = coopt_blob_of(packed);
-  const coopt_chan_view V = coopt_chan_view_of(packed);
-  const int32_t *pb = V.bias, *pm = V.mult, *ps = V.shift;
-  const int8_t *book = V.codebook;
-  const uint8_t *codes = V.values;
-  const size_t k = b->k, k32 = k / 32 * 32, half = b->kp / 2;
-  const __m256i ones = _mm256_set1_epi8(1), flip = _mm256_set1_epi8((char)0x80);
-  uint8_t *xu = NULL;
-  if (posix_memalign((void **)&xu, 32, k32 > 0 ? k32 : 32))
-    return;
-  for (size_t r = 0; r < m; ++r) {
-    const int8_t *x = a + r * a_stride;
-    for (size_t i = 0; i < k32; i += 32)
-      _mm256_store_si256((__m256i *)(xu + i), _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(x + i)), flip));
-    for (size_t ch = 0; ch < b->n; ch += 2) {
-      size_t nc = b->n - ch < 2 ? 1 : 2;
-      const __m128i t0 = _mm_loadu_si128((const __m128i *)(book + 16 * ch));
-      const __m128i t1 = _mm_loadu_si128((const __m128i *)(book + 16 * (ch + nc - 1)));
-      const uint8_t *c0 = codes + ch * half, *c1 = codes + (ch + nc - 1) * half;
-      __m256i acc0 = _mm256_setzero_si256(), acc1 = _mm256_setzero_si256();
-      __m256i ws0 = _mm256_setzero_si256(), ws1 = _mm256_setzero_si256();
-      for (size_t i = 0; i < k32; i += 32) {
-        const __m256i xv = _mm256_load_si256((const __m256i *)(xu + i));
-        const __m256i w0 = lut4_decode32_i8(t0, c0 + i / 2), w1 = lut4_decode32_i8(t1, c1 + i / 2);
-        acc0 = _mm256_dpbusd_avx_epi32(acc0, xv, w0), ws0 = _mm256_dpbusd_avx_epi32(ws0, ones, w0);
-        acc1 = _mm256_dpbusd_avx_epi32(acc1, xv, w1), ws1 = _mm256_dpbusd_avx_epi32(ws1, ones, w1);
-      }
-      int32_t s[2] = {hsum_i32(acc0) - 128 * hsum_i32(ws0), hsum_i32(acc1) - 128 * hsum_i32(ws1)};
-      for (size_t u = 0; u < nc; ++u) {
-        const uint8_t *cc = codes + (ch + u) * half;
-        int32_t v = pb[ch + u] + s[u] + coopt_lut4_dot(x, cc, book + 16 * (ch + u), k32, k);
-        c[r * c_stride + ch + u] = coopt_requant(v, pm[ch + u], ps[ch + u], b);
-      }
-    }
-  }
-  free(xu);
-}
-#endif
-
-#if defined(__AVXVNNI__)
-/* The lookup-table GEMM for M >= 4: 4 rows share each decoded 32-weight
- * step, so decoding (the cost of the 1-row form) is paid once per 4 rows.
- * Rows past the end repeat the last row and are not stored. */
-void coopt_qs8_lut4_gemm_4x2c32__avxvnni(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
-                                         size_t c_stride) {
+/* ROWS rows (1 or 4) x 2 channels per step; the 4-row form shares each
+ * decoded 32-weight step between its rows (decoding is the cost of the
+ * 1-row form).  Rows past m repeat the last row and are not stored.
+ * always_inline: ROWS must fold to a constant or the accumulators spill. */
+static inline __attribute__((always_inline)) void lut4_gemm_vnni(const size_t ROWS, const void *packed, size_t m,
+                                                                 const int8_t *a, size_t a_stride, int8_t *c,
+                                                                 size_t c_stride) {
   const coopt_blob *b = coopt_blob_of(packed);
   const coopt_chan_view V = coopt_chan_view_of(packed);
   const int32_t *pb = V.bias, *pm = V.mult, *ps = V.shift;
@@ -477,12 +437,12 @@ void coopt_qs8_lut4_gemm_4x2c32__avxvnni(const void *packed, size_t m, const int
   const size_t k = b->k, k32 = k / 32 * 32, half = b->kp / 2, ks = k32 > 0 ? k32 : 32;
   const __m256i ones = _mm256_set1_epi8(1), flip = _mm256_set1_epi8((char)0x80);
   uint8_t *xu = NULL;
-  if (posix_memalign((void **)&xu, 32, 4 * ks))
+  if (posix_memalign((void **)&xu, 32, ROWS * ks))
     return;
-  for (size_t r0 = 0; r0 < m; r0 += 4) {
-    const size_t mr = m - r0 < 4 ? m - r0 : 4;
+  for (size_t r0 = 0; r0 < m; r0 += ROWS) {
+    const size_t mr = m - r0 < ROWS ? m - r0 : ROWS;
     const int8_t *x[4];
-    for (size_t r = 0; r < 4; ++r) {
+    for (size_t r = 0; r < ROWS; ++r) {
       x[r] = a + (r0 + (r < mr ? r : mr - 1)) * a_stride;
       for (size_t i = 0; i < k32; i += 32)
         _mm256_store_si256((__m256i *)(xu + r * ks + i),
@@ -493,35 +453,42 @@ void coopt_qs8_lut4_gemm_4x2c32__avxvnni(const void *packed, size_t m, const int
       const __m128i t0 = _mm_loadu_si128((const __m128i *)(book + 16 * ch));
       const __m128i t1 = _mm_loadu_si128((const __m128i *)(book + 16 * (ch + nc - 1)));
       const uint8_t *c0 = codes + ch * half, *c1 = codes + (ch + nc - 1) * half;
-      __m256i p0 = _mm256_setzero_si256(), p1 = p0, p2 = p0, p3 = p0, q0 = p0, q1 = p0, q2 = p0, q3 = p0;
-      __m256i ws0 = p0, ws1 = p0;
+      __m256i acc[4][2], ws0 = _mm256_setzero_si256(), ws1 = ws0;
+      for (size_t r = 0; r < ROWS; ++r)
+        acc[r][0] = acc[r][1] = ws0;
       for (size_t i = 0; i < k32; i += 32) {
         const __m256i w0 = lut4_decode32_i8(t0, c0 + i / 2), w1 = lut4_decode32_i8(t1, c1 + i / 2);
         ws0 = _mm256_dpbusd_avx_epi32(ws0, ones, w0), ws1 = _mm256_dpbusd_avx_epi32(ws1, ones, w1);
-        __m256i xv = _mm256_load_si256((const __m256i *)(xu + i));
-        p0 = _mm256_dpbusd_avx_epi32(p0, xv, w0), q0 = _mm256_dpbusd_avx_epi32(q0, xv, w1);
-        xv = _mm256_load_si256((const __m256i *)(xu + ks + i));
-        p1 = _mm256_dpbusd_avx_epi32(p1, xv, w0), q1 = _mm256_dpbusd_avx_epi32(q1, xv, w1);
-        xv = _mm256_load_si256((const __m256i *)(xu + 2 * ks + i));
-        p2 = _mm256_dpbusd_avx_epi32(p2, xv, w0), q2 = _mm256_dpbusd_avx_epi32(q2, xv, w1);
-        xv = _mm256_load_si256((const __m256i *)(xu + 3 * ks + i));
-        p3 = _mm256_dpbusd_avx_epi32(p3, xv, w0), q3 = _mm256_dpbusd_avx_epi32(q3, xv, w1);
-      }
-      const int32_t corr[2] = {128 * hsum_i32(ws0), 128 * hsum_i32(ws1)};
-      const __m256i ps_[4] = {p0, p1, p2, p3}, qs_[4] = {q0, q1, q2, q3};
-      for (size_t r = 0; r < mr; ++r) {
-        const int32_t s[2] = {hsum_i32(ps_[r]) - corr[0], hsum_i32(qs_[r]) - corr[1]};
-        for (size_t u = 0; u < nc; ++u) {
-          const uint8_t *cc = codes + (ch + u) * half;
-          int32_t v = pb[ch + u] + s[u] + coopt_lut4_dot(x[r], cc, book + 16 * (ch + u), k32, k);
-          c[(r0 + r) * c_stride + ch + u] = coopt_requant(v, pm[ch + u], ps[ch + u], b);
+        for (size_t r = 0; r < ROWS; ++r) {
+          const __m256i xv = _mm256_load_si256((const __m256i *)(xu + r * ks + i));
+          acc[r][0] = _mm256_dpbusd_avx_epi32(acc[r][0], xv, w0);
+          acc[r][1] = _mm256_dpbusd_avx_epi32(acc[r][1], xv, w1);
         }
       }
+      const int32_t corr[2] = {128 * hsum_i32(ws0), 128 * hsum_i32(ws1)};
+      for (size_t r = 0; r < mr; ++r)
+        for (size_t u = 0; u < nc; ++u) {
+          int32_t v = pb[ch + u] + hsum_i32(acc[r][u]) - corr[u] +
+                      coopt_lut4_dot(x[r], codes + (ch + u) * half, book + 16 * (ch + u), k32, k);
+          c[(r0 + r) * c_stride + ch + u] = coopt_requant(v, pm[ch + u], ps[ch + u], b);
+        }
     }
   }
   free(xu);
 }
+
+void coopt_qs8_lut4_gemm_1x2c32__avxvnni(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
+                                         size_t c_stride) {
+  lut4_gemm_vnni(1, packed, m, a, a_stride, c, c_stride);
+}
+
+void coopt_qs8_lut4_gemm_4x2c32__avxvnni(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
+                                         size_t c_stride) {
+  lut4_gemm_vnni(4, packed, m, a, a_stride, c, c_stride);
+}
 #endif
+
+
 
 /* qs8 sparse 1x4, 1 row x 1 channel (GEMV-shaped calls): 8 nonzero blocks at
  * a time, their activations gathered as int32 (4 bytes = one block) against
