@@ -22,7 +22,8 @@ enum {
   COOPT_BLOB_QS8_DW3X3,
   COOPT_BLOB_F32_DW3X3,
   COOPT_BLOB_QS8_CONV,
-  COOPT_BLOB_F32_CONV
+  COOPT_BLOB_F32_CONV,
+  COOPT_BLOB_QS8_NM24
 };
 
 typedef struct coopt_blob {
@@ -64,8 +65,10 @@ typedef struct coopt_chan_arrays {
   size_t bias, mult, shift; /* int32[N] (f32 spmm: float bias[N]) */
   size_t nnz;               /* uint32[N]: nonzeros / blocks per channel */
   size_t codebook;          /* int8[N][16] */
-  size_t index;             /* spmm: int32 byte deltas; sparse: uint32 block k offsets */
-  size_t values;            /* spmm: float; sparse: int8[4] per block; lut4: nibbles[N][kp/2]; splut4: uint8[2] per block */
+  size_t index;             /* spmm: int32 byte deltas; sparse: uint32 block k offsets;
+                               nm24: nibbles[N][kp/4] (each kept value's k within its 16-k window) */
+  size_t values;            /* spmm: float; sparse: int8[4] per block; lut4: nibbles[N][kp/2]; splut4: uint8[2] per block;
+                               nm24: int8[N][kp/2] (the 2 kept values of every 4) */
   size_t end;
 } coopt_chan_arrays;
 
@@ -103,6 +106,13 @@ static inline int32_t coopt_lut4_dot(const int8_t *x, const uint8_t *codes, cons
   for (size_t i = from; i < k; ++i)
     s += (int32_t)x[i] * book[(codes[i / 2] >> (4 * (i % 2))) & 15];
   return s;
+}
+
+/* 2:4 sparse int8: every 16 k of a channel keep 8 values (2 per group of
+ * 4) and their positions in the window as nibbles (low nibble first). */
+#define COOPT_NM24_WINDOW 16
+static inline unsigned coopt_nm24_pos(const uint8_t *nibbles, size_t slot) {
+  return (nibbles[slot / 2] >> (4 * (slot % 2))) & 15;
 }
 
 /* Depthwise: the shape recorded in the blob header. */
@@ -158,6 +168,8 @@ void coopt_qs8_spgemm__ref(const void *packed, size_t m, const int8_t *a, size_t
                            size_t c_stride);
 void coopt_qs8_lut4_gemm__ref(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
                               size_t c_stride);
+void coopt_qs8_nm24_gemm__ref(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
+                              size_t c_stride);
 void coopt_qs8_splut4_gemm__ref(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
                                 size_t c_stride);
 void coopt_qs8_dw3x3__ref(const void *packed, const int8_t *in, int8_t *out);
@@ -176,6 +188,8 @@ void coopt_qs8_lut4_gemm_1x2c32__avxvnni(const void *packed, size_t m, const int
                                          size_t c_stride);
 void coopt_qs8_lut4_gemm_4x2c32__avxvnni(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
                                          size_t c_stride);
+void coopt_qs8_nm24_gemm_1x2c16__avx2(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
+                                      size_t c_stride);
 void coopt_qs8_lut4_gemm_1x2c16__avx2(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
                                       size_t c_stride);
 void coopt_qs8_spgemm_1x1c4__avx2(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
@@ -201,6 +215,8 @@ void coopt_qs8_gemm_4x8c4__neon(const void *packed, size_t m, const int8_t *a, s
 void coopt_f32_gemm_4x8__neon(const void *packed, size_t m, const float *a, size_t a_stride, float *c,
                               size_t c_stride);
 void coopt_f32_spmm_16x1__neon(const void *packed, size_t m, const float *in, float *out);
+void coopt_qs8_nm24_gemm_1x2c16__neondot(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
+                                         size_t c_stride);
 void coopt_qs8_lut4_gemm_1x1c16__neondot(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
                                          size_t c_stride);
 void coopt_qs8_spgemm_1x1c4__neondot(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,

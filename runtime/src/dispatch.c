@@ -130,6 +130,17 @@ void coopt_rt_qs8_spgemm(const void *packed, size_t m, const int8_t *a, size_t a
 #endif
 }
 
+void coopt_rt_qs8_nm24_gemm(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
+                            size_t c_stride) {
+#if defined(COOPT_RT_X86_AVX2)
+  coopt_qs8_nm24_gemm_1x2c16__avx2(packed, m, a, a_stride, c, c_stride);
+#elif defined(COOPT_RT_ARM_DOTPROD)
+  coopt_qs8_nm24_gemm_1x2c16__neondot(packed, m, a, a_stride, c, c_stride);
+#else
+  coopt_qs8_nm24_gemm__ref(packed, m, a, a_stride, c, c_stride);
+#endif
+}
+
 void coopt_rt_qs8_lut4_gemm(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
                             size_t c_stride) {
 #if defined(COOPT_RT_X86_AVXVNNI)

@@ -110,6 +110,10 @@ coopt_chan_arrays coopt_chan_layout(int kind, size_t n, size_t kp, size_t count)
     L.index = at, at = coopt_align16(at + 4 * count);
     L.values = at, at = coopt_align16(at + 2 * count);
     break;
+  case COOPT_BLOB_QS8_NM24:
+    L.index = at, at = coopt_align16(at + n * kp / 4);
+    L.values = at, at = coopt_align16(at + n * kp / 2);
+    break;
   }
   L.end = at;
   return L;
@@ -597,5 +601,54 @@ coopt_rt_status coopt_rt_pack_f32_conv(const coopt_rt_conv_shape *s, size_t n, c
                                    packed_size - COOPT_BLOB_HEADER, err)))
     return st;
   write_conv_header(packed, COOPT_BLOB_F32_CONV, s, n, 0);
+  return COOPT_RT_OK;
+}
+
+/* ---- qs8 N:M 2:4 ---- */
+
+size_t coopt_rt_qs8_nm24_gemm_packed_size(size_t n, size_t k) {
+  return coopt_chan_layout(COOPT_BLOB_QS8_NM24, n, round_up(k, COOPT_NM24_WINDOW), 0).end;
+}
+
+coopt_rt_status coopt_rt_pack_qs8_nm24_gemm(size_t n, size_t k, const int8_t *w, const int32_t *bias, int8_t a_zp,
+                                            const coopt_rt_requant *rq, void *packed, size_t packed_size,
+                                            coopt_rt_error *err) {
+  coopt_rt_status st = check_common(n, k, w, packed, packed_size, coopt_rt_qs8_nm24_gemm_packed_size(n, k), err);
+  if (st || (st = check_requant(n, rq, err)))
+    return st;
+  for (size_t c = 0; c < n; ++c)
+    for (size_t g = 0; g < k; g += 4) {
+      int nz = 0;
+      for (size_t t = g; t < g + 4 && t < k; ++t)
+        nz += w[c * k + t] != 0;
+      if (nz > 2)
+        return fail(err, COOPT_RT_INVALID_STRUCTURE,
+                    "not 2:4: output channel %zu has %d nonzeros in k = %zu..%zu (at most 2 per group of 4)", c, nz, g,
+                    g + 3 < k ? g + 3 : k - 1);
+    }
+  const size_t kp = round_up(k, COOPT_NM24_WINDOW);
+  write_header(packed, COOPT_BLOB_QS8_NM24, n, k, kp, 0, a_zp, rq);
+  coopt_chan_arrays L = coopt_chan_layout(COOPT_BLOB_QS8_NM24, n, kp, 0);
+  write_chan_requant(packed, &L, n, w, k, bias, a_zp, rq);
+  uint8_t *pos = (uint8_t *)packed + L.index;
+  int8_t *val = (int8_t *)packed + L.values;
+  memset(pos, 0, n * kp / 4);
+  for (size_t c = 0; c < n; ++c)
+    for (size_t g = 0; g < kp; g += 4) {
+      /* Slots 2g/4 and 2g/4 + 1; an unused slot keeps value 0 at the
+       * group's first position, so every position is inside the window. */
+      size_t slot = g / 2, used = 0;
+      for (size_t t = g; t < g + 4 && t < k && used < 2; ++t)
+        if (w[c * k + t] != 0) {
+          size_t s = slot + used++;
+          val[c * kp / 2 + s] = w[c * k + t];
+          pos[c * kp / 4 + s / 2] |= (uint8_t)((t % COOPT_NM24_WINDOW) << (4 * (s % 2)));
+        }
+      for (; used < 2; ++used) {
+        size_t s = slot + used;
+        val[c * kp / 2 + s] = 0;
+        pos[c * kp / 4 + s / 2] |= (uint8_t)((g % COOPT_NM24_WINDOW) << (4 * (s % 2)));
+      }
+    }
   return COOPT_RT_OK;
 }

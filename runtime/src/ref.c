@@ -99,6 +99,24 @@ void coopt_qs8_lut4_gemm__ref(const void *packed, size_t m, const int8_t *a, siz
     }
 }
 
+void coopt_qs8_nm24_gemm__ref(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
+                              size_t c_stride) {
+  const coopt_blob *b = coopt_blob_of(packed);
+  const coopt_chan_view V = coopt_chan_view_of(packed);
+  const uint8_t *pos = (const uint8_t *)V.index;
+  const int8_t *val = (const int8_t *)V.values;
+  for (size_t r = 0; r < m; ++r)
+    for (size_t ch = 0; ch < b->n; ++ch) {
+      int32_t s = V.bias[ch];
+      for (size_t slot = 0; slot < b->kp / 2; ++slot) {
+        size_t i = slot / 8 * COOPT_NM24_WINDOW + coopt_nm24_pos(pos + ch * b->kp / 4, slot);
+        if (i < b->k)
+          s += (int32_t)a[r * a_stride + i] * val[ch * b->kp / 2 + slot];
+      }
+      c[r * c_stride + ch] = coopt_requant(s, V.mult[ch], V.shift[ch], b);
+    }
+}
+
 void coopt_qs8_splut4_gemm__ref(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
                                 size_t c_stride) {
   const coopt_blob *b = coopt_blob_of(packed);

@@ -261,6 +261,47 @@ static void test_qs8_spgemm(void) {
         }
 }
 
+/* 2:4 weights: per group of 4 along K, `keep` (0..2; 3 = random 0..2)
+ * nonzeros at random positions. */
+static void fill_nm24(int8_t *w, size_t n, size_t k, int keep) {
+  for (size_t c = 0; c < n; ++c)
+    for (size_t g = 0; g < k; g += 4) {
+      size_t len = k - g < 4 ? k - g : 4;
+      memset(w + c * k + g, 0, len);
+      int want = keep == 3 ? (int)(rnd() % 3) : keep;
+      for (int t = 0; t < want; ++t) {
+        size_t at = g + rnd() % len;
+        int8_t v = rnd_i8();
+        w[c * k + at] = v ? v : 1;
+      }
+    }
+}
+
+static void test_qs8_nm24(void) {
+  for (size_t mi = 0; mi < NDIMS; ++mi)
+    for (size_t ni = 0; ni < NDIMS; ++ni)
+      for (size_t ki = 0; ki < NKDIMS; ++ki)
+        for (int keep = 0; keep < 4; ++keep) {
+          size_t m = dims[mi], n = dims[ni], k = kdims[ki];
+          int8_t *a = malloc(m * k), *w = malloc(n * k), *c0 = malloc(m * n), *c1 = malloc(m * n), *c2 = malloc(m * n);
+          for (size_t i = 0; i < m * k; ++i)
+            a[i] = (int8_t)(rnd() % 256 - 128);
+          fill_nm24(w, n, k, keep);
+          qparams q;
+          make_qparams(&q, n, k, true, ki % 2);
+          size_t size = coopt_rt_qs8_nm24_gemm_packed_size(n, k);
+          void *blob = alloc_blob(size);
+          coopt_rt_error err;
+          CHECK(coopt_rt_pack_qs8_nm24_gemm(n, k, w, q.bias, q.a_zp, &q.rq, blob, size, &err) == COOPT_RT_OK);
+          naive_qs8(m, n, k, a, w, &q, c0, NULL);
+          coopt_qs8_nm24_gemm__ref(blob, m, a, k, c1, n);
+          coopt_rt_qs8_nm24_gemm(blob, m, a, k, c2, n);
+          CHECK(memcmp(c0, c1, m * n) == 0);
+          CHECK(memcmp(c1, c2, m * n) == 0);
+          free(a), free(w), free(c0), free(c1), free(c2), free(blob);
+        }
+}
+
 static void test_qs8_lut4(bool sparse) {
   for (size_t mi = 0; mi < NDIMS; ++mi)
     for (size_t ni = 0; ni < NDIMS; ++ni)
@@ -514,6 +555,13 @@ static void test_bad_input(void) {
   CHECK(coopt_rt_pack_qs8_splut4_gemm(1, 3, idx3, book1, 1, NULL, 0, &rq, blob, 4096, &err) ==
         COOPT_RT_INVALID_STRUCTURE);
   CHECK(has(&err, "no 0 entry"));
+  /* A "2:4" matrix that is not: 3 nonzeros in the second group. */
+  int8_t w24[8] = {1, 0, 2, 0, 3, 4, 0, 5};
+  CHECK(coopt_rt_pack_qs8_nm24_gemm(1, 8, w24, NULL, 0, &rq, blob, 4096, &err) == COOPT_RT_INVALID_STRUCTURE);
+  CHECK(has(&err, "not 2:4: output channel 0 has 3 nonzeros in k = 4..7"));
+  w24[7] = 0;
+  CHECK(coopt_rt_pack_qs8_nm24_gemm(1, 8, w24, NULL, 0, &rq, blob, 4096, &err) == COOPT_RT_OK);
+  CHECK(coopt_rt_pack_qs8_nm24_gemm(1, 8, w24, NULL, 0, &rq, blob, 16, &err) == COOPT_RT_INVALID_ARGUMENT);
   float fw[4] = {1, NAN, 0, 0};
   CHECK(coopt_rt_pack_f32_spmm(1, 4, fw, NULL, 0, 1, 8, blob, 4096, &err) == COOPT_RT_INVALID_ARGUMENT);
   CHECK(has(&err, "not finite"));
@@ -552,6 +600,7 @@ int main(void) {
   test_qs8_spgemm();
   test_qs8_lut4(false);
   test_qs8_lut4(true);
+  test_qs8_nm24();
   test_dw3x3();
   test_conv();
   test_bad_input();

@@ -20,6 +20,8 @@
  *   qs8 lut4        4-bit indices into a per-output-channel codebook of <= 16
  *                   int8 values, decoded in registers (TBL / PSHUFB)
  *   qs8 sparse lut4 the 1x4 blocks of the sparse form holding 4-bit indices
+ *   qs8 N:M 2:4     2 kept values per 4 along K with 4-bit positions, gathered
+ *                   by TBL / PSHUFB
  *   depthwise 3x3   NHWC, int8 (zero-point padding) and f32
  *   conv k x k      NHWC, int8 and f32: im2col blocks + the dense GEMM
  *
@@ -133,6 +135,18 @@ coopt_rt_status coopt_rt_pack_qs8_splut4_gemm(size_t n, size_t k, const uint8_t 
                                               coopt_rt_error *err);
 void coopt_rt_qs8_splut4_gemm(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
                               size_t c_stride);
+
+/* ---- qs8 N:M 2:4 sparse -------------------------------------------------- */
+/* w: [N, K] with at most 2 nonzeros in every group of 4 along K (groups
+ * start at k = 0; a K tail is a short group).  Per 16 K the kept 8 values
+ * and their 4-bit positions: 0.75x the dense bytes, and half the MACs.  A
+ * matrix that is not 2:4 is COOPT_RT_INVALID_STRUCTURE, naming the place. */
+size_t coopt_rt_qs8_nm24_gemm_packed_size(size_t n, size_t k);
+coopt_rt_status coopt_rt_pack_qs8_nm24_gemm(size_t n, size_t k, const int8_t *w, const int32_t *bias,
+                                            int8_t a_zero_point, const coopt_rt_requant *rq, void *packed,
+                                            size_t packed_size, coopt_rt_error *err);
+void coopt_rt_qs8_nm24_gemm(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
+                            size_t c_stride);
 
 /* ---- depthwise 3x3, NHWC ------------------------------------------------ */
 typedef struct coopt_rt_dw_shape {
