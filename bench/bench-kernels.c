@@ -88,6 +88,11 @@ static void run_spqs8(void *p) {
   ctx *c = p;
   coopt_rt_qs8_spgemm(c->packed, c->m, c->a8, c->k, c->c8, c->n);
 }
+static void run_nm24(void *p) {
+  const ctx *c = p;
+  coopt_rt_qs8_nm24_gemm(c->packed, c->m, c->a8, c->k, c->c8, c->n);
+}
+
 static void run_lut4(void *p) {
   ctx *c = p;
   coopt_rt_qs8_lut4_gemm(c->packed, c->m, c->a8, c->k, c->c8, c->n);
@@ -195,10 +200,10 @@ static void bench_sparse_f32(size_t m, size_t n, size_t k, const char *what) {
   free(w), free(in), free(out), free(fblob);
 }
 
-/* Sparse int8 1x4 at 75% zero blocks, and 4-bit lookup-table weights, each
- * against coopt's dense int8 GEMM on the same shape. */
+/* Sparse int8 1x4 at 75% zero blocks, 2:4 sparse, and 4-bit lookup-table
+ * weights, each against coopt's dense int8 GEMM on the same shape. */
 static void bench_int8_forms(size_t m, size_t n, size_t k, const char *what) {
-  int8_t *w = aligned(n * k), *ws = aligned(n * k), *a = aligned(m * k), *c = aligned(m * n);
+  int8_t *w = aligned(n * k), *ws = aligned(n * k), *w24 = aligned(n * k), *a = aligned(m * k), *c = aligned(m * n);
   uint8_t *idx = aligned(n * k);
   int8_t *book = aligned(16 * n);
   for (size_t ch = 0; ch < n; ++ch)
@@ -213,6 +218,9 @@ static void bench_int8_forms(size_t m, size_t n, size_t k, const char *what) {
     for (size_t t = i; t < i + 4 && t < n * k; ++t)
       ws[t] = keep ? w[t] : 0;
   }
+  /* 2:4: the first two of every four kept (their values are nonzero). */
+  for (size_t i = 0; i < n * k; ++i)
+    w24[i] = i % 4 < 2 ? (w[i] ? w[i] : 1) : 0;
   for (size_t i = 0; i < m * k; ++i)
     a[i] = (int8_t)(rnd() % 256 - 128);
   int32_t mult, shift;
@@ -220,9 +228,11 @@ static void bench_int8_forms(size_t m, size_t n, size_t k, const char *what) {
   coopt_rt_error err;
   void *dense = pack_qs8(n, k, w, &mult, &shift);
   size_t ssize = coopt_rt_qs8_spgemm_packed_size(n, k, ws), lsize = coopt_rt_qs8_lut4_gemm_packed_size(n, k);
-  void *sparse = aligned(ssize), *lut = aligned(lsize);
+  size_t nsize = coopt_rt_qs8_nm24_gemm_packed_size(n, k);
+  void *sparse = aligned(ssize), *lut = aligned(lsize), *nm24 = aligned(nsize);
   if (coopt_rt_pack_qs8_spgemm(n, k, ws, NULL, 3, &rq, sparse, ssize, &err) ||
-      coopt_rt_pack_qs8_lut4_gemm(n, k, idx, book, 16, NULL, 3, &rq, lut, lsize, &err))
+      coopt_rt_pack_qs8_lut4_gemm(n, k, idx, book, 16, NULL, 3, &rq, lut, lsize, &err) ||
+      coopt_rt_pack_qs8_nm24_gemm(n, k, w24, NULL, 3, &rq, nm24, nsize, &err))
     fprintf(stderr, "pack: %s\n", err.message), exit(1);
   ctx cx = {m, n, k, dense, a, c, NULL, NULL, NULL};
   double t_dense = measure(run_qs8, &cx);
@@ -230,10 +240,12 @@ static void bench_int8_forms(size_t m, size_t n, size_t k, const char *what) {
   double t_sparse = measure(run_spqs8, &cx);
   cx.packed = lut;
   double t_lut = measure(run_lut4, &cx);
-  printf("| %-26s | %4zu x %4zu x %4zu | %6.1f | **%.2fx** | **%.2fx** | %zu / %zu / %zu |\n", what, m, n, k,
-         (double)m * (double)n * (double)k / t_dense * 1e-9, t_dense / t_sparse, t_dense / t_lut,
-         coopt_rt_qs8_gemm_packed_size(n, k), ssize, lsize);
-  free(w), free(ws), free(a), free(c), free(idx), free(book), free(dense), free(sparse), free(lut);
+  cx.packed = nm24;
+  double t_nm24 = measure(run_nm24, &cx);
+  printf("| %-26s | %4zu x %4zu x %4zu | %6.1f | **%.2fx** | **%.2fx** | **%.2fx** | %zu / %zu / %zu / %zu |\n", what, m,
+         n, k, (double)m * (double)n * (double)k / t_dense * 1e-9, t_dense / t_sparse, t_dense / t_nm24,
+         t_dense / t_lut, coopt_rt_qs8_gemm_packed_size(n, k), ssize, nsize, lsize);
+  free(w), free(ws), free(w24), free(a), free(c), free(idx), free(book), free(dense), free(sparse), free(lut), free(nm24);
 }
 
 typedef struct dw_ctx {
@@ -312,9 +324,10 @@ int main(int argc, char **argv) {
   bench_sparse_f32(196, 64, 32, "MobileNet pw 14x14 32->64");
   bench_sparse_f32(64, 256, 256, "MobileNet pw 8x8 256");
   bench_sparse_f32(256, 512, 512, "GEMM 256x512x512");
-  printf("\nint8 forms against coopt dense int8 (time ratios; sparse 1x4 at 75%% zero blocks; 4-bit LUT, 16 entries)\n\n");
-  printf("| layer | M x N x K | dense GMAC/s | sparse 1x4 | LUT-4bit | bytes dense / sparse / LUT |\n");
-  printf("|---|---|---|---|---|---|\n");
+  printf("\nint8 forms against coopt dense int8 (time ratios; sparse 1x4 at 75%% zero blocks; 2:4; 4-bit LUT, 16 "
+         "entries)\n\n");
+  printf("| layer | M x N x K | dense GMAC/s | sparse 1x4 | 2:4 | LUT-4bit | bytes dense / sparse / 2:4 / LUT |\n");
+  printf("|---|---|---|---|---|---|---|\n");
   bench_int8_forms(196, 64, 64, "DS-CNN pointwise 14x14");
   bench_int8_forms(16, 256, 256, "MobileNet pw 4x4 256");
   bench_int8_forms(1, 4096, 4096, "GEMV 4096");

@@ -9,8 +9,8 @@
 #   4. the PCQAT path: 50% pruning, per-channel 16-cluster k-means keeping
 #      the zeros, calibration, fake-quant keeping zeros and codebooks, int8
 #      lowering, structure verification, coopt-stats on the int8 weights,
-#      and coopt-lower-kernels (pointwise convolutions on coopt's packed
-#      lookup-table kernels, chosen from the weights).  Post-training pruning
+#      and coopt-lower-kernels (every convolution and the classifier on
+#      coopt's packed kernels, chosen from the weights).  Post-training pruning
 #      without any recovery loses accuracy; this shows how much, honestly
 #      (docs/Results.md has every path on both models).
 #   5. that model compiled ahead of time to a native object for this host
