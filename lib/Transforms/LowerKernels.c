@@ -273,6 +273,15 @@ static bool int8_zero_points(MlirOperation op, int first, int64_t *a_zp) {
 }
 
 
+/* An eligible op (constant weights) that no kernel takes keeps the upstream
+ * lowering; the remark says why, so a missing kernel is never silent. */
+static bool no_kernel(MlirOperation op, const char *why) {
+  char what[256];
+  cooptDescribeOp(op, what, sizeof what);
+  cooptEmitRemark(mlirOperationGetLocation(op), "coopt-lower-kernels: %s: %s; no kernel, upstream lowering", what, why);
+  return true;
+}
+
 /* The packed kernels and their calls are shaped at compile time; a dynamic
  * dimension is refused rather than quietly left to another lowering. */
 static bool static_or_fail(MlirOperation op, MlirType xt) {
@@ -400,9 +409,10 @@ static bool lower_dw(MlirOperation module, MlirOperation dw, const lower_kernels
     return true;
   if (!static_or_fail(dw, xt))
     return false;
-  if (mlirShapedTypeGetDimSize(wt, 0) != 3 || mlirShapedTypeGetDimSize(wt, 1) != 3 || mlirShapedTypeGetDimSize(wt, 3) != 1 ||
-      !array_is(dw, "dilation", 1))
-    return true;
+  if (mlirShapedTypeGetDimSize(wt, 0) != 3 || mlirShapedTypeGetDimSize(wt, 1) != 3 || mlirShapedTypeGetDimSize(wt, 3) != 1)
+    return no_kernel(dw, "the depthwise kernel is 3x3 with multiplier 1");
+  if (!array_is(dw, "dilation", 1))
+    return no_kernel(dw, "dilated");
   MlirAttribute st = mlirOperationGetAttributeByName(dw, S("stride")), pd = mlirOperationGetAttributeByName(dw, S("pad"));
   if (mlirAttributeIsNull(st) || mlirAttributeIsNull(pd) || mlirDenseArrayGetNumElements(st) != 2 ||
       mlirDenseArrayGetNumElements(pd) != 4)
@@ -412,7 +422,7 @@ static bool lower_dw(MlirOperation module, MlirOperation dw, const lower_kernels
   int64_t pt = mlirDenseI64ArrayGetElement(pd, 0), pb_ = mlirDenseI64ArrayGetElement(pd, 1),
           pl = mlirDenseI64ArrayGetElement(pd, 2), pr = mlirDenseI64ArrayGetElement(pd, 3);
   if (sy != sx || (sy != 1 && sy != 2) || pt > 2 || pb_ > 2 || pl > 2 || pr > 2 || pt < 0 || pb_ < 0 || pl < 0 || pr < 0)
-    return true;
+    return no_kernel(dw, "the depthwise kernel takes strides 1 or 2 (equal) and padding up to 2");
   size_t C = (size_t)mlirShapedTypeGetDimSize(wt, 2);
   coopt_rt_dw_shape shape = {(size_t)mlirShapedTypeGetDimSize(xt, 1), (size_t)mlirShapedTypeGetDimSize(xt, 2), C,
                              (size_t)sy, (size_t)pt, (size_t)pl, (size_t)pb_, (size_t)pr};
@@ -435,9 +445,10 @@ static bool lower_dw(MlirOperation module, MlirOperation dw, const lower_kernels
     int64_t a_zp;
     int8_layer L;
     /* w[3][3][C] is read as it lies: the kernel's own layout. */
-    if (mlirAttributeIsNull(wv) || mlirAttributeIsNull(bv) || !int8_zero_points(dw, 3, &a_zp) ||
-        !read_int8_layer(dw, wv, bv, C, 9, false, &L))
+    if (mlirAttributeIsNull(wv) || mlirAttributeIsNull(bv) || !int8_zero_points(dw, 3, &a_zp))
       return true;
+    if (!read_int8_layer(dw, wv, bv, C, 9, false, &L))
+      return no_kernel(dw, "its int32 result is not requantized by a tosa.rescale that only it feeds");
     last = L.last;
     coopt_rt_requant rq = int8_layer_rq(&L);
     size = coopt_rt_qs8_dw3x3_packed_size(C);
@@ -479,12 +490,8 @@ static bool lower_conv_kxk(MlirOperation module, MlirOperation conv, MlirValue x
                                (size_t)mlirDenseI64ArrayGetElement(pd, 1), (size_t)mlirDenseI64ArrayGetElement(pd, 3)};
   char what[256];
   cooptDescribeOp(conv, what, sizeof what);
-  if (K * (f32 ? 4 : 1) > COOPT_RT_CONV_MAX_PATCH_BYTES) {
-    cooptEmitRemark(mlirOperationGetLocation(conv),
-                    "coopt-lower-kernels: %s: a %zux%zux%zu patch exceeds the im2col kernel's %d bytes; upstream lowering",
-                    what, KH, KW, C, COOPT_RT_CONV_MAX_PATCH_BYTES);
-    return true;
-  }
+  if (K * (f32 ? 4 : 1) > COOPT_RT_CONV_MAX_PATCH_BYTES)
+    return no_kernel(conv, "its patch exceeds the im2col kernel's 16 KiB");
   coopt_rt_error err = {{0}};
   coopt_rt_status status = COOPT_RT_OK;
   size_t size = 0;
@@ -503,9 +510,10 @@ static bool lower_conv_kxk(MlirOperation module, MlirOperation conv, MlirValue x
     MlirAttribute wv = const_values(mlirOperationGetOperand(conv, 1)), bv = const_values(mlirOperationGetOperand(conv, 2));
     int64_t a_zp;
     int8_layer L;
-    if (mlirAttributeIsNull(wv) || mlirAttributeIsNull(bv) || !int8_zero_points(conv, 3, &a_zp) ||
-        !read_int8_layer(conv, wv, bv, N, K, false, &L))
+    if (mlirAttributeIsNull(wv) || mlirAttributeIsNull(bv) || !int8_zero_points(conv, 3, &a_zp))
       return true;
+    if (!read_int8_layer(conv, wv, bv, N, K, false, &L))
+      return no_kernel(conv, "its int32 result is not requantized by a tosa.rescale that only it feeds");
     last = L.last;
     coopt_rt_requant rq = int8_layer_rq(&L);
     size = coopt_rt_qs8_conv_packed_size(&shape, N);
@@ -538,12 +546,8 @@ static bool lower_conv(MlirOperation module, MlirOperation conv, const lower_ker
     return true;
   if (!static_or_fail(conv, xt))
     return false;
-  if (!array_is(conv, "dilation", 1)) {
-    char what[256];
-    cooptDescribeOp(conv, what, sizeof what);
-    cooptEmitRemark(mlirOperationGetLocation(conv), "coopt-lower-kernels: %s is dilated: no kernel, upstream lowering", what);
-    return true;
-  }
+  if (!array_is(conv, "dilation", 1))
+    return no_kernel(conv, "dilated");
   if (mlirShapedTypeGetDimSize(wt, 1) != 1 || mlirShapedTypeGetDimSize(wt, 2) != 1 || !array_is(conv, "stride", 1) ||
       !array_is(conv, "pad", 0))
     return lower_conv_kxk(module, conv, x, f32, done);
@@ -553,9 +557,10 @@ static bool lower_conv(MlirOperation module, MlirOperation conv, const lower_ker
   int64_t a_zp;
   size_t N = (size_t)mlirShapedTypeGetDimSize(wt, 0), K = (size_t)mlirShapedTypeGetDimSize(wt, 3);
   int8_layer L;
-  if (mlirAttributeIsNull(wv) || mlirAttributeIsNull(bv) || !int8_zero_points(conv, 3, &a_zp) ||
-      !read_int8_layer(conv, wv, bv, N, K, false, &L))
+  if (mlirAttributeIsNull(wv) || mlirAttributeIsNull(bv) || !int8_zero_points(conv, 3, &a_zp))
     return true;
+  if (!read_int8_layer(conv, wv, bv, N, K, false, &L))
+    return no_kernel(conv, "its int32 result is not requantized by a tosa.rescale that only it feeds");
   const int8_t *w = L.w;
   /* Structure of the actual values. */
   size_t blocks = 0, zero_blocks = 0, max_distinct = 0;
@@ -705,7 +710,7 @@ static bool lower_matmul(MlirOperation module, MlirOperation mm, const lower_ker
   } else {
     int8_layer L;
     if (!read_int8_layer(cur, wv, bv, N, K, true, &L))
-      return true;
+      return no_kernel(mm, "its int32 result is not requantized by a tosa.rescale that only it feeds");
     last = L.last;
     coopt_rt_requant rq = int8_layer_rq(&L);
     size = coopt_rt_qs8_gemm_packed_size(N, K);

@@ -121,10 +121,14 @@
 // KXK-IR: tensor.cast %[[Y]] : tensor<?x?x?x?xi8> to tensor<1x4x4x4xi8>
 // KXK-IR: call @coopt_rt_mlir_qs8_conv(
 // KXK-IR-NOT: tosa.conv2d
-// A dilated convolution has no kernel: a remark, and the upstream lowering.
+// Ops no kernel takes keep the upstream lowering, each with a remark saying why.
 // RUN: coopt-opt %S/Inputs/conv-dilated.mlir -p 'builtin.module(coopt-lower-kernels)' -o - 2>&1 | FileCheck %s --check-prefix=DILATED
-// DILATED: remark: 'dilated': coopt-lower-kernels: tosa.conv2d 'dilated' is dilated: no kernel, upstream lowering
+// DILATED-DAG: remark: 'dilated': coopt-lower-kernels: tosa.conv2d 'dilated': dilated; no kernel, upstream lowering
+// DILATED-DAG: remark: 'dw5x5': coopt-lower-kernels: tosa.depthwise_conv2d 'dw5x5': the depthwise kernel is 3x3 with multiplier 1; no kernel, upstream lowering
+// DILATED-DAG: remark: 'unrescaled': coopt-lower-kernels: tosa.conv2d 'unrescaled': its int32 result is not requantized by a tosa.rescale that only it feeds; no kernel, upstream lowering
 // DILATED: tosa.conv2d {{.*}} dilation = array<i64: 2, 2>
+// DILATED: tosa.depthwise_conv2d
+// DILATED: tosa.conv2d {{.*}} -> tensor<1x4x4x2xi32>
 
 // Each call carries coopt.kernel = {kind, packed_bytes}, and coopt-stats
 // lists the calls (table and JSON).
