@@ -57,6 +57,13 @@ static inline int8_t coopt_requant(int32_t acc, int32_t mult, int32_t shift, con
  * then int8 w[kp/4][NR][4]. */
 static inline size_t coopt_qs8_panel_bytes(size_t kp) { return 3 * 4 * COOPT_QS8_NR + kp * COOPT_QS8_NR; }
 
+/* Panel p of a qs8 dense blob, and how many of its NR channels are real. */
+typedef struct coopt_qs8_panel {
+  const int32_t *bias, *mult, *shift; /* NR each */
+  const int8_t *w;                    /* [kp/4][NR][4] */
+  size_t ncols;
+} coopt_qs8_panel;
+
 /* f32 dense: panels: float bias[NR], then float w[k][NR]. */
 static inline size_t coopt_f32_panel_bytes(size_t k) { return 4 * COOPT_F32_NR * (1 + k); }
 
@@ -95,6 +102,34 @@ static inline coopt_chan_view coopt_chan_view_of(const void *packed) {
   v.deltas = (const int32_t *)(base + L.index);
   v.codebook = (const int8_t *)(base + L.codebook);
   v.values = base + L.values;
+  return v;
+}
+
+static inline coopt_qs8_panel coopt_qs8_panel_of(const void *packed, size_t p) {
+  const coopt_blob *b = (const coopt_blob *)packed;
+  const int32_t *pb =
+      (const int32_t *)((const char *)packed + COOPT_BLOB_HEADER + p * coopt_qs8_panel_bytes(b->kp));
+  size_t rest = b->n - p * COOPT_QS8_NR;
+  coopt_qs8_panel v = {pb, pb + COOPT_QS8_NR, pb + 2 * COOPT_QS8_NR, (const int8_t *)(pb + 3 * COOPT_QS8_NR),
+                       rest < COOPT_QS8_NR ? rest : COOPT_QS8_NR};
+  return v;
+}
+
+/* Depthwise 3x3 arrays after the header, each 16-byte aligned: qs8 int32
+ * bias'[C], mult[C], shift[C], then int8 w[9][C]; f32 float bias[C], then
+ * float w[9][C]. */
+typedef struct coopt_dw_arrays {
+  const int32_t *bias, *mult, *shift; /* qs8 */
+  const int8_t *w;                    /* qs8 */
+  const float *fbias, *fw;            /* f32 */
+} coopt_dw_arrays;
+
+static inline coopt_dw_arrays coopt_dw_arrays_of(const void *packed) {
+  const coopt_blob *b = (const coopt_blob *)packed;
+  const size_t a4 = coopt_align16(4 * (size_t)b->dw[2]);
+  const char *base = (const char *)packed + COOPT_BLOB_HEADER;
+  coopt_dw_arrays v = {(const int32_t *)base,     (const int32_t *)(base + a4), (const int32_t *)(base + 2 * a4),
+                       (const int8_t *)(base + 3 * a4), (const float *)base,   (const float *)(base + a4)};
   return v;
 }
 

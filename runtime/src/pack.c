@@ -489,12 +489,13 @@ coopt_rt_status coopt_rt_pack_qs8_dw3x3(const coopt_rt_dw_shape *s, const int8_t
   coopt_rt_status st = check_dw(s, w, packed, packed_size, s ? coopt_rt_qs8_dw3x3_packed_size(s->c) : 0, err);
   if (st || (st = check_requant(s->c, rq, err)))
     return st;
-  size_t c = s->c, a4 = coopt_align16(4 * c);
+  size_t c = s->c;
   write_header(packed, COOPT_BLOB_QS8_DW3X3, c, 9, 9, 0, a_zp, rq);
   write_dw_header(packed, COOPT_BLOB_QS8_DW3X3, s);
-  int32_t *pb = (int32_t *)((char *)packed + COOPT_BLOB_HEADER), *pm = (int32_t *)((char *)pb + a4),
-          *ps = (int32_t *)((char *)pm + a4);
-  int8_t *pw = (int8_t *)((char *)ps + a4);
+  /* The kernels' view of the layout, written through. */
+  const coopt_dw_arrays D = coopt_dw_arrays_of(packed);
+  int32_t *pb = (int32_t *)D.bias, *pm = (int32_t *)D.mult, *ps = (int32_t *)D.shift;
+  int8_t *pw = (int8_t *)D.w;
   for (size_t ch = 0; ch < c; ++ch) {
     /* Padding reads as a_zp, so the zero-point term is the same for every
      * output pixel: sum over all 9 taps. */
@@ -521,7 +522,8 @@ coopt_rt_status coopt_rt_pack_f32_dw3x3(const coopt_rt_dw_shape *s, const float 
   write_dw_header(packed, COOPT_BLOB_F32_DW3X3, s);
   coopt_blob *b = packed;
   b->fmin = lo, b->fmax = hi;
-  float *pb = (float *)((char *)packed + COOPT_BLOB_HEADER), *pw = (float *)((char *)pb + coopt_align16(4 * c));
+  const coopt_dw_arrays D = coopt_dw_arrays_of(packed);
+  float *pb = (float *)D.fbias, *pw = (float *)D.fw;
   for (size_t ch = 0; ch < c; ++ch)
     pb[ch] = bias ? bias[ch] : 0.0f;
   memcpy(pw, w, 36 * c);

@@ -11,12 +11,11 @@
 void coopt_qs8_gemm__ref(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
                          size_t c_stride, int32_t *acc, size_t acc_stride) {
   const coopt_blob *b = coopt_blob_of(packed);
-  size_t kp = b->kp;
   for (size_t p = 0; p * COOPT_QS8_NR < b->n; ++p) {
-    const char *panel = (const char *)packed + COOPT_BLOB_HEADER + p * coopt_qs8_panel_bytes(kp);
-    const int32_t *pb = (const int32_t *)panel, *pm = pb + COOPT_QS8_NR, *ps = pm + COOPT_QS8_NR;
-    const int8_t *pw = (const int8_t *)(pb + 3 * COOPT_QS8_NR);
-    for (size_t j = 0; j < COOPT_QS8_NR && p * COOPT_QS8_NR + j < b->n; ++j)
+    const coopt_qs8_panel P = coopt_qs8_panel_of(packed, p);
+    const int32_t *pb = P.bias, *pm = P.mult, *ps = P.shift;
+    const int8_t *pw = P.w;
+    for (size_t j = 0; j < P.ncols; ++j)
       for (size_t r = 0; r < m; ++r) {
         int32_t s = pb[j];
         for (size_t i = 0; i < b->k; ++i)
@@ -142,10 +141,10 @@ void coopt_qs8_splut4_gemm__ref(const void *packed, size_t m, const int8_t *a, s
 void coopt_qs8_dw3x3__ref(const void *packed, const int8_t *in, int8_t *out) {
   const coopt_blob *b = coopt_blob_of(packed);
   const coopt_rt_dw_shape s = coopt_dw_shape_of(packed);
-  size_t C = s.c, a4 = coopt_align16(4 * C), oh = coopt_rt_dw_out_h(&s), ow = coopt_rt_dw_out_w(&s);
-  const int32_t *pb = (const int32_t *)((const char *)packed + COOPT_BLOB_HEADER),
-                *pm = (const int32_t *)((const char *)pb + a4), *ps = (const int32_t *)((const char *)pm + a4);
-  const int8_t *pw = (const int8_t *)((const char *)ps + a4);
+  size_t C = s.c, oh = coopt_rt_dw_out_h(&s), ow = coopt_rt_dw_out_w(&s);
+  const coopt_dw_arrays D = coopt_dw_arrays_of(packed);
+  const int32_t *pb = D.bias, *pm = D.mult, *ps = D.shift;
+  const int8_t *pw = D.w;
   for (size_t y = 0; y < oh; ++y)
     for (size_t x = 0; x < ow; ++x) {
       const int8_t *tap[9];
@@ -159,8 +158,8 @@ void coopt_f32_dw3x3__ref(const void *packed, const float *in, float *out) {
   const coopt_blob *b = coopt_blob_of(packed);
   const coopt_rt_dw_shape s = coopt_dw_shape_of(packed);
   size_t C = s.c, oh = coopt_rt_dw_out_h(&s), ow = coopt_rt_dw_out_w(&s);
-  const float *pb = (const float *)((const char *)packed + COOPT_BLOB_HEADER),
-              *pw = (const float *)((const char *)pb + coopt_align16(4 * C));
+  const coopt_dw_arrays D = coopt_dw_arrays_of(packed);
+  const float *pb = D.fbias, *pw = D.fw;
   for (size_t y = 0; y < oh; ++y)
     for (size_t x = 0; x < ow; ++x) {
       const float *tap[9];

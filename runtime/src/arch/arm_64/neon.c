@@ -126,10 +126,10 @@ void coopt_f32_spmm_16x1__neon(const void *packed, size_t m, const float *in, fl
 void coopt_qs8_dw3x3_16c__neon(const void *packed, const int8_t *in, int8_t *out) {
   const coopt_blob *b = coopt_blob_of(packed);
   const coopt_rt_dw_shape s = coopt_dw_shape_of(packed);
-  const size_t C = s.c, a4 = coopt_align16(4 * C), oh = coopt_rt_dw_out_h(&s), ow = coopt_rt_dw_out_w(&s);
-  const int32_t *pb = (const int32_t *)((const char *)packed + COOPT_BLOB_HEADER),
-                *pm = (const int32_t *)((const char *)pb + a4), *ps = (const int32_t *)((const char *)pm + a4);
-  const int8_t *pw = (const int8_t *)((const char *)ps + a4);
+  const size_t C = s.c, oh = coopt_rt_dw_out_h(&s), ow = coopt_rt_dw_out_w(&s);
+  const coopt_dw_arrays D = coopt_dw_arrays_of(packed);
+  const int32_t *pb = D.bias, *pm = D.mult, *ps = D.shift;
+  const int8_t *pw = D.w;
   const size_t c16 = C / 16 * 16;
   const int8x16_t azp = vdupq_n_s8((int8_t)b->a_zero_point);
   for (size_t y = 0; y < oh; ++y)
@@ -165,10 +165,10 @@ void coopt_qs8_gemm_4x8c4__neon(const void *packed, size_t m, const int8_t *a, s
   const coopt_blob *b = coopt_blob_of(packed);
   size_t kp = b->kp, k = b->k, groups = kp / 4;
   for (size_t p = 0; p * COOPT_QS8_NR < b->n; ++p) {
-    const char *panel = (const char *)packed + COOPT_BLOB_HEADER + p * coopt_qs8_panel_bytes(kp);
-    const int32_t *pb = (const int32_t *)panel, *pm = pb + COOPT_QS8_NR, *ps = pm + COOPT_QS8_NR;
-    const int8_t *pw = (const int8_t *)(ps + COOPT_QS8_NR);
-    size_t ncols = b->n - p * COOPT_QS8_NR < COOPT_QS8_NR ? b->n - p * COOPT_QS8_NR : COOPT_QS8_NR;
+    const coopt_qs8_panel P = coopt_qs8_panel_of(packed, p);
+    const int32_t *pb = P.bias, *pm = P.mult, *ps = P.shift;
+    const int8_t *pw = P.w;
+    const size_t ncols = P.ncols;
     for (size_t r0 = 0; r0 < m; r0 += 4) {
       size_t mr = m - r0 < 4 ? m - r0 : 4;
       /* acc[r][q]: channel pair q = (2q, 2q+1) as [c(k0+k1), c(k2+k3), c'(..), c'(..)] */
@@ -202,8 +202,8 @@ void coopt_f32_dw3x3_4c__neon(const void *packed, const float *in, float *out) {
   const coopt_blob *b = coopt_blob_of(packed);
   const coopt_rt_dw_shape s = coopt_dw_shape_of(packed);
   const size_t C = s.c, oh = coopt_rt_dw_out_h(&s), ow = coopt_rt_dw_out_w(&s), c4 = C / 4 * 4;
-  const float *pb = (const float *)((const char *)packed + COOPT_BLOB_HEADER),
-              *pw = (const float *)((const char *)pb + coopt_align16(4 * C));
+  const coopt_dw_arrays D = coopt_dw_arrays_of(packed);
+  const float *pb = D.fbias, *pw = D.fw;
   const float32x4_t vmin = vdupq_n_f32(b->fmin), vmax = vdupq_n_f32(b->fmax);
   for (size_t y = 0; y < oh; ++y)
     for (size_t x = 0; x < ow; ++x) {
@@ -224,6 +224,27 @@ void coopt_f32_dw3x3_4c__neon(const void *packed, const float *in, float *out) {
 
 #if defined(__ARM_FEATURE_DOTPROD)
 
+/* 16 K (4 c4 groups) of `rows` rows against 8 channels: the 128 weight
+ * bytes once, then 8 SDOTs by lane per row on one 16-byte activation load
+ * (activations at offset k of each row).  always_inline: rows must fold to
+ * a constant for the 4-row loop to unroll. */
+static inline __attribute__((always_inline)) void sdot_16k(int32x4_t acc[4][2], const int8_t *w,
+                                                           const int8_t *const ar[4], size_t k, size_t rows) {
+  int8x16_t w00 = vld1q_s8(w), w01 = vld1q_s8(w + 16), w10 = vld1q_s8(w + 32), w11 = vld1q_s8(w + 48);
+  int8x16_t w20 = vld1q_s8(w + 64), w21 = vld1q_s8(w + 80), w30 = vld1q_s8(w + 96), w31 = vld1q_s8(w + 112);
+  for (size_t r = 0; r < rows; ++r) {
+    int8x16_t x = vld1q_s8(ar[r] + k);
+    acc[r][0] = vdotq_laneq_s32(acc[r][0], w00, x, 0);
+    acc[r][1] = vdotq_laneq_s32(acc[r][1], w01, x, 0);
+    acc[r][0] = vdotq_laneq_s32(acc[r][0], w10, x, 1);
+    acc[r][1] = vdotq_laneq_s32(acc[r][1], w11, x, 1);
+    acc[r][0] = vdotq_laneq_s32(acc[r][0], w20, x, 2);
+    acc[r][1] = vdotq_laneq_s32(acc[r][1], w21, x, 2);
+    acc[r][0] = vdotq_laneq_s32(acc[r][0], w30, x, 3);
+    acc[r][1] = vdotq_laneq_s32(acc[r][1], w31, x, 3);
+  }
+}
+
 /* qs8 GEMM, 4 rows x 8 channels: per K group of 4, two SDOTs per row (16
  * bytes of weights = 4 channels x 4 K) against the row's 4 activations
  * selected by lane from one 16-byte load (4 groups per load). */
@@ -232,10 +253,10 @@ void coopt_qs8_gemm_4x8c4__neondot(const void *packed, size_t m, const int8_t *a
   const coopt_blob *b = coopt_blob_of(packed);
   size_t kp = b->kp, k = b->k, groups = kp / 4, g16 = k / 16 * 4;
   for (size_t p = 0; p * COOPT_QS8_NR < b->n; ++p) {
-    const char *panel = (const char *)packed + COOPT_BLOB_HEADER + p * coopt_qs8_panel_bytes(kp);
-    const int32_t *pb = (const int32_t *)panel, *pm = pb + COOPT_QS8_NR, *ps = pm + COOPT_QS8_NR;
-    const int8_t *pw = (const int8_t *)(ps + COOPT_QS8_NR);
-    size_t ncols = b->n - p * COOPT_QS8_NR < COOPT_QS8_NR ? b->n - p * COOPT_QS8_NR : COOPT_QS8_NR;
+    const coopt_qs8_panel P = coopt_qs8_panel_of(packed, p);
+    const int32_t *pb = P.bias, *pm = P.mult, *ps = P.shift;
+    const int8_t *pw = P.w;
+    const size_t ncols = P.ncols;
     const int32x4_t b0 = vld1q_s32(pb), b1 = vld1q_s32(pb + 4);
     for (size_t r0 = 0; r0 < m; r0 += 4) {
       size_t mr = m - r0 < 4 ? m - r0 : 4;
@@ -249,40 +270,13 @@ void coopt_qs8_gemm_4x8c4__neondot(const void *packed, size_t m, const int8_t *a
       if (mr == 4) {
         for (; g < g16; g += 4) {
           MCA_BEGIN("qs8_gemm_4x8c4__neondot");
-          const int8_t *w = pw + 32 * g;
-          int8x16_t w00 = vld1q_s8(w), w01 = vld1q_s8(w + 16), w10 = vld1q_s8(w + 32), w11 = vld1q_s8(w + 48);
-          int8x16_t w20 = vld1q_s8(w + 64), w21 = vld1q_s8(w + 80), w30 = vld1q_s8(w + 96), w31 = vld1q_s8(w + 112);
-          for (int r = 0; r < 4; ++r) {
-            int8x16_t x = vld1q_s8(ar[r] + 4 * g);
-            acc[r][0] = vdotq_laneq_s32(acc[r][0], w00, x, 0);
-            acc[r][1] = vdotq_laneq_s32(acc[r][1], w01, x, 0);
-            acc[r][0] = vdotq_laneq_s32(acc[r][0], w10, x, 1);
-            acc[r][1] = vdotq_laneq_s32(acc[r][1], w11, x, 1);
-            acc[r][0] = vdotq_laneq_s32(acc[r][0], w20, x, 2);
-            acc[r][1] = vdotq_laneq_s32(acc[r][1], w21, x, 2);
-            acc[r][0] = vdotq_laneq_s32(acc[r][0], w30, x, 3);
-            acc[r][1] = vdotq_laneq_s32(acc[r][1], w31, x, 3);
-          }
+          sdot_16k(acc, pw + 32 * g, ar, 4 * g, 4);
           MCA_END("qs8_gemm_4x8c4__neondot");
         }
       } else {
         /* Fewer rows (a GEMV): no work on padding rows. */
-        for (; g < g16; g += 4) {
-          const int8_t *w = pw + 32 * g;
-          int8x16_t w00 = vld1q_s8(w), w01 = vld1q_s8(w + 16), w10 = vld1q_s8(w + 32), w11 = vld1q_s8(w + 48);
-          int8x16_t w20 = vld1q_s8(w + 64), w21 = vld1q_s8(w + 80), w30 = vld1q_s8(w + 96), w31 = vld1q_s8(w + 112);
-          for (size_t r = 0; r < mr; ++r) {
-            int8x16_t x = vld1q_s8(ar[r] + 4 * g);
-            acc[r][0] = vdotq_laneq_s32(acc[r][0], w00, x, 0);
-            acc[r][1] = vdotq_laneq_s32(acc[r][1], w01, x, 0);
-            acc[r][0] = vdotq_laneq_s32(acc[r][0], w10, x, 1);
-            acc[r][1] = vdotq_laneq_s32(acc[r][1], w11, x, 1);
-            acc[r][0] = vdotq_laneq_s32(acc[r][0], w20, x, 2);
-            acc[r][1] = vdotq_laneq_s32(acc[r][1], w21, x, 2);
-            acc[r][0] = vdotq_laneq_s32(acc[r][0], w30, x, 3);
-            acc[r][1] = vdotq_laneq_s32(acc[r][1], w31, x, 3);
-          }
-        }
+        for (; g < g16; g += 4)
+          sdot_16k(acc, pw + 32 * g, ar, 4 * g, mr);
       }
       for (; g < groups; ++g) {
         int8x16_t w0 = vld1q_s8(pw + 32 * g), w1 = vld1q_s8(pw + 32 * g + 16);
@@ -331,10 +325,10 @@ static inline __attribute__((always_inline)) void qs8_gemm_i8mm(const int rp_cou
   const coopt_blob *b = coopt_blob_of(packed);
   const size_t kp = b->kp, k = b->k, groups = kp / 4, k8 = k / 8, mr_max = 2 * (size_t)rp_count;
   for (size_t p = 0; p * COOPT_QS8_NR < b->n; ++p) {
-    const char *panel = (const char *)packed + COOPT_BLOB_HEADER + p * coopt_qs8_panel_bytes(kp);
-    const int32_t *pb = (const int32_t *)panel, *pm = pb + COOPT_QS8_NR, *ps = pm + COOPT_QS8_NR;
-    const int8_t *pw = (const int8_t *)(ps + COOPT_QS8_NR);
-    size_t ncols = b->n - p * COOPT_QS8_NR < COOPT_QS8_NR ? b->n - p * COOPT_QS8_NR : COOPT_QS8_NR;
+    const coopt_qs8_panel P = coopt_qs8_panel_of(packed, p);
+    const int32_t *pb = P.bias, *pm = P.mult, *ps = P.shift;
+    const int8_t *pw = P.w;
+    const size_t ncols = P.ncols;
     const int32x4_t b0 = vld1q_s32(pb), b1 = vld1q_s32(pb + 4);
     for (size_t r0 = 0; r0 < m; r0 += mr_max) {
       size_t mr = m - r0 < mr_max ? m - r0 : mr_max;

@@ -111,12 +111,11 @@ QS8_GEMM_TILE(1)
 void coopt_qs8_gemm_4x8c4__avx2(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
                                 size_t c_stride, int32_t *acc_out, size_t acc_stride) {
   const coopt_blob *b = coopt_blob_of(packed);
-  size_t kp = b->kp;
   for (size_t p = 0; p * COOPT_QS8_NR < b->n; ++p) {
-    const char *panel = (const char *)packed + COOPT_BLOB_HEADER + p * coopt_qs8_panel_bytes(kp);
-    const int32_t *pb = (const int32_t *)panel, *pm = pb + COOPT_QS8_NR, *ps = pm + COOPT_QS8_NR;
-    const int8_t *pw = (const int8_t *)(ps + COOPT_QS8_NR);
-    size_t ncols = b->n - p * COOPT_QS8_NR < COOPT_QS8_NR ? b->n - p * COOPT_QS8_NR : COOPT_QS8_NR;
+    const coopt_qs8_panel P = coopt_qs8_panel_of(packed, p);
+    const int32_t *pb = P.bias, *pm = P.mult, *ps = P.shift;
+    const int8_t *pw = P.w;
+    const size_t ncols = P.ncols;
     const __m256i bias = _mm256_loadu_si256((const __m256i *)pb);
     size_t r0 = 0;
     for (; r0 + 4 <= m; r0 += 4) {
@@ -167,17 +166,14 @@ static inline __m256i bcast4_u8(const int8_t *a, size_t avail) {
 void coopt_qs8_gemm_4x16c4__avxvnni(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
                                     size_t c_stride, int32_t *acc_out, size_t acc_stride) {
   const coopt_blob *b = coopt_blob_of(packed);
-  const size_t kp = b->kp, groups = kp / 4, full = b->k / 4, rem = b->k % 4;
+  const size_t groups = b->kp / 4, full = b->k / 4, rem = b->k % 4;
   const size_t panels = (b->n + COOPT_QS8_NR - 1) / COOPT_QS8_NR;
   for (size_t p = 0; p < panels; p += 2) {
     const bool two = p + 1 < panels;
-    const char *panel0 = (const char *)packed + COOPT_BLOB_HEADER + p * coopt_qs8_panel_bytes(kp);
-    const char *panel1 = two ? panel0 + coopt_qs8_panel_bytes(kp) : panel0;
-    const int32_t *pb0 = (const int32_t *)panel0, *pb1 = (const int32_t *)panel1;
-    const int8_t *pw0 = (const int8_t *)(pb0 + 3 * COOPT_QS8_NR), *pw1 = (const int8_t *)(pb1 + 3 * COOPT_QS8_NR);
-    const size_t n0 = b->n - p * COOPT_QS8_NR < COOPT_QS8_NR ? b->n - p * COOPT_QS8_NR : COOPT_QS8_NR;
-    const size_t n1 = two ? (b->n - (p + 1) * COOPT_QS8_NR < COOPT_QS8_NR ? b->n - (p + 1) * COOPT_QS8_NR : COOPT_QS8_NR) : 0;
-    const __m256i bias0 = vnni_bias(pw0, groups, pb0), bias1 = two ? vnni_bias(pw1, groups, pb1) : bias0;
+    /* A lone last panel runs as both halves; its second half is not stored. */
+    const coopt_qs8_panel P0 = coopt_qs8_panel_of(packed, p), P1 = coopt_qs8_panel_of(packed, two ? p + 1 : p);
+    const int8_t *pw0 = P0.w, *pw1 = P1.w;
+    const __m256i bias0 = vnni_bias(pw0, groups, P0.bias), bias1 = two ? vnni_bias(pw1, groups, P1.bias) : bias0;
     for (size_t r0 = 0; r0 < m; r0 += 4) {
       const size_t mr = m - r0 < 4 ? m - r0 : 4;
       const int8_t *ar[4];
@@ -208,15 +204,13 @@ void coopt_qs8_gemm_4x16c4__avxvnni(const void *packed, size_t m, const int8_t *
         x3 = _mm256_dpbusd_avx_epi32(x3, t[3], u), y3 = _mm256_dpbusd_avx_epi32(y3, t[3], v);
       }
       const __m256i xs[4] = {x0, x1, x2, x3}, ys[4] = {y0, y1, y2, y3};
-      const int32_t *pm0 = pb0 + COOPT_QS8_NR, *ps0 = pm0 + COOPT_QS8_NR;
-      const int32_t *pm1 = pb1 + COOPT_QS8_NR, *ps1 = pm1 + COOPT_QS8_NR;
       for (size_t r = 0; r < mr; ++r) {
         size_t row = r0 + r, col = p * COOPT_QS8_NR;
-        epilogue8(b, xs[r], pm0, ps0, c ? c + row * c_stride + col : NULL, acc_out ? acc_out + row * acc_stride + col : NULL,
-                  n0);
+        epilogue8(b, xs[r], P0.mult, P0.shift, c ? c + row * c_stride + col : NULL,
+                  acc_out ? acc_out + row * acc_stride + col : NULL, P0.ncols);
         if (two)
-          epilogue8(b, ys[r], pm1, ps1, c ? c + row * c_stride + col + COOPT_QS8_NR : NULL,
-                    acc_out ? acc_out + row * acc_stride + col + COOPT_QS8_NR : NULL, n1);
+          epilogue8(b, ys[r], P1.mult, P1.shift, c ? c + row * c_stride + col + COOPT_QS8_NR : NULL,
+                    acc_out ? acc_out + row * acc_stride + col + COOPT_QS8_NR : NULL, P1.ncols);
       }
     }
   }
@@ -709,10 +703,10 @@ void coopt_qs8_spgemm_8x1c4__avxvnni(const void *packed, size_t m, const int8_t 
 void coopt_qs8_dw3x3_16c__avx2(const void *packed, const int8_t *in, int8_t *out) {
   const coopt_blob *b = coopt_blob_of(packed);
   const coopt_rt_dw_shape s = coopt_dw_shape_of(packed);
-  const size_t C = s.c, a4 = coopt_align16(4 * C), oh = coopt_rt_dw_out_h(&s), ow = coopt_rt_dw_out_w(&s);
-  const int32_t *pb = (const int32_t *)((const char *)packed + COOPT_BLOB_HEADER),
-                *pm = (const int32_t *)((const char *)pb + a4), *ps = (const int32_t *)((const char *)pm + a4);
-  const int8_t *pw = (const int8_t *)((const char *)ps + a4);
+  const size_t C = s.c, oh = coopt_rt_dw_out_h(&s), ow = coopt_rt_dw_out_w(&s);
+  const coopt_dw_arrays D = coopt_dw_arrays_of(packed);
+  const int32_t *pb = D.bias, *pm = D.mult, *ps = D.shift;
+  const int8_t *pw = D.w;
   const size_t c16 = C / 16 * 16;
   const __m256i azp = _mm256_set1_epi16((int16_t)b->a_zero_point);
   const __m256i zp = _mm256_set1_epi32(b->out_zero_point), lo = _mm256_set1_epi32(b->out_min),
@@ -756,8 +750,8 @@ void coopt_f32_dw3x3_8c__avx2_fma(const void *packed, const float *in, float *ou
   const coopt_blob *b = coopt_blob_of(packed);
   const coopt_rt_dw_shape s = coopt_dw_shape_of(packed);
   const size_t C = s.c, oh = coopt_rt_dw_out_h(&s), ow = coopt_rt_dw_out_w(&s), c8 = C / 8 * 8;
-  const float *pb = (const float *)((const char *)packed + COOPT_BLOB_HEADER),
-              *pw = (const float *)((const char *)pb + coopt_align16(4 * C));
+  const coopt_dw_arrays D = coopt_dw_arrays_of(packed);
+  const float *pb = D.fbias, *pw = D.fw;
   const __m256 vmin = _mm256_set1_ps(b->fmin), vmax = _mm256_set1_ps(b->fmax);
   for (size_t y = 0; y < oh; ++y)
     for (size_t x = 0; x < ow; ++x) {
