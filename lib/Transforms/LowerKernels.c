@@ -140,6 +140,28 @@ static MlirValue shape_of(coopt_builder *b, MlirType t) {
   return cooptResult(cooptBuildOp(b, "tosa.const_shape", 0, NULL, mlirTypeParseGet(b->ctx, S(st)), 1, &va));
 }
 
+/* fn(bl, x) through the kernels' C interface, whose operands and result
+ * are dynamically shaped: the packed blob `bl` (an i8 constant of `size`
+ * bytes) and x are cast to ?s of their rank, and the result is cast back to
+ * `result_type`.  The call carries coopt.kernel. */
+static MlirValue emit_call(MlirOperation module, coopt_builder *b, MlirValue bl, size_t size, MlirValue x,
+                           MlirType result_type, const char *fn, const char *kind) {
+  MlirType xt = mlirValueGetType(x), elem = mlirShapedTypeGetElementType(xt);
+  int rank = (int)mlirShapedTypeGetRank(xt);
+  int64_t dyn[4];
+  for (int i = 0; i < 4; ++i)
+    dyn[i] = mlirShapedTypeGetDynamicSize();
+  MlirType i8 = mlirIntegerTypeGet(b->ctx, 8), tdyn = cooptTensorTypeOf(b->ctx, rank, dyn, elem);
+  MlirValue args[2] = {cooptResult(cooptBuildOp(b, "tensor.cast", 1, &bl, cooptTensorTypeOf(b->ctx, 1, dyn, i8), 0, NULL)),
+                       cooptResult(cooptBuildOp(b, "tensor.cast", 1, &x, tdyn, 0, NULL))};
+  declare(module, fn, rank, mlirTypeIsAF32(elem) ? "f32" : "i8");
+  MlirNamedAttribute callee = cooptNamedAttr(b->ctx, "callee", mlirFlatSymbolRefAttrGet(b->ctx, S(fn)));
+  MlirOperation call = cooptBuildOp(b, "func.call", 2, args, tdyn, 1, &callee);
+  tag_call(call, kind, size);
+  MlirValue y = cooptResult(call);
+  return cooptResult(cooptBuildOp(b, "tensor.cast", 1, &y, result_type, 0, NULL));
+}
+
 /* Replace the value of `last` (the end of op's fused tail) by fn(blob, x
  * viewed as [M, K]) viewed back in last's shape: for pointwise
  * convolutions (NHWC rows are the GEMM's rows) and matmuls. */
@@ -147,32 +169,19 @@ static void emit_gemm_call(MlirOperation module, MlirOperation op, MlirOperation
                            size_t N, const void *blob, size_t size, const char *fn, const char *kind) {
   MlirContext ctx = mlirOperationGetContext(op);
   MlirType xt = mlirValueGetType(x), elem = mlirShapedTypeGetElementType(xt);
-  bool f32 = mlirTypeIsAF32(elem);
   coopt_builder b = cooptBuilderBefore(last);
   b.loc = mlirOperationGetLocation(op);
-  int64_t bsize = (int64_t)size;
+  int64_t bsize = (int64_t)size, M = 1;
   MlirValue bl = cooptConstI8(&b, 1, &bsize, blob);
-  int64_t M = 1;
   for (intptr_t i = 0; i + 1 < mlirShapedTypeGetRank(xt); ++i)
     M *= mlirShapedTypeGetDimSize(xt, i);
-  int64_t mk[2] = {M, (int64_t)K}, mn[2] = {M, (int64_t)N}, dyn1 = mlirShapedTypeGetDynamicSize(),
-          dyn2[2] = {mlirShapedTypeGetDynamicSize(), mlirShapedTypeGetDynamicSize()};
-  MlirType i8 = mlirIntegerTypeGet(ctx, 8), t_mk = cooptTensorTypeOf(ctx, 2, mk, elem);
+  int64_t mk[2] = {M, (int64_t)K}, mn[2] = {M, (int64_t)N};
+  MlirType t_mk = cooptTensorTypeOf(ctx, 2, mk, elem), yt = mlirValueGetType(cooptResult(last));
   MlirValue ops[2] = {x, shape_of(&b, t_mk)};
   MlirValue a2 = cooptResult(cooptBuildOp(&b, "tosa.reshape", 2, ops, t_mk, 0, NULL));
-  MlirValue bd = cooptResult(cooptBuildOp(&b, "tensor.cast", 1, &bl, cooptTensorTypeOf(ctx, 1, &dyn1, i8), 0, NULL));
-  MlirValue ad = cooptResult(cooptBuildOp(&b, "tensor.cast", 1, &a2, cooptTensorTypeOf(ctx, 2, dyn2, elem), 0, NULL));
-  declare(module, fn, 2, f32 ? "f32" : "i8");
-  MlirNamedAttribute callee = cooptNamedAttr(ctx, "callee", mlirFlatSymbolRefAttrGet(ctx, S(fn)));
-  MlirValue args[2] = {bd, ad};
-  MlirOperation call = cooptBuildOp(&b, "func.call", 2, args, cooptTensorTypeOf(ctx, 2, dyn2, elem), 1, &callee);
-  tag_call(call, kind, size);
-  MlirValue cd = cooptResult(call);
-  MlirValue c2 = cooptResult(cooptBuildOp(&b, "tensor.cast", 1, &cd, cooptTensorTypeOf(ctx, 2, mn, elem), 0, NULL));
-  MlirType yt = mlirValueGetType(cooptResult(last));
+  MlirValue c2 = emit_call(module, &b, bl, size, a2, cooptTensorTypeOf(ctx, 2, mn, elem), fn, kind);
   MlirValue ops2[2] = {c2, shape_of(&b, yt)};
-  MlirValue y = cooptResult(cooptBuildOp(&b, "tosa.reshape", 2, ops2, yt, 0, NULL));
-  mlirValueReplaceAllUsesOfWith(cooptResult(last), y);
+  mlirValueReplaceAllUsesOfWith(cooptResult(last), cooptResult(cooptBuildOp(&b, "tosa.reshape", 2, ops2, yt, 0, NULL)));
 }
 
 typedef enum { K_DENSE, K_SPARSE, K_LUT, K_SPLUT } kernel_kind;
@@ -370,26 +379,13 @@ static bool lower_conv_f32(MlirOperation module, MlirOperation conv, MlirValue x
 
 /* Replace the value of `last` (the end of a convolution's fused tail) by
  * fn(blob, x), both NHWC images. */
-static void emit_image_call(MlirOperation module, MlirOperation dw, MlirOperation last, MlirValue x, const void *blob,
+static void emit_image_call(MlirOperation module, MlirOperation op, MlirOperation last, MlirValue x, const void *blob,
                             size_t size, const char *fn, const char *kind) {
-  MlirContext ctx = mlirOperationGetContext(dw);
-  MlirType elem = mlirShapedTypeGetElementType(mlirValueGetType(x));
   coopt_builder b = cooptBuilderBefore(last);
-  b.loc = mlirOperationGetLocation(dw);
-  int64_t bsize = (int64_t)size, dyn1 = mlirShapedTypeGetDynamicSize(), dyn4[4];
-  for (int i = 0; i < 4; ++i)
-    dyn4[i] = mlirShapedTypeGetDynamicSize();
-  MlirType i8 = mlirIntegerTypeGet(ctx, 8), t4 = cooptTensorTypeOf(ctx, 4, dyn4, elem);
+  b.loc = mlirOperationGetLocation(op);
+  int64_t bsize = (int64_t)size;
   MlirValue bl = cooptConstI8(&b, 1, &bsize, blob);
-  MlirValue bd = cooptResult(cooptBuildOp(&b, "tensor.cast", 1, &bl, cooptTensorTypeOf(ctx, 1, &dyn1, i8), 0, NULL));
-  MlirValue xd = cooptResult(cooptBuildOp(&b, "tensor.cast", 1, &x, t4, 0, NULL));
-  declare(module, fn, 4, mlirTypeIsAF32(elem) ? "f32" : "i8");
-  MlirNamedAttribute callee = cooptNamedAttr(ctx, "callee", mlirFlatSymbolRefAttrGet(ctx, S(fn)));
-  MlirValue args[2] = {bd, xd};
-  MlirOperation call = cooptBuildOp(&b, "func.call", 2, args, t4, 1, &callee);
-  tag_call(call, kind, size);
-  MlirValue yd = cooptResult(call);
-  MlirValue y = cooptResult(cooptBuildOp(&b, "tensor.cast", 1, &yd, mlirValueGetType(cooptResult(last)), 0, NULL));
+  MlirValue y = emit_call(module, &b, bl, size, x, mlirValueGetType(cooptResult(last)), fn, kind);
   mlirValueReplaceAllUsesOfWith(cooptResult(last), y);
 }
 
@@ -752,25 +748,25 @@ static coopt_pass_result run_lower_kernels(MlirOperation module, const void *opa
     if (mlirBlockIsNull(block))
       continue;
     size_t n = 0, cap = 16;
-    MlirOperation *convs = coopt_xmalloc(cap * sizeof *convs);
+    MlirOperation *targets = coopt_xmalloc(cap * sizeof *targets);
     for (MlirOperation op = mlirBlockGetFirstOperation(block); !mlirOperationIsNull(op); op = mlirOperationGetNextInBlock(op))
       if (cooptOpIs(op, "tosa.conv2d") || cooptOpIs(op, "tosa.matmul") ||
           (route_dw && cooptOpIs(op, "tosa.depthwise_conv2d"))) {
         if (n == cap)
-          convs = coopt_xrealloc(convs, (cap *= 2) * sizeof *convs);
-        convs[n++] = op;
+          targets = coopt_xrealloc(targets, (cap *= 2) * sizeof *targets);
+        targets[n++] = op;
       }
     bool any = false;
     for (size_t i = 0; i < n; ++i) {
       bool done;
-      bool ok = cooptOpIs(convs[i], "tosa.depthwise_conv2d") ? lower_dw(module, convs[i], o, &done)
-                : cooptOpIs(convs[i], "tosa.matmul")           ? lower_matmul(module, convs[i], o, &done)
-                                                               : lower_conv(module, convs[i], o, &done);
+      bool ok = cooptOpIs(targets[i], "tosa.depthwise_conv2d") ? lower_dw(module, targets[i], o, &done)
+                : cooptOpIs(targets[i], "tosa.matmul")           ? lower_matmul(module, targets[i], o, &done)
+                                                               : lower_conv(module, targets[i], o, &done);
       if (!ok)
         result = COOPT_PASS_FAILURE;
       any |= done;
     }
-    free(convs);
+    free(targets);
     if (any)
       cooptEraseDeadTosa(block);
   }
