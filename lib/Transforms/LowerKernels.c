@@ -760,8 +760,8 @@ static coopt_pass_result run_lower_kernels(MlirOperation module, const void *opa
     for (size_t i = 0; i < n; ++i) {
       bool done;
       bool ok = cooptOpIs(targets[i], "tosa.depthwise_conv2d") ? lower_dw(module, targets[i], o, &done)
-                : cooptOpIs(targets[i], "tosa.matmul")           ? lower_matmul(module, targets[i], o, &done)
-                                                               : lower_conv(module, targets[i], o, &done);
+                : cooptOpIs(targets[i], "tosa.matmul")             ? lower_matmul(module, targets[i], o, &done)
+                                                                   : lower_conv(module, targets[i], o, &done);
       if (!ok)
         result = COOPT_PASS_FAILURE;
       any |= done;
