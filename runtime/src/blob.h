@@ -157,6 +157,14 @@ static inline coopt_rt_dw_shape coopt_dw_shape_of(const void *packed) {
   return s;
 }
 
+/* k x k convolution: the geometry recorded in the blob header. */
+static inline coopt_rt_conv_shape coopt_conv_shape_of(const void *packed) {
+  const coopt_blob *b = (const coopt_blob *)packed;
+  coopt_rt_conv_shape s = {b->conv[0], b->conv[1], b->conv[2], b->conv[3], b->conv[4], b->conv[5],
+                           b->conv[6], b->conv[7], b->conv[8], b->conv[9], b->conv[10]};
+  return s;
+}
+
 /* The input pixels (rows of C elements of `elem` bytes) under the 9 taps of
  * output pixel (y, x); NULL where a tap falls in the padding. */
 static inline void coopt_dw_taps(const coopt_rt_dw_shape *s, const void *in, size_t elem, size_t y, size_t x,

@@ -14,9 +14,10 @@
 
 /* One output pixel's patch: per kernel row, the in-bounds input span is one
  * memcpy; the columns left and right of it read as `pad`. */
-static void im2col_row(const coopt_blob *b, const char *in, size_t esize, int pad, size_t oy, size_t ox, char *dst) {
-  const size_t H = b->conv[0], W = b->conv[1], C = b->conv[2], KH = b->conv[3], KW = b->conv[4];
-  const size_t SH = b->conv[5], SW = b->conv[6], PT = b->conv[7], PL = b->conv[8];
+static void im2col_row(const coopt_rt_conv_shape *s, const char *in, size_t esize, int pad, size_t oy, size_t ox,
+                       char *dst) {
+  const size_t H = s->h, W = s->w, C = s->cin, KH = s->kh, KW = s->kw;
+  const size_t SH = s->stride_h, SW = s->stride_w, PT = s->pad_top, PL = s->pad_left;
   const size_t pix = C * esize;
   long ix0 = (long)(ox * SW) - (long)PL;
   size_t lo = ix0 < 0 ? (size_t)-ix0 : 0;
@@ -36,8 +37,7 @@ static void im2col_row(const coopt_blob *b, const char *in, size_t esize, int pa
 static void conv_image(const void *packed, const char *in, char *out, size_t esize) {
   const coopt_blob *b = coopt_blob_of(packed);
   const void *gemm = (const char *)packed + COOPT_BLOB_HEADER;
-  coopt_rt_conv_shape s = {b->conv[0], b->conv[1], b->conv[2], b->conv[3], b->conv[4], b->conv[5],
-                           b->conv[6], b->conv[7], b->conv[8], b->conv[9], b->conv[10]};
+  const coopt_rt_conv_shape s = coopt_conv_shape_of(packed);
   const size_t OH = coopt_rt_conv_out_h(&s), OW = coopt_rt_conv_out_w(&s), M = OH * OW, N = b->n, K = b->k;
   const size_t patch = K * esize, rows = CONV_BUFFER_BYTES / patch;
   /* Padding must contribute exactly what the folded zero-point term
@@ -47,7 +47,7 @@ static void conv_image(const void *packed, const char *in, char *out, size_t esi
   for (size_t r0 = 0; r0 < M; r0 += rows) {
     size_t nr = M - r0 < rows ? M - r0 : rows;
     for (size_t r = 0; r < nr; ++r)
-      im2col_row(b, in, esize, pad, (r0 + r) / OW, (r0 + r) % OW, buf + r * patch);
+      im2col_row(&s, in, esize, pad, (r0 + r) / OW, (r0 + r) % OW, buf + r * patch);
     if (esize == 1)
       coopt_rt_qs8_gemm(gemm, nr, (const int8_t *)buf, K, (int8_t *)out + r0 * N, N);
     else

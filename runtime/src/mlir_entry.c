@@ -125,20 +125,12 @@ void _mlir_ciface_coopt_rt_mlir_f32_dw3x3(coopt_memref4f *ret, coopt_memref1 *bl
 
 /* ---- k x k convolution: NHWC images [N, H, W, Cin] -> [N, OH, OW, Cout] ---- */
 
-static coopt_rt_conv_shape conv_shape_of(const void *packed, size_t *n_out) {
-  const coopt_blob *b = coopt_blob_of(packed);
-  coopt_rt_conv_shape s = {b->conv[0], b->conv[1], b->conv[2], b->conv[3], b->conv[4], b->conv[5],
-                           b->conv[6], b->conv[7], b->conv[8], b->conv[9], b->conv[10]};
-  *n_out = b->n;
-  return s;
-}
-
 /* The result geometry of `batch` images: sizes and strides of the rank-4
  * result, and the element counts per input and output image. */
 static void conv_geometry(const void *packed, size_t batch, int64_t sizes[4], int64_t strides[4], size_t *in_image,
                           size_t *out_image) {
-  size_t cout;
-  coopt_rt_conv_shape s = conv_shape_of(packed, &cout);
+  const coopt_rt_conv_shape s = coopt_conv_shape_of(packed);
+  const size_t cout = coopt_blob_of(packed)->n;
   size_t oh = coopt_rt_conv_out_h(&s), ow = coopt_rt_conv_out_w(&s);
   *in_image = s.h * s.w * s.cin, *out_image = oh * ow * cout;
   sizes[0] = (int64_t)batch, sizes[1] = (int64_t)oh, sizes[2] = (int64_t)ow, sizes[3] = (int64_t)cout;
