@@ -127,7 +127,7 @@ void cooptCollectQuantPoints(MlirOperation func, coopt_qpoints *out) {
   }
   for (MlirOperation op = mlirBlockGetFirstOperation(block); !mlirOperationIsNull(op);
        op = mlirOperationGetNextInBlock(op)) {
-    if (set_has(&done, op) || mlirOperationGetNumResults(op) != 1 || cooptOpIs(op, "tosa.const") ||
+    if (set_has(&done, op) || cooptIsExactEmulation(op) || mlirOperationGetNumResults(op) != 1 || cooptOpIs(op, "tosa.const") ||
         cooptIsLayoutOp(op) || !cooptIsF32Tensor(mlirValueGetType(cooptResult(op))))
       continue;
     MlirOperation chain[64];
@@ -329,6 +329,46 @@ void cooptSetConstQuant(MlirOperation constant, int64_t bits, const double *scal
       cooptNamedAttr(ctx, "scales", mlirDenseF64ArrayGet(ctx, num_scales, scales)),
   };
   mlirOperationSetDiscardableAttributeByName(constant, S("coopt.quant"), mlirDictionaryAttrGet(ctx, 2, e));
+}
+
+bool cooptConstHoldsCodes(MlirOperation constant) {
+  MlirAttribute d = mlirOperationGetAttributeByName(constant, S("coopt.quant"));
+  if (mlirAttributeIsNull(d) || !mlirAttributeIsADictionary(d))
+    return false;
+  MlirAttribute c = mlirDictionaryAttrGetElementByName(d, S("codes"));
+  return !mlirAttributeIsNull(c) && mlirAttributeIsABool(c) && mlirBoolAttrGetValue(c);
+}
+
+void cooptMarkConstCodes(MlirOperation constant) {
+  MlirAttribute d = mlirOperationGetAttributeByName(constant, S("coopt.quant"));
+  if (mlirAttributeIsNull(d) || !mlirAttributeIsADictionary(d))
+    return;
+  MlirContext ctx = mlirOperationGetContext(constant);
+  intptr_t n = mlirDictionaryAttrGetNumElements(d), k = 0;
+  MlirNamedAttribute *e = coopt_xmalloc((size_t)(n + 1) * sizeof *e);
+  for (intptr_t i = 0; i < n; ++i) {
+    MlirNamedAttribute a = mlirDictionaryAttrGetElement(d, i);
+    if (!coopt_str_eq(mlirIdentifierStr(a.name).data, mlirIdentifierStr(a.name).length, "codes"))
+      e[k++] = a;
+  }
+  e[k++] = cooptNamedAttr(ctx, "codes", mlirBoolAttrGet(ctx, 1));
+  mlirOperationSetDiscardableAttributeByName(constant, S("coopt.quant"), mlirDictionaryAttrGet(ctx, k, e));
+  free(e);
+}
+
+bool cooptIsExactEmulation(MlirOperation op) {
+  return !mlirOperationIsNull(op) && !mlirAttributeIsNull(mlirOperationGetAttributeByName(op, S("coopt.exact")));
+}
+
+void cooptTagExactEmulation(MlirOperation op) {
+  mlirOperationSetDiscardableAttributeByName(op, S("coopt.exact"), mlirUnitAttrGet(mlirOperationGetContext(op)));
+}
+
+MlirValue cooptPeelExactEmulation(MlirValue v) {
+  MlirOperation d;
+  while (cooptIsExactEmulation(d = cooptDefiningOp(v)) && mlirOperationGetNumOperands(d) > 0)
+    v = mlirOperationGetOperand(d, 0);
+  return v;
 }
 
 static bool def_is(MlirValue v, const char *name, MlirOperation *out) {

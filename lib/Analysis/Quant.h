@@ -73,6 +73,21 @@ void cooptSetFakeQuant(MlirOperation op, double scale, int64_t zero_point);
 bool cooptGetConstQuant(MlirOperation constant, int64_t *bits, double **scales, int64_t *num_scales);
 void cooptSetConstQuant(MlirOperation constant, int64_t bits, const double *scales, int64_t num_scales);
 
+/* coopt.quant's `codes = true`: the constant holds the integer codes
+ * themselves (as f32), not code * scale.  coopt-fake-quant{exact} stores
+ * weights and biases so, because products of codes are exact in f32. */
+bool cooptConstHoldsCodes(MlirOperation constant);
+void cooptMarkConstCodes(MlirOperation constant);
+
+/* Ops of coopt-fake-quant{exact}'s integer emulation carry coopt.exact: they
+ * recover codes from a dequantized value or requantize an accumulator
+ * exactly as the int8 graph will.  They have no int8 counterpart of their
+ * own; coopt-lower-int8 looks through them. */
+bool cooptIsExactEmulation(MlirOperation op);
+void cooptTagExactEmulation(MlirOperation op);
+/* The value an emulation op chain reads: back through tagged ops' operand 0. */
+MlirValue cooptPeelExactEmulation(MlirValue v);
+
 /* Round half away from zero (TFLite's std::round for weights and biases). */
 double cooptRoundHalfAway(double x);
 /* The symmetric int8 weight code of w on a grid of step s: [-127, 127]. */

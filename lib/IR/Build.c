@@ -70,6 +70,11 @@ MlirValue cooptConstF32(coopt_builder *b, int rank, const int64_t *shape, const 
   return build_const(b, t, mlirDenseElementsAttrFloatGet(t, count(rank, shape), data));
 }
 
+MlirValue cooptConstF64(coopt_builder *b, int rank, const int64_t *shape, const double *data) {
+  MlirType t = cooptTensorTypeOf(b->ctx, rank, shape, mlirF64TypeGet(b->ctx));
+  return build_const(b, t, mlirDenseElementsAttrDoubleGet(t, count(rank, shape), data));
+}
+
 MlirValue cooptConstI8(coopt_builder *b, int rank, const int64_t *shape, const int8_t *data) {
   MlirType t = cooptTensorTypeOf(b->ctx, rank, shape, mlirIntegerTypeGet(b->ctx, 8));
   return build_const(b, t, mlirDenseElementsAttrInt8Get(t, count(rank, shape), data));

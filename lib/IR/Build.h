@@ -36,6 +36,7 @@ MlirType cooptTensorTypeLike(MlirType like, MlirType elem);
 
 /* tosa.const with the given shape. */
 MlirValue cooptConstF32(coopt_builder *b, int rank, const int64_t *shape, const float *data);
+MlirValue cooptConstF64(coopt_builder *b, int rank, const int64_t *shape, const double *data);
 MlirValue cooptConstI8(coopt_builder *b, int rank, const int64_t *shape, const int8_t *data);
 MlirValue cooptConstI32(coopt_builder *b, int rank, const int64_t *shape, const int32_t *data);
 /* A rank-r all-ones-shape f32 scalar (broadcasts against rank-r tensors). */

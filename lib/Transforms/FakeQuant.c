@@ -28,6 +28,7 @@
 #include "WeightSelect.h"
 #include "coopt/Diagnostics.h"
 #include "coopt/Pass.h"
+#include "coopt_rt/quant.h"
 
 #include <math.h>
 #include <mlir-c/BuiltinAttributes.h>
@@ -41,6 +42,7 @@ typedef struct fake_quant_options {
   bool per_channel;
   bool preserve_sparsity;
   bool preserve_clusters;
+  bool exact;
 } fake_quant_options;
 
 static const coopt_option_info fake_quant_option_table[] = {
@@ -53,6 +55,10 @@ static const coopt_option_info fake_quant_option_table[] = {
     {"preserve-clusters", COOPT_OPT_BOOL,
      "quantize the codebook: never more distinct values per cluster group, centroids kept on distinct codes when the range allows",
      "false", {0}, NULL, offsetof(fake_quant_options, preserve_clusters)},
+    {"exact", COOPT_OPT_BOOL,
+     "emulate the int8 graph's arithmetic exactly: conv/matmul/avg_pool on integer codes, requantization with the int8 "
+     "graph's multipliers and rounding (false: textbook float fake-quant, products of dequantized values in f32)",
+     "true", {0}, NULL, offsetof(fake_quant_options, exact)},
 };
 
 static bool validate_fake_quant(const void *opaque, char *msg, size_t size) {
@@ -97,14 +103,13 @@ static void insert_fake_quant(MlirOperation func, MlirValue v, double scale, int
   mlirOperationSetOperand(mul_q, 0, v);
 }
 
-/* The activation scale feeding `v`: back through layout ops to a chain. */
-static bool activation_scale(MlirValue v, double *scale) {
+/* The activation parameters feeding `v`: back through layout ops to a chain. */
+static bool activation_params(MlirValue v, double *scale, int64_t *zp) {
   for (;;) {
     MlirOperation d = cooptDefiningOp(v);
-    int64_t zp;
     if (mlirOperationIsNull(d))
       return false;
-    if (cooptGetFakeQuant(d, scale, &zp))
+    if (cooptGetFakeQuant(d, scale, zp))
       return true;
     if (!cooptIsLayoutOp(d))
       return false;
@@ -273,8 +278,9 @@ static coopt_pass_result quantize_weights(MlirOperation func, const fake_quant_o
 
     /* Bias: int32 on the in_scale * w_scale grid. */
     double in_scale;
+    int64_t in_zp;
     MlirOperation bias = bias_of(w->user);
-    if (!mlirOperationIsNull(bias) && activation_scale(mlirOperationGetOperand(w->user, 0), &in_scale) &&
+    if (!mlirOperationIsNull(bias) && activation_params(mlirOperationGetOperand(w->user, 0), &in_scale, &in_zp) &&
         mlirAttributeIsNull(mlirOperationGetAttributeByName(bias, S("coopt.quant")))) {
       MlirAttribute vals = mlirOperationGetAttributeByName(bias, S("values"));
       MlirType bt = mlirAttributeGetType(vals);
@@ -300,6 +306,267 @@ static coopt_pass_result quantize_weights(MlirOperation func, const fake_quant_o
   }
   cooptWeightSetFree(&set);
   return result;
+}
+
+/* ---- exact=true: the int8 graph's arithmetic, carried out in float ----
+ *
+ * The textbook chain above quantizes the f32 result of a convolution of
+ * dequantized values.  Each product and partial sum of that convolution is
+ * rounded to f32, so where the exact result lies within ~1e-5 of a .5
+ * boundary of the output grid the chain and the int8 graph round to
+ * different codes; every such flip then propagates through the layers that
+ * follow and grows.  exact=true removes the difference at its source, by
+ * computing what coopt-lower-int8's ops compute:
+ *   - the convolution runs on integer codes: the input's codes (q - zp) are
+ *     recovered from its dequantized value, the weight and bias constants
+ *     hold their codes (coopt.quant codes = true).  Every product and
+ *     partial sum is an integer below 2^24, so f32 is exact;
+ *   - the accumulator is requantized as tosa.rescale (SINGLE_ROUND) does,
+ *     floor(acc * m * 2^-shift + 0.5) with coopt-lower-int8's own (m, shift),
+ *     in binary64 where the product and the floor are exact
+ *     (coopt_apply_scale_exact_in_f64), and dequantized onto the output grid;
+ *   - avg_pool2d's window sum is recovered from its f32 average and divided
+ *     with TOSA's reciprocal_scale multiplier, as the int8 avg_pool2d does.
+ * The output chain then quantizes a value that is already on its grid.
+ * Where the bounds that make this exact do not hold (a huge accumulator, a
+ * padded avg_pool2d whose divisor varies), the op keeps the textbook form
+ * and a remark says so. */
+
+static MlirOperation emulation_op(coopt_builder *b, const char *name, intptr_t n, const MlirValue *operands, MlirType t) {
+  MlirOperation op = cooptBuildOp(b, name, n, operands, t, 0, NULL);
+  cooptTagExactEmulation(op);
+  return op;
+}
+
+static int rank_of(MlirValue v) { return (int)mlirShapedTypeGetRank(mlirValueGetType(v)); }
+
+/* q - zp of a dequantized activation x = (q - zp) * s: x * (1/s) lies within
+ * a few ulp of that integer, and the cast to i32 rounds to it. */
+static MlirValue recover_codes(coopt_builder *b, MlirValue x, double scale) {
+  MlirType t = mlirValueGetType(x);
+  MlirValue a[3] = {x, cooptScalarF32(b, rank_of(x), (float)(1.0 / scale)), cooptZeroPointI8(b, 0)};
+  MlirValue m = cooptResult(emulation_op(b, "tosa.mul", 3, a, t));
+  MlirValue i = cooptResult(emulation_op(b, "tosa.cast", 1, &m, cooptTensorTypeLike(t, mlirIntegerTypeGet(b->ctx, 32))));
+  return cooptResult(emulation_op(b, "tosa.cast", 1, &i, t));
+}
+
+/* An integer-valued f32 accumulator, requantized with one real multiplier
+ * r[c] = m[c] * 2^-shift[c] per channel of the last axis (or one), then
+ * dequantized with s_out: floor(acc * r + 0.5) * s_out. */
+static MlirValue requantize_exactly(coopt_builder *b, MlirValue acc, const double *r, int64_t nr, double s_out,
+                                    MlirOperation *first) {
+  MlirType t = mlirValueGetType(acc), t64 = cooptTensorTypeLike(t, mlirF64TypeGet(b->ctx));
+  int rank = rank_of(acc);
+  int64_t shape[8];
+  for (int i = 0; i < rank; ++i)
+    shape[i] = 1;
+  shape[rank - 1] = nr;
+  double half = 0.5;
+  MlirValue zero = cooptZeroPointI8(b, 0);
+  *first = emulation_op(b, "tosa.cast", 1, &acc, t64);
+  MlirValue wide = cooptResult(*first);
+  MlirValue a1[3] = {wide, cooptConstF64(b, rank, shape, r), zero};
+  MlirValue y = cooptResult(emulation_op(b, "tosa.mul", 3, a1, t64));
+  shape[rank - 1] = 1;
+  MlirValue a2[2] = {y, cooptConstF64(b, rank, shape, &half)};
+  y = cooptResult(emulation_op(b, "tosa.add", 2, a2, t64));
+  y = cooptResult(emulation_op(b, "tosa.floor", 1, &y, t64));
+  MlirValue code = cooptResult(emulation_op(b, "tosa.cast", 1, &y, t));
+  MlirValue a3[3] = {code, cooptScalarF32(b, rank, (float)s_out), zero};
+  return cooptResult(emulation_op(b, "tosa.mul", 3, a3, t));
+}
+
+/* Route every use of v but `first` (the emulation's own reader) to `out`. */
+static void reroute(MlirValue v, MlirOperation first, MlirValue out) {
+  mlirValueReplaceAllUsesOfWith(v, out);
+  mlirOperationSetOperand(first, 0, v);
+}
+
+static coopt_builder builder_after(MlirValue v) {
+  coopt_builder b = cooptBuilderBefore(mlirOperationGetNextInBlock(mlirOpResultGetOwner(v)));
+  b.loc = mlirOperationGetLocation(mlirOpResultGetOwner(v));
+  return b;
+}
+
+/* Largest |q - zp| of an int8 activation with zero point zp. */
+static int64_t max_code(int64_t zp) { return 127 - zp > zp + 128 ? 127 - zp : zp + 128; }
+
+static bool keep_textbook(MlirOperation op, const char *why) {
+  char what[512];
+  cooptDescribeOp(op, what, sizeof what);
+  cooptEmitRemark(mlirOperationGetLocation(op), "coopt-fake-quant: %s keeps the float emulation: %s", what, why);
+  return false;
+}
+
+/* Bias codes: n values of a bias constant (1 broadcasts). */
+static int64_t *bias_codes(MlirOperation bias, int64_t *n) {
+  int64_t bits = 0, ns = 0;
+  double *bs = NULL;
+  MlirAttribute vals = mlirOperationGetAttributeByName(bias, S("values"));
+  *n = mlirElementsAttrGetNumElements(vals);
+  if (!cooptGetConstQuant(bias, &bits, &bs, &ns) || bits != 32 || (ns != *n && ns != 1)) {
+    free(bs);
+    return NULL;
+  }
+  int64_t *q = coopt_xmalloc((size_t)*n * sizeof *q);
+  for (int64_t i = 0; i < *n; ++i)
+    q[i] = (int64_t)cooptRoundHalfAway((double)cooptDenseFloatAt(vals, i) / bs[ns == 1 ? 0 : i]);
+  free(bs);
+  return q;
+}
+
+static bool emulate_anchor(const coopt_weight *w, double s_out) {
+  MlirOperation A = w->user;
+  double s_in, *ws = NULL;
+  int64_t zp_in, bits = 0, nscales = 0, nb = 0;
+  if (w->num_users != 1 || !activation_params(mlirOperationGetOperand(A, 0), &s_in, &zp_in) ||
+      !cooptGetConstQuant(w->constant, &bits, &ws, &nscales) || bits != 8) {
+    free(ws);
+    return keep_textbook(A, "its weights or its input are not fake-quantized, or the weights are shared");
+  }
+  bool matmul = cooptOpIs(A, "tosa.matmul");
+  MlirOperation bias = matmul ? bias_of(A) : cooptDefiningOp(mlirOperationGetOperand(A, 2));
+  int64_t *bq = NULL;
+  if (!mlirOperationIsNull(bias) && !(bq = bias_codes(bias, &nb))) {
+    free(ws);
+    return keep_textbook(A, "its bias is not on the int32 grid");
+  }
+  /* The accumulator: through the matmul's reshape and bias add, before any
+   * clamp (which stays on the real values, as in the textbook form). */
+  MlirValue acc = cooptResult(A);
+  for (MlirOperation u = cooptSoleUser(acc); cooptOpIs(u, "tosa.reshape") ||
+                                             (cooptOpIs(u, "tosa.add") && !mlirOperationIsNull(bias) &&
+                                              mlirOperationEqual(cooptDefiningOp(mlirOperationGetOperand(u, 1)), bias));
+       u = cooptSoleUser(acc))
+    acc = cooptResult(u);
+  MlirType at = mlirValueGetType(acc);
+  int64_t rows = w->rows, len = w->num_elements / rows, nr = nscales == 1 ? 1 : rows;
+  if (nr != 1 && mlirShapedTypeGetDimSize(at, mlirShapedTypeGetRank(at) - 1) != rows) {
+    free(ws), free(bq);
+    return keep_textbook(A, "its weight scales do not follow its output channels");
+  }
+  float *v = cooptWeightLoad(w);
+  double *r = coopt_xmalloc((size_t)rows * sizeof *r);
+  const char *why = NULL;
+  for (int64_t row = 0; row < rows && !why; ++row) {
+    double s_w = ws[nscales == 1 ? 0 : row];
+    /* With input codes in [lo, hi] the accumulator lies in
+     * [lo P - hi N, hi P - lo N] for P, N the sums of the positive and
+     * negative weight codes' magnitudes (after a ReLU, lo = 0 and the bound
+     * is about half of max|code| * sum|w|). */
+    int64_t pos = 0, neg = 0, lo = -128 - zp_in, hi = 127 - zp_in;
+    for (int64_t i = row * len; i < (row + 1) * len; ++i) {
+      int64_t c = cooptWeightCode(v[i], s_w);
+      v[i] = (float)c;
+      pos += c > 0 ? c : 0;
+      neg += c < 0 ? -c : 0;
+    }
+    int64_t top = hi * pos - lo * neg, bottom = lo * pos - hi * neg;
+    int64_t bound = (top > -bottom ? top : -bottom) + (bq ? llabs(bq[nb == 1 ? 0 : row]) : 0);
+    int32_t m, sh;
+    /* The same real multiplier, computed the same way, as coopt-lower-int8. */
+    if (!coopt_quantize_multiplier(s_in * s_w / s_out, &m, &sh))
+      why = "its requantization multiplier is outside what tosa.rescale can represent";
+    else if (bound >= (1 << 23) || !coopt_apply_scale_exact_in_f64(bound, m, sh))
+      why = "its accumulator can exceed the range f32 and f64 hold exactly";
+    else
+      r[row] = ldexp((double)m, -sh);
+  }
+  free(ws);
+  if (why) {
+    free(v), free(r), free(bq);
+    return keep_textbook(A, why);
+  }
+  cooptWeightStore(w, v);
+  cooptMarkConstCodes(w->constant);
+  free(v);
+  if (bq) {
+    MlirAttribute vals = mlirOperationGetAttributeByName(bias, S("values"));
+    float *bf = coopt_xmalloc((size_t)nb * sizeof *bf);
+    for (int64_t i = 0; i < nb; ++i)
+      bf[i] = (float)bq[i];
+    mlirOperationSetAttributeByName(bias, S("values"), mlirDenseElementsAttrFloatGet(mlirAttributeGetType(vals), nb, bf));
+    cooptMarkConstCodes(bias);
+    free(bf), free(bq);
+  }
+  coopt_builder b = cooptBuilderBefore(A);
+  mlirOperationSetOperand(A, 0, recover_codes(&b, mlirOperationGetOperand(A, 0), s_in));
+  b = builder_after(acc);
+  MlirOperation first;
+  MlirValue out = requantize_exactly(&b, acc, r, nr, s_out, &first);
+  reroute(acc, first, out);
+  /* A range recorded on the accumulator (a matmul's bias add) describes the
+   * real value, which is now the requantization's result. */
+  MlirOperation acc_op = mlirOpResultGetOwner(acc);
+  MlirAttribute range = mlirOperationGetAttributeByName(acc_op, S("coopt.range"));
+  if (!mlirAttributeIsNull(range)) {
+    mlirOperationSetDiscardableAttributeByName(cooptDefiningOp(out), S("coopt.range"), range);
+    mlirOperationRemoveDiscardableAttributeByName(acc_op, S("coopt.range"));
+  }
+  free(r);
+  return true;
+}
+
+/* avg_pool2d without padding: every window has kh * kw elements, and the
+ * int8 op divides its sum by that count with reciprocal_scale. */
+static bool emulate_avg_pool(MlirOperation A, double s_out) {
+  double s_in;
+  int64_t zp_in;
+  if (!activation_params(mlirOperationGetOperand(A, 0), &s_in, &zp_in))
+    return keep_textbook(A, "its input is not fake-quantized");
+  MlirAttribute pad = mlirOperationGetAttributeByName(A, S("pad")), kernel = mlirOperationGetAttributeByName(A, S("kernel"));
+  if (mlirAttributeIsNull(pad) || mlirAttributeIsNull(kernel) || !mlirAttributeIsADenseI64Array(pad) ||
+      !mlirAttributeIsADenseI64Array(kernel) || mlirDenseArrayGetNumElements(kernel) != 2)
+    return keep_textbook(A, "its kernel or padding is not readable");
+  for (intptr_t i = 0; i < mlirDenseArrayGetNumElements(pad); ++i)
+    if (mlirDenseI64ArrayGetElement(pad, i) != 0)
+      return keep_textbook(A, "it is padded, so its divisor varies across the output");
+  int64_t count = mlirDenseI64ArrayGetElement(kernel, 0) * mlirDenseI64ArrayGetElement(kernel, 1);
+  int32_t m, sh;
+  if (count < 1 || count >= (1 << 16))
+    return keep_textbook(A, "its window is outside the range handled exactly");
+  coopt_reciprocal_scale((uint32_t)count, &m, &sh);
+  if (!coopt_apply_scale_exact_in_f64(count * max_code(zp_in), m, sh) || count * max_code(zp_in) >= (1 << 20))
+    return keep_textbook(A, "its window sum can exceed the range f32 and f64 hold exactly");
+  coopt_builder b = cooptBuilderBefore(A);
+  mlirOperationSetOperand(A, 0, recover_codes(&b, mlirOperationGetOperand(A, 0), s_in));
+  /* The f32 average of integer codes is sum / count within an ulp; times the
+   * count it rounds back to the exact sum. */
+  MlirValue avg = cooptResult(A);
+  MlirType t = mlirValueGetType(avg);
+  b = builder_after(avg);
+  MlirValue a[3] = {avg, cooptScalarF32(&b, rank_of(avg), (float)count), cooptZeroPointI8(&b, 0)};
+  MlirOperation first = emulation_op(&b, "tosa.mul", 3, a, t);
+  MlirValue sum = cooptResult(first);
+  sum = cooptResult(emulation_op(&b, "tosa.cast", 1, &sum, cooptTensorTypeLike(t, mlirIntegerTypeGet(b.ctx, 32))));
+  sum = cooptResult(emulation_op(&b, "tosa.cast", 1, &sum, t));
+  double r = ldexp((double)m, -sh);
+  MlirOperation unused;
+  MlirValue out = requantize_exactly(&b, sum, &r, 1, s_out, &unused);
+  reroute(avg, first, out);
+  return true;
+}
+
+static void emulate_exactly(MlirOperation func, const coopt_qpoints *qp, const double *scale) {
+  coopt_weight_set set;
+  cooptCollectWeights(func, COOPT_WOP_ALL, false, &set);
+  for (size_t i = 0; i < qp->count; ++i) {
+    MlirOperation A = qp->items[i].anchor;
+    if (mlirOperationIsNull(A))
+      continue;
+    if (cooptOpIs(A, "tosa.avg_pool2d")) {
+      emulate_avg_pool(A, scale[i]);
+      continue;
+    }
+    if (!cooptOpIs(A, "tosa.conv2d") && !cooptOpIs(A, "tosa.depthwise_conv2d") && !cooptOpIs(A, "tosa.matmul"))
+      continue;
+    for (size_t k = 0; k < set.count; ++k)
+      if (mlirOperationEqual(set.items[k].user, A)) {
+        emulate_anchor(&set.items[k], scale[i]);
+        break;
+      }
+  }
+  cooptWeightSetFree(&set);
 }
 
 static bool fake_quant_func(MlirOperation func, const void *opaque) {
@@ -337,6 +604,8 @@ static bool fake_quant_func(MlirOperation func, const void *opaque) {
     for (size_t i = 0; i < qp.count; ++i)
       insert_fake_quant(func, qp.items[i].value, scale[i], zp[i]);
     result = quantize_weights(func, o);
+    if (result == COOPT_PASS_SUCCESS && o->exact)
+      emulate_exactly(func, &qp, scale);
   }
   free(scale);
   free(zp);

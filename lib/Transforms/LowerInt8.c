@@ -118,6 +118,9 @@ static size_t copy_attrs(MlirOperation op, MlirNamedAttribute *out, size_t max) 
 
 /* The i8 version of float value v, with its parameters. */
 static bool get_i8(lowering *L, MlirValue v, MlirValue *q, double *s, int64_t *zp) {
+  /* coopt-fake-quant{exact} reads codes through a recovery from the
+   * dequantized value: the i8 value is that of the dequantized value. */
+  v = cooptPeelExactEmulation(v);
   int f = fq_by_output(L, v);
   if (f >= 0) {
     *q = L->fq[f].q, *s = L->fq[f].scale, *zp = L->fq[f].zero_point;
@@ -303,14 +306,16 @@ static bool lower_eltwise(lowering *L, MlirOperation op) {
 
 /* Biases as int32 on the in_scale * w_scale grid: n values of a constant
  * (a single value broadcasts), element i belonging to output channel
- * i % rows. */
-static int32_t *quantize_bias(MlirAttribute bv, int64_t n, double s_in, const double *ws, int64_t nscales,
+ * i % rows.  A constant that holds codes already is read as it is. */
+static int32_t *quantize_bias(MlirOperation bc, int64_t n, double s_in, const double *ws, int64_t nscales,
                               int64_t rows) {
+  MlirAttribute bv = mlirOperationGetAttributeByName(bc, S("values"));
+  bool codes = cooptConstHoldsCodes(bc);
   int64_t bn = num_elements(mlirAttributeGetType(bv));
   int32_t *bq = coopt_xmalloc((size_t)n * sizeof *bq);
   for (int64_t i = 0; i < n; ++i) {
-    float x = cooptDenseFloatAt(bv, bn == 1 ? 0 : i);
-    bq[i] = sat32(cooptRoundHalfAway((double)x / (s_in * ws[nscales == 1 ? 0 : i % rows])));
+    double x = cooptDenseFloatAt(bv, bn == 1 ? 0 : i);
+    bq[i] = sat32(codes ? x : cooptRoundHalfAway(x / (s_in * ws[nscales == 1 ? 0 : i % rows])));
   }
   return bq;
 }
@@ -350,6 +355,10 @@ static bool lower_anchor(lowering *L, MlirOperation anchor) {
       break;
     if ((out = fq_by_input_user(L, u)) >= 0)
       break;
+    if (cooptIsExactEmulation(u)) { /* coopt-fake-quant{exact}'s requantization */
+      v = cooptResult(u);
+      continue;
+    }
     if (!(cooptOpIs(u, "tosa.reshape") || cooptOpIs(u, "tosa.clamp") || (matmul && cooptOpIs(u, "tosa.add"))))
       break;
     tail[ntail++] = u;
@@ -368,10 +377,12 @@ static bool lower_anchor(lowering *L, MlirOperation anchor) {
   MlirType wt = mlirAttributeGetType(wv);
   int64_t wn = num_elements(wt), rows = 0;
   int8_t *wq = coopt_xmalloc((size_t)wn);
+  bool codes = cooptConstHoldsCodes(wc);
   for (int64_t i = 0; i < wn; ++i) {
     int64_t r = weight_row(anchor, wt, i);
     rows = r + 1 > rows ? r + 1 : rows;
-    wq[i] = cooptWeightCode(cooptDenseFloatAt(wv, i), ws[nscales == 1 ? 0 : r]);
+    float x = cooptDenseFloatAt(wv, i);
+    wq[i] = codes ? (int8_t)(x < -127 ? -127 : x > 127 ? 127 : x) : cooptWeightCode(x, ws[nscales == 1 ? 0 : r]);
   }
   if (nscales != 1 && nscales != rows) {
     free(wq), free(ws);
@@ -407,7 +418,7 @@ static bool lower_anchor(lowering *L, MlirOperation anchor) {
       free(ws);
       return false;
     }
-    int32_t *bq = quantize_bias(mlirOperationGetAttributeByName(bc, S("values")), rows, s_in, ws, nscales, rows);
+    int32_t *bq = quantize_bias(bc, rows, s_in, ws, nscales, rows);
     MlirValue bi32 = cooptConstI32(&b, 1, &rows, bq);
     free(bq);
     MlirValue ops[5] = {xq, wi8, bi32, zp_in_v, zp_w};
@@ -433,7 +444,7 @@ static bool lower_anchor(lowering *L, MlirOperation anchor) {
       int brank = (int)mlirShapedTypeGetRank(bt);
       for (int i = 0; i < brank; ++i)
         shape[i] = mlirShapedTypeGetDimSize(bt, i);
-      int32_t *bq = quantize_bias(bv, bn, s_in, ws, nscales, rows);
+      int32_t *bq = quantize_bias(bc, bn, s_in, ws, nscales, rows);
       MlirValue ops[2] = {acc, cooptConstI32(&b, brank, shape, bq)};
       free(bq);
       acc = cooptResult(cooptBuildOp(&b, "tosa.add", 2, ops, rt, 0, NULL));
@@ -478,7 +489,10 @@ static bool lower_avg_pool(lowering *L, MlirOperation op) {
   int64_t zp_in;
   if (!get_i8(L, mlirOperationGetOperand(op, 0), &xq, &s_in, &zp_in))
     return false;
-  int out = fq_by_input_user(L, cooptSoleUser(cooptResult(op)));
+  MlirOperation u = cooptSoleUser(cooptResult(op));
+  while (cooptIsExactEmulation(u)) /* coopt-fake-quant{exact}'s division */
+    u = cooptSoleUser(cooptResult(u));
+  int out = fq_by_input_user(L, u);
   if (out < 0 || !same_params(s_in, zp_in, L->fq[out].scale, L->fq[out].zero_point))
     return false;
   coopt_fq_chain *F = &L->fq[out];
@@ -595,7 +609,8 @@ static bool lower_func(MlirOperation func, const void *opaque) {
   size_t nwork = 0;
   for (MlirOperation op = mlirBlockGetFirstOperation(block); !mlirOperationIsNull(op);
        op = mlirOperationGetNextInBlock(op))
-    if (is_anchor(op) || cooptOpIs(op, "tosa.avg_pool2d") || cooptOpIs(op, "tosa.add") || cooptOpIs(op, "tosa.sub"))
+    if (!cooptIsExactEmulation(op) && (is_anchor(op) || cooptOpIs(op, "tosa.avg_pool2d") || cooptOpIs(op, "tosa.add") ||
+                                       cooptOpIs(op, "tosa.sub")))
       work[nwork++] = op;
   for (size_t i = 0; i < nwork && !L.failed; ++i)
     if (cooptOpIs(work[i], "tosa.avg_pool2d"))

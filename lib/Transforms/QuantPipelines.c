@@ -33,6 +33,7 @@ typedef struct quant_path_options {
   double percentile;
   /* fake-quant */
   bool quant_per_channel;
+  bool exact;
 } quant_path_options;
 
 static const char *const method_names[] = {"minmax", "percentile", "mse", NULL};
@@ -59,7 +60,8 @@ static const char *const method_names[] = {"minmax", "percentile", "mse", NULL};
   {"percentile", COOPT_OPT_FLOAT, "coopt-calibrate percentile", "99.99", {true, true, true, false, 50, 100}, NULL,     \
    offsetof(quant_path_options, percentile)},                                                                          \
   {"quant-per-channel", COOPT_OPT_BOOL, "coopt-fake-quant per-channel", "true", {0}, NULL,                             \
-   offsetof(quant_path_options, quant_per_channel)}
+   offsetof(quant_path_options, quant_per_channel)},                                                                   \
+  {"exact", COOPT_OPT_BOOL, "coopt-fake-quant exact", "true", {0}, NULL, offsetof(quant_path_options, exact)}
 
 static const coopt_option_info qat_options[] = {OPT_QUANT};
 static const coopt_option_info pqat_options[] = {OPT_SPARSITY, OPT_QUANT};
@@ -106,8 +108,9 @@ static bool expand(const quant_path_options *o, bool prune, bool cluster, char *
         coopt_kmeans_init_names[o->init], (long long)o->seed);
   put(&w, "coopt-calibrate{data=%s samples=%lld method=%s percentile=%.17g},", o->data, (long long)o->samples,
       method_names[o->method], o->percentile);
-  put(&w, "coopt-fake-quant{per-channel=%s preserve-sparsity=%s preserve-clusters=%s},coopt-verify-structure",
-      o->quant_per_channel ? "true" : "false", prune ? "true" : "false", cluster ? "true" : "false");
+  put(&w, "coopt-fake-quant{per-channel=%s preserve-sparsity=%s preserve-clusters=%s exact=%s},coopt-verify-structure",
+      o->quant_per_channel ? "true" : "false", prune ? "true" : "false", cluster ? "true" : "false",
+      o->exact ? "true" : "false");
   return w.ok;
 }
 

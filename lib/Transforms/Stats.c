@@ -73,11 +73,12 @@ static void bytes_json(coopt_json *j, const coopt_weight_stats *s) {
 }
 
 /* The int8 codes a deployment would store: the values themselves for an
- * integer weight, else symmetric per-channel quantization as coopt-fake-quant
+ * integer weight or one that holds its codes (coopt-fake-quant{exact}), else symmetric per-channel quantization as coopt-fake-quant
  * does it (which maps a fake-quantized weight back to its exact codes). */
 static void int8_codes(const coopt_weight *w, const float *v, int8_t *out) {
   int64_t per = w->spatial * w->inner;
-  bool integer = w->elem == COOPT_ELEM_I8 || w->elem == COOPT_ELEM_I16 || w->elem == COOPT_ELEM_I32;
+  bool integer = w->elem == COOPT_ELEM_I8 || w->elem == COOPT_ELEM_I16 || w->elem == COOPT_ELEM_I32 ||
+                 cooptConstHoldsCodes(w->constant);
   for (int64_t r = 0; r < w->rows; ++r) {
     const float *x = v + r * per;
     double m = 0;

@@ -77,3 +77,19 @@ int32_t coopt_tflite_multiply_by_quantized_multiplier(int32_t value, int32_t mul
     shifted = INT32_MIN;
   return rounding_divide_by_pot(saturating_rounding_doubling_high_mul((int32_t)shifted, multiplier), right);
 }
+
+void coopt_reciprocal_scale(uint32_t count, int32_t *multiplier, int32_t *shift) {
+  int k = 0;
+  while (((uint64_t)1 << k) < count)
+    ++k;
+  int64_t numerator = (((int64_t)1 << 30) + 1) << k;
+  *multiplier = (int32_t)(numerator / count);
+  *shift = 30 + k;
+}
+
+bool coopt_apply_scale_exact_in_f64(int64_t max_abs_value, int32_t multiplier, int32_t shift) {
+  if (max_abs_value < 0 || multiplier < 0 || shift < 1 || shift > 62)
+    return false;
+  const double limit = 9007199254740992.0; /* 2^53 */
+  return (double)max_abs_value * (double)multiplier + ldexp(1.0, shift - 1) < limit;
+}

@@ -157,11 +157,100 @@ static void test_against_exact_rational(void) {
   printf("double rounding beyond 0.5 of the exact value: %d cases (single rounding: none)\n", double_round_beyond_half);
 }
 
+/* TOSA reciprocal_scale, transcribed from the spec with count_leading_zeros. */
+static void spec_reciprocal_scale(uint32_t value, int32_t *multiplier, int32_t *shift) {
+  int32_t k = value == 1 ? 0 : 32 - __builtin_clz(value - 1);
+  int64_t numerator = (((int64_t)1 << 30) + 1) << k;
+  *multiplier = (int32_t)(numerator / value);
+  *shift = 30 + k;
+}
+
+static void test_reciprocal_scale(void) {
+  uint32_t counts[] = {1, 2, 3, 4, 5, 7, 9, 25, 49, 64, 65, 100, 255, 1024, 1025, 65535, 1u << 20, (1u << 31) - 1};
+  for (size_t i = 0; i < sizeof counts / sizeof counts[0]; ++i) {
+    int32_t m, s, em, es;
+    coopt_reciprocal_scale(counts[i], &m, &s);
+    spec_reciprocal_scale(counts[i], &em, &es);
+    CHECK(m == em && s == es);
+    CHECK(m >= (1 << 30) && m <= INT32_MAX); /* the spec's stated range */
+  }
+  /* Upstream tosa-to-linalg's avg_pool2d constants for a 5x5 window. */
+  int32_t m, s;
+  coopt_reciprocal_scale(25, &m, &s);
+  CHECK(m == 1374389536 && s == 35);
+  /* Dividing a window sum: within one of the exact quotient, and exact on
+   * multiples of the count. */
+  for (uint32_t c = 1; c <= 100; ++c) {
+    coopt_reciprocal_scale(c, &m, &s);
+    for (int32_t sum = -255 * (int32_t)c; sum <= 255 * (int32_t)c; sum += 1 + (int32_t)(rnd() % 7)) {
+      int32_t q = coopt_apply_scale_32(sum, m, s, false);
+      CHECK(fabs((double)q - (double)sum / c) <= 0.5 + 1e-6);
+    }
+    CHECK(coopt_apply_scale_32(7 * (int32_t)c, m, s, false) == 7);
+  }
+}
+
+/* The binary64 form coopt-fake-quant{exact} emits, as C: the product, the
+ * addition of 0.5 and the floor. */
+static double f64_apply_scale(int32_t value, int32_t multiplier, int32_t shift) {
+  volatile double r = ldexp((double)multiplier, -shift); /* a constant in the IR */
+  volatile double y = (double)value * r;
+  volatile double h = y + 0.5;
+  return floor(h);
+}
+
+static void test_f64_emulation(void) {
+  /* Random values and multipliers inside the exactness bound, biased
+   * towards ties: value * multiplier = 2^(shift-1) (mod 2^shift) +- 1. */
+  int checked = 0, ties = 0;
+  for (int i = 0; i < 400000; ++i) {
+    int32_t shift = 20 + (int32_t)(rnd() % 30);
+    int32_t m = (int32_t)((1u << 30) + (uint32_t)(rnd() % (1u << 30)));
+    int64_t bound = (int64_t)1 << (int)(rnd() % 24);
+    if (!coopt_apply_scale_exact_in_f64(bound, m, shift))
+      continue;
+    int32_t v = (int32_t)((int64_t)(rnd() % (uint64_t)(2 * bound + 1)) - bound);
+    if (i % 2 && v != 0 && (m & 1)) {
+      /* Move v so that v * m lands next to a .5 boundary: solve
+       * v * m = 2^(shift-1) mod 2^shift for odd m by the inverse of m. */
+      uint64_t inv = 1;
+      for (int k = 0; k < 6; ++k)
+        inv *= 2 - (uint64_t)m * inv;
+      uint64_t mask = shift >= 64 ? ~0ull : (1ull << shift) - 1;
+      int64_t target = (int64_t)((((uint64_t)1 << (shift - 1)) + (uint64_t)(int64_t)(rnd() % 3) - 1) * inv & mask);
+      if (target <= bound)
+        v = (int32_t)((i & 2) ? -target : target), ++ties;
+    }
+    CHECK(f64_apply_scale(v, m, shift) == (double)spec_apply_scale_32(v, m, shift, false));
+    ++checked;
+  }
+  CHECK(checked > 100000);
+  CHECK(ties > 1000);
+  /* The bound is tight where it matters: just outside it, binary64 can be
+   * wrong, so the predicate must refuse it. */
+  CHECK(!coopt_apply_scale_exact_in_f64((int64_t)1 << 23, INT32_MAX, 40));
+  CHECK(coopt_apply_scale_exact_in_f64((int64_t)1 << 21, INT32_MAX, 40));
+  CHECK(!coopt_apply_scale_exact_in_f64(1, 1 << 30, 63));
+  CHECK(!coopt_apply_scale_exact_in_f64(-1, 1 << 30, 30));
+  /* Outside the bound binary64 does go wrong: v * m one below a tie
+   * (2^30 - 1 mod 2^31) with v * m near 2^61 rounds onto the tie. */
+  uint64_t inv = 1;
+  for (int k = 0; k < 6; ++k)
+    inv *= 2 - (uint64_t)INT32_MAX * inv;
+  int32_t v = (int32_t)((((1ull << 30) - 1) * inv) & ((1ull << 31) - 1)), m = INT32_MAX, s = 31;
+  CHECK((((int64_t)v * m) & ((1ll << 31) - 1)) == (1ll << 30) - 1);
+  CHECK(!coopt_apply_scale_exact_in_f64(v, m, s));
+  CHECK(f64_apply_scale(v, m, s) != (double)spec_apply_scale_32(v, m, s, false));
+  printf("binary64 requantization: %d values (%d next to a tie) equal apply_scale_32\n", checked, ties);
+}
+
 int main(void) {
   test_quantize_multiplier();
   test_apply_scale_vs_spec();
   test_double_round_matches_tflite();
   test_against_exact_rational();
+  test_reciprocal_scale();
+  test_f64_emulation();
   printf("unit-rt-quant: %d passed, %d failed\n", passed, failed);
   return failed ? 1 : 0;
 }

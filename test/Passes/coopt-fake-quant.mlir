@@ -1,6 +1,7 @@
+// exact=false, the textbook form.
 // Activations: an explicit quantize/dequantize chain per quantization point,
 // parameters from coopt.range (TFLite asymmetric int8: [-1, 1] -> scale 2/255, zero point 0).
-// RUN: coopt-opt %S/Inputs/quant-model.mlir -p 'builtin.module(coopt-fake-quant)' | FileCheck %s
+// RUN: coopt-opt %S/Inputs/quant-model.mlir -p 'builtin.module(coopt-fake-quant{exact=false})' | FileCheck %s
 // CHECK-LABEL: func.func @main
 // CHECK: %[[INV:.*]] = "tosa.const"() <{values = dense<1.275000e+02> : tensor<1x1x1x1xf32>}>
 // CHECK: %[[ZP:.*]] = "tosa.const"() <{values = dense<0.000000e+00> : tensor<1x1x1x1xf32>}>
@@ -35,10 +36,62 @@
 // CHECK: %[[OUT:.*]] = tosa.mul {{.*}}coopt.fake_quant = {scale = 0.031372549019607843 : f64, zero_point = 0 : i64}
 // CHECK: return %[[OUT]]
 
+// exact=true (the default): the same chains and parameters, but the int8
+// graph's arithmetic in between.  Weights and biases hold their codes.
+// RUN: coopt-opt %S/Inputs/quant-model.mlir -p 'builtin.module(coopt-fake-quant)' | FileCheck %s --check-prefix=EXACT
+// EXACT: %[[X:.*]] = tosa.mul {{.*}}coopt.fake_quant = {scale = 0.0078431372549019607 : f64, zero_point = 0 : i64}
+// EXACT: %[[W:.*]] = "tosa.const"() <{values = dense<{{\[\[\[\[}}1.270000e+02, -6.400000e+01]]], {{\[\[\[}}0.000000e+00, 1.270000e+02]]], {{\[\[\[}}-1.270000e+02, 2.100000e+01]]], {{\[\[\[}}1.270000e+02, 0.000000e+00]]]]> : tensor<4x1x1x2xf32>}> {coopt.quant = {bits = 8 : i64, codes = true, scales = array<f64: 0.003937007874015748,
+// EXACT: %[[B:.*]] = "tosa.const"() <{values = dense<[3.239000e+03, -3.239000e+03, 0.000000e+00, 2.699000e+03]> : tensor<4xf32>}> {coopt.quant = {bits = 32 : i64, codes = true,
+// The input's codes q - zp, recovered from its dequantized value.
+// EXACT: %[[U1:.*]] = tosa.mul %[[X]], {{.*}} {coopt.exact}
+// EXACT: %[[U2:.*]] = tosa.cast %[[U1]] {coopt.exact} : {{.*}} -> tensor<1x4x4x2xi32>
+// EXACT: %[[U3:.*]] = tosa.cast %[[U2]] {coopt.exact} : {{.*}} -> tensor<1x4x4x2xf32>
+// EXACT: %[[ACC:.*]] = tosa.conv2d %[[U3]], %[[W]], %[[B]]
+// Requantized in f64 with coopt-lower-int8's (multiplier, shift): 1442928645 * 2^-38, ...
+// EXACT: %[[A64:.*]] = tosa.cast %[[ACC]] {coopt.exact} : {{.*}} -> tensor<1x4x4x4xf64>
+// EXACT: %[[R:.*]] = "tosa.const"() <{values = dense<{{\[\[\[\[}}0.0052493438306555618, 0.010498687661311124, 0.007874015747802332, 0.0031496064239036059]]]]> : tensor<1x1x1x4xf64>}>
+// EXACT: %[[Y:.*]] = tosa.mul %[[A64]], %[[R]], {{.*}} {coopt.exact}
+// EXACT: %[[H:.*]] = tosa.add %[[Y]], {{.*}} {coopt.exact}
+// EXACT: %[[FL:.*]] = tosa.floor %[[H]] {coopt.exact}
+// EXACT: %[[C32:.*]] = tosa.cast %[[FL]] {coopt.exact} : {{.*}} -> tensor<1x4x4x4xf32>
+// EXACT: %[[RQ:.*]] = tosa.mul %[[C32]], {{.*}} {coopt.exact}
+// EXACT-NEXT: tosa.clamp %[[RQ]] {coopt.range
+// EXACT: tosa.depthwise_conv2d
+// EXACT: tosa.floor
+// avg_pool2d: the window sum (average x 16) divided with reciprocal_scale(16) = 1073741825 * 2^-34.
+// EXACT: %[[AP:.*]] = tosa.avg_pool2d
+// EXACT: tosa.mul %[[AP]], {{.*}} {coopt.exact}
+// EXACT: dense<0.062500000058207661> : tensor<1x1x1x1xf64>
+// The matmul's reshape and bias add stay on the accumulator; its range moves to the real value.
+// EXACT: %[[MM:.*]] = tosa.matmul
+// EXACT: %[[MR:.*]] = tosa.reshape %[[MM]]
+// EXACT: "tosa.const"() <{values = dense<{{\[\[}}5.400000e+02, -7.200000e+02, 0.000000e+00]]> : tensor<1x3xf32>}> {coopt.quant = {bits = 32 : i64, codes = true
+// EXACT: %[[MB:.*]] = tosa.add %[[MR]], %{{[0-9]+}} :
+// EXACT: tosa.cast %[[MB]] {coopt.exact}
+// EXACT: tosa.mul {{.*}} {coopt.exact, coopt.range = array<f64: -4.000000e+00, 4.000000e+00>}
+// EXACT: return
+
+// Nothing of it folds away, and canonicalization changes no result.
+// RUN: coopt-opt %S/Inputs/quant-model.mlir -p 'builtin.module(coopt-fake-quant,canonicalize)' -o %t.canon.mlir
+// RUN: FileCheck %s --check-prefix=EXACT-CANON < %t.canon.mlir
+// EXACT-CANON-COUNT-4: tosa.floor
+// RUN: coopt-opt %S/Inputs/quant-model.mlir -p 'builtin.module(coopt-fake-quant)' -o %t.exact.mlir
+// RUN: coopt-runner %t.exact.mlir --input %S/Inputs/quant-input.npy --output %t.exact.npy
+// RUN: coopt-runner %t.canon.mlir --input %S/Inputs/quant-input.npy --expect %t.exact.npy --rtol=0 --atol=0
+
+// An accumulator that can leave the range binary64 computes exactly keeps
+// the textbook form, with a remark (the int8 graph is the same either way).
+// RUN: coopt-opt %S/Inputs/fq-big-accumulator.mlir -p 'builtin.module(coopt-fake-quant)' -o %t.big.mlir 2>&1 | FileCheck %s --check-prefix=BIG
+// RUN: FileCheck %s --check-prefix=BIG-IR < %t.big.mlir
+// BIG: remark: 'wide': coopt-fake-quant: tosa.conv2d 'wide' keeps the float emulation: its accumulator can exceed the range f32 and f64 hold exactly
+// BIG-IR: tosa.floor
+// BIG-IR-NOT: tosa.floor
+// BIG-IR: return
+
 // per-channel=false: one scale per tensor.
 // RUN: coopt-opt %S/Inputs/quant-model.mlir -p 'builtin.module(coopt-fake-quant{per-channel=false})' | FileCheck %s --check-prefix=TENSOR
-// TENSOR: coopt.quant = {bits = 8 : i64, scales = array<f64: 0.0078740157480314959>}
-// TENSOR: coopt.quant = {bits = 32 : i64, scales = array<f64: 6.1756986259070556E-5, 6.1756986259070556E-5, 6.1756986259070556E-5, 6.1756986259070556E-5>}
+// TENSOR: coopt.quant = {bits = 8 : i64, codes = true, scales = array<f64: 0.0078740157480314959>}
+// TENSOR: coopt.quant = {bits = 32 : i64, codes = true, scales = array<f64: 6.1756986259070556E-5, 6.1756986259070556E-5, 6.1756986259070556E-5, 6.1756986259070556E-5>}
 
 // The chain survives canonicalization (quant.qcast/dcast would fold to identity).
 // RUN: coopt-opt %S/Inputs/quant-model.mlir -p 'builtin.module(coopt-fake-quant,canonicalize)' | FileCheck %s --check-prefix=CANON
@@ -73,8 +126,10 @@
 // KEEP-REMARKS: remark: 'crowded': coopt-fake-quant: tosa.conv2d weight 1x1x1x4 of 'crowded': centroids too close to keep apart on int8 codes; some share a code
 // Without preserve-clusters: 1.0 and 0.997 merge (fewer values: the claim
 // holds), and per-channel scales break @shared's per-tensor claim, which is
-// dropped with a remark rather than left false.
-// RUN: coopt-opt %S/Inputs/fq-clusters.mlir -p 'builtin.module(coopt-fake-quant,coopt-verify-structure,coopt-stats{format=json})' -o /dev/null 2>%t.err2 | FileCheck %s --check-prefix=PLAIN
+// dropped with a remark rather than left false.  (exact=false keeps the
+// real values in the constants, which is what "distinct" counts here; with
+// exact=true they hold per-channel codes.)
+// RUN: coopt-opt %S/Inputs/fq-clusters.mlir -p 'builtin.module(coopt-fake-quant{exact=false},coopt-verify-structure,coopt-stats{format=json})' -o /dev/null 2>%t.err2 | FileCheck %s --check-prefix=PLAIN
 // RUN: FileCheck %s --check-prefix=PLAIN-REMARKS < %t.err2
 // PLAIN: "loc": "close"
 // PLAIN: "distinct": 3,

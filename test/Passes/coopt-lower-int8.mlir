@@ -34,12 +34,19 @@
 // NOFLOAT-NOT: xf32>) -> tensor<1x4x4x4xf32>
 // NOFLOAT-NOT: acc_type = f32
 
-// The int8 graph computes what the fake-quant graph computes, within one
-// output step (1/31.875 = 0.0314), and passes tosa-validate (pro_int for the
-// integer part, pro_fp for the float interface).
+// The int8 graph computes exactly what the (exact) fake-quant graph
+// computes, and passes tosa-validate (pro_int for the integer part, pro_fp
+// for the float interface).
 // RUN: coopt-opt %S/Inputs/quant-model.mlir -p 'builtin.module(coopt-fake-quant)' -o %t.fq.mlir
 // RUN: coopt-runner %t.fq.mlir --input %S/Inputs/quant-input.npy --output %t.fq.npy
-// RUN: coopt-runner %t.i8.mlir --input %S/Inputs/quant-input.npy --expect %t.fq.npy --rtol=0 --atol=0.0314
+// RUN: coopt-runner %t.i8.mlir --input %S/Inputs/quant-input.npy --expect %t.fq.npy --rtol=0 --atol=0
+// The textbook fake-quant graph (exact=false) lowers to the same int8 graph,
+// which agrees with it within one output step (1/31.875 = 0.0314).
+// RUN: coopt-opt %S/Inputs/quant-model.mlir -p 'builtin.module(coopt-fake-quant{exact=false})' -o %t.tb.mlir
+// RUN: coopt-opt %t.tb.mlir -p 'builtin.module(coopt-lower-int8)' -o %t.tb.i8.mlir
+// RUN: cmp %t.i8.mlir %t.tb.i8.mlir
+// RUN: coopt-runner %t.tb.mlir --input %S/Inputs/quant-input.npy --output %t.tb.npy
+// RUN: coopt-runner %t.i8.mlir --input %S/Inputs/quant-input.npy --expect %t.tb.npy --rtol=0 --atol=0.0314
 // RUN: mlir-opt %t.i8.mlir --tosa-attach-target="profiles=pro_int,pro_fp" --tosa-validate=strict-op-spec-alignment -o /dev/null
 
 // interface=int8: i8 in, i8 out, parameters on the function; pure pro_int.

@@ -4,13 +4,13 @@
 // RUN: not grep -q coopt.range %t.model.mlir
 
 // RUN: coopt-opt %t.model.mlir -p 'builtin.module(coopt-qat{data=%S/Inputs/quant-calib.npy})' --dump-pass-pipeline -o /dev/null 2>&1 | FileCheck %s --check-prefix=QAT
-// QAT: builtin.module(coopt-calibrate{data={{.*}}quant-calib.npy samples=512 {{.*}}method=minmax percentile=99.99 {{.*}}},coopt-fake-quant{bits=8 per-channel=true preserve-sparsity=false preserve-clusters=false},coopt-verify-structure{})
+// QAT: builtin.module(coopt-calibrate{data={{.*}}quant-calib.npy samples=512 {{.*}}method=minmax percentile=99.99 {{.*}}},coopt-fake-quant{bits=8 per-channel=true preserve-sparsity=false preserve-clusters=false exact=true},coopt-verify-structure{})
 // RUN: coopt-opt %t.model.mlir -p 'builtin.module(coopt-pqat{data=%S/Inputs/quant-calib.npy sparsity=0.75 pattern=2:4 quant-per-channel=false method=mse samples=7})' --dump-pass-pipeline -o /dev/null 2>&1 | FileCheck %s --check-prefix=PQAT
-// PQAT: builtin.module(coopt-prune{sparsity=0.75 pattern=2:4 {{.*}}},coopt-calibrate{data={{.*}} samples=7 {{.*}}method=mse {{.*}}},coopt-fake-quant{bits=8 per-channel=false preserve-sparsity=true preserve-clusters=false},coopt-verify-structure{})
+// PQAT: builtin.module(coopt-prune{sparsity=0.75 pattern=2:4 {{.*}}},coopt-calibrate{data={{.*}} samples=7 {{.*}}method=mse {{.*}}},coopt-fake-quant{bits=8 per-channel=false preserve-sparsity=true preserve-clusters=false exact=true},coopt-verify-structure{})
 // RUN: coopt-opt %t.model.mlir -p 'builtin.module(coopt-cqat{data=%S/Inputs/quant-calib.npy clusters=8 per-channel=true init=linear seed=3 method=percentile percentile=99.5})' --dump-pass-pipeline -o /dev/null 2>&1 | FileCheck %s --check-prefix=CQAT
-// CQAT: builtin.module(coopt-cluster{clusters=8 init=linear seed=3 {{.*}}per-channel=true preserve-sparsity=false {{.*}}},coopt-calibrate{{{.*}}method=percentile percentile=99.5 {{.*}}},coopt-fake-quant{bits=8 per-channel=true preserve-sparsity=false preserve-clusters=true},coopt-verify-structure{})
+// CQAT: builtin.module(coopt-cluster{clusters=8 init=linear seed=3 {{.*}}per-channel=true preserve-sparsity=false {{.*}}},coopt-calibrate{{{.*}}method=percentile percentile=99.5 {{.*}}},coopt-fake-quant{bits=8 per-channel=true preserve-sparsity=false preserve-clusters=true exact=true},coopt-verify-structure{})
 // RUN: coopt-opt %t.model.mlir -p 'builtin.module(coopt-pcqat{data=%S/Inputs/quant-calib.npy})' --dump-pass-pipeline -o /dev/null 2>&1 | FileCheck %s --check-prefix=PCQAT
-// PCQAT: builtin.module(coopt-prune{sparsity=0.5 pattern=unstructured {{.*}}},coopt-cluster{clusters=16 {{.*}}preserve-sparsity=true {{.*}}},coopt-calibrate{{{.*}}},coopt-fake-quant{bits=8 per-channel=true preserve-sparsity=true preserve-clusters=true},coopt-verify-structure{})
+// PCQAT: builtin.module(coopt-prune{sparsity=0.5 pattern=unstructured {{.*}}},coopt-cluster{clusters=16 {{.*}}preserve-sparsity=true {{.*}}},coopt-calibrate{{{.*}}},coopt-fake-quant{bits=8 per-channel=true preserve-sparsity=true preserve-clusters=true exact=true},coopt-verify-structure{})
 
 // Equivalent to spelling the parts out.
 // RUN: coopt-opt %t.model.mlir -p 'builtin.module(coopt-pcqat{data=%S/Inputs/quant-calib.npy clusters=4 per-channel=true})' -o %t.named

@@ -28,6 +28,19 @@ bool coopt_quantize_multiplier(double real_multiplier, int32_t *multiplier, int3
  * int32 (the spec REQUIREs it to fit). */
 int32_t coopt_apply_scale_32(int32_t value, int32_t multiplier, int32_t shift, bool double_round);
 
+/* TOSA's reciprocal_scale (spec pseudo-code), the multiplier and shift with
+ * which an int8 avg_pool2d divides its i32 window sum by `count`:
+ * multiplier = (((1 << 30) + 1) << k) / count, shift = 30 + k, where
+ * 2^(k-1) < count <= 2^k.  count must be in [1, 2^31). */
+void coopt_reciprocal_scale(uint32_t count, int32_t *multiplier, int32_t *shift);
+
+/* Whether binary64 computes apply_scale_32 with SINGLE_ROUND exactly for
+ * every |value| <= max_abs_value as  floor(value * (multiplier * 2^-shift) + 0.5):
+ * true when the numerator |value| * multiplier + 2^(shift-1) stays below
+ * 2^53, so that the product, the addition and the floor are all exact.
+ * coopt-fake-quant{exact} relies on it. */
+bool coopt_apply_scale_exact_in_f64(int64_t max_abs_value, int32_t multiplier, int32_t shift);
+
 /* TFLite's MultiplyByQuantizedMultiplier for the same (multiplier, shift):
  * the reference coopt_apply_scale_32(..., double_round = true) must match. */
 int32_t coopt_tflite_multiply_by_quantized_multiplier(int32_t value, int32_t multiplier, int32_t shift);
