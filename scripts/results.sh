@@ -53,6 +53,11 @@ kib() { awk -v b="$1" 'BEGIN {printf "%.1f", b / 1024}'; }
   echo "  For the first four rows this is plain PTQ with default options, so nothing is preserved."
   echo "- **max Δ logits**: the largest difference between the INT8 and fake-INT8 logits over all"
   echo "  100,000 logits, in output quantization steps, with the count of logits more than 1 step apart."
+  echo "  coopt-fake-quant's default form (exact=true) carries out the int8 graph's arithmetic in float, so"
+  echo "  the difference is 0 wherever the int8 graph rounds as it does (SINGLE_ROUND). Two rows show"
+  echo "  what else happens: the textbook fake-quant graph (exact=false: f32 products of dequantized"
+  echo "  values, whose rare rounding flips later layers amplify), and TFLite's double rounding in the"
+  echo "  int8 graph, which the exact form does not emulate."
   echo "- **Bytes**: the weights of conv2d, depthwise_conv2d and matmul only, not the biases."
   echo "  - f32: dense float."
   echo "  - int8: dense."
@@ -113,6 +118,7 @@ pruned 50%|coopt-prune{sparsity=0.5}|$CAL,coopt-fake-quant|
 clustered 16 (per tensor)|coopt-cluster{clusters=16}|$CAL,coopt-fake-quant|
 clustered 16 (per channel)|coopt-cluster{clusters=16 per-channel=true}|$CAL,coopt-fake-quant|
 QAT||coopt-qat{data=$DATA}|
+QAT, textbook fake-quant (exact=false)||coopt-qat{data=$DATA exact=false}|
 QAT, TFLite double rounding||coopt-qat{data=$DATA}|{rounding=double}
 PQAT (50%)||coopt-pqat{data=$DATA sparsity=0.5}|
 CQAT (16 per tensor)||coopt-cqat{data=$DATA clusters=16}|

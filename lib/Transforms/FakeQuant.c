@@ -18,6 +18,9 @@
  * code, so the number of distinct values per scale group cannot grow; with
  * preserve-clusters the scale group is made to contain the cluster group and
  * a scale that keeps distinct centroids on distinct codes is searched for.
+ *
+ * exact=true (default) then replaces the float arithmetic between chains by
+ * the int8 graph's own (see "exact=true" below).
  */
 #include "../Analysis/Quant.h"
 #include "../Analysis/Structure.h"

@@ -19,10 +19,14 @@
  * the next chain's quantize half: a float island, reported as a remark.
  * Dead float ops are erased at the end.
  *
+ * coopt-fake-quant{exact} graphs lower to the same int8 graph as textbook
+ * ones: their emulation ops (coopt.exact) are looked through, and constants
+ * that hold codes (coopt.quant codes = true) are read as they are.
+ *
  * Rounding: rescale rounds as TOSA's apply_scale_32.  SINGLE_ROUND (default)
- * rounds once, half up, so the int8 graph differs from the fake-quant graph
- * only where the float graph's own rounding error crosses a .5 boundary.
- * DOUBLE_ROUND is TFLite's MultiplyByQuantizedMultiplier bit for bit; its
+ * rounds once, half up: exactly what coopt-fake-quant{exact} emulates, so
+ * the int8 graph equals that graph; a textbook fake-quant graph differs only
+ * where its own f32 rounding crosses a .5 boundary.  DOUBLE_ROUND is TFLite's MultiplyByQuantizedMultiplier bit for bit; its
  * first rounding moves about 0.05% of DS-CNN's first-layer outputs by one
  * code, and deep models amplify that.  See runtime/include/coopt_rt/quant.h.
  */

@@ -4,6 +4,8 @@
 // BITS1: error: option 'bits' value 1 is out of range (must be in [2, 16])
 // RUN: not coopt-opt %s -p 'builtin.module(coopt-fake-quant{preserve-clusters=maybe})' 2>&1 | FileCheck %s --check-prefix=BOOL
 // BOOL: error: option 'preserve-clusters' expects true or false, got 'maybe'
+// RUN: not coopt-opt %s -p 'builtin.module(coopt-fake-quant{exact=yes})' 2>&1 | FileCheck %s --check-prefix=EXACT
+// EXACT: error: option 'exact' expects true or false, got 'yes'
 // A point without a range: an error naming the tensor; no output file.
 // RUN: coopt-opt %s --split-input-file --verify-diagnostics -p 'builtin.module(coopt-fake-quant)' -o /dev/null
 // RUN: not coopt-opt %s --split-input-file -p 'builtin.module(coopt-fake-quant)' -o %t 2>/dev/null

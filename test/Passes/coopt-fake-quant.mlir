@@ -88,6 +88,17 @@
 // BIG-IR-NOT: tosa.floor
 // BIG-IR: return
 
+// A padded avg_pool2d divides by a count that varies with the position: it
+// keeps the textbook form, with a remark; the unpadded one is exact.
+// RUN: coopt-opt %S/Inputs/fq-avgpool-padded.mlir -p 'builtin.module(coopt-fake-quant)' -o %t.pool.mlir 2>&1 | FileCheck %s --check-prefix=POOL
+// POOL: remark: 'padded': coopt-fake-quant: tosa.avg_pool2d 'padded' keeps the float emulation: it is padded, so its divisor varies across the output
+// POOL-NOT: remark
+// RUN: FileCheck %s --check-prefix=POOL-IR < %t.pool.mlir
+// POOL-IR: %[[G:.*]] = tosa.avg_pool2d {{.*}}kernel = array<i64: 4, 4>
+// POOL-IR: tosa.mul %[[G]], {{.*}} {coopt.exact}
+// POOL-IR: tosa.floor
+// POOL-IR-NOT: tosa.floor
+
 // per-channel=false: one scale per tensor.
 // RUN: coopt-opt %S/Inputs/quant-model.mlir -p 'builtin.module(coopt-fake-quant{per-channel=false})' | FileCheck %s --check-prefix=TENSOR
 // TENSOR: coopt.quant = {bits = 8 : i64, codes = true, scales = array<f64: 0.0078740157480314959>}
