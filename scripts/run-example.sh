@@ -5,7 +5,9 @@
 #   2. top-1 accuracy of the float model on the 10,000 test images
 #      (coopt-runner, JIT through the upstream TOSA lowering)
 #   3. post-training int8: calibrate on 512 training images, fake-quant,
-#      lower to integer TOSA (i8 x i8 -> i32, per-channel tosa.rescale)
+#      lower to integer TOSA (i8 x i8 -> i32, per-channel tosa.rescale); the
+#      int8 graph's logits are compared with the fake-quant graph's (equal:
+#      coopt-fake-quant emulates the int8 arithmetic exactly)
 #   4. the PCQAT path: 50% pruning, per-channel 16-cluster k-means keeping
 #      the zeros, calibration, fake-quant keeping zeros and codebooks, int8
 #      lowering, structure verification, coopt-stats on the int8 weights,
@@ -32,11 +34,15 @@ echo
 echo "== 2. coopt-runner --eval (float model)"
 coopt-runner "$OUT/dscnn.mlir" --eval=$DATA --agree-with="$ROOT/models/dscnn.torch-predictions.npy" 2>/dev/null | tee "$OUT/float.txt"
 echo
-PIPE="builtin.module(coopt-qat{data=$DATA},coopt-lower-int8)"
-echo "== 3. coopt-opt --pass-pipeline='$PIPE'"
-coopt-opt "$OUT/dscnn.mlir" --pass-pipeline="$PIPE" -o "$OUT/dscnn.int8.mlir"
+PIPE="builtin.module(coopt-qat{data=$DATA})"
+echo "== 3. coopt-opt --pass-pipeline='$PIPE' (fake-quant), then 'builtin.module(coopt-lower-int8)'"
+coopt-opt "$OUT/dscnn.mlir" --pass-pipeline="$PIPE" -o "$OUT/dscnn.fq.mlir"
+coopt-opt "$OUT/dscnn.fq.mlir" --pass-pipeline='builtin.module(coopt-lower-int8)' -o "$OUT/dscnn.int8.mlir"
 grep -o 'tosa\.[a-z_0-9]*' "$OUT/dscnn.int8.mlir" | sort | uniq -c | awk '{printf "%s x%s  ", $2, $1} END {print ""}'
-coopt-runner "$OUT/dscnn.int8.mlir" --eval=$DATA 2>/dev/null | tee "$OUT/int8.txt"
+coopt-runner "$OUT/dscnn.fq.mlir" --eval=$DATA --logits="$OUT/fq.npy" 2>/dev/null > "$OUT/fq.txt"
+echo "fake-quant graph: $(sed -n 's/^accuracy: //p' "$OUT/fq.txt")"
+echo "int8 graph against it:"
+coopt-runner "$OUT/dscnn.int8.mlir" --eval=$DATA --compare-logits="$OUT/fq.npy" --max-steps=0 2>/dev/null | tee "$OUT/int8.txt"
 echo
 PIPE="builtin.module(coopt-pcqat{data=$DATA sparsity=0.5 clusters=16 per-channel=true},coopt-lower-int8,coopt-verify-structure,coopt-stats,coopt-lower-kernels)"
 echo "== 4. coopt-opt --pass-pipeline='$PIPE'"
@@ -52,4 +58,4 @@ ls -l "$OUT"/dscnn.pcqat.*.o "$OUT/dscnn.pcqat.h" | awk '{print $5, $NF}'
 coopt-runner "$OUT/dscnn.pcqat.int8.mlir" --object="$OUT/dscnn.pcqat.x86_64.o" --eval=$DATA 2>/dev/null | tee "$OUT/object.txt"
 echo
 echo "== summary (top-1 on 10,000 test images)"
-echo "float $(acc "$OUT/float.txt")%  ->  int8 $(acc "$OUT/int8.txt")%  ->  PCQAT int8 on coopt's kernels, no recovery $(acc "$OUT/pcqat.txt")% (compiled object: $(acc "$OUT/object.txt")%)"
+echo "float $(acc "$OUT/float.txt")%  ->  fake-quant $(acc "$OUT/fq.txt")% = int8 $(acc "$OUT/int8.txt")% ($(sed -n 's/.*; \([0-9]* of [0-9]*\) values above 0,.*/\1 logits differ/p' "$OUT/int8.txt"))  ->  PCQAT int8 on coopt's kernels, no recovery $(acc "$OUT/pcqat.txt")% (compiled object: $(acc "$OUT/object.txt")%)"

@@ -561,6 +561,12 @@ static void emulate_exactly(MlirOperation func, const coopt_qpoints *qp, const d
       emulate_avg_pool(A, scale[i]);
       continue;
     }
+    /* coopt-lower-int8 adds two activations on a common grid 2^20 finer
+     * than either; requantizing that sum can need 60 bits, past binary64. */
+    if (cooptOpIs(A, "tosa.add") || cooptOpIs(A, "tosa.sub")) {
+      keep_textbook(A, "an element-wise add/sub of two activations is not emulated exactly yet");
+      continue;
+    }
     if (!cooptOpIs(A, "tosa.conv2d") && !cooptOpIs(A, "tosa.depthwise_conv2d") && !cooptOpIs(A, "tosa.matmul"))
       continue;
     for (size_t k = 0; k < set.count; ++k)
