@@ -371,6 +371,24 @@ MlirValue cooptPeelExactEmulation(MlirValue v) {
   return v;
 }
 
+MlirValue cooptPastExactEmulation(MlirValue v) {
+  bool read = false;
+  for (MlirOpOperand u = mlirValueGetFirstUse(v); !mlirOpOperandIsNull(u); u = mlirOpOperandGetNextUse(u))
+    read |= cooptIsExactEmulation(mlirOpOperandGetOwner(u));
+  if (!read || !mlirValueIsAOpResult(v))
+    return v;
+  MlirOperation last = {NULL};
+  for (MlirOperation op = mlirOperationGetNextInBlock(mlirOpResultGetOwner(v)); !mlirOperationIsNull(op);
+       op = mlirOperationGetNextInBlock(op)) {
+    if (cooptOpIs(op, "tosa.const"))
+      continue;
+    if (!cooptIsExactEmulation(op))
+      break;
+    last = op;
+  }
+  return mlirOperationIsNull(last) ? v : cooptResult(last);
+}
+
 static bool def_is(MlirValue v, const char *name, MlirOperation *out) {
   *out = cooptDefiningOp(v);
   return cooptOpIs(*out, name);

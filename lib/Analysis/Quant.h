@@ -87,6 +87,10 @@ bool cooptIsExactEmulation(MlirOperation op);
 void cooptTagExactEmulation(MlirOperation op);
 /* The value an emulation op chain reads: back through tagged ops' operand 0. */
 MlirValue cooptPeelExactEmulation(MlirValue v);
+/* Forward: when ops of an emulation read v (they follow its definition in
+ * the block, interleaved with their constants), the value the emulation
+ * produces; otherwise v. */
+MlirValue cooptPastExactEmulation(MlirValue v);
 
 /* Round half away from zero (TFLite's std::round for weights and biases). */
 double cooptRoundHalfAway(double x);

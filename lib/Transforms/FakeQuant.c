@@ -353,30 +353,88 @@ static MlirValue recover_codes(coopt_builder *b, MlirValue x, double scale) {
   return cooptResult(emulation_op(b, "tosa.cast", 1, &i, t));
 }
 
-/* An integer-valued f32 accumulator, requantized with one real multiplier
- * r[c] = m[c] * 2^-shift[c] per channel of the last axis (or one), then
- * dequantized with s_out: floor(acc * r + 0.5) * s_out. */
-static MlirValue requantize_exactly(coopt_builder *b, MlirValue acc, const double *r, int64_t nr, double s_out,
-                                    MlirOperation *first) {
-  MlirType t = mlirValueGetType(acc), t64 = cooptTensorTypeLike(t, mlirF64TypeGet(b->ctx));
-  int rank = rank_of(acc);
+/* How binary64 carries out apply_scale_32 for values up to a bound. */
+typedef enum requant_form { REQUANT_NONE, REQUANT_DIRECT, REQUANT_SPLIT } requant_form;
+
+static requant_form requant_form_for(int64_t bound, int32_t m, int32_t shift) {
+  if (coopt_apply_scale_exact_in_f64(bound, m, shift))
+    return REQUANT_DIRECT;
+  if (coopt_apply_scale_split_exact_in_f64(bound, m, shift))
+    return REQUANT_SPLIT;
+  return REQUANT_NONE;
+}
+
+/* The per-channel constant f(m[c], shift[c]) as an f64 tensor [1, ..., n]. */
+static MlirValue channel_const(coopt_builder *b, int rank, const int32_t *m, const int32_t *sh, int64_t n,
+                               double (*f)(int32_t, int32_t)) {
   int64_t shape[8];
   for (int i = 0; i < rank; ++i)
     shape[i] = 1;
-  shape[rank - 1] = nr;
-  double half = 0.5;
-  MlirValue zero = cooptZeroPointI8(b, 0);
+  shape[rank - 1] = n;
+  double *v = coopt_xmalloc((size_t)n * sizeof *v);
+  for (int64_t c = 0; c < n; ++c)
+    v[c] = f(m[c], sh[c]);
+  MlirValue r = cooptConstF64(b, rank, shape, v);
+  free(v);
+  return r;
+}
+static double multiplier_real(int32_t m, int32_t sh) { return ldexp((double)m, -sh); }
+static double multiplier_int(int32_t m, int32_t sh) { return (void)sh, (double)m; }
+static double round_bit(int32_t m, int32_t sh) { return (void)m, ldexp(1.0, sh - 1); }
+static double high_shift(int32_t m, int32_t sh) { return (void)m, ldexp(1.0, -(sh - 16)); }
+
+static MlirValue binary64(coopt_builder *b, const char *name, MlirValue x, MlirValue y) {
+  MlirValue a[3] = {x, y, x};
+  intptr_t n = 2;
+  if (strcmp(name, "tosa.mul") == 0)
+    a[2] = cooptZeroPointI8(b, 0), n = 3;
+  return cooptResult(emulation_op(b, name, n, a, mlirValueGetType(x)));
+}
+
+static MlirValue scalar64(coopt_builder *b, int rank, double v) {
+  int64_t shape[8];
+  for (int i = 0; i < rank; ++i)
+    shape[i] = 1;
+  return cooptConstF64(b, rank, shape, &v);
+}
+
+/* apply_scale_32(x, m[c], shift[c], SINGLE_ROUND) on an integer-valued f64
+ * tensor, exactly.  DIRECT: floor(x * m 2^-shift + 0.5), exact while
+ * |x| m + 2^(shift-1) < 2^53.  SPLIT, for larger products: with
+ * x = hi 2^16 + lo (0 <= lo < 2^16), A = hi m and B = lo m + 2^(shift-1) are
+ * exact, and floor((A 2^16 + B) / 2^shift) = floor((A + floor(B / 2^16)) /
+ * 2^(shift-16)) (nested floor division), every step exact. */
+static MlirValue apply_scale_f64(coopt_builder *b, MlirValue x, const int32_t *m, const int32_t *sh, int64_t n,
+                                 requant_form form) {
+  int rank = rank_of(x);
+  if (form == REQUANT_DIRECT) {
+    MlirValue y = binary64(b, "tosa.mul", x, channel_const(b, rank, m, sh, n, multiplier_real));
+    y = binary64(b, "tosa.add", y, scalar64(b, rank, 0.5));
+    return cooptResult(emulation_op(b, "tosa.floor", 1, &y, mlirValueGetType(y)));
+  }
+  MlirType t = mlirValueGetType(x);
+  MlirValue hi = binary64(b, "tosa.mul", x, scalar64(b, rank, ldexp(1.0, -16)));
+  hi = cooptResult(emulation_op(b, "tosa.floor", 1, &hi, t));
+  MlirValue lo = binary64(b, "tosa.sub", x, binary64(b, "tosa.mul", hi, scalar64(b, rank, 65536.0)));
+  MlirValue mv = channel_const(b, rank, m, sh, n, multiplier_int);
+  MlirValue A = binary64(b, "tosa.mul", hi, mv);
+  MlirValue B = binary64(b, "tosa.add", binary64(b, "tosa.mul", lo, mv), channel_const(b, rank, m, sh, n, round_bit));
+  MlirValue Bh = binary64(b, "tosa.mul", B, scalar64(b, rank, ldexp(1.0, -16)));
+  Bh = cooptResult(emulation_op(b, "tosa.floor", 1, &Bh, t));
+  MlirValue y = binary64(b, "tosa.mul", binary64(b, "tosa.add", A, Bh), channel_const(b, rank, m, sh, n, high_shift));
+  return cooptResult(emulation_op(b, "tosa.floor", 1, &y, t));
+}
+
+/* An integer-valued f32 accumulator requantized with (m[c], shift[c]) per
+ * channel of the last axis (or one), then dequantized with s_out. */
+static MlirValue requantize_exactly(coopt_builder *b, MlirValue acc, const int32_t *m, const int32_t *sh, int64_t n,
+                                    requant_form form, double s_out, MlirOperation *first) {
+  MlirType t = mlirValueGetType(acc), t64 = cooptTensorTypeLike(t, mlirF64TypeGet(b->ctx));
   *first = emulation_op(b, "tosa.cast", 1, &acc, t64);
-  MlirValue wide = cooptResult(*first);
-  MlirValue a1[3] = {wide, cooptConstF64(b, rank, shape, r), zero};
-  MlirValue y = cooptResult(emulation_op(b, "tosa.mul", 3, a1, t64));
-  shape[rank - 1] = 1;
-  MlirValue a2[2] = {y, cooptConstF64(b, rank, shape, &half)};
-  y = cooptResult(emulation_op(b, "tosa.add", 2, a2, t64));
-  y = cooptResult(emulation_op(b, "tosa.floor", 1, &y, t64));
+  MlirValue y = apply_scale_f64(b, cooptResult(*first), m, sh, n, form);
   MlirValue code = cooptResult(emulation_op(b, "tosa.cast", 1, &y, t));
-  MlirValue a3[3] = {code, cooptScalarF32(b, rank, (float)s_out), zero};
-  return cooptResult(emulation_op(b, "tosa.mul", 3, a3, t));
+  MlirValue a[3] = {code, cooptScalarF32(b, rank_of(acc), (float)s_out), cooptZeroPointI8(b, 0)};
+  return cooptResult(emulation_op(b, "tosa.mul", 3, a, t));
 }
 
 /* Route every use of v but `first` (the emulation's own reader) to `out`. */
@@ -401,20 +459,22 @@ static bool keep_textbook(MlirOperation op, const char *why) {
   return false;
 }
 
-/* Bias codes: n values of a bias constant (1 broadcasts). */
-static int64_t *bias_codes(MlirOperation bias, int64_t *n) {
-  int64_t bits = 0, ns = 0;
-  double *bs = NULL;
+/* An anchor's bias codes on its own grid s_in * w_scale, computed as
+ * coopt-lower-int8 computes them: n values, element i in channel i % rows.
+ * NULL when one value is broadcast over channels of different scales. */
+static int32_t *bias_codes(MlirOperation bias, double s_in, const double *ws, int64_t nscales, int64_t rows,
+                           int64_t *n, double **scales) {
   MlirAttribute vals = mlirOperationGetAttributeByName(bias, S("values"));
   *n = mlirElementsAttrGetNumElements(vals);
-  if (!cooptGetConstQuant(bias, &bits, &bs, &ns) || bits != 32 || (ns != *n && ns != 1)) {
-    free(bs);
+  if (*n == 1 && nscales > 1)
     return NULL;
+  int32_t *q = coopt_xmalloc((size_t)*n * sizeof *q);
+  *scales = coopt_xmalloc((size_t)*n * sizeof **scales);
+  for (int64_t i = 0; i < *n; ++i) {
+    double sc = s_in * ws[nscales == 1 ? 0 : i % rows], x = cooptRoundHalfAway((double)cooptDenseFloatAt(vals, i) / sc);
+    q[i] = x < -2147483648.0 ? INT32_MIN : x > 2147483647.0 ? INT32_MAX : (int32_t)x;
+    (*scales)[i] = sc;
   }
-  int64_t *q = coopt_xmalloc((size_t)*n * sizeof *q);
-  for (int64_t i = 0; i < *n; ++i)
-    q[i] = (int64_t)cooptRoundHalfAway((double)cooptDenseFloatAt(vals, i) / bs[ns == 1 ? 0 : i]);
-  free(bs);
   return q;
 }
 
@@ -428,28 +488,37 @@ static bool emulate_anchor(const coopt_weight *w, double s_out) {
     return keep_textbook(A, "its weights or its input are not fake-quantized, or the weights are shared");
   }
   bool matmul = cooptOpIs(A, "tosa.matmul");
+  /* The bias (conv operand 2, or the matmul's add) and the accumulator:
+   * through the matmul's reshape and bias add, before any clamp (which stays
+   * on the real values, as in the textbook form). */
+  MlirOperation bias_user = A;
+  intptr_t bias_operand = 2;
   MlirOperation bias = matmul ? bias_of(A) : cooptDefiningOp(mlirOperationGetOperand(A, 2));
-  int64_t *bq = NULL;
-  if (!mlirOperationIsNull(bias) && !(bq = bias_codes(bias, &nb))) {
-    free(ws);
-    return keep_textbook(A, "its bias is not on the int32 grid");
-  }
-  /* The accumulator: through the matmul's reshape and bias add, before any
-   * clamp (which stays on the real values, as in the textbook form). */
   MlirValue acc = cooptResult(A);
   for (MlirOperation u = cooptSoleUser(acc); cooptOpIs(u, "tosa.reshape") ||
                                              (cooptOpIs(u, "tosa.add") && !mlirOperationIsNull(bias) &&
                                               mlirOperationEqual(cooptDefiningOp(mlirOperationGetOperand(u, 1)), bias));
-       u = cooptSoleUser(acc))
+       u = cooptSoleUser(acc)) {
+    if (cooptOpIs(u, "tosa.add"))
+      bias_user = u, bias_operand = 1;
     acc = cooptResult(u);
+  }
   MlirType at = mlirValueGetType(acc);
   int64_t rows = w->rows, len = w->num_elements / rows, nr = nscales == 1 ? 1 : rows;
   if (nr != 1 && mlirShapedTypeGetDimSize(at, mlirShapedTypeGetRank(at) - 1) != rows) {
-    free(ws), free(bq);
+    free(ws);
     return keep_textbook(A, "its weight scales do not follow its output channels");
   }
+  int32_t *bq = NULL;
+  double *bs = NULL;
+  if (!mlirOperationIsNull(bias) && (!cooptOpIs(bias, "tosa.const") ||
+                                     !(bq = bias_codes(bias, s_in, ws, nscales, rows, &nb, &bs)))) {
+    free(ws);
+    return keep_textbook(A, "its bias is not a constant with one value per channel scale");
+  }
   float *v = cooptWeightLoad(w);
-  double *r = coopt_xmalloc((size_t)rows * sizeof *r);
+  int32_t *m = coopt_xmalloc((size_t)rows * sizeof *m), *sh = coopt_xmalloc((size_t)rows * sizeof *sh);
+  requant_form form = REQUANT_DIRECT;
   const char *why = NULL;
   for (int64_t row = 0; row < rows && !why; ++row) {
     double s_w = ws[nscales == 1 ? 0 : row];
@@ -465,38 +534,49 @@ static bool emulate_anchor(const coopt_weight *w, double s_out) {
       neg += c < 0 ? -c : 0;
     }
     int64_t top = hi * pos - lo * neg, bottom = lo * pos - hi * neg;
-    int64_t bound = (top > -bottom ? top : -bottom) + (bq ? llabs(bq[nb == 1 ? 0 : row]) : 0);
-    int32_t m, sh;
+    int64_t bound = (top > -bottom ? top : -bottom) + (bq ? llabs((int64_t)bq[nb == 1 ? 0 : row]) : 0);
+    requant_form f;
     /* The same real multiplier, computed the same way, as coopt-lower-int8. */
-    if (!coopt_quantize_multiplier(s_in * s_w / s_out, &m, &sh))
+    if (!coopt_quantize_multiplier(s_in * s_w / s_out, &m[row], &sh[row]))
       why = "its requantization multiplier is outside what tosa.rescale can represent";
-    else if (bound >= (1 << 23) || !coopt_apply_scale_exact_in_f64(bound, m, sh))
+    else if (bound >= (1 << 23) || (f = requant_form_for(bound, m[row], sh[row])) == REQUANT_NONE)
       why = "its accumulator can exceed the range f32 and f64 hold exactly";
-    else
-      r[row] = ldexp((double)m, -sh);
+    else if (f == REQUANT_SPLIT)
+      form = REQUANT_SPLIT;
   }
   free(ws);
   if (why) {
-    free(v), free(r), free(bq);
+    free(v), free(m), free(sh), free(bq), free(bs);
     return keep_textbook(A, why);
   }
   cooptWeightStore(w, v);
   cooptMarkConstCodes(w->constant);
   free(v);
   if (bq) {
-    MlirAttribute vals = mlirOperationGetAttributeByName(bias, S("values"));
+    /* A constant of its own: a bias shared with another op is on that op's
+     * grid there. */
+    MlirType bt = mlirValueGetType(cooptResult(bias));
+    int rank = (int)mlirShapedTypeGetRank(bt);
+    int64_t shape[8];
+    for (int i = 0; i < rank && i < 8; ++i)
+      shape[i] = mlirShapedTypeGetDimSize(bt, i);
     float *bf = coopt_xmalloc((size_t)nb * sizeof *bf);
     for (int64_t i = 0; i < nb; ++i)
       bf[i] = (float)bq[i];
-    mlirOperationSetAttributeByName(bias, S("values"), mlirDenseElementsAttrFloatGet(mlirAttributeGetType(vals), nb, bf));
-    cooptMarkConstCodes(bias);
-    free(bf), free(bq);
+    coopt_builder bb = cooptBuilderBefore(bias_user);
+    MlirValue codes = cooptConstF32(&bb, rank, shape, bf);
+    cooptSetConstQuant(cooptDefiningOp(codes), 32, bs, nb);
+    cooptMarkConstCodes(cooptDefiningOp(codes));
+    mlirOperationSetOperand(bias_user, bias_operand, codes);
+    if (mlirOpOperandIsNull(mlirValueGetFirstUse(cooptResult(bias))))
+      mlirOperationDestroy(bias);
+    free(bf), free(bq), free(bs);
   }
   coopt_builder b = cooptBuilderBefore(A);
   mlirOperationSetOperand(A, 0, recover_codes(&b, mlirOperationGetOperand(A, 0), s_in));
   b = builder_after(acc);
   MlirOperation first;
-  MlirValue out = requantize_exactly(&b, acc, r, nr, s_out, &first);
+  MlirValue out = requantize_exactly(&b, acc, m, sh, nr, form, s_out, &first);
   reroute(acc, first, out);
   /* A range recorded on the accumulator (a matmul's bias add) describes the
    * real value, which is now the requantization's result. */
@@ -506,7 +586,7 @@ static bool emulate_anchor(const coopt_weight *w, double s_out) {
     mlirOperationSetDiscardableAttributeByName(cooptDefiningOp(out), S("coopt.range"), range);
     mlirOperationRemoveDiscardableAttributeByName(acc_op, S("coopt.range"));
   }
-  free(r);
+  free(m), free(sh);
   return true;
 }
 
@@ -529,7 +609,8 @@ static bool emulate_avg_pool(MlirOperation A, double s_out) {
   if (count < 1 || count >= (1 << 16))
     return keep_textbook(A, "its window is outside the range handled exactly");
   coopt_reciprocal_scale((uint32_t)count, &m, &sh);
-  if (!coopt_apply_scale_exact_in_f64(count * max_code(zp_in), m, sh) || count * max_code(zp_in) >= (1 << 20))
+  requant_form form = requant_form_for(count * max_code(zp_in), m, sh);
+  if (form == REQUANT_NONE || count * max_code(zp_in) >= (1 << 20))
     return keep_textbook(A, "its window sum can exceed the range f32 and f64 hold exactly");
   coopt_builder b = cooptBuilderBefore(A);
   mlirOperationSetOperand(A, 0, recover_codes(&b, mlirOperationGetOperand(A, 0), s_in));
@@ -543,10 +624,56 @@ static bool emulate_avg_pool(MlirOperation A, double s_out) {
   MlirValue sum = cooptResult(first);
   sum = cooptResult(emulation_op(&b, "tosa.cast", 1, &sum, cooptTensorTypeLike(t, mlirIntegerTypeGet(b.ctx, 32))));
   sum = cooptResult(emulation_op(&b, "tosa.cast", 1, &sum, t));
-  double r = ldexp((double)m, -sh);
   MlirOperation unused;
-  MlirValue out = requantize_exactly(&b, sum, &r, 1, s_out, &unused);
+  MlirValue out = requantize_exactly(&b, sum, &m, &sh, 1, form, s_out, &unused);
   reroute(avg, first, out);
+  return true;
+}
+
+/* add / sub of two activations as coopt-lower-int8 lowers it (TFLite's
+ * scheme): each input's codes rescaled onto a grid 2^20 finer than
+ * 2 max(s_a, s_b), added, and the sum rescaled to the output.  The sum can
+ * need 60 bits once multiplied, hence the split form there.  The add itself
+ * stays (in f64, untagged), so that coopt-lower-int8 still finds it. */
+static bool emulate_eltwise(MlirOperation A, double s_out) {
+  MlirValue xa = mlirOperationGetOperand(A, 0), xb = mlirOperationGetOperand(A, 1), res = cooptResult(A);
+  MlirType t = mlirValueGetType(res);
+  double sa, sb;
+  int64_t za, zb;
+  if (!activation_params(xa, &sa, &za) || !activation_params(xb, &sb, &zb))
+    return false; /* not two activations: coopt-lower-int8 leaves it float too */
+  if (!mlirTypeEqual(mlirValueGetType(xa), t) || !mlirTypeEqual(mlirValueGetType(xb), t))
+    return keep_textbook(A, "its operands broadcast");
+  /* The same reals, computed the same way, as coopt-lower-int8. */
+  const double left = (double)(1 << 20), twice_max = 2 * fmax(sa, sb);
+  double real_a = sa / twice_max * left, real_b = sb / twice_max * left, real_out = twice_max / (left * s_out);
+  int32_t ma, sha, mb, shb, mo, sho;
+  if (!coopt_quantize_multiplier(real_a, &ma, &sha) || !coopt_quantize_multiplier(real_b, &mb, &shb) ||
+      !coopt_quantize_multiplier(real_out, &mo, &sho))
+    return keep_textbook(A, "its requantization multipliers are outside what tosa.rescale can represent");
+  /* |a'| <= |q - zp| real_a + 1, likewise b'. */
+  int64_t bound = (int64_t)ceil((double)max_code(za) * real_a + (double)max_code(zb) * real_b) + 2;
+  requant_form fa = requant_form_for(max_code(za), ma, sha), fb = requant_form_for(max_code(zb), mb, shb),
+               fo = requant_form_for(bound, mo, sho);
+  if (fa == REQUANT_NONE || fb == REQUANT_NONE || fo == REQUANT_NONE)
+    return keep_textbook(A, "its rescaled sum can exceed the range f64 holds exactly");
+  coopt_builder b = cooptBuilderBefore(A);
+  b.loc = mlirOperationGetLocation(A);
+  MlirType t64 = cooptTensorTypeLike(t, mlirF64TypeGet(b.ctx));
+  MlirValue ca = recover_codes(&b, xa, sa), cb = recover_codes(&b, xb, sb);
+  ca = apply_scale_f64(&b, cooptResult(emulation_op(&b, "tosa.cast", 1, &ca, t64)), &ma, &sha, 1, fa);
+  cb = apply_scale_f64(&b, cooptResult(emulation_op(&b, "tosa.cast", 1, &cb, t64)), &mb, &shb, 1, fb);
+  MlirValue ops[2] = {ca, cb};
+  MlirValue sum = cooptResult(cooptBuildOp(&b, cooptOpIs(A, "tosa.add") ? "tosa.add" : "tosa.sub", 2, ops, t64, 0, NULL));
+  MlirValue y = apply_scale_f64(&b, sum, &mo, &sho, 1, fo);
+  MlirValue code = cooptResult(emulation_op(&b, "tosa.cast", 1, &y, t));
+  MlirValue a3[3] = {code, cooptScalarF32(&b, rank_of(res), (float)s_out), cooptZeroPointI8(&b, 0)};
+  MlirOperation out = emulation_op(&b, "tosa.mul", 3, a3, t);
+  MlirAttribute range = mlirOperationGetAttributeByName(A, S("coopt.range"));
+  if (!mlirAttributeIsNull(range))
+    mlirOperationSetDiscardableAttributeByName(out, S("coopt.range"), range);
+  mlirValueReplaceAllUsesOfWith(res, cooptResult(out));
+  mlirOperationDestroy(A);
   return true;
 }
 
@@ -561,10 +688,8 @@ static void emulate_exactly(MlirOperation func, const coopt_qpoints *qp, const d
       emulate_avg_pool(A, scale[i]);
       continue;
     }
-    /* coopt-lower-int8 adds two activations on a common grid 2^20 finer
-     * than either; requantizing that sum can need 60 bits, past binary64. */
     if (cooptOpIs(A, "tosa.add") || cooptOpIs(A, "tosa.sub")) {
-      keep_textbook(A, "an element-wise add/sub of two activations is not emulated exactly yet");
+      emulate_eltwise(A, scale[i]);
       continue;
     }
     if (!cooptOpIs(A, "tosa.conv2d") && !cooptOpIs(A, "tosa.depthwise_conv2d") && !cooptOpIs(A, "tosa.matmul"))

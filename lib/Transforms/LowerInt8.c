@@ -111,12 +111,16 @@ static void map_add(lowering *L, MlirValue f, MlirValue q, double s, int64_t zp)
 static MlirType i8_like(lowering *L, MlirType t) { return cooptTensorTypeLike(t, mlirIntegerTypeGet(L->ctx, 8)); }
 static MlirType i32_like(lowering *L, MlirType t) { return cooptTensorTypeLike(t, mlirIntegerTypeGet(L->ctx, 32)); }
 
-/* Copy op's attributes (all of them, inherent and discardable). */
+/* Copy op's attributes (inherent and discardable) but a calibrated range,
+ * which describes the float result, not the integer one. */
 static size_t copy_attrs(MlirOperation op, MlirNamedAttribute *out, size_t max) {
   intptr_t n = mlirOperationGetNumAttributes(op);
   size_t k = 0;
-  for (intptr_t i = 0; i < n && k < max; ++i)
-    out[k++] = mlirOperationGetAttribute(op, i);
+  for (intptr_t i = 0; i < n && k < max; ++i) {
+    MlirNamedAttribute a = mlirOperationGetAttribute(op, i);
+    if (!coopt_str_eq(mlirIdentifierStr(a.name).data, mlirIdentifierStr(a.name).length, "coopt.range"))
+      out[k++] = a;
+  }
   return k;
 }
 
@@ -276,6 +280,7 @@ static bool lower_eltwise(lowering *L, MlirOperation op) {
   MlirValue v = cooptResult(op);
   int out = -1;
   for (int guard = 0; guard < 8; ++guard) {
+    v = cooptPastExactEmulation(v); /* coopt-fake-quant{exact}'s requantization */
     MlirOperation u = cooptSoleUser(v);
     if ((out = fq_by_input_user(L, u)) >= 0)
       break;
@@ -354,15 +359,12 @@ static bool lower_anchor(lowering *L, MlirOperation anchor) {
   int ntail = 0, out = -1;
   MlirValue v = cooptResult(anchor);
   for (;;) {
+    v = cooptPastExactEmulation(v); /* coopt-fake-quant{exact}'s requantization */
     MlirOperation u = cooptSoleUser(v);
     if (mlirOperationIsNull(u) || ntail == 16)
       break;
     if ((out = fq_by_input_user(L, u)) >= 0)
       break;
-    if (cooptIsExactEmulation(u)) { /* coopt-fake-quant{exact}'s requantization */
-      v = cooptResult(u);
-      continue;
-    }
     if (!(cooptOpIs(u, "tosa.reshape") || cooptOpIs(u, "tosa.clamp") || (matmul && cooptOpIs(u, "tosa.add"))))
       break;
     tail[ntail++] = u;
@@ -493,10 +495,8 @@ static bool lower_avg_pool(lowering *L, MlirOperation op) {
   int64_t zp_in;
   if (!get_i8(L, mlirOperationGetOperand(op, 0), &xq, &s_in, &zp_in))
     return false;
-  MlirOperation u = cooptSoleUser(cooptResult(op));
-  while (cooptIsExactEmulation(u)) /* coopt-fake-quant{exact}'s division */
-    u = cooptSoleUser(cooptResult(u));
-  int out = fq_by_input_user(L, u);
+  /* past coopt-fake-quant{exact}'s division */
+  int out = fq_by_input_user(L, cooptSoleUser(cooptPastExactEmulation(cooptResult(op))));
   if (out < 0 || !same_params(s_in, zp_in, L->fq[out].scale, L->fq[out].zero_point))
     return false;
   coopt_fq_chain *F = &L->fq[out];

@@ -93,3 +93,12 @@ bool coopt_apply_scale_exact_in_f64(int64_t max_abs_value, int32_t multiplier, i
   const double limit = 9007199254740992.0; /* 2^53 */
   return (double)max_abs_value * (double)multiplier + ldexp(1.0, shift - 1) < limit;
 }
+
+bool coopt_apply_scale_split_exact_in_f64(int64_t max_abs_value, int32_t multiplier, int32_t shift) {
+  if (max_abs_value < 0 || multiplier < 0 || shift <= 16 || shift > 62)
+    return false;
+  const double limit = 9007199254740992.0; /* 2^53 */
+  double hi = floor((double)max_abs_value / 65536.0) + 1;
+  return hi * (double)multiplier + limit / 4 < limit &&
+         65535.0 * (double)multiplier + ldexp(1.0, shift - 1) < limit;
+}

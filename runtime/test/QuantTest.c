@@ -244,6 +244,52 @@ static void test_f64_emulation(void) {
   printf("binary64 requantization: %d values (%d next to a tie) equal apply_scale_32\n", checked, ties);
 }
 
+/* The split form, as C, for values whose product with the multiplier
+ * needs more than 53 bits. */
+static double f64_apply_scale_split(int64_t value, int32_t multiplier, int32_t shift) {
+  volatile double x = (double)value, m = (double)multiplier;
+  volatile double hi = floor(x * ldexp(1.0, -16));
+  volatile double lo = x - hi * 65536.0;
+  volatile double A = hi * m, B = lo * m + ldexp(1.0, shift - 1);
+  volatile double t = A + floor(B * ldexp(1.0, -16));
+  return floor(t * ldexp(1.0, -(shift - 16)));
+}
+
+static i128 spec_apply_scale_wide(int64_t value, int32_t multiplier, int32_t shift) {
+  return ((i128)value * multiplier + ((i128)1 << (shift - 1))) >> shift;
+}
+
+static void test_f64_split_emulation(void) {
+  int checked = 0, beyond_direct = 0;
+  for (int i = 0; i < 400000; ++i) {
+    int32_t shift = 17 + (int32_t)(rnd() % 36);
+    int32_t m = (int32_t)((1u << 30) + (uint32_t)(rnd() % (1u << 30)));
+    int64_t bound = (int64_t)1 << (int)(rnd() % 36);
+    if (!coopt_apply_scale_split_exact_in_f64(bound, m, shift))
+      continue;
+    int64_t v = (int64_t)(rnd() % (uint64_t)(2 * bound + 1)) - bound;
+    if (i % 3 == 0) {
+      /* next to a tie: v * m = 2^(shift-1) + {-1, 0, 1} (mod 2^shift) */
+      uint64_t inv = 1;
+      for (int k = 0; k < 6; ++k)
+        inv *= 2 - (uint64_t)(m | 1) * inv;
+      uint64_t mask = (1ull << shift) - 1;
+      int64_t target = (int64_t)((((uint64_t)1 << (shift - 1)) + (uint64_t)(int64_t)(rnd() % 3) - 1) * inv & mask);
+      if ((m & 1) && target <= bound)
+        v = (i & 1) ? -target : target;
+    }
+    CHECK(f64_apply_scale_split(v, m, shift) == (double)spec_apply_scale_wide(v, m, shift));
+    beyond_direct += !coopt_apply_scale_exact_in_f64(v < 0 ? -v : v, m, shift);
+    ++checked;
+  }
+  CHECK(checked > 100000);
+  CHECK(beyond_direct > 10000);
+  CHECK(!coopt_apply_scale_split_exact_in_f64(1, 1 << 30, 16));
+  CHECK(!coopt_apply_scale_split_exact_in_f64((int64_t)1 << 40, INT32_MAX, 40));
+  printf("binary64 split requantization: %d values (%d past the direct form) equal apply_scale\n", checked,
+         beyond_direct);
+}
+
 int main(void) {
   test_quantize_multiplier();
   test_apply_scale_vs_spec();
@@ -251,6 +297,7 @@ int main(void) {
   test_against_exact_rational();
   test_reciprocal_scale();
   test_f64_emulation();
+  test_f64_split_emulation();
   printf("unit-rt-quant: %d passed, %d failed\n", passed, failed);
   return failed ? 1 : 0;
 }

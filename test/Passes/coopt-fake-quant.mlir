@@ -87,6 +87,32 @@
 // BIG-IR: tosa.floor
 // BIG-IR-NOT: tosa.floor
 // BIG-IR: return
+// The bias the two convolutions share keeps its real values for 'wide';
+// 'narrow' gets codes of its own, on its own grid: both forms lower alike.
+// RUN: coopt-opt %t.big.mlir -p 'builtin.module(coopt-lower-int8)' -o %t.big.i8.mlir
+// RUN: coopt-opt %S/Inputs/fq-big-accumulator.mlir -p 'builtin.module(coopt-fake-quant{exact=false},coopt-lower-int8)' -o %t.big.tb.i8.mlir
+// RUN: cmp %t.big.i8.mlir %t.big.tb.i8.mlir
+
+// Past 2^53, the split form: acc = hi 2^16 + lo, A = hi m, B = lo m + 2^(shift-1),
+// result floor((A + floor(B 2^-16)) 2^-(shift-16)); still equal to the int8 graph.
+// RUN: coopt-opt %S/Inputs/fq-split.mlir -p 'builtin.module(coopt-fake-quant)' -o %t.split.mlir
+// RUN: FileCheck %s --check-prefix=SPLIT < %t.split.mlir
+// SPLIT: %[[ACC:.*]] = tosa.conv2d
+// SPLIT: %[[X:.*]] = tosa.cast %[[ACC]] {coopt.exact} : {{.*}} -> tensor<1x1x2x2xf64>
+// SPLIT: dense<1.52587890625E-5>
+// SPLIT: %[[HI:.*]] = tosa.floor
+// SPLIT: dense<6.553600e+04>
+// SPLIT: %[[HI16:.*]] = tosa.mul %[[HI]],
+// SPLIT: %[[LO:.*]] = tosa.sub %[[X]], %[[HI16]] {coopt.exact}
+// SPLIT: %[[A:.*]] = tosa.mul %[[HI]], %[[M:.*]], %{{.*}} {coopt.exact}
+// SPLIT: %[[LM:.*]] = tosa.mul %[[LO]], %[[M]], %{{.*}} {coopt.exact}
+// SPLIT: %[[B:.*]] = tosa.add %[[LM]], {{.*}} {coopt.exact}
+// SPLIT: tosa.floor
+// SPLIT: tosa.floor
+// SPLIT-NOT: tosa.floor
+// RUN: coopt-opt %t.split.mlir -p 'builtin.module(coopt-lower-int8)' -o %t.split.i8.mlir
+// RUN: coopt-runner %t.split.mlir --input %S/Inputs/fq-split-input.npy --output %t.split.npy
+// RUN: coopt-runner %t.split.i8.mlir --input %S/Inputs/fq-split-input.npy --expect %t.split.npy --rtol=0 --atol=0
 
 // A padded avg_pool2d divides by a count that varies with the position: it
 // keeps the textbook form, with a remark; the unpadded one is exact.

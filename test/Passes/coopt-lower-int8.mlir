@@ -90,17 +90,24 @@
 
 // Element-wise add of two quantized activations (a residual block): both
 // inputs rescaled to a common i32 grid (2 * max scale / 2^20), added in i32,
-// rescaled to the output; nothing stays float, the result matches the
-// fake-quant graph within one output step (3/255) and validates.  (The
-// add keeps coopt-fake-quant's float emulation, with a remark: exact
-// emulation of the 2^20 grid needs more than binary64.)
-// RUN: coopt-opt %S/Inputs/int8-residual.mlir -p 'builtin.module(coopt-fake-quant,coopt-lower-int8{strict=true})' -o %t.res.mlir 2>&1 | FileCheck %s --check-prefix=RESIDUAL-REMARK
-// RESIDUAL-REMARK: remark: 'residual': coopt-fake-quant: tosa.add 'residual' keeps the float emulation: an element-wise add/sub of two activations is not emulated exactly yet
+// rescaled to the output; nothing stays float, and the result equals the
+// (exact) fake-quant graph's, whose add runs in f64 on the same rescaled
+// codes (its output requantization in the split form), and validates.
+// RUN: coopt-opt %S/Inputs/int8-residual.mlir -p 'builtin.module(coopt-fake-quant,coopt-lower-int8{strict=true})' -o %t.res.mlir
 // RUN: FileCheck %s --check-prefix=RESIDUAL < %t.res.mlir
 // RUN: mlir-opt %t.res.mlir --tosa-attach-target="profiles=pro_int,pro_fp" --tosa-validate=strict-op-spec-alignment -o /dev/null
 // RUN: coopt-opt %S/Inputs/int8-residual.mlir -p 'builtin.module(coopt-fake-quant)' -o %t.res-fq.mlir
+// RUN: FileCheck %s --check-prefix=RESIDUAL-FQ < %t.res-fq.mlir
+// RESIDUAL-FQ: %[[SUM:.*]] = tosa.add %{{.*}}, %{{.*}} : (tensor<1x2x2x4xf64>, tensor<1x2x2x4xf64>) -> tensor<1x2x2x4xf64>
+// RESIDUAL-FQ: tosa.mul %[[SUM]], {{.*}} {coopt.exact}
 // RUN: coopt-runner %t.res-fq.mlir --input %S/Inputs/residual-input.npy --output %t.res-fq.npy
-// RUN: coopt-runner %t.res.mlir --input %S/Inputs/residual-input.npy --expect %t.res-fq.npy --rtol=0 --atol=0.0118
+// RUN: coopt-runner %t.res.mlir --input %S/Inputs/residual-input.npy --expect %t.res-fq.npy --rtol=0 --atol=0
+// The textbook form lowers to the same int8 graph and agrees within one step (3/255).
+// RUN: coopt-opt %S/Inputs/int8-residual.mlir -p 'builtin.module(coopt-fake-quant{exact=false},coopt-lower-int8{strict=true})' -o %t.res-tb.i8.mlir
+// RUN: cmp %t.res.mlir %t.res-tb.i8.mlir
+// RUN: coopt-opt %S/Inputs/int8-residual.mlir -p 'builtin.module(coopt-fake-quant{exact=false})' -o %t.res-tb.mlir
+// RUN: coopt-runner %t.res-tb.mlir --input %S/Inputs/residual-input.npy --output %t.res-tb.npy
+// RUN: coopt-runner %t.res.mlir --input %S/Inputs/residual-input.npy --expect %t.res-tb.npy --rtol=0 --atol=0.0118
 // RESIDUAL: %[[A:.*]] = tosa.rescale %{{.*}} {{.*}}per_channel = false{{.*}} : (tensor<1x2x2x4xi8>, tensor<1xi32>, tensor<1xi8>, tensor<1xi8>, tensor<1xi32>) -> tensor<1x2x2x4xi32>
 // RESIDUAL: %[[B:.*]] = tosa.rescale %{{.*}} : (tensor<1x2x2x4xi8>, tensor<1xi32>, tensor<1xi8>, tensor<1xi8>, tensor<1xi32>) -> tensor<1x2x2x4xi32>
 // RESIDUAL: %[[S:.*]] = tosa.add %[[A]], %[[B]] : (tensor<1x2x2x4xi32>, tensor<1x2x2x4xi32>) -> tensor<1x2x2x4xi32>

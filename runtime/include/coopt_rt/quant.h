@@ -41,6 +41,13 @@ void coopt_reciprocal_scale(uint32_t count, int32_t *multiplier, int32_t *shift)
  * coopt-fake-quant{exact} relies on it. */
 bool coopt_apply_scale_exact_in_f64(int64_t max_abs_value, int32_t multiplier, int32_t shift);
 
+/* The same for the split form, for products past 2^53: with
+ * value = hi 2^16 + lo (0 <= lo < 2^16), A = hi * multiplier and
+ * B = lo * multiplier + 2^(shift-1), the result is
+ * floor((A + floor(B 2^-16)) 2^-(shift-16)).  Exact when |hi| * multiplier
+ * and B stay below 2^53 and 16 < shift. */
+bool coopt_apply_scale_split_exact_in_f64(int64_t max_abs_value, int32_t multiplier, int32_t shift);
+
 /* TFLite's MultiplyByQuantizedMultiplier for the same (multiplier, shift):
  * the reference coopt_apply_scale_32(..., double_round = true) must match. */
 int32_t coopt_tflite_multiply_by_quantized_multiplier(int32_t value, int32_t multiplier, int32_t shift);
