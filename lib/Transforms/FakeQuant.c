@@ -323,17 +323,22 @@ static coopt_pass_result quantize_weights(MlirOperation func, const fake_quant_o
  *   - the convolution runs on integer codes: the input's codes (q - zp) are
  *     recovered from its dequantized value, the weight and bias constants
  *     hold their codes (coopt.quant codes = true).  Every product and
- *     partial sum is an integer below 2^24, so f32 is exact;
+ *     partial sum is an integer below 2^23 (checked per channel), so f32 is
+ *     exact;
  *   - the accumulator is requantized as tosa.rescale (SINGLE_ROUND) does,
  *     floor(acc * m * 2^-shift + 0.5) with coopt-lower-int8's own (m, shift),
  *     in binary64 where the product and the floor are exact
- *     (coopt_apply_scale_exact_in_f64), and dequantized onto the output grid;
+ *     (coopt_apply_scale_exact_in_f64; past 2^53 a split form,
+ *     coopt_apply_scale_split_exact_in_f64), and dequantized onto the
+ *     output grid;
  *   - avg_pool2d's window sum is recovered from its f32 average and divided
- *     with TOSA's reciprocal_scale multiplier, as the int8 avg_pool2d does.
+ *     with TOSA's reciprocal_scale multiplier, as the int8 avg_pool2d does;
+ *   - add / sub of two activations rescales both inputs onto
+ *     coopt-lower-int8's common grid and requantizes the sum.
  * The output chain then quantizes a value that is already on its grid.
  * Where the bounds that make this exact do not hold (a huge accumulator, a
- * padded avg_pool2d whose divisor varies), the op keeps the textbook form
- * and a remark says so. */
+ * padded avg_pool2d whose divisor varies, broadcast operands), the op keeps
+ * the textbook form and a remark says so. */
 
 static MlirOperation emulation_op(coopt_builder *b, const char *name, intptr_t n, const MlirValue *operands, MlirType t) {
   MlirOperation op = cooptBuildOp(b, name, n, operands, t, 0, NULL);
