@@ -127,8 +127,8 @@ void cooptCollectQuantPoints(MlirOperation func, coopt_qpoints *out) {
   }
   for (MlirOperation op = mlirBlockGetFirstOperation(block); !mlirOperationIsNull(op);
        op = mlirOperationGetNextInBlock(op)) {
-    if (set_has(&done, op) || cooptIsExactEmulation(op) || mlirOperationGetNumResults(op) != 1 || cooptOpIs(op, "tosa.const") ||
-        cooptIsLayoutOp(op) || !cooptIsF32Tensor(mlirValueGetType(cooptResult(op))))
+    if (set_has(&done, op) || cooptIsExactEmulation(op) || mlirOperationGetNumResults(op) != 1 ||
+        cooptOpIs(op, "tosa.const") || cooptIsLayoutOp(op) || !cooptIsF32Tensor(mlirValueGetType(cooptResult(op))))
       continue;
     MlirOperation chain[64];
     size_t n = 0;

@@ -26,9 +26,10 @@
  * Rounding: rescale rounds as TOSA's apply_scale_32.  SINGLE_ROUND (default)
  * rounds once, half up: exactly what coopt-fake-quant{exact} emulates, so
  * the int8 graph equals that graph; a textbook fake-quant graph differs only
- * where its own f32 rounding crosses a .5 boundary.  DOUBLE_ROUND is TFLite's MultiplyByQuantizedMultiplier bit for bit; its
- * first rounding moves about 0.05% of DS-CNN's first-layer outputs by one
- * code, and deep models amplify that.  See runtime/include/coopt_rt/quant.h.
+ * where its own f32 rounding crosses a .5 boundary.  DOUBLE_ROUND is
+ * TFLite's MultiplyByQuantizedMultiplier bit for bit; its first rounding
+ * moves about 0.05% of DS-CNN's first-layer outputs by one code, and deep
+ * models amplify that.  See runtime/include/coopt_rt/quant.h.
  */
 #include "../Analysis/Quant.h"
 #include "../Analysis/Structure.h"
