@@ -275,6 +275,20 @@ int8_t cooptWeightCode(double w, double s) {
   return (int8_t)(q < -127 ? -127 : q > 127 ? 127 : q);
 }
 
+int32_t cooptBiasCode(double b, double s) {
+  double q = cooptRoundHalfAway(b / s);
+  return q < -2147483648.0 ? INT32_MIN : q > 2147483647.0 ? INT32_MAX : (int32_t)q;
+}
+
+double cooptAccumulatorReal(double s_in, double s_w, double s_out) { return s_in * s_w / s_out; }
+
+void cooptEltwiseReals(double s_a, double s_b, double s_out, double *real_a, double *real_b, double *real_out) {
+  const double left = (double)(1 << 20), twice_max = 2 * fmax(s_a, s_b);
+  *real_a = s_a / twice_max * left;
+  *real_b = s_b / twice_max * left;
+  *real_out = twice_max / (left * s_out);
+}
+
 /* ---- coopt.fake_quant / coopt.quant ---- */
 
 bool cooptGetFakeQuant(MlirOperation op, double *scale, int64_t *zero_point) {

@@ -96,6 +96,20 @@ MlirValue cooptPastExactEmulation(MlirValue v);
 double cooptRoundHalfAway(double x);
 /* The symmetric int8 weight code of w on a grid of step s: [-127, 127]. */
 int8_t cooptWeightCode(double w, double s);
+/* The int32 code of a bias value b on a grid of step s (in_scale * w_scale):
+ * rounded half away from zero, saturated. */
+int32_t cooptBiasCode(double b, double s);
+
+/* The real multipliers of requantization, defined once so that
+ * coopt-lower-int8 and coopt-fake-quant{exact} (which emulates its
+ * arithmetic bit for bit) compute the same doubles:
+ *   an accumulator of s_in * s_w steps to s_out steps;
+ *   add / sub of two activations (TFLite's scheme): each input onto the
+ *   common i32 grid 2 max(s_a, s_b) / 2^20 (20 bits of headroom keep the
+ *   rounding error far below one output step), and the sum from there to
+ *   s_out. */
+double cooptAccumulatorReal(double s_in, double s_w, double s_out);
+void cooptEltwiseReals(double s_a, double s_b, double s_out, double *real_a, double *real_b, double *real_out);
 
 /* A fake-quant chain (quantize: mul, add, cast->i8; dequantize: cast->f32,
  * sub, mul) recognised from its last op. */

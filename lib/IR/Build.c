@@ -92,6 +92,13 @@ MlirValue cooptScalarF32(coopt_builder *b, int rank, float value) {
   return cooptConstF32(b, rank, ones, &value);
 }
 
+MlirValue cooptScalarF64(coopt_builder *b, int rank, double value) {
+  int64_t ones[16];
+  for (int i = 0; i < rank; ++i)
+    ones[i] = 1;
+  return cooptConstF64(b, rank, ones, &value);
+}
+
 MlirValue cooptZeroPointI8(coopt_builder *b, int8_t zp) {
   int64_t one = 1;
   return cooptConstI8(b, 1, &one, &zp);

@@ -41,6 +41,7 @@ MlirValue cooptConstI8(coopt_builder *b, int rank, const int64_t *shape, const i
 MlirValue cooptConstI32(coopt_builder *b, int rank, const int64_t *shape, const int32_t *data);
 /* A rank-r all-ones-shape f32 scalar (broadcasts against rank-r tensors). */
 MlirValue cooptScalarF32(coopt_builder *b, int rank, float value);
+MlirValue cooptScalarF64(coopt_builder *b, int rank, double value);
 /* tensor<1xi8> / tensor<1xi32> zero-point (and mul shift) operands. */
 MlirValue cooptZeroPointI8(coopt_builder *b, int8_t zp);
 MlirValue cooptZeroPointI32(coopt_builder *b, int32_t zp);

@@ -167,12 +167,10 @@ static int64_t distinct_sorted(const float *v, int64_t n, float *out) {
   return m;
 }
 
-static coopt_pass_result quantize_weights(MlirOperation func, const fake_quant_options *o) {
-  coopt_weight_set set;
-  cooptCollectWeights(func, COOPT_WOP_ALL, true, &set);
+static coopt_pass_result quantize_weights(const coopt_weight_set *set, const fake_quant_options *o) {
   coopt_pass_result result = COOPT_PASS_SUCCESS;
-  for (size_t t = 0; t < set.count; ++t) {
-    coopt_weight *w = &set.items[t];
+  for (size_t t = 0; t < set->count; ++t) {
+    coopt_weight *w = &set->items[t];
     char what[512];
     cooptWeightDescribe(w, what, sizeof what);
     MlirLocation loc = mlirOperationGetLocation(w->user);
@@ -293,9 +291,7 @@ static coopt_pass_result quantize_weights(MlirOperation func, const fake_quant_o
         double *bs = coopt_xmalloc((size_t)n * sizeof *bs);
         for (int64_t i = 0; i < n; ++i) {
           double s = in_scale * scales[nscales == 1 ? 0 : i];
-          double q = cooptRoundHalfAway((double)cooptDenseFloatAt(vals, i) / s);
-          q = q < -2147483648.0 ? -2147483648.0 : q > 2147483647.0 ? 2147483647.0 : q;
-          b[i] = (float)(q * s);
+          b[i] = (float)(cooptBiasCode((double)cooptDenseFloatAt(vals, i), s) * s);
           bs[i] = s;
         }
         mlirOperationSetAttributeByName(bias, S("values"), mlirDenseElementsAttrFloatGet(bt, n, b));
@@ -307,7 +303,6 @@ static coopt_pass_result quantize_weights(MlirOperation func, const fake_quant_o
     free(scales);
     free(v);
   }
-  cooptWeightSetFree(&set);
   return result;
 }
 
@@ -348,14 +343,24 @@ static MlirOperation emulation_op(coopt_builder *b, const char *name, intptr_t n
 
 static int rank_of(MlirValue v) { return (int)mlirShapedTypeGetRank(mlirValueGetType(v)); }
 
-/* q - zp of a dequantized activation x = (q - zp) * s: x * (1/s) lies within
- * a few ulp of that integer, and the cast to i32 rounds to it. */
-static MlirValue recover_codes(coopt_builder *b, MlirValue x, double scale) {
+/* The integer nearest to x * factor, for an f32 x * factor known to lie
+ * within a few ulp of it: mul, then cast to i32 (which rounds), then back to
+ * f32.  *first (if non-NULL) is the mul, the op that reads x. */
+static MlirValue nearest_integer(coopt_builder *b, MlirValue x, float factor, MlirOperation *first) {
   MlirType t = mlirValueGetType(x);
-  MlirValue a[3] = {x, cooptScalarF32(b, rank_of(x), (float)(1.0 / scale)), cooptZeroPointI8(b, 0)};
-  MlirValue m = cooptResult(emulation_op(b, "tosa.mul", 3, a, t));
+  MlirValue a[3] = {x, cooptScalarF32(b, rank_of(x), factor), cooptZeroPointI8(b, 0)};
+  MlirOperation mul = emulation_op(b, "tosa.mul", 3, a, t);
+  if (first)
+    *first = mul;
+  MlirValue m = cooptResult(mul);
   MlirValue i = cooptResult(emulation_op(b, "tosa.cast", 1, &m, cooptTensorTypeLike(t, mlirIntegerTypeGet(b->ctx, 32))));
   return cooptResult(emulation_op(b, "tosa.cast", 1, &i, t));
+}
+
+/* q - zp of a dequantized activation x = (q - zp) * s: x * (1/s) lies within
+ * a few ulp of that integer. */
+static MlirValue recover_codes(coopt_builder *b, MlirValue x, double scale) {
+  return nearest_integer(b, x, (float)(1.0 / scale), NULL);
 }
 
 /* How binary64 carries out apply_scale_32 for values up to a bound. */
@@ -396,13 +401,6 @@ static MlirValue binary64(coopt_builder *b, const char *name, MlirValue x, MlirV
   return cooptResult(emulation_op(b, name, n, a, mlirValueGetType(x)));
 }
 
-static MlirValue scalar64(coopt_builder *b, int rank, double v) {
-  int64_t shape[8];
-  for (int i = 0; i < rank; ++i)
-    shape[i] = 1;
-  return cooptConstF64(b, rank, shape, &v);
-}
-
 /* apply_scale_32(x, m[c], shift[c], SINGLE_ROUND) on an integer-valued f64
  * tensor, exactly.  DIRECT: floor(x * m 2^-shift + 0.5), exact while
  * |x| m + 2^(shift-1) < 2^53.  SPLIT, for larger products: with
@@ -414,20 +412,28 @@ static MlirValue apply_scale_f64(coopt_builder *b, MlirValue x, const int32_t *m
   int rank = rank_of(x);
   if (form == REQUANT_DIRECT) {
     MlirValue y = binary64(b, "tosa.mul", x, channel_const(b, rank, m, sh, n, multiplier_real));
-    y = binary64(b, "tosa.add", y, scalar64(b, rank, 0.5));
+    y = binary64(b, "tosa.add", y, cooptScalarF64(b, rank, 0.5));
     return cooptResult(emulation_op(b, "tosa.floor", 1, &y, mlirValueGetType(y)));
   }
   MlirType t = mlirValueGetType(x);
-  MlirValue hi = binary64(b, "tosa.mul", x, scalar64(b, rank, ldexp(1.0, -16)));
+  MlirValue hi = binary64(b, "tosa.mul", x, cooptScalarF64(b, rank, ldexp(1.0, -16)));
   hi = cooptResult(emulation_op(b, "tosa.floor", 1, &hi, t));
-  MlirValue lo = binary64(b, "tosa.sub", x, binary64(b, "tosa.mul", hi, scalar64(b, rank, 65536.0)));
+  MlirValue lo = binary64(b, "tosa.sub", x, binary64(b, "tosa.mul", hi, cooptScalarF64(b, rank, 65536.0)));
   MlirValue mv = channel_const(b, rank, m, sh, n, multiplier_int);
   MlirValue A = binary64(b, "tosa.mul", hi, mv);
   MlirValue B = binary64(b, "tosa.add", binary64(b, "tosa.mul", lo, mv), channel_const(b, rank, m, sh, n, round_bit));
-  MlirValue Bh = binary64(b, "tosa.mul", B, scalar64(b, rank, ldexp(1.0, -16)));
+  MlirValue Bh = binary64(b, "tosa.mul", B, cooptScalarF64(b, rank, ldexp(1.0, -16)));
   Bh = cooptResult(emulation_op(b, "tosa.floor", 1, &Bh, t));
   MlirValue y = binary64(b, "tosa.mul", binary64(b, "tosa.add", A, Bh), channel_const(b, rank, m, sh, n, high_shift));
   return cooptResult(emulation_op(b, "tosa.floor", 1, &y, t));
+}
+
+/* Integer-valued f64 codes (q - zp) back to f32 type t, dequantized with
+ * s_out; returns the final mul. */
+static MlirOperation dequantize_codes(coopt_builder *b, MlirValue y, MlirType t, double s_out) {
+  MlirValue code = cooptResult(emulation_op(b, "tosa.cast", 1, &y, t));
+  MlirValue a[3] = {code, cooptScalarF32(b, rank_of(code), (float)s_out), cooptZeroPointI8(b, 0)};
+  return emulation_op(b, "tosa.mul", 3, a, t);
 }
 
 /* An integer-valued f32 accumulator requantized with (m[c], shift[c]) per
@@ -437,9 +443,7 @@ static MlirValue requantize_exactly(coopt_builder *b, MlirValue acc, const int32
   MlirType t = mlirValueGetType(acc), t64 = cooptTensorTypeLike(t, mlirF64TypeGet(b->ctx));
   *first = emulation_op(b, "tosa.cast", 1, &acc, t64);
   MlirValue y = apply_scale_f64(b, cooptResult(*first), m, sh, n, form);
-  MlirValue code = cooptResult(emulation_op(b, "tosa.cast", 1, &y, t));
-  MlirValue a[3] = {code, cooptScalarF32(b, rank_of(acc), (float)s_out), cooptZeroPointI8(b, 0)};
-  return cooptResult(emulation_op(b, "tosa.mul", 3, a, t));
+  return cooptResult(dequantize_codes(b, y, t, s_out));
 }
 
 /* Route every use of v but `first` (the emulation's own reader) to `out`. */
@@ -476,8 +480,8 @@ static int32_t *bias_codes(MlirOperation bias, double s_in, const double *ws, in
   int32_t *q = coopt_xmalloc((size_t)*n * sizeof *q);
   *scales = coopt_xmalloc((size_t)*n * sizeof **scales);
   for (int64_t i = 0; i < *n; ++i) {
-    double sc = s_in * ws[nscales == 1 ? 0 : i % rows], x = cooptRoundHalfAway((double)cooptDenseFloatAt(vals, i) / sc);
-    q[i] = x < -2147483648.0 ? INT32_MIN : x > 2147483647.0 ? INT32_MAX : (int32_t)x;
+    double sc = s_in * ws[nscales == 1 ? 0 : i % rows];
+    q[i] = cooptBiasCode((double)cooptDenseFloatAt(vals, i), sc);
     (*scales)[i] = sc;
   }
   return q;
@@ -541,8 +545,7 @@ static bool emulate_anchor(const coopt_weight *w, double s_out) {
     int64_t top = hi * pos - lo * neg, bottom = lo * pos - hi * neg;
     int64_t bound = (top > -bottom ? top : -bottom) + (bq ? llabs((int64_t)bq[nb == 1 ? 0 : row]) : 0);
     requant_form f;
-    /* The same real multiplier, computed the same way, as coopt-lower-int8. */
-    if (!coopt_quantize_multiplier(s_in * s_w / s_out, &m[row], &sh[row]))
+    if (!coopt_quantize_multiplier(cooptAccumulatorReal(s_in, s_w, s_out), &m[row], &sh[row]))
       why = "its requantization multiplier is outside what tosa.rescale can represent";
     else if (bound >= (1 << 23) || (f = requant_form_for(bound, m[row], sh[row])) == REQUANT_NONE)
       why = "its accumulator can exceed the range f32 and f64 hold exactly";
@@ -622,14 +625,9 @@ static bool emulate_avg_pool(MlirOperation A, double s_out) {
   /* The f32 average of integer codes is sum / count within an ulp; times the
    * count it rounds back to the exact sum. */
   MlirValue avg = cooptResult(A);
-  MlirType t = mlirValueGetType(avg);
   b = builder_after(avg);
-  MlirValue a[3] = {avg, cooptScalarF32(&b, rank_of(avg), (float)count), cooptZeroPointI8(&b, 0)};
-  MlirOperation first = emulation_op(&b, "tosa.mul", 3, a, t);
-  MlirValue sum = cooptResult(first);
-  sum = cooptResult(emulation_op(&b, "tosa.cast", 1, &sum, cooptTensorTypeLike(t, mlirIntegerTypeGet(b.ctx, 32))));
-  sum = cooptResult(emulation_op(&b, "tosa.cast", 1, &sum, t));
-  MlirOperation unused;
+  MlirOperation first, unused;
+  MlirValue sum = nearest_integer(&b, avg, (float)count, &first);
   MlirValue out = requantize_exactly(&b, sum, &m, &sh, 1, form, s_out, &unused);
   reroute(avg, first, out);
   return true;
@@ -649,9 +647,8 @@ static bool emulate_eltwise(MlirOperation A, double s_out) {
     return false; /* not two activations: coopt-lower-int8 leaves it float too */
   if (!mlirTypeEqual(mlirValueGetType(xa), t) || !mlirTypeEqual(mlirValueGetType(xb), t))
     return keep_textbook(A, "its operands broadcast");
-  /* The same reals, computed the same way, as coopt-lower-int8. */
-  const double left = (double)(1 << 20), twice_max = 2 * fmax(sa, sb);
-  double real_a = sa / twice_max * left, real_b = sb / twice_max * left, real_out = twice_max / (left * s_out);
+  double real_a, real_b, real_out;
+  cooptEltwiseReals(sa, sb, s_out, &real_a, &real_b, &real_out);
   int32_t ma, sha, mb, shb, mo, sho;
   if (!coopt_quantize_multiplier(real_a, &ma, &sha) || !coopt_quantize_multiplier(real_b, &mb, &shb) ||
       !coopt_quantize_multiplier(real_out, &mo, &sho))
@@ -670,10 +667,7 @@ static bool emulate_eltwise(MlirOperation A, double s_out) {
   cb = apply_scale_f64(&b, cooptResult(emulation_op(&b, "tosa.cast", 1, &cb, t64)), &mb, &shb, 1, fb);
   MlirValue ops[2] = {ca, cb};
   MlirValue sum = cooptResult(cooptBuildOp(&b, cooptOpIs(A, "tosa.add") ? "tosa.add" : "tosa.sub", 2, ops, t64, 0, NULL));
-  MlirValue y = apply_scale_f64(&b, sum, &mo, &sho, 1, fo);
-  MlirValue code = cooptResult(emulation_op(&b, "tosa.cast", 1, &y, t));
-  MlirValue a3[3] = {code, cooptScalarF32(&b, rank_of(res), (float)s_out), cooptZeroPointI8(&b, 0)};
-  MlirOperation out = emulation_op(&b, "tosa.mul", 3, a3, t);
+  MlirOperation out = dequantize_codes(&b, apply_scale_f64(&b, sum, &mo, &sho, 1, fo), t, s_out);
   MlirAttribute range = mlirOperationGetAttributeByName(A, S("coopt.range"));
   if (!mlirAttributeIsNull(range))
     mlirOperationSetDiscardableAttributeByName(out, S("coopt.range"), range);
@@ -682,9 +676,7 @@ static bool emulate_eltwise(MlirOperation A, double s_out) {
   return true;
 }
 
-static void emulate_exactly(MlirOperation func, const coopt_qpoints *qp, const double *scale) {
-  coopt_weight_set set;
-  cooptCollectWeights(func, COOPT_WOP_ALL, false, &set);
+static void emulate_exactly(const coopt_weight_set *set, const coopt_qpoints *qp, const double *scale) {
   for (size_t i = 0; i < qp->count; ++i) {
     MlirOperation A = qp->items[i].anchor;
     if (mlirOperationIsNull(A))
@@ -699,13 +691,12 @@ static void emulate_exactly(MlirOperation func, const coopt_qpoints *qp, const d
     }
     if (!cooptOpIs(A, "tosa.conv2d") && !cooptOpIs(A, "tosa.depthwise_conv2d") && !cooptOpIs(A, "tosa.matmul"))
       continue;
-    for (size_t k = 0; k < set.count; ++k)
-      if (mlirOperationEqual(set.items[k].user, A)) {
-        emulate_anchor(&set.items[k], scale[i]);
+    for (size_t k = 0; k < set->count; ++k)
+      if (mlirOperationEqual(set->items[k].user, A)) {
+        emulate_anchor(&set->items[k], scale[i]);
         break;
       }
   }
-  cooptWeightSetFree(&set);
 }
 
 static bool fake_quant_func(MlirOperation func, const void *opaque) {
@@ -742,9 +733,12 @@ static bool fake_quant_func(MlirOperation func, const void *opaque) {
   if (result == COOPT_PASS_SUCCESS) {
     for (size_t i = 0; i < qp.count; ++i)
       insert_fake_quant(func, qp.items[i].value, scale[i], zp[i]);
-    result = quantize_weights(func, o);
+    coopt_weight_set set;
+    cooptCollectWeights(func, COOPT_WOP_ALL, true, &set);
+    result = quantize_weights(&set, o);
     if (result == COOPT_PASS_SUCCESS && o->exact)
-      emulate_exactly(func, &qp, scale);
+      emulate_exactly(&set, &qp, scale);
+    cooptWeightSetFree(&set);
   }
   free(scale);
   free(zp);

@@ -184,7 +184,6 @@ static int64_t num_elements(MlirType t) {
   return n;
 }
 
-static int32_t sat32(double x) { return x < -2147483648.0 ? INT32_MIN : x > 2147483647.0 ? INT32_MAX : (int32_t)x; }
 
 static bool fail(lowering *L, MlirOperation at, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static bool fail(lowering *L, MlirOperation at, const char *fmt, ...) {
@@ -262,9 +261,8 @@ static bool build_rescale(lowering *L, coopt_builder *b, MlirOperation at, const
 }
 
 /* Element-wise add / sub of two quantized activations, as TFLite does it:
- * both inputs rescaled to a common i32 grid of 2 * max(s_a, s_b) / 2^20
- * (20 bits of headroom keep the rounding error far below one output step),
- * added in i32, and rescaled to the output. */
+ * both inputs rescaled to a common i32 grid (cooptEltwiseReals), added in
+ * i32, and rescaled to the output. */
 static bool lower_eltwise(lowering *L, MlirOperation op) {
   char what[512];
   cooptDescribeOp(op, what, sizeof what);
@@ -299,10 +297,10 @@ static bool lower_eltwise(lowering *L, MlirOperation op) {
   coopt_fq_chain *F = &L->fq[out];
   coopt_builder b = cooptBuilderBefore(F->mul_q);
   b.loc = mlirOperationGetLocation(op);
-  const double left = (double)(1 << 20), twice_max = 2 * fmax(sa, sb);
   MlirType i32 = i32_like(L, mlirValueGetType(cooptResult(op)));
   MlirValue ra, rb, sum, res;
-  double real_a = sa / twice_max * left, real_b = sb / twice_max * left, real_out = twice_max / (left * F->scale);
+  double real_a, real_b, real_out;
+  cooptEltwiseReals(sa, sb, F->scale, &real_a, &real_b, &real_out);
   if (!build_rescale(L, &b, op, what, qa, &real_a, 1, false, (int32_t)za, true, 0, i32, &ra) ||
       !build_rescale(L, &b, op, what, qb, &real_b, 1, false, (int32_t)zb, true, 0, i32, &rb))
     return false;
@@ -325,7 +323,7 @@ static int32_t *quantize_bias(MlirOperation bc, int64_t n, double s_in, const do
   int32_t *bq = coopt_xmalloc((size_t)n * sizeof *bq);
   for (int64_t i = 0; i < n; ++i) {
     double x = cooptDenseFloatAt(bv, bn == 1 ? 0 : i);
-    bq[i] = sat32(codes ? x : cooptRoundHalfAway(x / (s_in * ws[nscales == 1 ? 0 : i % rows])));
+    bq[i] = cooptBiasCode(x, codes ? 1.0 : s_in * ws[nscales == 1 ? 0 : i % rows]);
   }
   return bq;
 }
@@ -475,7 +473,7 @@ static bool lower_anchor(lowering *L, MlirOperation anchor) {
   }
   double *reals = coopt_xmalloc((size_t)nm * sizeof *reals);
   for (int64_t c = 0; c < nm; ++c)
-    reals[c] = s_in * ws[c] / F->scale;
+    reals[c] = cooptAccumulatorReal(s_in, ws[c], F->scale);
   free(ws);
   MlirValue res;
   bool ok = build_rescale(L, &b, anchor, what, acc, reals, nm, true, 0, false, (int32_t)F->zero_point,
