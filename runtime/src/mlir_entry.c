@@ -23,14 +23,19 @@ typedef struct coopt_memref2 {
 typedef void (*coopt_qs8_kernel)(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
                                  size_t c_stride);
 
+/* Sizes and strides of a contiguous [m, n] result. */
+static void rows_layout(int64_t sizes[2], int64_t strides[2], size_t m, size_t n) {
+  sizes[0] = (int64_t)m, sizes[1] = (int64_t)n;
+  strides[0] = (int64_t)n, strides[1] = 1;
+}
+
 static void call(coopt_qs8_kernel k, coopt_memref2 *ret, const coopt_memref1 *blob, const coopt_memref2 *a) {
   const void *packed = blob->aligned + blob->offset;
   size_t m = (size_t)a->sizes[0], n = coopt_blob_of(packed)->n;
   int8_t *out = malloc(m > 0 && n > 0 ? m * n : 1);
   ret->allocated = ret->aligned = out;
   ret->offset = 0;
-  ret->sizes[0] = (int64_t)m, ret->sizes[1] = (int64_t)n;
-  ret->strides[0] = (int64_t)n, ret->strides[1] = 1;
+  rows_layout(ret->sizes, ret->strides, m, n);
   if (out)
     k(packed, m, a->aligned + a->offset, (size_t)a->strides[0], out, n);
 }
@@ -62,21 +67,31 @@ typedef struct coopt_memref4 {
  * lays them out); the blob holds one image's shape, the batch is looped. */
 void _mlir_ciface_coopt_rt_mlir_qs8_dw3x3(coopt_memref4 *ret, coopt_memref1 *blob, coopt_memref4 *in);
 
+/* Sizes and strides of a contiguous NHWC result [n, h, w, c]. */
+static void nhwc_layout(int64_t sizes[4], int64_t strides[4], size_t n, size_t h, size_t w, size_t c) {
+  sizes[0] = (int64_t)n, sizes[1] = (int64_t)h, sizes[2] = (int64_t)w, sizes[3] = (int64_t)c;
+  strides[3] = 1, strides[2] = (int64_t)c, strides[1] = (int64_t)(w * c), strides[0] = (int64_t)(h * w * c);
+}
+
+/* The depthwise result geometry of `batch` images, and the element counts
+ * per input and output image. */
+static void dw_geometry(const void *packed, size_t batch, int64_t sizes[4], int64_t strides[4], size_t *in_image,
+                        size_t *out_image) {
+  const coopt_rt_dw_shape s = coopt_dw_shape_of(packed);
+  size_t oh = coopt_rt_dw_out_h(&s), ow = coopt_rt_dw_out_w(&s);
+  *in_image = s.h * s.w * s.c, *out_image = oh * ow * s.c;
+  nhwc_layout(sizes, strides, batch, oh, ow, s.c);
+}
+
 void _mlir_ciface_coopt_rt_mlir_qs8_dw3x3(coopt_memref4 *ret, coopt_memref1 *blob, coopt_memref4 *in) {
   const void *packed = blob->aligned + blob->offset;
-  const coopt_rt_dw_shape s = coopt_dw_shape_of(packed);
-  size_t n = (size_t)in->sizes[0], oh = coopt_rt_dw_out_h(&s), ow = coopt_rt_dw_out_w(&s);
-  size_t in_image = s.h * s.w * s.c, out_image = oh * ow * s.c;
-  int8_t *out = malloc(n > 0 ? n * out_image : 1);
+  size_t n = (size_t)in->sizes[0], ii, oi;
+  dw_geometry(packed, n, ret->sizes, ret->strides, &ii, &oi);
+  int8_t *out = malloc(n > 0 ? n * oi : 1);
   ret->allocated = ret->aligned = out;
   ret->offset = 0;
-  ret->sizes[0] = (int64_t)n, ret->sizes[1] = (int64_t)oh, ret->sizes[2] = (int64_t)ow, ret->sizes[3] = (int64_t)s.c;
-  ret->strides[3] = 1, ret->strides[2] = (int64_t)s.c, ret->strides[1] = (int64_t)(ow * s.c),
-  ret->strides[0] = (int64_t)out_image;
-  if (!out)
-    return;
-  for (size_t i = 0; i < n; ++i)
-    coopt_rt_qs8_dw3x3(packed, in->aligned + in->offset + i * in_image, out + i * out_image);
+  for (size_t i = 0; out && i < n; ++i)
+    coopt_rt_qs8_dw3x3(packed, in->aligned + in->offset + i * ii, out + i * oi);
 }
 
 /* ---- f32 ---- */
@@ -100,27 +115,20 @@ void _mlir_ciface_coopt_rt_mlir_f32_gemm(coopt_memref2f *ret, coopt_memref1 *blo
   float *out = malloc(m > 0 && n > 0 ? m * n * sizeof *out : 1);
   ret->allocated = ret->aligned = out;
   ret->offset = 0;
-  ret->sizes[0] = (int64_t)m, ret->sizes[1] = (int64_t)n;
-  ret->strides[0] = (int64_t)n, ret->strides[1] = 1;
+  rows_layout(ret->sizes, ret->strides, m, n);
   if (out)
     coopt_rt_f32_gemm(packed, m, a->aligned + a->offset, (size_t)a->strides[0], out, n);
 }
 
 void _mlir_ciface_coopt_rt_mlir_f32_dw3x3(coopt_memref4f *ret, coopt_memref1 *blob, coopt_memref4f *in) {
   const void *packed = blob->aligned + blob->offset;
-  const coopt_rt_dw_shape s = coopt_dw_shape_of(packed);
-  size_t n = (size_t)in->sizes[0], oh = coopt_rt_dw_out_h(&s), ow = coopt_rt_dw_out_w(&s);
-  size_t in_image = s.h * s.w * s.c, out_image = oh * ow * s.c;
-  float *out = malloc(n > 0 ? n * out_image * sizeof *out : 1);
+  size_t n = (size_t)in->sizes[0], ii, oi;
+  dw_geometry(packed, n, ret->sizes, ret->strides, &ii, &oi);
+  float *out = malloc(n > 0 ? n * oi * sizeof *out : 1);
   ret->allocated = ret->aligned = out;
   ret->offset = 0;
-  ret->sizes[0] = (int64_t)n, ret->sizes[1] = (int64_t)oh, ret->sizes[2] = (int64_t)ow, ret->sizes[3] = (int64_t)s.c;
-  ret->strides[3] = 1, ret->strides[2] = (int64_t)s.c, ret->strides[1] = (int64_t)(ow * s.c),
-  ret->strides[0] = (int64_t)out_image;
-  if (!out)
-    return;
-  for (size_t i = 0; i < n; ++i)
-    coopt_rt_f32_dw3x3(packed, in->aligned + in->offset + i * in_image, out + i * out_image);
+  for (size_t i = 0; out && i < n; ++i)
+    coopt_rt_f32_dw3x3(packed, in->aligned + in->offset + i * ii, out + i * oi);
 }
 
 /* ---- k x k convolution: NHWC images [N, H, W, Cin] -> [N, OH, OW, Cout] ---- */
@@ -133,8 +141,7 @@ static void conv_geometry(const void *packed, size_t batch, int64_t sizes[4], in
   const size_t cout = coopt_blob_of(packed)->n;
   size_t oh = coopt_rt_conv_out_h(&s), ow = coopt_rt_conv_out_w(&s);
   *in_image = s.h * s.w * s.cin, *out_image = oh * ow * cout;
-  sizes[0] = (int64_t)batch, sizes[1] = (int64_t)oh, sizes[2] = (int64_t)ow, sizes[3] = (int64_t)cout;
-  strides[3] = 1, strides[2] = (int64_t)cout, strides[1] = (int64_t)(ow * cout), strides[0] = (int64_t)*out_image;
+  nhwc_layout(sizes, strides, batch, oh, ow, cout);
 }
 
 void _mlir_ciface_coopt_rt_mlir_qs8_conv(coopt_memref4 *ret, coopt_memref1 *blob, coopt_memref4 *in);
