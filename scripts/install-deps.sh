@@ -10,6 +10,8 @@ set -eu
 PKGS="cmake ninja-build make gcc g++ llvm-22-dev libmlir-22-dev mlir-22-tools llvm-22-tools clang-22 lld-22"
 # ONNX import: protobuf-c and the onnx.proto Debian ships; zlib for IDX datasets.
 PKGS="$PKGS libprotobuf-c-dev protobuf-c-compiler libonnx-dev zlib1g-dev"
+# Post-training recovery: BLAS and LAPACK for the layer-wise least squares.
+PKGS="$PKGS libopenblas-dev liblapacke-dev"
 # The aarch64 kernels: Debian's cross toolchain (clang-22 compiles, the GNU
 # cross sysroot links) and qemu-user to run their tests.
 PKGS="$PKGS gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user"

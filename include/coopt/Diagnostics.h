@@ -13,6 +13,7 @@
 #include <mlir-c/Diagnostics.h>
 #include <mlir-c/IR.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #ifdef __cplusplus
@@ -22,8 +23,11 @@ extern "C" {
 typedef void (*coopt_diagnostic_hook)(MlirLocation loc, MlirDiagnosticSeverity severity,
                                       const char *message, void *user_data);
 
-/* Install (or with NULL remove) the hook; returns the previous one. */
+/* Install (or with NULL remove) the hook. */
 void cooptSetDiagnosticHook(coopt_diagnostic_hook hook, void *user_data);
+/* Drop warnings and remarks emitted on this thread while quiet (calls nest:
+ * true to enter, false to leave).  Errors always go out. */
+void cooptDiagnosticsQuiet(bool quiet);
 
 #if defined(__GNUC__)
 #define COOPT_PRINTF(a, b) __attribute__((format(printf, a, b)))

@@ -141,13 +141,43 @@ static void init_centroids(const float *s, int64_t n, int k, const coopt_kmeans_
   qsort(c, (size_t)k, sizeof *c, cmp_double);
 }
 
+typedef struct weighted_value {
+  float v;
+  int64_t i;
+} weighted_value;
+
+static int cmp_weighted(const void *a, const void *b) {
+  const weighted_value *x = a, *y = b;
+  if (x->v != y->v)
+    return x->v < y->v ? -1 : 1;
+  return (x->i > y->i) - (x->i < y->i);
+}
+
 int cooptKMeans1D(const float *values, int64_t n, const coopt_kmeans_options *o, float *out) {
+  return cooptKMeans1DWeighted(values, NULL, n, o, out);
+}
+
+int cooptKMeans1DWeighted(const float *values, const double *weights, int64_t n, const coopt_kmeans_options *o,
+                          float *out) {
   if (n <= 0)
     return 0;
   int k = o->k;
   float *s = coopt_xmalloc((size_t)n * sizeof(float));
-  memcpy(s, values, (size_t)n * sizeof(float));
-  cooptSortFloats(s, n);
+  /* Weights follow their values through the sort. */
+  double *ws = NULL;
+  if (weights) {
+    weighted_value *wv = coopt_xmalloc((size_t)n * sizeof *wv);
+    for (int64_t i = 0; i < n; ++i)
+      wv[i].v = values[i], wv[i].i = i;
+    qsort(wv, (size_t)n, sizeof *wv, cmp_weighted);
+    ws = coopt_xmalloc((size_t)n * sizeof(double));
+    for (int64_t i = 0; i < n; ++i)
+      s[i] = wv[i].v, ws[i] = weights[wv[i].i];
+    free(wv);
+  } else {
+    memcpy(s, values, (size_t)n * sizeof(float));
+    cooptSortFloats(s, n);
+  }
   double *c = coopt_xmalloc((size_t)(k + 1) * sizeof(double));
   int64_t nd = distinct_sorted(s, n, c, k);
   if (nd <= k) {
@@ -155,13 +185,23 @@ int cooptKMeans1D(const float *values, int64_t n, const coopt_kmeans_options *o,
     if (out != values)
       memcpy(out, values, (size_t)n * sizeof(float));
     free(s);
+    free(ws);
     free(c);
     return (int)nd;
   }
   double *prefix = coopt_xmalloc((size_t)(n + 1) * sizeof(double));
+  double *wprefix = ws ? coopt_xmalloc((size_t)(n + 1) * sizeof(double)) : NULL;
+  double *wxprefix = ws ? coopt_xmalloc((size_t)(n + 1) * sizeof(double)) : NULL;
   prefix[0] = 0;
   for (int64_t i = 0; i < n; ++i)
     prefix[i + 1] = prefix[i] + (double)s[i];
+  if (ws) {
+    wprefix[0] = wxprefix[0] = 0;
+    for (int64_t i = 0; i < n; ++i) {
+      wprefix[i + 1] = wprefix[i] + ws[i];
+      wxprefix[i + 1] = wxprefix[i] + ws[i] * (double)s[i];
+    }
+  }
   init_centroids(s, n, k, o, c);
   double range = (double)s[n - 1] - (double)s[0];
   int64_t *bound = coopt_xmalloc((size_t)(k + 1) * sizeof(int64_t));
@@ -185,7 +225,10 @@ int cooptKMeans1D(const float *values, int64_t n, const coopt_kmeans_options *o,
         empty = j;
         continue;
       }
-      double mean = (prefix[b] - prefix[a]) / (double)(b - a);
+      /* The weighted mean minimises the weighted squared error of the run;
+       * a run of zero weight takes its plain mean. */
+      double wsum = ws ? wprefix[b] - wprefix[a] : 0;
+      double mean = wsum > 0 ? (wxprefix[b] - wxprefix[a]) / wsum : (prefix[b] - prefix[a]) / (double)(b - a);
       double d = fabs(mean - c[j]);
       if (d > moved)
         moved = d;
@@ -241,6 +284,9 @@ int cooptKMeans1D(const float *values, int64_t n, const coopt_kmeans_options *o,
   free(cf);
   free(bound);
   free(prefix);
+  free(wprefix);
+  free(wxprefix);
+  free(ws);
   free(c);
   free(s);
   return used;

@@ -29,6 +29,13 @@ typedef struct coopt_kmeans_options {
  * used.  Deterministic for equal inputs and options. */
 int cooptKMeans1D(const float *values, int64_t n, const coopt_kmeans_options *o, float *out);
 
+/* The same minimising Σ weights[i] (values[i] - centroid)²: each centroid
+ * is the weighted mean of its run (weights >= 0; NULL = all 1, which gives
+ * exactly cooptKMeans1D).  Seeding and assignment are those of the
+ * unweighted form. */
+int cooptKMeans1DWeighted(const float *values, const double *weights, int64_t n, const coopt_kmeans_options *o,
+                          float *out);
+
 /* Sum of squared errors between values and their assignments (for tests). */
 double cooptKMeansSSE(const float *values, const float *assigned, int64_t n);
 

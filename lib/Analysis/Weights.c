@@ -395,10 +395,11 @@ static float resource_get(MlirAttribute a, coopt_elem_kind k, intptr_t i) {
   return 0;
 }
 
-float *cooptWeightLoad(const coopt_weight *w) {
+float *cooptWeightLoad(const coopt_weight *w) { return cooptWeightLoadAttr(w, cooptWeightValues(w)); }
+
+float *cooptWeightLoadAttr(const coopt_weight *w, MlirAttribute a) {
   int64_t n = w->num_elements;
   float *storage = coopt_xmalloc((size_t)(n ? n : 1) * sizeof(float));
-  MlirAttribute a = cooptWeightValues(w);
   if (mlirAttributeIsADenseElements(a)) {
     const void *raw = mlirDenseElementsAttrGetRawData(a);
     if (mlirDenseElementsAttrIsSplat(a)) {
@@ -472,4 +473,66 @@ void cooptWeightDescribe(const coopt_weight *w, char *buf, size_t size) {
              r.name.data);
   else
     snprintf(buf, size, "tosa.%s weight %s", coopt_weight_op_names[w->op], shape);
+}
+
+/* ---- reference values ---- */
+
+static MlirStringRef reference_name(void) { return mlirStringRefCreateFromCString("coopt.reference"); }
+
+MlirAttribute cooptReferenceValues(MlirOperation constant) {
+  MlirAttribute r = mlirOperationGetDiscardableAttributeByName(constant, reference_name());
+  return mlirAttributeIsNull(r) ? mlirOperationGetAttributeByName(constant, mlirStringRefCreateFromCString("values"))
+                                : r;
+}
+
+bool cooptHasReference(MlirOperation constant) {
+  return !mlirAttributeIsNull(mlirOperationGetDiscardableAttributeByName(constant, reference_name()));
+}
+
+void cooptKeepReference(MlirOperation constant) {
+  if (!cooptHasReference(constant))
+    mlirOperationSetDiscardableAttributeByName(
+        constant, reference_name(), mlirOperationGetAttributeByName(constant, mlirStringRefCreateFromCString("values")));
+}
+
+static MlirWalkResult drop_reference(MlirOperation op, void *ud) {
+  (void)ud;
+  mlirOperationRemoveDiscardableAttributeByName(op, reference_name());
+  return MlirWalkResultAdvance;
+}
+
+void cooptDropReferences(MlirOperation root) { mlirOperationWalk(root, drop_reference, NULL, MlirWalkPreOrder); }
+
+/* ---- biases ---- */
+
+static MlirOperation defining_op(MlirValue v) {
+  MlirOperation none = {NULL};
+  return mlirValueIsAOpResult(v) ? mlirOpResultGetOwner(v) : none;
+}
+
+static MlirOperation sole_user(MlirValue v) {
+  MlirOperation none = {NULL};
+  MlirOpOperand u = mlirValueGetFirstUse(v);
+  if (mlirOpOperandIsNull(u) || !mlirOpOperandIsNull(mlirOpOperandGetNextUse(u)))
+    return none;
+  return mlirOpOperandGetOwner(u);
+}
+
+MlirOperation cooptBiasOf(MlirOperation user) {
+  MlirOperation none = {NULL};
+  if (op_is(user, "tosa.conv2d") || op_is(user, "tosa.depthwise_conv2d") || op_is(user, "tosa.transpose_conv2d")) {
+    MlirOperation d = defining_op(mlirOperationGetOperand(user, 2));
+    return !mlirOperationIsNull(d) && op_is(d, "tosa.const") ? d : none;
+  }
+  if (!op_is(user, "tosa.matmul"))
+    return none;
+  /* The ONNX Gemm import: matmul, reshapes, then add of a constant. */
+  MlirValue v = mlirOperationGetResult(user, 0);
+  MlirOperation u;
+  while (!mlirOperationIsNull(u = sole_user(v)) && op_is(u, "tosa.reshape"))
+    v = mlirOperationGetResult(u, 0);
+  if (mlirOperationIsNull(u) || !op_is(u, "tosa.add") || !mlirValueEqual(mlirOperationGetOperand(u, 0), v))
+    return none;
+  MlirOperation d = defining_op(mlirOperationGetOperand(u, 1));
+  return !mlirOperationIsNull(d) && op_is(d, "tosa.const") ? d : none;
 }

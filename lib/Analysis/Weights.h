@@ -81,9 +81,28 @@ MlirAttribute cooptWeightValues(const coopt_weight *w);
  * Integer weights load exactly (|v| < 2^24). */
 float *cooptWeightLoad(const coopt_weight *w);
 
+/* The same for another attribute of the constant's type (its reference). */
+float *cooptWeightLoadAttr(const coopt_weight *w, MlirAttribute values);
+
 /* Store canonical-order values back into the constant (same element type;
  * integer types round to nearest and saturate). */
 void cooptWeightStore(const coopt_weight *w, const float *values);
+
+/* Reference values: what a constant held before compression changed it,
+ * as the discardable attribute coopt.reference (same type as `values`).
+ * coopt-prune and coopt-cluster keep it the first time they rewrite a
+ * constant, coopt-recover reads it as the float model to reproduce (and
+ * keeps it for the biases it refits), coopt-fake-quant drops it.
+ * cooptReferenceValues returns `values` when there is none. */
+MlirAttribute cooptReferenceValues(MlirOperation constant);
+bool cooptHasReference(MlirOperation constant);
+void cooptKeepReference(MlirOperation constant);
+void cooptDropReferences(MlirOperation root);
+
+/* The bias constant of a weight's user: operand 2 of a convolution, or the
+ * constant added after a matmul's reshapes (the ONNX Gemm form); null when
+ * there is none. */
+MlirOperation cooptBiasOf(MlirOperation user);
 
 /* A short name for diagnostics: the user op's location, or its name. */
 void cooptWeightDescribe(const coopt_weight *w, char *buf, size_t size);

@@ -6,6 +6,7 @@ const coopt_pass_info *const coopt_pass_table[] = {
     &coopt_cluster_pass,
     &coopt_verify_structure_pass,
     &coopt_spc_pipeline,
+    &coopt_recover_pass,
     &coopt_calibrate_pass,
     &coopt_fake_quant_pass,
     &coopt_lower_int8_pass,

@@ -19,6 +19,12 @@ void cooptSetDiagnosticHook(coopt_diagnostic_hook hook, void *user_data) {
   pthread_mutex_unlock(&hook_lock);
 }
 
+/* Per thread: a pass that runs another pipeline on a private clone (the
+ * probes of the data-driven passes) silences that pipeline's remarks. */
+static _Thread_local int quiet_depth;
+
+void cooptDiagnosticsQuiet(bool quiet) { quiet_depth += quiet ? 1 : -1; }
+
 const char *cooptSeverityName(MlirDiagnosticSeverity s) {
   switch (s) {
   case MlirDiagnosticError: return "error";
@@ -35,6 +41,10 @@ static void emitv(MlirLocation loc, MlirDiagnosticSeverity severity, const char 
   coopt_buf_vprintf(&msg, fmt, ap);
   if (severity == MlirDiagnosticError) {
     mlirEmitError(loc, msg.data ? msg.data : "");
+    coopt_buf_free(&msg);
+    return;
+  }
+  if (quiet_depth > 0) {
     coopt_buf_free(&msg);
     return;
   }

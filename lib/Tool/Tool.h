@@ -8,6 +8,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* ---- the process ---- */
+/* Allocator settings for a tool that runs compiled models in-process (see
+ * Process.c); call first thing in main. */
+void coopt_tool_init_process(void);
+
 /* ---- command lines ---- */
 /* Does arg name the flag `name` (as -name or --name)?  "--name=value" sets
  * *value (only when value is non-NULL: a boolean flag refuses "=...");

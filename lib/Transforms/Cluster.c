@@ -12,6 +12,8 @@
 #include "../Analysis/Structure.h"
 #include "../Analysis/Weights.h"
 #include "../Support/Support.h"
+#include "IR/Build.h"
+#include "Transforms/LayerData.h"
 #include "WeightSelect.h"
 #include "coopt/Diagnostics.h"
 #include "coopt/Pass.h"
@@ -32,7 +34,13 @@ typedef struct cluster_options {
   coopt_list ops;
   int64_t min_elements;
   coopt_list filter;
+  bool keep_reference;
+  int method;
+  coopt_data_options d;
 } cluster_options;
+
+enum { METHOD_KMEANS, METHOD_HESSIAN };
+static const char *const method_values[] = {"kmeans", "hessian", NULL};
 
 static const coopt_option_info cluster_option_table[] = {
     {"clusters", COOPT_OPT_INT, "number of clusters (distinct values) per tensor or per channel", "16",
@@ -55,14 +63,34 @@ static const coopt_option_info cluster_option_table[] = {
      offsetof(cluster_options, min_elements)},
     {"filter", COOPT_OPT_STRING_LIST, "only weights whose op location contains one of these strings (empty: all)", "",
      {0}, NULL, offsetof(cluster_options, filter)},
+    {"keep-reference", COOPT_OPT_BOOL,
+     "keep the values before clustering as coopt.reference (what coopt-recover reproduces)", "true", {0}, NULL,
+     offsetof(cluster_options, keep_reference)},
+    {"method", COOPT_OPT_ENUM,
+     "k-means on the values, or weighted by each weight's input energy (the diagonal of the layer's input gram on "
+     "calibration data, needs data=): centroids move toward the weights the output depends on most",
+     "kmeans", {0}, method_values, offsetof(cluster_options, method)},
+    COOPT_DATA_OPTION_TABLE(cluster_options, "for method=hessian"),
 };
 
+static bool validate_cluster(const void *opaque, char *msg, size_t size) {
+  const cluster_options *o = opaque;
+  if (o->method != METHOD_HESSIAN)
+    return true;
+  if (!o->d.data[0]) {
+    snprintf(msg, size, "method=hessian needs data=<IDX directory or .npy file>");
+    return false;
+  }
+  return cooptValidateSampleOptions(o->d.data, &o->d.normalize, msg, size);
+}
+
 /* Cluster one scope (a tensor or one channel) in place. */
-static void cluster_scope(float *x, int64_t n, const cluster_options *o, bool preserve, uint64_t seed) {
+static void cluster_scope(float *x, const double *wt, int64_t n, const cluster_options *o, bool preserve,
+                          uint64_t seed) {
   coopt_kmeans_options km = {(int)o->clusters, (coopt_kmeans_init)o->init, seed, (int)o->max_iterations,
                              o->tolerance};
   if (!preserve) {
-    cooptKMeans1D(x, n, &km, x);
+    cooptKMeans1DWeighted(x, wt, n, &km, x);
     return;
   }
   int64_t nnz = 0;
@@ -72,9 +100,13 @@ static void cluster_scope(float *x, int64_t n, const cluster_options *o, bool pr
     return;
   float *nz = coopt_xmalloc((size_t)nnz * sizeof(float));
   float *orig = coopt_xmalloc((size_t)nnz * sizeof(float));
+  double *nzw = wt ? coopt_xmalloc((size_t)nnz * sizeof(double)) : NULL;
   for (int64_t i = 0, j = 0; i < n; ++i)
-    if (x[i] != 0)
+    if (x[i] != 0) {
+      if (nzw)
+        nzw[j] = wt[i];
       nz[j] = orig[j] = x[i], ++j;
+    }
   /* Zero is pinned as one of the k values when the scope has zeros. */
   km.k = (int)o->clusters - (nnz < n ? 1 : 0);
   if (km.k == 1) {
@@ -85,7 +117,7 @@ static void cluster_scope(float *x, int64_t n, const cluster_options *o, bool pr
     for (int64_t j = 0; j < nnz; ++j)
       nz[j] = mean;
   } else {
-    cooptKMeans1D(nz, nnz, &km, nz);
+    cooptKMeans1DWeighted(nz, nzw, nnz, &km, nz);
   }
   /* A centroid of values on both sides of zero can land on 0.0: move it to
    * its member nearest to zero, so no nonzero weight is pruned by accident. */
@@ -100,6 +132,73 @@ static void cluster_scope(float *x, int64_t n, const cluster_options *o, bool pr
     }
   free(nz);
   free(orig);
+  free(nzw);
+}
+
+/* method=hessian: the importance of each canonical weight, the energy of the
+ * input it multiplies (diag of its layer's input gram).  NULL for a weight
+ * the data cannot reach (remark: plain k-means). */
+static double **input_energies(MlirOperation root, const cluster_options *o, coopt_weight_set *set, bool *failed) {
+  *failed = false;
+  MlirOperation fn = cooptFindFunc(root, o->d.entry);
+  if (mlirOperationIsNull(fn)) {
+    cooptEmitError(mlirOperationGetLocation(root), "coopt-cluster: the module has no func.func @%s to run",
+                   o->d.entry);
+    *failed = true;
+    return NULL;
+  }
+  int64_t batch = 0;
+  coopt_samples s = {0};
+  if (!cooptLoadPassSamples(root, fn, &o->d, "coopt-cluster", &batch, &s)) {
+    *failed = true;
+    return NULL;
+  }
+  double **energy = coopt_xcalloc(set->count + 1, sizeof *energy);
+  coopt_layer *layers = coopt_xcalloc(set->count + 1, sizeof *layers);
+  size_t *which = coopt_xcalloc(set->count + 1, sizeof *which);
+  size_t n = 0;
+  for (size_t t = 0; t < set->count; ++t) {
+    coopt_weight *w = &set->items[t];
+    if (!cooptWeightSelected(w, &o->ops, o->min_elements, &o->filter))
+      continue;
+    char why[256], what[512];
+    MlirOperation parent = mlirBlockGetParentOperation(mlirOperationGetBlock(w->user));
+    cooptWeightDescribe(w, what, sizeof what);
+    if (!mlirOperationEqual(parent, fn))
+      snprintf(why, sizeof why, "is outside @%s", o->d.entry);
+    else if (cooptLayerOf(w, batch, &layers[n], why, sizeof why)) {
+      which[n++] = t;
+      continue;
+    }
+    cooptEmitRemark(mlirOperationGetLocation(w->user), "coopt-cluster: %s %s; plain k-means", what, why);
+  }
+  coopt_gram *grams = coopt_xcalloc(n + 1, sizeof *grams);
+  if (n > 0 && !cooptCollectGrams(root, fn, o->d.entry, &s, layers, n, true, "coopt-cluster", grams)) {
+    *failed = true;
+  } else {
+    for (size_t l = 0; l < n; ++l) {
+      coopt_weight *w = layers[l].weight;
+      int64_t patch = layers[l].geom.patch, k1 = patch + 1;
+      double *e = energy[which[l]] = coopt_xmalloc((size_t)w->num_elements * sizeof(double));
+      for (int64_t r = 0; r < w->rows; ++r) {
+        const double *h = cooptGramHH(&grams[l], cooptLayerGroupOf(&layers[l].geom, r));
+        for (int64_t i = 0; i < patch; ++i)
+          e[r * patch + i] = h[i * k1 + i];
+      }
+      cooptGramFree(&grams[l]);
+    }
+  }
+  free(grams);
+  free(layers);
+  free(which);
+  cooptSamplesFree(&s);
+  if (*failed) {
+    for (size_t t = 0; t < set->count; ++t)
+      free(energy[t]);
+    free(energy);
+    return NULL;
+  }
+  return energy;
 }
 
 static coopt_pass_result run_cluster(MlirOperation root, const void *opaque) {
@@ -107,6 +206,15 @@ static coopt_pass_result run_cluster(MlirOperation root, const void *opaque) {
   coopt_weight_set set;
   cooptCollectWeights(root, COOPT_WOP_ALL, true, &set);
   coopt_pass_result result = COOPT_PASS_SUCCESS;
+  double **energy = NULL;
+  if (o->method == METHOD_HESSIAN) {
+    bool failed;
+    energy = input_energies(root, o, &set, &failed);
+    if (failed) {
+      cooptWeightSetFree(&set);
+      return COOPT_PASS_FAILURE;
+    }
+  }
   for (size_t t = 0; t < set.count; ++t) {
     coopt_weight *w = &set.items[t];
     if (!cooptWeightSelected(w, &o->ops, o->min_elements, &o->filter))
@@ -127,8 +235,9 @@ static coopt_pass_result run_cluster(MlirOperation root, const void *opaque) {
                       "coopt-cluster: %s carries a sparsity claim; clustering it with preserve-sparsity", what);
     }
     int64_t rows = o->per_channel ? w->rows : 1, len = w->num_elements / (rows ? rows : 1);
+    const double *e = energy ? energy[t] : NULL;
     for (int64_t r = 0; r < rows; ++r)
-      cluster_scope(v + r * len, len, o, preserve,
+      cluster_scope(v + r * len, e ? e + r * len : NULL, len, o, preserve,
                     (uint64_t)o->seed * 1000003u + (uint64_t)t * 7919u + (uint64_t)r);
     /* Keep an earlier, tighter count of the same kind: it still holds, since
      * clustering only merges values. */
@@ -140,10 +249,16 @@ static coopt_pass_result run_cluster(MlirOperation root, const void *opaque) {
     }
     if (s.has_sparsity)
       cooptMeasureSparsity(w, v, &s);
+    if (o->keep_reference)
+      cooptKeepReference(w->constant);
     cooptWeightStore(w, v);
     cooptSetStructure(w, &s);
     free(v);
   }
+  if (energy)
+    for (size_t t = 0; t < set.count; ++t)
+      free(energy[t]);
+  free(energy);
   cooptWeightSetFree(&set);
   return result;
 }
@@ -157,5 +272,6 @@ const coopt_pass_info coopt_cluster_pass = {
     .options = cluster_option_table,
     .num_options = sizeof cluster_option_table / sizeof cluster_option_table[0],
     .options_size = sizeof(cluster_options),
+    .validate = validate_cluster,
     .run = run_cluster,
 };

@@ -122,25 +122,6 @@ static bool activation_params(MlirValue v, double *scale, int64_t *zp) {
 
 /* The bias constant of an anchor op: conv operand 2, or the add after a
  * matmul (through reshapes). */
-static MlirOperation bias_of(MlirOperation anchor) {
-  MlirOperation none = {NULL};
-  if (cooptOpIs(anchor, "tosa.conv2d") || cooptOpIs(anchor, "tosa.depthwise_conv2d") ||
-      cooptOpIs(anchor, "tosa.transpose_conv2d")) {
-    MlirOperation d = cooptDefiningOp(mlirOperationGetOperand(anchor, 2));
-    return cooptOpIs(d, "tosa.const") ? d : none;
-  }
-  if (!cooptOpIs(anchor, "tosa.matmul"))
-    return none;
-  MlirValue v = cooptResult(anchor);
-  MlirOperation u;
-  while (cooptOpIs(u = cooptSoleUser(v), "tosa.reshape"))
-    v = cooptResult(u);
-  if (!cooptOpIs(u, "tosa.add") || !mlirValueEqual(mlirOperationGetOperand(u, 0), v))
-    return none;
-  MlirOperation d = cooptDefiningOp(mlirOperationGetOperand(u, 1));
-  return cooptOpIs(d, "tosa.const") ? d : none;
-}
-
 static float quantize_weight(float w, double s) { return (float)(cooptWeightCode(w, s) * s); }
 
 /* Are the distinct values of each cluster group (len values at stride
@@ -280,7 +261,7 @@ static coopt_pass_result quantize_weights(const coopt_weight_set *set, const fak
     /* Bias: int32 on the in_scale * w_scale grid. */
     double in_scale;
     int64_t in_zp;
-    MlirOperation bias = bias_of(w->user);
+    MlirOperation bias = cooptBiasOf(w->user);
     if (!mlirOperationIsNull(bias) && activation_params(mlirOperationGetOperand(w->user, 0), &in_scale, &in_zp) &&
         mlirAttributeIsNull(mlirOperationGetAttributeByName(bias, S("coopt.quant")))) {
       MlirAttribute vals = mlirOperationGetAttributeByName(bias, S("values"));
@@ -502,7 +483,7 @@ static bool emulate_anchor(const coopt_weight *w, double s_out) {
    * on the real values, as in the textbook form). */
   MlirOperation bias_user = A;
   intptr_t bias_operand = 2;
-  MlirOperation bias = matmul ? bias_of(A) : cooptDefiningOp(mlirOperationGetOperand(A, 2));
+  MlirOperation bias = matmul ? cooptBiasOf(A) : cooptDefiningOp(mlirOperationGetOperand(A, 2));
   MlirValue acc = cooptResult(A);
   for (MlirOperation u = cooptSoleUser(acc); cooptOpIs(u, "tosa.reshape") ||
                                              (cooptOpIs(u, "tosa.add") && !mlirOperationIsNull(bias) &&
@@ -747,6 +728,9 @@ static bool fake_quant_func(MlirOperation func, const void *opaque) {
 }
 
 static coopt_pass_result run_fake_quant(MlirOperation module, const void *opaque) {
+  /* Past quantization the float values compression started from are no
+   * target any more (recovery runs before it); drop their copies. */
+  cooptDropReferences(module);
   return cooptForEachFunc(module, fake_quant_func, opaque) ? COOPT_PASS_SUCCESS : COOPT_PASS_FAILURE;
 }
 

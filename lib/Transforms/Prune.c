@@ -12,6 +12,8 @@
 #include "../Analysis/WeightStats.h"
 #include "../Analysis/Weights.h"
 #include "../Support/Support.h"
+#include "Transforms/LayerData.h"
+#include "Transforms/PruneObs.h"
 #include "WeightSelect.h"
 #include "coopt/Diagnostics.h"
 #include "coopt/Pass.h"
@@ -28,9 +30,16 @@ typedef struct prune_options {
   coopt_list ops;
   int64_t min_elements;
   coopt_list filter;
+  bool keep_reference;
+  int method;
+  double damp;
+  coopt_data_options d;
 } prune_options;
 
+enum { SCOPE_LAYER, SCOPE_GLOBAL };
 static const char *const scope_values[] = {"layer", "global", NULL};
+enum { METHOD_MAGNITUDE, METHOD_OBS };
+static const char *const method_values[] = {"magnitude", "obs", NULL};
 
 static const coopt_option_info prune_option_table[] = {
     {"sparsity", COOPT_OPT_FLOAT, "target fraction of zeros (per tensor, or over all selected tensors with scope=global); not used by N:M",
@@ -45,12 +54,26 @@ static const coopt_option_info prune_option_table[] = {
      offsetof(prune_options, min_elements)},
     {"filter", COOPT_OPT_STRING_LIST, "only weights whose op location contains one of these strings (empty: all)", "", {0},
      NULL, offsetof(prune_options, filter)},
+    {"keep-reference", COOPT_OPT_BOOL, "keep the values before pruning as coopt.reference (what coopt-recover reproduces)",
+     "true", {0}, NULL, offsetof(prune_options, keep_reference)},
+    {"method", COOPT_OPT_ENUM,
+     "which units go: smallest |w| (blocks: mean |w|), or least OBS saliency on calibration data (needs data=)",
+     "magnitude", {0}, method_values, offsetof(prune_options, method)},
+    {"damp", COOPT_OPT_FLOAT, "method=obs: damping of the input gram, as a fraction of its mean diagonal", "0.01",
+     {true, true, false, false, 0, 1}, NULL, offsetof(prune_options, damp)},
+    COOPT_DATA_OPTION_TABLE(prune_options, "for method=obs"),
 };
 
 static bool validate_prune(const void *opaque, char *msg, size_t size) {
   const prune_options *o = opaque;
   coopt_pattern p;
-  return cooptParsePattern(o->pattern, &p, msg, size);
+  if (!cooptParsePattern(o->pattern, &p, msg, size))
+    return false;
+  if (o->method == METHOD_OBS && !o->d.data[0]) {
+    snprintf(msg, size, "method=obs needs data=<IDX directory or .npy file>");
+    return false;
+  }
+  return o->method != METHOD_OBS || cooptValidateSampleOptions(o->d.data, &o->d.normalize, msg, size);
 }
 
 /* Selection key: the score's float bits (non-negative floats sort as
@@ -183,38 +206,34 @@ static void keep_clusters(const coopt_weight *w, float *v, const coopt_structure
   free(scratch);
 }
 
-static coopt_pass_result run_prune(MlirOperation root, const void *opaque) {
-  const prune_options *o = opaque;
-  coopt_pattern pat;
-  char msg[256];
-  if (!cooptParsePattern(o->pattern, &pat, msg, sizeof msg)) {
-    cooptEmitError(mlirOperationGetLocation(root), "coopt-prune: %s", msg);
-    return COOPT_PASS_FAILURE;
-  }
-  coopt_weight_set set;
-  cooptCollectWeights(root, COOPT_WOP_ALL, true, &set);
-  size_t nsel = 0;
-  coopt_weight **sel = coopt_xcalloc(set.count ? set.count : 1, sizeof *sel);
-  float **vals = coopt_xcalloc(set.count ? set.count : 1, sizeof *vals);
-  coopt_pass_result result = COOPT_PASS_SUCCESS;
-  for (size_t i = 0; i < set.count; ++i) {
-    if (!cooptWeightSelected(&set.items[i], &o->ops, o->min_elements, &o->filter))
-      continue;
-    float *v = cooptLoadFinite(&set.items[i], "coopt-prune");
-    if (!v) {
-      result = COOPT_PASS_FAILURE;
-      continue;
-    }
-    sel[nsel] = &set.items[i];
-    vals[nsel++] = v;
-  }
-  if (result == COOPT_PASS_FAILURE)
-    goto done;
+/* A structured pattern only means something where it tiles the weight: a
+ * 9-tap stem filter has no 2:4 groups or 1x4 blocks the kernels could skip
+ * (NVIDIA's 2:4 recipe and XNNPACK's sparse path leave such layers dense
+ * too).  Such tensors stay as they are, with a remark. */
+static bool tiles(const coopt_weight *w, const coopt_pattern *p) {
+  int64_t cols = w->spatial * w->inner, n = 0;
+  const char *why = NULL;
+  if ((p->kind == COOPT_PAT_NM && cols % p->m != 0) || (p->kind == COOPT_PAT_BLOCK && cols % p->c != 0))
+    why = "reduction length", n = cols;
+  else if (p->kind == COOPT_PAT_BLOCK && w->rows % p->r != 0)
+    why = "output channel count", n = w->rows;
+  if (!why)
+    return true;
+  char what[512], pt[32];
+  cooptWeightDescribe(w, what, sizeof what);
+  cooptFormatPattern(p, pt, sizeof pt);
+  cooptEmitRemark(mlirOperationGetLocation(w->user), "coopt-prune: %s: its %s (%lld) is not a multiple of the %s %s; "
+                  "left dense", what, why, (long long)n, pt, p->kind == COOPT_PAT_NM ? "group" : "block");
+  return false;
+}
 
+static void prune_magnitude(coopt_weight **sel, float **vals, size_t nsel, const coopt_pattern *p,
+                            const prune_options *o) {
+  coopt_pattern pat = *p;
   if (pat.kind == COOPT_PAT_NM) {
     for (size_t t = 0; t < nsel; ++t)
       prune_nm(sel[t], vals[t], pat.n, pat.m);
-  } else if (o->scope == 0) {
+  } else if (o->scope == SCOPE_LAYER) {
     for (size_t t = 0; t < nsel; ++t) {
       int64_t units = units_of(sel[t], &pat);
       int64_t k = (int64_t)ceil(o->sparsity * (double)units - 1e-9);
@@ -265,6 +284,61 @@ static coopt_pass_result run_prune(MlirOperation root, const void *opaque) {
     }
   }
 
+}
+
+static coopt_pass_result run_prune(MlirOperation root, const void *opaque) {
+  const prune_options *o = opaque;
+  coopt_pattern pat;
+  char msg[256];
+  if (!cooptParsePattern(o->pattern, &pat, msg, sizeof msg)) {
+    cooptEmitError(mlirOperationGetLocation(root), "coopt-prune: %s", msg);
+    return COOPT_PASS_FAILURE;
+  }
+  coopt_weight_set set;
+  cooptCollectWeights(root, COOPT_WOP_ALL, true, &set);
+  size_t nsel = 0;
+  coopt_weight **sel = coopt_xcalloc(set.count ? set.count : 1, sizeof *sel);
+  float **vals = coopt_xcalloc(set.count ? set.count : 1, sizeof *vals);
+  coopt_pass_result result = COOPT_PASS_SUCCESS;
+  for (size_t i = 0; i < set.count; ++i) {
+    if (!cooptWeightSelected(&set.items[i], &o->ops, o->min_elements, &o->filter))
+      continue;
+    if (!tiles(&set.items[i], &pat))
+      continue;
+    float *v = cooptLoadFinite(&set.items[i], "coopt-prune");
+    if (!v) {
+      result = COOPT_PASS_FAILURE;
+      continue;
+    }
+    sel[nsel] = &set.items[i];
+    vals[nsel++] = v;
+  }
+  if (result == COOPT_PASS_FAILURE)
+    goto done;
+
+  if (o->method == METHOD_OBS) {
+    bool *handled = coopt_xcalloc(nsel + 1, sizeof *handled);
+    if (!cooptPruneObs(root, &o->d, o->damp, &pat, o->sparsity, o->scope == SCOPE_GLOBAL, sel, vals, nsel,
+                       handled)) {
+      free(handled);
+      result = COOPT_PASS_FAILURE;
+      goto done;
+    }
+    /* What the data could not reach goes by magnitude. */
+    coopt_weight **rest = coopt_xcalloc(nsel + 1, sizeof *rest);
+    float **rest_vals = coopt_xcalloc(nsel + 1, sizeof *rest_vals);
+    size_t m = 0;
+    for (size_t t = 0; t < nsel; ++t)
+      if (!handled[t])
+        rest[m] = sel[t], rest_vals[m++] = vals[t];
+    prune_magnitude(rest, rest_vals, m, &pat, o);
+    free(rest);
+    free(rest_vals);
+    free(handled);
+  } else {
+    prune_magnitude(sel, vals, nsel, &pat, o);
+  }
+
   for (size_t t = 0; t < nsel; ++t) {
     coopt_structure s = cooptGetStructure(sel[t]);
     keep_clusters(sel[t], vals[t], &s);
@@ -273,6 +347,8 @@ static coopt_pass_result run_prune(MlirOperation root, const void *opaque) {
     if (pat.kind != COOPT_PAT_UNSTRUCTURED || s.pattern.kind == COOPT_PAT_NONE)
       s.pattern = pat;
     cooptMeasureSparsity(sel[t], vals[t], &s);
+    if (o->keep_reference)
+      cooptKeepReference(sel[t]->constant);
     cooptWeightStore(sel[t], vals[t]);
     cooptSetStructure(sel[t], &s);
   }

@@ -27,3 +27,7 @@ func.func @f(%x: tensor<1x1x1x2xf32>, %a: tensor<1x1x2xf32>, %wb: tensor<1x2x2xf
   %m = tosa.matmul %a, %wb, %b, %b : (tensor<1x1x2xf32>, tensor<1x2x2xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x1x2xf32>
   return %y, %m : tensor<1x1x1x1xf32>, tensor<1x1x2xf32>
 }
+// RUN: not coopt-opt %s -p 'builtin.module(coopt-cluster{method=hessian})' 2>&1 | FileCheck %s --check-prefix=HDATA
+// HDATA: error: invalid options for 'coopt-cluster': method=hessian needs data=<IDX directory or .npy file>
+// RUN: not coopt-opt %S/Inputs/recover-model.mlir -p 'builtin.module(coopt-cluster{method=hessian data=%S/Inputs/calib3.npy})' -o %t 2>&1 | FileCheck %s --check-prefix=HSHAPE
+// HSHAPE: error: coopt-cluster: calibration data '{{.*}}calib3.npy' has 4 values per sample but the model input has 144

@@ -36,3 +36,13 @@ func.func @f(%x: tensor<1x2x2x4xf32>) -> tensor<1x2x2x2xf32> {
 // RUN: coopt-opt %S/Inputs/dw.mlir -p 'builtin.module(coopt-cluster{clusters=2 ops=depthwise_conv2d filter=dwlayer})' | FileCheck %s --check-prefix=DW
 // NODW-NOT: coopt.structure
 // DW: coopt.structure = {clusters = 2 : i64, per_channel = false}
+
+// method=hessian: k-means weighted by each weight's input energy on data
+// (the diagonal of the layer's input gram): other centroids than plain
+// k-means, the same codebook sizes.
+// RUN: coopt-opt %S/Inputs/recover-model.mlir -p 'builtin.module(coopt-cluster{clusters=4 per-channel=true keep-reference=false})' -o %t.km
+// RUN: coopt-opt %S/Inputs/recover-model.mlir -p 'builtin.module(coopt-cluster{clusters=4 per-channel=true method=hessian data=%S/Inputs/recover-calib.npy keep-reference=false},coopt-verify-structure)' -o %t.hs
+// RUN: not cmp -s %t.km %t.hs
+// RUN: coopt-opt %t.hs -p 'builtin.module(coopt-stats{format=json})' -o /dev/null | FileCheck %s --check-prefix=HESSIAN
+// HESSIAN: "max_channel_distinct": 4,
+// HESSIAN: "structure": "{clusters = 4 : i64, per_channel = true}"

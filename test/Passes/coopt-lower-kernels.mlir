@@ -51,7 +51,7 @@
 // SPLUT-IR: call @coopt_rt_mlir_qs8_splut4_gemm(
 
 // A pruned model: 75% of the 1x4 blocks zero selects the sparse kernel.
-// RUN: coopt-opt %S/Inputs/quant-model.mlir -p 'builtin.module(coopt-prune{pattern=1x4 sparsity=0.5 ops=conv2d},coopt-fake-quant{preserve-sparsity=true},coopt-lower-int8,coopt-lower-kernels{lut=off sparse-threshold=0.5})' -o /dev/null 2>&1 | FileCheck %s --check-prefix=PRUNED
+// RUN: coopt-opt %S/Inputs/quant-model.mlir -p 'builtin.module(coopt-prune{pattern=1x2 sparsity=0.5 ops=conv2d},coopt-fake-quant{preserve-sparsity=true},coopt-lower-int8,coopt-lower-kernels{lut=off sparse-threshold=0.5})' -o /dev/null 2>&1 | FileCheck %s --check-prefix=PRUNED
 // PRUNED: sparse int8 1x4 kernel, {{[0-9]+}} packed bytes (50% zero 1x4 blocks
 
 // F32 pointwise and depthwise convolutions go to the f32 kernels with the

@@ -24,3 +24,12 @@ func.func @f(%x: tensor<1x1x1x2xf32>, %a: tensor<1x1x2xf32>, %wb: tensor<1x2x2xf
   %m = tosa.matmul %a, %wb, %b, %b : (tensor<1x1x2xf32>, tensor<1x2x2xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x1x2xf32>
   return %y, %m : tensor<1x1x1x1xf32>, tensor<1x1x2xf32>
 }
+// RUN: not coopt-opt %s -p 'builtin.module(coopt-prune{method=obs})' 2>&1 | FileCheck %s --check-prefix=ODATA
+// ODATA: error: invalid options for 'coopt-prune': method=obs needs data=<IDX directory or .npy file>
+// RUN: not coopt-opt %s -p 'builtin.module(coopt-prune{method=obs data=x.npy damp=3})' 2>&1 | FileCheck %s --check-prefix=ODAMP
+// ODAMP: error: option 'damp' value 3 is out of range (must be in [0, 1])
+// RUN: not coopt-opt %s -p 'builtin.module(coopt-prune{method=sgd})' 2>&1 | FileCheck %s --check-prefix=OMETHOD
+// OMETHOD: error: option 'method' has no value 'sgd' (expected one of magnitude|obs)
+// RUN: not coopt-opt %S/Inputs/recover-model.mlir -p 'builtin.module(coopt-prune{method=obs data=%S/Inputs/recover-nan.npy})' -o %t 2>&1 | FileCheck %s --check-prefix=ONAN
+// RUN: not test -e %t
+// ONAN: recover-model.mlir:2:1: error: coopt-prune: calibration data '{{.*}}recover-nan.npy' has a non-finite value (nan) in item 3

@@ -1,14 +1,19 @@
-// RUN: coopt-opt %s --split-input-file -p 'builtin.module(coopt-prune{sparsity=0.5})' | FileCheck %s --check-prefix=LAYER
-// RUN: coopt-opt %s --split-input-file -p 'builtin.module(coopt-prune{pattern=2:4})' | FileCheck %s --check-prefix=NM
-// RUN: coopt-opt %s --split-input-file -p 'builtin.module(coopt-prune{pattern=2x2 sparsity=0.5})' | FileCheck %s --check-prefix=BLOCK
-// RUN: coopt-opt %s --split-input-file -p 'builtin.module(coopt-prune{sparsity=0.5 scope=global})' | FileCheck %s --check-prefix=GLOBAL
-// RUN: coopt-opt %s --split-input-file -p 'builtin.module(coopt-prune{sparsity=0.5 ops=matmul})' | FileCheck %s --check-prefix=OPS
-// RUN: coopt-opt %s --split-input-file -p 'builtin.module(coopt-prune{sparsity=0.5 min-elements=5})' | FileCheck %s --check-prefix=MIN
-// RUN: coopt-opt %s --split-input-file -p 'builtin.module(coopt-prune{sparsity=0.5 filter=second})' | FileCheck %s --check-prefix=FILTER
+// RUN: coopt-opt %s --split-input-file -p 'builtin.module(coopt-prune{sparsity=0.5 keep-reference=false})' | FileCheck %s --check-prefix=LAYER
+// RUN: coopt-opt %s --split-input-file -p 'builtin.module(coopt-prune{pattern=2:4 keep-reference=false})' | FileCheck %s --check-prefix=NM
+// RUN: coopt-opt %s --split-input-file -p 'builtin.module(coopt-prune{pattern=2x2 sparsity=0.5 keep-reference=false})' | FileCheck %s --check-prefix=BLOCK
+// RUN: coopt-opt %s --split-input-file -p 'builtin.module(coopt-prune{sparsity=0.5 scope=global keep-reference=false})' | FileCheck %s --check-prefix=GLOBAL
+// RUN: coopt-opt %s --split-input-file -p 'builtin.module(coopt-prune{sparsity=0.5 ops=matmul keep-reference=false})' | FileCheck %s --check-prefix=OPS
+// RUN: coopt-opt %s --split-input-file -p 'builtin.module(coopt-prune{sparsity=0.5 min-elements=5 keep-reference=false})' | FileCheck %s --check-prefix=MIN
+// RUN: coopt-opt %s --split-input-file -p 'builtin.module(coopt-prune{sparsity=0.5 filter=second keep-reference=false})' | FileCheck %s --check-prefix=FILTER
 // Determinism: byte-identical output.
 // RUN: coopt-opt %s --split-input-file -p 'builtin.module(coopt-prune{sparsity=0.5 scope=global})' -o %t.a
 // RUN: coopt-opt %s --split-input-file -p 'builtin.module(coopt-prune{sparsity=0.5 scope=global})' -o %t.b
 // RUN: cmp %t.a %t.b
+// By default the values before pruning stay on the constant as coopt.reference
+// (what coopt-recover reproduces); only rewritten constants get one.
+// RUN: FileCheck %s --check-prefix=REF < %t.a
+// REF: dense<{{\[\[\[\[}}8.000000e+00, 0.000000e+00, 0.000000e+00, -7.000000e+00]]], {{.*}} {coopt.reference = dense<{{\[\[\[\[}}8.000000e+00, -1.000000e+00, 2.000000e+00, -7.000000e+00]]], {{\[\[\[}}5.000000e-01, 3.000000e+00, -4.000000e+00, 6.000000e+00]]]]> : tensor<2x1x1x4xf32>, coopt.structure
+// REF-NEXT: "tosa.const"() <{values = dense<0.000000e+00> : tensor<2xf32>}> : () -> tensor<2xf32>
 
 // Rows are output channels: [8,-1,2,-7] and [0.5,3,-4,6]; ties broken by position.
 // LAYER: dense<{{\[\[\[\[}}8.000000e+00, 0.000000e+00, 0.000000e+00, -7.000000e+00]]], {{\[\[\[}}0.000000e+00, 0.000000e+00, -4.000000e+00, 6.000000e+00]]]]> : tensor<2x1x1x4xf32>}> {coopt.structure = {pattern = "unstructured", sparsity = 5.000000e-01 : f64}}

@@ -4,8 +4,15 @@
 // RUN: coopt-opt %S/Inputs/two-layer.mlir -p 'builtin.module(coopt-sparsity-preserving-clustering)' --dump-pass-pipeline -o /dev/null 2>&1 | FileCheck %s --check-prefix=DEFAULT
 // Equivalent to spelling the parts out.
 // RUN: coopt-opt %S/Inputs/two-layer.mlir -p 'builtin.module(coopt-sparsity-preserving-clustering{sparsity=0.5 clusters=3})' -o %t.named
-// RUN: coopt-opt %S/Inputs/two-layer.mlir -p 'builtin.module(coopt-prune{sparsity=0.5},coopt-cluster{clusters=3 preserve-sparsity=true},coopt-verify-structure)' -o %t.parts
+// RUN: coopt-opt %S/Inputs/two-layer.mlir -p 'builtin.module(coopt-prune{sparsity=0.5 keep-reference=false},coopt-cluster{clusters=3 preserve-sparsity=true keep-reference=false},coopt-verify-structure)' -o %t.parts
 // RUN: diff %t.named %t.parts
+// With data, each step is followed by coopt-recover and pruning uses OBS;
+// the last recovery drops the float references.
+// RUN: coopt-opt %S/Inputs/quant-model.mlir -p 'builtin.module(coopt-sparsity-preserving-clustering{data=%S/Inputs/quant-calib.npy clusters=3})' --dump-pass-pipeline -o %t.rec 2>&1 | FileCheck %s --check-prefix=DATA
+// DATA: builtin.module(coopt-prune{{{.*}}keep-reference=true method=obs {{.*}}},coopt-recover{{{.*}}dense=true keep-reference=true},coopt-cluster{clusters=3 {{.*}}preserve-sparsity=true {{.*}}},coopt-recover{{{.*}}dense=false keep-reference=false},coopt-verify-structure{})
+// RUN: not grep -q coopt.reference %t.rec
+// RUN: not coopt-opt %S/Inputs/two-layer.mlir -p 'builtin.module(coopt-sparsity-preserving-clustering{prune-method=obs})' 2>&1 | FileCheck %s --check-prefix=NODATA
+// NODATA: error: invalid options for 'coopt-sparsity-preserving-clustering': prune-method=obs and cluster-method=hessian need data=
 // RUN: not coopt-opt %S/Inputs/two-layer.mlir -p 'builtin.module(coopt-sparsity-preserving-clustering{pattern=5:4})' 2>&1 | FileCheck %s --check-prefix=BAD
 // RUN: not coopt-opt %S/Inputs/two-layer.mlir -p 'builtin.module(coopt-sparsity-preserving-clustering{clusters=300})' 2>&1 | FileCheck %s --check-prefix=BADK
 

@@ -1,14 +1,18 @@
+#define _GNU_SOURCE
 /* The compression passes end to end through the C API, on random tensors:
  * exact zero counts for every pattern, N:M and blocks group by group,
- * per-channel codebook sizes, preserved masks, determinism. */
+ * per-channel codebook sizes, preserved masks, determinism, and the
+ * structure coopt-recover keeps. */
 #include "Analysis/Structure.h"
 #include "Analysis/WeightStats.h"
 #include "Analysis/Weights.h"
 #include "Support/Support.h"
 #include "UnitTest.h"
+#include "coopt/TensorIO.h"
 #include "coopt/coopt.h"
 
 #include <stdlib.h>
+#include <unistd.h>
 
 static MlirContext ctx;
 static uint64_t rs = 42;
@@ -139,7 +143,7 @@ static void test_unstructured_exact(void) {
 static void test_nm_groups(void) {
   int nms[][2] = {{1, 2}, {2, 4}, {1, 4}, {3, 8}, {2, 3}};
   for (size_t t = 0; t < sizeof nms / sizeof nms[0]; ++t) {
-    char *model = make_model(6, 3, 7, 0.1); /* reduction 63: a tail group */
+    char *model = make_model(6, 3, 8, 0.1); /* reduction 72: a multiple of every M here */
     char pipeline[128];
     snprintf(pipeline, sizeof pipeline, "builtin.module(coopt-prune{pattern=%d:%d})", nms[t][0], nms[t][1]);
     coopt_weight w;
@@ -163,10 +167,29 @@ static void test_nm_groups(void) {
   }
 }
 
+/* A pattern that does not tile a weight (reduction 63 for 2:4 and 1x4,
+ * 10 channels for 4x1 blocks) leaves it as it is. */
+static void test_untiled_left_dense(void) {
+  const char *patterns[] = {"2:4", "1x4", "4x1"};
+  for (size_t t = 0; t < sizeof patterns / sizeof patterns[0]; ++t) {
+    char *model = make_model(10, 3, 7, 0.0);
+    char pipeline[128];
+    snprintf(pipeline, sizeof pipeline, "builtin.module(coopt-prune{pattern=%s sparsity=0.5})", patterns[t]);
+    coopt_weight w;
+    float *before = weights_after(model, "builtin.module()", 0, &w, NULL);
+    float *v = weights_after(model, pipeline, 0, &w, NULL);
+    for (int64_t i = 0; i < w.num_elements; ++i)
+      CHECK(v[i] == before[i]);
+    free(before);
+    free(v);
+    free(model);
+  }
+}
+
 static void test_blocks(void) {
-  int shapes[][2] = {{1, 4}, {4, 1}, {2, 2}, {3, 5}};
+  int shapes[][2] = {{1, 4}, {4, 1}, {2, 2}, {3, 8}};
   for (size_t t = 0; t < sizeof shapes / sizeof shapes[0]; ++t) {
-    char *model = make_model(10, 3, 6, 0.0);
+    char *model = make_model(12, 3, 8, 0.0);
     char pipeline[128];
     snprintf(pipeline, sizeof pipeline, "builtin.module(coopt-prune{pattern=%dx%d sparsity=0.6})", shapes[t][0],
              shapes[t][1]);
@@ -226,6 +249,56 @@ static void test_cluster_codebooks(void) {
     }
 }
 
+/* coopt-recover keeps the structure value by value: the zero mask is
+ * bit-identical, and a clustered layer keeps its assignment (two weights
+ * share a value after recovery exactly when they did before). */
+static void test_recover_keeps_structure(void) {
+  char *model = make_model(8, 3, 8, 0.0);
+  enum { N = 40, PER = 8 * 8 * 8 };
+  static float x[N * PER];
+  for (int i = 0; i < N * PER; ++i)
+    x[i] = rnd();
+  coopt_tensor t = {{COOPT_F32, 5, {N, 1, 8, 8, 8}}, x};
+  char path[] = "/tmp/coopt-unit-recover-XXXXXX.npy", err[256];
+  int fd = mkstemps(path, 4);
+  CHECK(fd >= 0);
+  close(fd);
+  CHECK(cooptTensorSaveNpy(path, &t, err, sizeof err));
+  const char *steps[] = {"coopt-prune{sparsity=0.6}", "coopt-prune{pattern=2:4}", "coopt-prune{pattern=1x4 sparsity=0.5}",
+                         "coopt-cluster{clusters=5 per-channel=true}", "coopt-cluster{clusters=6}",
+                         "coopt-prune{sparsity=0.5},coopt-cluster{clusters=4 per-channel=true preserve-sparsity=true}"};
+  for (size_t k = 0; k < sizeof steps / sizeof steps[0]; ++k) {
+    char before_p[256], after_p[512];
+    snprintf(before_p, sizeof before_p, "builtin.module(%s)", steps[k]);
+    snprintf(after_p, sizeof after_p, "builtin.module(%s,coopt-recover{data=%s samples=40 entry=f},coopt-verify-structure)",
+             steps[k], path);
+    coopt_weight w;
+    float *before = weights_after(model, before_p, 0, &w, NULL);
+    float *after = weights_after(model, after_p, 0, &w, NULL);
+    bool same_mask = true, same_classes = true, changed = false;
+    int64_t n = w.num_elements, patch = w.spatial * w.inner;
+    for (int64_t i = 0; i < n; ++i) {
+      same_mask &= (before[i] == 0) == (after[i] == 0);
+      changed |= before[i] != after[i];
+    }
+    /* Equality classes within each channel (the clustered steps). */
+    for (int64_t r = 0; r < w.rows && k >= 3; ++r)
+      for (int64_t i = 0; i < patch; ++i)
+        for (int64_t j = i + 1; j < patch; ++j) {
+          float a0 = before[r * patch + i], b0 = before[r * patch + j];
+          float a1 = after[r * patch + i], b1 = after[r * patch + j];
+          same_classes &= (a0 == b0) == (a1 == b1) || (a0 != b0 && a1 == b1); /* merging is allowed */
+        }
+    CHECK(same_mask);
+    CHECK(same_classes);
+    CHECK(changed);
+    free(before);
+    free(after);
+  }
+  unlink(path);
+  free(model);
+}
+
 static void test_determinism(void) {
   char *model = make_model(16, 3, 8, 0.0);
   const char *p = "builtin.module(coopt-prune{sparsity=0.4 scope=global},coopt-cluster{clusters=8 init=random seed=3 "
@@ -251,9 +324,11 @@ int main(void) {
   ctx = cooptCreateContext(false);
   test_unstructured_exact();
   test_nm_groups();
+  test_untiled_left_dense();
   test_blocks();
   test_cluster_codebooks();
   test_determinism();
+  test_recover_keeps_structure();
   mlirContextDestroy(ctx);
   return unit_finish("unit-compression");
 }

@@ -468,6 +468,7 @@ static int cmp_double(const void *a, const void *b) {
 }
 
 int main(int argc, char **argv) {
+  coopt_tool_init_process();
   cli c;
   if (parse_cli(argc, argv, &c))
     return 1;

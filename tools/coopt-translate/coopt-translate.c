@@ -103,6 +103,7 @@ static int emit_code(const char *input, const char *output, const char *emit, co
 }
 
 int main(int argc, char **argv) {
+  coopt_tool_init_process();
   const char *input = NULL, *output = "-", *v;
   /* Locations carry the ONNX node names: printed by default, so that they
    * survive into every later tool. */

@@ -1,0 +1,632 @@
+/*
+ * coopt-recover: post-training recovery of compressed layers, without
+ * retraining (layer-wise reconstruction, the OBS / AdaPrune / SparseGPT
+ * family).
+ *
+ * Compression (coopt-prune, coopt-cluster) leaves each layer with the values
+ * it kept; nobody has told the kept values that their neighbours are gone.
+ * This pass does, one layer at a time in program (topological) order: it
+ * solves for the values the layer's structure still lets it change so that,
+ * on calibration inputs, the layer reproduces the float layer's output:
+ *   minimise | Â ŵ - A w |²   per output channel,
+ * with A the float model's inputs of the layer and Â the inputs it sees in
+ * the model whose earlier layers are already recovered (so each layer also
+ * absorbs what the layers before it could not fix), w the float weights and
+ * bias (coopt.reference) and ŵ the new ones.  The structure is a constraint,
+ * not a casualty:
+ *   - every zero stays exactly zero (sparsity, N:M, RxC blocks: the mask is
+ *     bit-identical);
+ *   - a clustered layer keeps its assignment; only the codebook moves (one
+ *     solve per channel, or one per tensor when clustered per tensor), so
+ *     the distinct-value count never grows;
+ *   - the bias is refit too (the ones column of the patches), when it is an
+ *     f32 constant of this layer alone.
+ * The normal equations are accumulated in double with BLAS (Analysis/Gram.h)
+ * and solved by Cholesky (Analysis/LayerSolve.h), damped toward the current
+ * values by damp x the mean input energy.
+ *
+ * The model runs in-process through probes (Exec/Probe.h) on coopt's kernels:
+ * once as the float model (constants back at their coopt.reference), and
+ * once per layer whose inputs earlier recoveries changed.
+ */
+#include "Analysis/Gram.h"
+#include "Analysis/LayerSolve.h"
+#include "Analysis/Structure.h"
+#include "Analysis/WeightStats.h"
+#include "Analysis/Weights.h"
+#include "IR/Build.h"
+#include "Support/Support.h"
+#include "Transforms/LayerData.h"
+#include "Transforms/WeightSelect.h"
+#include "coopt/Diagnostics.h"
+#include "coopt/Pass.h"
+
+#include <math.h>
+#include <mlir-c/BuiltinAttributes.h>
+#include <mlir-c/BuiltinTypes.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct recover_options {
+  coopt_data_options d;
+  double damp;
+  coopt_list ops;
+  int64_t min_elements;
+  coopt_list filter;
+  bool dense;
+  bool keep_reference;
+} recover_options;
+
+static const coopt_option_info recover_option_table[] = {
+    COOPT_DATA_OPTION_TABLE(recover_options, "to recover on"),
+    {"damp", COOPT_OPT_FLOAT, "damping toward the current values, as a fraction of the mean input energy", "0.01",
+     {true, true, false, false, 0, 1}, NULL, offsetof(recover_options, damp)},
+    {"ops", COOPT_OPT_ENUM_LIST, "op kinds to recover", "conv2d,depthwise_conv2d,matmul", {0}, coopt_weight_op_names,
+     offsetof(recover_options, ops)},
+    {"min-elements", COOPT_OPT_INT, "skip tensors with fewer elements", "0", {true, false, false, false, 0, 0}, NULL,
+     offsetof(recover_options, min_elements)},
+    {"filter", COOPT_OPT_STRING_LIST, "only weights whose op location contains one of these strings (empty: all)", "",
+     {0}, NULL, offsetof(recover_options, filter)},
+    {"dense", COOPT_OPT_BOOL,
+     "also refit weights without a coopt.structure record (nothing to keep but their zeros), e.g. the depthwise "
+     "layers between pruned ones",
+     "false", {0}, NULL, offsetof(recover_options, dense)},
+    {"keep-reference", COOPT_OPT_BOOL,
+     "keep coopt.reference (the float values) on the constants for a later coopt-recover", "true", {0}, NULL,
+     offsetof(recover_options, keep_reference)},
+};
+
+static bool validate_recover(const void *opaque, char *msg, size_t size) {
+  const recover_options *o = opaque;
+  return cooptValidateSampleOptions(o->d.data, &o->d.normalize, msg, size);
+}
+
+static MlirStringRef S(const char *s) { return mlirStringRefCreateFromCString(s); }
+
+/* ---- which inputs changed ---- */
+
+/* Does v depend on a constant that compression or recovery rewrote?  Then
+ * the layer reading v sees other inputs than in the float model. */
+static bool depends_on_rewritten(MlirValue v, MlirOperation *seen, size_t *nseen, size_t cap) {
+  if (!mlirValueIsAOpResult(v))
+    return false;
+  MlirOperation def = mlirOpResultGetOwner(v);
+  for (size_t i = 0; i < *nseen; ++i)
+    if (mlirOperationEqual(seen[i], def))
+      return false;
+  if (*nseen == cap)
+    return true; /* too deep to tell: assume it did */
+  seen[(*nseen)++] = def;
+  if (cooptOpIs(def, "tosa.const"))
+    return cooptHasReference(def);
+  for (intptr_t i = 0; i < mlirOperationGetNumOperands(def); ++i)
+    if (depends_on_rewritten(mlirOperationGetOperand(def, i), seen, nseen, cap))
+      return true;
+  return false;
+}
+
+static bool input_changed(MlirOperation user) {
+  enum { CAP = 4096 };
+  MlirOperation *seen = coopt_xmalloc(CAP * sizeof *seen);
+  size_t n = 0;
+  bool r = depends_on_rewritten(mlirOperationGetOperand(user, 0), seen, &n, CAP);
+  free(seen);
+  return r;
+}
+
+/* ---- one layer ---- */
+
+static double *load_bias(MlirOperation bias, MlirAttribute values, int64_t rows) {
+  double *b = coopt_xcalloc((size_t)rows + 1, sizeof(double));
+  if (!mlirOperationIsNull(bias) && !mlirAttributeIsNull(values)) {
+    int64_t n = mlirElementsAttrGetNumElements(values);
+    for (int64_t r = 0; r < rows; ++r)
+      b[r] = cooptDenseFloatAt(values, n == 1 ? 0 : r);
+  }
+  return b;
+}
+
+/* Distinct nonzero values of x[0..n) (sorted, into d), their count. */
+static int64_t distinct_nonzero(const float *x, int64_t n, float *d) {
+  int64_t k = 0;
+  for (int64_t i = 0; i < n; ++i)
+    if (x[i] != 0)
+      d[k++] = x[i];
+  cooptSortFloats(d, k);
+  int64_t m = 0;
+  for (int64_t i = 0; i < k; ++i)
+    if (m == 0 || d[i] != d[m - 1])
+      d[m++] = d[i];
+  return m;
+}
+
+static int32_t index_of(const float *d, int64_t n, float v) {
+  int64_t lo = 0, hi = n - 1;
+  while (lo < hi) {
+    int64_t mid = (lo + hi) / 2;
+    if (d[mid] < v)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return (int32_t)lo;
+}
+
+typedef struct layer_result {
+  double before, after, energy; /* summed squared errors and float output energy */
+  int64_t free_values;
+  bool solved_all;
+} layer_result;
+
+/* Solve one layer in place: v (canonical weights) and b (bias) in, refit
+ * values out.  ref / bref are the float values. */
+static void solve_layer(const coopt_layer *L, const coopt_gram *gr, const coopt_structure *st, double damp, float *v,
+                        double *b, layer_result *res) {
+  const coopt_weight *w = L->weight;
+  int64_t rows = w->rows, patch = L->geom.patch, k1 = patch + 1;
+  double *w0 = coopt_xmalloc((size_t)k1 * sizeof(double));
+  double *wn = coopt_xmalloc((size_t)k1 * sizeof(double));
+  int32_t *map = coopt_xmalloc((size_t)k1 * sizeof(int32_t));
+  float *codebook = coopt_xmalloc((size_t)(w->num_elements + 1) * sizeof(float));
+  float *newv = coopt_xmalloc((size_t)(w->num_elements + 1) * sizeof(float));
+  double *newb = coopt_xmalloc((size_t)(rows + 1) * sizeof(double));
+  memcpy(newv, v, (size_t)w->num_elements * sizeof(float));
+  memcpy(newb, b, (size_t)rows * sizeof(double));
+  memset(res, 0, sizeof *res);
+  res->solved_all = true;
+  bool shared = st->has_clusters && !st->per_channel;
+  int64_t k_shared = shared ? distinct_nonzero(v, w->num_elements, codebook) : 0;
+  coopt_ls ls = {0};
+  double *theta = NULL;
+  if (shared) {
+    cooptLsInit(&ls, k_shared + (L->bias_free ? rows : 0));
+    res->free_values = ls.n;
+  }
+  for (int64_t r = 0; r < rows; ++r) {
+    int64_t g = cooptLayerGroupOf(&L->geom, r);
+    const double *hh = cooptGramHH(gr, g), *rhs = gr->rhs + r * k1;
+    const float *row = v + r * patch;
+    for (int64_t i = 0; i < patch; ++i)
+      w0[i] = row[i];
+    w0[patch] = b[r];
+    int64_t nvar = 0, kc = 0;
+    if (shared) {
+      for (int64_t i = 0; i < patch; ++i)
+        map[i] = row[i] != 0 ? index_of(codebook, k_shared, row[i]) : -1;
+      map[patch] = L->bias_free ? (int32_t)(k_shared + r) : -1;
+    } else if (st->has_clusters) {
+      kc = distinct_nonzero(row, patch, codebook);
+      for (int64_t i = 0; i < patch; ++i)
+        map[i] = row[i] != 0 ? index_of(codebook, kc, row[i]) : -1;
+      nvar = kc;
+      map[patch] = L->bias_free ? (int32_t)nvar++ : -1;
+    } else {
+      for (int64_t i = 0; i < patch; ++i)
+        map[i] = row[i] != 0 ? (int32_t)nvar++ : -1;
+      map[patch] = L->bias_free ? (int32_t)nvar++ : -1;
+    }
+    double lambda = cooptDampingOf(hh, k1, damp);
+    res->before += cooptGramRowError(gr, &L->geom, r, w0);
+    res->energy += gr->energy[r];
+    if (shared) {
+      cooptLsAddRow(&ls, hh, rhs, k1, w0, map, lambda);
+      continue;
+    }
+    coopt_ls one;
+    cooptLsInit(&one, nvar);
+    cooptLsAddRow(&one, hh, rhs, k1, w0, map, lambda);
+    double *t = coopt_xmalloc((size_t)(nvar + 1) * sizeof(double));
+    if (!cooptLsSolve(&one, t))
+      res->solved_all = false;
+    for (int64_t i = 0; i < k1; ++i)
+      wn[i] = map[i] >= 0 ? t[map[i]] : w0[i];
+    /* A value the solution puts at exactly 0 keeps its old one: the zero
+     * mask may not change. */
+    for (int64_t i = 0; i < patch; ++i) {
+      float f = (float)wn[i];
+      newv[r * patch + i] = map[i] >= 0 && f == 0 ? row[i] : f;
+      wn[i] = newv[r * patch + i];
+    }
+    newb[r] = (float)wn[patch];
+    wn[patch] = newb[r];
+    res->after += cooptGramRowError(gr, &L->geom, r, wn);
+    res->free_values += nvar;
+    free(t);
+    cooptLsFree(&one);
+  }
+  if (shared) {
+    theta = coopt_xmalloc((size_t)(ls.n + 1) * sizeof(double));
+    if (!cooptLsSolve(&ls, theta))
+      res->solved_all = false;
+    for (int64_t j = 0; j < k_shared; ++j) {
+      float f = (float)theta[j];
+      theta[j] = f == 0 ? codebook[j] : f;
+    }
+    for (int64_t r = 0; r < rows; ++r) {
+      const float *row = v + r * patch;
+      for (int64_t i = 0; i < patch; ++i) {
+        newv[r * patch + i] = row[i] != 0 ? (float)theta[index_of(codebook, k_shared, row[i])] : 0.0f;
+        wn[i] = newv[r * patch + i];
+      }
+      newb[r] = L->bias_free ? (float)theta[k_shared + r] : b[r];
+      wn[patch] = newb[r];
+      res->after += cooptGramRowError(gr, &L->geom, r, wn);
+    }
+    free(theta);
+    cooptLsFree(&ls);
+  }
+  /* The objective at the old values is the error there (the damping term is
+   * zero), so the solution can only be worse through float rounding; keep
+   * the old values then. */
+  if (res->after <= res->before) {
+    memcpy(v, newv, (size_t)w->num_elements * sizeof(float));
+    memcpy(b, newb, (size_t)rows * sizeof(double));
+  } else {
+    res->after = res->before;
+  }
+  free(w0);
+  free(wn);
+  free(map);
+  free(codebook);
+  free(newv);
+  free(newb);
+}
+
+static bool same_zeros(const float *a, const float *b, int64_t n) {
+  for (int64_t i = 0; i < n; ++i)
+    if ((a[i] == 0) != (b[i] == 0))
+      return false;
+  return true;
+}
+
+static void store_bias(MlirOperation bias, const double *b, int64_t rows) {
+  MlirAttribute old = mlirOperationGetAttributeByName(bias, S("values"));
+  MlirType t = mlirAttributeGetType(old);
+  float *f = coopt_xmalloc((size_t)rows * sizeof(float));
+  for (int64_t r = 0; r < rows; ++r)
+    f[r] = (float)b[r];
+  cooptKeepReference(bias);
+  mlirOperationSetAttributeByName(bias, S("values"), mlirDenseElementsAttrFloatGet(t, rows, f));
+  free(f);
+}
+
+/* What the previous layer read in the model as it is now: a layer whose
+ * inputs follow from it through a few ops is probed from there (a segment:
+ * a handful of ops to compile instead of the whole prefix). */
+typedef struct prev_inputs {
+  MlirValue value;
+  float *x; /* count x its elements per sample; owned unless it is a float input */
+  bool owned;
+} prev_inputs;
+
+static void prev_set(prev_inputs *pv, MlirValue v, float *x, bool owned) {
+  if (pv->owned)
+    free(pv->x);
+  pv->value = v;
+  pv->x = x;
+  pv->owned = owned;
+}
+
+/* Gram of one layer: the float inputs xf (count samples) against the inputs
+ * the model as it is now gives the layer; those are left in pv. */
+static bool layer_gram(MlirOperation module, const recover_options *o, const coopt_layer *L, const coopt_samples *s,
+                       float *xf, const double *wref, prev_inputs *pv, coopt_gram *gr) {
+  int64_t per = cooptLayerInputElements(&L->geom);
+  MlirValue in = mlirOperationGetOperand(L->weight->user, 0);
+  MlirLocation loc = mlirOperationGetLocation(L->weight->user);
+  if (!input_changed(L->weight->user)) {
+    cooptGramInitTargets(gr, &L->geom, wref, L->weight->rows);
+    cooptGramAccumulate(gr, &L->geom, xf, xf, s->count);
+    cooptGramFinish(gr);
+    prev_set(pv, in, xf, false);
+    return true;
+  }
+  coopt_probe probe;
+  char err[1024];
+  const float *src = s->values;
+  int64_t src_per = s->per_sample;
+  bool made = !mlirValueIsNull(pv->value) &&
+              cooptProbeCreateSegment(module, o->d.entry, pv->value, &in, 1, cooptPrepareProbeKernels, NULL, &probe,
+                                      err, sizeof err);
+  if (made) {
+    src = pv->x;
+    src_per = probe.per_sample;
+  } else if (!cooptProbeCreate(module, o->d.entry, &in, 1, 0, cooptPrepareProbeKernels, NULL, &probe, err,
+                               sizeof err)) {
+    cooptEmitError(loc, "coopt-recover: cannot run the model: %s", err);
+    return false;
+  }
+  float *xhat = coopt_xmalloc((size_t)(s->count * per) * sizeof(float));
+  cooptGramInitTargets(gr, &L->geom, wref, L->weight->rows);
+  bool ok = true;
+  for (int64_t base = 0; base < s->count && ok; base += probe.batch) {
+    int64_t cnt = s->count - base < probe.batch ? s->count - base : probe.batch;
+    if (!(ok = cooptProbeRun(&probe, src + base * src_per, cnt))) {
+      cooptEmitError(loc, "coopt-recover: execution failed");
+      break;
+    }
+    memcpy(xhat + base * per, cooptProbeValue(&probe, 0), (size_t)(cnt * per) * sizeof(float));
+    cooptGramAccumulate(gr, &L->geom, xhat + base * per, xf + base * per, cnt);
+  }
+  cooptGramFinish(gr);
+  cooptProbeDestroy(&probe);
+  if (!ok) {
+    cooptGramFree(gr);
+    free(xhat);
+    return false;
+  }
+  prev_set(pv, in, xhat, true);
+  return true;
+}
+
+static bool finite_gram(const coopt_gram *gr) {
+  size_t n = (size_t)(gr->groups * gr->k1 * gr->k1), m = (size_t)(gr->targets * gr->k1);
+  for (size_t i = 0; i < n; ++i)
+    if (!isfinite(gr->hh[i]))
+      return false;
+  for (size_t i = 0; i < m; ++i)
+    if (!isfinite(gr->rhs[i]))
+      return false;
+  return true;
+}
+
+static bool zero_inputs(const coopt_gram *gr) {
+  for (int64_t g = 0; g < gr->groups; ++g)
+    if (cooptDampingOf(cooptGramHH(gr, g), gr->k1, 1.0) > 0)
+      return false;
+  return true;
+}
+
+static bool recover_layer(MlirOperation module, const recover_options *o, coopt_layer *L, const coopt_samples *s,
+                          float *xf, prev_inputs *pv) {
+  coopt_weight *w = L->weight;
+  MlirLocation loc = mlirOperationGetLocation(w->user);
+  char what[512];
+  cooptWeightDescribe(w, what, sizeof what);
+  float *v = cooptLoadFinite(w, "coopt-recover");
+  if (!v)
+    return false;
+  float *ref = cooptWeightLoadAttr(w, cooptReferenceValues(w->constant));
+  for (int64_t i = 0; i < w->num_elements; ++i)
+    if (!isfinite(ref[i])) {
+      cooptEmitError(loc, "coopt-recover: %s: its coopt.reference has a non-finite value (%g) at index %lld", what,
+                     (double)ref[i], (long long)i);
+      free(v);
+      free(ref);
+      return false;
+    }
+  double *b = load_bias(L->bias, mlirOperationIsNull(L->bias) ? mlirAttributeGetNull()
+                                                               : mlirOperationGetAttributeByName(L->bias, S("values")),
+                        w->rows);
+  double *bref = load_bias(L->bias, mlirOperationIsNull(L->bias) ? mlirAttributeGetNull()
+                                                                  : cooptReferenceValues(L->bias),
+                           w->rows);
+  int64_t patch = L->geom.patch, k1 = patch + 1;
+  double *wref = coopt_xmalloc((size_t)(w->rows * k1) * sizeof(double));
+  for (int64_t r = 0; r < w->rows; ++r) {
+    for (int64_t i = 0; i < patch; ++i)
+      wref[r * k1 + i] = ref[r * patch + i];
+    wref[r * k1 + patch] = bref[r];
+  }
+  coopt_gram gr;
+  bool ok = layer_gram(module, o, L, s, xf, wref, pv, &gr);
+  free(wref);
+  if (ok && !finite_gram(&gr)) {
+    cooptEmitError(loc, "coopt-recover: %s: its inputs or its float outputs are not finite on the calibration data", what);
+    cooptGramFree(&gr);
+    ok = false;
+  }
+  if (!ok) {
+    free(v), free(ref), free(b), free(bref);
+    return false;
+  }
+  if (zero_inputs(&gr)) {
+    cooptEmitRemark(loc, "coopt-recover: %s: its inputs are all zero on the calibration data; left as it is", what);
+    cooptGramFree(&gr);
+    free(v), free(ref), free(b), free(bref);
+    return true;
+  }
+  coopt_structure st = cooptGetStructure(w);
+  float *old = coopt_xmalloc((size_t)w->num_elements * sizeof(float));
+  memcpy(old, v, (size_t)w->num_elements * sizeof(float));
+  layer_result res;
+  solve_layer(L, &gr, &st, o->damp, v, b, &res);
+  char msg[512];
+  if (!same_zeros(old, v, w->num_elements) || !cooptCheckStructure(w, v, &st, msg, sizeof msg)) {
+    cooptEmitError(loc, "coopt-recover: internal error: the refit of %s changed its structure", what);
+    ok = false;
+  } else {
+    cooptKeepReference(w->constant);
+    cooptWeightStore(w, v);
+    if (L->bias_free)
+      store_bias(L->bias, b, w->rows);
+    double e0 = res.energy > 0 ? res.before / res.energy : 0, e1 = res.energy > 0 ? res.after / res.energy : 0;
+    cooptEmitRemark(loc,
+                    "coopt-recover: %s: relative output error %.4f -> %.4f (%lld values refit%s, %lld samples%s)",
+                    what, e0, e1, (long long)res.free_values, L->bias_free ? " with the bias" : "",
+                    (long long)s->count, res.solved_all ? "" : "; some channels kept their values: singular system");
+  }
+  cooptGramFree(&gr);
+  free(old), free(v), free(ref), free(b), free(bref);
+  return ok;
+}
+
+/* ---- the pass ---- */
+
+/* The most values one output channel's solve determines (a layer clustered
+ * per tensor solves its codebook over all channels at once: its centroids
+ * are not counted per channel). */
+static int64_t max_unknowns(const coopt_layer *L) {
+  const coopt_weight *w = L->weight;
+  coopt_structure st = cooptGetStructure(w);
+  int64_t patch = L->geom.patch, most = 0;
+  float *v = cooptWeightLoad(w);
+  float *d = coopt_xmalloc((size_t)(patch + 1) * sizeof(float));
+  for (int64_t r = 0; r < w->rows; ++r) {
+    int64_t k = 0;
+    if (st.has_clusters && st.per_channel)
+      k = distinct_nonzero(v + r * patch, patch, d);
+    else if (!st.has_clusters)
+      for (int64_t i = 0; i < patch; ++i)
+        k += v[r * patch + i] != 0;
+    if (k > most)
+      most = k;
+  }
+  free(d);
+  free(v);
+  return most + (L->bias_free ? 1 : 0);
+}
+
+static bool has_record(const coopt_structure *s) {
+  return s->has_sparsity || s->has_clusters || s->pattern.kind != COOPT_PAT_NONE;
+}
+
+static coopt_pass_result run_recover(MlirOperation module, const void *opaque) {
+  const recover_options *o = opaque;
+  MlirOperation fn = cooptFindFunc(module, o->d.entry);
+  if (mlirOperationIsNull(fn)) {
+    cooptEmitError(mlirOperationGetLocation(module), "coopt-recover: the module has no func.func @%s to run",
+                   o->d.entry);
+    return COOPT_PASS_FAILURE;
+  }
+  MlirLocation floc = mlirOperationGetLocation(fn);
+  coopt_weight_set set;
+  cooptCollectWeights(fn, COOPT_WOP_ALL, false, &set);
+  coopt_layer *layers = coopt_xcalloc(set.count + 1, sizeof *layers);
+  size_t n = 0;
+  coopt_pass_result result = COOPT_PASS_FAILURE;
+  coopt_samples s = {0};
+  float **xf = NULL;
+  int64_t batch = 0;
+  MlirBlock block = mlirRegionGetFirstBlock(mlirOperationGetRegion(fn, 0));
+  MlirType in_type = {NULL};
+  if (mlirBlockGetNumArguments(block) == 1)
+    in_type = mlirValueGetType(mlirBlockGetArgument(block, 0));
+  if (!mlirTypeIsNull(in_type) && mlirTypeIsARankedTensor(in_type) && mlirShapedTypeGetRank(in_type) >= 1)
+    batch = mlirShapedTypeGetDimSize(in_type, 0);
+  for (size_t i = 0; i < set.count; ++i) {
+    coopt_weight *w = &set.items[i];
+    if (!cooptWeightSelected(w, &o->ops, o->min_elements, &o->filter))
+      continue;
+    char what[512], why[256];
+    cooptWeightDescribe(w, what, sizeof what);
+    MlirLocation loc = mlirOperationGetLocation(w->user);
+    coopt_structure st = cooptGetStructure(w);
+    if (!has_record(&st) && !o->dense) {
+      cooptEmitRemark(loc, "coopt-recover: %s has no coopt.structure record; left as it is (dense=true refits it)",
+                      what);
+      continue;
+    }
+    if (!cooptLayerOf(w, batch, &layers[n], why, sizeof why)) {
+      cooptEmitRemark(loc, "coopt-recover: %s %s; left as it is", what, why);
+      continue;
+    }
+    if (has_record(&st) && !cooptHasReference(w->constant)) {
+      cooptEmitError(loc,
+                     "coopt-recover: %s was compressed but has no coopt.reference (its float values) to recover "
+                     "toward; run coopt-prune / coopt-cluster with keep-reference=true in the same pipeline",
+                     what);
+      goto done;
+    }
+    ++n;
+  }
+  if (n == 0) {
+    cooptEmitRemark(floc, "coopt-recover: no layer to recover");
+    result = COOPT_PASS_SUCCESS;
+    goto done;
+  }
+  if (!cooptLoadPassSamples(module, fn, &o->d, "coopt-recover", &batch, &s))
+    goto done;
+  for (size_t l = 0; l < n; ++l) {
+    int64_t rows = s.count * cooptLayerPositions(&layers[l].geom), unknowns = max_unknowns(&layers[l]);
+    if (rows < unknowns) {
+      char what[512];
+      cooptWeightDescribe(layers[l].weight, what, sizeof what);
+      int64_t per = cooptLayerPositions(&layers[l].geom);
+      cooptEmitError(mlirOperationGetLocation(layers[l].weight->user),
+                     "coopt-recover: too few samples: %lld samples give %s %lld input rows for up to %lld unknowns "
+                     "per output channel (give samples >= %lld)",
+                     (long long)s.count, what, (long long)rows, (long long)unknowns,
+                     (long long)((unknowns + per - 1) / per));
+      goto done;
+    }
+  }
+  /* The float model's inputs of every layer, once. */
+  {
+    MlirValue *values = coopt_xcalloc(n, sizeof *values);
+    for (size_t l = 0; l < n; ++l)
+      values[l] = mlirOperationGetOperand(layers[l].weight->user, 0);
+    coopt_probe probe;
+    char err[1024];
+    bool ok = cooptProbeCreate(module, o->d.entry, values, (int)n, COOPT_PROBE_REFERENCE, cooptPrepareProbeKernels,
+                               NULL, &probe, err, sizeof err);
+    free(values);
+    if (!ok) {
+      cooptEmitError(floc, "coopt-recover: cannot run the float model: %s", err);
+      goto done;
+    }
+    xf = coopt_xcalloc(n, sizeof *xf);
+    for (size_t l = 0; l < n; ++l)
+      xf[l] = coopt_xmalloc((size_t)(s.count * cooptLayerInputElements(&layers[l].geom)) * sizeof(float));
+    for (int64_t base = 0; base < s.count && ok; base += probe.batch) {
+      int64_t cnt = s.count - base < probe.batch ? s.count - base : probe.batch;
+      if (!(ok = cooptProbeRun(&probe, s.values + base * s.per_sample, cnt)))
+        break;
+      for (size_t l = 0; l < n; ++l) {
+        int64_t per = cooptLayerInputElements(&layers[l].geom);
+        memcpy(xf[l] + base * per, cooptProbeValue(&probe, (int)l), (size_t)(cnt * per) * sizeof(float));
+      }
+    }
+    cooptProbeDestroy(&probe);
+    if (!ok) {
+      cooptEmitError(floc, "coopt-recover: execution of the float model failed");
+      goto done;
+    }
+  }
+  {
+    prev_inputs pv = {{NULL}, NULL, false};
+    for (size_t l = 0; l < n; ++l) {
+      if (!recover_layer(module, o, &layers[l], &s, xf[l], &pv)) {
+        prev_set(&pv, pv.value, NULL, false);
+        goto done;
+      }
+      /* The float inputs of the layer before are no longer needed. */
+      if (l > 0) {
+        free(xf[l - 1]);
+        xf[l - 1] = NULL;
+      }
+    }
+    prev_set(&pv, pv.value, NULL, false);
+  }
+  result = COOPT_PASS_SUCCESS;
+done:
+  if (result == COOPT_PASS_SUCCESS && !o->keep_reference)
+    cooptDropReferences(fn);
+  if (xf)
+    for (size_t l = 0; l < n; ++l)
+      free(xf[l]);
+  free(xf);
+  cooptSamplesFree(&s);
+  free(layers);
+  cooptWeightSetFree(&set);
+  return result;
+}
+
+const coopt_pass_info coopt_recover_pass = {
+    .argument = "coopt-recover",
+    .summary = "Post-training recovery: refit each compressed layer to reproduce the float layer, keeping its "
+               "structure",
+    .description =
+        "Layer by layer in program order, solves on calibration data for the values the structure lets change "
+        "(nonzeros, or the codebook of a clustered layer, and the bias) that best reproduce the float layer's "
+        "output given the already recovered earlier layers.  Zeros and cluster assignments stay exactly as they "
+        "are; coopt.structure records stay true.  The float values come from coopt.reference, which coopt-prune "
+        "and coopt-cluster keep.  One remark per layer gives its relative output error before and after.",
+    .anchor = "builtin.module",
+    .options = recover_option_table,
+    .num_options = sizeof recover_option_table / sizeof recover_option_table[0],
+    .options_size = sizeof(recover_options),
+    .validate = validate_recover,
+    .run = run_recover,
+};
