@@ -128,8 +128,10 @@ PQAT (50%), no recovery||coopt-pqat{data=$DATA sparsity=0.5 recover=false}|
 PQAT (50%)||coopt-pqat{data=$DATA sparsity=0.5}|
 PQAT (2:4), no recovery||coopt-pqat{data=$DATA pattern=2:4 recover=false}|
 PQAT (2:4)||coopt-pqat{data=$DATA pattern=2:4}|
+PQAT (2:4), activation-aware||coopt-pqat{data=$DATA pattern=2:4 activation-aware=true}|
 PQAT (1x4 blocks 50%), no recovery||coopt-pqat{data=$DATA pattern=1x4 sparsity=0.5 recover=false}|
 PQAT (1x4 blocks 50%)||coopt-pqat{data=$DATA pattern=1x4 sparsity=0.5}|
+PQAT (1x4 blocks 50%), activation-aware||coopt-pqat{data=$DATA pattern=1x4 sparsity=0.5 activation-aware=true}|
 CQAT (16 per tensor), no recovery||coopt-cqat{data=$DATA clusters=16 recover=false}|
 CQAT (16 per tensor)||coopt-cqat{data=$DATA clusters=16}|
 CQAT (16 per channel), no recovery||coopt-cqat{data=$DATA clusters=16 per-channel=true recover=false}|

@@ -214,3 +214,59 @@ double cooptGramRowError(const coopt_gram *gr, const coopt_layer_geom *g, int64_
              2 * cblas_ddot((int)gr->k1, w, 1, gr->rhs + row * gr->k1, 1) + gr->energy[row];
   return e > 0 ? e : 0;
 }
+
+static double clampd(double v, double lo, double hi) { return v < lo ? lo : v > hi ? hi : v; }
+
+double cooptGramClampPass(coopt_gram *gr, const coopt_layer_geom *g, const float *xhat, const float *x,
+                          int64_t count, const double *w, double lo, double hi, bool retarget, double *energy) {
+  int64_t k1 = gr->k1, positions = cooptLayerPositions(g), per = cooptLayerInputElements(g);
+  int64_t chunk = GRAM_CHUNK_DOUBLES / k1;
+  if (chunk < 1)
+    chunk = 1;
+  if (chunk > positions)
+    chunk = positions;
+  int64_t per_group = gr->groups == 1 ? gr->targets : g->multiplier;
+  double *a = coopt_xmalloc((size_t)(chunk * k1) * sizeof(double));
+  double *b = coopt_xmalloc((size_t)(chunk * k1) * sizeof(double));
+  double *y = coopt_xmalloc((size_t)(chunk * per_group) * sizeof(double));
+  double *yh = coopt_xmalloc((size_t)(chunk * per_group) * sizeof(double));
+  if (retarget) {
+    memset(gr->rhs, 0, (size_t)(gr->targets * k1) * sizeof(double));
+    memset(gr->energy, 0, (size_t)gr->targets * sizeof(double));
+  }
+  double err = 0, en = 0;
+  for (int64_t s = 0; s < count; ++s)
+    for (int64_t grp = 0; grp < gr->groups; ++grp) {
+      int64_t r0 = grp * per_group;
+      for (int64_t p0 = 0; p0 < positions; p0 += chunk) {
+        int64_t p1 = p0 + chunk < positions ? p0 + chunk : positions, n = p1 - p0;
+        cooptLayerPatches(g, xhat + s * per, grp, p0, p1, a);
+        cooptLayerPatches(g, x + s * per, grp, p0, p1, b);
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, (int)per_group, (int)k1, 1.0, b, (int)k1,
+                    gr->wref + r0 * k1, (int)k1, 0.0, y, (int)per_group);
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, (int)per_group, (int)k1, 1.0, a, (int)k1,
+                    w + r0 * k1, (int)k1, 0.0, yh, (int)per_group);
+        for (int64_t i = 0; i < n * per_group; ++i) {
+          double f = clampd(y[i], lo, hi), d = clampd(yh[i], lo, hi) - f;
+          err += d * d;
+          en += f * f;
+          /* The majorising target: where the float output is clipped, any
+           * prediction clipped the same way is exact. */
+          y[i] = y[i] <= lo ? (yh[i] < lo ? yh[i] : lo) : y[i] >= hi ? (yh[i] > hi ? yh[i] : hi) : y[i];
+        }
+        if (!retarget)
+          continue;
+        cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)per_group, (int)k1, (int)n, 1.0, y,
+                    (int)per_group, a, (int)k1, 1.0, gr->rhs + r0 * k1, (int)k1);
+        for (int64_t r = 0; r < per_group; ++r)
+          gr->energy[r0 + r] += cblas_ddot((int)n, y + r, (int)per_group, y + r, (int)per_group);
+      }
+    }
+  free(a);
+  free(b);
+  free(y);
+  free(yh);
+  if (energy)
+    *energy = en;
+  return err;
+}

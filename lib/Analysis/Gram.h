@@ -88,4 +88,16 @@ double cooptGramQuad(const coopt_gram *gr, int64_t group, const double *w);
 /* Squared error of w (length k1) against the float row `row`. */
 double cooptGramRowError(const coopt_gram *gr, const coopt_layer_geom *g, int64_t row, const double *w);
 
+/* For a layer whose output goes through clamp(lo, hi) (a ReLU): one pass
+ * over the data with the rows w (targets x k1).  Returns the squared error
+ * after the clamp, |clamp(Â w) - clamp(A w_ref)|², and the float energy
+ * |clamp(A w_ref)|² in *energy.  With retarget, rhs and energy become those
+ * of the majorising targets t = A w_ref where the float output is inside
+ * (lo, hi) and, where it is clipped, the prediction itself clipped to that
+ * side (min(Â w, lo) below, max(Â w, hi) above): |Â w' - t|² bounds the
+ * clamped error from above and touches it at w, so minimising it cannot
+ * make the clamped error worse (majorisation-minimisation). */
+double cooptGramClampPass(coopt_gram *gr, const coopt_layer_geom *g, const float *xhat, const float *x,
+                          int64_t count, const double *w, double lo, double hi, bool retarget, double *energy);
+
 #endif

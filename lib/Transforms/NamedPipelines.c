@@ -39,6 +39,7 @@ typedef struct path_options {
   bool recover;
   double damp;
   bool recover_dense;
+  bool activation_aware;
   /* prune */
   double sparsity;
   char *pattern;
@@ -80,7 +81,9 @@ static const char *const calib_method_names[] = {"minmax", "percentile", "mse", 
       {"damp", COOPT_OPT_FLOAT, "coopt-recover damp", "0.01", {true, true, false, false, 0, 1}, NULL,                 \
        offsetof(T, damp)},                                                                                             \
       {"recover-dense", COOPT_OPT_BOOL, "coopt-recover dense: also refit the layers compression left dense", "true",  \
-       {0}, NULL, offsetof(T, recover_dense)}
+       {0}, NULL, offsetof(T, recover_dense)},                                                                         \
+      {"activation-aware", COOPT_OPT_BOOL, "coopt-recover activation-aware", "false", {0}, NULL,                       \
+       offsetof(T, activation_aware)}
 #define OPT_SELECT                                                                                                     \
   {"ops", COOPT_OPT_ENUM_LIST, "coopt-prune / coopt-cluster ops", "conv2d,transpose_conv2d,matmul", {0},               \
    coopt_weight_op_names, offsetof(T, ops)},                                                                           \
@@ -184,8 +187,8 @@ static void put_data(writer *w, const path_options *o) {
 static void put_recover(writer *w, const path_options *o, bool dense, bool keep_reference) {
   put(w, "coopt-recover{");
   put_data(w, o);
-  put(w, " damp=%.17g dense=%s keep-reference=%s},", o->damp, dense ? "true" : "false",
-      keep_reference ? "true" : "false");
+  put(w, " damp=%.17g dense=%s keep-reference=%s activation-aware=%s},", o->damp, dense ? "true" : "false",
+      keep_reference ? "true" : "false", o->activation_aware ? "true" : "false");
 }
 
 static bool expand(const path_options *o, unsigned parts, char *buf, size_t size) {

@@ -56,6 +56,7 @@ typedef struct recover_options {
   coopt_list filter;
   bool dense;
   bool keep_reference;
+  bool activation_aware;
 } recover_options;
 
 static const coopt_option_info recover_option_table[] = {
@@ -75,6 +76,10 @@ static const coopt_option_info recover_option_table[] = {
     {"keep-reference", COOPT_OPT_BOOL,
      "keep coopt.reference (the float values) on the constants for a later coopt-recover", "true", {0}, NULL,
      offsetof(recover_options, keep_reference)},
+    {"activation-aware", COOPT_OPT_BOOL,
+     "for a layer followed by a clamp (ReLU, ReLU6): fit what the next layer sees, the output after the clamp "
+     "(majorisation-minimisation rounds of the least squares)",
+     "false", {0}, NULL, offsetof(recover_options, activation_aware)},
 };
 
 static bool validate_recover(const void *opaque, char *msg, size_t size) {
@@ -378,6 +383,70 @@ static bool zero_inputs(const coopt_gram *gr) {
   return true;
 }
 
+/* The clamp a layer's output goes through, if it is the only user. */
+static bool clamp_after(MlirOperation user, double *lo, double *hi) {
+  MlirOperation c = cooptSoleUser(mlirOperationGetResult(user, 0));
+  if (mlirOperationIsNull(c) || !cooptOpIs(c, "tosa.clamp"))
+    return false;
+  MlirAttribute a = mlirOperationGetAttributeByName(c, S("min_val")), b = mlirOperationGetAttributeByName(c, S("max_val"));
+  if (mlirAttributeIsNull(a) || mlirAttributeIsNull(b) || !mlirAttributeIsAFloat(a) || !mlirAttributeIsAFloat(b))
+    return false;
+  *lo = mlirFloatAttrGetValueDouble(a);
+  *hi = mlirFloatAttrGetValueDouble(b);
+  return *lo < *hi;
+}
+
+/* Rows (targets x k1) of canonical weights v and biases b. */
+static void rows_of(const coopt_layer *L, const float *v, const double *b, double *out) {
+  int64_t patch = L->geom.patch, k1 = patch + 1;
+  for (int64_t r = 0; r < L->weight->rows; ++r) {
+    for (int64_t i = 0; i < patch; ++i)
+      out[r * k1 + i] = v[r * patch + i];
+    out[r * k1 + patch] = b[r];
+  }
+}
+
+enum { ACTIVATION_ROUNDS = 3 };
+
+/* Activation-aware refit: what the next layer reads is clamp(Â w), so the
+ * error that matters is the one after the clamp.  Rounds of least squares on
+ * majorising targets (Analysis/Gram.h) lower it monotonically; the error
+ * before and after is reported on that output.  v and b hold the
+ * pre-activation solution on entry; old / bold the values before recovery. */
+static void refit_through_clamp(const coopt_layer *L, coopt_gram *gr, const coopt_structure *st, double damp,
+                                const float *xhat, const float *xf, int64_t count, double lo, double hi,
+                                const float *old, const double *bold, float *v, double *b, layer_result *res) {
+  const coopt_weight *w = L->weight;
+  int64_t k1 = L->geom.patch + 1, rows = w->rows;
+  double *cur = coopt_xmalloc((size_t)(rows * k1) * sizeof(double));
+  float *tv = coopt_xmalloc((size_t)w->num_elements * sizeof(float));
+  double *tb = coopt_xmalloc((size_t)rows * sizeof(double));
+  rows_of(L, old, bold, cur);
+  double energy = 0, before = cooptGramClampPass(gr, &L->geom, xhat, xf, count, cur, lo, hi, false, &energy);
+  for (int round = 0; round < ACTIVATION_ROUNDS; ++round) {
+    rows_of(L, v, b, cur);
+    cooptGramClampPass(gr, &L->geom, xhat, xf, count, cur, lo, hi, true, NULL);
+    memcpy(tv, old, (size_t)w->num_elements * sizeof(float));
+    memcpy(tb, bold, (size_t)rows * sizeof(double));
+    layer_result r;
+    solve_layer(L, gr, st, damp, tv, tb, &r);
+    memcpy(v, tv, (size_t)w->num_elements * sizeof(float));
+    memcpy(b, tb, (size_t)rows * sizeof(double));
+    res->solved_all &= r.solved_all;
+  }
+  rows_of(L, v, b, cur);
+  double after = cooptGramClampPass(gr, &L->geom, xhat, xf, count, cur, lo, hi, false, NULL);
+  if (after > before) { /* only float rounding could do this: keep the old values */
+    memcpy(v, old, (size_t)w->num_elements * sizeof(float));
+    memcpy(b, bold, (size_t)rows * sizeof(double));
+    after = before;
+  }
+  res->before = before, res->after = after, res->energy = energy;
+  free(cur);
+  free(tv);
+  free(tb);
+}
+
 static bool recover_layer(MlirOperation module, const recover_options *o, coopt_layer *L, const coopt_samples *s,
                           float *xf, prev_inputs *pv) {
   coopt_weight *w = L->weight;
@@ -430,8 +499,14 @@ static bool recover_layer(MlirOperation module, const recover_options *o, coopt_
   coopt_structure st = cooptGetStructure(w);
   float *old = coopt_xmalloc((size_t)w->num_elements * sizeof(float));
   memcpy(old, v, (size_t)w->num_elements * sizeof(float));
+  double *bold = coopt_xmalloc((size_t)w->rows * sizeof(double));
+  memcpy(bold, b, (size_t)w->rows * sizeof(double));
   layer_result res;
   solve_layer(L, &gr, &st, o->damp, v, b, &res);
+  double lo, hi;
+  bool through = o->activation_aware && clamp_after(w->user, &lo, &hi);
+  if (through)
+    refit_through_clamp(L, &gr, &st, o->damp, pv->x, xf, s->count, lo, hi, old, bold, v, b, &res);
   char msg[512];
   if (!same_zeros(old, v, w->num_elements) || !cooptCheckStructure(w, v, &st, msg, sizeof msg)) {
     cooptEmitError(loc, "coopt-recover: internal error: the refit of %s changed its structure", what);
@@ -443,12 +518,13 @@ static bool recover_layer(MlirOperation module, const recover_options *o, coopt_
       store_bias(L->bias, b, w->rows);
     double e0 = res.energy > 0 ? res.before / res.energy : 0, e1 = res.energy > 0 ? res.after / res.energy : 0;
     cooptEmitRemark(loc,
-                    "coopt-recover: %s: relative output error %.4f -> %.4f (%lld values refit%s, %lld samples%s)",
-                    what, e0, e1, (long long)res.free_values, L->bias_free ? " with the bias" : "",
+                    "coopt-recover: %s: relative output error%s %.4f -> %.4f (%lld values refit%s, %lld samples%s)",
+                    what, through ? " after the clamp" : "", e0, e1, (long long)res.free_values,
+                    L->bias_free ? " with the bias" : "",
                     (long long)s->count, res.solved_all ? "" : "; some channels kept their values: singular system");
   }
   cooptGramFree(&gr);
-  free(old), free(v), free(ref), free(b), free(bref);
+  free(old), free(bold), free(v), free(ref), free(b), free(bref);
   return ok;
 }
 

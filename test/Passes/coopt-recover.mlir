@@ -28,6 +28,15 @@
 // RUN: coopt-opt %S/Inputs/recover-model.mlir -p 'builtin.module(coopt-prune{pattern=2:4},coopt-recover{data=%S/Inputs/recover-calib.npy},coopt-verify-structure)' -o /dev/null 2>&1 | sh %S/Inputs/errors-drop.sh | FileCheck %s --check-prefix=DROP
 // RUN: coopt-opt %S/Inputs/recover-model.mlir -p 'builtin.module(coopt-prune{pattern=1x4 sparsity=0.5},coopt-recover{data=%S/Inputs/recover-calib.npy},coopt-verify-structure)' -o /dev/null 2>&1 | sh %S/Inputs/errors-drop.sh | FileCheck %s --check-prefix=DROP
 
+// activation-aware: the stem and pw feed ReLUs; their error is reported (and
+// lowered) after the clamp.
+// RUN: coopt-opt %S/Inputs/recover-model.mlir -p 'builtin.module(coopt-prune{sparsity=0.5},coopt-recover{data=%S/Inputs/recover-calib.npy activation-aware=true},coopt-verify-structure)' -o /dev/null 2> %t.act.err
+// RUN: FileCheck %s --check-prefix=ACT < %t.act.err
+// RUN: sh %S/Inputs/errors-drop.sh < %t.act.err | FileCheck %s --check-prefix=DROP
+// ACT: 'stem': coopt-recover: {{.*}}: relative output error after the clamp {{.*}} (152 values refit
+// ACT: 'pw': coopt-recover: {{.*}}: relative output error after the clamp
+// ACT: 'fc': coopt-recover: {{.*}}: relative output error {{0}}
+
 // Clustered layers keep their codebook size; only the centroids move.
 // RUN: coopt-opt %S/Inputs/recover-model.mlir -p 'builtin.module(coopt-cluster{clusters=4 per-channel=true},coopt-recover{data=%S/Inputs/recover-calib.npy},coopt-verify-structure,coopt-stats{format=json})' 2> %t.cl.err | FileCheck %s --check-prefix=CLUSTER
 // RUN: FileCheck %s --check-prefix=CLUSTER-REMARK < %t.cl.err

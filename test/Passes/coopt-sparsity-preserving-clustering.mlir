@@ -9,7 +9,7 @@
 // With data, each step is followed by coopt-recover and pruning uses OBS;
 // the last recovery drops the float references.
 // RUN: coopt-opt %S/Inputs/quant-model.mlir -p 'builtin.module(coopt-sparsity-preserving-clustering{data=%S/Inputs/quant-calib.npy clusters=3})' --dump-pass-pipeline -o %t.rec 2>&1 | FileCheck %s --check-prefix=DATA
-// DATA: builtin.module(coopt-prune{{{.*}}keep-reference=true method=obs {{.*}}},coopt-recover{{{.*}}dense=true keep-reference=true},coopt-cluster{clusters=3 {{.*}}preserve-sparsity=true {{.*}}},coopt-recover{{{.*}}dense=false keep-reference=false},coopt-verify-structure{})
+// DATA: builtin.module(coopt-prune{{{.*}}keep-reference=true method=obs {{.*}}},coopt-recover{{{.*}}dense=true keep-reference=true activation-aware=false},coopt-cluster{clusters=3 {{.*}}preserve-sparsity=true {{.*}}},coopt-recover{{{.*}}dense=false keep-reference=false activation-aware=false},coopt-verify-structure{})
 // RUN: not grep -q coopt.reference %t.rec
 // RUN: not coopt-opt %S/Inputs/two-layer.mlir -p 'builtin.module(coopt-sparsity-preserving-clustering{prune-method=obs})' 2>&1 | FileCheck %s --check-prefix=NODATA
 // NODATA: error: invalid options for 'coopt-sparsity-preserving-clustering': prune-method=obs and cluster-method=hessian need data=
