@@ -31,6 +31,7 @@ bench: build
 	@sh bench/bench-kernels.sh $(BUILD)
 	@sh bench/bench-compiled.sh $(BUILD)
 	@sh bench/bench-size.sh $(BUILD)
+	@sh bench/bench-recover.sh $(BUILD)
 
 # The seed's results table (docs/Results.md); minutes, and it needs torch.
 results: build

@@ -146,6 +146,7 @@ ROWS
   {
     echo "| torch $TV PTQ (onednn, per-channel) | $(field float) | $(field ptq_int8) | | | | | | | | |"
     echo "| torch $TV L1 prune 50% + PTQ | $(field pruned50_float) | $(field pruned50_ptq_int8) | | | | | | | | |"
+    echo "| torch $TV L1 prune 50% + least-squares recovery (coopt-recover's algorithm, $(field recovered50_seconds) s) + PTQ | $(field recovered50_float) | $(field recovered50_ptq_int8) | | | | | | | | |"
     echo
     echo "Commands (\`$NAME.mlir\` = \`coopt-translate --import-onnx models/$NAME.onnx --batch=100\`;"
     echo "accuracy: \`coopt-runner <graph> --eval=$DATA\`):"

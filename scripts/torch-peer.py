@@ -10,17 +10,23 @@ calibration images evenly spread over the training split):
   - float accuracy (a check: must equal coopt's);
   - torch.nn.utils.prune.l1_unstructured, 50% per conv/linear layer (not
     depthwise, as coopt-prune's default), no fine-tuning;
+  - the pruned model recovered by the same layer-wise least squares as
+    coopt-recover (written here with torch.linalg: the peer for coopt's
+    accuracy and recovery time), no fine-tuning;
   - FX graph-mode post-training static quantization, onednn backend
     (x86 per-channel qconfig; fbgemm is absent from Debian's torch), of the
-    float and of the pruned model.
+    float, the pruned and the recovered model.
 Prints one JSON object.
 
 With --latency, instead: torch's batch-1 latency (1 thread, median) of the
 float model and of its onednn int8 PTQ form (calibrated on the first test
 images; only the time matters), the peer row of bench/bench-compiled.sh.
 
+With --recover-time, only the time of that recovery (bench/bench-recover.sh).
+
 usage: torch-peer.py model.onnx /usr/share/datasets/fashion-mnist [samples]
        torch-peer.py --latency model.onnx /usr/share/datasets/fashion-mnist [repeats]
+       torch-peer.py --recover-time model.onnx /usr/share/datasets/fashion-mnist [samples]
 """
 import gzip
 import json
@@ -94,6 +100,55 @@ def ptq(model, calib):
     return convert_fx(prepared)
 
 
+def layer_inputs(model, index, x):
+    """The input of model[index] on x (a forward hook)."""
+    got = []
+    h = model[index].register_forward_hook(lambda m, i, o: got.append(i[0].detach()))
+    with torch.no_grad():
+        for k in range(0, len(x), 128):
+            model(x[k:k + 128])
+    h.remove()
+    return torch.cat(got)
+
+
+def patches(layer, x):
+    """Rows of patches (conv: im2col; linear: the rows) with a 1 appended, in double."""
+    if isinstance(layer, nn.Linear):
+        a = x.double()
+    else:
+        u = nn.functional.unfold(x.double(), layer.kernel_size, padding=layer.padding, stride=layer.stride)
+        a = u.transpose(1, 2).reshape(-1, u.shape[1])
+    return torch.cat([a, torch.ones(a.shape[0], 1, dtype=torch.float64)], 1)
+
+
+def recover(pruned, reference, calib, damp=0.01):
+    """The same layer-wise least squares as coopt-recover: in order, each pruned
+    layer's kept weights and bias refit so that on the inputs the recovered
+    prefix gives it, it reproduces the float layer's output on the float
+    inputs; damped toward the pruned values; zeros stay zero."""
+    for i, layer in enumerate(pruned):
+        if not (isinstance(layer, nn.Linear) or (isinstance(layer, nn.Conv2d) and layer.groups == 1)):
+            continue
+        a = patches(layer, layer_inputs(pruned, i, calib))
+        af = patches(layer, layer_inputs(reference, i, calib))
+        ref = reference[i]
+        wref = torch.cat([ref.weight.detach().reshape(ref.weight.shape[0], -1).double(),
+                          ref.bias.detach().double()[:, None]], 1)
+        w0 = torch.cat([layer.weight.detach().reshape(layer.weight.shape[0], -1).double(),
+                        layer.bias.detach().double()[:, None]], 1)
+        h = a.T @ a
+        rhs = a.T @ (af @ wref.T)
+        lam = damp * torch.diag(h)[:-1].mean()
+        out = w0.clone()
+        for r in range(w0.shape[0]):
+            keep = torch.cat([w0[r, :-1] != 0, torch.tensor([True])]).nonzero().flatten()
+            m = h[keep][:, keep] + lam * torch.eye(len(keep), dtype=torch.float64)
+            out[r, keep] = torch.linalg.solve(m, rhs[keep, r] + lam * w0[r, keep])
+        layer.weight.data.copy_(out[:, :-1].reshape(layer.weight.shape).float())
+        layer.bias.data.copy_(out[:, -1].float())
+    return pruned
+
+
 def median_us(model, x, repeats):
     import time
     times = []
@@ -121,9 +176,32 @@ def latency():
     print(json.dumps(out))
 
 
+def recover_time():
+    """Only the recovery of the 50%-pruned model, timed (bench/bench-recover.sh)."""
+    model_path, data = sys.argv[2], sys.argv[3]
+    samples = int(sys.argv[4]) if len(sys.argv) > 4 else 512
+    import time
+    torch.manual_seed(0)
+    model, mean, std = build(model_path)
+    train = idx(f"{data}/train-images-idx3-ubyte.gz")
+    calib = torch.from_numpy(((train[[i * len(train) // samples for i in range(samples)]].astype(np.float32) / 255.0
+                               - mean) / std).astype(np.float32))[:, None]
+    pruned, _, _ = build(model_path)
+    for layer in pruned:
+        if isinstance(layer, nn.Linear) or (isinstance(layer, nn.Conv2d) and layer.groups == 1):
+            prune.l1_unstructured(layer, "weight", amount=0.5)
+            prune.remove(layer, "weight")
+    t0 = time.perf_counter()
+    recover(pruned, model, calib)
+    print(json.dumps({"model": model_path, "torch": torch.__version__, "threads": torch.get_num_threads(),
+                      "samples": samples, "recover_seconds": round(time.perf_counter() - t0, 2)}))
+
+
 def main():
     if sys.argv[1] == "--latency":
         return latency()
+    if sys.argv[1] == "--recover-time":
+        return recover_time()
     model_path, data = sys.argv[1], sys.argv[2]
     samples = int(sys.argv[3]) if len(sys.argv) > 3 else 512
     torch.manual_seed(0)
@@ -143,6 +221,12 @@ def main():
             prune.remove(layer, "weight")
     out["pruned50_float"] = accuracy(pruned, test_x, test_y)
     out["pruned50_ptq_int8"] = accuracy(ptq(pruned, calib), test_x, test_y)
+    import time
+    t0 = time.perf_counter()
+    recover(pruned, model, calib)
+    out["recovered50_seconds"] = round(time.perf_counter() - t0, 2)
+    out["recovered50_float"] = accuracy(pruned, test_x, test_y)
+    out["recovered50_ptq_int8"] = accuracy(ptq(pruned, calib), test_x, test_y)
     print(json.dumps(out))
 
 
