@@ -8,12 +8,14 @@
 #      lower to integer TOSA (i8 x i8 -> i32, per-channel tosa.rescale); the
 #      int8 graph's logits are compared with the fake-quant graph's (equal:
 #      coopt-fake-quant emulates the int8 arithmetic exactly)
-#   4. the PCQAT path: 50% pruning, per-channel 16-cluster k-means keeping
-#      the zeros, calibration, fake-quant keeping zeros and codebooks, int8
-#      lowering, structure verification, coopt-stats on the int8 weights,
-#      and coopt-lower-kernels (every convolution and the classifier on
-#      coopt's packed kernels, chosen from the weights).  Post-training pruning
-#      without any recovery loses accuracy; this shows how much, honestly
+#   4. the PCQAT path: 50% pruning (OBS masks on training images), coopt-recover
+#      (every layer refit by least squares to reproduce the float layer, zeros
+#      kept), per-channel 16-cluster k-means keeping the zeros, coopt-recover
+#      of the codebooks, calibration, fake-quant keeping zeros and codebooks,
+#      int8 lowering, structure verification, coopt-stats on the int8
+#      weights, and coopt-lower-kernels (every convolution and the classifier
+#      on coopt's packed kernels, chosen from the weights); next to it the
+#      plain form (recover=false), which shows what recovery buys
 #      (docs/Results.md has every path on both models).
 #   5. that model compiled ahead of time to a native object for this host
 #      (and to aarch64), and the object itself evaluated.
@@ -47,8 +49,12 @@ echo
 PIPE="builtin.module(coopt-pcqat{data=$DATA sparsity=0.5 clusters=16 per-channel=true},coopt-lower-int8,coopt-verify-structure,coopt-stats,coopt-lower-kernels)"
 echo "== 4. coopt-opt --pass-pipeline='$PIPE'"
 coopt-opt "$OUT/dscnn.mlir" --pass-pipeline="$PIPE" -o "$OUT/dscnn.pcqat.int8.mlir" 2>"$OUT/kernels.txt"
+sed -n 's/.*coopt-recover: /coopt-recover: /p' "$OUT/kernels.txt"
 sed -n 's/.*coopt-lower-kernels: /coopt-lower-kernels: /p' "$OUT/kernels.txt"
 coopt-runner "$OUT/dscnn.pcqat.int8.mlir" --eval=$DATA 2>/dev/null | tee "$OUT/pcqat.txt"
+echo "the same leaf without recovery (recover=false):"
+coopt-opt "$OUT/dscnn.mlir" -p "builtin.module(coopt-pcqat{data=$DATA sparsity=0.5 clusters=16 per-channel=true recover=false},coopt-lower-int8,coopt-lower-kernels)" -o "$OUT/dscnn.pcqat.plain.mlir" 2>/dev/null
+coopt-runner "$OUT/dscnn.pcqat.plain.mlir" --eval=$DATA 2>/dev/null | tee "$OUT/plain.txt"
 echo
 echo "== 5. coopt-translate --emit=obj (host: --mcpu=native; aarch64: +dotprod) + header; coopt-runner --object"
 coopt-translate "$OUT/dscnn.pcqat.int8.mlir" --emit=obj --mcpu=native -o "$OUT/dscnn.pcqat.x86_64.o"
@@ -58,4 +64,4 @@ ls -l "$OUT"/dscnn.pcqat.*.o "$OUT/dscnn.pcqat.h" | awk '{print $5, $NF}'
 coopt-runner "$OUT/dscnn.pcqat.int8.mlir" --object="$OUT/dscnn.pcqat.x86_64.o" --eval=$DATA 2>/dev/null | tee "$OUT/object.txt"
 echo
 echo "== summary (top-1 on 10,000 test images)"
-echo "float $(acc "$OUT/float.txt")%  ->  fake-quant $(acc "$OUT/fq.txt")% = int8 $(acc "$OUT/int8.txt")% ($(sed -n 's/.*; \([0-9]* of [0-9]*\) values above 0,.*/\1 logits differ/p' "$OUT/int8.txt"))  ->  PCQAT int8 on coopt's kernels, no recovery $(acc "$OUT/pcqat.txt")% (compiled object: $(acc "$OUT/object.txt")%)"
+echo "float $(acc "$OUT/float.txt")%  ->  fake-quant $(acc "$OUT/fq.txt")% = int8 $(acc "$OUT/int8.txt")% ($(sed -n 's/.*; \([0-9]* of [0-9]*\) values above 0,.*/\1 logits differ/p' "$OUT/int8.txt"))  ->  PCQAT int8 on coopt's kernels: without recovery $(acc "$OUT/plain.txt")%, with coopt-recover $(acc "$OUT/pcqat.txt")% (compiled object: $(acc "$OUT/object.txt")%)"
