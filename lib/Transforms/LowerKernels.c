@@ -114,14 +114,19 @@ static void declare(MlirOperation module, const char *fn, int rank, const char *
 }
 
 /* What coopt-stats reports for each kernel call: coopt.kernel = {kind,
- * packed_bytes}. */
-static void tag_call(MlirOperation call, const char *kind, size_t size) {
+ * packed_bytes, macs}.  `macs` counts the multiply-accumulates the kernel
+ * performs per call (a sparse kernel skips its zero blocks'), which is what
+ * coopt-explore's latency model for a cross target multiplies by the
+ * kernel loop's cycles per MAC. */
+static void tag_call(MlirOperation call, const char *kind, size_t size, int64_t macs) {
   MlirContext ctx = mlirOperationGetContext(call);
-  MlirNamedAttribute e[2] = {
+  MlirType i64 = mlirIntegerTypeGet(ctx, 64);
+  MlirNamedAttribute e[3] = {
       cooptNamedAttr(ctx, "kind", mlirStringAttrGet(ctx, S(kind))),
-      cooptNamedAttr(ctx, "packed_bytes", mlirIntegerAttrGet(mlirIntegerTypeGet(ctx, 64), (int64_t)size)),
+      cooptNamedAttr(ctx, "packed_bytes", mlirIntegerAttrGet(i64, (int64_t)size)),
+      cooptNamedAttr(ctx, "macs", mlirIntegerAttrGet(i64, macs)),
   };
-  mlirOperationSetDiscardableAttributeByName(call, S("coopt.kernel"), mlirDictionaryAttrGet(ctx, 2, e));
+  mlirOperationSetDiscardableAttributeByName(call, S("coopt.kernel"), mlirDictionaryAttrGet(ctx, 3, e));
 }
 
 /* A tosa.const_shape holding t's shape. */
@@ -145,7 +150,7 @@ static MlirValue shape_of(coopt_builder *b, MlirType t) {
  * bytes) and x are cast to ?s of their rank, and the result is cast back to
  * `result_type`.  The call carries coopt.kernel. */
 static MlirValue emit_call(MlirOperation module, coopt_builder *b, MlirValue bl, size_t size, MlirValue x,
-                           MlirType result_type, const char *fn, const char *kind) {
+                           MlirType result_type, const char *fn, const char *kind, int64_t macs) {
   MlirType xt = mlirValueGetType(x), elem = mlirShapedTypeGetElementType(xt);
   int rank = (int)mlirShapedTypeGetRank(xt);
   int64_t dyn[4];
@@ -157,7 +162,7 @@ static MlirValue emit_call(MlirOperation module, coopt_builder *b, MlirValue bl,
   declare(module, fn, rank, mlirTypeIsAF32(elem) ? "f32" : "i8");
   MlirNamedAttribute callee = cooptNamedAttr(b->ctx, "callee", mlirFlatSymbolRefAttrGet(b->ctx, S(fn)));
   MlirOperation call = cooptBuildOp(b, "func.call", 2, args, tdyn, 1, &callee);
-  tag_call(call, kind, size);
+  tag_call(call, kind, size, macs);
   MlirValue y = cooptResult(call);
   return cooptResult(cooptBuildOp(b, "tensor.cast", 1, &y, result_type, 0, NULL));
 }
@@ -166,7 +171,7 @@ static MlirValue emit_call(MlirOperation module, coopt_builder *b, MlirValue bl,
  * viewed as [M, K]) viewed back in last's shape: for pointwise
  * convolutions (NHWC rows are the GEMM's rows) and matmuls. */
 static void emit_gemm_call(MlirOperation module, MlirOperation op, MlirOperation last, MlirValue x, size_t K,
-                           size_t N, const void *blob, size_t size, const char *fn, const char *kind) {
+                           size_t N, const void *blob, size_t size, const char *fn, const char *kind, double kept) {
   MlirContext ctx = mlirOperationGetContext(op);
   MlirType xt = mlirValueGetType(x), elem = mlirShapedTypeGetElementType(xt);
   coopt_builder b = cooptBuilderBefore(last);
@@ -179,7 +184,8 @@ static void emit_gemm_call(MlirOperation module, MlirOperation op, MlirOperation
   MlirType t_mk = cooptTensorTypeOf(ctx, 2, mk, elem), yt = mlirValueGetType(cooptResult(last));
   MlirValue ops[2] = {x, shape_of(&b, t_mk)};
   MlirValue a2 = cooptResult(cooptBuildOp(&b, "tosa.reshape", 2, ops, t_mk, 0, NULL));
-  MlirValue c2 = emit_call(module, &b, bl, size, a2, cooptTensorTypeOf(ctx, 2, mn, elem), fn, kind);
+  int64_t macs = (int64_t)llround((double)M * (double)K * (double)N * kept);
+  MlirValue c2 = emit_call(module, &b, bl, size, a2, cooptTensorTypeOf(ctx, 2, mn, elem), fn, kind, macs);
   MlirValue ops2[2] = {c2, shape_of(&b, yt)};
   mlirValueReplaceAllUsesOfWith(cooptResult(last), cooptResult(cooptBuildOp(&b, "tosa.reshape", 2, ops2, yt, 0, NULL)));
 }
@@ -364,7 +370,7 @@ static bool lower_conv_f32(MlirOperation module, MlirOperation conv, MlirValue x
   if (!ok) {
     cooptEmitError(mlirOperationGetLocation(conv), "coopt-lower-kernels: packing failed: %s", err.message);
   } else {
-    emit_gemm_call(module, conv, last, x, K, N, blob, size, "coopt_rt_mlir_f32_gemm", "dense f32");
+    emit_gemm_call(module, conv, last, x, K, N, blob, size, "coopt_rt_mlir_f32_gemm", "dense f32", 1.0);
     char what[256];
     cooptDescribeOp(conv, what, sizeof what);
     int64_t M = mlirShapedTypeGetDimSize(xt, 0) * mlirShapedTypeGetDimSize(xt, 1) * mlirShapedTypeGetDimSize(xt, 2);
@@ -385,7 +391,17 @@ static void emit_image_call(MlirOperation module, MlirOperation op, MlirOperatio
   b.loc = mlirOperationGetLocation(op);
   int64_t bsize = (int64_t)size;
   MlirValue bl = cooptConstI8(&b, 1, &bsize, blob);
-  MlirValue y = emit_call(module, &b, bl, size, x, mlirValueGetType(cooptResult(last)), fn, kind);
+  /* Per output element: KH*KW*IC for tosa.conv2d (weights [OC, KH, KW, IC]),
+   * KH*KW for tosa.depthwise_conv2d (weights [KH, KW, C, M]). */
+  MlirType rt = mlirValueGetType(cooptResult(last)), wt = mlirValueGetType(mlirOperationGetOperand(op, 1));
+  int64_t macs = 1;
+  for (intptr_t i = 0; i < mlirShapedTypeGetRank(rt); ++i)
+    macs *= mlirShapedTypeGetDimSize(rt, i);
+  if (cooptOpIs(op, "tosa.conv2d"))
+    macs *= mlirShapedTypeGetDimSize(wt, 1) * mlirShapedTypeGetDimSize(wt, 2) * mlirShapedTypeGetDimSize(wt, 3);
+  else
+    macs *= mlirShapedTypeGetDimSize(wt, 0) * mlirShapedTypeGetDimSize(wt, 1);
+  MlirValue y = emit_call(module, &b, bl, size, x, rt, fn, kind, macs);
   mlirValueReplaceAllUsesOfWith(cooptResult(last), y);
 }
 
@@ -630,7 +646,8 @@ static bool lower_conv(MlirOperation module, MlirOperation conv, const lower_ker
     cooptEmitError(mlirOperationGetLocation(conv), "coopt-lower-kernels: packing failed: %s", err.message);
     result = false;
   } else {
-    emit_gemm_call(module, conv, L.last, x, K, N, blob, size, kind_fn[kind], kind_name[kind]);
+    emit_gemm_call(module, conv, L.last, x, K, N, blob, size, kind_fn[kind], kind_name[kind],
+                   kind == K_SPARSE || kind == K_SPLUT ? 1.0 - zf : 1.0);
     int64_t M = mlirShapedTypeGetDimSize(xt, 0) * mlirShapedTypeGetDimSize(xt, 1) * mlirShapedTypeGetDimSize(xt, 2);
     char what[256];
     cooptDescribeOp(conv, what, sizeof what);
@@ -720,7 +737,7 @@ static bool lower_matmul(MlirOperation module, MlirOperation mm, const lower_ker
     return false;
   }
   emit_gemm_call(module, mm, last, x, K, N, blob, size, f32 ? "coopt_rt_mlir_f32_gemm" : "coopt_rt_mlir_qs8_gemm",
-                 f32 ? "dense f32" : "dense int8");
+                 f32 ? "dense f32" : "dense int8", 1.0);
   char what[256];
   cooptDescribeOp(mm, what, sizeof what);
   cooptEmitRemark(mlirOperationGetLocation(mm),

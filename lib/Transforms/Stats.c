@@ -108,7 +108,7 @@ static void pct(coopt_buf *b, int64_t part, int64_t whole) {
 typedef struct kernel_call {
   MlirOperation call;
   char kind[64];
-  int64_t bytes;
+  int64_t bytes, macs; /* macs: -1 when the call does not record it */
 } kernel_call;
 
 static size_t collect_kernel_calls(MlirOperation root, kernel_call **out) {
@@ -136,6 +136,8 @@ static size_t collect_kernel_calls(MlirOperation root, kernel_call **out) {
       c->call = op;
       snprintf(c->kind, sizeof c->kind, "%.*s", (int)ks.length, ks.data);
       c->bytes = mlirIntegerAttrGetValueInt(b);
+      MlirAttribute m = mlirDictionaryAttrGetElementByName(d, mlirStringRefCreateFromCString("macs"));
+      c->macs = !mlirAttributeIsNull(m) && mlirAttributeIsAInteger(m) ? mlirIntegerAttrGetValueInt(m) : -1;
     }
   }
   return n;
@@ -254,6 +256,10 @@ static coopt_pass_result run_stats(MlirOperation root, const void *opaque) {
       coopt_json_string(&j, calls[i].kind, strlen(calls[i].kind));
       coopt_json_key(&j, "packed_bytes");
       coopt_json_int(&j, calls[i].bytes);
+      if (calls[i].macs >= 0) {
+        coopt_json_key(&j, "macs");
+        coopt_json_int(&j, calls[i].macs);
+      }
       coopt_json_end_object(&j);
     }
     coopt_json_end_array(&j);

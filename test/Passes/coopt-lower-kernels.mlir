@@ -51,8 +51,10 @@
 // SPLUT-IR: call @coopt_rt_mlir_qs8_splut4_gemm(
 
 // A pruned model: 75% of the 1x4 blocks zero selects the sparse kernel.
-// RUN: coopt-opt %S/Inputs/quant-model.mlir -p 'builtin.module(coopt-prune{pattern=1x2 sparsity=0.5 ops=conv2d},coopt-fake-quant{preserve-sparsity=true},coopt-lower-int8,coopt-lower-kernels{lut=off sparse-threshold=0.5})' -o /dev/null 2>&1 | FileCheck %s --check-prefix=PRUNED
+// RUN: coopt-opt %S/Inputs/quant-model.mlir -p 'builtin.module(coopt-prune{pattern=1x2 sparsity=0.5 ops=conv2d},coopt-fake-quant{preserve-sparsity=true},coopt-lower-int8,coopt-lower-kernels{lut=off sparse-threshold=0.5})' -o - 2>&1 | FileCheck %s --check-prefix=PRUNED
 // PRUNED: sparse int8 1x4 kernel, {{[0-9]+}} packed bytes (50% zero 1x4 blocks
+// The sparse kernel's MACs are the kept half of 16 rows x 2 x 4.
+// PRUNED: coopt.kernel = {kind = "sparse int8 1x4", macs = 64 : i64
 
 // F32 pointwise and depthwise convolutions go to the f32 kernels with the
 // following clamp fused (f32=on, the default; depthwise=auto routes f32
@@ -130,10 +132,12 @@
 // DILATED: tosa.depthwise_conv2d
 // DILATED: tosa.conv2d {{.*}} -> tensor<1x4x4x2xi32>
 
-// Each call carries coopt.kernel = {kind, packed_bytes}, and coopt-stats
-// lists the calls (table and JSON).
+// Each call carries coopt.kernel = {kind, packed_bytes, macs}, and coopt-stats
+// lists the calls (table and JSON).  macs: 4x4x4 outputs x 3x3x3 and
+// 3x3x3 outputs x 2x2x4.
 // RUN: FileCheck %s --check-prefix=TAG < %t.kxk.i8k.mlir
-// TAG: call @coopt_rt_mlir_qs8_conv({{.*}}) {coopt.kernel = {kind = "im2col + dense int8", packed_bytes = {{[0-9]+}} : i64}}
+// TAG: call @coopt_rt_mlir_qs8_conv({{.*}}) {coopt.kernel = {kind = "im2col + dense int8", macs = 1728 : i64, packed_bytes = {{[0-9]+}} : i64}}
+// TAG: call @coopt_rt_mlir_qs8_conv({{.*}}) {coopt.kernel = {kind = "im2col + dense int8", macs = 432 : i64, packed_bytes = {{[0-9]+}} : i64}}
 // RUN: coopt-opt %t.kxk.i8k.mlir -p 'builtin.module(coopt-stats)' -o /dev/null | FileCheck %s --check-prefix=STATS
 // STATS: kernel calls (coopt-lower-kernels)
 // STATS-NEXT: location kernel packed B
@@ -145,4 +149,5 @@
 // STATS-JSON-NEXT: {
 // STATS-JSON-NEXT: "location": "{{.*}}kxk.i8k.mlir:{{[0-9]+}}:{{[0-9]+}}",
 // STATS-JSON-NEXT: "kernel": "im2col + dense int8",
-// STATS-JSON-NEXT: "packed_bytes": {{[0-9]+}}
+// STATS-JSON-NEXT: "packed_bytes": {{[0-9]+}},
+// STATS-JSON-NEXT: "macs": 1728
