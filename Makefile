@@ -22,6 +22,7 @@ run: build
 	@sh scripts/run-example.sh $(BUILD)
 
 check: build
+	@sh scripts/install-deps.sh --tests
 	@sh scripts/check.sh $(BUILD)
 
 bench: build

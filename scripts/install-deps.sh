@@ -1,7 +1,8 @@
 #!/bin/sh
 # Install what coopt needs from Debian, only what is missing.
-# Usage: scripts/install-deps.sh [--check | --results | --bench]
-#   --check: report, install nothing; --results: also what `make results`
+# Usage: scripts/install-deps.sh [--check | --tests | --results | --bench]
+#   --check: report, install nothing; --tests: also what `make check` needs;
+#   --results: also what `make results`
 #   needs (torch for the peer rows); --bench: also the benchmark peers
 #   (XNNPACK).
 set -eu
@@ -17,6 +18,11 @@ PKGS="$PKGS libopenblas-dev liblapacke-dev"
 PKGS="$PKGS gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user"
 # Real data and conformance data for the tests.
 PKGS="$PKGS dataset-fashion-mnist libonnx-testdata"
+# `make check` also tests coopt-explore's report in a real browser (headless
+# Chromium), validates it (tidy) and runs its --plan lines with GNU parallel.
+if [ "${1:-}" = "--tests" ]; then
+  PKGS="$PKGS chromium tidy parallel"
+fi
 
 # `make results` compares with torch's own pruning and quantization.
 if [ "${1:-}" = "--results" ]; then

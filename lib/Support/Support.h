@@ -69,6 +69,23 @@ void coopt_json_double(coopt_json *j, double v); /* %.9g; NaN/Inf as null */
 void coopt_json_bool(coopt_json *j, bool v);
 
 /* ---- small string helpers ---- */
+/* ---- JSON reader (coopt's own documents) ---- */
+typedef enum { COOPT_JV_NULL, COOPT_JV_BOOL, COOPT_JV_NUMBER, COOPT_JV_STRING, COOPT_JV_ARRAY, COOPT_JV_OBJECT } coopt_jv_type;
+typedef struct coopt_jv {
+  coopt_jv_type type;
+  bool boolean;
+  double number;
+  char *string;          /* COOPT_JV_STRING, NUL-terminated */
+  struct coopt_jv *items; /* arrays and objects: count values */
+  char **keys;           /* objects: the key of each item */
+  size_t count;
+} coopt_jv;
+/* Parse one JSON value; on failure err holds "line:col: what". */
+bool coopt_json_parse(const char *text, size_t len, coopt_jv *out, char *err, size_t err_size);
+void coopt_jv_free(coopt_jv *v);
+/* The member `key` of an object, or NULL. */
+const coopt_jv *coopt_jv_get(const coopt_jv *object, const char *key);
+
 bool coopt_str_eq(const char *a, size_t an, const char *b);
 /* Levenshtein distance, for "did you mean" suggestions. */
 size_t coopt_edit_distance(const char *a, size_t an, const char *b, size_t bn);

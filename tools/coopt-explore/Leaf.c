@@ -1,0 +1,914 @@
+/*
+ * One leaf of the deployment tree, in its own process: the node's chain of
+ * stages applied to the float model (reading the parent's model back from
+ * the work directory when an earlier job made it), the result deployed
+ * (int8 where the chain quantizes, coopt's kernels, an object for the
+ * target), and evaluated: accuracy on the validation split (and the test
+ * split, reported only), deployable bytes, latency, compile time.
+ *
+ * A failing stage does not take the tree down: the job writes a leaf.json
+ * that carries the diagnostic and exits 1, and the parent reports it.
+ */
+#define _GNU_SOURCE
+#include "Explore.h"
+
+#include "Analysis/Weights.h"
+#include "IR/Build.h"
+#include "Tool/Tool.h"
+#include "coopt/Compile.h"
+#include "coopt/Exec.h"
+#include "coopt/Import.h"
+#include "coopt/Pipeline.h"
+#include "coopt/TensorIO.h"
+#include "coopt/coopt.h"
+
+#include <errno.h>
+#include <llvm-c/Core.h>
+#include <llvm-c/Object.h>
+#include <math.h>
+#include <mlir-c/Pass.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+static double now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static bool ends_with(const char *s, const char *suffix) {
+  size_t n = strlen(s), m = strlen(suffix);
+  return n >= m && !strcmp(s + n - m, suffix);
+}
+
+static bool file_exists(const char *path) { return access(path, R_OK) == 0; }
+
+/* ---- the model ---- */
+
+typedef struct model_source {
+  coopt_buf text; /* what was parsed (diagnostics quote its lines) */
+  const char *display;
+} model_source;
+
+/* Parse the model: bytecode or text MLIR, or ONNX imported at batch 1 (the
+ * deployment batch: the leaf's object, its latency and its header are for
+ * one image).  Diagnostics are located in the model file. */
+static MlirOperation load_model(MlirContext ctx, const char *path, coopt_diag_engine *diags, model_source *src) {
+  coopt_buf_init(&src->text);
+  src->display = path;
+  if (ends_with(path, ".onnx")) {
+    coopt_buf err;
+    coopt_buf_init(&err);
+    coopt_onnx_import_options io = {1, 0, NULL};
+    if (mlirLogicalResultIsFailure(
+            cooptImportOnnx(path, &io, coopt_buf_string_callback, &src->text, coopt_buf_string_callback, &err))) {
+      fprintf(stderr, "%s: error: %s\n", path, err.data ? err.data : "import failed");
+      coopt_buf_free(&err);
+      return (MlirOperation){NULL};
+    }
+    coopt_buf_free(&err);
+    MlirOperation op = mlirOperationCreateParse(ctx, mlirStringRefCreate(src->text.data, src->text.size),
+                                                mlirStringRefCreateFromCString(path));
+    if (!mlirOperationIsNull(op))
+      cooptAdoptImportedRanges(op);
+    return op;
+  }
+  if (!coopt_read_file(path, &src->text)) {
+    fprintf(stderr, "coopt-explore: error: cannot read '%s': %s\n", path, strerror(errno));
+    return (MlirOperation){NULL};
+  }
+  coopt_diag_engine_set_buffer(diags, src->text.data, src->text.size);
+  coopt_chunk whole = {src->text.data, src->text.size, 1};
+  MlirOperation op = coopt_parse_chunk(ctx, &whole, path, diags);
+  if (!mlirOperationIsNull(op)) {
+    MlirStringRef name = mlirIdentifierStr(mlirOperationGetName(op));
+    if (!coopt_str_eq(name.data, name.length, "builtin.module")) {
+      fprintf(stderr, "%s: error: expected a builtin.module at the top level\n", path);
+      mlirOperationDestroy(op);
+      return (MlirOperation){NULL};
+    }
+  }
+  return op;
+}
+
+/* One f32 input [batch, ...] and one f32 output [batch, classes]: what
+ * top-1 evaluation needs. */
+static bool check_interface(MlirOperation module, const char *path, int64_t *batch, int64_t *per, int64_t *classes) {
+  coopt_jit iface;
+  memset(&iface, 0, sizeof iface);
+  char err[512];
+  if (!cooptModuleInterface(mlirModuleFromOperation(module), &iface, err, sizeof err)) {
+    fprintf(stderr, "%s: error: %s\n", path, err);
+    return false;
+  }
+  bool ok = iface.num_inputs == 1 && iface.num_outputs >= 1 && iface.inputs[0].dtype == COOPT_F32 &&
+            iface.inputs[0].rank >= 2 && iface.outputs[0].dtype == COOPT_F32 && iface.outputs[0].rank == 2 &&
+            iface.outputs[0].dims[0] == iface.inputs[0].dims[0] && iface.inputs[0].dims[0] > 0;
+  if (!ok) {
+    fprintf(stderr, "%s: error: coopt-explore needs a classifier: one f32 input [batch, ...] and an f32 output "
+                    "[batch, classes]\n",
+            path);
+  } else {
+    *batch = iface.inputs[0].dims[0];
+    *per = cooptTensorElements(&iface.inputs[0]) / *batch;
+    *classes = iface.outputs[0].dims[1];
+  }
+  cooptJitDestroy(&iface);
+  return ok;
+}
+
+static void write_bytecode(MlirOperation op, coopt_buf *out) { mlirOperationWriteBytecode(op, coopt_buf_string_callback, out); }
+
+bool explore_prepare_model(const explore_options *o, const char *path) {
+  MlirContext ctx = cooptCreateContext(false);
+  coopt_diag_engine diags;
+  coopt_diag_engine_init(&diags, o->model, false);
+  coopt_diag_engine_attach(&diags, ctx);
+  model_source src;
+  MlirOperation op = load_model(ctx, o->model, &diags, &src);
+  int64_t batch, per, classes;
+  bool ok = !mlirOperationIsNull(op) && check_interface(op, o->model, &batch, &per, &classes);
+  if (ok && path) {
+    coopt_buf bc;
+    coopt_buf_init(&bc);
+    write_bytecode(op, &bc);
+    char err[512];
+    ok = coopt_write_file_atomic(path, bc.data, bc.size, err, sizeof err);
+    if (!ok)
+      fprintf(stderr, "coopt-explore: error: %s\n", err);
+    coopt_buf_free(&bc);
+  }
+  if (!mlirOperationIsNull(op))
+    mlirOperationDestroy(op);
+  cooptSetDiagnosticHook(NULL, NULL);
+  mlirContextDestroy(ctx);
+  coopt_diag_engine_free(&diags);
+  coopt_buf_free(&src.text);
+  return ok;
+}
+
+/* ---- the data: calibration, validation and test splits ---- */
+
+typedef struct split {
+  float *x;   /* n x per, normalised model inputs */
+  uint8_t *y; /* labels */
+  int64_t n;
+} split;
+
+typedef struct dataset {
+  split train, test; /* train: everything calibration and validation come from */
+  int64_t per;
+} dataset;
+
+static bool load_idx_pair(const char *dir, const char *prefix, coopt_tensor *images, coopt_tensor *labels, char *err,
+                          size_t err_size) {
+  char path[4096];
+  const char *kind[2] = {"images-idx3-ubyte", "labels-idx1-ubyte"};
+  coopt_tensor *dst[2] = {images, labels};
+  for (int k = 0; k < 2; ++k) {
+    snprintf(path, sizeof path, "%s/%s-%s.gz", dir, prefix, kind[k]);
+    if (!file_exists(path))
+      snprintf(path, sizeof path, "%s/%s-%s", dir, prefix, kind[k]);
+    if (!cooptIdxLoad(path, dst[k], err, err_size)) {
+      if (k)
+        cooptTensorFree(images);
+      return false;
+    }
+  }
+  if (images->type.rank != 3 || labels->type.rank != 1 || labels->type.dims[0] != images->type.dims[0] ||
+      images->type.dtype != COOPT_U8 || labels->type.dtype != COOPT_U8) {
+    snprintf(err, err_size, "%s: %s images and labels do not match (expected u8 [N, H, W] and u8 [N])", dir, prefix);
+    cooptTensorFree(images), cooptTensorFree(labels);
+    return false;
+  }
+  return true;
+}
+
+static bool idx_split(const char *dir, const char *prefix, int64_t per, double mean, double std, split *s, char *err,
+                      size_t err_size) {
+  coopt_tensor images, labels;
+  if (!load_idx_pair(dir, prefix, &images, &labels, err, err_size))
+    return false;
+  int64_t n = images.type.dims[0], pixels = images.type.dims[1] * images.type.dims[2];
+  bool ok = pixels == per;
+  if (!ok)
+    snprintf(err, err_size, "%s: %s images have %lld pixels, the model's input has %lld values per image", dir, prefix,
+             (long long)pixels, (long long)per);
+  else {
+    s->n = n;
+    s->x = coopt_xmalloc((size_t)(n * per) * sizeof(float));
+    s->y = coopt_xmalloc((size_t)n);
+    const uint8_t *px = images.data;
+    for (int64_t i = 0; i < n * per; ++i)
+      s->x[i] = (float)(((double)px[i] / 255.0 - mean) / std);
+    memcpy(s->y, labels.data, (size_t)n);
+  }
+  cooptTensorFree(&images), cooptTensorFree(&labels);
+  return ok;
+}
+
+/* --data=<images.npy> --labels=<labels.npy>: inputs as the model takes
+ * them (already normalised), labels u8 or integer; no test split. */
+static bool npy_split(const char *images, const char *labels, int64_t per, split *s, char *err, size_t err_size) {
+  coopt_tensor x, y;
+  if (!labels) {
+    snprintf(err, err_size, "--data=%s is a tensor: give its labels with --labels=<.npy>", images);
+    return false;
+  }
+  if (!cooptTensorLoad(images, &x, err, err_size))
+    return false;
+  if (!cooptTensorLoad(labels, &y, err, err_size)) {
+    cooptTensorFree(&x);
+    return false;
+  }
+  bool ok = false;
+  int64_t n = x.type.rank >= 1 ? x.type.dims[0] : 0;
+  if (x.type.dtype != COOPT_F32 || n < 1 || cooptTensorElements(&x.type) != n * per)
+    snprintf(err, err_size, "%s: expected f32 [N, ...] with %lld values per item", images, (long long)per);
+  else if (y.type.rank != 1 || y.type.dims[0] != n || (y.type.dtype != COOPT_U8 && y.type.dtype != COOPT_I64 && y.type.dtype != COOPT_I32))
+    snprintf(err, err_size, "%s: expected %lld integer labels [N]", labels, (long long)n);
+  else {
+    ok = true;
+    s->n = n;
+    s->x = x.data, x.data = NULL;
+    s->y = coopt_xmalloc((size_t)n);
+    for (int64_t i = 0; i < n && ok; ++i) {
+      int64_t v = y.type.dtype == COOPT_U8 ? ((uint8_t *)y.data)[i]
+                  : y.type.dtype == COOPT_I32 ? ((int32_t *)y.data)[i]
+                                              : ((int64_t *)y.data)[i];
+      if (v < 0 || v > 255) {
+        snprintf(err, err_size, "%s: label %lld is %lld (expected 0..255)", labels, (long long)i, (long long)v);
+        ok = false;
+      }
+      s->y[i] = (uint8_t)v;
+    }
+    for (int64_t i = 0; i < n * per && ok; ++i)
+      if (!isfinite(s->x[i])) {
+        snprintf(err, err_size, "%s: item %lld holds a non-finite value", images, (long long)(i / per));
+        ok = false;
+      }
+  }
+  cooptTensorFree(&x), cooptTensorFree(&y);
+  return ok;
+}
+
+static void split_free(split *s) {
+  free(s->x), free(s->y);
+  memset(s, 0, sizeof *s);
+}
+
+/* The model's input normalisation for IDX images: --normalize, else its
+ * coopt.metadata. */
+static bool normalisation(const explore_options *o, MlirOperation module, double *mean, double *std) {
+  if (o->has_norm) {
+    *mean = o->mean, *std = o->std;
+    return true;
+  }
+  if (cooptMetadataNumber(module, "normalize_mean", mean) && cooptMetadataNumber(module, "normalize_std", std) && *std > 0)
+    return true;
+  fprintf(stderr, "%s: error: no input normalisation: give --normalize=<mean>,<std> (the model has no coopt.metadata "
+                  "normalize_mean/normalize_std)\n",
+          o->model);
+  return false;
+}
+
+static bool load_dataset(const explore_options *o, MlirOperation module, int64_t per, dataset *d) {
+  memset(d, 0, sizeof *d);
+  d->per = per;
+  char err[1024];
+  struct stat st;
+  bool ok;
+  if (stat(o->data, &st) == 0 && S_ISDIR(st.st_mode)) {
+    double mean, std;
+    if (!normalisation(o, module, &mean, &std))
+      return false;
+    ok = idx_split(o->data, "train", per, mean, std, &d->train, err, sizeof err) &&
+         idx_split(o->data, "t10k", per, mean, std, &d->test, err, sizeof err);
+  } else {
+    ok = npy_split(o->data, o->labels, per, &d->train, err, sizeof err);
+  }
+  if (ok && d->train.n < o->validation + 1) {
+    snprintf(err, sizeof err, "%s: %lld training items cannot hold a validation split of %lld and calibration data",
+             o->data, (long long)d->train.n, (long long)o->validation);
+    ok = false;
+  }
+  if (!ok) {
+    fprintf(stderr, "coopt-explore: error: %s\n", err);
+    split_free(&d->train), split_free(&d->test);
+  }
+  return ok;
+}
+
+bool explore_write_calibration(const explore_options *o, const char *path) {
+  MlirContext ctx = cooptCreateContext(false);
+  coopt_diag_engine diags;
+  coopt_diag_engine_init(&diags, o->model, false);
+  coopt_diag_engine_attach(&diags, ctx);
+  model_source src;
+  MlirOperation op = load_model(ctx, o->model, &diags, &src);
+  int64_t batch, per, classes;
+  dataset d;
+  bool ok = !mlirOperationIsNull(op) && check_interface(op, o->model, &batch, &per, &classes) &&
+            load_dataset(o, op, per, &d);
+  if (ok) {
+    /* Calibration never sees a validation image: it takes `calibration`
+     * items spread evenly over the training items before the validation
+     * split. */
+    int64_t pool = d.train.n - o->validation, n = o->calibration < pool ? o->calibration : pool;
+    float *x = coopt_xmalloc((size_t)(n * per) * sizeof(float));
+    for (int64_t i = 0; i < n; ++i)
+      memcpy(x + i * per, d.train.x + (i * pool / n) * per, (size_t)per * sizeof(float));
+    coopt_tensor t = {{COOPT_F32, 2, {n, per}}, x};
+    char err[1024];
+    ok = cooptTensorSaveNpy(path, &t, err, sizeof err);
+    if (!ok)
+      fprintf(stderr, "coopt-explore: error: %s\n", err);
+    free(x);
+    split_free(&d.train), split_free(&d.test);
+  }
+  if (!mlirOperationIsNull(op))
+    mlirOperationDestroy(op);
+  cooptSetDiagnosticHook(NULL, NULL);
+  mlirContextDestroy(ctx);
+  coopt_diag_engine_free(&diags);
+  coopt_buf_free(&src.text);
+  return ok;
+}
+
+/* ---- running pipelines ---- */
+
+static void stderr_callback(MlirStringRef s, void *user) {
+  (void)user;
+  fwrite(s.data, 1, s.length, stderr);
+}
+
+static bool run_pipeline(MlirContext ctx, MlirOperation module, const char *pipeline) {
+  MlirPassManager pm = mlirPassManagerCreateOnOperation(ctx, mlirStringRefCreateFromCString("builtin.module"));
+  bool ok = mlirLogicalResultIsSuccess(cooptParsePassPipeline(mlirPassManagerGetAsOpPassManager(pm),
+                                                              mlirStringRefCreateFromCString(pipeline), stderr_callback, NULL));
+  ok = ok && mlirLogicalResultIsSuccess(mlirPassManagerRunOnOp(pm, module));
+  mlirPassManagerDestroy(pm);
+  return ok;
+}
+
+/* ---- measurements ---- */
+
+/* Weight-value histogram of the `index`-th conv2d/matmul weight. */
+static bool density_of(MlirOperation module, size_t index, explore_density *d) {
+  coopt_weight_set ws;
+  cooptCollectWeights(module, COOPT_WOP_MASK(COOPT_WOP_CONV2D) | COOPT_WOP_MASK(COOPT_WOP_MATMUL), false, &ws);
+  bool ok = index < ws.count;
+  if (ok) {
+    const coopt_weight *w = &ws.items[index];
+    float *v = cooptWeightLoad(w);
+    ok = v != NULL;
+    if (ok) {
+      memset(d, 0, sizeof *d);
+      cooptFormatLocation(mlirOperationGetLocation(w->user), d->layer, sizeof d->layer);
+      int64_t n = w->num_elements;
+      d->count = n;
+      d->lo = d->hi = n ? v[0] : 0;
+      for (int64_t i = 0; i < n; ++i) {
+        d->lo = v[i] < d->lo ? v[i] : d->lo;
+        d->hi = v[i] > d->hi ? v[i] : d->hi;
+        d->zeros += v[i] == 0;
+      }
+      double width = d->hi > d->lo ? (d->hi - d->lo) / EXPLORE_BINS : 1;
+      for (int64_t i = 0; i < n; ++i) {
+        int b = (int)((v[i] - d->lo) / width);
+        d->bins[b < 0 ? 0 : b >= EXPLORE_BINS ? EXPLORE_BINS - 1 : b]++;
+      }
+      /* Distinct values: sort a copy. */
+      float *s = coopt_xmalloc((size_t)n * sizeof(float));
+      memcpy(s, v, (size_t)n * sizeof(float));
+      for (int64_t gap = n / 2; gap > 0; gap /= 2) /* shell sort: no comparator callbacks, n is small */
+        for (int64_t i = gap; i < n; ++i)
+          for (int64_t j = i; j >= gap && s[j - gap] > s[j]; j -= gap) {
+            float t = s[j];
+            s[j] = s[j - gap], s[j - gap] = t;
+          }
+      for (int64_t i = 0; i < n; ++i)
+        d->distinct += i == 0 || s[i] != s[i - 1];
+      free(s);
+      free(v);
+    }
+  }
+  cooptWeightSetFree(&ws);
+  return ok;
+}
+
+/* The largest conv2d/matmul weight: the layer the density plots follow. */
+static size_t density_layer(MlirOperation module) {
+  coopt_weight_set ws;
+  cooptCollectWeights(module, COOPT_WOP_MASK(COOPT_WOP_CONV2D) | COOPT_WOP_MASK(COOPT_WOP_MATMUL), false, &ws);
+  size_t best = 0;
+  for (size_t i = 1; i < ws.count; ++i)
+    if (ws.items[i].num_elements > ws.items[best].num_elements)
+      best = i;
+  cooptWeightSetFree(&ws);
+  return best;
+}
+
+/* Bytes of the object's sections whose names start with `prefix`. */
+static int64_t section_bytes(const char *obj, size_t size, const char *prefix) {
+  LLVMMemoryBufferRef mb = LLVMCreateMemoryBufferWithMemoryRange(obj, size, "leaf.o", false);
+  char *msg = NULL;
+  LLVMBinaryRef bin = LLVMCreateBinary(mb, NULL, &msg);
+  int64_t total = -1;
+  if (bin) {
+    total = 0;
+    LLVMSectionIteratorRef it = LLVMObjectFileCopySectionIterator(bin);
+    for (; !LLVMObjectFileIsSectionIteratorAtEnd(bin, it); LLVMMoveToNextSection(it)) {
+      const char *name = LLVMGetSectionName(it);
+      if (name && !strncmp(name, prefix, strlen(prefix)))
+        total += (int64_t)LLVMGetSectionSize(it);
+    }
+    LLVMDisposeSectionIterator(it);
+    LLVMDisposeBinary(bin);
+  }
+  LLVMDisposeMessage(msg);
+  LLVMDisposeMemoryBuffer(mb);
+  return total;
+}
+
+/* The latency model for a target without hardware here: each kernel call's
+ * MACs (coopt.kernel macs) times its inner loop's cycles per MAC under
+ * llvm-mca (docs/Performance.md, bench/mca-kernels.sh), at a nominal clock.
+ * Everything off the kernels (pooling, reshapes, the upstream loops) is left
+ * out, so it is a lower bound.  Kernels without an llvm-mca figure use the
+ * assumption in their row, marked in docs/Explore.md. */
+typedef struct kernel_cost {
+  const char *kind;
+  double n1, v2; /* cycles per MAC */
+} kernel_cost;
+static const kernel_cost kernel_costs[] = {
+    {"dense int8", 0.031, 0.020},
+    {"sparse int8 1x4", 0.448, 0.263},
+    {"lookup-table int8 (4-bit)", 0.160, 0.082},
+    {"sparse lookup-table int8 (1x4, 4-bit)", 1.0, 0.6},   /* generic C kernel: assumed */
+    {"im2col + dense int8", 0.047, 0.030},                 /* dense + im2col copies: assumed 1.5x */
+    {"depthwise int8", 0.25, 0.15},                        /* assumed */
+    {"dense f32", 0.284, 0.129},
+    {"im2col + dense f32", 0.341, 0.155},                  /* assumed 1.2x dense */
+    {"depthwise f32", 0.35, 0.17},                         /* assumed */
+};
+
+typedef struct kernel_summary {
+  char text[512];
+  double cycles;
+  bool unknown; /* a kind without a cost */
+} kernel_summary;
+
+static void summarise_kernels(MlirOperation module, bool v2, kernel_summary *s) {
+  memset(s, 0, sizeof *s);
+  char kinds[16][64];
+  int counts[16] = {0}, nk = 0;
+  MlirOperation fn = cooptFindFunc(module, "main");
+  if (mlirOperationIsNull(fn))
+    return;
+  MlirBlock block = mlirRegionGetFirstBlock(mlirOperationGetRegion(fn, 0));
+  for (MlirOperation op = mlirBlockGetFirstOperation(block); !mlirOperationIsNull(op); op = mlirOperationGetNextInBlock(op)) {
+    MlirAttribute d = mlirOperationGetAttributeByName(op, mlirStringRefCreateFromCString("coopt.kernel"));
+    if (mlirAttributeIsNull(d) || !mlirAttributeIsADictionary(d))
+      continue;
+    MlirAttribute k = mlirDictionaryAttrGetElementByName(d, mlirStringRefCreateFromCString("kind"));
+    MlirAttribute m = mlirDictionaryAttrGetElementByName(d, mlirStringRefCreateFromCString("macs"));
+    if (mlirAttributeIsNull(k) || !mlirAttributeIsAString(k))
+      continue;
+    MlirStringRef ks = mlirStringAttrGetValue(k);
+    char kind[64];
+    snprintf(kind, sizeof kind, "%.*s", (int)ks.length, ks.data);
+    int i = 0;
+    while (i < nk && strcmp(kinds[i], kind))
+      ++i;
+    if (i == nk && nk < 16)
+      snprintf(kinds[nk++], sizeof kinds[0], "%s", kind);
+    if (i < 16)
+      counts[i]++;
+    double macs = !mlirAttributeIsNull(m) && mlirAttributeIsAInteger(m) ? (double)mlirIntegerAttrGetValueInt(m) : 0;
+    bool known = false;
+    for (size_t c = 0; c < sizeof kernel_costs / sizeof *kernel_costs; ++c)
+      if (!strcmp(kernel_costs[c].kind, kind)) {
+        s->cycles += macs * (v2 ? kernel_costs[c].v2 : kernel_costs[c].n1);
+        known = true;
+      }
+    s->unknown |= !known;
+  }
+  size_t u = 0;
+  for (int i = 0; i < nk && u < sizeof s->text; ++i)
+    u += (size_t)snprintf(s->text + u, sizeof s->text - u, "%s%s x%d", i ? ", " : "", kinds[i], counts[i]);
+}
+
+typedef struct evaluation {
+  int64_t correct, n;
+} evaluation;
+
+static bool evaluate(coopt_jit *jit, const float *x, const uint8_t *y, int64_t n, int64_t per, evaluation *e) {
+  const coopt_tensor_type *in = &jit->inputs[0], *out = &jit->outputs[0];
+  int64_t B = in->dims[0], classes = out->dims[1];
+  float *bx = coopt_xcalloc((size_t)(B * per), sizeof(float)), *by = coopt_xmalloc((size_t)(B * classes) * sizeof(float));
+  e->correct = 0, e->n = n;
+  bool ok = true;
+  for (int64_t base = 0; base < n && ok; base += B) {
+    int64_t cnt = n - base < B ? n - base : B;
+    memcpy(bx, x + base * per, (size_t)(cnt * per) * sizeof(float));
+    memset(bx + cnt * per, 0, (size_t)((B - cnt) * per) * sizeof(float));
+    void *ins[1] = {bx}, *outs[1] = {by};
+    ok = cooptJitRun(jit, ins, outs);
+    for (int64_t b = 0; b < cnt && ok; ++b) {
+      int64_t best = 0;
+      for (int64_t k = 1; k < classes; ++k)
+        if (by[b * classes + k] > by[b * classes + best])
+          best = k;
+      e->correct += best == y[base + b];
+    }
+  }
+  free(bx), free(by);
+  return ok;
+}
+
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+static double median_latency_us(coopt_jit *jit, const float *x, int64_t per, int repeats) {
+  const coopt_tensor_type *in = &jit->inputs[0], *out = &jit->outputs[0];
+  float *bx = coopt_xcalloc((size_t)cooptTensorElements(in), sizeof(float));
+  float *by = coopt_xmalloc((size_t)cooptTensorElements(out) * sizeof(float));
+  memcpy(bx, x, (size_t)per * sizeof(float));
+  void *ins[1] = {bx}, *outs[1] = {by};
+  for (int i = 0; i < 10; ++i)
+    cooptJitRun(jit, ins, outs);
+  double *t = coopt_xmalloc((size_t)repeats * sizeof(double));
+  for (int i = 0; i < repeats; ++i) {
+    double s = now();
+    cooptJitRun(jit, ins, outs);
+    t[i] = now() - s;
+  }
+  qsort(t, (size_t)repeats, sizeof(double), cmp_double);
+  double m = 1e6 * t[repeats / 2];
+  free(t), free(bx), free(by);
+  return m;
+}
+
+/* ---- the job ---- */
+
+static MlirOperation clone_module(MlirOperation m) { return mlirOperationClone(m); }
+
+/* Put a copy of `model` on coopt's kernels for `arch`: int8 lowering where
+ * the chain quantized, the structure check, the kernels. */
+static MlirOperation deploy(MlirContext ctx, MlirOperation model, bool quantized, const char *arch) {
+  MlirOperation m = clone_module(model);
+  cooptDropReferences(m);
+  char pipe[256];
+  snprintf(pipe, sizeof pipe, "builtin.module(%scoopt-verify-structure,coopt-lower-kernels{target=%s})",
+           quantized ? "coopt-lower-int8," : "", arch);
+  cooptDiagnosticsQuiet(true);
+  bool ok = run_pipeline(ctx, m, pipe);
+  cooptDiagnosticsQuiet(false);
+  if (!ok) {
+    mlirOperationDestroy(m);
+    return (MlirOperation){NULL};
+  }
+  return m;
+}
+
+static bool emit_object(MlirContext ctx, MlirOperation kernels, const coopt_target *target, char **obj, size_t *size) {
+  MlirOperation m = clone_module(kernels);
+  char err[1024];
+  bool ok = cooptEmitModule(ctx, mlirModuleFromOperation(m), target, COOPT_EMIT_OBJ, obj, size, err, sizeof err);
+  if (!ok)
+    fprintf(stderr, "coopt-explore: error: %s\n", err);
+  mlirOperationDestroy(m);
+  return ok;
+}
+
+static bool save(const char *dir, const char *name, const void *data, size_t size) {
+  char *path = NULL, err[1024];
+  if (asprintf(&path, "%s/%s", dir, name) < 0)
+    return false;
+  bool ok = coopt_write_file_atomic(path, data, size, err, sizeof err);
+  if (!ok)
+    fprintf(stderr, "coopt-explore: error: %s\n", err);
+  free(path);
+  return ok;
+}
+
+/* The first "error:" line this process wrote to stderr, when stderr is a
+ * file (the parent runs every job with stderr in its log). */
+static char *first_error_line(void) {
+  fflush(stderr);
+  struct stat st;
+  if (fstat(2, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size <= 0)
+    return NULL;
+  size_t n = (size_t)st.st_size;
+  char *text = coopt_xmalloc(n + 1);
+  ssize_t got = pread(2, text, n, 0);
+  char *line = NULL;
+  if (got > 0) {
+    text[got] = 0;
+    for (char *p = text; *p && !line;) {
+      char *e = strchr(p, '\n');
+      if (e)
+        *e = 0;
+      if (strstr(p, "error:"))
+        line = coopt_xstrndup(p, strlen(p));
+      p = e ? e + 1 : p + strlen(p);
+    }
+  }
+  free(text);
+  return line;
+}
+
+int explore_run_leaf(const explore_options *o, const explore_tree *t, int node, const char *dir) {
+  explore_leaf L;
+  memset(&L, 0, sizeof L);
+  const explore_node *nd = &t->nodes[node];
+  snprintf(L.name, sizeof L.name, "%s", nd->name);
+  snprintf(L.parent, sizeof L.parent, "%s", nd->parent >= 0 ? t->nodes[nd->parent].name : "");
+  L.level = nd->level;
+  L.quantized = explore_chain_quantized(t, node);
+  L.accuracy = L.fake_accuracy = L.test_accuracy = NAN;
+  L.latency_us = L.host_latency_us = NAN;
+  /* mkdir -p */
+  char *md = coopt_xstrndup(dir, strlen(dir));
+  for (char *s = md + 1;; ++s)
+    if (*s == '/' || !*s) {
+      char c = *s;
+      *s = 0;
+      if (mkdir(md, 0777) != 0 && errno != EEXIST) {
+        fprintf(stderr, "coopt-explore: error: cannot create '%s': %s\n", md, strerror(errno));
+        free(md);
+        return 1;
+      }
+      if (!(*s = c))
+        break;
+    }
+  free(md);
+  /* The calibration split: the work directory's (the parent wrote it) or
+   * this job's own.  Absolute, so that the pipeline does not depend on the
+   * working directory. */
+  char path[4096], cal_path[4096], cal[4200];
+  {
+    char *p = realpath(o->work ? o->work : dir, NULL);
+    snprintf(cal_path, sizeof cal_path, "%s/calibration.npy", p ? p : (o->work ? o->work : dir));
+    free(p);
+  }
+  snprintf(cal, sizeof cal, "data=%s samples=%lld", cal_path, (long long)o->calibration);
+  L.pipeline = explore_shown_pipeline(o, t, node);
+  L.calibration_items = o->calibration;
+
+  MlirContext ctx = cooptCreateContext(false);
+  coopt_diag_engine diags;
+  coopt_diag_engine_init(&diags, o->model, false);
+  coopt_diag_engine_attach(&diags, ctx);
+  model_source src;
+  coopt_buf_init(&src.text);
+  MlirOperation model = {NULL}, kernels = {NULL}, host = {NULL};
+  dataset data;
+  memset(&data, 0, sizeof data);
+  char *obj = NULL, *host_obj = NULL, *header = NULL;
+  size_t obj_size = 0, host_size = 0, header_size = 0;
+  coopt_jit jit;
+  memset(&jit, 0, sizeof jit);
+  bool ok = false;
+  int64_t batch, per, classes;
+  double compile_s = 0;
+
+  /* The deepest ancestor (or the node itself) another job already built. */
+  int chain[64], n = 0, start = 0;
+  for (int i = node; i > 0 && n < 64; i = t->nodes[i].parent)
+    chain[n++] = i;
+  MlirOperation cached = {NULL};
+  for (int k = 0; k < n && o->work; ++k) {
+    snprintf(path, sizeof path, "%s/stages/%s.mlirbc", o->work, t->nodes[chain[k]].name);
+    if (file_exists(path)) {
+      coopt_buf bc;
+      coopt_buf_init(&bc);
+      if (coopt_read_file(path, &bc))
+        cached = mlirOperationCreateParse(ctx, mlirStringRefCreate(bc.data, bc.size), mlirStringRefCreateFromCString(path));
+      coopt_buf_free(&bc);
+      if (!mlirOperationIsNull(cached)) {
+        start = k; /* chain[start] is built; run chain[start-1] .. chain[0] */
+        for (int j = k; j < n; ++j) {
+          char sp[4200];
+          snprintf(sp, sizeof sp, "%s/stages/%s.seconds", o->work, t->nodes[chain[j]].name);
+          coopt_buf s;
+          coopt_buf_init(&s);
+          if (coopt_read_file(sp, &s) && s.data)
+            compile_s += strtod(s.data, NULL);
+          coopt_buf_free(&s);
+        }
+        break;
+      }
+    }
+  }
+  if (mlirOperationIsNull(cached))
+    start = n;
+  {
+    /* The float model: for the interface, the normalisation and the density
+     * plots' layer, even when a stage was cached. */
+    char mp[4200];
+    snprintf(mp, sizeof mp, "%s/model.mlirbc", o->work ? o->work : "");
+    if (o->work && file_exists(mp)) {
+      coopt_buf bc;
+      coopt_buf_init(&bc);
+      if (coopt_read_file(mp, &bc))
+        model = mlirOperationCreateParse(ctx, mlirStringRefCreate(bc.data, bc.size), mlirStringRefCreateFromCString(o->model));
+      coopt_buf_free(&bc);
+    } else {
+      model = load_model(ctx, o->model, &diags, &src);
+    }
+  }
+  if (mlirOperationIsNull(model) || !check_interface(model, o->model, &batch, &per, &classes))
+    goto done;
+  size_t layer = density_layer(model);
+  if (!load_dataset(o, model, per, &data))
+    goto done;
+  if (!file_exists(cal_path) && !explore_write_calibration(o, cal_path))
+    goto done;
+  if (!mlirOperationIsNull(cached)) {
+    mlirOperationDestroy(model);
+    model = cached;
+  }
+  /* Run the stages that are not built yet, saving each for the jobs below. */
+  for (int k = start - 1; k >= 0; --k) {
+    const explore_node *s = &t->nodes[chain[k]];
+    coopt_buf stage;
+    coopt_buf_init(&stage);
+    coopt_buf_puts(&stage, "builtin.module(");
+    explore_expand_stage(s->stage, cal, &stage);
+    coopt_buf_putc(&stage, ')');
+    double t0 = now();
+    bool stage_ok = run_pipeline(ctx, model, stage.data);
+    coopt_buf_free(&stage);
+    if (!stage_ok) {
+      fprintf(stderr, "coopt-explore: error: node '%s': its stage failed\n", s->name);
+      goto done;
+    }
+    double dt = now() - t0;
+    compile_s += dt;
+    if (o->work) {
+      char stages[4200], file[EXPLORE_NAME_MAX + 16], secs[64];
+      snprintf(stages, sizeof stages, "%s/stages", o->work);
+      mkdir(stages, 0777);
+      coopt_buf bc;
+      coopt_buf_init(&bc);
+      write_bytecode(model, &bc);
+      snprintf(file, sizeof file, "%s.mlirbc", s->name);
+      bool saved = save(stages, file, bc.data, bc.size);
+      coopt_buf_free(&bc);
+      int len = snprintf(secs, sizeof secs, "%.6f\n", dt);
+      snprintf(file, sizeof file, "%s.seconds", s->name);
+      if (!saved || !save(stages, file, secs, (size_t)len))
+        goto done;
+    }
+  }
+  L.has_density = density_of(model, layer, &L.density);
+
+  /* Fake-quant accuracy (the graph coopt-fake-quant emulates int8 with). */
+  if (L.quantized) {
+    char err[1024];
+    MlirOperation fq = clone_module(model);
+    cooptDropReferences(fq);
+    if (!cooptJitCompile(ctx, mlirModuleFromOperation(fq), 2, &jit, err, sizeof err)) {
+      fprintf(stderr, "coopt-explore: error: node '%s': %s\n", L.name, err);
+      mlirOperationDestroy(fq);
+      goto done;
+    }
+    evaluation e;
+    int64_t nv = o->validation;
+    if (!evaluate(&jit, data.train.x + (data.train.n - nv) * per, data.train.y + (data.train.n - nv), nv, per, &e)) {
+      fprintf(stderr, "coopt-explore: error: node '%s': the fake-quant graph failed to run\n", L.name);
+      mlirOperationDestroy(fq);
+      goto done;
+    }
+    L.fake_accuracy = 100.0 * (double)e.correct / (double)e.n;
+    cooptJitDestroy(&jit);
+    memset(&jit, 0, sizeof jit);
+    mlirOperationDestroy(fq);
+  }
+
+  /* Deploy: the target's object (bytes, leaf.o) and the host's (accuracy,
+   * latency).  They are the same object for the host target. */
+  double t0 = now();
+  bool cross = strcmp(o->target, "x86_64") != 0;
+  kernels = deploy(ctx, model, L.quantized, o->target);
+  if (mlirOperationIsNull(kernels)) {
+    fprintf(stderr, "coopt-explore: error: node '%s': lowering to coopt's kernels failed\n", L.name);
+    goto done;
+  }
+  const char *mcpu = o->mcpu ? o->mcpu : cross ? "neoverse-n1" : NULL;
+  const char *mattr = o->mattr ? o->mattr : cross ? "+dotprod" : NULL;
+  coopt_target target = {o->target, mcpu, mattr, 2, "model"};
+  char err[1024];
+  if (!cooptEmitHeader(mlirModuleFromOperation(kernels), "model", &header, &header_size, err, sizeof err)) {
+    fprintf(stderr, "coopt-explore: error: node '%s': %s\n", L.name, err);
+    goto done;
+  }
+  if (!emit_object(ctx, kernels, &target, &obj, &obj_size))
+    goto done;
+  compile_s += now() - t0;
+  L.bytes = section_bytes(obj, obj_size, ".rodata");
+  L.text_bytes = section_bytes(obj, obj_size, ".text");
+  kernel_summary ks;
+  summarise_kernels(kernels, mcpu && strstr(mcpu, "v2"), &ks);
+  snprintf(L.kernels, sizeof L.kernels, "%s", ks.text);
+  if (cross) {
+    host = deploy(ctx, model, L.quantized, "x86_64");
+    coopt_target ht = {"x86_64", NULL, NULL, 2, "model"};
+    if (mlirOperationIsNull(host) || !emit_object(ctx, host, &ht, &host_obj, &host_size))
+      goto done;
+  }
+  snprintf(path, sizeof path, "%s/host.o", dir);
+  if (!save(dir, "host.o", cross ? host_obj : obj, cross ? host_size : obj_size))
+    goto done;
+  if (!cooptObjectLoad(mlirModuleFromOperation(cross ? host : kernels), path, "model", &jit, err, sizeof err)) {
+    fprintf(stderr, "coopt-explore: error: node '%s': %s\n", L.name, err);
+    goto done;
+  }
+  evaluation ev, et = {0, 0};
+  int64_t nv = o->validation, nt = o->test < 0 || o->test > data.test.n ? data.test.n : o->test;
+  if (!evaluate(&jit, data.train.x + (data.train.n - nv) * per, data.train.y + (data.train.n - nv), nv, per, &ev) ||
+      (nt > 0 && !evaluate(&jit, data.test.x, data.test.y, nt, per, &et))) {
+    fprintf(stderr, "coopt-explore: error: node '%s': the compiled leaf failed to run\n", L.name);
+    goto done;
+  }
+  L.accuracy = 100.0 * (double)ev.correct / (double)ev.n;
+  L.test_accuracy = nt > 0 ? 100.0 * (double)et.correct / (double)et.n : NAN;
+  L.validation_images = nv, L.test_images = nt;
+  if (!L.quantized)
+    L.fake_accuracy = NAN;
+  {
+    /* One measurement at a time across the tree's jobs: with -j up to the
+     * cores, a job that measures then has a core to itself instead of
+     * sharing it with another's timing loop. */
+    char *lock = NULL;
+    int fd = -1;
+    if (o->work && asprintf(&lock, "%s/latency.lock", o->work) >= 0)
+      fd = open(lock, O_CREAT | O_RDWR, 0666);
+    if (fd >= 0)
+      flock(fd, LOCK_EX);
+    L.host_latency_us = median_latency_us(&jit, data.train.x, per, o->repeats);
+    if (fd >= 0)
+      flock(fd, LOCK_UN), close(fd);
+    free(lock);
+  }
+  if (cross) {
+    double ghz = mcpu && strstr(mcpu, "v2") ? 3.0 : 2.5;
+    L.latency_us = ks.cycles / (ghz * 1e3);
+    L.latency_estimated = true;
+  } else {
+    L.latency_us = L.host_latency_us;
+  }
+  L.compile_s = compile_s;
+  L.evaluated = true;
+
+  /* The leaf's artefacts: its kernel-level MLIR, object and header. */
+  {
+    coopt_buf text;
+    coopt_buf_init(&text);
+    MlirOpPrintingFlags flags = mlirOpPrintingFlagsCreate();
+    mlirOpPrintingFlagsEnableDebugInfo(flags, true, false);
+    mlirOperationPrintWithFlags(kernels, flags, coopt_buf_string_callback, &text);
+    coopt_buf_putc(&text, '\n');
+    mlirOpPrintingFlagsDestroy(flags);
+    ok = save(dir, "leaf.mlir", text.data, text.size) && save(dir, "leaf.o", obj, obj_size) &&
+         save(dir, "leaf.h", header, header_size);
+    coopt_buf_free(&text);
+  }
+  snprintf(path, sizeof path, "%s/host.o", dir);
+  unlink(path);
+done:
+  if (!ok)
+    L.error = first_error_line();
+  if (!ok && !L.error)
+    L.error = coopt_xstrndup("the leaf failed (see its log)", 29);
+  snprintf(path, sizeof path, "%s/leaf.json", dir);
+  if (!explore_leaf_write(path, &L, err, sizeof err)) {
+    fprintf(stderr, "coopt-explore: error: %s\n", err);
+    ok = false;
+  }
+  cooptJitDestroy(&jit);
+  free(obj), free(host_obj), free(header);
+  split_free(&data.train), split_free(&data.test);
+  if (!mlirOperationIsNull(kernels))
+    mlirOperationDestroy(kernels);
+  if (!mlirOperationIsNull(host))
+    mlirOperationDestroy(host);
+  if (!mlirOperationIsNull(model))
+    mlirOperationDestroy(model);
+  cooptSetDiagnosticHook(NULL, NULL);
+  mlirContextDestroy(ctx);
+  coopt_diag_engine_free(&diags);
+  coopt_buf_free(&src.text);
+  explore_leaf_free(&L);
+  return ok ? 0 : 1;
+}

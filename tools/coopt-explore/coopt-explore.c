@@ -1,0 +1,921 @@
+/*
+ * coopt-explore: walk the deployment tree (PTQ int8; pruned / clustered;
+ * PQAT, CQAT, sparsity-preserving clustering; PCQAT) until a leaf meets the
+ * deployment target, and report every leaf.
+ *
+ *   coopt-explore model.onnx --data=<IDX dir> --out=DIR [targets] [-j N]
+ *   coopt-explore ... --plan             one self-contained command per leaf
+ *   coopt-explore --collect DIR... --out=OUT [targets]   merge leaf results
+ *
+ * The parent never builds a model itself: every node runs as a child
+ * process of this binary (--leaf), so a leaf that crashes or fails is one
+ * row of the table, -j runs leaves side by side, and the results do not
+ * depend on -j (each leaf is computed by the same code from the same
+ * inputs; shared prefixes are read back bit for bit).
+ */
+#define _GNU_SOURCE
+#include "Explore.h"
+
+#include "Tool/Tool.h"
+#include "coopt/Pipeline.h"
+#include "coopt/coopt.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <math.h>
+#include <mlir-c/Pass.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+static void help(void) {
+  printf("OVERVIEW: coopt-explore " COOPT_VERSION_STRING " - walk the deployment tree to a target\n\n"
+         "USAGE: coopt-explore <model.onnx|.mlir|.mlirbc> --data=<dir> --out=<dir> [options]\n"
+         "       coopt-explore <model> --data=<dir> --out=<dir> --plan [options]\n"
+         "       coopt-explore --collect <leaf dir>... --out=<dir> [targets]\n\n"
+         "DATA:\n"
+         "  --data=<dir|file.npy>     IDX directory (train-* and t10k-*; Debian's dataset-fashion-mnist), or\n"
+         "                            model inputs [N, ...] as .npy with --labels=<.npy> (no test split)\n"
+         "  --normalize=<mean>,<std>  input normalisation of IDX images (default: the model's coopt.metadata)\n"
+         "  --calibration=<n>         calibration items, spread over the training split before the validation\n"
+         "                            items (default 512)\n"
+         "  --validation=<n>          validation items: the last n of the training split (default 5000); they\n"
+         "                            choose the leaf and are never calibration data\n"
+         "  --test=<n>                test items reported (default all; 0 = none); never used to choose\n\n"
+         "TARGETS (a leaf meets all that are given):\n"
+         "  --max-accuracy-drop=<points>  against the float model, on validation (or --min-accuracy=<%%>)\n"
+         "  --max-bytes=<n>               deployable bytes: the object's weights (.rodata) for the target\n"
+         "  --max-size-ratio=<x>          bytes against the level-0 leaf (PTQ int8) (or --max-bytes)\n"
+         "  --max-latency-us=<us>         per image; measured on this host, estimated for aarch64\n\n"
+         "OPTIONS:\n"
+         "  --target=<x86_64|aarch64>     what the leaves are compiled for (default x86_64)\n"
+         "  --mcpu=<cpu> --mattr=<feat>   LLVM CPU and features (aarch64 default: neoverse-n1, +dotprod)\n"
+         "  --strategy=<first-fit|pareto> first-fit: level by level, stop at the first leaf that meets every\n"
+         "                                target (tfmot's process); pareto: evaluate all, choose the smallest\n"
+         "                                leaf that meets them (default first-fit)\n"
+         "  --tree=<file>                 the tree (docs/Explore.md; default: the built-in tree)\n"
+         "  --print-tree                  print the built-in tree and exit\n"
+         "  -j <n>, --jobs=<n>            leaves run side by side (default: the cores)\n"
+         "  --repeats=<n>                 latency runs per leaf (default 100; median)\n"
+         "  --out=<dir>                   results.json, results.md, report.html, leaf.mlir/.o/.h,\n"
+         "                                calibration.npy, leaves/<name>/ (each leaf's own)\n"
+         "  --plan                        print one self-contained command line per leaf and exit\n"
+         "  --leaf=<name>                 build and evaluate one leaf into --out (what --plan prints)\n"
+         "  --collect <dir>...            merge leaf directories (or directories of them) into --out\n"
+         "  -q, --quiet                   no progress\n"
+         "  --version, -h/--help\n");
+}
+
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int usage_error(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  fprintf(stderr, "coopt-explore: error: ");
+  vfprintf(stderr, fmt, ap);
+  fprintf(stderr, "\n(see coopt-explore --help)\n");
+  va_end(ap);
+  return 1;
+}
+
+static bool parse_number(const char *v, double lo, double hi, double *out) {
+  char *end;
+  errno = 0;
+  double x = v && *v ? strtod(v, &end) : NAN;
+  if (!v || !*v || *end || errno || !(x >= lo && x <= hi))
+    return false;
+  *out = x;
+  return true;
+}
+
+static bool parse_count(const char *v, int64_t lo, int64_t hi, int64_t *out) {
+  char *end;
+  errno = 0;
+  long long x = v && *v ? strtoll(v, &end, 10) : 0;
+  if (!v || !*v || *end || errno || x < lo || x > hi)
+    return false;
+  *out = x;
+  return true;
+}
+
+/* argv[i] is --name=value or --name value. */
+static bool option(int argc, char **argv, int *i, const char *name, const char **value) {
+  const char *a = argv[*i];
+  size_t n = strlen(name);
+  if (strncmp(a, name, n))
+    return false;
+  if (a[n] == '=') {
+    *value = a + n + 1;
+    return true;
+  }
+  if (a[n])
+    return false;
+  *value = *i + 1 < argc ? argv[++*i] : NULL;
+  return true;
+}
+
+static int parse_cli(int argc, char **argv, explore_options *o) {
+  memset(o, 0, sizeof *o);
+  o->target = "x86_64";
+  o->strategy = "first-fit";
+  o->targets = (explore_targets){NAN, NAN, NAN, NAN, NAN};
+  o->calibration = 512, o->validation = 5000, o->test = -1, o->repeats = 100;
+  o->collect = coopt_xcalloc((size_t)argc, sizeof(char *));
+  bool collecting = false;
+  for (int i = 1; i < argc; ++i) {
+    const char *a = argv[i], *v = NULL;
+    double x;
+    int64_t k;
+    if (a[0] != '-') {
+      if (collecting)
+        o->collect[o->num_collect++] = a;
+      else if (o->model)
+        return usage_error("more than one model given ('%s')", a);
+      else
+        o->model = a;
+      continue;
+    }
+#define NEED(name)                                                                                                     \
+  if (!v || !*v)                                                                                                       \
+    return usage_error("option '%s' needs a value", name);
+    if (option(argc, argv, &i, "--data", &v)) {
+      NEED("--data");
+      o->data = v;
+    } else if (option(argc, argv, &i, "--labels", &v)) {
+      NEED("--labels");
+      o->labels = v;
+    } else if (option(argc, argv, &i, "--out", &v) || option(argc, argv, &i, "-o", &v)) {
+      NEED("--out");
+      o->out = v;
+    } else if (option(argc, argv, &i, "--tree", &v)) {
+      NEED("--tree");
+      o->tree_path = v;
+    } else if (option(argc, argv, &i, "--target", &v)) {
+      NEED("--target");
+      if (strcmp(v, "x86_64") && strcmp(v, "aarch64"))
+        return usage_error("unknown target '%s' (expected x86_64 or aarch64)", v);
+      o->target = v;
+    } else if (option(argc, argv, &i, "--mcpu", &v)) {
+      NEED("--mcpu");
+      o->mcpu = v;
+    } else if (option(argc, argv, &i, "--mattr", &v)) {
+      NEED("--mattr");
+      o->mattr = v;
+    } else if (option(argc, argv, &i, "--strategy", &v)) {
+      NEED("--strategy");
+      if (strcmp(v, "first-fit") && strcmp(v, "pareto"))
+        return usage_error("unknown strategy '%s' (expected first-fit or pareto)", v);
+      o->strategy = v;
+    } else if (option(argc, argv, &i, "--normalize", &v)) {
+      NEED("--normalize");
+      char *end;
+      o->mean = strtod(v, &end);
+      if (*end != ',' || (o->std = strtod(end + 1, &end), *end) || !(o->std > 0) || !isfinite(o->mean))
+        return usage_error("--normalize expects <mean>,<std> with std > 0, not '%s'", v);
+      o->has_norm = true;
+    } else if (option(argc, argv, &i, "--max-accuracy-drop", &v)) {
+      if (!parse_number(v, 0, 100, &x))
+        return usage_error("--max-accuracy-drop expects points in [0, 100], not '%s'", v);
+      o->targets.max_drop = x;
+    } else if (option(argc, argv, &i, "--min-accuracy", &v)) {
+      if (!parse_number(v, 0, 100, &x))
+        return usage_error("--min-accuracy expects a percentage in [0, 100], not '%s'", v);
+      o->targets.min_accuracy = x;
+    } else if (option(argc, argv, &i, "--max-bytes", &v)) {
+      if (!parse_number(v, 1, 1e15, &x) || x != floor(x))
+        return usage_error("--max-bytes expects a positive integer, not '%s'", v);
+      o->targets.max_bytes = x;
+    } else if (option(argc, argv, &i, "--max-size-ratio", &v)) {
+      if (!parse_number(v, 1e-9, 1e9, &x))
+        return usage_error("--max-size-ratio expects a positive number, not '%s'", v);
+      o->targets.max_ratio = x;
+    } else if (option(argc, argv, &i, "--max-latency-us", &v)) {
+      if (!parse_number(v, 1e-9, 1e12, &x))
+        return usage_error("--max-latency-us expects a positive number, not '%s'", v);
+      o->targets.max_latency_us = x;
+    } else if (option(argc, argv, &i, "--calibration", &v)) {
+      if (!parse_count(v, 1, 1 << 20, &o->calibration))
+        return usage_error("--calibration expects an integer in [1, 1048576], not '%s'", v);
+    } else if (option(argc, argv, &i, "--validation", &v)) {
+      if (!parse_count(v, 1, 1 << 24, &o->validation))
+        return usage_error("--validation expects a positive integer, not '%s'", v);
+    } else if (option(argc, argv, &i, "--test", &v)) {
+      if (!parse_count(v, 0, 1 << 24, &o->test))
+        return usage_error("--test expects a non-negative integer, not '%s'", v);
+    } else if (option(argc, argv, &i, "--repeats", &v)) {
+      if (!parse_count(v, 1, 100000, &k))
+        return usage_error("--repeats expects an integer in [1, 100000], not '%s'", v);
+      o->repeats = (int)k;
+    } else if (!strncmp(a, "-j", 2) && a[2] && a[2] != '-' && isdigit((unsigned char)a[2])) {
+      if (!parse_count(a + 2, 1, 256, &k))
+        return usage_error("-j expects an integer in [1, 256], not '%s'", a + 2);
+      o->jobs = (int)k;
+    } else if (option(argc, argv, &i, "-j", &v) || option(argc, argv, &i, "--jobs", &v)) {
+      if (!parse_count(v, 1, 256, &k))
+        return usage_error("-j expects an integer in [1, 256], not '%s'", v);
+      o->jobs = (int)k;
+    } else if (option(argc, argv, &i, "--leaf", &v)) {
+      NEED("--leaf");
+      o->leaf = v;
+    } else if (option(argc, argv, &i, "--work", &v)) {
+      NEED("--work");
+      o->work = v;
+    } else if (!strcmp(a, "--plan")) {
+      o->plan = true;
+    } else if (!strcmp(a, "--collect")) {
+      collecting = true;
+    } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
+      o->quiet = true;
+    } else if (!strcmp(a, "--print-tree")) {
+      fputs(explore_default_tree, stdout);
+      exit(0);
+    } else if (!strcmp(a, "--version")) {
+      printf("coopt-explore " COOPT_VERSION_STRING " (MLIR C API, LLVM 22)\n");
+      exit(0);
+    } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+      help();
+      exit(0);
+    } else {
+      return usage_error("unknown option '%s'", a);
+    }
+#undef NEED
+  }
+  const explore_targets *t = &o->targets;
+  if (!isnan(t->max_drop) && !isnan(t->min_accuracy))
+    return usage_error("contradictory targets: give --max-accuracy-drop or --min-accuracy, not both");
+  if (!isnan(t->max_bytes) && !isnan(t->max_ratio))
+    return usage_error("contradictory targets: give --max-bytes or --max-size-ratio, not both");
+  if (!o->out)
+    return usage_error("no output directory: give --out=<dir>");
+  if (collecting) {
+    if (!o->num_collect)
+      return usage_error("--collect needs leaf directories");
+    if (o->plan || o->leaf)
+      return usage_error("--collect cannot be combined with --plan or --leaf");
+    return 0;
+  }
+  if (!o->model)
+    return usage_error("no model given");
+  if (!o->data)
+    return usage_error("no data: give --data=<IDX directory or .npy>");
+  if (access(o->data, R_OK) != 0) {
+    fprintf(stderr, "coopt-explore: error: --data=%s: %s\n", o->data, strerror(errno));
+    return 1;
+  }
+  if (o->labels && access(o->labels, R_OK) != 0) {
+    fprintf(stderr, "coopt-explore: error: --labels=%s: %s\n", o->labels, strerror(errno));
+    return 1;
+  }
+  if (access(o->model, R_OK) != 0) {
+    fprintf(stderr, "coopt-explore: error: cannot read '%s': %s\n", o->model, strerror(errno));
+    return 1;
+  }
+  if (o->mcpu && !strcmp(o->mcpu, "native") && strcmp(o->target, "x86_64"))
+    return usage_error("--mcpu=native is only meaningful for the host target (x86_64)");
+  return 0;
+}
+
+static bool load_tree(const explore_options *o, explore_tree *t) {
+  coopt_buf text, err;
+  coopt_buf_init(&text);
+  coopt_buf_init(&err);
+  if (o->tree_path && !coopt_read_file(o->tree_path, &text)) {
+    fprintf(stderr, "coopt-explore: error: cannot read '%s': %s\n", o->tree_path, strerror(errno));
+    return false;
+  }
+  bool ok = explore_tree_parse(o->tree_path ? o->tree_path : "<built-in tree>", o->tree_path ? (text.data ? text.data : "") : NULL,
+                               t, &err);
+  if (!ok)
+    fprintf(stderr, "%s\n", err.data);
+  coopt_buf_free(&text);
+  coopt_buf_free(&err);
+  return ok;
+}
+
+/* Every stage must parse as a pipeline before any job starts. */
+static void collect_text(MlirStringRef s, void *user) { coopt_buf_append(user, s.data, s.length); }
+
+static bool check_stages(const explore_options *o, const explore_tree *t) {
+  MlirContext ctx = cooptCreateContext(false);
+  bool ok = true;
+  for (int i = 1; i < t->count; ++i) {
+    coopt_buf pipe, err;
+    coopt_buf_init(&pipe);
+    coopt_buf_init(&err);
+    coopt_buf_puts(&pipe, "builtin.module(");
+    explore_expand_stage(t->nodes[i].stage, "data=calibration.npy samples=1", &pipe);
+    coopt_buf_putc(&pipe, ')');
+    MlirPassManager pm = mlirPassManagerCreateOnOperation(ctx, mlirStringRefCreateFromCString("builtin.module"));
+    if (mlirLogicalResultIsFailure(cooptParsePassPipeline(mlirPassManagerGetAsOpPassManager(pm),
+                                                          mlirStringRefCreate(pipe.data, pipe.size), collect_text, &err))) {
+      fprintf(stderr, "%s:%d: error: node '%s': its stage is not a valid pipeline:\n%s\n",
+              o->tree_path ? o->tree_path : "<built-in tree>", t->nodes[i].line, t->nodes[i].name, err.data ? err.data : "");
+      ok = false;
+    }
+    mlirPassManagerDestroy(pm);
+    coopt_buf_free(&pipe);
+    coopt_buf_free(&err);
+  }
+  mlirContextDestroy(ctx);
+  return ok;
+}
+
+/* ---- files ---- */
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
+  (void)st, (void)flag, (void)ftw;
+  return remove(path);
+}
+
+static void remove_tree(const char *path) {
+  if (access(path, F_OK) == 0)
+    nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static bool make_dir(const char *path) {
+  if (mkdir(path, 0777) == 0 || errno == EEXIST)
+    return true;
+  fprintf(stderr, "coopt-explore: error: cannot create '%s': %s\n", path, strerror(errno));
+  return false;
+}
+
+static bool copy_file(const char *from, const char *to) {
+  coopt_buf b;
+  coopt_buf_init(&b);
+  char err[1024];
+  bool ok = coopt_read_file(from, &b) && coopt_write_file_atomic(to, b.data ? b.data : "", b.size, err, sizeof err);
+  if (!ok)
+    fprintf(stderr, "coopt-explore: error: cannot copy '%s' to '%s'\n", from, to);
+  coopt_buf_free(&b);
+  return ok;
+}
+
+static char *path_join(const char *a, const char *b) {
+  size_t n = strlen(a) + strlen(b) + 2;
+  char *p = coopt_xmalloc(n);
+  snprintf(p, n, "%s/%s", a, b);
+  return p;
+}
+
+/* The outputs of a run: removed first, so that a rerun starts clean and an
+ * interrupted run leaves none of them half-made. */
+static const char *const outputs[] = {"results.json", "results.md", "report.html", "leaf.mlir",
+                                      "leaf.o",       "leaf.h",     "calibration.npy"};
+
+/* ---- child jobs ---- */
+
+typedef struct argv_list {
+  char **v;
+  int n;
+} argv_list;
+
+/* Append the argument prefix + value. */
+static void push(argv_list *a, const char *prefix, const char *value) {
+  a->v = coopt_xrealloc(a->v, (size_t)(a->n + 2) * sizeof(char *));
+  size_t n = strlen(prefix) + strlen(value) + 1;
+  a->v[a->n] = coopt_xmalloc(n);
+  snprintf(a->v[a->n], n, "%s%s", prefix, value);
+  a->v[++a->n] = NULL;
+}
+
+static void push_count(argv_list *a, const char *prefix, long long v) {
+  char buf[32];
+  snprintf(buf, sizeof buf, "%lld", v);
+  push(a, prefix, buf);
+}
+
+/* One leaf's command line: everything that decides its result. */
+static argv_list leaf_argv(const explore_options *o, const char *self, const char *name, const char *dir, const char *work) {
+  argv_list a = {NULL, 0};
+  push(&a, "", self);
+  push(&a, "", o->model);
+  push(&a, "--data=", o->data);
+  if (o->labels)
+    push(&a, "--labels=", o->labels);
+  if (o->has_norm) {
+    char buf[96];
+    snprintf(buf, sizeof buf, "%.17g,%.17g", o->mean, o->std);
+    push(&a, "--normalize=", buf);
+  }
+  push(&a, "--target=", o->target);
+  if (o->mcpu)
+    push(&a, "--mcpu=", o->mcpu);
+  if (o->mattr)
+    push(&a, "--mattr=", o->mattr);
+  if (o->tree_path)
+    push(&a, "--tree=", o->tree_path);
+  push_count(&a, "--calibration=", o->calibration);
+  push_count(&a, "--validation=", o->validation);
+  if (o->test >= 0)
+    push_count(&a, "--test=", o->test);
+  push_count(&a, "--repeats=", o->repeats);
+  push(&a, "--leaf=", name);
+  push(&a, "--out=", dir);
+  if (work)
+    push(&a, "--work=", work);
+  return a;
+}
+
+static void argv_free(argv_list *a) {
+  for (int i = 0; i < a->n; ++i)
+    free(a->v[i]);
+  free(a->v);
+}
+
+static void print_shell_word(const char *s) {
+  bool plain = *s != 0;
+  for (const char *p = s; *p; ++p)
+    plain &= isalnum((unsigned char)*p) || strchr("-_./=,:+", *p);
+  if (plain) {
+    fputs(s, stdout);
+    return;
+  }
+  putchar('\'');
+  for (const char *p = s; *p; ++p)
+    if (*p == '\'')
+      fputs("'\\''", stdout);
+    else
+      putchar(*p);
+  putchar('\'');
+}
+
+static volatile sig_atomic_t interrupted;
+static void on_signal(int sig) { interrupted = sig; }
+
+typedef enum { PENDING, RUNNING, DONE, FAILED } job_state;
+
+typedef struct job {
+  job_state state;
+  pid_t pid;
+  double started, seconds;
+} job;
+
+static double now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static pid_t spawn_leaf(const explore_options *o, const explore_tree *t, int node, const char *leaves, const char *work) {
+  char *dir = path_join(leaves, t->nodes[node].name);
+  if (!make_dir(dir)) {
+    free(dir);
+    return -1;
+  }
+  char *log = path_join(dir, "log.txt");
+  argv_list a = leaf_argv(o, "/proc/self/exe", t->nodes[node].name, dir, work);
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 1, log, O_RDWR | O_CREAT | O_TRUNC, 0666); /* read back by first_error_line */
+  posix_spawn_file_actions_adddup2(&fa, 1, 2);
+  pid_t pid;
+  int rc = posix_spawn(&pid, "/proc/self/exe", &fa, NULL, a.v, environ);
+  posix_spawn_file_actions_destroy(&fa);
+  argv_free(&a);
+  free(log), free(dir);
+  if (rc != 0) {
+    fprintf(stderr, "coopt-explore: error: cannot start a job: %s\n", strerror(rc));
+    return -1;
+  }
+  return pid;
+}
+
+/* The results of the nodes that ran (tree order); a node that did not run
+ * under first-fit is listed as not evaluated. */
+static void read_results(const explore_options *o, const explore_tree *t, const job *jobs, const char *leaves, explore_results *r) {
+  memset(r, 0, sizeof *r);
+  r->leaves = coopt_xcalloc((size_t)t->count, sizeof *r->leaves);
+  for (int i = 0; i < t->count; ++i) {
+    explore_leaf *l = &r->leaves[r->count++];
+    char *dir = path_join(leaves, t->nodes[i].name), *file = path_join(dir, "leaf.json"), err[1024];
+    bool have = jobs[i].state != PENDING && explore_leaf_read(file, l, err, sizeof err);
+    if (!have) {
+      memset(l, 0, sizeof *l);
+      snprintf(l->name, sizeof l->name, "%s", t->nodes[i].name);
+      snprintf(l->parent, sizeof l->parent, "%s", t->nodes[i].parent > 0 ? t->nodes[t->nodes[i].parent].name : "");
+      l->level = t->nodes[i].level;
+      l->pipeline = explore_shown_pipeline(o, t, i);
+      l->quantized = explore_chain_quantized(t, i);
+      l->calibration_items = o->calibration;
+      if (jobs[i].state == FAILED)
+        l->error = coopt_xstrndup("the job failed before writing its results (see its log.txt)", 59);
+    }
+    free(dir), free(file);
+  }
+}
+
+static void results_free(explore_results *r) {
+  for (int i = 0; i < r->count; ++i)
+    explore_leaf_free(&r->leaves[i]);
+  free(r->leaves), free(r->meets);
+  memset(r, 0, sizeof *r);
+}
+
+static void progress(const explore_options *o, const explore_tree *t, const job *jobs, int node, int done, int total,
+                     double mean_s, int running, int j, const char *leaves) {
+  if (o->quiet)
+    return;
+  double eta = mean_s * (double)(total - done) / (double)(j > 0 ? j : 1);
+  if (isatty(2)) {
+    int bar = total ? 30 * done / total : 0;
+    fprintf(stderr, "\r[%.*s%*s] leaf %d/%d, %d running, ETA %dm%02ds   ", bar, "==============================", 30 - bar, "",
+            done, total, running, (int)eta / 60, (int)eta % 60);
+    if (done == total)
+      fputc('\n', stderr);
+    return;
+  }
+  if (node < 0)
+    return;
+  char *dir = path_join(leaves, t->nodes[node].name), *file = path_join(dir, "leaf.json"), err[256];
+  explore_leaf l;
+  if (explore_leaf_read(file, &l, err, sizeof err) && l.evaluated)
+    fprintf(stderr, "coopt-explore: [%d/%d] %s: %.2f%% (validation), %lld bytes, %.1f us%s, %.1f s\n", done, total, l.name,
+            l.accuracy, (long long)l.bytes, l.latency_us, l.latency_estimated ? " (est.)" : "", jobs[node].seconds);
+  else
+    fprintf(stderr, "coopt-explore: [%d/%d] %s: failed: %s\n", done, total, t->nodes[node].name,
+            l.error ? l.error : "see its log.txt");
+  explore_leaf_free(&l);
+  free(dir), free(file);
+}
+
+/* ---- the documents ---- */
+
+static bool write_outputs(const explore_options *o, explore_results *r, const char *const *leaf_dirs, const char *cal) {
+  coopt_buf json, md, html;
+  coopt_buf_init(&json), coopt_buf_init(&md), coopt_buf_init(&html);
+  explore_write_json(o, r, &json);
+  explore_write_markdown(o, r, &md);
+  explore_write_html(o, r, &html);
+  char err[1024];
+  bool ok = true;
+  if (r->chosen >= 0 && leaf_dirs[r->chosen]) {
+    const char *files[3] = {"leaf.mlir", "leaf.o", "leaf.h"};
+    for (int k = 0; k < 3 && ok && !interrupted; ++k) {
+      char *from = path_join(leaf_dirs[r->chosen], files[k]), *to = path_join(o->out, files[k]);
+      /* --collect may be given the leaves' JSON without their artefacts. */
+      if (access(from, R_OK) != 0)
+        fprintf(stderr, "coopt-explore: warning: %s is missing; %s not written\n", from, files[k]);
+      else
+        ok = copy_file(from, to);
+      free(from), free(to);
+    }
+  }
+  if (ok && cal && !interrupted) {
+    char *to = path_join(o->out, "calibration.npy");
+    ok = copy_file(cal, to);
+    free(to);
+  }
+  /* report.html last: its presence says the run completed. */
+  struct {
+    const char *name;
+    coopt_buf *b;
+  } docs[3] = {{"results.md", &md}, {"results.json", &json}, {"report.html", &html}};
+  for (int k = 0; k < 3 && ok && !interrupted; ++k) {
+    char *path = path_join(o->out, docs[k].name);
+    ok = coopt_write_file_atomic(path, docs[k].b->data, docs[k].b->size, err, sizeof err);
+    if (!ok)
+      fprintf(stderr, "coopt-explore: error: %s\n", err);
+    free(path);
+  }
+  if (interrupted)
+    ok = false;
+  if (ok)
+    fwrite(md.data, 1, md.size, stdout);
+  coopt_buf_free(&json), coopt_buf_free(&md), coopt_buf_free(&html);
+  return ok;
+}
+
+static void clear_outputs(const char *out) {
+  for (size_t k = 0; k < sizeof outputs / sizeof *outputs; ++k) {
+    char *p = path_join(out, outputs[k]);
+    unlink(p);
+    free(p);
+  }
+}
+
+static int finish(const explore_options *o, explore_results *r, const char *const *leaf_dirs, const char *cal) {
+  explore_choose(o, r);
+  if (!write_outputs(o, r, leaf_dirs, cal)) {
+    clear_outputs(o->out);
+    return 1;
+  }
+  if (r->chosen < 0) {
+    fprintf(stderr, "coopt-explore: error: %s\n", r->why);
+    return 1;
+  }
+  return 0;
+}
+
+/* ---- modes ---- */
+
+static int run_plan(const explore_options *o, const explore_tree *t, const char *self) {
+  char *leaves = path_join(o->out, "leaves");
+  for (int i = 0; i < t->count; ++i) {
+    char *dir = path_join(leaves, t->nodes[i].name);
+    argv_list a = leaf_argv(o, self, t->nodes[i].name, dir, NULL);
+    for (int k = 0; k < a.n; ++k) {
+      if (k)
+        putchar(' ');
+      print_shell_word(a.v[k]);
+    }
+    putchar('\n');
+    argv_free(&a);
+    free(dir);
+  }
+  free(leaves);
+  return 0;
+}
+
+static int run_collect(const explore_options *o, const explore_tree *t) {
+  /* Every leaf.json under the given directories (a leaf directory or a
+   * directory of them), in tree order, then the unknown ones by name. */
+  int cap = 0, n = 0;
+  char **files = NULL;
+  for (int i = 0; i < o->num_collect; ++i) {
+    char *direct = path_join(o->collect[i], "leaf.json");
+    if (access(direct, R_OK) == 0) {
+      if (n == cap)
+        files = coopt_xrealloc(files, (size_t)(cap = cap ? 2 * cap : 32) * sizeof *files);
+      files[n++] = direct;
+      continue;
+    }
+    free(direct);
+    struct dirent **names;
+    int m = scandir(o->collect[i], &names, NULL, alphasort);
+    if (m < 0) {
+      fprintf(stderr, "coopt-explore: error: --collect %s: %s\n", o->collect[i], strerror(errno));
+      return 1;
+    }
+    for (int k = 0; k < m; ++k) {
+      char *sub = path_join(o->collect[i], names[k]->d_name), *f = path_join(sub, "leaf.json");
+      free(sub);
+      if (names[k]->d_name[0] != '.' && access(f, R_OK) == 0) {
+        if (n == cap)
+          files = coopt_xrealloc(files, (size_t)(cap = cap ? 2 * cap : 32) * sizeof *files);
+        files[n++] = f;
+      } else {
+        free(f);
+      }
+      free(names[k]);
+    }
+    free(names);
+  }
+  if (!n) {
+    fprintf(stderr, "coopt-explore: error: --collect: no leaf.json in the given directories\n");
+    return 1;
+  }
+  explore_results r;
+  memset(&r, 0, sizeof r);
+  r.leaves = coopt_xcalloc((size_t)n, sizeof *r.leaves);
+  const char **dirs = coopt_xcalloc((size_t)n, sizeof *dirs);
+  int *order = coopt_xmalloc((size_t)n * sizeof(int));
+  explore_leaf *tmp = coopt_xcalloc((size_t)n, sizeof *tmp);
+  int rc = 0;
+  for (int i = 0; i < n && !rc; ++i) {
+    char err[1024];
+    if (!explore_leaf_read(files[i], &tmp[i], err, sizeof err)) {
+      fprintf(stderr, "coopt-explore: error: %s\n", err);
+      rc = 1;
+    }
+    for (int k = 0; k < i && !rc; ++k)
+      if (!strcmp(tmp[k].name, tmp[i].name)) {
+        fprintf(stderr, "coopt-explore: error: --collect: leaf '%s' twice (%s and %s)\n", tmp[i].name, files[k], files[i]);
+        rc = 1;
+      }
+  }
+  if (!rc) {
+    /* tree position, else after the tree by level and name */
+    for (int i = 0; i < n; ++i)
+      order[i] = i;
+    for (int a = 1; a < n; ++a)
+      for (int b = a; b > 0; --b) {
+        int x = order[b - 1], y = order[b];
+        int px = explore_tree_find(t, tmp[x].name), py = explore_tree_find(t, tmp[y].name);
+        px = px < 0 ? 1000 + 10 * (tmp[x].level + 1) : px, py = py < 0 ? 1000 + 10 * (tmp[y].level + 1) : py;
+        if (py < px || (py == px && strcmp(tmp[y].name, tmp[x].name) < 0))
+          order[b - 1] = y, order[b] = x;
+      }
+    for (int i = 0; i < n; ++i) {
+      r.leaves[i] = tmp[order[i]];
+      char *slash = strrchr(files[order[i]], '/');
+      dirs[i] = coopt_xstrndup(files[order[i]], (size_t)(slash - files[order[i]]));
+    }
+    r.count = n;
+    explore_options oo = *o;
+    if (!oo.model)
+      oo.model = "(collected leaves)";
+    if (!make_dir(o->out))
+      rc = 1;
+    else {
+      clear_outputs(o->out);
+      rc = finish(&oo, &r, dirs, NULL);
+    }
+  } else {
+    for (int i = 0; i < n; ++i)
+      explore_leaf_free(&tmp[i]);
+  }
+  for (int i = 0; i < n; ++i)
+    free(files[i]), free((char *)dirs[i]);
+  free(files), free(dirs), free(order), free(tmp);
+  if (r.count)
+    results_free(&r);
+  return rc;
+}
+
+static int run_tree(const explore_options *o, const explore_tree *t) {
+  char *work = path_join(o->out, "work"), *leaves = path_join(o->out, "leaves");
+  char *model = path_join(work, "model.mlirbc"), *cal = path_join(work, "calibration.npy");
+  int rc = 1;
+  job *jobs = coopt_xcalloc((size_t)t->count, sizeof *jobs);
+  explore_results r;
+  memset(&r, 0, sizeof r);
+  char **dirs = coopt_xcalloc((size_t)t->count, sizeof *dirs);
+  /* Bad input is found before anything in --out is touched: the stages
+   * parse, the model imports, the data loads (the calibration split goes to
+   * a temporary file first). */
+  char tmp_cal[] = "/tmp/coopt-explore-calibration-XXXXXX";
+  int fd = mkstemp(tmp_cal);
+  if (fd < 0) {
+    fprintf(stderr, "coopt-explore: error: cannot create a temporary file: %s\n", strerror(errno));
+    goto out;
+  }
+  close(fd);
+  {
+    explore_options po = *o;
+    po.work = NULL;
+    bool valid = check_stages(o, t) && explore_prepare_model(&po, NULL) && explore_write_calibration(&po, tmp_cal);
+    if (!valid) {
+      unlink(tmp_cal);
+      goto out;
+    }
+  }
+  if (!make_dir(o->out)) {
+    unlink(tmp_cal);
+    goto out;
+  }
+  remove_tree(work);
+  remove_tree(leaves);
+  clear_outputs(o->out);
+  {
+    explore_options po = *o;
+    po.work = NULL;
+    bool ready = make_dir(work) && make_dir(leaves) && explore_prepare_model(&po, model) && copy_file(tmp_cal, cal);
+    unlink(tmp_cal);
+    if (!ready)
+      goto out;
+  }
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_signal; /* no SA_RESTART: waitpid returns on a signal */
+  sigaction(SIGINT, &sa, NULL);
+  sigaction(SIGTERM, &sa, NULL);
+  sigaction(SIGHUP, &sa, NULL);
+
+  int J = o->jobs > 0 ? o->jobs : (int)sysconf(_SC_NPROCESSORS_ONLN);
+  J = J < 1 ? 1 : J;
+  bool first_fit = !strcmp(o->strategy, "first-fit");
+  int max_level = 0;
+  for (int i = 0; i < t->count; ++i)
+    max_level = t->nodes[i].level > max_level ? t->nodes[i].level : max_level;
+  int level = first_fit ? -1 : max_level, running = 0, done = 0, total = t->count;
+  double busy = 0;
+  bool stop = false;
+  while (!interrupted) {
+    /* Start what is ready. */
+    for (int i = 0; i < t->count && running < J && !interrupted; ++i) {
+      job *jb = &jobs[i];
+      int p = t->nodes[i].parent;
+      if (jb->state != PENDING || t->nodes[i].level > level || (p > 0 && jobs[p].state != DONE && jobs[p].state != FAILED))
+        continue;
+      if (p > 0 && jobs[p].state == FAILED) {
+        /* Nothing to build on: the leaf fails with its parent. */
+        char *dir = path_join(leaves, t->nodes[i].name), *file = path_join(dir, "leaf.json"), err[512];
+        make_dir(dir);
+        explore_leaf l;
+        memset(&l, 0, sizeof l);
+        snprintf(l.name, sizeof l.name, "%s", t->nodes[i].name);
+        snprintf(l.parent, sizeof l.parent, "%s", t->nodes[p].name);
+        l.level = t->nodes[i].level;
+        l.pipeline = explore_shown_pipeline(o, t, i);
+        l.quantized = explore_chain_quantized(t, i);
+        l.calibration_items = o->calibration;
+        size_t n = strlen(t->nodes[p].name) + 32;
+        l.error = coopt_xmalloc(n);
+        snprintf(l.error, n, "its parent %s failed", t->nodes[p].name);
+        l.accuracy = l.fake_accuracy = l.test_accuracy = l.latency_us = l.host_latency_us = NAN;
+        explore_leaf_write(file, &l, err, sizeof err);
+        explore_leaf_free(&l);
+        free(dir), free(file);
+        jb->state = FAILED;
+        ++done;
+        progress(o, t, jobs, i, done, total, done ? busy / done : 0, running, J, leaves);
+        continue;
+      }
+      jb->pid = spawn_leaf(o, t, i, leaves, work);
+      if (jb->pid < 0)
+        goto out;
+      jb->state = RUNNING, jb->started = now();
+      ++running;
+    }
+    if (!running) {
+      /* This level is complete. */
+      if (level >= max_level || stop)
+        break;
+      if (first_fit && level >= 0) {
+        read_results(o, t, jobs, leaves, &r);
+        explore_choose(o, &r);
+        bool found = r.chosen >= 0;
+        results_free(&r);
+        if (found)
+          break;
+      }
+      ++level;
+      continue;
+    }
+    int status;
+    pid_t pid = waitpid(-1, &status, 0);
+    if (pid < 0) {
+      if (errno == EINTR)
+        continue;
+      break;
+    }
+    for (int i = 0; i < t->count; ++i)
+      if (jobs[i].state == RUNNING && jobs[i].pid == pid) {
+        jobs[i].state = WIFEXITED(status) && WEXITSTATUS(status) == 0 ? DONE : FAILED;
+        jobs[i].seconds = now() - jobs[i].started;
+        busy += jobs[i].seconds;
+        --running, ++done;
+        if (first_fit) {
+          /* The total shrinks to what first-fit will look at so far. */
+          int upto = 0;
+          for (int k = 0; k < t->count; ++k)
+            upto += t->nodes[k].level <= level;
+          total = upto > done ? upto : done;
+        }
+        progress(o, t, jobs, i, done, total, busy / done, running, J, leaves);
+      }
+  }
+  if (interrupted) {
+    for (int i = 0; i < t->count; ++i)
+      if (jobs[i].state == RUNNING)
+        kill(jobs[i].pid, SIGTERM);
+    while (waitpid(-1, NULL, 0) > 0 || errno == EINTR)
+      ;
+    fprintf(stderr, "\ncoopt-explore: error: interrupted; no results written (a rerun starts clean)\n");
+    clear_outputs(o->out);
+    goto out;
+  }
+  read_results(o, t, jobs, leaves, &r);
+  for (int i = 0; i < t->count; ++i)
+    dirs[i] = path_join(leaves, t->nodes[i].name);
+  rc = finish(o, &r, (const char *const *)dirs, cal);
+  if (rc && interrupted)
+    fprintf(stderr, "coopt-explore: error: interrupted; no results written (a rerun starts clean)\n");
+out:
+  results_free(&r);
+  for (int i = 0; i < t->count; ++i)
+    free(dirs[i]);
+  free(dirs), free(jobs);
+  free(work), free(leaves), free(model), free(cal);
+  return rc;
+}
+
+int main(int argc, char **argv) {
+  coopt_tool_init_process();
+  explore_options o;
+  if (parse_cli(argc, argv, &o))
+    return 1;
+  explore_tree t;
+  if (!load_tree(&o, &t))
+    return 1;
+  int rc;
+  if (o.num_collect) {
+    rc = run_collect(&o, &t);
+  } else if (o.plan) {
+    rc = run_plan(&o, &t, argv[0]);
+  } else if (o.leaf) {
+    int node = explore_tree_find(&t, o.leaf);
+    if (node < 0) {
+      fprintf(stderr, "coopt-explore: error: --leaf=%s: no such node in the tree\n", o.leaf);
+      rc = 1;
+    } else {
+      rc = explore_run_leaf(&o, &t, node, o.out);
+    }
+  } else {
+    rc = run_tree(&o, &t);
+  }
+  explore_tree_free(&t);
+  free(o.collect);
+  return rc;
+}
