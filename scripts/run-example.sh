@@ -19,10 +19,18 @@
 #      (docs/Results.md has every path on both models).
 #   5. that model compiled ahead of time to a native object for this host
 #      (and to aarch64), and the object itself evaluated.
+#   6. the main job: coopt-explore walks the deployment tree (PTQ int8;
+#      pruned and clustered; PQAT, CQAT, sparsity-preserving clustering;
+#      PCQAT) level by level until a leaf is within 1 point of float on a
+#      validation split carved from the training images and at most 0.9x the
+#      dense int8 bytes; prints tfmot's results table, the chosen leaf and its
+#      pipeline, writes the report (build/run/explore/report.html) and the
+#      chosen leaf's MLIR, object and header, and runs that object on the
+#      test images.
 set -eu
 BUILD=${1:-build}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-PATH="$BUILD/tools/coopt-opt:$BUILD/tools/coopt-translate:$BUILD/tools/coopt-runner:$PATH"
+PATH="$BUILD/tools/coopt-opt:$BUILD/tools/coopt-translate:$BUILD/tools/coopt-runner:$BUILD/tools/coopt-explore:$PATH"
 DATA=/usr/share/datasets/fashion-mnist
 OUT="$BUILD/run"
 mkdir -p "$OUT"
@@ -63,5 +71,12 @@ coopt-translate "$OUT/dscnn.pcqat.int8.mlir" --emit=header -o "$OUT/dscnn.pcqat.
 ls -l "$OUT"/dscnn.pcqat.*.o "$OUT/dscnn.pcqat.h" | awk '{print $5, $NF}'
 coopt-runner "$OUT/dscnn.pcqat.int8.mlir" --object="$OUT/dscnn.pcqat.x86_64.o" --eval=$DATA 2>/dev/null | tee "$OUT/object.txt"
 echo
+echo "== 6. coopt-explore models/dscnn.onnx --max-accuracy-drop=1 --max-size-ratio=0.9 (first-fit, -j$(nproc))"
+coopt-explore "$MODEL" --data=$DATA --out="$OUT/explore" --max-accuracy-drop=1 --max-size-ratio=0.9 | tee "$OUT/explore.md"
+echo "the chosen leaf's object on the 10,000 test images:"
+coopt-runner "$OUT/explore/leaf.mlir" --object="$OUT/explore/leaf.o" --eval=$DATA 2>/dev/null | tee "$OUT/explore-object.txt"
+echo "report: $OUT/explore/report.html (open it in a browser, e.g. xdg-open $OUT/explore/report.html)"
+echo
 echo "== summary (top-1 on 10,000 test images)"
 echo "float $(acc "$OUT/float.txt")%  ->  fake-quant $(acc "$OUT/fq.txt")% = int8 $(acc "$OUT/int8.txt")% ($(sed -n 's/.*; \([0-9]* of [0-9]*\) values above 0,.*/\1 logits differ/p' "$OUT/int8.txt"))  ->  PCQAT int8 on coopt's kernels: without recovery $(acc "$OUT/plain.txt")%, with coopt-recover $(acc "$OUT/pcqat.txt")% (compiled object: $(acc "$OUT/object.txt")%)"
+echo "coopt-explore chose $(sed -n 's/^Chosen: \*\*\([^*]*\)\*\*.*/\1/p' "$OUT/explore.md"): its object $(acc "$OUT/explore-object.txt")% at $(sed -n 's/^Chosen: .*, \([0-9]* bytes ([0-9.]*×)\).*/\1/p' "$OUT/explore.md") of the dense int8 weights"

@@ -271,24 +271,23 @@ void explore_choose(const explore_options *o, explore_results *r) {
   char why[256];
   for (int i = 0; i < r->count; ++i)
     r->meets[i] = r->leaves[i].level >= 0 && explore_leaf_meets(o, r, i, why, sizeof why);
-  if (!strcmp(o->strategy, "first-fit")) {
-    /* tfmot's process: the first level with a leaf that meets every target,
-     * and in it the first such leaf in tree order. */
-    for (int level = 0; level <= 9 && r->chosen < 0; ++level)
-      for (int i = 0; i < r->count && r->chosen < 0; ++i)
-        if (r->leaves[i].level == level && r->meets[i])
-          r->chosen = i;
-  } else {
-    /* pareto: of the leaves that meet every target, the smallest; then the
-     * most accurate, the fastest, the first. */
-    for (int i = 0; i < r->count; ++i) {
-      if (!r->meets[i])
-        continue;
-      const explore_leaf *a = &r->leaves[i], *b = r->chosen >= 0 ? &r->leaves[r->chosen] : NULL;
-      if (!b || a->bytes < b->bytes || (a->bytes == b->bytes && (a->accuracy > b->accuracy ||
-                                                                  (a->accuracy == b->accuracy && a->latency_us < b->latency_us))))
-        r->chosen = i;
-    }
+  /* first-fit (tfmot's process) looks no further than the first level that
+   * has a leaf meeting every target; pareto looks at every level.  Among
+   * the candidates: the smallest, then the most accurate, the fastest, the
+   * first in tree order. */
+  bool first_fit = !strcmp(o->strategy, "first-fit");
+  int level = -1;
+  if (first_fit)
+    for (int i = 0; i < r->count; ++i)
+      if (r->meets[i] && (level < 0 || r->leaves[i].level < level))
+        level = r->leaves[i].level;
+  for (int i = 0; i < r->count; ++i) {
+    if (!r->meets[i] || (first_fit && r->leaves[i].level != level))
+      continue;
+    const explore_leaf *a = &r->leaves[i], *b = r->chosen >= 0 ? &r->leaves[r->chosen] : NULL;
+    if (!b || a->bytes < b->bytes ||
+        (a->bytes == b->bytes && (a->accuracy > b->accuracy || (a->accuracy == b->accuracy && a->latency_us < b->latency_us))))
+      r->chosen = i;
   }
   if (r->chosen >= 0)
     return;
