@@ -522,28 +522,44 @@ static void results_free(explore_results *r) {
   memset(r, 0, sizeof *r);
 }
 
-static void progress(const explore_options *o, const explore_tree *t, const job *jobs, int node, int done, int total,
-                     double mean_s, int running, int j, const char *leaves) {
-  if (o->quiet)
+/* Progress: on a terminal one bar, redrawn while jobs run; otherwise one
+ * line per finished leaf (logs and CI). */
+typedef struct progress_state {
+  bool tty, quiet;
+  double start, busy; /* busy: the seconds of the finished jobs */
+  int done, total, running, jobs, level;
+} progress_state;
+
+static void progress_bar(const progress_state *p) {
+  if (p->quiet || !p->tty)
     return;
-  double eta = mean_s * (double)(total - done) / (double)(j > 0 ? j : 1);
-  if (isatty(2)) {
-    int bar = total ? 30 * done / total : 0;
-    fprintf(stderr, "\r[%.*s%*s] leaf %d/%d, %d running, ETA %dm%02ds   ", bar, "==============================", 30 - bar, "",
-            done, total, running, (int)eta / 60, (int)eta % 60);
-    if (done == total)
-      fputc('\n', stderr);
+  char eta[32] = "--";
+  if (p->done) {
+    double e = p->busy / p->done * (double)(p->total - p->done) / (double)p->jobs;
+    snprintf(eta, sizeof eta, "%dm%02ds", (int)e / 60, (int)e % 60);
+  }
+  int bar = p->total ? 30 * p->done / p->total : 0;
+  char level[24] = "baseline";
+  if (p->level >= 0)
+    snprintf(level, sizeof level, "level %d", p->level);
+  fprintf(stderr, "\r[%.*s%*s] %s: leaf %d/%d, %d running, %.0f s, ETA %s   ", bar, "==============================",
+          30 - bar, "", level, p->done, p->total, p->running, now() - p->start, eta);
+}
+
+static void progress_leaf(const progress_state *p, const explore_tree *t, const job *jobs, int node, const char *leaves) {
+  if (p->quiet)
+    return;
+  if (p->tty) {
+    progress_bar(p);
     return;
   }
-  if (node < 0)
-    return;
   char *dir = path_join(leaves, t->nodes[node].name), *file = path_join(dir, "leaf.json"), err[256];
   explore_leaf l;
   if (explore_leaf_read(file, &l, err, sizeof err) && l.evaluated)
-    fprintf(stderr, "coopt-explore: [%d/%d] %s: %.2f%% (validation), %lld bytes, %.1f us%s, %.1f s\n", done, total, l.name,
-            l.accuracy, (long long)l.bytes, l.latency_us, l.latency_estimated ? " (est.)" : "", jobs[node].seconds);
+    fprintf(stderr, "coopt-explore: [%d/%d] %s: %.2f%% (validation), %lld bytes, %.1f us%s, %.1f s\n", p->done, p->total,
+            l.name, l.accuracy, (long long)l.bytes, l.latency_us, l.latency_estimated ? " (est.)" : "", jobs[node].seconds);
   else
-    fprintf(stderr, "coopt-explore: [%d/%d] %s: failed: %s\n", done, total, t->nodes[node].name,
+    fprintf(stderr, "coopt-explore: [%d/%d] %s: failed: %s\n", p->done, p->total, t->nodes[node].name,
             l.error ? l.error : "see its log.txt");
   explore_leaf_free(&l);
   free(dir), free(file);
@@ -788,8 +804,8 @@ static int run_tree(const explore_options *o, const explore_tree *t) {
   int max_level = 0;
   for (int i = 0; i < t->count; ++i)
     max_level = t->nodes[i].level > max_level ? t->nodes[i].level : max_level;
-  int level = first_fit ? -1 : max_level, running = 0, done = 0, total = t->count;
-  double busy = 0;
+  int level = first_fit ? -1 : max_level, running = 0;
+  progress_state ps = {isatty(2), o->quiet, now(), 0, 0, t->count, 0, J, level};
   bool stop = false;
   while (!interrupted) {
     /* Start what is ready. */
@@ -818,8 +834,8 @@ static int run_tree(const explore_options *o, const explore_tree *t) {
         explore_leaf_free(&l);
         free(dir), free(file);
         jb->state = FAILED;
-        ++done;
-        progress(o, t, jobs, i, done, total, done ? busy / done : 0, running, J, leaves);
+        ++ps.done;
+        progress_leaf(&ps, t, jobs, i, leaves);
         continue;
       }
       jb->pid = spawn_leaf(o, t, i, leaves, work);
@@ -828,6 +844,14 @@ static int run_tree(const explore_options *o, const explore_tree *t) {
       jb->state = RUNNING, jb->started = now();
       ++running;
     }
+    ps.running = running, ps.level = level;
+    if (first_fit) {
+      /* What first-fit will have built when this level is complete. */
+      ps.total = 0;
+      for (int k = 0; k < t->count; ++k)
+        ps.total += t->nodes[k].level <= level;
+    }
+    progress_bar(&ps);
     if (!running) {
       /* This level is complete. */
       if (level >= max_level || stop)
@@ -844,7 +868,12 @@ static int run_tree(const explore_options *o, const explore_tree *t) {
       continue;
     }
     int status;
-    pid_t pid = waitpid(-1, &status, 0);
+    /* On a terminal, wake up to redraw the bar while jobs run. */
+    pid_t pid = waitpid(-1, &status, ps.tty && !ps.quiet ? WNOHANG : 0);
+    if (pid == 0) {
+      nanosleep(&(struct timespec){0, 250000000}, NULL);
+      continue;
+    }
     if (pid < 0) {
       if (errno == EINTR)
         continue;
@@ -854,18 +883,14 @@ static int run_tree(const explore_options *o, const explore_tree *t) {
       if (jobs[i].state == RUNNING && jobs[i].pid == pid) {
         jobs[i].state = WIFEXITED(status) && WEXITSTATUS(status) == 0 ? DONE : FAILED;
         jobs[i].seconds = now() - jobs[i].started;
-        busy += jobs[i].seconds;
-        --running, ++done;
-        if (first_fit) {
-          /* The total shrinks to what first-fit will look at so far. */
-          int upto = 0;
-          for (int k = 0; k < t->count; ++k)
-            upto += t->nodes[k].level <= level;
-          total = upto > done ? upto : done;
-        }
-        progress(o, t, jobs, i, done, total, busy / done, running, J, leaves);
+        ps.busy += jobs[i].seconds;
+        --running, ++ps.done;
+        ps.running = running;
+        progress_leaf(&ps, t, jobs, i, leaves);
       }
   }
+  if (ps.tty && !ps.quiet)
+    fputc('\n', stderr);
   if (interrupted) {
     for (int i = 0; i < t->count; ++i)
       if (jobs[i].state == RUNNING)
