@@ -142,14 +142,18 @@ void cooptGramInitTargets(coopt_gram *gr, const coopt_layer_geom *g, const doubl
   gr->energy = coopt_xcalloc((size_t)rows, sizeof(double));
 }
 
-void cooptGramAccumulate(coopt_gram *gr, const coopt_layer_geom *g, const float *xhat, const float *x,
-                         int64_t count) {
-  int64_t k1 = gr->k1, positions = cooptLayerPositions(g), per = cooptLayerInputElements(g);
+/* Output positions per im2col block: a bounded buffer of patches. */
+static int64_t gram_chunk(int64_t k1, int64_t positions) {
   int64_t chunk = GRAM_CHUNK_DOUBLES / k1;
   if (chunk < 1)
     chunk = 1;
-  if (chunk > positions)
-    chunk = positions;
+  return chunk > positions ? positions : chunk;
+}
+
+void cooptGramAccumulate(coopt_gram *gr, const coopt_layer_geom *g, const float *xhat, const float *x,
+                         int64_t count) {
+  int64_t k1 = gr->k1, positions = cooptLayerPositions(g), per = cooptLayerInputElements(g);
+  int64_t chunk = gram_chunk(k1, positions);
   /* Output channels per group: all of them, or the depthwise multiplier. */
   int64_t per_group = gr->groups == 1 ? gr->targets : g->multiplier;
   double *a = coopt_xmalloc((size_t)(chunk * k1) * sizeof(double));
@@ -220,11 +224,7 @@ static double clampd(double v, double lo, double hi) { return v < lo ? lo : v > 
 double cooptGramClampPass(coopt_gram *gr, const coopt_layer_geom *g, const float *xhat, const float *x,
                           int64_t count, const double *w, double lo, double hi, bool retarget, double *energy) {
   int64_t k1 = gr->k1, positions = cooptLayerPositions(g), per = cooptLayerInputElements(g);
-  int64_t chunk = GRAM_CHUNK_DOUBLES / k1;
-  if (chunk < 1)
-    chunk = 1;
-  if (chunk > positions)
-    chunk = positions;
+  int64_t chunk = gram_chunk(k1, positions);
   int64_t per_group = gr->groups == 1 ? gr->targets : g->multiplier;
   double *a = coopt_xmalloc((size_t)(chunk * k1) * sizeof(double));
   double *b = coopt_xmalloc((size_t)(chunk * k1) * sizeof(double));

@@ -114,6 +114,14 @@ static bool compile(coopt_probe *p, coopt_probe_prepare prepare, void *prepare_d
   return true;
 }
 
+/* The index of v among outs[0..m), or -1. */
+static intptr_t find_value(const MlirValue *outs, intptr_t m, MlirValue v) {
+  for (intptr_t i = 0; i < m; ++i)
+    if (mlirValueEqual(outs[i], v))
+      return i;
+  return -1;
+}
+
 bool cooptProbeCreate(MlirOperation module, const char *entry, const MlirValue *values, int num_values,
                       unsigned flags, coopt_probe_prepare prepare, void *prepare_data, coopt_probe *p, char *err,
                       size_t err_size) {
@@ -191,10 +199,7 @@ bool cooptProbeCreate(MlirOperation module, const char *entry, const MlirValue *
     }
     /* A value already returned is read from that result: returning one
      * tensor twice breaks buffer-results-to-out-params. */
-    intptr_t dup = -1;
-    for (intptr_t i = 0; i < m && dup < 0; ++i)
-      if (mlirValueEqual(outs[i], v))
-        dup = i;
+    intptr_t dup = find_value(outs, m, v);
     if (dup >= 0) {
       p->output[k] = (int)dup;
       continue;
@@ -363,10 +368,7 @@ bool cooptProbeCreateSegment(MlirOperation module, const char *entry, MlirValue 
       p->output[k] = -1;
       continue;
     }
-    intptr_t dup = -1;
-    for (intptr_t i = 0; i < m && dup < 0; ++i)
-      if (mlirValueEqual(outs[i], v))
-        dup = i;
+    intptr_t dup = find_value(outs, m, v);
     if (dup < 0 && m == COOPT_MAX_IO) {
       snprintf(err, err_size, "%d probed values exceed the %d results the JIT supports", num_values, COOPT_MAX_IO);
       ok = false;

@@ -125,31 +125,48 @@ static bool check_interface(MlirOperation module, const char *path, int64_t *bat
 
 static void write_bytecode(MlirOperation op, coopt_buf *out) { mlirOperationWriteBytecode(op, coopt_buf_string_callback, out); }
 
-bool explore_prepare_model(const explore_options *o, const char *path) {
-  MlirContext ctx = cooptCreateContext(false);
+/* A parsed model in its own context, with its diagnostics located in the
+ * model file and the interface top-1 evaluation needs. */
+typedef struct model_session {
+  MlirContext ctx;
   coopt_diag_engine diags;
-  coopt_diag_engine_init(&diags, o->model, false);
-  coopt_diag_engine_attach(&diags, ctx);
   model_source src;
-  MlirOperation op = load_model(ctx, o->model, &diags, &src);
+  MlirOperation op;
   int64_t batch, per, classes;
-  bool ok = !mlirOperationIsNull(op) && check_interface(op, o->model, &batch, &per, &classes);
+} model_session;
+
+static bool session_open(model_session *s, const char *path, const char *display) {
+  s->ctx = cooptCreateContext(false);
+  coopt_diag_engine_init(&s->diags, display, false);
+  coopt_diag_engine_attach(&s->diags, s->ctx);
+  s->op = load_model(s->ctx, path, &s->diags, &s->src);
+  return !mlirOperationIsNull(s->op) && check_interface(s->op, display, &s->batch, &s->per, &s->classes);
+}
+
+static void session_close(model_session *s) {
+  if (!mlirOperationIsNull(s->op))
+    mlirOperationDestroy(s->op);
+  s->op = (MlirOperation){NULL};
+  cooptSetDiagnosticHook(NULL, NULL);
+  mlirContextDestroy(s->ctx);
+  coopt_diag_engine_free(&s->diags);
+  coopt_buf_free(&s->src.text);
+}
+
+bool explore_prepare_model(const explore_options *o, const char *path) {
+  model_session m;
+  bool ok = session_open(&m, o->model, o->model);
   if (ok && path) {
     coopt_buf bc;
     coopt_buf_init(&bc);
-    write_bytecode(op, &bc);
+    write_bytecode(m.op, &bc);
     char err[512];
     ok = coopt_write_file_atomic(path, bc.data, bc.size, err, sizeof err);
     if (!ok)
       fprintf(stderr, "coopt-explore: error: %s\n", err);
     coopt_buf_free(&bc);
   }
-  if (!mlirOperationIsNull(op))
-    mlirOperationDestroy(op);
-  cooptSetDiagnosticHook(NULL, NULL);
-  mlirContextDestroy(ctx);
-  coopt_diag_engine_free(&diags);
-  coopt_buf_free(&src.text);
+  session_close(&m);
   return ok;
 }
 
@@ -306,21 +323,14 @@ static bool load_dataset(const explore_options *o, MlirOperation module, int64_t
 }
 
 bool explore_write_calibration(const explore_options *o, const char *path) {
-  MlirContext ctx = cooptCreateContext(false);
-  coopt_diag_engine diags;
-  coopt_diag_engine_init(&diags, o->model, false);
-  coopt_diag_engine_attach(&diags, ctx);
-  model_source src;
-  MlirOperation op = load_model(ctx, o->model, &diags, &src);
-  int64_t batch, per, classes;
+  model_session m;
   dataset d;
-  bool ok = !mlirOperationIsNull(op) && check_interface(op, o->model, &batch, &per, &classes) &&
-            load_dataset(o, op, per, &d);
+  bool ok = session_open(&m, o->model, o->model) && load_dataset(o, m.op, m.per, &d);
   if (ok) {
     /* Calibration never sees a validation image: it takes `calibration`
      * items spread evenly over the training items before the validation
      * split. */
-    int64_t pool = d.train.n - o->validation, n = o->calibration < pool ? o->calibration : pool;
+    int64_t per = m.per, pool = d.train.n - o->validation, n = o->calibration < pool ? o->calibration : pool;
     float *x = coopt_xmalloc((size_t)(n * per) * sizeof(float));
     for (int64_t i = 0; i < n; ++i)
       memcpy(x + i * per, d.train.x + (i * pool / n) * per, (size_t)per * sizeof(float));
@@ -332,12 +342,7 @@ bool explore_write_calibration(const explore_options *o, const char *path) {
     free(x);
     split_free(&d.train), split_free(&d.test);
   }
-  if (!mlirOperationIsNull(op))
-    mlirOperationDestroy(op);
-  cooptSetDiagnosticHook(NULL, NULL);
-  mlirContextDestroy(ctx);
-  coopt_diag_engine_free(&diags);
-  coopt_buf_free(&src.text);
+  session_close(&m);
   return ok;
 }
 
@@ -665,13 +670,7 @@ int explore_run_leaf(const explore_options *o, const explore_tree *t, int node, 
   L.pipeline = explore_shown_pipeline(o, t, node);
   L.calibration_items = o->calibration;
 
-  MlirContext ctx = cooptCreateContext(false);
-  coopt_diag_engine diags;
-  coopt_diag_engine_init(&diags, o->model, false);
-  coopt_diag_engine_attach(&diags, ctx);
-  model_source src;
-  coopt_buf_init(&src.text);
-  MlirOperation model = {NULL}, kernels = {NULL}, host = {NULL};
+  MlirOperation kernels = {NULL}, host = {NULL};
   dataset data;
   memset(&data, 0, sizeof data);
   char *obj = NULL, *host_obj = NULL, *header = NULL;
@@ -679,65 +678,63 @@ int explore_run_leaf(const explore_options *o, const explore_tree *t, int node, 
   coopt_jit jit;
   memset(&jit, 0, sizeof jit);
   bool ok = false;
-  int64_t batch, per, classes;
   double compile_s = 0;
 
+  /* The float model (the parent's bytecode copy when there is one): for the
+   * interface, the normalisation and the density plots' layer, even when a
+   * stage was built by another job. */
+  model_session m;
+  char *work_model = NULL;
+  if (o->work && asprintf(&work_model, "%s/model.mlirbc", o->work) >= 0 && !file_exists(work_model))
+    free(work_model), work_model = NULL;
+  bool opened = session_open(&m, work_model ? work_model : o->model, o->model);
+  free(work_model);
+  MlirContext ctx = m.ctx;
+  int64_t per = m.per;
+  if (!opened)
+    goto done;
+  size_t layer = density_layer(m.op);
+
   /* The deepest ancestor (or the node itself) another job already built. */
-  int chain[64], n = 0, start = 0;
+  int chain[64], n = 0, start;
   for (int i = node; i > 0 && n < 64; i = t->nodes[i].parent)
     chain[n++] = i;
-  MlirOperation cached = {NULL};
+  start = n;
   for (int k = 0; k < n && o->work; ++k) {
-    snprintf(path, sizeof path, "%s/stages/%s.mlirbc", o->work, t->nodes[chain[k]].name);
-    if (file_exists(path)) {
+    char *stage = NULL;
+    if (asprintf(&stage, "%s/stages/%s.mlirbc", o->work, t->nodes[chain[k]].name) < 0)
+      goto done;
+    MlirOperation cached = {NULL};
+    if (file_exists(stage)) {
       coopt_buf bc;
       coopt_buf_init(&bc);
-      if (coopt_read_file(path, &bc))
-        cached = mlirOperationCreateParse(ctx, mlirStringRefCreate(bc.data, bc.size), mlirStringRefCreateFromCString(path));
+      if (coopt_read_file(stage, &bc))
+        cached = mlirOperationCreateParse(ctx, mlirStringRefCreate(bc.data, bc.size), mlirStringRefCreateFromCString(stage));
       coopt_buf_free(&bc);
-      if (!mlirOperationIsNull(cached)) {
-        start = k; /* chain[start] is built; run chain[start-1] .. chain[0] */
-        for (int j = k; j < n; ++j) {
-          char sp[4200];
-          snprintf(sp, sizeof sp, "%s/stages/%s.seconds", o->work, t->nodes[chain[j]].name);
-          coopt_buf s;
-          coopt_buf_init(&s);
-          if (coopt_read_file(sp, &s) && s.data)
-            compile_s += strtod(s.data, NULL);
-          coopt_buf_free(&s);
-        }
-        break;
-      }
     }
-  }
-  if (mlirOperationIsNull(cached))
-    start = n;
-  {
-    /* The float model: for the interface, the normalisation and the density
-     * plots' layer, even when a stage was cached. */
-    char mp[4200];
-    snprintf(mp, sizeof mp, "%s/model.mlirbc", o->work ? o->work : "");
-    if (o->work && file_exists(mp)) {
-      coopt_buf bc;
-      coopt_buf_init(&bc);
-      if (coopt_read_file(mp, &bc))
-        model = mlirOperationCreateParse(ctx, mlirStringRefCreate(bc.data, bc.size), mlirStringRefCreateFromCString(o->model));
-      coopt_buf_free(&bc);
-    } else {
-      model = load_model(ctx, o->model, &diags, &src);
+    free(stage);
+    if (mlirOperationIsNull(cached))
+      continue;
+    mlirOperationDestroy(m.op);
+    m.op = cached;
+    start = k; /* chain[k] is built: run chain[k-1] .. chain[0] */
+    for (int j = k; j < n; ++j) {
+      char sp[4200];
+      snprintf(sp, sizeof sp, "%s/stages/%s.seconds", o->work, t->nodes[chain[j]].name);
+      coopt_buf secs;
+      coopt_buf_init(&secs);
+      if (coopt_read_file(sp, &secs) && secs.data)
+        compile_s += strtod(secs.data, NULL);
+      coopt_buf_free(&secs);
     }
+    break;
   }
-  if (mlirOperationIsNull(model) || !check_interface(model, o->model, &batch, &per, &classes))
-    goto done;
-  size_t layer = density_layer(model);
-  if (!load_dataset(o, model, per, &data))
+
+  if (!load_dataset(o, m.op, per, &data))
     goto done;
   if (!file_exists(cal_path) && !explore_write_calibration(o, cal_path))
     goto done;
-  if (!mlirOperationIsNull(cached)) {
-    mlirOperationDestroy(model);
-    model = cached;
-  }
+  MlirOperation model = m.op;
   /* Run the stages that are not built yet, saving each for the jobs below. */
   for (int k = start - 1; k >= 0; --k) {
     const explore_node *s = &t->nodes[chain[k]];
@@ -805,7 +802,8 @@ int explore_run_leaf(const explore_options *o, const explore_tree *t, int node, 
     fprintf(stderr, "coopt-explore: error: node '%s': lowering to coopt's kernels failed\n", L.name);
     goto done;
   }
-  const char *mcpu = o->mcpu ? o->mcpu : cross ? "neoverse-n1" : NULL;
+  /* The host target is this machine (it is what the latency measures). */
+  const char *mcpu = o->mcpu ? o->mcpu : cross ? "neoverse-n1" : "native";
   const char *mattr = o->mattr ? o->mattr : cross ? "+dotprod" : NULL;
   coopt_target target = {o->target, mcpu, mattr, 2, "model"};
   char err[1024];
@@ -823,7 +821,7 @@ int explore_run_leaf(const explore_options *o, const explore_tree *t, int node, 
   snprintf(L.kernels, sizeof L.kernels, "%s", ks.text);
   if (cross) {
     host = deploy(ctx, model, L.quantized, "x86_64");
-    coopt_target ht = {"x86_64", NULL, NULL, 2, "model"};
+    coopt_target ht = {"x86_64", "native", NULL, 2, "model"};
     if (mlirOperationIsNull(host) || !emit_object(ctx, host, &ht, &host_obj, &host_size))
       goto done;
   }
@@ -903,12 +901,7 @@ done:
     mlirOperationDestroy(kernels);
   if (!mlirOperationIsNull(host))
     mlirOperationDestroy(host);
-  if (!mlirOperationIsNull(model))
-    mlirOperationDestroy(model);
-  cooptSetDiagnosticHook(NULL, NULL);
-  mlirContextDestroy(ctx);
-  coopt_diag_engine_free(&diags);
-  coopt_buf_free(&src.text);
+  session_close(&m);
   explore_leaf_free(&L);
   return ok ? 0 : 1;
 }
