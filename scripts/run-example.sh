@@ -72,11 +72,19 @@ ls -l "$OUT"/dscnn.pcqat.*.o "$OUT/dscnn.pcqat.h" | awk '{print $5, $NF}'
 coopt-runner "$OUT/dscnn.pcqat.int8.mlir" --object="$OUT/dscnn.pcqat.x86_64.o" --eval=$DATA 2>/dev/null | tee "$OUT/object.txt"
 echo
 echo "== 6. coopt-explore models/dscnn.onnx --max-accuracy-drop=1 --max-size-ratio=0.9 (first-fit, -j$(nproc))"
-coopt-explore "$MODEL" --data=$DATA --out="$OUT/explore" --max-accuracy-drop=1 --max-size-ratio=0.9 | tee "$OUT/explore.md"
-echo "the chosen leaf's object on the 10,000 test images:"
-coopt-runner "$OUT/explore/leaf.mlir" --object="$OUT/explore/leaf.o" --eval=$DATA 2>/dev/null | tee "$OUT/explore-object.txt"
+explored=0
+coopt-explore "$MODEL" --data=$DATA --out="$OUT/explore" --max-accuracy-drop=1 --max-size-ratio=0.9 > "$OUT/explore.md" || explored=$?
+cat "$OUT/explore.md"
+if [ $explored = 0 ]; then
+  echo "the chosen leaf's object on the 10,000 test images:"
+  coopt-runner "$OUT/explore/leaf.mlir" --object="$OUT/explore/leaf.o" --eval=$DATA 2>/dev/null | tee "$OUT/explore-object.txt"
+fi
 echo "report: $OUT/explore/report.html (open it in a browser, e.g. xdg-open $OUT/explore/report.html)"
 echo
 echo "== summary (top-1 on 10,000 test images)"
 echo "float $(acc "$OUT/float.txt")%  ->  fake-quant $(acc "$OUT/fq.txt")% = int8 $(acc "$OUT/int8.txt")% ($(sed -n 's/.*; \([0-9]* of [0-9]*\) values above 0,.*/\1 logits differ/p' "$OUT/int8.txt"))  ->  PCQAT int8 on coopt's kernels: without recovery $(acc "$OUT/plain.txt")%, with coopt-recover $(acc "$OUT/pcqat.txt")% (compiled object: $(acc "$OUT/object.txt")%)"
-echo "coopt-explore chose $(sed -n 's/^Chosen: \*\*\([^*]*\)\*\*.*/\1/p' "$OUT/explore.md"): its object $(acc "$OUT/explore-object.txt")% at $(sed -n 's/^Chosen: .*, \([0-9]* bytes ([0-9.]*×)\).*/\1/p' "$OUT/explore.md") of the dense int8 weights"
+if [ $explored = 0 ]; then
+  echo "coopt-explore chose $(sed -n 's/^Chosen: \*\*\([^*]*\)\*\*.*/\1/p' "$OUT/explore.md"): its object $(acc "$OUT/explore-object.txt")% at $(sed -n 's/^Chosen: .*, \([0-9]* bytes ([0-9.]*×)\).*/\1/p' "$OUT/explore.md") of the dense int8 weights"
+else
+  echo "coopt-explore: no leaf met the targets ($(sed -n 's/^Nothing chosen: //p' "$OUT/explore.md"))"
+fi

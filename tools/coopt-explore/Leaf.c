@@ -794,7 +794,12 @@ int explore_run_leaf(const explore_options *o, const explore_tree *t, int node, 
   }
 
   /* Deploy: the target's object (bytes, leaf.o) and the host's (accuracy,
-   * latency).  They are the same object for the host target. */
+   * latency).  The x86_64 target's object is portable unless --mcpu says
+   * otherwise: its weights section is then not inflated by one CPU's vector
+   * constants (AVX-512 here adds 4-7 KB of them), and it runs on any x86-64
+   * (the runtime's kernels pick their ISA at run time).  The host's object
+   * is built for this machine, whose speed it measures; it is the target's
+   * own object when that was built for this machine too. */
   double t0 = now();
   bool cross = strcmp(o->target, "x86_64") != 0;
   kernels = deploy(ctx, model, L.quantized, o->target);
@@ -802,9 +807,9 @@ int explore_run_leaf(const explore_options *o, const explore_tree *t, int node, 
     fprintf(stderr, "coopt-explore: error: node '%s': lowering to coopt's kernels failed\n", L.name);
     goto done;
   }
-  /* The host target is this machine (it is what the latency measures). */
-  const char *mcpu = o->mcpu ? o->mcpu : cross ? "neoverse-n1" : "native";
+  const char *mcpu = o->mcpu ? o->mcpu : cross ? "neoverse-n1" : NULL;
   const char *mattr = o->mattr ? o->mattr : cross ? "+dotprod" : NULL;
+  bool host_is_target = !cross && mcpu && !strcmp(mcpu, "native") && !mattr;
   coopt_target target = {o->target, mcpu, mattr, 2, "model"};
   char err[1024];
   if (!cooptEmitHeader(mlirModuleFromOperation(kernels), "model", &header, &header_size, err, sizeof err)) {
@@ -819,14 +824,15 @@ int explore_run_leaf(const explore_options *o, const explore_tree *t, int node, 
   kernel_summary ks;
   summarise_kernels(kernels, mcpu && strstr(mcpu, "v2"), &ks);
   snprintf(L.kernels, sizeof L.kernels, "%s", ks.text);
-  if (cross) {
-    host = deploy(ctx, model, L.quantized, "x86_64");
+  if (!host_is_target) {
+    if (cross)
+      host = deploy(ctx, model, L.quantized, "x86_64");
     coopt_target ht = {"x86_64", "native", NULL, 2, "model"};
-    if (mlirOperationIsNull(host) || !emit_object(ctx, host, &ht, &host_obj, &host_size))
+    if ((cross && mlirOperationIsNull(host)) || !emit_object(ctx, cross ? host : kernels, &ht, &host_obj, &host_size))
       goto done;
   }
   snprintf(path, sizeof path, "%s/host.o", dir);
-  if (!save(dir, "host.o", cross ? host_obj : obj, cross ? host_size : obj_size))
+  if (!save(dir, "host.o", host_obj ? host_obj : obj, host_obj ? host_size : obj_size))
     goto done;
   if (!cooptObjectLoad(mlirModuleFromOperation(cross ? host : kernels), path, "model", &jit, err, sizeof err)) {
     fprintf(stderr, "coopt-explore: error: node '%s': %s\n", L.name, err);

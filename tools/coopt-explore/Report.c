@@ -273,20 +273,25 @@ void explore_choose(const explore_options *o, explore_results *r) {
     r->meets[i] = r->leaves[i].level >= 0 && explore_leaf_meets(o, r, i, why, sizeof why);
   /* first-fit (tfmot's process) looks no further than the first level that
    * has a leaf meeting every target; pareto looks at every level.  Among
-   * the candidates: the smallest, then the most accurate, the fastest, the
-   * first in tree order. */
+   * the candidates: the smallest, where sizes within 1% of the smallest
+   * count as equal (a code generator's constant pools move a leaf by a few
+   * hundred bytes), then the most accurate, the fastest, the first in tree
+   * order. */
   bool first_fit = !strcmp(o->strategy, "first-fit");
   int level = -1;
   if (first_fit)
     for (int i = 0; i < r->count; ++i)
       if (r->meets[i] && (level < 0 || r->leaves[i].level < level))
         level = r->leaves[i].level;
+  int64_t smallest = -1;
+  for (int i = 0; i < r->count; ++i)
+    if (r->meets[i] && (!first_fit || r->leaves[i].level == level) && (smallest < 0 || r->leaves[i].bytes < smallest))
+      smallest = r->leaves[i].bytes;
   for (int i = 0; i < r->count; ++i) {
-    if (!r->meets[i] || (first_fit && r->leaves[i].level != level))
+    if (!r->meets[i] || (first_fit && r->leaves[i].level != level) || (double)r->leaves[i].bytes > 1.01 * (double)smallest)
       continue;
     const explore_leaf *a = &r->leaves[i], *b = r->chosen >= 0 ? &r->leaves[r->chosen] : NULL;
-    if (!b || a->bytes < b->bytes ||
-        (a->bytes == b->bytes && (a->accuracy > b->accuracy || (a->accuracy == b->accuracy && a->latency_us < b->latency_us))))
+    if (!b || a->accuracy > b->accuracy || (a->accuracy == b->accuracy && a->latency_us < b->latency_us))
       r->chosen = i;
   }
   if (r->chosen >= 0)

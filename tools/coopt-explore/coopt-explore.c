@@ -61,11 +61,13 @@ static void help(void) {
          "  --max-latency-us=<us>         per image; measured on this host, estimated for aarch64\n\n"
          "OPTIONS:\n"
          "  --target=<x86_64|aarch64>     what the leaves are compiled for (default x86_64)\n"
-         "  --mcpu=<cpu> --mattr=<feat>   LLVM CPU and features (default: native for x86_64, this host;\n"
-         "                                neoverse-n1 and +dotprod for aarch64)\n"
-         "  --strategy=<first-fit|pareto> first-fit: level by level, stop at the first leaf that meets every\n"
-         "                                target (tfmot's process); pareto: evaluate all, choose the smallest\n"
-         "                                leaf that meets them (default first-fit)\n"
+         "  --mcpu=<cpu> --mattr=<feat>   LLVM CPU and features of leaf.o (default: generic x86-64, or\n"
+         "                                neoverse-n1 and +dotprod for aarch64); latency is always measured\n"
+         "                                on an object built for this host\n"
+         "  --strategy=<first-fit|pareto> first-fit: level by level, stop at the first level with a leaf that\n"
+         "                                meets every target (tfmot's process); pareto: build every level.\n"
+         "                                Either takes the smallest leaf that meets them, then the most\n"
+         "                                accurate (default first-fit)\n"
          "  --tree=<file>                 the tree (docs/Explore.md; default: the built-in tree)\n"
          "  --print-tree                  print the built-in tree and exit\n"
          "  -j <n>, --jobs=<n>            leaves run side by side (default: the cores)\n"
@@ -807,7 +809,6 @@ static int run_tree(const explore_options *o, const explore_tree *t) {
     max_level = t->nodes[i].level > max_level ? t->nodes[i].level : max_level;
   int level = first_fit ? -1 : max_level, running = 0;
   progress_state ps = {isatty(2), o->quiet, now(), 0, 0, t->count, 0, J, level};
-  bool stop = false;
   while (!interrupted) {
     /* Start what is ready. */
     for (int i = 0; i < t->count && running < J && !interrupted; ++i) {
@@ -855,7 +856,7 @@ static int run_tree(const explore_options *o, const explore_tree *t) {
     progress_bar(&ps);
     if (!running) {
       /* This level is complete. */
-      if (level >= max_level || stop)
+      if (level >= max_level)
         break;
       if (first_fit && level >= 0) {
         read_results(o, t, jobs, leaves, &r);
