@@ -5,7 +5,7 @@ BUILD ?= build
 WERROR ?= ON
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build run check bench results clean
+.PHONY: all deps build run check bench results fuzz clean
 
 all: build
 
@@ -39,5 +39,10 @@ results: build
 	@sh scripts/install-deps.sh --results
 	@sh scripts/results.sh $(BUILD)
 
+# libFuzzer targets under ASan/UBSan ($(BUILD)-fuzz), FUZZ_SECONDS (120) each.
+fuzz: build
+	@sh scripts/install-deps.sh --fuzz
+	@sh scripts/fuzz.sh $(BUILD)
+
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) $(BUILD)-fuzz

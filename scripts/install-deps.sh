@@ -1,6 +1,6 @@
 #!/bin/sh
 # Install what coopt needs from Debian, only what is missing.
-# Usage: scripts/install-deps.sh [--check | --tests | --results | --bench]
+# Usage: scripts/install-deps.sh [--check | --tests | --fuzz | --results | --bench]
 #   --check: report, install nothing; --tests: also what `make check` needs;
 #   --results: also what `make results`
 #   needs (torch for the peer rows); --bench: also the benchmark peers
@@ -22,6 +22,11 @@ PKGS="$PKGS dataset-fashion-mnist libonnx-testdata"
 # Chromium), validates it (tidy) and runs its --plan lines with GNU parallel.
 if [ "${1:-}" = "--tests" ]; then
   PKGS="$PKGS chromium tidy parallel"
+fi
+
+# `make fuzz`: libFuzzer and the sanitizer runtimes for clang-22.
+if [ "${1:-}" = "--fuzz" ]; then
+  PKGS="$PKGS libclang-rt-22-dev"
 fi
 
 # `make results` compares with torch's own pruning and quantization.

@@ -32,6 +32,10 @@ typedef struct coopt_tensor {
 size_t cooptDtypeSize(coopt_dtype t);
 const char *cooptDtypeName(coopt_dtype t);
 int64_t cooptTensorElements(const coopt_tensor_type *t);
+/* The tensor's size in bytes, if its dimensions are non-negative and the
+ * size is at most `limit` (no overflow on the way: readers of untrusted
+ * files check a header's shape against the bytes that follow with this). */
+bool cooptTensorBytesWithin(const coopt_tensor_type *t, size_t limit, size_t *bytes);
 
 typedef struct coopt_jit {
   MlirExecutionEngine engine;

@@ -24,14 +24,14 @@ coopt_onnx_tensor_status cooptOnnxTensorDecode(const Onnx__TensorProto *t, int m
     return COOPT_ONNX_TENSOR_RANK;
   }
   *rank = (int)t->n_dims;
-  int64_t n = 1;
+  bool empty = false;
   for (size_t i = 0; i < t->n_dims; ++i) {
     if (t->dims[i] < 0) {
       snprintf(msg, msg_size, "has a negative dimension");
       return COOPT_ONNX_TENSOR_DIM;
     }
     dims[i] = t->dims[i];
-    n *= dims[i];
+    empty |= dims[i] == 0;
   }
   *onnx_type = t->data_type;
   size_t es = cooptOnnxTypeSize(t->data_type);
@@ -39,6 +39,24 @@ coopt_onnx_tensor_status cooptOnnxTensorDecode(const Onnx__TensorProto *t, int m
     snprintf(msg, msg_size, "has ONNX data type %d, which is not supported", t->data_type);
     return COOPT_ONNX_TENSOR_TYPE;
   }
+  /* The element count is bounded by the values the file carries: a header
+   * that claims more is rejected before anything is allocated (and before
+   * the product can overflow). */
+  size_t carried = t->has_raw_data && t->raw_data.len ? t->raw_data.len / es : t->n_float_data;
+  if (!(t->has_raw_data && t->raw_data.len)) {
+    carried = t->n_int64_data > carried ? t->n_int64_data : carried;
+    carried = t->n_int32_data > carried ? t->n_int32_data : carried;
+  }
+  int64_t n = 1;
+  for (size_t i = 0; i < t->n_dims && !empty; ++i) {
+    if ((size_t)n > carried / (size_t)dims[i]) {
+      snprintf(msg, msg_size, "has fewer values than its dimensions hold");
+      return t->has_raw_data && t->raw_data.len ? COOPT_ONNX_TENSOR_RAW_SIZE : COOPT_ONNX_TENSOR_NO_DATA;
+    }
+    n *= dims[i];
+  }
+  if (empty)
+    n = 0;
   char *d = coopt_xcalloc((size_t)(n ? n : 1), es);
   if (t->has_raw_data && t->raw_data.len) {
     if (t->raw_data.len != (size_t)n * es) {
@@ -48,9 +66,11 @@ coopt_onnx_tensor_status cooptOnnxTensorDecode(const Onnx__TensorProto *t, int m
     }
     memcpy(d, t->raw_data.data, t->raw_data.len); /* ONNX raw data is little-endian, like this host */
   } else if (t->data_type == COOPT_ONNX_F32 && (int64_t)t->n_float_data == n) {
-    memcpy(d, t->float_data, (size_t)n * 4);
+    if (n) /* an empty field's pointer is NULL */
+      memcpy(d, t->float_data, (size_t)n * 4);
   } else if (t->data_type == COOPT_ONNX_I64 && (int64_t)t->n_int64_data == n) {
-    memcpy(d, t->int64_data, (size_t)n * 8);
+    if (n)
+      memcpy(d, t->int64_data, (size_t)n * 8);
   } else if (t->data_type != COOPT_ONNX_F32 && t->data_type != COOPT_ONNX_I64 && (int64_t)t->n_int32_data == n) {
     /* int32_data holds i32 values and, widened, every 1-byte type */
     for (int64_t i = 0; i < n; ++i) {

@@ -101,9 +101,9 @@ static bool load_npy(const char *path, const coopt_buf *f, coopt_tensor *out, ch
     out->type.dims[out->type.rank++] = v;
     s = end;
   }
-  size_t bytes = (size_t)cooptTensorElements(&out->type) * cooptDtypeSize(out->type.dtype);
-  if (hstart + hlen + bytes != f->size) {
-    fail(err, n, "%s: %zu bytes of data, the header says %zu", path, f->size - hstart - hlen, bytes);
+  size_t bytes, have = f->size - hstart - hlen;
+  if (!cooptTensorBytesWithin(&out->type, have, &bytes) || bytes != have) {
+    fail(err, n, "%s: %zu bytes of data do not hold the header's shape", path, have);
     goto done;
   }
   out->data = coopt_xmalloc(bytes ? bytes : 1);
@@ -238,9 +238,9 @@ bool cooptIdxLoad(const char *path, coopt_tensor *out, char *err, size_t err_siz
     const unsigned char *d = p + 4 + 4 * i;
     out->type.dims[i] = (int64_t)d[0] << 24 | (int64_t)d[1] << 16 | (int64_t)d[2] << 8 | d[3];
   }
-  size_t bytes = (size_t)cooptTensorElements(&out->type);
-  if (4 + 4 * (size_t)rank + bytes != b.size) {
-    fail(err, err_size, "%s: %zu data bytes, the header says %zu", path, b.size - 4 - 4 * (size_t)rank, bytes);
+  size_t bytes, have = b.size - 4 - 4 * (size_t)rank;
+  if (!cooptTensorBytesWithin(&out->type, have, &bytes) || bytes != have) {
+    fail(err, err_size, "%s: %zu data bytes do not hold the header's shape", path, have);
     goto done;
   }
   out->data = coopt_xmalloc(bytes ? bytes : 1);

@@ -65,6 +65,24 @@ int64_t cooptTensorElements(const coopt_tensor_type *t) {
   return n;
 }
 
+bool cooptTensorBytesWithin(const coopt_tensor_type *t, size_t limit, size_t *bytes) {
+  size_t n = cooptDtypeSize(t->dtype);
+  for (int i = 0; i < t->rank; ++i) {
+    if (t->dims[i] < 0)
+      return false;
+    if (t->dims[i] == 0)
+      n = 0;
+    else if (n > limit / (size_t)t->dims[i])
+      return false;
+    else
+      n *= (size_t)t->dims[i];
+  }
+  if (n > limit)
+    return false;
+  *bytes = n;
+  return true;
+}
+
 static bool tensor_type_of(MlirType t, coopt_tensor_type *out) {
   if (!mlirTypeIsARankedTensor(t) || !mlirShapedTypeHasStaticShape(t))
     return false;

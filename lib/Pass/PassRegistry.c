@@ -27,13 +27,15 @@ const coopt_pass_info *cooptLookupPass(const char *argument, size_t length) {
  * instance of one pass must share it. */
 static pthread_once_t typeid_once = PTHREAD_ONCE_INIT;
 static MlirTypeID *pass_typeids;
+/* The allocator owns the storage behind the ids: it lives for the process,
+ * held here so that leak checkers see it as reachable. */
+static MlirTypeIDAllocator typeid_allocator;
 
 static void allocate_typeids(void) {
-  MlirTypeIDAllocator allocator = mlirTypeIDAllocatorCreate();
+  typeid_allocator = mlirTypeIDAllocatorCreate();
   pass_typeids = coopt_xcalloc(coopt_num_passes, sizeof(MlirTypeID));
   for (size_t i = 0; i < coopt_num_passes; ++i)
-    pass_typeids[i] = mlirTypeIDAllocatorAllocateTypeID(allocator);
-  /* The allocator owns the storage behind the ids: it lives for the process. */
+    pass_typeids[i] = mlirTypeIDAllocatorAllocateTypeID(typeid_allocator);
 }
 
 static MlirTypeID typeid_for(const coopt_pass_info *info) {
