@@ -48,12 +48,24 @@ coopt_onnx_tensor_status cooptOnnxTensorDecode(const Onnx__TensorProto *t, int m
     carried = t->n_int32_data > carried ? t->n_int32_data : carried;
   }
   int64_t n = 1;
+  double want = 1; /* the claimed count, for the message only */
+  bool fits = true;
   for (size_t i = 0; i < t->n_dims && !empty; ++i) {
-    if ((size_t)n > carried / (size_t)dims[i]) {
-      snprintf(msg, msg_size, "has fewer values than its dimensions hold");
-      return t->has_raw_data && t->raw_data.len ? COOPT_ONNX_TENSOR_RAW_SIZE : COOPT_ONNX_TENSOR_NO_DATA;
-    }
-    n *= dims[i];
+    want *= (double)dims[i];
+    if (fits && (size_t)n > carried / (size_t)dims[i])
+      fits = false;
+    else if (fits)
+      n *= dims[i];
+  }
+  if (!fits) {
+    bool raw = t->has_raw_data && t->raw_data.len;
+    if (raw)
+      snprintf(msg, msg_size, "has %zu bytes of raw data, expected %.0f", t->raw_data.len, want * (double)es);
+    else if (!carried)
+      snprintf(msg, msg_size, "has no data for its %.0f elements", want);
+    else
+      snprintf(msg, msg_size, "has %zu values, fewer than its %.0f elements", carried, want);
+    return raw ? COOPT_ONNX_TENSOR_RAW_SIZE : COOPT_ONNX_TENSOR_NO_DATA;
   }
   if (empty)
     n = 0;
