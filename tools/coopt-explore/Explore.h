@@ -100,6 +100,9 @@ void explore_leaf_free(explore_leaf *l);
 bool explore_leaf_write(const char *path, const explore_leaf *l, char *err, size_t err_size);
 bool explore_leaf_read(const char *path, explore_leaf *l, char *err, size_t err_size);
 
+/* Monotonic seconds. */
+double explore_now(void);
+
 /* Leaf job: build, evaluate and write dir/leaf.json (+ leaf.mlir, leaf.o,
  * leaf.h).  Returns the exit code. */
 int explore_run_leaf(const explore_options *o, const explore_tree *t, int node, const char *dir);

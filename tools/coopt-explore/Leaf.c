@@ -36,7 +36,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static double now(void) {
+double explore_now(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
@@ -553,9 +553,9 @@ static double median_latency_us(coopt_jit *jit, const float *x, int64_t per, int
     cooptJitRun(jit, ins, outs);
   double *t = coopt_xmalloc((size_t)repeats * sizeof(double));
   for (int i = 0; i < repeats; ++i) {
-    double s = now();
+    double s = explore_now();
     cooptJitRun(jit, ins, outs);
-    t[i] = now() - s;
+    t[i] = explore_now() - s;
   }
   qsort(t, (size_t)repeats, sizeof(double), cmp_double);
   double m = 1e6 * t[repeats / 2];
@@ -565,12 +565,10 @@ static double median_latency_us(coopt_jit *jit, const float *x, int64_t per, int
 
 /* ---- the job ---- */
 
-static MlirOperation clone_module(MlirOperation m) { return mlirOperationClone(m); }
-
 /* Put a copy of `model` on coopt's kernels for `arch`: int8 lowering where
  * the chain quantized, the structure check, the kernels. */
 static MlirOperation deploy(MlirContext ctx, MlirOperation model, bool quantized, const char *arch) {
-  MlirOperation m = clone_module(model);
+  MlirOperation m = mlirOperationClone(model);
   cooptDropReferences(m);
   char pipe[256];
   snprintf(pipe, sizeof pipe, "builtin.module(%scoopt-verify-structure,coopt-lower-kernels{target=%s})",
@@ -586,7 +584,7 @@ static MlirOperation deploy(MlirContext ctx, MlirOperation model, bool quantized
 }
 
 static bool emit_object(MlirContext ctx, MlirOperation kernels, const coopt_target *target, char **obj, size_t *size) {
-  MlirOperation m = clone_module(kernels);
+  MlirOperation m = mlirOperationClone(kernels);
   char err[1024];
   bool ok = cooptEmitModule(ctx, mlirModuleFromOperation(m), target, COOPT_EMIT_OBJ, obj, size, err, sizeof err);
   if (!ok)
@@ -743,14 +741,14 @@ int explore_run_leaf(const explore_options *o, const explore_tree *t, int node, 
     coopt_buf_puts(&stage, "builtin.module(");
     explore_expand_stage(s->stage, cal, &stage);
     coopt_buf_putc(&stage, ')');
-    double t0 = now();
+    double t0 = explore_now();
     bool stage_ok = run_pipeline(ctx, model, stage.data);
     coopt_buf_free(&stage);
     if (!stage_ok) {
       fprintf(stderr, "coopt-explore: error: node '%s': its stage failed\n", s->name);
       goto done;
     }
-    double dt = now() - t0;
+    double dt = explore_now() - t0;
     compile_s += dt;
     if (o->work) {
       char stages[4200], file[EXPLORE_NAME_MAX + 16], secs[64];
@@ -773,7 +771,7 @@ int explore_run_leaf(const explore_options *o, const explore_tree *t, int node, 
   /* Fake-quant accuracy (the graph coopt-fake-quant emulates int8 with). */
   if (L.quantized) {
     char err[1024];
-    MlirOperation fq = clone_module(model);
+    MlirOperation fq = mlirOperationClone(model);
     cooptDropReferences(fq);
     if (!cooptJitCompile(ctx, mlirModuleFromOperation(fq), 2, &jit, err, sizeof err)) {
       fprintf(stderr, "coopt-explore: error: node '%s': %s\n", L.name, err);
@@ -800,7 +798,7 @@ int explore_run_leaf(const explore_options *o, const explore_tree *t, int node, 
    * (the runtime's kernels pick their ISA at run time).  The host's object
    * is built for this machine, whose speed it measures; it is the target's
    * own object when that was built for this machine too. */
-  double t0 = now();
+  double t0 = explore_now();
   bool cross = strcmp(o->target, "x86_64") != 0;
   kernels = deploy(ctx, model, L.quantized, o->target);
   if (mlirOperationIsNull(kernels)) {
@@ -818,7 +816,7 @@ int explore_run_leaf(const explore_options *o, const explore_tree *t, int node, 
   }
   if (!emit_object(ctx, kernels, &target, &obj, &obj_size))
     goto done;
-  compile_s += now() - t0;
+  compile_s += explore_now() - t0;
   L.bytes = section_bytes(obj, obj_size, ".rodata");
   L.text_bytes = section_bytes(obj, obj_size, ".text");
   kernel_summary ks;

@@ -363,8 +363,6 @@ static long long calibration_items(const explore_options *o, const explore_resul
 
 /* ---- results.json ---- */
 
-static void target_value(coopt_json *j, const char *k, double v) { key_double(j, k, v); }
-
 void explore_write_json(const explore_options *o, const explore_results *r, coopt_buf *out) {
   coopt_json j;
   coopt_json_init(&j, out, true);
@@ -375,11 +373,11 @@ void explore_write_json(const explore_options *o, const explore_results *r, coop
   key_string(&j, "strategy", o->strategy);
   coopt_json_key(&j, "targets");
   coopt_json_begin_object(&j);
-  target_value(&j, "max_accuracy_drop", o->targets.max_drop);
-  target_value(&j, "min_accuracy", o->targets.min_accuracy);
-  target_value(&j, "max_bytes", o->targets.max_bytes);
-  target_value(&j, "max_size_ratio", o->targets.max_ratio);
-  target_value(&j, "max_latency_us", o->targets.max_latency_us);
+  key_double(&j, "max_accuracy_drop", o->targets.max_drop);
+  key_double(&j, "min_accuracy", o->targets.min_accuracy);
+  key_double(&j, "max_bytes", o->targets.max_bytes);
+  key_double(&j, "max_size_ratio", o->targets.max_ratio);
+  key_double(&j, "max_latency_us", o->targets.max_latency_us);
   coopt_json_end_object(&j);
   coopt_json_key(&j, "splits");
   coopt_json_begin_object(&j);

@@ -464,11 +464,6 @@ typedef struct job {
   double started, seconds;
 } job;
 
-static double now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 static pid_t spawn_leaf(const explore_options *o, const explore_tree *t, int node, const char *leaves, const char *work) {
   char *dir = path_join(leaves, t->nodes[node].name);
@@ -546,7 +541,7 @@ static void progress_bar(const progress_state *p) {
   if (p->level >= 0)
     snprintf(level, sizeof level, "level %d", p->level);
   fprintf(stderr, "\r[%.*s%*s] %s: leaf %d/%d, %d running, %.0f s, ETA %s   ", bar, "==============================",
-          30 - bar, "", level, p->done, p->total, p->running, now() - p->start, eta);
+          30 - bar, "", level, p->done, p->total, p->running, explore_now() - p->start, eta);
 }
 
 static void progress_leaf(const progress_state *p, const explore_tree *t, const job *jobs, int node, const char *leaves) {
@@ -763,7 +758,9 @@ static int run_tree(const explore_options *o, const explore_tree *t) {
   /* Bad input is found before anything in --out is touched: the stages
    * parse, the model imports, the data loads (the calibration split goes to
    * a temporary file first). */
-  char tmp_cal[] = "/tmp/coopt-explore-calibration-XXXXXX";
+  const char *tmpdir = getenv("TMPDIR");
+  char tmp_cal[4096];
+  snprintf(tmp_cal, sizeof tmp_cal, "%s/coopt-explore-calibration-XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
   int fd = mkstemp(tmp_cal);
   if (fd < 0) {
     fprintf(stderr, "coopt-explore: error: cannot create a temporary file: %s\n", strerror(errno));
@@ -808,7 +805,7 @@ static int run_tree(const explore_options *o, const explore_tree *t) {
   for (int i = 0; i < t->count; ++i)
     max_level = t->nodes[i].level > max_level ? t->nodes[i].level : max_level;
   int level = first_fit ? -1 : max_level, running = 0;
-  progress_state ps = {isatty(2), o->quiet, now(), 0, 0, t->count, 0, J, level};
+  progress_state ps = {isatty(2), o->quiet, explore_now(), 0, 0, t->count, 0, J, level};
   while (!interrupted) {
     /* Start what is ready. */
     for (int i = 0; i < t->count && running < J && !interrupted; ++i) {
@@ -843,7 +840,7 @@ static int run_tree(const explore_options *o, const explore_tree *t) {
       jb->pid = spawn_leaf(o, t, i, leaves, work);
       if (jb->pid < 0)
         goto out;
-      jb->state = RUNNING, jb->started = now();
+      jb->state = RUNNING, jb->started = explore_now();
       ++running;
     }
     ps.running = running, ps.level = level;
@@ -884,7 +881,7 @@ static int run_tree(const explore_options *o, const explore_tree *t) {
     for (int i = 0; i < t->count; ++i)
       if (jobs[i].state == RUNNING && jobs[i].pid == pid) {
         jobs[i].state = WIFEXITED(status) && WEXITSTATUS(status) == 0 ? DONE : FAILED;
-        jobs[i].seconds = now() - jobs[i].started;
+        jobs[i].seconds = explore_now() - jobs[i].started;
         ps.busy += jobs[i].seconds;
         --running, ++ps.done;
         ps.running = running;
