@@ -122,17 +122,24 @@ static intptr_t find_value(const MlirValue *outs, intptr_t m, MlirValue v) {
   return -1;
 }
 
+/* The entry block of @entry, or a null block and the message. */
+static MlirBlock probe_entry(MlirOperation module, const char *entry, char *err, size_t err_size) {
+  MlirOperation fn = cooptFindFunc(module, entry);
+  if (mlirOperationIsNull(fn)) {
+    snprintf(err, err_size, "the module has no func.func @%s to run", entry);
+    return (MlirBlock){NULL};
+  }
+  return entry_block(fn);
+}
+
 bool cooptProbeCreate(MlirOperation module, const char *entry, const MlirValue *values, int num_values,
                       unsigned flags, coopt_probe_prepare prepare, void *prepare_data, coopt_probe *p, char *err,
                       size_t err_size) {
   memset(p, 0, sizeof *p);
   MlirContext ctx = mlirOperationGetContext(module);
-  MlirOperation fn = cooptFindFunc(module, entry);
-  if (mlirOperationIsNull(fn)) {
-    snprintf(err, err_size, "the module has no func.func @%s to run", entry);
+  MlirBlock block = probe_entry(module, entry, err, err_size);
+  if (mlirBlockIsNull(block))
     return false;
-  }
-  MlirBlock block = entry_block(fn);
   if (mlirBlockGetNumArguments(block) != 1 || !cooptIsF32Tensor(mlirValueGetType(mlirBlockGetArgument(block, 0))) ||
       mlirShapedTypeGetRank(mlirValueGetType(mlirBlockGetArgument(block, 0))) < 1) {
     snprintf(err, err_size, "needs a model with one f32 input [batch, ...]");
@@ -299,12 +306,9 @@ bool cooptProbeCreateSegment(MlirOperation module, const char *entry, MlirValue 
                              char *err, size_t err_size) {
   memset(p, 0, sizeof *p);
   MlirContext ctx = mlirOperationGetContext(module);
-  MlirOperation fn = cooptFindFunc(module, entry);
-  if (mlirOperationIsNull(fn)) {
-    snprintf(err, err_size, "the module has no func.func @%s to run", entry);
+  MlirBlock block = probe_entry(module, entry, err, err_size);
+  if (mlirBlockIsNull(block))
     return false;
-  }
-  MlirBlock block = entry_block(fn);
   if (mlirBlockGetNumArguments(block) != 1) {
     snprintf(err, err_size, "needs a model with one f32 input [batch, ...]");
     return false;
@@ -339,7 +343,7 @@ bool cooptProbeCreateSegment(MlirOperation module, const char *entry, MlirValue 
 
   /* A module of its own: func @main(%from) -> values, the slice cloned in
    * program order. */
-  MlirLocation loc = mlirOperationGetLocation(fn);
+  MlirLocation loc = mlirOperationGetLocation(cooptFindFunc(module, entry));
   MlirModule seg = mlirModuleCreateEmpty(loc);
   MlirBlock body = mlirModuleGetBody(seg);
   MlirRegion region = mlirRegionCreate();

@@ -1,7 +1,7 @@
 /* libFuzzer target: the ONNX importer.  Any model bytes must import into
  * TOSA that MLIR parses and verifies, or fail with a message; importer
  * output that does not verify is a finding (abort). */
-#define _GNU_SOURCE
+#include "FuzzFile.h"
 #include "coopt/Import.h"
 #include "coopt/coopt.h"
 
@@ -12,26 +12,18 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-static char path[] = "/tmp/coopt-fuzz-onnx-XXXXXX";
 static MlirContext ctx;
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerInitialize(int *argc, char ***argv) {
   (void)argc, (void)argv;
-  int fd = mkstemp(path);
-  if (fd < 0)
-    abort();
-  close(fd);
   ctx = cooptCreateContext(false);
   return 0;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  FILE *f = fopen(path, "wb");
-  if (!f || fwrite(data, 1, size, f) != size)
-    abort();
-  fclose(f);
+  const char *path = fuzz_input_file(data, size);
   coopt_buf text, err;
   coopt_buf_init(&text);
   coopt_buf_init(&err);
