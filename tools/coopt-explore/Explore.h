@@ -106,12 +106,12 @@ double explore_now(void);
 /* Leaf job: build, evaluate and write dir/leaf.json (+ leaf.mlir, leaf.o,
  * leaf.h).  Returns the exit code. */
 int explore_run_leaf(const explore_options *o, const explore_tree *t, int node, const char *dir);
-/* Import or parse the model, check it has one f32 input; on success write
- * it as bytecode to `path` (NULL: check only). */
-bool explore_prepare_model(const explore_options *o, const char *path);
-/* Write the calibration split as .npy (training images [0, train - validation),
- * `calibration` of them spread evenly, normalised). */
-bool explore_write_calibration(const explore_options *o, const char *path);
+/* Import or parse the model (a classifier: one f32 input), load the data,
+ * and write the model as bytecode to `model_path` and the calibration split
+ * as .npy to `calibration_path` (training items [0, train - validation),
+ * `calibration` of them spread evenly, normalised).  The model and the
+ * data are read once. */
+bool explore_prepare(const explore_options *o, const char *model_path, const char *calibration_path);
 
 /* Results: choose a leaf, write results.json, results.md and report.html
  * (to the given paths). */

@@ -153,22 +153,6 @@ static void session_close(model_session *s) {
   coopt_buf_free(&s->src.text);
 }
 
-bool explore_prepare_model(const explore_options *o, const char *path) {
-  model_session m;
-  bool ok = session_open(&m, o->model, o->model);
-  if (ok && path) {
-    coopt_buf bc;
-    coopt_buf_init(&bc);
-    write_bytecode(m.op, &bc);
-    char err[512];
-    ok = coopt_write_file_atomic(path, bc.data, bc.size, err, sizeof err);
-    if (!ok)
-      fprintf(stderr, "coopt-explore: error: %s\n", err);
-    coopt_buf_free(&bc);
-  }
-  session_close(&m);
-  return ok;
-}
 
 /* ---- the data: calibration, validation and test splits ---- */
 
@@ -322,25 +306,40 @@ static bool load_dataset(const explore_options *o, MlirOperation module, int64_t
   return ok;
 }
 
-bool explore_write_calibration(const explore_options *o, const char *path) {
+/* Write the calibration split: `calibration` items spread evenly over the
+ * training items before the validation split, so that calibration never
+ * sees a validation image. */
+static bool save_calibration(const explore_options *o, int64_t per, const dataset *d, const char *path) {
+  int64_t pool = d->train.n - o->validation, n = o->calibration < pool ? o->calibration : pool;
+  float *x = coopt_xmalloc((size_t)(n * per) * sizeof(float));
+  for (int64_t i = 0; i < n; ++i)
+    memcpy(x + i * per, d->train.x + (i * pool / n) * per, (size_t)per * sizeof(float));
+  coopt_tensor t = {{COOPT_F32, 2, {n, per}}, x};
+  char err[1024];
+  bool ok = cooptTensorSaveNpy(path, &t, err, sizeof err);
+  if (!ok)
+    fprintf(stderr, "coopt-explore: error: %s\n", err);
+  free(x);
+  return ok;
+}
+
+bool explore_prepare(const explore_options *o, const char *model_path, const char *calibration_path) {
   model_session m;
   dataset d;
   bool ok = session_open(&m, o->model, o->model) && load_dataset(o, m.op, m.per, &d);
   if (ok) {
-    /* Calibration never sees a validation image: it takes `calibration`
-     * items spread evenly over the training items before the validation
-     * split. */
-    int64_t per = m.per, pool = d.train.n - o->validation, n = o->calibration < pool ? o->calibration : pool;
-    float *x = coopt_xmalloc((size_t)(n * per) * sizeof(float));
-    for (int64_t i = 0; i < n; ++i)
-      memcpy(x + i * per, d.train.x + (i * pool / n) * per, (size_t)per * sizeof(float));
-    coopt_tensor t = {{COOPT_F32, 2, {n, per}}, x};
-    char err[1024];
-    ok = cooptTensorSaveNpy(path, &t, err, sizeof err);
+    ok = save_calibration(o, m.per, &d, calibration_path);
+    split_free(&d.train), split_free(&d.test);
+  }
+  if (ok) {
+    coopt_buf bc;
+    coopt_buf_init(&bc);
+    write_bytecode(m.op, &bc);
+    char err[512];
+    ok = coopt_write_file_atomic(model_path, bc.data, bc.size, err, sizeof err);
     if (!ok)
       fprintf(stderr, "coopt-explore: error: %s\n", err);
-    free(x);
-    split_free(&d.train), split_free(&d.test);
+    coopt_buf_free(&bc);
   }
   session_close(&m);
   return ok;
@@ -730,7 +729,7 @@ int explore_run_leaf(const explore_options *o, const explore_tree *t, int node, 
 
   if (!load_dataset(o, m.op, per, &data))
     goto done;
-  if (!file_exists(cal_path) && !explore_write_calibration(o, cal_path))
+  if (!file_exists(cal_path) && !save_calibration(o, per, &data, cal_path))
     goto done;
   MlirOperation model = m.op;
   /* Run the stages that are not built yet, saving each for the jobs below. */

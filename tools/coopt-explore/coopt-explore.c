@@ -758,39 +758,30 @@ static int run_tree(const explore_options *o, const explore_tree *t) {
   /* Bad input is found before anything in --out is touched: the stages
    * parse, the model imports, the data loads (the calibration split goes to
    * a temporary file first). */
+  /* The model and the calibration split go to temporary files first: bad
+   * input is found before anything in --out is touched. */
   const char *tmpdir = getenv("TMPDIR");
-  char tmp_cal[4096];
+  char tmp_cal[4096], tmp_model[4096];
   snprintf(tmp_cal, sizeof tmp_cal, "%s/coopt-explore-calibration-XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
-  int fd = mkstemp(tmp_cal);
-  if (fd < 0) {
+  snprintf(tmp_model, sizeof tmp_model, "%s/coopt-explore-model-XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
+  int fd_cal = mkstemp(tmp_cal), fd_model = fd_cal < 0 ? -1 : mkstemp(tmp_model);
+  if (fd_model < 0) {
     fprintf(stderr, "coopt-explore: error: cannot create a temporary file: %s\n", strerror(errno));
+    if (fd_cal >= 0)
+      close(fd_cal), unlink(tmp_cal);
     goto out;
   }
-  close(fd);
-  {
-    explore_options po = *o;
-    po.work = NULL;
-    bool valid = check_stages(o, t) && explore_prepare_model(&po, NULL) && explore_write_calibration(&po, tmp_cal);
-    if (!valid) {
-      unlink(tmp_cal);
-      goto out;
-    }
+  close(fd_cal), close(fd_model);
+  bool ready = check_stages(o, t) && explore_prepare(o, tmp_model, tmp_cal) && make_dir(o->out);
+  if (ready) {
+    remove_tree(work);
+    remove_tree(leaves);
+    clear_outputs(o->out);
+    ready = make_dir(work) && make_dir(leaves) && copy_file(tmp_model, model) && copy_file(tmp_cal, cal);
   }
-  if (!make_dir(o->out)) {
-    unlink(tmp_cal);
+  unlink(tmp_cal), unlink(tmp_model);
+  if (!ready)
     goto out;
-  }
-  remove_tree(work);
-  remove_tree(leaves);
-  clear_outputs(o->out);
-  {
-    explore_options po = *o;
-    po.work = NULL;
-    bool ready = make_dir(work) && make_dir(leaves) && explore_prepare_model(&po, model) && copy_file(tmp_cal, cal);
-    unlink(tmp_cal);
-    if (!ready)
-      goto out;
-  }
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
   sa.sa_handler = on_signal; /* no SA_RESTART: waitpid returns on a signal */
