@@ -43,13 +43,18 @@ typedef struct lower_kernels_options {
   double sparse_threshold;
   int lut;
   int force;
+  int objective;
   int depthwise;
   int f32;
 } lower_kernels_options;
 
 static const char *const target_values[] = {"x86_64", "aarch64", "generic", NULL};
 static const char *const lut_values[] = {"auto", "off", NULL};
-static const char *const force_values[] = {"auto", "dense", "sparse", "lut", "sparse-lut", NULL};
+enum { FORCE_AUTO, FORCE_DENSE, FORCE_SPARSE, FORCE_LUT, FORCE_SPARSE_LUT, FORCE_MASKED, FORCE_MASKED_LUT };
+static const char *const force_values[] = {"auto", "dense", "sparse", "lut", "sparse-lut", "masked", "masked-lut",
+                                           NULL};
+enum { OBJECTIVE_BALANCED, OBJECTIVE_SIZE, OBJECTIVE_LATENCY };
+static const char *const objective_values[] = {"balanced", "size", "latency", NULL};
 static const char *const depthwise_values[] = {"auto", "on", "off", NULL};
 static const char *const on_off_values[] = {"on", "off", NULL};
 
@@ -62,6 +67,11 @@ static const coopt_option_info lower_kernels_option_table[] = {
      {0}, lut_values, offsetof(lower_kernels_options, lut)},
     {"force", COOPT_OPT_ENUM, "force one kernel kind for every eligible op (for testing)", "auto", {0}, force_values,
      offsetof(lower_kernels_options, force)},
+    {"objective", COOPT_OPT_ENUM,
+     "what the int8 pointwise kernel choice optimises: size = the smallest packed form the weights allow; latency = "
+     "dense unless the 1x4 sparse kernel skips enough blocks (sparse-threshold); balanced = latency's choice, or a "
+     "compact form (lookup-table, masked) where it is at most 0.8x its bytes",
+     "balanced", {0}, objective_values, offsetof(lower_kernels_options, objective)},
     {"depthwise", COOPT_OPT_ENUM,
      "route depthwise 3x3 convolutions to the runtime kernel; auto = f32 always, int8 for aarch64 only (on the x86 "
      "host LLVM's vectorisation of the upstream int8 loops is faster, docs/Performance.md)",
@@ -190,11 +200,16 @@ static void emit_gemm_call(MlirOperation module, MlirOperation op, MlirOperation
   mlirValueReplaceAllUsesOfWith(cooptResult(last), cooptResult(cooptBuildOp(&b, "tosa.reshape", 2, ops2, yt, 0, NULL)));
 }
 
-typedef enum { K_DENSE, K_SPARSE, K_LUT, K_SPLUT } kernel_kind;
-static const char *const kind_fn[] = {"coopt_rt_mlir_qs8_gemm", "coopt_rt_mlir_qs8_spgemm", "coopt_rt_mlir_qs8_lut4_gemm",
-                                      "coopt_rt_mlir_qs8_splut4_gemm"};
-static const char *const kind_name[] = {"dense int8", "sparse int8 1x4", "lookup-table int8 (4-bit)",
-                                        "sparse lookup-table int8 (1x4, 4-bit)"};
+typedef enum { K_DENSE, K_SPARSE, K_LUT, K_SPLUT, K_MASKED, K_MASKED_LUT, K_KINDS } kernel_kind;
+static const char *const kind_fn[] = {"coopt_rt_mlir_qs8_gemm",        "coopt_rt_mlir_qs8_spgemm",
+                                      "coopt_rt_mlir_qs8_lut4_gemm",   "coopt_rt_mlir_qs8_splut4_gemm",
+                                      "coopt_rt_mlir_qs8_masked_gemm", "coopt_rt_mlir_qs8_masked_gemm"};
+static const char *const kind_name[] = {"dense int8",
+                                        "sparse int8 1x4",
+                                        "lookup-table int8 (4-bit)",
+                                        "sparse lookup-table int8 (1x4, 4-bit)",
+                                        "masked sparse int8",
+                                        "masked sparse lookup-table int8 (4-bit)"};
 
 /* The requantization that follows an integer conv: tosa.rescale (input zero
  * point 0) and an optional i8 clamp.  Fills multipliers/shifts for n
@@ -548,6 +563,32 @@ static bool lower_conv_kxk(MlirOperation module, MlirOperation conv, MlirValue x
   return true;
 }
 
+/* The int8 pointwise kernel for weights with fraction zf of all-zero 1x4
+ * blocks and these packed sizes (allowed: the forms the weights admit).
+ * The 1x4 sparse kernel is the only one that skips work, so latency takes
+ * it or dense; the lookup-table and masked forms save bytes at the price of
+ * decoding them. */
+static kernel_kind choose_kind(const lower_kernels_options *o, double zf, const size_t sizes[K_KINDS],
+                               const bool allowed[K_KINDS]) {
+  static const kernel_kind forced[] = {K_DENSE, K_DENSE, K_SPARSE, K_LUT, K_SPLUT, K_MASKED, K_MASKED_LUT};
+  if (o->force != FORCE_AUTO)
+    return allowed[forced[o->force]] ? forced[o->force] : K_DENSE;
+  kernel_kind fast = zf >= o->sparse_threshold ? K_SPARSE : K_DENSE;
+  if (o->objective == OBJECTIVE_LATENCY || (o->objective == OBJECTIVE_BALANCED && fast == K_SPARSE))
+    return fast;
+  /* size: every form; balanced: the vectorised ones (the 1x4 lookup-table
+   * kernel is generic C), lookup tables unless lut=off. */
+  kernel_kind best = K_DENSE;
+  for (int k = K_DENSE + 1; k < K_KINDS; ++k) {
+    bool lut = k == K_LUT || k == K_SPLUT || k == K_MASKED_LUT;
+    if (!allowed[k] || (o->objective == OBJECTIVE_BALANCED && (k == K_SPARSE || k == K_SPLUT || (lut && o->lut))))
+      continue;
+    if (sizes[k] < sizes[best])
+      best = (kernel_kind)k;
+  }
+  return best;
+}
+
 /* Lower one conv2d; false with a diagnostic on error, *done when rewritten. */
 static bool lower_conv(MlirOperation module, MlirOperation conv, const lower_kernels_options *o, bool *done) {
   *done = false;
@@ -591,34 +632,11 @@ static bool lower_conv(MlirOperation module, MlirOperation conv, const lower_ker
     max_distinct = d > max_distinct ? d : max_distinct;
   }
   double zf = blocks ? (double)zero_blocks / (double)blocks : 0;
-  /* auto: block-sparse weights go to the sparse kernel, which skips the
-   * zero blocks' work; else clustered ones to the lookup-table kernel,
-   * which halves the bytes.  The combined form is smaller still, but its
-   * kernel is the generic C one on every ISA for now, so only
-   * force=sparse-lut selects it. */
-  kernel_kind kind = K_DENSE;
-  if (o->force == 4)
-    kind = K_SPLUT;
-  else if (o->force == 2 || (o->force == 0 && zf >= o->sparse_threshold))
-    kind = K_SPARSE;
-  else if (o->force == 3 || (o->force == 0 && o->lut == 0 && max_distinct <= 16 &&
-                              coopt_rt_qs8_lut4_gemm_packed_size(N, K) < coopt_rt_qs8_gemm_packed_size(N, K)))
-    kind = K_LUT; /* automatically only where the 4-bit form is smaller (not for K <= 16, say) */
-  if ((kind == K_LUT || kind == K_SPLUT) && max_distinct > 16) {
-    cooptEmitRemark(mlirOperationGetLocation(conv),
-                    "coopt-lower-kernels: force=%s, but a channel has %zu distinct weights (> 16); using dense",
-                    force_values[o->force], max_distinct);
-    kind = K_DENSE;
-  }
-  coopt_rt_requant rq = int8_layer_rq(&L);
-  const int32_t *bias = L.bias;
-  coopt_rt_error err = {{0}};
-  size_t size = 0;
+  /* The codebook view (4-bit indices into per-channel entries) where every
+   * channel has at most 16 values. */
   uint8_t *idx = NULL;
   int8_t *book = NULL;
-  void *blob = NULL;
-  coopt_rt_status st;
-  if (kind == K_LUT || kind == K_SPLUT) {
+  if (max_distinct <= 16) {
     idx = coopt_xmalloc(N * K);
     book = coopt_xcalloc(16 * N, 1);
     for (size_t c = 0; c < N; ++c) {
@@ -632,15 +650,44 @@ static bool lower_conv(MlirOperation module, MlirOperation conv, const lower_ker
         idx[c * K + i] = (uint8_t)e;
       }
     }
-    size = kind == K_LUT ? coopt_rt_qs8_lut4_gemm_packed_size(N, K) : coopt_rt_qs8_splut4_gemm_packed_size(N, K, idx, book);
-  } else {
-    size = kind == K_SPARSE ? coopt_rt_qs8_spgemm_packed_size(N, K, w) : coopt_rt_qs8_gemm_packed_size(N, K);
   }
-  blob = aligned_blob(size);
-  st = kind == K_LUT    ? coopt_rt_pack_qs8_lut4_gemm(N, K, idx, book, 16, bias, (int8_t)a_zp, &rq, blob, size, &err)
-       : kind == K_SPLUT  ? coopt_rt_pack_qs8_splut4_gemm(N, K, idx, book, 16, bias, (int8_t)a_zp, &rq, blob, size, &err)
-       : kind == K_SPARSE ? coopt_rt_pack_qs8_spgemm(N, K, w, bias, (int8_t)a_zp, &rq, blob, size, &err)
-                          : coopt_rt_pack_qs8_gemm(N, K, w, bias, (int8_t)a_zp, &rq, blob, size, &err);
+  size_t sizes[K_KINDS] = {0};
+  bool allowed[K_KINDS] = {false};
+  sizes[K_DENSE] = coopt_rt_qs8_gemm_packed_size(N, K), allowed[K_DENSE] = true;
+  sizes[K_SPARSE] = coopt_rt_qs8_spgemm_packed_size(N, K, w), allowed[K_SPARSE] = true;
+  if (idx) {
+    sizes[K_LUT] = coopt_rt_qs8_lut4_gemm_packed_size(N, K), allowed[K_LUT] = true;
+    sizes[K_SPLUT] = coopt_rt_qs8_splut4_gemm_packed_size(N, K, idx, book), allowed[K_SPLUT] = true;
+  }
+  if (K <= COOPT_RT_MASKED_MAX_K) {
+    sizes[K_MASKED] = coopt_rt_qs8_masked_gemm_packed_size(N, K, w), allowed[K_MASKED] = true;
+    if (idx)
+      sizes[K_MASKED_LUT] = coopt_rt_qs8_masked_lut4_gemm_packed_size(N, K, idx, book), allowed[K_MASKED_LUT] = true;
+  }
+  kernel_kind kind = choose_kind(o, zf, sizes, allowed);
+  if (o->force != FORCE_AUTO && kind == K_DENSE && o->force != FORCE_DENSE)
+    cooptEmitRemark(mlirOperationGetLocation(conv),
+                    "coopt-lower-kernels: force=%s does not apply (%zu distinct weights in a channel, K = %zu); using "
+                    "dense",
+                    force_values[o->force], max_distinct, K);
+  coopt_rt_requant rq = int8_layer_rq(&L);
+  const int32_t *bias = L.bias;
+  coopt_rt_error err = {{0}};
+  size_t size = sizes[kind];
+  void *blob = aligned_blob(size);
+  coopt_rt_status st;
+  switch (kind) {
+  case K_LUT: st = coopt_rt_pack_qs8_lut4_gemm(N, K, idx, book, 16, bias, (int8_t)a_zp, &rq, blob, size, &err); break;
+  case K_SPLUT:
+    st = coopt_rt_pack_qs8_splut4_gemm(N, K, idx, book, 16, bias, (int8_t)a_zp, &rq, blob, size, &err);
+    break;
+  case K_SPARSE: st = coopt_rt_pack_qs8_spgemm(N, K, w, bias, (int8_t)a_zp, &rq, blob, size, &err); break;
+  case K_MASKED: st = coopt_rt_pack_qs8_masked_gemm(N, K, w, bias, (int8_t)a_zp, &rq, blob, size, &err); break;
+  case K_MASKED_LUT:
+    st = coopt_rt_pack_qs8_masked_lut4_gemm(N, K, idx, book, 16, bias, (int8_t)a_zp, &rq, blob, size, &err);
+    break;
+  default: st = coopt_rt_pack_qs8_gemm(N, K, w, bias, (int8_t)a_zp, &rq, blob, size, &err); break;
+  }
   bool result = true;
   if (st != COOPT_RT_OK) {
     cooptEmitError(mlirOperationGetLocation(conv), "coopt-lower-kernels: packing failed: %s", err.message);

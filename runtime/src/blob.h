@@ -23,7 +23,9 @@ enum {
   COOPT_BLOB_F32_DW3X3,
   COOPT_BLOB_QS8_CONV,
   COOPT_BLOB_F32_CONV,
-  COOPT_BLOB_QS8_NM24
+  COOPT_BLOB_QS8_NM24,
+  COOPT_BLOB_QS8_MASKED,
+  COOPT_BLOB_QS8_MASKED_LUT4
 };
 
 typedef struct coopt_blob {
@@ -113,6 +115,33 @@ static inline coopt_qs8_panel coopt_qs8_panel_of(const void *packed, size_t p) {
   coopt_qs8_panel v = {pb, pb + COOPT_QS8_NR, pb + 2 * COOPT_QS8_NR, (const int8_t *)(pb + 3 * COOPT_QS8_NR),
                        rest < COOPT_QS8_NR ? rest : COOPT_QS8_NR};
   return v;
+}
+
+/* qs8 masked (masked.c): after the header uint32 panel offsets[panels + 1]
+ * (bytes from the blob start), the lut4 form's int8 codebook[N][16], then
+ * per panel of NR channels, 16-byte aligned: int32 bias'[NR], mult[NR],
+ * shift[NR] (the dense panel's), uint32 mask[kp/4] (bit i of word g: dense
+ * position [g][i/4][i%4] is nonzero) and the nonzeros in that order, int8
+ * or 4-bit codes (low nibble first). */
+typedef struct coopt_masked_panel {
+  const int32_t *arrays; /* bias', mult, shift: NR each */
+  const uint32_t *mask;  /* kp/4 words */
+  const uint8_t *values;
+} coopt_masked_panel;
+
+static inline coopt_masked_panel coopt_masked_panel_of(const void *packed, size_t p) {
+  const coopt_blob *b = (const coopt_blob *)packed;
+  const uint32_t *off = (const uint32_t *)((const char *)packed + COOPT_BLOB_HEADER);
+  const char *at = (const char *)packed + off[p];
+  coopt_masked_panel v = {(const int32_t *)at, (const uint32_t *)(at + 3 * 4 * COOPT_QS8_NR),
+                          (const uint8_t *)(at + 3 * 4 * COOPT_QS8_NR + b->kp)};
+  return v;
+}
+
+static inline const int8_t *coopt_masked_codebook(const void *packed) {
+  const coopt_blob *b = (const coopt_blob *)packed;
+  size_t panels = (b->n + COOPT_QS8_NR - 1) / COOPT_QS8_NR;
+  return (const int8_t *)packed + coopt_align16(COOPT_BLOB_HEADER + 4 * (panels + 1));
 }
 
 /* Depthwise 3x3 arrays after the header, each 16-byte aligned: qs8 int32
@@ -216,6 +245,10 @@ void coopt_qs8_nm24_gemm__ref(const void *packed, size_t m, const int8_t *a, siz
 void coopt_qs8_splut4_gemm__ref(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
                                 size_t c_stride);
 void coopt_qs8_dw3x3__ref(const void *packed, const int8_t *in, int8_t *out);
+/* Panel p of a masked blob into the dense panel layout at dst; the
+ * dispatching form picks the build's best variant. */
+void coopt_qs8_masked_decode__ref(const void *packed, size_t p, void *dst);
+void coopt_qs8_masked_decode(const void *packed, size_t p, void *dst);
 void coopt_f32_dw3x3__ref(const void *packed, const float *in, float *out);
 
 /* ISA variants (defined only when built for that target). */

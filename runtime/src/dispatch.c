@@ -182,3 +182,7 @@ void coopt_rt_f32_dw3x3(const void *packed, const float *in, float *out) {
   coopt_f32_dw3x3__ref(packed, in, out);
 #endif
 }
+
+/* Scalar for now: the decode is K x N byte writes per call against M x K x N
+ * MACs in the dense tile. */
+void coopt_qs8_masked_decode(const void *packed, size_t p, void *dst) { coopt_qs8_masked_decode__ref(packed, p, dst); }

@@ -592,6 +592,96 @@ static void test_bad_input(void) {
   free(blob);
 }
 
+/* The masked forms against the naive GEMM and the dense kernel, over the
+ * shapes of the other families plus ones that need several decode chunks
+ * (K x 8 panels past COOPT_RT_MASKED_CHUNK_BYTES) and the largest K. */
+static void test_qs8_masked(bool lut) {
+  static const size_t big[][3] = {{5, 40, 1000}, {3, 33, 2032}, {1, 24, 700}, {7, 9, 513}};
+  size_t ncases = NDIMS * NDIMS * NKDIMS * 4 + sizeof big / sizeof big[0];
+  for (size_t cs = 0; cs < ncases; ++cs) {
+    size_t m, n, k;
+    int sparsity = (int)(cs % 4); /* 0 none, 1 ~50%, 2 ~90%, 3 all zero */
+    if (cs < NDIMS * NDIMS * NKDIMS * 4) {
+      size_t i = cs / 4;
+      m = dims[i / (NDIMS * NKDIMS)], n = dims[i / NKDIMS % NDIMS], k = kdims[i % NKDIMS];
+    } else {
+      const size_t *b = big[cs - NDIMS * NDIMS * NKDIMS * 4];
+      m = b[0], n = b[1], k = b[2], sparsity = 1;
+    }
+    int8_t *a = malloc(m * k), *w = malloc(n * k), *c0 = malloc(m * n), *c1 = malloc(m * n), *c2 = malloc(m * n);
+    uint8_t *idx = malloc(n * k);
+    int8_t book[16 * 64 + 16 * 40];
+    for (size_t i = 0; i < m * k; ++i)
+      a[i] = (int8_t)(rnd() % 256 - 128);
+    for (size_t ch = 0; ch < n; ++ch)
+      for (size_t e = 0; e < 16; ++e)
+        book[16 * ch + e] = e == 0 ? 0 : rnd_i8(); /* entry 0: the zero */
+    for (size_t i = 0; i < n * k; ++i) {
+      bool zero = sparsity == 3 || (sparsity == 1 && rnd() % 2) || (sparsity == 2 && rnd() % 10);
+      idx[i] = zero ? 0 : (uint8_t)(1 + rnd() % 15);
+      w[i] = lut ? book[16 * (i / k) + idx[i]] : zero ? 0 : rnd_i8();
+    }
+    qparams q;
+    make_qparams(&q, n < 64 ? n : 64, k, n <= 64, cs % 2);
+    coopt_rt_error err;
+    size_t dsize = coopt_rt_qs8_gemm_packed_size(n, k);
+    void *dense = alloc_blob(dsize);
+    CHECK(coopt_rt_pack_qs8_gemm(n, k, w, q.rq.per_channel ? q.bias : NULL, q.a_zp, &q.rq, dense, dsize, &err) ==
+          COOPT_RT_OK);
+    size_t size = lut ? coopt_rt_qs8_masked_lut4_gemm_packed_size(n, k, idx, book)
+                      : coopt_rt_qs8_masked_gemm_packed_size(n, k, w);
+    void *blob = alloc_blob(size);
+    coopt_rt_status st =
+        lut ? coopt_rt_pack_qs8_masked_lut4_gemm(n, k, idx, book, 16, q.rq.per_channel ? q.bias : NULL, q.a_zp, &q.rq,
+                                                 blob, size, &err)
+            : coopt_rt_pack_qs8_masked_gemm(n, k, w, q.rq.per_channel ? q.bias : NULL, q.a_zp, &q.rq, blob, size, &err);
+    CHECK(st == COOPT_RT_OK);
+    /* One byte short is refused. */
+    CHECK((lut ? coopt_rt_pack_qs8_masked_lut4_gemm(n, k, idx, book, 16, NULL, q.a_zp, &q.rq, blob, size - 1, &err)
+               : coopt_rt_pack_qs8_masked_gemm(n, k, w, NULL, q.a_zp, &q.rq, blob, size - 1, &err)) ==
+          COOPT_RT_INVALID_ARGUMENT);
+    st = lut ? coopt_rt_pack_qs8_masked_lut4_gemm(n, k, idx, book, 16, q.rq.per_channel ? q.bias : NULL, q.a_zp, &q.rq,
+                                                  blob, size, &err)
+             : coopt_rt_pack_qs8_masked_gemm(n, k, w, q.rq.per_channel ? q.bias : NULL, q.a_zp, &q.rq, blob, size, &err);
+    /* Every decoded panel is the dense packer's, byte for byte. */
+    _Alignas(64) int8_t panel[96 + 8 * 2032];
+    size_t pbytes = 96 + 8 * ((k + 3) / 4 * 4);
+    for (size_t p = 0; p * 8 < n; ++p) {
+      coopt_qs8_masked_decode__ref(blob, p, panel);
+      CHECK(memcmp(panel, (const char *)dense + 128 + p * pbytes, pbytes) == 0);
+      coopt_qs8_masked_decode(blob, p, panel);
+      CHECK(memcmp(panel, (const char *)dense + 128 + p * pbytes, pbytes) == 0);
+    }
+    coopt_rt_qs8_gemm(dense, m, a, k, c1, n);
+    coopt_rt_qs8_masked_gemm(blob, m, a, k, c2, n);
+    CHECK(memcmp(c1, c2, m * n) == 0);
+    if (q.rq.per_channel) {
+      naive_qs8(m, n, k, a, w, &q, c0, NULL);
+      CHECK(memcmp(c0, c2, m * n) == 0);
+    }
+    /* At 50% zeros and K >= 64 the form is smaller than dense. */
+    if (sparsity == 1 && k >= 64 && n >= 8)
+      CHECK(size < dsize);
+    free(a), free(w), free(c0), free(c1), free(c2), free(idx), free(blob), free(dense);
+  }
+  /* Bad input: K past the decode buffer, indices outside the codebook. */
+  coopt_rt_error err = {{0}};
+  int8_t w1[8] = {1, 0, 2, 0, 3, 0, 4, 0};
+  uint8_t i1[8] = {0, 1, 2, 3, 4, 5, 6, 7};
+  int8_t b1[16] = {0, 1, 2, 3};
+  int32_t mult = 1 << 30, shift = 20;
+  coopt_rt_requant rq = {&mult, &shift, false, false, 0, -128, 127};
+  void *blob = alloc_blob(4096);
+  CHECK(coopt_rt_pack_qs8_masked_gemm(1, COOPT_RT_MASKED_MAX_K + 1, w1, NULL, 0, &rq, blob, 4096, &err) ==
+        COOPT_RT_INVALID_ARGUMENT);
+  CHECK(strstr(err.message, "K = 2033") != NULL);
+  CHECK(coopt_rt_pack_qs8_masked_lut4_gemm(1, 8, i1, b1, 4, NULL, 0, &rq, blob, 4096, &err) ==
+        COOPT_RT_INVALID_ARGUMENT);
+  CHECK(strstr(err.message, "index 4 outside the codebook") != NULL);
+  CHECK(coopt_rt_pack_qs8_masked_gemm(1, 8, w1, NULL, 0, NULL, blob, 4096, &err) == COOPT_RT_INVALID_ARGUMENT);
+  free(blob);
+}
+
 int main(void) {
   printf("isa: %s\n", coopt_rt_isa());
   test_qs8_gemm();
@@ -601,6 +691,8 @@ int main(void) {
   test_qs8_lut4(false);
   test_qs8_lut4(true);
   test_qs8_nm24();
+  test_qs8_masked(false);
+  test_qs8_masked(true);
   test_dw3x3();
   test_conv();
   test_bad_input();

@@ -45,6 +45,16 @@
 // LUT: lookup-table int8 (4-bit) kernel, 288 packed bytes (0% zero 1x4 blocks, <= 2 values per channel)
 // LUT-IR: func.func private @coopt_rt_mlir_qs8_lut4_gemm(tensor<?xi8>, tensor<?x?xi8>) -> tensor<?x?xi8>
 // LUT-IR: call @coopt_rt_mlir_qs8_lut4_gemm(
+// RUN: coopt-opt %t.i8.mlir -p 'builtin.module(coopt-lower-kernels{force=masked})' -o %t.masked.mlir 2>&1 | FileCheck %s --check-prefix=MASKED
+// RUN: coopt-runner %t.masked.mlir --input %S/Inputs/quant-input.npy --expect %t.i8.npy --rtol=0 --atol=0
+// RUN: FileCheck %s --check-prefix=MASKED-IR < %t.masked.mlir
+// RUN: coopt-opt %t.i8.mlir -p 'builtin.module(coopt-lower-kernels{force=masked-lut})' -o %t.mlut.mlir 2>&1 | FileCheck %s --check-prefix=MLUT
+// RUN: coopt-runner %t.mlut.mlir --input %S/Inputs/quant-input.npy --expect %t.i8.npy --rtol=0 --atol=0
+// RUN: FileCheck %s --check-prefix=MASKED-IR < %t.mlut.mlir
+// MASKED: masked sparse int8 kernel
+// MLUT: masked sparse lookup-table int8 (4-bit) kernel
+// MASKED-IR: func.func private @coopt_rt_mlir_qs8_masked_gemm(tensor<?xi8>, tensor<?x?xi8>) -> tensor<?x?xi8>
+// MASKED-IR: call @coopt_rt_mlir_qs8_masked_gemm(
 // DENSE: dense int8 kernel
 // SPARSE: sparse int8 1x4 kernel
 // SPLUT: sparse lookup-table int8 (1x4, 4-bit) kernel
@@ -55,6 +65,35 @@
 // PRUNED: sparse int8 1x4 kernel, {{[0-9]+}} packed bytes (50% zero 1x4 blocks
 // The sparse kernel's MACs are the kept half of 16 rows x 2 x 4.
 // PRUNED: coopt.kernel = {kind = "sparse int8 1x4", macs = 64 : i64
+
+// objective= on a real model: DS-CNN's 64x64 pointwise layers pruned 50%
+// unstructured (too few whole zero 1x4 blocks for the sparse kernel).
+// latency keeps them dense; balanced and size store them masked, 0.70x the
+// bytes; clustered 16 per channel on top, size takes the 4-bit masked form
+// only where the codebook pays for itself (not at K = 64: its 16 bytes per
+// channel eat the nibbles' saving), so it stays masked int8.  Every choice
+// computes the same logits.
+// RUN: coopt-translate --import-onnx %coopt_src/models/dscnn.onnx --batch=10 -o %t.ds.mlir
+// RUN: coopt-opt %t.ds.mlir -p 'builtin.module(coopt-pqat{data=/usr/share/datasets/fashion-mnist samples=50 recover=false},coopt-lower-int8)' -o %t.ds8.mlir 2>/dev/null
+// RUN: coopt-opt %t.ds8.mlir -p 'builtin.module(coopt-lower-kernels{objective=latency})' -o %t.dsl.mlir 2>&1 | FileCheck %s --check-prefix=OBJ-LAT
+// RUN: coopt-opt %t.ds8.mlir -p 'builtin.module(coopt-lower-kernels)' -o %t.dsb.mlir 2>&1 | FileCheck %s --check-prefix=OBJ-BAL
+// RUN: coopt-opt %t.ds8.mlir -p 'builtin.module(coopt-lower-kernels{objective=size})' -o %t.dss.mlir 2>&1 | FileCheck %s --check-prefix=OBJ-BAL
+// RUN: coopt-runner %t.dsl.mlir --eval=/usr/share/datasets/fashion-mnist --limit=100 --logits=%t.dsl.npy
+// RUN: coopt-runner %t.dsb.mlir --eval=/usr/share/datasets/fashion-mnist --limit=100 --logits=%t.dsb.npy
+// RUN: coopt-runner %t.dss.mlir --eval=/usr/share/datasets/fashion-mnist --limit=100 --logits=%t.dss.npy
+// RUN: cmp %t.dsl.npy %t.dsb.npy
+// RUN: cmp %t.dsl.npy %t.dss.npy
+// OBJ-LAT-COUNT-4: (64x64 weights, {{[0-9]+}} rows): dense int8 kernel, 4992 packed bytes (
+// OBJ-BAL-COUNT-4: (64x64 weights, {{[0-9]+}} rows): masked sparse int8 kernel, {{35[0-9][0-9]}} packed bytes (
+// RUN: coopt-opt %t.ds.mlir -p 'builtin.module(coopt-pcqat{data=/usr/share/datasets/fashion-mnist samples=50 recover=false clusters=16 per-channel=true},coopt-lower-int8)' -o %t.dsc.mlir 2>/dev/null
+// RUN: coopt-opt %t.dsc.mlir -p 'builtin.module(coopt-lower-kernels{objective=size})' -o /dev/null 2>&1 | FileCheck %s --check-prefix=OBJ-PC
+// RUN: coopt-opt %t.dsc.mlir -p 'builtin.module(coopt-lower-kernels{force=masked-lut})' -o %t.dsc.ml.mlir 2>&1 | FileCheck %s --check-prefix=OBJ-PCL
+// RUN: coopt-opt %t.dsc.mlir -p 'builtin.module(coopt-lower-kernels{objective=latency})' -o %t.dsc.l.mlir 2>/dev/null
+// RUN: coopt-runner %t.dsc.ml.mlir --eval=/usr/share/datasets/fashion-mnist --limit=100 --logits=%t.dsc.ml.npy
+// RUN: coopt-runner %t.dsc.l.mlir --eval=/usr/share/datasets/fashion-mnist --limit=100 --logits=%t.dsc.l.npy
+// RUN: cmp %t.dsc.ml.npy %t.dsc.l.npy
+// OBJ-PC-COUNT-4: (64x64 weights, {{[0-9]+}} rows): masked sparse int8 kernel, {{35[0-9][0-9]}} packed bytes (
+// OBJ-PCL-COUNT-4: (64x64 weights, {{[0-9]+}} rows): masked sparse lookup-table int8 (4-bit) kernel, {{35[0-9][0-9]}} packed bytes (
 
 // F32 pointwise and depthwise convolutions go to the f32 kernels with the
 // following clamp fused (f32=on, the default; depthwise=auto routes f32
@@ -86,7 +125,9 @@
 // RUN: not coopt-opt %t.i8.mlir -p 'builtin.module(coopt-lower-kernels{target=riscv})' 2>&1 | FileCheck %s --check-prefix=BADTARGET
 // BADTARGET: error: option 'target' has no value 'riscv' (expected one of x86_64|aarch64|generic)
 // RUN: not coopt-opt %t.i8.mlir -p 'builtin.module(coopt-lower-kernels{force=magic})' 2>&1 | FileCheck %s --check-prefix=BADFORCE
-// BADFORCE: error: option 'force' has no value 'magic' (expected one of auto|dense|sparse|lut|sparse-lut)
+// BADFORCE: error: option 'force' has no value 'magic' (expected one of auto|dense|sparse|lut|sparse-lut|masked|masked-lut)
+// RUN: not coopt-opt %t.i8.mlir -p 'builtin.module(coopt-lower-kernels{objective=speed})' 2>&1 | FileCheck %s --check-prefix=BADOBJ
+// BADOBJ: error: option 'objective' has no value 'speed' (expected one of balanced|size|latency)
 // RUN: not coopt-opt %t.i8.mlir -p 'builtin.module(coopt-lower-kernels{sparse-threshold=1.5})' 2>&1 | FileCheck %s --check-prefix=BADTHR
 // BADTHR: error: option 'sparse-threshold' value 1.5 is out of range (must be in [0, 1])
 

@@ -19,7 +19,7 @@ cat "$p.remarks"
 coopt-translate "$p.k.mlir" --emit=header -o "$p.h"
 coopt-translate "$p.k.mlir" --emit=obj -o "$p.x86.o"
 coopt-translate "$p.k.mlir" --emit=obj --target=aarch64 --mcpu=neoverse-n1 --mattr=+dotprod -o "$p.a64.o"
-common="$rt/quant.c $rt/pack.c $rt/ref.c $rt/dispatch.c $rt/conv.c $rt/mlir_support.c $rt/mlir_entry.c"
+common="$rt/quant.c $rt/pack.c $rt/masked.c $rt/ref.c $rt/dispatch.c $rt/conv.c $rt/mlir_support.c $rt/mlir_entry.c"
 cc -O2 -mavx2 -mfma -I"$src/runtime/include" -DMODEL_HEADER="\"$p.h\"" "$src/test/compiled/driver.c" "$p.x86.o" \
   $common "$rt/arch/x86_64/avx2.c" -lm -o "$p.x86"
 clang-22 --target=aarch64-linux-gnu -march=armv8.2-a+dotprod -O2 -I"$src/runtime/include" -DMODEL_HEADER="\"$p.h\"" \

@@ -456,6 +456,8 @@ static const kernel_cost kernel_costs[] = {
     {"sparse int8 1x4", 0.448, 0.263},
     {"lookup-table int8 (4-bit)", 0.160, 0.082},
     {"sparse lookup-table int8 (1x4, 4-bit)", 1.0, 0.6},   /* generic C kernel: assumed */
+    {"masked sparse int8", 0.036, 0.023},                   /* dense + decode: assumed 1.15x (x86: 1.13x) */
+    {"masked sparse lookup-table int8 (4-bit)", 0.036, 0.023}, /* likewise */
     {"im2col + dense int8", 0.047, 0.030},                 /* dense + im2col copies: assumed 1.5x */
     {"depthwise int8", 0.25, 0.15},                        /* assumed */
     {"dense f32", 0.284, 0.129},

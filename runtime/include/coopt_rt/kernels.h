@@ -148,6 +148,30 @@ coopt_rt_status coopt_rt_pack_qs8_nm24_gemm(size_t n, size_t k, const int8_t *w,
 void coopt_rt_qs8_nm24_gemm(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
                             size_t c_stride);
 
+/* ---- qs8 masked: unstructured sparsity, compact, on the dense tile ------ */
+/* The dense GEMM's interface and results; the blob keeps one bit per weight
+ * and only the nonzeros (int8, or 4-bit codes into a per-channel codebook of
+ * <= 16 entries in the lut4 form: 0.625x / 0.375x the dense weight bytes at
+ * 50% zeros).  The kernel decodes panels into the dense layout in a stack
+ * buffer of COOPT_RT_MASKED_CHUNK_BYTES and runs the dense tile on them, so
+ * K is limited to COOPT_RT_MASKED_MAX_K. */
+#define COOPT_RT_MASKED_CHUNK_BYTES 16384
+#define COOPT_RT_MASKED_MAX_K 2032
+size_t coopt_rt_qs8_masked_gemm_packed_size(size_t n, size_t k, const int8_t *w);
+coopt_rt_status coopt_rt_pack_qs8_masked_gemm(size_t n, size_t k, const int8_t *w, const int32_t *bias,
+                                              int8_t a_zero_point, const coopt_rt_requant *rq, void *packed,
+                                              size_t packed_size, coopt_rt_error *err);
+/* idx / codebook as for the lut4 family; a weight whose entry is 0 is a
+ * zero of the mask. */
+size_t coopt_rt_qs8_masked_lut4_gemm_packed_size(size_t n, size_t k, const uint8_t *idx, const int8_t *codebook);
+coopt_rt_status coopt_rt_pack_qs8_masked_lut4_gemm(size_t n, size_t k, const uint8_t *idx, const int8_t *codebook,
+                                                   size_t codebook_size, const int32_t *bias, int8_t a_zero_point,
+                                                   const coopt_rt_requant *rq, void *packed, size_t packed_size,
+                                                   coopt_rt_error *err);
+/* Either form (the blob says which). */
+void coopt_rt_qs8_masked_gemm(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
+                              size_t c_stride);
+
 /* ---- depthwise 3x3, NHWC ------------------------------------------------ */
 typedef struct coopt_rt_dw_shape {
   size_t h, w, c;          /* input height, width, channels */

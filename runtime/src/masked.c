@@ -1,0 +1,273 @@
+/*
+ * qs8 masked GEMM: unstructured sparsity (and, in the lut4 form, a
+ * per-channel codebook) stored compactly, computed by the dense tile.
+ *
+ * The blob keeps, per panel of NR output channels, the dense panel's int32
+ * arrays, one bit per weight of the dense layout ([kp/4][NR][4], a 32-bit
+ * word per K group) and only the nonzero weights: int8 values, or 4-bit
+ * codes into the channel's 16-entry codebook.  At 50% zeros that is 0.625x
+ * the dense weight bytes (0.375x with codes), where the 1x4 sparse form
+ * needs whole zero blocks and 32-bit block offsets to save anything.
+ *
+ * Why decode instead of a sparse kernel: a 1-row sparse loop cannot feed
+ * SDOT / VPDPBUSD as the dense tile does, so it loses below ~70% zeros
+ * (docs/Performance.md).  Decoding a chunk of panels into the dense layout
+ * in an L1-sized stack buffer once per call, then running the dense kernel
+ * over all M rows on it, costs the dense MACs plus K x N byte writes, which
+ * the M rows amortise; the weights read from memory are the compact ones.
+ * The output is the dense kernel's, bit for bit, as the decoded panel is
+ * byte-identical to the one coopt_rt_pack_qs8_gemm writes (packing goes
+ * through it).
+ */
+#include "blob.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static coopt_rt_status fail(coopt_rt_error *err, coopt_rt_status st, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static coopt_rt_status fail(coopt_rt_error *err, coopt_rt_status st, const char *fmt, ...) {
+  if (err) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err->message, sizeof err->message, fmt, ap);
+    va_end(ap);
+  }
+  return st;
+}
+
+static size_t panels_of(size_t n) { return (n + COOPT_QS8_NR - 1) / COOPT_QS8_NR; }
+static size_t kp_of(size_t k) { return (k + COOPT_QS8_KR - 1) / COOPT_QS8_KR * COOPT_QS8_KR; }
+
+/* The weight of dense-layout position (g, j, t) of panel p: channel
+ * p*NR + j, k = 4g + t (0 past N or K). */
+static int8_t weight_at(const int8_t *w, size_t n, size_t k, size_t p, size_t pos) {
+  size_t g = pos / (COOPT_QS8_NR * COOPT_QS8_KR), j = pos / COOPT_QS8_KR % COOPT_QS8_NR, t = pos % COOPT_QS8_KR;
+  size_t ch = p * COOPT_QS8_NR + j, kk = g * COOPT_QS8_KR + t;
+  return ch < n && kk < k ? w[ch * k + kk] : 0;
+}
+
+static size_t panel_nonzeros(const int8_t *w, size_t n, size_t k, size_t p) {
+  size_t nz = 0, len = kp_of(k) * COOPT_QS8_NR;
+  for (size_t pos = 0; pos < len; ++pos)
+    nz += weight_at(w, n, k, p, pos) != 0;
+  return nz;
+}
+
+static size_t value_bytes(bool lut, size_t nonzeros) { return lut ? (nonzeros + 1) / 2 : nonzeros; }
+
+/* Layout of a masked blob with the given per-panel nonzero counts. */
+static size_t layout(size_t n, size_t k, bool lut, const size_t *nonzeros, uint32_t *offsets) {
+  size_t np = panels_of(n), kp = kp_of(k);
+  size_t at = coopt_align16(COOPT_BLOB_HEADER + 4 * (np + 1));
+  if (lut)
+    at = coopt_align16(at + 16 * n);
+  for (size_t p = 0; p < np; ++p) {
+    if (offsets)
+      offsets[p] = (uint32_t)at;
+    at = coopt_align16(at + 3 * 4 * COOPT_QS8_NR + kp + value_bytes(lut, nonzeros[p]));
+  }
+  if (offsets)
+    offsets[np] = (uint32_t)at;
+  return at;
+}
+
+/* w: the weights (lut: already decoded through the codebook). */
+static size_t packed_size(size_t n, size_t k, const int8_t *w, bool lut) {
+  if (n == 0 || k == 0 || !w || k > COOPT_RT_MASKED_MAX_K || n > (1u << 16))
+    return COOPT_BLOB_HEADER;
+  size_t np = panels_of(n);
+  size_t *nz = malloc(np * sizeof *nz);
+  if (!nz)
+    return 0;
+  for (size_t p = 0; p < np; ++p)
+    nz[p] = panel_nonzeros(w, n, k, p);
+  size_t s = layout(n, k, lut, nz, NULL);
+  free(nz);
+  return s;
+}
+
+/* idx + book -> weights (channel c's entry idx), NULL on bad input. */
+static int8_t *lut_weights(size_t n, size_t k, const uint8_t *idx, const int8_t *book) {
+  if (n == 0 || k == 0 || !idx || !book || n > (1u << 16) || k > COOPT_RT_MASKED_MAX_K)
+    return NULL;
+  int8_t *w = malloc(n * k);
+  if (w)
+    for (size_t i = 0; i < n * k; ++i)
+      w[i] = book[16 * (i / k) + (idx[i] & 15)];
+  return w;
+}
+
+size_t coopt_rt_qs8_masked_gemm_packed_size(size_t n, size_t k, const int8_t *w) { return packed_size(n, k, w, false); }
+
+size_t coopt_rt_qs8_masked_lut4_gemm_packed_size(size_t n, size_t k, const uint8_t *idx, const int8_t *codebook) {
+  int8_t *w = lut_weights(n, k, idx, codebook);
+  size_t s = w ? packed_size(n, k, w, true) : COOPT_BLOB_HEADER;
+  free(w);
+  return s;
+}
+
+/* Pack the dense blob (which validates everything and folds the zero point
+ * into the bias), then keep its panels' arrays, the mask and the nonzeros. */
+static coopt_rt_status pack(size_t n, size_t k, const int8_t *w, const uint8_t *idx, const int8_t *book,
+                            const int32_t *bias, int8_t a_zp, const coopt_rt_requant *rq, void *packed,
+                            size_t packed_size_, coopt_rt_error *err) {
+  bool lut = idx != NULL;
+  if (k > COOPT_RT_MASKED_MAX_K)
+    return fail(err, COOPT_RT_INVALID_ARGUMENT, "K = %zu: the masked form decodes a panel into %d bytes, K <= %d",
+                k, COOPT_RT_MASKED_CHUNK_BYTES, COOPT_RT_MASKED_MAX_K);
+  size_t dsize = coopt_rt_qs8_gemm_packed_size(n, k);
+  void *dense = aligned_alloc(64, (dsize + 63) / 64 * 64);
+  if (!dense)
+    return fail(err, COOPT_RT_INVALID_ARGUMENT, "out of memory");
+  coopt_rt_status st = coopt_rt_pack_qs8_gemm(n, k, w, bias, a_zp, rq, dense, dsize, err);
+  if (st != COOPT_RT_OK) {
+    free(dense);
+    return st;
+  }
+  size_t np = panels_of(n), kp = kp_of(k), total = 0;
+  size_t *nz = malloc(np * sizeof *nz);
+  uint32_t *off = malloc((np + 1) * sizeof *off);
+  if (!nz || !off) {
+    free(dense), free(nz), free(off);
+    return fail(err, COOPT_RT_INVALID_ARGUMENT, "out of memory");
+  }
+  for (size_t p = 0; p < np; ++p)
+    total += nz[p] = panel_nonzeros(w, n, k, p);
+  size_t need = layout(n, k, lut, nz, off);
+  if (!packed || (uintptr_t)packed % 16 || packed_size_ < need) {
+    free(dense), free(nz), free(off);
+    return fail(err, COOPT_RT_INVALID_ARGUMENT, "the packed buffer must be 16-byte aligned with %zu bytes (%zu given)",
+                need, packed_size_);
+  }
+  memset(packed, 0, need);
+  memcpy(packed, dense, COOPT_BLOB_HEADER);
+  coopt_blob *b = packed;
+  b->kind = lut ? COOPT_BLOB_QS8_MASKED_LUT4 : COOPT_BLOB_QS8_MASKED;
+  b->count = (uint32_t)total;
+  char *base = packed;
+  memcpy(base + COOPT_BLOB_HEADER, off, (np + 1) * sizeof *off);
+  if (lut)
+    for (size_t c = 0; c < n; ++c)
+      memcpy((int8_t *)coopt_masked_codebook(packed) + 16 * c, book + 16 * c, 16);
+  for (size_t p = 0; p < np; ++p) {
+    const coopt_qs8_panel D = coopt_qs8_panel_of(dense, p);
+    char *dst = base + off[p];
+    memcpy(dst, D.bias, 3 * 4 * COOPT_QS8_NR);
+    uint32_t *mask = (uint32_t *)(dst + 3 * 4 * COOPT_QS8_NR);
+    uint8_t *vals = (uint8_t *)(mask + kp / COOPT_QS8_KR);
+    size_t v = 0;
+    for (size_t pos = 0; pos < kp * COOPT_QS8_NR; ++pos) {
+      int8_t x = D.w[pos];
+      if (x == 0)
+        continue;
+      mask[pos / 32] |= 1u << (pos % 32);
+      if (lut) {
+        size_t j = pos / COOPT_QS8_KR % COOPT_QS8_NR, g = pos / (COOPT_QS8_NR * COOPT_QS8_KR);
+        size_t ch = p * COOPT_QS8_NR + j, kk = g * COOPT_QS8_KR + pos % COOPT_QS8_KR;
+        vals[v / 2] |= (uint8_t)((idx[ch * k + kk] & 15) << (4 * (v % 2)));
+      } else {
+        vals[v] = (uint8_t)x;
+      }
+      ++v;
+    }
+  }
+  free(dense), free(nz), free(off);
+  return COOPT_RT_OK;
+}
+
+coopt_rt_status coopt_rt_pack_qs8_masked_gemm(size_t n, size_t k, const int8_t *w, const int32_t *bias,
+                                              int8_t a_zero_point, const coopt_rt_requant *rq, void *packed,
+                                              size_t packed_size_, coopt_rt_error *err) {
+  return pack(n, k, w, NULL, NULL, bias, a_zero_point, rq, packed, packed_size_, err);
+}
+
+coopt_rt_status coopt_rt_pack_qs8_masked_lut4_gemm(size_t n, size_t k, const uint8_t *idx, const int8_t *codebook,
+                                                   size_t codebook_size, const int32_t *bias, int8_t a_zero_point,
+                                                   const coopt_rt_requant *rq, void *packed, size_t packed_size_,
+                                                   coopt_rt_error *err) {
+  if (codebook_size == 0 || codebook_size > 16)
+    return fail(err, COOPT_RT_INVALID_ARGUMENT, "codebook size %zu: must be in [1, 16]", codebook_size);
+  if (n == 0 || k == 0 || !idx || !codebook)
+    return fail(err, COOPT_RT_INVALID_ARGUMENT, "shape %zux%zu, indices and codebook must be non-empty", n, k);
+  for (size_t i = 0; i < n * k; ++i)
+    if (idx[i] >= codebook_size)
+      return fail(err, COOPT_RT_INVALID_ARGUMENT, "channel %zu, k %zu: index %u outside the codebook (%zu entries)",
+                  i / k, i % k, idx[i], codebook_size);
+  /* Entries past codebook_size are ignored: they read as 0 in the blob. */
+  int8_t *book = calloc(16 * n, 1);
+  if (!book)
+    return fail(err, COOPT_RT_INVALID_ARGUMENT, "out of memory");
+  for (size_t c = 0; c < n; ++c)
+    memcpy(book + 16 * c, codebook + 16 * c, codebook_size);
+  int8_t *w = lut_weights(n, k, idx, book);
+  coopt_rt_status st = w ? pack(n, k, w, idx, book, bias, a_zero_point, rq, packed, packed_size_, err)
+                         : fail(err, COOPT_RT_INVALID_ARGUMENT, "K = %zu: at most %d", k, COOPT_RT_MASKED_MAX_K);
+  free(w), free(book);
+  return st;
+}
+
+/* ---- decoding ---- */
+
+/* Panel p into dst (the dense panel layout): arrays, then the weights
+ * [kp/4][NR][4] from the mask and the nonzeros. */
+void coopt_qs8_masked_decode__ref(const void *packed, size_t p, void *dst) {
+  const coopt_blob *b = coopt_blob_of(packed);
+  const coopt_masked_panel P = coopt_masked_panel_of(packed, p);
+  memcpy(dst, P.arrays, 3 * 4 * COOPT_QS8_NR);
+  int8_t *out = (int8_t *)dst + 3 * 4 * COOPT_QS8_NR;
+  const size_t groups = b->kp / COOPT_QS8_KR;
+  if (b->kind == COOPT_BLOB_QS8_MASKED) {
+    const int8_t *v = (const int8_t *)P.values;
+    for (size_t g = 0; g < groups; ++g, out += 32) {
+      uint32_t m = P.mask[g];
+      if (m == 0xFFFFFFFFu) { /* dense stretches copy as a block */
+        memcpy(out, v, 32);
+        v += 32;
+        continue;
+      }
+      for (int j = 0; j < 32; ++j, m >>= 1)
+        out[j] = (m & 1) ? *v++ : 0;
+    }
+    return;
+  }
+  const int8_t *book = coopt_masked_codebook(packed) + 16 * p * COOPT_QS8_NR;
+  size_t v = 0;
+  for (size_t g = 0; g < groups; ++g, out += 32) {
+    uint32_t m = P.mask[g];
+    for (int j = 0; j < 32; ++j, m >>= 1) {
+      if (!(m & 1)) {
+        out[j] = 0;
+        continue;
+      }
+      unsigned code = (P.values[v / 2] >> (4 * (v % 2))) & 15;
+      out[j] = book[16 * (j / COOPT_QS8_KR) + code];
+      ++v;
+    }
+  }
+}
+
+/* Chunks of panels decoded into a dense blob on the stack, then the dense
+ * kernel over all M rows.  Whole panel pairs where they fit, so the 16-wide
+ * tiles see full panels. */
+void coopt_rt_qs8_masked_gemm(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
+                              size_t c_stride) {
+  const coopt_blob *b = coopt_blob_of(packed);
+  const size_t np = panels_of(b->n), pbytes = coopt_qs8_panel_bytes(b->kp);
+  size_t per = COOPT_RT_MASKED_CHUNK_BYTES / pbytes;
+  if (per > 2)
+    per &= ~(size_t)1;
+  _Alignas(64) char buf[COOPT_BLOB_HEADER + COOPT_RT_MASKED_CHUNK_BYTES];
+  for (size_t p0 = 0; p0 < np; p0 += per) {
+    size_t cnt = np - p0 < per ? np - p0 : per;
+    memcpy(buf, packed, COOPT_BLOB_HEADER);
+    coopt_blob *d = (coopt_blob *)buf;
+    d->kind = COOPT_BLOB_QS8_GEMM;
+    d->n = (uint32_t)(b->n - p0 * COOPT_QS8_NR < cnt * COOPT_QS8_NR ? b->n - p0 * COOPT_QS8_NR : cnt * COOPT_QS8_NR);
+    for (size_t i = 0; i < cnt; ++i)
+      coopt_qs8_masked_decode(packed, p0 + i, buf + COOPT_BLOB_HEADER + i * pbytes);
+    coopt_rt_qs8_gemm(buf, m, a, a_stride, c + p0 * COOPT_QS8_NR, c_stride);
+  }
+}
