@@ -45,6 +45,10 @@ typedef struct coopt_blob {
 _Static_assert(sizeof(coopt_blob) <= 128, "blob header must fit 128 bytes");
 
 #define COOPT_BLOB_HEADER 128
+
+/* Packing's error return: the message into err (when not NULL), st back. */
+coopt_rt_status coopt_rt_fail(coopt_rt_error *err, coopt_rt_status st, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 static inline size_t coopt_align16(size_t x) { return (x + 15) & ~(size_t)15; }
 
 /* Per-channel requantization, shared by every qs8 kernel's epilogue. */

@@ -21,22 +21,8 @@
  */
 #include "blob.h"
 
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static coopt_rt_status fail(coopt_rt_error *err, coopt_rt_status st, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static coopt_rt_status fail(coopt_rt_error *err, coopt_rt_status st, const char *fmt, ...) {
-  if (err) {
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err->message, sizeof err->message, fmt, ap);
-    va_end(ap);
-  }
-  return st;
-}
 
 static size_t panels_of(size_t n) { return (n + COOPT_QS8_NR - 1) / COOPT_QS8_NR; }
 static size_t kp_of(size_t k) { return (k + COOPT_QS8_KR - 1) / COOPT_QS8_KR * COOPT_QS8_KR; }
@@ -116,12 +102,13 @@ static coopt_rt_status pack(size_t n, size_t k, const int8_t *w, const uint8_t *
                             size_t packed_size_, coopt_rt_error *err) {
   bool lut = idx != NULL;
   if (k > COOPT_RT_MASKED_MAX_K)
-    return fail(err, COOPT_RT_INVALID_ARGUMENT, "K = %zu: the masked form decodes a panel into %d bytes, K <= %d",
+    return coopt_rt_fail(err, COOPT_RT_INVALID_ARGUMENT,
+                         "K = %zu: the masked form decodes a panel into %d bytes, K <= %d",
                 k, COOPT_RT_MASKED_CHUNK_BYTES, COOPT_RT_MASKED_MAX_K);
   size_t dsize = coopt_rt_qs8_gemm_packed_size(n, k);
   void *dense = aligned_alloc(64, (dsize + 63) / 64 * 64);
   if (!dense)
-    return fail(err, COOPT_RT_INVALID_ARGUMENT, "out of memory");
+    return coopt_rt_fail(err, COOPT_RT_INVALID_ARGUMENT, "out of memory");
   coopt_rt_status st = coopt_rt_pack_qs8_gemm(n, k, w, bias, a_zp, rq, dense, dsize, err);
   if (st != COOPT_RT_OK) {
     free(dense);
@@ -132,14 +119,15 @@ static coopt_rt_status pack(size_t n, size_t k, const int8_t *w, const uint8_t *
   uint32_t *off = malloc((np + 1) * sizeof *off);
   if (!nz || !off) {
     free(dense), free(nz), free(off);
-    return fail(err, COOPT_RT_INVALID_ARGUMENT, "out of memory");
+    return coopt_rt_fail(err, COOPT_RT_INVALID_ARGUMENT, "out of memory");
   }
   for (size_t p = 0; p < np; ++p)
     total += nz[p] = panel_nonzeros(w, n, k, p);
   size_t need = layout(n, k, lut, nz, off);
   if (!packed || (uintptr_t)packed % 16 || packed_size_ < need) {
     free(dense), free(nz), free(off);
-    return fail(err, COOPT_RT_INVALID_ARGUMENT, "the packed buffer must be 16-byte aligned with %zu bytes (%zu given)",
+    return coopt_rt_fail(err, COOPT_RT_INVALID_ARGUMENT,
+                         "the packed buffer must be 16-byte aligned with %zu bytes (%zu given)",
                 need, packed_size_);
   }
   memset(packed, 0, need);
@@ -189,22 +177,24 @@ coopt_rt_status coopt_rt_pack_qs8_masked_lut4_gemm(size_t n, size_t k, const uin
                                                    const coopt_rt_requant *rq, void *packed, size_t packed_size_,
                                                    coopt_rt_error *err) {
   if (codebook_size == 0 || codebook_size > 16)
-    return fail(err, COOPT_RT_INVALID_ARGUMENT, "codebook size %zu: must be in [1, 16]", codebook_size);
+    return coopt_rt_fail(err, COOPT_RT_INVALID_ARGUMENT, "codebook size %zu: must be in [1, 16]", codebook_size);
   if (n == 0 || k == 0 || !idx || !codebook)
-    return fail(err, COOPT_RT_INVALID_ARGUMENT, "shape %zux%zu, indices and codebook must be non-empty", n, k);
+    return coopt_rt_fail(err, COOPT_RT_INVALID_ARGUMENT, "shape %zux%zu, indices and codebook must be non-empty", n, k);
   for (size_t i = 0; i < n * k; ++i)
     if (idx[i] >= codebook_size)
-      return fail(err, COOPT_RT_INVALID_ARGUMENT, "channel %zu, k %zu: index %u outside the codebook (%zu entries)",
+      return coopt_rt_fail(err, COOPT_RT_INVALID_ARGUMENT,
+                           "channel %zu, k %zu: index %u outside the codebook (%zu entries)",
                   i / k, i % k, idx[i], codebook_size);
   /* Entries past codebook_size are ignored: they read as 0 in the blob. */
   int8_t *book = calloc(16 * n, 1);
   if (!book)
-    return fail(err, COOPT_RT_INVALID_ARGUMENT, "out of memory");
+    return coopt_rt_fail(err, COOPT_RT_INVALID_ARGUMENT, "out of memory");
   for (size_t c = 0; c < n; ++c)
     memcpy(book + 16 * c, codebook + 16 * c, codebook_size);
   int8_t *w = lut_weights(n, k, idx, book);
   coopt_rt_status st = w ? pack(n, k, w, idx, book, bias, a_zero_point, rq, packed, packed_size_, err)
-                         : fail(err, COOPT_RT_INVALID_ARGUMENT, "K = %zu: at most %d", k, COOPT_RT_MASKED_MAX_K);
+                         : coopt_rt_fail(err, COOPT_RT_INVALID_ARGUMENT,
+                                         "K = %zu: at most %d", k, COOPT_RT_MASKED_MAX_K);
   free(w), free(book);
   return st;
 }

@@ -12,9 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static coopt_rt_status fail(coopt_rt_error *err, coopt_rt_status st, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static coopt_rt_status fail(coopt_rt_error *err, coopt_rt_status st, const char *fmt, ...) {
+coopt_rt_status coopt_rt_fail(coopt_rt_error *err, coopt_rt_status st, const char *fmt, ...) {
   if (err) {
     va_list ap;
     va_start(ap, fmt);
@@ -32,26 +30,29 @@ static size_t round_up(size_t x, size_t m) { return (x + m - 1) / m * m; }
 static coopt_rt_status check_common(size_t n, size_t k, const void *w, void *packed, size_t packed_size,
                                     size_t needed, coopt_rt_error *err) {
   if (n == 0 || k == 0 || n > MAX_DIM || k > MAX_DIM)
-    return fail(err, COOPT_RT_INVALID_ARGUMENT, "shape %zux%zu: N and K must be in [1, %u]", n, k, MAX_DIM);
+    return coopt_rt_fail(err, COOPT_RT_INVALID_ARGUMENT, "shape %zux%zu: N and K must be in [1, %u]", n, k, MAX_DIM);
   if (!w || !packed)
-    return fail(err, COOPT_RT_INVALID_ARGUMENT, "weights and output must not be NULL");
+    return coopt_rt_fail(err, COOPT_RT_INVALID_ARGUMENT, "weights and output must not be NULL");
   if ((uintptr_t)packed % 16)
-    return fail(err, COOPT_RT_INVALID_ARGUMENT, "the packed buffer must be 16-byte aligned");
+    return coopt_rt_fail(err, COOPT_RT_INVALID_ARGUMENT, "the packed buffer must be 16-byte aligned");
   if (packed_size < needed)
-    return fail(err, COOPT_RT_INVALID_ARGUMENT, "the packed buffer has %zu bytes, %zu needed", packed_size, needed);
+    return coopt_rt_fail(err, COOPT_RT_INVALID_ARGUMENT,
+                         "the packed buffer has %zu bytes, %zu needed", packed_size, needed);
   return COOPT_RT_OK;
 }
 
 static coopt_rt_status check_requant(size_t n, const coopt_rt_requant *rq, coopt_rt_error *err) {
   if (!rq || !rq->multiplier || !rq->shift)
-    return fail(err, COOPT_RT_INVALID_ARGUMENT, "requantization parameters are missing");
+    return coopt_rt_fail(err, COOPT_RT_INVALID_ARGUMENT, "requantization parameters are missing");
   if (rq->output_min > rq->output_max)
-    return fail(err, COOPT_RT_INVALID_ARGUMENT, "output range [%d, %d] is empty", rq->output_min, rq->output_max);
+    return coopt_rt_fail(err, COOPT_RT_INVALID_ARGUMENT,
+                         "output range [%d, %d] is empty", rq->output_min, rq->output_max);
   if (rq->output_zero_point < -128 || rq->output_zero_point > 127)
-    return fail(err, COOPT_RT_INVALID_ARGUMENT, "output zero point %d is not int8", (int)rq->output_zero_point);
+    return coopt_rt_fail(err, COOPT_RT_INVALID_ARGUMENT,
+                         "output zero point %d is not int8", (int)rq->output_zero_point);
   for (size_t c = 0; c < (rq->per_channel ? n : 1); ++c)
     if (rq->multiplier[c] < 0 || rq->shift[c] < 2 || rq->shift[c] > 62)
-      return fail(err, COOPT_RT_INVALID_ARGUMENT,
+      return coopt_rt_fail(err, COOPT_RT_INVALID_ARGUMENT,
                   "channel %zu: multiplier %d / shift %d outside TOSA rescale's range (multiplier >= 0, shift 2..62)",
                   c, (int)rq->multiplier[c], (int)rq->shift[c]);
   return COOPT_RT_OK;
@@ -163,7 +164,8 @@ size_t coopt_rt_f32_gemm_packed_size(size_t n, size_t k) {
 
 static coopt_rt_status check_range(float lo, float hi, coopt_rt_error *err) {
   if (isnan(lo) || isnan(hi) || lo > hi)
-    return fail(err, COOPT_RT_INVALID_ARGUMENT, "output range [%g, %g] is empty or NaN", (double)lo, (double)hi);
+    return coopt_rt_fail(err, COOPT_RT_INVALID_ARGUMENT,
+                         "output range [%g, %g] is empty or NaN", (double)lo, (double)hi);
   return COOPT_RT_OK;
 }
 
@@ -210,10 +212,10 @@ coopt_rt_status coopt_rt_pack_f32_spmm(size_t n, size_t k, const float *w, const
   if (st || (st = check_range(lo, hi, err)))
     return st;
   if (m_stride == 0 || m_stride > (1u << 24) || k * m_stride * 4 > (size_t)INT32_MAX)
-    return fail(err, COOPT_RT_INVALID_ARGUMENT, "input row stride %zu is out of range", m_stride);
+    return coopt_rt_fail(err, COOPT_RT_INVALID_ARGUMENT, "input row stride %zu is out of range", m_stride);
   for (size_t i = 0; i < n * k; ++i)
     if (!isfinite(w[i]))
-      return fail(err, COOPT_RT_INVALID_ARGUMENT, "weight %zu is not finite", i);
+      return coopt_rt_fail(err, COOPT_RT_INVALID_ARGUMENT, "weight %zu is not finite", i);
   size_t count = count_nonzeros_f32(n, k, w);
   write_header(packed, COOPT_BLOB_F32_SPMM, n, k, k, count, 0, NULL);
   coopt_blob *b = packed;
@@ -305,14 +307,15 @@ coopt_rt_status coopt_rt_pack_qs8_spgemm(size_t n, size_t k, const int8_t *w, co
 static coopt_rt_status check_lut(size_t n, size_t k, const uint8_t *idx, const int8_t *codebook,
                                  size_t codebook_size, coopt_rt_error *err) {
   if (!codebook)
-    return fail(err, COOPT_RT_INVALID_ARGUMENT, "the codebook must not be NULL");
+    return coopt_rt_fail(err, COOPT_RT_INVALID_ARGUMENT, "the codebook must not be NULL");
   if (codebook_size < 1 || codebook_size > 16)
-    return fail(err, COOPT_RT_INVALID_ARGUMENT, "codebook of %zu entries: 4-bit indices address 1 to 16",
+    return coopt_rt_fail(err, COOPT_RT_INVALID_ARGUMENT, "codebook of %zu entries: 4-bit indices address 1 to 16",
                 codebook_size);
   for (size_t c = 0; c < n; ++c)
     for (size_t i = 0; i < k; ++i)
       if (idx[c * k + i] >= codebook_size)
-        return fail(err, COOPT_RT_INVALID_STRUCTURE, "channel %zu, k %zu: index %u is beyond the %zu-entry codebook",
+        return coopt_rt_fail(err, COOPT_RT_INVALID_STRUCTURE,
+                             "channel %zu, k %zu: index %u is beyond the %zu-entry codebook",
                     c, i, idx[c * k + i], codebook_size);
   return COOPT_RT_OK;
 }
@@ -353,7 +356,7 @@ coopt_rt_status coopt_rt_pack_qs8_lut4_gemm(size_t n, size_t k, const uint8_t *i
   size_t kp = round_up(k, COOPT_LUT4_KR);
   int8_t *row = malloc(k);
   if (!row)
-    return fail(err, COOPT_RT_INVALID_ARGUMENT, "out of memory");
+    return coopt_rt_fail(err, COOPT_RT_INVALID_ARGUMENT, "out of memory");
   write_header(packed, COOPT_BLOB_QS8_LUT4, n, k, kp, 0, a_zp, rq);
   coopt_chan_arrays L = coopt_chan_layout(COOPT_BLOB_QS8_LUT4, n, kp, 0);
   write_lut_requant(packed, &L, n, k, idx, codebook, codebook_size, bias, a_zp, rq, row);
@@ -394,7 +397,7 @@ coopt_rt_status coopt_rt_pack_qs8_splut4_gemm(size_t n, size_t k, const uint8_t 
                                               const coopt_rt_requant *rq, void *packed, size_t packed_size,
                                               coopt_rt_error *err) {
   if (!codebook)
-    return fail(err, COOPT_RT_INVALID_ARGUMENT, "the codebook must not be NULL");
+    return coopt_rt_fail(err, COOPT_RT_INVALID_ARGUMENT, "the codebook must not be NULL");
   coopt_rt_status st =
       check_common(n, k, idx, packed, packed_size, coopt_rt_qs8_splut4_gemm_packed_size(n, k, idx, codebook), err);
   if (st || (st = check_requant(n, rq, err)) || (st = check_lut(n, k, idx, codebook, codebook_size, err)))
@@ -402,7 +405,7 @@ coopt_rt_status coopt_rt_pack_qs8_splut4_gemm(size_t n, size_t k, const uint8_t 
   size_t kp = round_up(k, 4), count = count_lut_blocks(n, k, idx, codebook);
   int8_t *row = malloc(k);
   if (!row)
-    return fail(err, COOPT_RT_INVALID_ARGUMENT, "out of memory");
+    return coopt_rt_fail(err, COOPT_RT_INVALID_ARGUMENT, "out of memory");
   write_header(packed, COOPT_BLOB_QS8_SPLUT4, n, k, kp, count, a_zp, rq);
   coopt_chan_arrays L = coopt_chan_layout(COOPT_BLOB_QS8_SPLUT4, n, kp, count);
   write_lut_requant(packed, &L, n, k, idx, codebook, codebook_size, bias, a_zp, rq, row);
@@ -431,7 +434,7 @@ coopt_rt_status coopt_rt_pack_qs8_splut4_gemm(size_t n, size_t k, const uint8_t 
         else if (zero_index >= 0)
           codes[t - i] = (uint8_t)zero_index;
         else
-          return fail(err, COOPT_RT_INVALID_STRUCTURE,
+          return coopt_rt_fail(err, COOPT_RT_INVALID_STRUCTURE,
                       "channel %zu: K = %zu is not a multiple of 4 and the codebook has no 0 entry for the padding", c,
                       k);
       }
@@ -457,16 +460,17 @@ size_t coopt_rt_dw_out_w(const coopt_rt_dw_shape *s) {
 static coopt_rt_status check_dw(const coopt_rt_dw_shape *s, const void *w, void *packed, size_t packed_size,
                                 size_t needed, coopt_rt_error *err) {
   if (!s)
-    return fail(err, COOPT_RT_INVALID_ARGUMENT, "the shape must not be NULL");
+    return coopt_rt_fail(err, COOPT_RT_INVALID_ARGUMENT, "the shape must not be NULL");
   if (s->c == 0 || s->h == 0 || s->w == 0 || s->c > MAX_DIM || s->h > MAX_DIM || s->w > MAX_DIM)
-    return fail(err, COOPT_RT_INVALID_ARGUMENT, "input %zux%zux%zu: every dimension must be in [1, %u]", s->h, s->w,
+    return coopt_rt_fail(err, COOPT_RT_INVALID_ARGUMENT,
+                         "input %zux%zux%zu: every dimension must be in [1, %u]", s->h, s->w,
                 s->c, MAX_DIM);
   if (s->stride != 1 && s->stride != 2)
-    return fail(err, COOPT_RT_INVALID_ARGUMENT, "stride %zu: only 1 and 2 are supported", s->stride);
+    return coopt_rt_fail(err, COOPT_RT_INVALID_ARGUMENT, "stride %zu: only 1 and 2 are supported", s->stride);
   if (s->pad_top > 2 || s->pad_left > 2 || s->pad_bottom > 2 || s->pad_right > 2)
-    return fail(err, COOPT_RT_INVALID_ARGUMENT, "padding beyond the 3x3 window");
+    return coopt_rt_fail(err, COOPT_RT_INVALID_ARGUMENT, "padding beyond the 3x3 window");
   if (s->h + s->pad_top + s->pad_bottom < 3 || s->w + s->pad_left + s->pad_right < 3)
-    return fail(err, COOPT_RT_INVALID_ARGUMENT, "input smaller than the 3x3 window");
+    return coopt_rt_fail(err, COOPT_RT_INVALID_ARGUMENT, "input smaller than the 3x3 window");
   return check_common(1, s->c, w, packed, packed_size, needed, err);
 }
 
@@ -541,26 +545,30 @@ size_t coopt_rt_conv_out_w(const coopt_rt_conv_shape *s) {
 
 static coopt_rt_status check_conv(const coopt_rt_conv_shape *s, size_t n, size_t esize, coopt_rt_error *err) {
   if (!s)
-    return fail(err, COOPT_RT_INVALID_ARGUMENT, "the shape must not be NULL");
+    return coopt_rt_fail(err, COOPT_RT_INVALID_ARGUMENT, "the shape must not be NULL");
   /* The geometry is stored in 16 bits. */
   if (s->h == 0 || s->w == 0 || s->cin == 0 || s->h >= MAX_DIM || s->w >= MAX_DIM || s->cin >= MAX_DIM)
-    return fail(err, COOPT_RT_INVALID_ARGUMENT, "input %zux%zux%zu: every dimension must be in [1, %u]", s->h, s->w,
+    return coopt_rt_fail(err, COOPT_RT_INVALID_ARGUMENT,
+                         "input %zux%zux%zu: every dimension must be in [1, %u]", s->h, s->w,
                 s->cin, MAX_DIM - 1);
   if (s->kh == 0 || s->kw == 0 || s->kh > 64 || s->kw > 64)
-    return fail(err, COOPT_RT_INVALID_ARGUMENT, "kernel %zux%zu: each side must be in [1, 64]", s->kh, s->kw);
+    return coopt_rt_fail(err, COOPT_RT_INVALID_ARGUMENT, "kernel %zux%zu: each side must be in [1, 64]", s->kh, s->kw);
   if (s->stride_h == 0 || s->stride_w == 0 || s->stride_h > 64 || s->stride_w > 64)
-    return fail(err, COOPT_RT_INVALID_ARGUMENT, "stride %zux%zu: each must be in [1, 64]", s->stride_h, s->stride_w);
+    return coopt_rt_fail(err, COOPT_RT_INVALID_ARGUMENT,
+                         "stride %zux%zu: each must be in [1, 64]", s->stride_h, s->stride_w);
   if (s->pad_top >= s->kh || s->pad_bottom >= s->kh || s->pad_left >= s->kw || s->pad_right >= s->kw)
-    return fail(err, COOPT_RT_INVALID_ARGUMENT, "padding %zu/%zu/%zu/%zu reaches beyond the %zux%zu window", s->pad_top,
+    return coopt_rt_fail(err, COOPT_RT_INVALID_ARGUMENT,
+                         "padding %zu/%zu/%zu/%zu reaches beyond the %zux%zu window", s->pad_top,
                 s->pad_left, s->pad_bottom, s->pad_right, s->kh, s->kw);
   if (s->h + s->pad_top + s->pad_bottom < s->kh || s->w + s->pad_left + s->pad_right < s->kw)
-    return fail(err, COOPT_RT_INVALID_ARGUMENT, "input smaller than the %zux%zu window", s->kh, s->kw);
+    return coopt_rt_fail(err, COOPT_RT_INVALID_ARGUMENT, "input smaller than the %zux%zu window", s->kh, s->kw);
   size_t patch = s->kh * s->kw * s->cin * esize;
   if (patch > COOPT_RT_CONV_MAX_PATCH_BYTES)
-    return fail(err, COOPT_RT_INVALID_ARGUMENT, "a %zux%zux%zu patch is %zu bytes; at most %d are supported", s->kh, s->kw,
+    return coopt_rt_fail(err, COOPT_RT_INVALID_ARGUMENT,
+                         "a %zux%zux%zu patch is %zu bytes; at most %d are supported", s->kh, s->kw,
                 s->cin, patch, COOPT_RT_CONV_MAX_PATCH_BYTES);
   if (n == 0 || n > MAX_DIM)
-    return fail(err, COOPT_RT_INVALID_ARGUMENT, "%zu output channels: must be in [1, %u]", n, MAX_DIM);
+    return coopt_rt_fail(err, COOPT_RT_INVALID_ARGUMENT, "%zu output channels: must be in [1, %u]", n, MAX_DIM);
   return COOPT_RT_OK;
 }
 
@@ -624,7 +632,7 @@ coopt_rt_status coopt_rt_pack_qs8_nm24_gemm(size_t n, size_t k, const int8_t *w,
       for (size_t t = g; t < g + 4 && t < k; ++t)
         nz += w[c * k + t] != 0;
       if (nz > 2)
-        return fail(err, COOPT_RT_INVALID_STRUCTURE,
+        return coopt_rt_fail(err, COOPT_RT_INVALID_STRUCTURE,
                     "not 2:4: output channel %zu has %d nonzeros in k = %zu..%zu (at most 2 per group of 4)", c, nz, g,
                     g + 3 < k ? g + 3 : k - 1);
     }
