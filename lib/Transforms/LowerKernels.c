@@ -69,8 +69,8 @@ static const coopt_option_info lower_kernels_option_table[] = {
      offsetof(lower_kernels_options, force)},
     {"objective", COOPT_OPT_ENUM,
      "what the int8 pointwise kernel choice optimises: size = the smallest packed form the weights allow; latency = "
-     "dense unless the 1x4 sparse kernel skips enough blocks (sparse-threshold); balanced = latency's choice, or a "
-     "compact form (lookup-table, masked) where it is at most 0.8x its bytes",
+     "dense unless the 1x4 sparse kernel skips enough blocks (sparse-threshold); balanced = the sparse kernel where "
+     "latency takes it, else the smallest of dense, lookup-table (unless lut=off), masked and masked-lut",
      "balanced", {0}, objective_values, offsetof(lower_kernels_options, objective)},
     {"depthwise", COOPT_OPT_ENUM,
      "route depthwise 3x3 convolutions to the runtime kernel; auto = f32 always, int8 for aarch64 only (on the x86 "

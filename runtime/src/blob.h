@@ -49,6 +49,10 @@ _Static_assert(sizeof(coopt_blob) <= 128, "blob header must fit 128 bytes");
 /* Packing's error return: the message into err (when not NULL), st back. */
 coopt_rt_status coopt_rt_fail(coopt_rt_error *err, coopt_rt_status st, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* The lookup-table families' codebook and indices (idx: n x k, not NULL):
+ * 1 to 16 entries, every index inside them. */
+coopt_rt_status coopt_rt_check_lut(size_t n, size_t k, const uint8_t *idx, const int8_t *codebook,
+                                   size_t codebook_size, coopt_rt_error *err);
 static inline size_t coopt_align16(size_t x) { return (x + 15) & ~(size_t)15; }
 
 /* Per-channel requantization, shared by every qs8 kernel's epilogue. */

@@ -176,15 +176,11 @@ coopt_rt_status coopt_rt_pack_qs8_masked_lut4_gemm(size_t n, size_t k, const uin
                                                    size_t codebook_size, const int32_t *bias, int8_t a_zero_point,
                                                    const coopt_rt_requant *rq, void *packed, size_t packed_size_,
                                                    coopt_rt_error *err) {
-  if (codebook_size == 0 || codebook_size > 16)
-    return coopt_rt_fail(err, COOPT_RT_INVALID_ARGUMENT, "codebook size %zu: must be in [1, 16]", codebook_size);
-  if (n == 0 || k == 0 || !idx || !codebook)
-    return coopt_rt_fail(err, COOPT_RT_INVALID_ARGUMENT, "shape %zux%zu, indices and codebook must be non-empty", n, k);
-  for (size_t i = 0; i < n * k; ++i)
-    if (idx[i] >= codebook_size)
-      return coopt_rt_fail(err, COOPT_RT_INVALID_ARGUMENT,
-                           "channel %zu, k %zu: index %u outside the codebook (%zu entries)",
-                  i / k, i % k, idx[i], codebook_size);
+  if (n == 0 || k == 0 || !idx)
+    return coopt_rt_fail(err, COOPT_RT_INVALID_ARGUMENT, "shape %zux%zu and the indices must be non-empty", n, k);
+  coopt_rt_status st = coopt_rt_check_lut(n, k, idx, codebook, codebook_size, err);
+  if (st != COOPT_RT_OK)
+    return st;
   /* Entries past codebook_size are ignored: they read as 0 in the blob. */
   int8_t *book = calloc(16 * n, 1);
   if (!book)
@@ -192,9 +188,9 @@ coopt_rt_status coopt_rt_pack_qs8_masked_lut4_gemm(size_t n, size_t k, const uin
   for (size_t c = 0; c < n; ++c)
     memcpy(book + 16 * c, codebook + 16 * c, codebook_size);
   int8_t *w = lut_weights(n, k, idx, book);
-  coopt_rt_status st = w ? pack(n, k, w, idx, book, bias, a_zero_point, rq, packed, packed_size_, err)
-                         : coopt_rt_fail(err, COOPT_RT_INVALID_ARGUMENT,
-                                         "K = %zu: at most %d", k, COOPT_RT_MASKED_MAX_K);
+  st = w ? pack(n, k, w, idx, book, bias, a_zero_point, rq, packed, packed_size_, err)
+         : coopt_rt_fail(err, COOPT_RT_INVALID_ARGUMENT, "shape %zux%zu: N <= 65536 and K <= %d", n, k,
+                         COOPT_RT_MASKED_MAX_K);
   free(w), free(book);
   return st;
 }

@@ -304,8 +304,8 @@ coopt_rt_status coopt_rt_pack_qs8_spgemm(size_t n, size_t k, const int8_t *w, co
 
 /* ---- qs8 lookup-table ---- */
 
-static coopt_rt_status check_lut(size_t n, size_t k, const uint8_t *idx, const int8_t *codebook,
-                                 size_t codebook_size, coopt_rt_error *err) {
+coopt_rt_status coopt_rt_check_lut(size_t n, size_t k, const uint8_t *idx, const int8_t *codebook,
+                                   size_t codebook_size, coopt_rt_error *err) {
   if (!codebook)
     return coopt_rt_fail(err, COOPT_RT_INVALID_ARGUMENT, "the codebook must not be NULL");
   if (codebook_size < 1 || codebook_size > 16)
@@ -351,7 +351,7 @@ coopt_rt_status coopt_rt_pack_qs8_lut4_gemm(size_t n, size_t k, const uint8_t *i
                                             const coopt_rt_requant *rq, void *packed, size_t packed_size,
                                             coopt_rt_error *err) {
   coopt_rt_status st = check_common(n, k, idx, packed, packed_size, coopt_rt_qs8_lut4_gemm_packed_size(n, k), err);
-  if (st || (st = check_requant(n, rq, err)) || (st = check_lut(n, k, idx, codebook, codebook_size, err)))
+  if (st || (st = check_requant(n, rq, err)) || (st = coopt_rt_check_lut(n, k, idx, codebook, codebook_size, err)))
     return st;
   size_t kp = round_up(k, COOPT_LUT4_KR);
   int8_t *row = malloc(k);
@@ -400,7 +400,7 @@ coopt_rt_status coopt_rt_pack_qs8_splut4_gemm(size_t n, size_t k, const uint8_t 
     return coopt_rt_fail(err, COOPT_RT_INVALID_ARGUMENT, "the codebook must not be NULL");
   coopt_rt_status st =
       check_common(n, k, idx, packed, packed_size, coopt_rt_qs8_splut4_gemm_packed_size(n, k, idx, codebook), err);
-  if (st || (st = check_requant(n, rq, err)) || (st = check_lut(n, k, idx, codebook, codebook_size, err)))
+  if (st || (st = check_requant(n, rq, err)) || (st = coopt_rt_check_lut(n, k, idx, codebook, codebook_size, err)))
     return st;
   size_t kp = round_up(k, 4), count = count_lut_blocks(n, k, idx, codebook);
   int8_t *row = malloc(k);
