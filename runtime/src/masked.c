@@ -21,18 +21,25 @@
  */
 #include "blob.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 static size_t panels_of(size_t n) { return (n + COOPT_QS8_NR - 1) / COOPT_QS8_NR; }
 static size_t kp_of(size_t k) { return (k + COOPT_QS8_KR - 1) / COOPT_QS8_KR * COOPT_QS8_KR; }
 
-/* The weight of dense-layout position (g, j, t) of panel p: channel
- * p*NR + j, k = 4g + t (0 past N or K). */
-static int8_t weight_at(const int8_t *w, size_t n, size_t k, size_t p, size_t pos) {
+/* Where dense-layout position pos = (g, j, t) of panel p comes from in the
+ * [n, k] weights: channel p*NR + j, k = 4g + t; SIZE_MAX in the padding
+ * past N or K. */
+static size_t source_of(size_t n, size_t k, size_t p, size_t pos) {
   size_t g = pos / (COOPT_QS8_NR * COOPT_QS8_KR), j = pos / COOPT_QS8_KR % COOPT_QS8_NR, t = pos % COOPT_QS8_KR;
   size_t ch = p * COOPT_QS8_NR + j, kk = g * COOPT_QS8_KR + t;
-  return ch < n && kk < k ? w[ch * k + kk] : 0;
+  return ch < n && kk < k ? ch * k + kk : SIZE_MAX;
+}
+
+static int8_t weight_at(const int8_t *w, size_t n, size_t k, size_t p, size_t pos) {
+  size_t i = source_of(n, k, p, pos);
+  return i == SIZE_MAX ? 0 : w[i];
 }
 
 static size_t panel_nonzeros(const int8_t *w, size_t n, size_t k, size_t p) {
@@ -127,8 +134,7 @@ static coopt_rt_status pack(size_t n, size_t k, const int8_t *w, const uint8_t *
   if (!packed || (uintptr_t)packed % 16 || packed_size_ < need) {
     free(dense), free(nz), free(off);
     return coopt_rt_fail(err, COOPT_RT_INVALID_ARGUMENT,
-                         "the packed buffer must be 16-byte aligned with %zu bytes (%zu given)",
-                need, packed_size_);
+                         "the packed buffer must be 16-byte aligned with %zu bytes (%zu given)", need, packed_size_);
   }
   memset(packed, 0, need);
   memcpy(packed, dense, COOPT_BLOB_HEADER);
@@ -152,13 +158,10 @@ static coopt_rt_status pack(size_t n, size_t k, const int8_t *w, const uint8_t *
       if (x == 0)
         continue;
       mask[pos / 32] |= 1u << (pos % 32);
-      if (lut) {
-        size_t j = pos / COOPT_QS8_KR % COOPT_QS8_NR, g = pos / (COOPT_QS8_NR * COOPT_QS8_KR);
-        size_t ch = p * COOPT_QS8_NR + j, kk = g * COOPT_QS8_KR + pos % COOPT_QS8_KR;
-        vals[v / 2] |= (uint8_t)((idx[ch * k + kk] & 15) << (4 * (v % 2)));
-      } else {
+      if (lut) /* a nonzero is never padding */
+        vals[v / 2] |= (uint8_t)((idx[source_of(n, k, p, pos)] & 15) << (4 * (v % 2)));
+      else
         vals[v] = (uint8_t)x;
-      }
       ++v;
     }
   }
