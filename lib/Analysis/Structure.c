@@ -201,12 +201,74 @@ bool cooptCheckStructure(const coopt_weight *w, const float *v, const coopt_stru
   return true;
 }
 
+/* cooptGetStructure reads what it understands and ignores the rest; a
+ * verifier must not: a misspelt key or a claim of the wrong type would
+ * otherwise pass as "no claim". */
+bool cooptCheckStructureRecord(const coopt_weight *w, char *msg, size_t msg_size) {
+  MlirAttribute d = mlirOperationGetDiscardableAttributeByName(w->constant, sref(STRUCTURE_ATTR));
+  if (mlirAttributeIsNull(d))
+    return true;
+  if (!mlirAttributeIsADictionary(d)) {
+    snprintf(msg, msg_size, "the record is not a dictionary");
+    return false;
+  }
+  for (intptr_t i = 0; i < mlirDictionaryAttrGetNumElements(d); ++i) {
+    MlirNamedAttribute e = mlirDictionaryAttrGetElement(d, i);
+    MlirStringRef k = mlirIdentifierStr(e.name);
+    MlirAttribute a = e.attribute;
+    char key[64];
+    snprintf(key, sizeof key, "%.*s", (int)(k.length < 48 ? k.length : 48), k.data);
+    bool fraction = !strcmp(key, "sparsity") || !strcmp(key, "block_sparsity");
+    if (fraction) {
+      double f = mlirAttributeIsAFloat(a) ? mlirFloatAttrGetValueDouble(a) : -1.0;
+      if (!(f >= 0.0 && f <= 1.0)) {
+        snprintf(msg, msg_size, "'%s' must be a float in [0, 1]", key);
+        return false;
+      }
+    } else if (!strcmp(key, "pattern")) {
+      if (!mlirAttributeIsAString(a)) {
+        snprintf(msg, msg_size, "'pattern' must be a string");
+        return false;
+      }
+      MlirStringRef t = mlirStringAttrGetValue(a);
+      char *text = coopt_xstrndup(t.data, t.length);
+      coopt_pattern p;
+      bool ok = cooptParsePattern(text, &p, msg, msg_size);
+      free(text);
+      if (!ok)
+        return false;
+    } else if (!strcmp(key, "clusters")) {
+      if (!mlirAttributeIsAInteger(a) || mlirIntegerAttrGetValueInt(a) < 1) {
+        snprintf(msg, msg_size, "'clusters' must be a positive integer");
+        return false;
+      }
+    } else if (!strcmp(key, "per_channel")) {
+      if (!mlirAttributeIsABool(a)) {
+        snprintf(msg, msg_size, "'per_channel' must be a boolean");
+        return false;
+      }
+    } else {
+      snprintf(msg, msg_size, "unknown key '%s' (sparsity, pattern, block_sparsity, clusters, per_channel)", key);
+      return false;
+    }
+  }
+  return true;
+}
+
 bool cooptVerifyStructureClaims(MlirOperation root, const char *prefix, const char *suffix) {
   coopt_weight_set set;
-  cooptCollectWeights(root, COOPT_WOP_ALL, false, &set);
-  bool ok = true;
+  bool ok = cooptCollectWeights(root, COOPT_WOP_ALL, false, &set);
   for (size_t t = 0; t < set.count; ++t) {
     const coopt_weight *w = &set.items[t];
+    char bad[256];
+    if (!cooptCheckStructureRecord(w, bad, sizeof bad)) {
+      char what[512];
+      cooptWeightDescribe(w, what, sizeof what);
+      cooptEmitError(mlirOperationGetLocation(w->constant), "%smalformed coopt.structure on %s: %s%s", prefix, what,
+                     bad, suffix);
+      ok = false;
+      continue;
+    }
     coopt_structure s = cooptGetStructure(w);
     if (!s.has_sparsity && !s.has_clusters && s.pattern.kind == COOPT_PAT_NONE)
       continue;

@@ -50,7 +50,11 @@ void cooptMeasureSparsity(const coopt_weight *w, const float *values, coopt_stru
 /* Fraction of all-zero RxC blocks (partial edge blocks count as blocks). */
 double cooptBlockSparsity(const float *values, int64_t rows, int64_t cols, int r, int c);
 
-/* Check every claim under root; one located error per violated claim,
+/* Is the record (if any) well formed: a dictionary of the known keys with
+ * values of the right type and range?  Describes the first defect in msg. */
+bool cooptCheckStructureRecord(const coopt_weight *w, char *msg, size_t msg_size);
+
+/* Check every record and claim under root; one located error per violated claim,
  * worded "<prefix>coopt.structure violated for <tensor>: <what><suffix>". */
 bool cooptVerifyStructureClaims(MlirOperation root, const char *prefix, const char *suffix);
 

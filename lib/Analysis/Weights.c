@@ -2,6 +2,7 @@
 #include "coopt/Diagnostics.h"
 #include "../Support/Support.h"
 
+#include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,12 +24,16 @@ typedef struct traced {
   int rank;
   int64_t shape[8];
   int64_t *map; /* this view's linear index -> constant linear index; NULL = identity */
+  bool too_large; /* the constant has more than COOPT_MAX_WEIGHT_ELEMENTS */
 } traced;
 
+/* Element count, saturating at INT64_MAX: a type may legally claim more
+ * elements than int64 holds (a splat stores one value). */
 static int64_t product(const int64_t *shape, int rank) {
   int64_t n = 1;
   for (int i = 0; i < rank; ++i)
-    n *= shape[i];
+    if (__builtin_mul_overflow(n, shape[i], &n))
+      return INT64_MAX;
   return n;
 }
 
@@ -60,6 +65,11 @@ static bool trace_value(MlirValue v, traced *t, const char **why, int depth) {
     }
     t->constant = def;
     t->map = NULL;
+    if (product(t->shape, t->rank) > COOPT_MAX_WEIGHT_ELEMENTS) {
+      t->too_large = true;
+      *why = "is too large";
+      return false;
+    }
     return true;
   }
   if (op_is(def, "tosa.reshape")) {
@@ -132,6 +142,7 @@ typedef struct collect_ctx {
   bool remark;
   coopt_weight_set *set;
   size_t cap;
+  bool failed;
 } collect_ctx;
 
 static bool elem_kind(MlirType t, coopt_elem_kind *k) {
@@ -162,10 +173,16 @@ static void consider(collect_ctx *c, MlirOperation op, coopt_weight_op kind) {
   unsigned operand = 1; /* the weight / B operand of all four ops */
   if (mlirOperationGetNumOperands(op) <= (intptr_t)operand)
     return;
-  traced t;
+  traced t = {0};
   const char *why = NULL;
   if (!trace_value(mlirOperationGetOperand(op, operand), &t, &why, 0)) {
-    if (c->remark)
+    if (t.too_large) {
+      /* Not a skip: a pass that left it out would report or verify less
+       * than the module holds, and loading it would exhaust memory. */
+      cooptEmitError(op_loc(op), "weight of '%s' has %" PRId64 " elements; coopt handles at most %" PRId64,
+                     tosa_op_names[kind], product(t.shape, t.rank), (int64_t)COOPT_MAX_WEIGHT_ELEMENTS);
+      c->failed = true;
+    } else if (c->remark)
       cooptEmitRemark(op_loc(op), "weight of '%s' %s; skipped", tosa_op_names[kind], why);
     return;
   }
@@ -271,12 +288,13 @@ static MlirWalkResult walk_cb(MlirOperation op, void *ud) {
   return MlirWalkResultAdvance;
 }
 
-void cooptCollectWeights(MlirOperation root, unsigned op_mask, bool remark_skipped,
+bool cooptCollectWeights(MlirOperation root, unsigned op_mask, bool remark_skipped,
                          coopt_weight_set *out) {
   out->items = NULL;
   out->count = 0;
-  collect_ctx c = {op_mask, remark_skipped, out, 0};
+  collect_ctx c = {op_mask, remark_skipped, out, 0, false};
   mlirOperationWalk(root, walk_cb, &c, MlirWalkPreOrder);
+  return !c.failed;
 }
 
 void cooptWeightSetFree(coopt_weight_set *set) {

@@ -67,10 +67,17 @@ typedef struct coopt_weight_set {
   size_t count;
 } coopt_weight_set;
 
+/* The largest weight coopt loads (1 GiB of f32).  A type may claim far more
+ * (a splat constant stores one value); such a weight is an error, never a
+ * giant allocation. */
+#define COOPT_MAX_WEIGHT_ELEMENTS (INT64_C(1) << 28)
+
 /* Collect the weights of ops in `op_mask` under root, in program order,
  * each constant once.  Weight operands that are not constants are skipped;
- * with `remark_skipped` each gets a remark saying why. */
-void cooptCollectWeights(MlirOperation root, unsigned op_mask, bool remark_skipped,
+ * with `remark_skipped` each gets a remark saying why.  Returns false, with
+ * a located error per weight, when a weight is larger than
+ * COOPT_MAX_WEIGHT_ELEMENTS; the set is filled (and must be freed) either way. */
+bool cooptCollectWeights(MlirOperation root, unsigned op_mask, bool remark_skipped,
                          coopt_weight_set *out);
 void cooptWeightSetFree(coopt_weight_set *set);
 

@@ -10,6 +10,7 @@
 #include "Support/Support.h"
 
 #include <llvm-c/Core.h>
+#include <llvm-c/Disassembler.h>
 #include <llvm-c/Target.h>
 #include <llvm-c/TargetMachine.h>
 #include <llvm-c/Transforms/PassBuilder.h>
@@ -18,6 +19,7 @@
 #include <mlir-c/RegisterEverything.h>
 #include <mlir-c/Target/LLVMIR.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 
 const char *cooptTargetTriple(const char *arch) {
@@ -66,6 +68,49 @@ static void init_targets(void) {
   LLVMInitializeAArch64Target();
   LLVMInitializeAArch64TargetMC();
   LLVMInitializeAArch64AsmPrinter();
+  LLVMInitializeX86Disassembler();
+  LLVMInitializeAArch64Disassembler();
+}
+
+/* LLVM takes an unknown --mcpu or --mattr with a warning on stderr and goes
+ * on ("ignoring processor"), then either emits code for a CPU nobody asked
+ * for or stops with a fatal error deep in code generation.  Its C API has
+ * no query for valid names, so build the MC subtarget for the pair (a
+ * disassembler context: cheap, and unlike the code generator's subtarget it
+ * never aborts) with stderr sent to a pipe, and turn any "not a recognized"
+ * line into an error.  Compilation is single-threaded at this point, so no
+ * other output is swallowed. */
+static bool check_subtarget(const char *triple, const char *cpu, const char *features, char *err, size_t err_size) {
+  int fds[2];
+  if (pipe(fds) != 0)
+    return true; /* cannot check: LLVM's own warning still shows */
+  fflush(stderr);
+  int saved = dup(STDERR_FILENO);
+  dup2(fds[1], STDERR_FILENO);
+  close(fds[1]);
+  LLVMDisasmContextRef dc = LLVMCreateDisasmCPUFeatures(triple, cpu, features, NULL, 0, NULL, NULL);
+  fflush(stderr);
+  dup2(saved, STDERR_FILENO);
+  close(saved);
+  char text[1024];
+  ssize_t n = read(fds[0], text, sizeof text - 1); /* the write end is closed: no blocking */
+  close(fds[0]);
+  if (dc)
+    LLVMDisasmDispose(dc);
+  text[n > 0 ? n : 0] = '\0';
+  char *bad = strstr(text, "is not a recognized");
+  if (!bad)
+    return true;
+  /* Report LLVM's first complaint: "'x' is not a recognized processor for
+   * this target (ignoring processor)" minus the parenthesis. */
+  char *line = bad;
+  while (line > text && line[-1] != '\n')
+    --line;
+  size_t len = strcspn(line, "(\n");
+  while (len && line[len - 1] == ' ')
+    --len;
+  snprintf(err, err_size, "%.*s (%s)", (int)len, line, triple);
+  return false;
 }
 
 bool cooptEmitModule(MlirContext ctx, MlirModule module, const coopt_target *t, coopt_emit_kind kind, char **out,
@@ -98,6 +143,11 @@ bool cooptEmitModule(MlirContext ctx, MlirModule module, const coopt_target *t, 
     cpu = host_cpu = LLVMGetHostCPUName();
     if (!*features)
       features = host_features = LLVMGetHostCPUFeatures();
+  }
+  if (!check_subtarget(triple, cpu, features, err, err_size)) {
+    LLVMDisposeMessage(host_cpu);
+    LLVMDisposeMessage(host_features);
+    return false;
   }
   LLVMTargetMachineRef tm =
       LLVMCreateTargetMachine(target, triple, cpu, features,

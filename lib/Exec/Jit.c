@@ -24,6 +24,8 @@
 #include <mlir-c/RegisterEverything.h>
 #include <dlfcn.h>
 #include <errno.h>
+#include <ftw.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -142,6 +144,18 @@ bool cooptModuleInterface(MlirModule module, coopt_jit *jit, char *err, size_t e
       snprintf(err, err_size, "result %d of @main is not a statically shaped tensor of a supported type", i);
       return false;
     }
+  /* The caller allocates every input and output: a type may claim more
+   * elements than memory (or int64) holds, which must be an error, not an
+   * allocation failure.  16 GiB per tensor is far beyond any model here. */
+  for (int i = 0; i < jit->num_inputs + jit->num_outputs; ++i) {
+    const coopt_tensor_type *t = i < jit->num_inputs ? &jit->inputs[i] : &jit->outputs[i - jit->num_inputs];
+    size_t bytes;
+    if (!cooptTensorBytesWithin(t, (size_t)1 << 34, &bytes)) {
+      snprintf(err, err_size, "%s %d of @main is larger than 16 GiB", i < jit->num_inputs ? "input" : "result",
+               i < jit->num_inputs ? i : i - jit->num_inputs);
+      return false;
+    }
+  }
   /* Unsigned bytes travel as i8 bits, marked {coopt.unsigned} (MLIR's TOSA
    * lowering has no ui8); the interface reports them as u8. */
   static const char *const which[2] = {"arg_attrs", "res_attrs"};
@@ -186,6 +200,51 @@ bool cooptLowerToLLVMDialect(MlirContext ctx, MlirModule module, const char *ent
   return ok;
 }
 
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
+  (void)st;
+  (void)flag;
+  (void)ftw;
+  remove(path); /* best effort: keep going */
+  return 0;
+}
+
+/* MLIR's ExecutionEngine always registers LLVM's perf JIT listener (the C
+ * API has no switch), and Debian's LLVM is built with perf support: the
+ * first engine of a process creates .debug/jit/llvm-IR-jit-<date>-<rand>/
+ * jit-<pid>.dump (about 60 KB) under the temporary directory and leaves it
+ * there.  Every coopt-runner call, calibration and recovery would litter
+ * the disk.  Unless the user asks for jitdump files (JITDUMPDIR set, for
+ * `perf inject --jit`), point the listener at a private directory for the
+ * first engine of the process (the listener is a process-wide singleton,
+ * created once) and remove that directory at once: the listener keeps its
+ * file open and writes into an unlinked inode that disappears with the
+ * process, even when it crashes. */
+static pthread_mutex_t engine_lock = PTHREAD_MUTEX_INITIALIZER;
+static bool engine_created;
+
+static MlirExecutionEngine create_engine(MlirModule module, int opt_level, int nlibs, const MlirStringRef *libs) {
+  pthread_mutex_lock(&engine_lock);
+  char dir[4096] = "";
+  if (!engine_created && !getenv("JITDUMPDIR")) {
+    const char *tmp = getenv("TMPDIR");
+    snprintf(dir, sizeof dir, "%s/coopt-jitdump-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    if (!mkdtemp(dir)) {
+      dir[0] = '\0';
+    } else if (setenv("JITDUMPDIR", dir, 1) != 0) {
+      rmdir(dir);
+      dir[0] = '\0';
+    }
+  }
+  MlirExecutionEngine engine = mlirExecutionEngineCreate(module, opt_level, nlibs, libs, false, false);
+  if (dir[0]) {
+    unsetenv("JITDUMPDIR");
+    nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+  }
+  engine_created = engine_created || !mlirExecutionEngineIsNull(engine);
+  pthread_mutex_unlock(&engine_lock);
+  return engine;
+}
+
 bool cooptJitCompile(MlirContext ctx, MlirModule module, int opt_level, coopt_jit *jit, char *err, size_t err_size) {
   if (!cooptModuleInterface(module, jit, err, err_size) || !cooptLowerToLLVMDialect(ctx, module, "main", err, err_size))
     return false;
@@ -195,7 +254,7 @@ bool cooptJitCompile(MlirContext ctx, MlirModule module, int opt_level, coopt_ji
   /* coopt's runtime: the kernels coopt-lower-kernels calls. */
   MlirStringRef libs[2] = {mlirStringRefCreateFromCString(COOPT_C_RUNNER_UTILS),
                            mlirStringRefCreateFromCString(COOPT_RT_SHARED)};
-  jit->engine = mlirExecutionEngineCreate(module, opt_level, 2, libs, false, false);
+  jit->engine = create_engine(module, opt_level, 2, libs);
   if (mlirExecutionEngineIsNull(jit->engine)) {
     snprintf(err, err_size, "the execution engine could not be created (translation to LLVM failed)");
     return false;

@@ -27,6 +27,9 @@
 #include <string.h>
 
 #define MAXR 8
+/* Larger graph inputs (8 GiB of f32) are a corrupt or hostile model, not a
+ * workload coopt compiles. */
+#define MAX_INPUT_ELEMENTS (INT64_C(1) << 31)
 
 /* Element types are ONNX's TensorProto codes. */
 enum {
@@ -217,9 +220,14 @@ static void line(importer *im, const char *fmt, ...) {
 }
 
 static void set_loc(importer *im, const char *name) {
-  /* loc("name") with MLIR string escapes */
+  /* loc("name") with MLIR string escapes: names are arbitrary bytes, and a
+   * raw newline or quote would end the string (found by fuzz-onnx). */
   size_t u = (size_t)snprintf(im->loc, sizeof im->loc, "loc(\"");
   for (const char *p = name; *p && u < sizeof im->loc - 8; ++p) {
+    if ((unsigned char)*p < 0x20) {
+      u += (size_t)snprintf(im->loc + u, sizeof im->loc - u, "\\%02X", (unsigned char)*p);
+      continue;
+    }
     if (*p == '"' || *p == '\\')
       im->loc[u++] = '\\';
     im->loc[u++] = *p;
@@ -2316,6 +2324,12 @@ static bool graph_input(importer *im, const Onnx__ValueInfoProto *vi, int index,
     else
       return fail(im, "graph input '%s' has a dynamic dimension %d, which is not supported", vi->name, i);
   }
+  /* A shape may name more elements than int64 counts; every size computed
+   * from it later (buffers, loops, the runner's inputs) would overflow. */
+  int64_t count = 1;
+  for (int i = 0; i < rank; ++i)
+    if (__builtin_mul_overflow(count, dims[i], &count) || count > MAX_INPUT_ELEMENTS)
+      return fail(im, "graph input '%s' has more than %lld elements", vi->name, (long long)MAX_INPUT_ELEMENTS);
   value *v = add_value(im, vi->name, et, rank, dims);
   v->is_arg = true;
   v->id = index;
@@ -2502,7 +2516,11 @@ MlirLogicalResult cooptImportOnnx(const char *path, const coopt_onnx_import_opti
                      v->et == ET_U8 ? " {coopt.unsigned}" : "");
   }
   if (ok) {
-    coopt_buf_printf(&out, "// Imported from %s by coopt-translate --import-onnx\n", path);
+    /* A newline in the path would end the comment and start MLIR text. */
+    coopt_buf_printf(&out, "// Imported from ");
+    for (const char *p = path; *p; ++p)
+      coopt_buf_putc(&out, (unsigned char)*p < 0x20 ? '?' : *p);
+    coopt_buf_printf(&out, " by coopt-translate --import-onnx\n");
     coopt_buf_printf(&out, "module attributes {coopt.onnx_opset = %d : i64", im.opset);
     if (model->n_metadata_props) {
       coopt_buf_puts(&out, ", coopt.metadata = {");

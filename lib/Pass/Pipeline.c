@@ -343,6 +343,12 @@ static bool add_upstream(builder *b, MlirOpPassManager pm, const char *anchor, n
     size_t mlen = strcspn(msg, "\n");
     while (mlen && msg[mlen - 1] == ' ')
       --mlen;
+    /* An option value LLVM's command-line parser rejects is reported by
+     * LLVM on stderr, not through the callback: say where to look. */
+    if (!mlen && nd->has_opts) {
+      msg = "invalid option value (LLVM's option parser printed which)";
+      mlen = strlen(msg);
+    }
     berr(b, nd->name_pos, "cannot add '%.*s' under '%s'%s%.*s", (int)nd->name_len,
          b->text + nd->name_pos, anchor, mlen ? ": " : "", (int)mlen, msg);
   }

@@ -204,7 +204,10 @@ static double **input_energies(MlirOperation root, const cluster_options *o, coo
 static coopt_pass_result run_cluster(MlirOperation root, const void *opaque) {
   const cluster_options *o = opaque;
   coopt_weight_set set;
-  cooptCollectWeights(root, COOPT_WOP_ALL, true, &set);
+  if (!cooptCollectWeights(root, COOPT_WOP_ALL, true, &set)) {
+    cooptWeightSetFree(&set);
+    return COOPT_PASS_FAILURE;
+  }
   coopt_pass_result result = COOPT_PASS_SUCCESS;
   double **energy = NULL;
   if (o->method == METHOD_HESSIAN) {

@@ -715,8 +715,10 @@ static bool fake_quant_func(MlirOperation func, const void *opaque) {
     for (size_t i = 0; i < qp.count; ++i)
       insert_fake_quant(func, qp.items[i].value, scale[i], zp[i]);
     coopt_weight_set set;
-    cooptCollectWeights(func, COOPT_WOP_ALL, true, &set);
-    result = quantize_weights(&set, o);
+    if (!cooptCollectWeights(func, COOPT_WOP_ALL, true, &set))
+      result = COOPT_PASS_FAILURE;
+    else
+      result = quantize_weights(&set, o);
     if (result == COOPT_PASS_SUCCESS && o->exact)
       emulate_exactly(&set, &qp, scale);
     cooptWeightSetFree(&set);

@@ -295,7 +295,10 @@ static coopt_pass_result run_prune(MlirOperation root, const void *opaque) {
     return COOPT_PASS_FAILURE;
   }
   coopt_weight_set set;
-  cooptCollectWeights(root, COOPT_WOP_ALL, true, &set);
+  if (!cooptCollectWeights(root, COOPT_WOP_ALL, true, &set)) {
+    cooptWeightSetFree(&set);
+    return COOPT_PASS_FAILURE;
+  }
   size_t nsel = 0;
   coopt_weight **sel = coopt_xcalloc(set.count ? set.count : 1, sizeof *sel);
   float **vals = coopt_xcalloc(set.count ? set.count : 1, sizeof *vals);

@@ -568,7 +568,10 @@ static coopt_pass_result run_recover(MlirOperation module, const void *opaque) {
   }
   MlirLocation floc = mlirOperationGetLocation(fn);
   coopt_weight_set set;
-  cooptCollectWeights(fn, COOPT_WOP_ALL, false, &set);
+  if (!cooptCollectWeights(fn, COOPT_WOP_ALL, false, &set)) {
+    cooptWeightSetFree(&set);
+    return COOPT_PASS_FAILURE;
+  }
   coopt_layer *layers = coopt_xcalloc(set.count + 1, sizeof *layers);
   size_t n = 0;
   coopt_pass_result result = COOPT_PASS_FAILURE;

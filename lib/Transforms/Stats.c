@@ -149,7 +149,10 @@ static coopt_pass_result run_stats(MlirOperation root, const void *opaque) {
   for (size_t i = 0; i < o->ops.size; ++i)
     mask |= COOPT_WOP_MASK(((int *)o->ops.items)[i]);
   coopt_weight_set set;
-  cooptCollectWeights(root, mask, false, &set);
+  if (!cooptCollectWeights(root, mask, false, &set)) {
+    cooptWeightSetFree(&set);
+    return COOPT_PASS_FAILURE;
+  }
   kernel_call *calls;
   size_t ncalls = collect_kernel_calls(root, &calls);
 

@@ -345,7 +345,17 @@ static int run_eval(const cli *c, coopt_jit *jit, MlirOperation module) {
   }
   int64_t B = in->dims[0], per = cooptTensorElements(in) / B;
   int64_t pixels = images.type.rank >= 3 ? images.type.dims[1] * images.type.dims[2] : 0;
-  if (images.type.rank != 3 || labels.type.rank != 1 || labels.type.dims[0] != N || per != pixels) {
+  if (images.type.rank != 3 || labels.type.rank != 1) {
+    fprintf(stderr, "coopt-runner: error: %s: the images must be a rank-3 IDX file and the labels rank 1 (got %d and %d)\n",
+            c->eval, images.type.rank, labels.type.rank);
+    goto done;
+  }
+  if (labels.type.dims[0] != N) {
+    fprintf(stderr, "coopt-runner: error: %s: %lld images but %lld labels\n", c->eval, (long long)N,
+            (long long)labels.type.dims[0]);
+    goto done;
+  }
+  if (per != pixels) {
     fprintf(stderr, "coopt-runner: error: dataset of %lld images of %lld pixels does not fit the model input (%lld values per image)\n",
             (long long)N, (long long)pixels, (long long)per);
     goto done;
