@@ -4,8 +4,19 @@
 BUILD ?= build
 WERROR ?= ON
 CMAKE_FLAGS ?=
+# make check SANITIZE=address,undefined: the whole suite on a sanitizer build
+# (clang-22, its own build directory).  make check-sanitize: the subset CI
+# runs (SANITIZE_TESTS, a lit --filter).
+SANITIZE ?=
+SANITIZE_TESTS ?= unit-|bad-inputs|regressions|Passes/|onnx/import|capi|explore-invalid|seed-paths.test
+CMAKE_ENV :=
+ifneq ($(SANITIZE),)
+BUILD := build-sanitize
+CMAKE_ENV := CC=clang-22 CXX=clang++-22
+CMAKE_FLAGS += -DCOOPT_SANITIZE=$(SANITIZE)
+endif
 
-.PHONY: all deps build run check bench results fuzz clean
+.PHONY: all deps build run check check-sanitize bench results fuzz clean
 
 all: build
 
@@ -13,7 +24,7 @@ deps:
 	@sh scripts/install-deps.sh
 
 $(BUILD)/build.ninja: CMakeLists.txt | deps
-	cmake -S . -B $(BUILD) -G Ninja -DCOOPT_WERROR=$(WERROR) $(CMAKE_FLAGS)
+	$(CMAKE_ENV) cmake -S . -B $(BUILD) -G Ninja -DCOOPT_WERROR=$(WERROR) $(CMAKE_FLAGS)
 
 build: deps $(BUILD)/build.ninja
 	cmake --build $(BUILD)
@@ -24,6 +35,11 @@ run: build
 check: build
 	@sh scripts/install-deps.sh --tests
 	@sh scripts/check.sh $(BUILD)
+
+check-sanitize:
+	@sh scripts/install-deps.sh --tests
+	@$(MAKE) --no-print-directory build SANITIZE=address,undefined
+	@sh scripts/check.sh build-sanitize "$(SANITIZE_TESTS)"
 
 bench: build
 	@sh scripts/install-deps.sh --bench
@@ -45,4 +61,4 @@ fuzz: build
 	@sh scripts/fuzz.sh $(BUILD)
 
 clean:
-	rm -rf $(BUILD) $(BUILD)-fuzz
+	rm -rf build build-fuzz build-sanitize

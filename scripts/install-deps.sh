@@ -23,11 +23,12 @@ PKGS="$PKGS dataset-fashion-mnist libonnx-testdata"
 if [ "${1:-}" = "--tests" ]; then
   PKGS="$PKGS chromium tidy parallel"
 fi
-
-# `make fuzz`: libFuzzer and the sanitizer runtimes for clang-22.
-if [ "${1:-}" = "--fuzz" ]; then
+# The sanitizer runtimes of clang-22 (`make check SANITIZE=...`, and the
+# subset CI runs) and libFuzzer (`make fuzz`).
+if [ "${1:-}" = "--tests" ] || [ "${1:-}" = "--fuzz" ]; then
   PKGS="$PKGS libclang-rt-22-dev"
 fi
+
 
 # `make results` compares with torch's own pruning and quantization.
 if [ "${1:-}" = "--results" ]; then

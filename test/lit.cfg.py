@@ -15,6 +15,16 @@ config.environment["PATH"] = os.pathsep.join(path)
 # Tests must not depend on the terminal or the user's locale.
 config.environment["LC_ALL"] = "C"
 
+# A sanitizer build: any report aborts the process, so a crash-free exit
+# code can never hide one (`not` fails on a signal, and the bad-input
+# corpus wants exactly 1); leaks at exit count, on error paths too.
+if config.coopt_sanitize:
+    abort = "abort_on_error=1:halt_on_error=1:print_stacktrace=1"
+    config.environment["ASAN_OPTIONS"] = abort + ":detect_leaks=1:detect_odr_violation=0"
+    config.environment["UBSAN_OPTIONS"] = abort
+    config.environment["LSAN_OPTIONS"] = "suppressions=" + os.path.join(config.test_source_root, "lsan.supp")
+    config.available_features.add("sanitizer")
+
 config.substitutions.append(("%coopt_src", config.coopt_src_root))
 config.substitutions.append(("%coopt_runtime_bin", config.coopt_runtime_bin_dir))
 config.substitutions.append(("%mlir_opt", os.path.join(config.llvm_tools_dir, "mlir-opt")))

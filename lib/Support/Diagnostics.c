@@ -35,6 +35,7 @@ const char *cooptSeverityName(MlirDiagnosticSeverity s) {
   return "diagnostic";
 }
 
+static void emitv(MlirLocation loc, MlirDiagnosticSeverity severity, const char *fmt, va_list ap) COOPT_PRINTF(3, 0);
 static void emitv(MlirLocation loc, MlirDiagnosticSeverity severity, const char *fmt, va_list ap) {
   coopt_buf msg;
   coopt_buf_init(&msg);

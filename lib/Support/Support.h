@@ -24,7 +24,7 @@ void coopt_buf_append(coopt_buf *b, const char *s, size_t n);
 void coopt_buf_puts(coopt_buf *b, const char *s);
 void coopt_buf_putc(coopt_buf *b, char c);
 void coopt_buf_printf(coopt_buf *b, const char *fmt, ...) COOPT_PRINTF(2, 3);
-void coopt_buf_vprintf(coopt_buf *b, const char *fmt, va_list ap);
+void coopt_buf_vprintf(coopt_buf *b, const char *fmt, va_list ap) COOPT_PRINTF(2, 0);
 /* MlirStringCallback that appends to a coopt_buf passed as user data. */
 void coopt_buf_string_callback(MlirStringRef s, void *user_data);
 /* Take ownership of the data (caller frees); b is reset. */

@@ -2,6 +2,7 @@
 #ifndef COOPT_LIB_TOOL_H
 #define COOPT_LIB_TOOL_H
 
+#include "coopt/Diagnostics.h"
 #include <mlir-c/Diagnostics.h>
 #include <mlir-c/IR.h>
 #include <pthread.h>
@@ -71,6 +72,6 @@ void coopt_diag_engine_set_buffer(coopt_diag_engine *e, const char *text, size_t
 bool coopt_diag_engine_check(coopt_diag_engine *e);
 /* Report a tool-level error ("file: error: msg") that is not an MLIR
  * diagnostic. */
-void coopt_diag_engine_tool_error(coopt_diag_engine *e, const char *fmt, ...);
+void coopt_diag_engine_tool_error(coopt_diag_engine *e, const char *fmt, ...) COOPT_PRINTF(2, 3);
 
 #endif

@@ -909,11 +909,15 @@ out:
 int main(int argc, char **argv) {
   coopt_tool_init_process();
   explore_options o;
-  if (parse_cli(argc, argv, &o))
+  if (parse_cli(argc, argv, &o)) {
+    free(o.collect);
     return 1;
+  }
   explore_tree t;
-  if (!load_tree(&o, &t))
+  if (!load_tree(&o, &t)) {
+    free(o.collect);
     return 1;
+  }
   int rc;
   if (o.num_collect) {
     rc = run_collect(&o, &t);

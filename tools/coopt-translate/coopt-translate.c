@@ -102,8 +102,23 @@ static int emit_code(const char *input, const char *output, const char *emit, co
   return rc;
 }
 
+/* --bind tensors, freed at exit: main has many early exits, and a leak on
+ * any of them is a failure of the sanitizer build. */
+static coopt_onnx_binding binds[16];
+static coopt_tensor bound[16];
+static size_t nbind;
+
+static void free_bindings(void) {
+  for (size_t i = 0; i < nbind; ++i) {
+    free((char *)binds[i].name);
+    cooptTensorFree(&bound[i]);
+  }
+  nbind = 0;
+}
+
 int main(int argc, char **argv) {
   coopt_tool_init_process();
+  atexit(free_bindings);
   const char *input = NULL, *output = "-", *v;
   /* Locations carry the ONNX node names: printed by default, so that they
    * survive into every later tool. */
@@ -111,9 +126,6 @@ int main(int argc, char **argv) {
   const char *emit = NULL, *arch = "x86_64", *mcpu = NULL, *mattr = NULL, *name = "model";
   int opt_level = 2;
   long long batch = 0;
-  coopt_onnx_binding binds[16];
-  coopt_tensor bound[16];
-  size_t nbind = 0;
   for (int i = 1; i < argc; ++i) {
     const char *a = argv[i];
     if (a[0] != '-' || !strcmp(a, "-")) {
@@ -214,6 +226,8 @@ int main(int argc, char **argv) {
   if (mlirLogicalResultIsFailure(
           cooptImportOnnx(input, &opts, coopt_buf_string_callback, &text, coopt_buf_string_callback, &err))) {
     fprintf(stderr, "%s: error: %s\n", input, err.data ? err.data : "import failed");
+    coopt_buf_free(&text);
+    coopt_buf_free(&err);
     return 1;
   }
   MlirContext ctx = cooptCreateContext(false);
@@ -253,9 +267,5 @@ int main(int argc, char **argv) {
   coopt_diag_engine_free(&diags);
   coopt_buf_free(&text);
   coopt_buf_free(&err);
-  for (size_t i = 0; i < nbind; ++i) {
-    free((char *)binds[i].name);
-    cooptTensorFree(&bound[i]);
-  }
   return rc;
 }
