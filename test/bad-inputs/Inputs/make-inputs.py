@@ -100,3 +100,26 @@ npy("input_big_endian.npy", calib[:1].astype(">f4"))
 npy("input_fortran.npy", np.asfortranarray(rng.standard_normal((1, 1, 28, 28)).astype(np.float32)))
 npy("input_wrong_shape.npy", rng.standard_normal((1, 1, 27, 28)).astype(np.float32))
 npy("input_scalar.npy", np.float32(1.0))
+
+# Pathological but valid models (test/bad-inputs/pathological.test): they
+# must compile and run, or fail with a diagnostic.
+# The smallest: a 1x1x1x1 input through a 1x1 convolution of one channel.
+save("tiny_conv.onnx", [helper.make_node("Conv", ["x", "w", "b"], ["y"], name="tiny")], [vi("x", [1, 1, 1, 1])],
+     [vi("y", [1, 1, 1, 1])], [numpy_helper.from_array(np.array([[[[0.75]]]], np.float32), "w"),
+                               numpy_helper.from_array(np.array([0.25], np.float32), "b")])
+npy("tiny_calib.npy", rng.standard_normal((16, 1, 1, 1)).astype(np.float32))
+# A 4096-channel layer: 4 -> 4096 pointwise, 3x3 depthwise over 4096, 4096 -> 4.
+C = 4096
+save("wide_4096.onnx", [
+    helper.make_node("Conv", ["x", "w1"], ["a"], name="expand"),
+    helper.make_node("Relu", ["a"], ["ar"], name="relu1"),
+    helper.make_node("Conv", ["ar", "w2"], ["d"], name="depthwise", group=C, pads=[1, 1, 1, 1]),
+    helper.make_node("Relu", ["d"], ["dr"], name="relu2"),
+    helper.make_node("Conv", ["dr", "w3"], ["y"], name="project")],
+    [vi("x", [1, 4, 4, 4])], [vi("y", [1, 4, 4, 4])],
+    [numpy_helper.from_array((rng.standard_normal((C, 4, 1, 1)) * 0.5).astype(np.float32), "w1"),
+     numpy_helper.from_array((rng.standard_normal((C, 1, 3, 3)) * 0.3).astype(np.float32), "w2"),
+     numpy_helper.from_array((rng.standard_normal((4, C, 1, 1)) * 0.02).astype(np.float32), "w3")])
+npy("wide_calib.npy", rng.standard_normal((160, 4, 4, 4)).astype(np.float32))
+npy("wide_input.npy", rng.standard_normal((1, 4, 4, 4)).astype(np.float32))
+npy("tiny_input.npy", rng.standard_normal((1, 1, 1, 1)).astype(np.float32))
