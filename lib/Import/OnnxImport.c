@@ -736,6 +736,12 @@ static bool spatial_axis(importer *im, int64_t in, int64_t k_eff, int64_t s, int
     *crop = -end;
     end = 0;
   }
+  /* Every window inside the begin pad (found by fuzz-onnx: a 7-row input,
+   * 9 rows of padding, stride 47): nothing of the input would remain after
+   * the crop, and TOSA has no empty tensors. */
+  if (*crop >= in)
+    return fail(im, "every window lies in the padding (input %lld, begin pad %lld, stride %lld)", (long long)in,
+                (long long)p0, (long long)s);
   *pb = p0;
   *pe = end;
   *out = o;
