@@ -272,6 +272,10 @@ double cooptRoundHalfAway(double x) { return x < 0 ? -floor(-x + 0.5) : floor(x 
 
 int8_t cooptWeightCode(double w, double s) {
   double q = cooptRoundHalfAway(w / s);
+  /* NaN has no code (converting it is undefined behaviour); the passes
+   * reject non-finite weights, coopt-stats only counts them. */
+  if (isnan(q))
+    return 0;
   return (int8_t)(q < -127 ? -127 : q > 127 ? 127 : q);
 }
 

@@ -31,14 +31,18 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-const char *const coopt_jit_pipeline =
-    "builtin.module(func.func(tosa-optional-decompositions,tosa-infer-shapes,tosa-to-linalg-named,tosa-to-linalg,"
-    "tosa-to-arith{include-apply-rescale},tosa-to-tensor,linalg-fuse-elementwise-ops),canonicalize,"
-    "one-shot-bufferize{bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map},"
-    "buffer-results-to-out-params{hoist-static-allocs modify-public-functions},buffer-deallocation-pipeline,"
-    "func.func(convert-linalg-to-loops),expand-strided-metadata,lower-affine,convert-scf-to-cf,"
-    "convert-math-to-libm,finalize-memref-to-llvm,convert-math-to-llvm,convert-arith-to-llvm,convert-cf-to-llvm,"
-    "convert-func-to-llvm,convert-index-to-llvm,reconcile-unrealized-casts)";
+/* Two stages: tensors (TOSA to linalg, folded), then buffers to LLVM.
+ * Between them copy_repeated_results runs on the folded tensor IR. */
+#define JIT_TENSOR_STAGE                                                                                              \
+  "func.func(tosa-optional-decompositions,tosa-infer-shapes,tosa-to-linalg-named,tosa-to-linalg,"                       \
+  "tosa-to-arith{include-apply-rescale},tosa-to-tensor,linalg-fuse-elementwise-ops),canonicalize"
+#define JIT_BUFFER_STAGE                                                                                              \
+  "one-shot-bufferize{bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map},"          \
+  "buffer-results-to-out-params{hoist-static-allocs modify-public-functions},buffer-deallocation-pipeline,"           \
+  "func.func(convert-linalg-to-loops),expand-strided-metadata,lower-affine,convert-scf-to-cf,"                        \
+  "convert-math-to-libm,finalize-memref-to-llvm,convert-math-to-llvm,convert-arith-to-llvm,convert-cf-to-llvm,"       \
+  "convert-func-to-llvm,convert-index-to-llvm,reconcile-unrealized-casts"
+const char *const coopt_jit_pipeline = "builtin.module(" JIT_TENSOR_STAGE "," JIT_BUFFER_STAGE ")";
 
 size_t cooptDtypeSize(coopt_dtype t) {
   switch (t) {
@@ -177,6 +181,54 @@ bool cooptModuleInterface(MlirModule module, coopt_jit *jit, char *err, size_t e
   return true;
 }
 
+static bool run_stage(MlirContext ctx, MlirModule module, const char *pipeline, char *err, size_t err_size) {
+  MlirPassManager pm = mlirPassManagerCreateOnOperation(ctx, mlirStringRefCreateFromCString("builtin.module"));
+  coopt_buf msg;
+  coopt_buf_init(&msg);
+  bool ok = mlirLogicalResultIsSuccess(mlirParsePassPipeline(mlirPassManagerGetAsOpPassManager(pm),
+                                                             mlirStringRefCreateFromCString(pipeline), collect, &msg));
+  if (!ok)
+    snprintf(err, err_size, "internal error: lowering pipeline: %s", msg.data ? msg.data : "");
+  else if (!(ok = mlirLogicalResultIsSuccess(mlirPassManagerRunOnOp(pm, mlirModuleGetOperation(module)))))
+    snprintf(err, err_size, "lowering to LLVM failed");
+  mlirPassManagerDestroy(pm);
+  coopt_buf_free(&msg);
+  return ok;
+}
+
+/* Upstream's buffer-results-to-out-params (hoist-static-allocs) crashes
+ * when a function returns the same buffer twice (found by fuzz-passes: a
+ * calibration probe whose activations fold into one value; a model may
+ * return a value twice too).  Give every repeated result its own copy,
+ * after folding has made equal what is equal. */
+static void copy_repeated_results(MlirContext ctx, MlirOperation fn) {
+  MlirBlock block = mlirRegionGetFirstBlock(mlirOperationGetRegion(fn, 0));
+  MlirOperation ret = mlirBlockGetTerminator(block);
+  if (mlirOperationIsNull(ret))
+    return;
+  intptr_t n = mlirOperationGetNumOperands(ret);
+  for (intptr_t i = 1; i < n; ++i) {
+    MlirValue v = mlirOperationGetOperand(ret, i);
+    bool repeated = false;
+    for (intptr_t j = 0; j < i && !repeated; ++j)
+      repeated = mlirValueEqual(v, mlirOperationGetOperand(ret, j));
+    if (!repeated || !mlirTypeIsARankedTensor(mlirValueGetType(v)))
+      continue;
+    MlirOperationState st =
+        mlirOperationStateGet(mlirStringRefCreateFromCString("bufferization.alloc_tensor"), mlirOperationGetLocation(ret));
+    mlirOperationStateAddOperands(&st, 1, &v);
+    MlirType t = mlirValueGetType(v);
+    mlirOperationStateAddResults(&st, 1, &t);
+    static const int32_t segments[3] = {0, 1, 0}; /* dynamic sizes, copy, size hint */
+    MlirNamedAttribute seg = mlirNamedAttributeGet(mlirIdentifierGet(ctx, mlirStringRefCreateFromCString("operandSegmentSizes")),
+                                                   mlirDenseI32ArrayGet(ctx, 3, segments));
+    mlirOperationStateAddAttributes(&st, 1, &seg);
+    MlirOperation copy = mlirOperationCreate(&st);
+    mlirBlockInsertOwnedOperationBefore(block, ret, copy);
+    mlirOperationSetOperand(ret, i, mlirOperationGetResult(copy, 0));
+  }
+}
+
 bool cooptLowerToLLVMDialect(MlirContext ctx, MlirModule module, const char *entry, char *err, size_t err_size) {
   MlirOperation main_fn = cooptFindFunc(mlirModuleGetOperation(module), entry);
   if (mlirOperationIsNull(main_fn)) {
@@ -185,19 +237,10 @@ bool cooptLowerToLLVMDialect(MlirContext ctx, MlirModule module, const char *ent
   }
   mlirOperationSetAttributeByName(main_fn, mlirStringRefCreateFromCString("llvm.emit_c_interface"),
                                   mlirUnitAttrGet(ctx));
-  MlirPassManager pm = mlirPassManagerCreateOnOperation(ctx, mlirStringRefCreateFromCString("builtin.module"));
-  coopt_buf msg;
-  coopt_buf_init(&msg);
-  bool ok = mlirLogicalResultIsSuccess(mlirParsePassPipeline(mlirPassManagerGetAsOpPassManager(pm),
-                                                             mlirStringRefCreateFromCString(coopt_jit_pipeline),
-                                                             collect, &msg));
-  if (!ok)
-    snprintf(err, err_size, "internal error: lowering pipeline: %s", msg.data ? msg.data : "");
-  else if (!(ok = mlirLogicalResultIsSuccess(mlirPassManagerRunOnOp(pm, mlirModuleGetOperation(module)))))
-    snprintf(err, err_size, "lowering to LLVM failed");
-  mlirPassManagerDestroy(pm);
-  coopt_buf_free(&msg);
-  return ok;
+  if (!run_stage(ctx, module, "builtin.module(" JIT_TENSOR_STAGE ")", err, err_size))
+    return false;
+  copy_repeated_results(ctx, main_fn);
+  return run_stage(ctx, module, "builtin.module(" JIT_BUFFER_STAGE ")", err, err_size);
 }
 
 static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {

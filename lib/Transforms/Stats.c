@@ -83,7 +83,8 @@ static void int8_codes(const coopt_weight *w, const float *v, int8_t *out) {
     const float *x = v + r * per;
     double m = 0;
     for (int64_t i = 0; i < per; ++i)
-      m = fmax(m, fabs((double)x[i]));
+      if (isfinite(x[i])) /* counted as non-finite, not scaled by */
+        m = fmax(m, fabs((double)x[i]));
     double s = m > 0 ? m / 127.0 : 1.0;
     for (int64_t i = 0; i < per; ++i)
       out[r * per + i] = integer ? (int8_t)(x[i] < -128 ? -128 : x[i] > 127 ? 127 : x[i]) : cooptWeightCode(x[i], s);
