@@ -11,7 +11,7 @@
 set -eu
 BUILD=${1:-build}
 SECONDS_EACH=${FUZZ_SECONDS:-120}
-TARGETS=${FUZZ_TARGETS:-json tensor pipeline tree onnx}
+TARGETS=${FUZZ_TARGETS:-json tensor pipeline tree onnx passes kernels}
 if [ -n "${FUZZ_RUNS:-}" ]; then
   BOUND="-runs=$FUZZ_RUNS"
 else
@@ -24,7 +24,10 @@ if [ ! -f "$FB/build.ninja" ]; then
 fi
 cmake --build "$FB" --target fuzz-targets
 C="$FB/corpus"
-mkdir -p "$C/json" "$C/tensor" "$C/pipeline" "$C/tree" "$C/onnx" "$FB/findings"
+mkdir -p "$C/json" "$C/tensor" "$C/pipeline" "$C/tree" "$C/onnx" "$C/passes" "$C/kernels" "$FB/findings"
+# passes and kernels read their input as a generator's choices: any bytes
+# are a valid start, and the regression inputs seed them.
+cp "$ROOT"/test/fuzz/regressions/passes-*.bin "$C/passes/"
 # Seeds.
 for d in "$ROOT"/test/explore/Inputs/leaves/*; do cp "$d/leaf.json" "$C/json/$(basename "$d").json"; done
 cp "$ROOT"/test/Passes/Inputs/*.npy "$ROOT"/test/explore/Inputs/fmnist-1.npy "$ROOT"/test/fuzz/regressions/* "$C/tensor/"

@@ -2530,10 +2530,18 @@ MlirLogicalResult cooptImportOnnx(const char *path, const coopt_onnx_import_opti
     coopt_buf_printf(&out, "module attributes {coopt.onnx_opset = %d : i64", im.opset);
     if (model->n_metadata_props) {
       coopt_buf_puts(&out, ", coopt.metadata = {");
-      for (size_t i = 0; i < model->n_metadata_props; ++i) {
-        if (i)
+      /* A dictionary attribute takes each key once and no empty key (fuzz-
+       * onnx: a repeated key made the text unparsable); the first wins. */
+      for (size_t i = 0, kept = 0; i < model->n_metadata_props; ++i) {
+        const char *key = model->metadata_props[i]->key;
+        bool repeated = !key || !*key;
+        for (size_t j = 0; j < i && !repeated; ++j)
+          repeated = model->metadata_props[j]->key && !strcmp(model->metadata_props[j]->key, key);
+        if (repeated)
+          continue;
+        if (kept++)
           coopt_buf_puts(&out, ", ");
-        append_string_attr(&out, model->metadata_props[i]->key ? model->metadata_props[i]->key : "");
+        append_string_attr(&out, key);
         coopt_buf_puts(&out, " = ");
         append_string_attr(&out, model->metadata_props[i]->value ? model->metadata_props[i]->value : "");
       }
