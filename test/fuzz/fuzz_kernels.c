@@ -16,24 +16,13 @@
 #include "../../runtime/src/blob.h"
 #include "coopt_rt/kernels.h"
 #include "coopt_rt/quant.h"
+#include "FuzzBytes.h"
 
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct bytes {
-  const uint8_t *p;
-  size_t n;
-} bytes;
-
-static unsigned take(bytes *b, unsigned mod) {
-  if (!b->n)
-    return 0;
-  unsigned v = *b->p++;
-  b->n--;
-  return v % mod;
-}
 
 enum { DENSE, SPARSE, LUT, SPARSE_LUT, NM24, MASKED, MASKED_LUT, FAMILIES };
 static const char *const family_names[FAMILIES] = {"dense", "sparse 1x4", "lut4", "sparse lut4", "2:4", "masked",
@@ -44,7 +33,7 @@ static const char *const family_names[FAMILIES] = {"dense", "sparse 1x4", "lut4"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  bytes b = {data, size};
+  fuzz_bytes b = {data, size};
   int family = (int)take(&b, FAMILIES);
   size_t m = 1 + take(&b, MAX_M), n = 1 + take(&b, MAX_N), k = 1 + take(&b, 64) * (1 + take(&b, 5));
   size_t a_stride = k + take(&b, 3), c_stride = n + take(&b, 3);

@@ -22,6 +22,7 @@
 #include "coopt/TensorIO.h"
 
 #include "Support/Support.h"
+#include "FuzzBytes.h"
 
 #include <math.h>
 #include <mlir-c/Pass.h>
@@ -31,19 +32,6 @@
 #include <string.h>
 #include <unistd.h>
 
-typedef struct bytes {
-  const uint8_t *p;
-  size_t n;
-} bytes;
-
-/* The next choice in [0, mod); zeros once the input is used up. */
-static unsigned take(bytes *b, unsigned mod) {
-  if (!b->n)
-    return 0;
-  unsigned v = *b->p++;
-  b->n--;
-  return v % mod;
-}
 
 static MlirContext ctx;
 static char data_path[4096], report_path[4096];
@@ -82,7 +70,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
 }
 
 /* A weight constant: values from the bytes in one of a few styles. */
-static void emit_weight(coopt_buf *m, bytes *b, int id, const int64_t *shape, int rank) {
+static void emit_weight(coopt_buf *m, fuzz_bytes *b, int id, const int64_t *shape, int rank) {
   int64_t n = 1;
   for (int i = 0; i < rank; ++i)
     n *= shape[i];
@@ -132,7 +120,7 @@ static void emit_vector(coopt_buf *m, const char *name, int id, int64_t n) {
 }
 
 /* The model: NHWC input, up to 4 layers, maybe a classifier. */
-static void generate_model(coopt_buf *m, bytes *b, int64_t in_shape[4]) {
+static void generate_model(coopt_buf *m, fuzz_bytes *b, int64_t in_shape[4]) {
   int64_t h = 1 + take(b, 8), w = 1 + take(b, 8), c = 1 + take(b, 8);
   in_shape[0] = 1, in_shape[1] = h, in_shape[2] = w, in_shape[3] = c;
   coopt_buf body;
@@ -150,31 +138,24 @@ static void generate_model(coopt_buf *m, bytes *b, int64_t in_shape[4]) {
     if (kind == 2 || h - 1 + 2 * p - (k - 1) < 0 || w - 1 + 2 * p - (k - 1) < 0) { /* clamp: relu6 */
       coopt_buf_printf(&body, "    %%a%d = tosa.clamp %s {max_val = 6.0 : f32, min_val = 0.0 : f32} : (tensor<1x%lldx%lldx%lldxf32>) -> tensor<1x%lldx%lldx%lldxf32>\n",
                        l, cur, (long long)h, (long long)w, (long long)c, (long long)h, (long long)w, (long long)c);
-    } else if (kind == 0) {
-      int64_t oc = 1 + take(b, 16);
+    } else {
+      /* conv2d [OC, K, K, C] or depthwise_conv2d [K, K, C, 1] (OC = C). */
+      bool depthwise = kind == 1;
+      int64_t oc = depthwise ? c : 1 + take(b, 16);
       int64_t shape[4] = {oc, k, k, c};
+      if (depthwise)
+        shape[0] = k, shape[2] = c, shape[3] = 1;
       emit_weight(&body, b, l, shape, 4);
       emit_vector(&body, "b", l, oc);
-      coopt_buf_printf(&body, "    %%a%d = tosa.conv2d %s, %%w%d, %%b%d, %%z, %%z {acc_type = f32, dilation = array<i64: 1, 1>, "
+      coopt_buf_printf(&body, "    %%a%d = tosa.%s %s, %%w%d, %%b%d, %%z, %%z {acc_type = f32, dilation = array<i64: 1, 1>, "
                        "pad = array<i64: %lld, %lld, %lld, %lld>, stride = array<i64: %lld, %lld>} : "
                        "(tensor<1x%lldx%lldx%lldxf32>, tensor<%lldx%lldx%lldx%lldxf32>, tensor<%lldxf32>, tensor<1xf32>, tensor<1xf32>) -> "
                        "tensor<1x%lldx%lldx%lldxf32>\n",
-                       l, cur, l, l, (long long)p, (long long)ph, (long long)p, (long long)pw, (long long)s, (long long)s,
-                       (long long)h, (long long)w, (long long)c, (long long)oc, (long long)k, (long long)k, (long long)c,
-                       (long long)oc, (long long)oh, (long long)ow, (long long)oc);
+                       l, depthwise ? "depthwise_conv2d" : "conv2d", cur, l, l, (long long)p, (long long)ph, (long long)p,
+                       (long long)pw, (long long)s, (long long)s, (long long)h, (long long)w, (long long)c,
+                       (long long)shape[0], (long long)shape[1], (long long)shape[2], (long long)shape[3], (long long)oc,
+                       (long long)oh, (long long)ow, (long long)oc);
       h = oh, w = ow, c = oc;
-    } else {
-      int64_t shape[4] = {k, k, c, 1};
-      emit_weight(&body, b, l, shape, 4);
-      emit_vector(&body, "b", l, c);
-      coopt_buf_printf(&body, "    %%a%d = tosa.depthwise_conv2d %s, %%w%d, %%b%d, %%z, %%z {acc_type = f32, dilation = array<i64: 1, 1>, "
-                       "pad = array<i64: %lld, %lld, %lld, %lld>, stride = array<i64: %lld, %lld>} : "
-                       "(tensor<1x%lldx%lldx%lldxf32>, tensor<%lldx%lldx%lldx1xf32>, tensor<%lldxf32>, tensor<1xf32>, tensor<1xf32>) -> "
-                       "tensor<1x%lldx%lldx%lldxf32>\n",
-                       l, cur, l, l, (long long)p, (long long)ph, (long long)p, (long long)pw, (long long)s, (long long)s,
-                       (long long)h, (long long)w, (long long)c, (long long)k, (long long)k, (long long)c, (long long)c,
-                       (long long)oh, (long long)ow, (long long)c);
-      h = oh, w = ow;
     }
     snprintf(cur, sizeof cur, "%%a%d", l);
   }
@@ -202,7 +183,7 @@ static void generate_model(coopt_buf *m, bytes *b, int64_t in_shape[4]) {
 }
 
 /* Calibration data for the passes that run the model: 8 samples. */
-static bool write_data(bytes *b, const int64_t in_shape[4]) {
+static bool write_data(fuzz_bytes *b, const int64_t in_shape[4]) {
   coopt_tensor t;
   memset(&t, 0, sizeof t);
   t.type.dtype = COOPT_F32;
@@ -223,7 +204,7 @@ static bool write_data(bytes *b, const int64_t in_shape[4]) {
 }
 
 /* One to three passes with options drawn from the bytes. */
-static void generate_pipeline(coopt_buf *p, bytes *b) {
+static void generate_pipeline(coopt_buf *p, fuzz_bytes *b) {
   static const char *const patterns[] = {"unstructured", "2:4", "1:4", "1x4", "4x1", "2x2"};
   static const char *const objectives[] = {"balanced", "size", "latency"};
   static const char *const forces[] = {"auto", "dense", "sparse", "lut", "sparse-lut", "masked", "masked-lut"};
@@ -285,7 +266,7 @@ static bool verify_claims(MlirModule m) {
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  bytes b = {data, size};
+  fuzz_bytes b = {data, size};
   coopt_buf model, pipe;
   coopt_buf_init(&model);
   coopt_buf_init(&pipe);
