@@ -131,16 +131,22 @@ static value *find(importer *im, const char *name) {
 }
 
 static value *add_value(importer *im, const char *name, int et, int rank, const int64_t *dims) {
+  /* Callers pass the dims (and names) of existing values, which live in
+   * im->vals: copy them before the array may move (ASan: use after free
+   * when the 64th value of MobileNet was a Relu of the 63rd). */
+  int64_t d[MAXR];
+  memcpy(d, dims, (size_t)rank * sizeof(int64_t));
+  char *copy = coopt_xstrndup(name, strlen(name));
   if (im->nvals == im->cap) {
     im->cap = im->cap ? 2 * im->cap : 64;
     im->vals = coopt_xrealloc(im->vals, im->cap * sizeof(value));
   }
   value *v = &im->vals[im->nvals++];
   memset(v, 0, sizeof *v);
-  v->name = coopt_xstrndup(name, strlen(name));
+  v->name = copy;
   v->et = et;
   v->rank = rank;
-  memcpy(v->dims, dims, (size_t)rank * sizeof(int64_t));
+  memcpy(v->dims, d, (size_t)rank * sizeof(int64_t));
   v->id = -1;
   v->input_pos = -1;
   return v;

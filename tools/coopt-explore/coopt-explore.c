@@ -744,6 +744,8 @@ static int run_collect(const explore_options *o, const explore_tree *t) {
   free(files), free(dirs), free(order), free(tmp);
   if (r.count)
     results_free(&r);
+  else
+    free(r.leaves); /* a leaf did not read: the array was never handed over */
   return rc;
 }
 
