@@ -53,6 +53,15 @@ void cooptFormatPattern(const coopt_pattern *p, char *buf, size_t size) {
 
 static MlirStringRef sref(const char *s) { return mlirStringRefCreateFromCString(s); }
 
+/* A string attribute's pattern (the record's "pattern" value). */
+static bool parse_pattern_attr(MlirAttribute a, coopt_pattern *p, char *msg, size_t msg_size) {
+  MlirStringRef t = mlirStringAttrGetValue(a);
+  char *text = coopt_xstrndup(t.data, t.length);
+  bool ok = cooptParsePattern(text, p, msg, msg_size);
+  free(text);
+  return ok;
+}
+
 coopt_structure cooptGetStructure(const coopt_weight *w) {
   coopt_structure s;
   memset(&s, 0, sizeof s);
@@ -65,14 +74,9 @@ coopt_structure cooptGetStructure(const coopt_weight *w) {
     s.sparsity = mlirFloatAttrGetValueDouble(a);
   }
   a = mlirDictionaryAttrGetElementByName(d, sref("pattern"));
-  if (!mlirAttributeIsNull(a) && mlirAttributeIsAString(a)) {
-    MlirStringRef t = mlirStringAttrGetValue(a);
-    char *text = coopt_xstrndup(t.data, t.length);
-    char msg[128];
-    if (!cooptParsePattern(text, &s.pattern, msg, sizeof msg))
-      memset(&s.pattern, 0, sizeof s.pattern);
-    free(text);
-  }
+  char msg[128];
+  if (!mlirAttributeIsNull(a) && mlirAttributeIsAString(a) && !parse_pattern_attr(a, &s.pattern, msg, sizeof msg))
+    memset(&s.pattern, 0, sizeof s.pattern);
   a = mlirDictionaryAttrGetElementByName(d, sref("block_sparsity"));
   if (!mlirAttributeIsNull(a) && mlirAttributeIsAFloat(a))
     s.block_sparsity = mlirFloatAttrGetValueDouble(a);
@@ -230,12 +234,8 @@ bool cooptCheckStructureRecord(const coopt_weight *w, char *msg, size_t msg_size
         snprintf(msg, msg_size, "'pattern' must be a string");
         return false;
       }
-      MlirStringRef t = mlirStringAttrGetValue(a);
-      char *text = coopt_xstrndup(t.data, t.length);
       coopt_pattern p;
-      bool ok = cooptParsePattern(text, &p, msg, msg_size);
-      free(text);
-      if (!ok)
+      if (!parse_pattern_attr(a, &p, msg, msg_size))
         return false;
     } else if (!strcmp(key, "clusters")) {
       if (!mlirAttributeIsAInteger(a) || mlirIntegerAttrGetValueInt(a) < 1) {
