@@ -16,7 +16,7 @@ CMAKE_ENV := CC=clang-22 CXX=clang++-22
 CMAKE_FLAGS += -DCOOPT_SANITIZE=$(SANITIZE)
 endif
 
-.PHONY: all deps build run check check-sanitize bench results fuzz clean
+.PHONY: all deps build run check check-sanitize format format-check bench results fuzz clean
 
 all: build
 
@@ -54,6 +54,15 @@ bench: build
 results: build
 	@sh scripts/install-deps.sh --results
 	@sh scripts/results.sh $(BUILD)
+
+# clang-format-22 under .clang-format: check (CI) or rewrite.
+format-check:
+	@sh scripts/install-deps.sh --tests
+	@sh scripts/format.sh
+
+format:
+	@sh scripts/install-deps.sh --tests
+	@sh scripts/format.sh --fix
 
 # libFuzzer targets under ASan/UBSan ($(BUILD)-fuzz), FUZZ_SECONDS (120) each.
 fuzz: build

@@ -22,6 +22,9 @@ PKGS="$PKGS dataset-fashion-mnist libonnx-testdata"
 # Chromium), validates it (tidy) and runs its --plan lines with GNU parallel.
 if [ "${1:-}" = "--tests" ]; then
   PKGS="$PKGS chromium tidy parallel"
+  # The installed tree is tested with pkg-config, the sources with
+  # clang-format (`make format-check`).
+  PKGS="$PKGS pkg-config clang-format-22"
 fi
 # The sanitizer runtimes of clang-22 (`make check SANITIZE=...`, and the
 # subset CI runs) and libFuzzer (`make fuzz`).

@@ -26,5 +26,6 @@ if config.coopt_sanitize:
     config.available_features.add("sanitizer")
 
 config.substitutions.append(("%coopt_src", config.coopt_src_root))
+config.substitutions.append(("%coopt_obj", config.coopt_obj_root))
 config.substitutions.append(("%coopt_runtime_bin", config.coopt_runtime_bin_dir))
 config.substitutions.append(("%mlir_opt", os.path.join(config.llvm_tools_dir, "mlir-opt")))

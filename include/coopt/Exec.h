@@ -3,6 +3,8 @@
 #ifndef COOPT_EXEC_H
 #define COOPT_EXEC_H
 
+#include "coopt/Tensor.h"
+
 #include <mlir-c/ExecutionEngine.h>
 #include <mlir-c/IR.h>
 #include <stdbool.h>
@@ -13,29 +15,7 @@
 extern "C" {
 #endif
 
-#define COOPT_MAX_RANK 8
 #define COOPT_MAX_IO 256
-
-typedef enum coopt_dtype { COOPT_F32, COOPT_I8, COOPT_U8, COOPT_I32, COOPT_I64, COOPT_BOOL } coopt_dtype;
-
-typedef struct coopt_tensor_type {
-  coopt_dtype dtype;
-  int rank;
-  int64_t dims[COOPT_MAX_RANK];
-} coopt_tensor_type;
-
-typedef struct coopt_tensor {
-  coopt_tensor_type type;
-  void *data; /* row-major, owned by whoever filled it */
-} coopt_tensor;
-
-size_t cooptDtypeSize(coopt_dtype t);
-const char *cooptDtypeName(coopt_dtype t);
-int64_t cooptTensorElements(const coopt_tensor_type *t);
-/* The tensor's size in bytes, if its dimensions are non-negative and the
- * size is at most `limit` (no overflow on the way: readers of untrusted
- * files check a header's shape against the bytes that follow with this). */
-bool cooptTensorBytesWithin(const coopt_tensor_type *t, size_t limit, size_t *bytes);
 
 typedef struct coopt_jit {
   MlirExecutionEngine engine;

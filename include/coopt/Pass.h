@@ -82,7 +82,13 @@ struct coopt_pass_info {
   bool (*expand)(const void *options, char *buf, size_t buf_size);
 };
 
-/* The table of all coopt passes and pipelines, in --help order. */
+/* Make a pass known to cooptLookupPass and the pipeline parser (its info
+ * must outlive the process's use of it; static in practice).  Registering
+ * the same info twice is a no-op; false when another pass already has its
+ * argument or the registry is full.  cooptRegisterAllPasses (coopt.h)
+ * registers every coopt pass and pipeline. */
+bool cooptRegisterPass(const coopt_pass_info *info);
+/* The registered passes and pipelines, in registration (--help) order. */
 const coopt_pass_info *const *cooptGetPasses(size_t *count);
 /* Look a pass up by its argument; NULL when unknown. */
 const coopt_pass_info *cooptLookupPass(const char *argument, size_t length);

@@ -2,7 +2,7 @@
 #ifndef COOPT_TENSOR_IO_H
 #define COOPT_TENSOR_IO_H
 
-#include "coopt/Exec.h"
+#include "coopt/Tensor.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -2,7 +2,7 @@
  * libcoopt: collaborative-optimization passes for TOSA, on the MLIR C API.
  *
  * Typical embedding:
- *   MlirContext ctx = cooptCreateContext();
+ *   MlirContext ctx = cooptCreateContext(false);
  *   MlirPassManager pm = mlirPassManagerCreateOnOperation(ctx, mlirStringRefCreateFromCString("builtin.module"));
  *   cooptParsePassPipeline(mlirPassManagerGetAsOpPassManager(pm),
  *       mlirStringRefCreateFromCString("builtin.module(coopt-stats,canonicalize)"), cb, ud);
@@ -22,8 +22,13 @@ extern "C" {
 
 /* Register every upstream dialect and pass (idempotent). */
 void cooptRegisterUpstream(MlirDialectRegistry registry);
-/* A context with all upstream dialects registered and loaded, upstream
- * passes registered; threading as requested. */
+/* Register upstream's passes and every coopt pass and pipeline, so that
+ * cooptParsePassPipeline and cooptGetPasses know them (idempotent,
+ * thread-safe).  cooptCreateContext calls it; an embedder that makes its
+ * own context calls it once before parsing a pipeline. */
+void cooptRegisterAllPasses(void);
+/* A context with all upstream dialects registered and loaded, upstream and
+ * coopt passes registered; threading as requested. */
 MlirContext cooptCreateContext(bool threading);
 
 #ifdef __cplusplus

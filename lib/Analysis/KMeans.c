@@ -7,9 +7,9 @@
  * of a pass over all n values: the cost is one sort, then O(k log n) per
  * iteration.
  */
-#include "KMeans.h"
-#include "WeightStats.h"
-#include "../Support/Support.h"
+#include "Analysis/KMeans.h"
+#include "Analysis/WeightStats.h"
+#include "Support/Support.h"
 
 #include <math.h>
 #include <stdlib.h>

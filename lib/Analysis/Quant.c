@@ -1,8 +1,7 @@
-#include "Quant.h"
-#include "../IR/Build.h"
-#include "../Support/Support.h"
+#include "Analysis/Quant.h"
+#include "IR/Build.h"
+#include "Support/Support.h"
 #include "coopt/Diagnostics.h"
-#include "coopt/Import.h"
 
 #include <math.h>
 #include <mlir-c/BuiltinAttributes.h>
@@ -230,7 +229,7 @@ static void set_arg_attr(MlirOperation func, int index, const char *name, MlirAt
   free(dicts);
 }
 
-static bool read_range(MlirAttribute a, double *lo, double *hi) {
+bool cooptReadRangeAttr(MlirAttribute a, double *lo, double *hi) {
   if (mlirAttributeIsNull(a) || !mlirAttributeIsADenseF64Array(a) || mlirDenseArrayGetNumElements(a) != 2)
     return false;
   *lo = mlirDenseF64ArrayGetElement(a, 0);
@@ -241,7 +240,7 @@ static bool read_range(MlirAttribute a, double *lo, double *hi) {
 bool cooptGetRange(MlirOperation func, const coopt_qpoint *p, double *lo, double *hi) {
   MlirAttribute a = p->arg >= 0 ? get_arg_attr(func, p->arg, "coopt.range")
                                 : mlirOperationGetAttributeByName(p->producer, S("coopt.range"));
-  return read_range(a, lo, hi);
+  return cooptReadRangeAttr(a, lo, hi);
 }
 
 void cooptSetRange(MlirOperation func, const coopt_qpoint *p, double lo, double hi) {
@@ -445,47 +444,3 @@ bool cooptMatchFakeQuant(MlirOperation last, coopt_fq_chain *c) {
   }
   return true;
 }
-
-/* ---- ranges stated by imported quantizers ---- */
-
-static bool adopt_ranges_in(MlirOperation func, const void *unused) {
-  (void)unused;
-  MlirRegion body = mlirOperationGetRegion(func, 0);
-  MlirBlock block = mlirRegionGetFirstBlock(body);
-  if (mlirBlockIsNull(block))
-    return true;
-  for (MlirOperation op = mlirBlockGetFirstOperation(block); !mlirOperationIsNull(op);
-       op = mlirOperationGetNextInBlock(op)) {
-    MlirAttribute r = mlirOperationGetAttributeByName(op, S("coopt.qdq_range"));
-    if (mlirAttributeIsNull(r))
-      continue;
-    double lo, hi;
-    bool ok = read_range(r, &lo, &hi);
-    mlirOperationRemoveDiscardableAttributeByName(op, S("coopt.qdq_range"));
-    if (!ok || mlirOperationGetNumOperands(op) < 1)
-      continue;
-    /* The quantizer may read the value through a layout change (NCHW at
-     * the interface); the range belongs to the value's producer. */
-    MlirValue v = mlirOperationGetOperand(op, 0);
-    MlirOperation d = cooptDefiningOp(v);
-    while (!mlirOperationIsNull(d) && cooptIsLayoutOp(d)) {
-      v = mlirOperationGetOperand(d, 0);
-      d = cooptDefiningOp(v);
-    }
-    coopt_qpoint p = {v, -1, d, {NULL}, -1};
-    if (mlirValueIsABlockArgument(v)) {
-      if (!mlirBlockEqual(mlirBlockArgumentGetOwner(v), block))
-        continue;
-      p.arg = (int)mlirBlockArgumentGetArgNumber(v);
-    } else if (cooptOpIs(d, "tosa.const")) {
-      continue;
-    }
-    double plo, phi;
-    /* Two quantizers of one value: the first one stated it. */
-    if (!cooptGetRange(func, &p, &plo, &phi))
-      cooptSetRange(func, &p, lo, hi);
-  }
-  return true;
-}
-
-void cooptAdoptImportedRanges(MlirOperation module) { cooptForEachFunc(module, adopt_ranges_in, NULL); }

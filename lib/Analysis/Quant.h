@@ -57,6 +57,9 @@ bool cooptIsLayoutOp(MlirOperation op);
 /* A description for diagnostics: "tosa.conv2d 'node' result" / "argument 0". */
 void cooptDescribeQuantPoint(MlirOperation func, const coopt_qpoint *p, char *buf, size_t size);
 
+/* A coopt.range attribute's [lo, hi]: false unless two finite, ordered
+ * numbers. */
+bool cooptReadRangeAttr(MlirAttribute a, double *lo, double *hi);
 /* coopt.range on a point. */
 bool cooptGetRange(MlirOperation func, const coopt_qpoint *p, double *lo, double *hi);
 void cooptSetRange(MlirOperation func, const coopt_qpoint *p, double lo, double hi);

@@ -1,6 +1,6 @@
-#include "Structure.h"
-#include "WeightStats.h"
-#include "../Support/Support.h"
+#include "Analysis/Structure.h"
+#include "Analysis/WeightStats.h"
+#include "Support/Support.h"
 #include "coopt/Diagnostics.h"
 
 #include <mlir-c/BuiltinAttributes.h>

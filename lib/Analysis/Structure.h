@@ -11,7 +11,7 @@
 #ifndef COOPT_LIB_STRUCTURE_H
 #define COOPT_LIB_STRUCTURE_H
 
-#include "Weights.h"
+#include "Analysis/Weights.h"
 
 typedef enum coopt_pattern_kind { COOPT_PAT_NONE, COOPT_PAT_UNSTRUCTURED, COOPT_PAT_NM, COOPT_PAT_BLOCK } coopt_pattern_kind;
 

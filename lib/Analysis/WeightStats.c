@@ -1,5 +1,5 @@
-#include "WeightStats.h"
-#include "../Support/Support.h"
+#include "Analysis/WeightStats.h"
+#include "Support/Support.h"
 
 #include <math.h>
 #include <stdlib.h>

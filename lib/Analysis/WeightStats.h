@@ -3,7 +3,7 @@
 #ifndef COOPT_LIB_WEIGHT_STATS_H
 #define COOPT_LIB_WEIGHT_STATS_H
 
-#include "Weights.h"
+#include "Analysis/Weights.h"
 
 typedef struct coopt_weight_stats {
   int64_t elements, zeros, nonfinite;

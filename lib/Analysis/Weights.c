@@ -1,6 +1,6 @@
-#include "Weights.h"
+#include "Analysis/Weights.h"
 #include "coopt/Diagnostics.h"
-#include "../Support/Support.h"
+#include "Support/Support.h"
 
 #include <inttypes.h>
 #include <math.h>

@@ -1,4 +1,4 @@
-#include "OnnxTensor.h"
+#include "Data/OnnxTensor.h"
 #include "Support/Support.h"
 
 #include <stdlib.h>

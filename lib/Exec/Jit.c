@@ -44,51 +44,6 @@
   "convert-func-to-llvm,convert-index-to-llvm,reconcile-unrealized-casts"
 const char *const coopt_jit_pipeline = "builtin.module(" JIT_TENSOR_STAGE "," JIT_BUFFER_STAGE ")";
 
-size_t cooptDtypeSize(coopt_dtype t) {
-  switch (t) {
-  case COOPT_F32: case COOPT_I32: return 4;
-  case COOPT_I64: return 8;
-  default: return 1;
-  }
-}
-
-const char *cooptDtypeName(coopt_dtype t) {
-  switch (t) {
-  case COOPT_F32: return "f32";
-  case COOPT_I8: return "i8";
-  case COOPT_U8: return "ui8";
-  case COOPT_I32: return "i32";
-  case COOPT_I64: return "i64";
-  case COOPT_BOOL: return "i1";
-  }
-  return "?";
-}
-
-int64_t cooptTensorElements(const coopt_tensor_type *t) {
-  int64_t n = 1;
-  for (int i = 0; i < t->rank; ++i)
-    n *= t->dims[i];
-  return n;
-}
-
-bool cooptTensorBytesWithin(const coopt_tensor_type *t, size_t limit, size_t *bytes) {
-  size_t n = cooptDtypeSize(t->dtype);
-  for (int i = 0; i < t->rank; ++i) {
-    if (t->dims[i] < 0)
-      return false;
-    if (t->dims[i] == 0)
-      n = 0;
-    else if (n > limit / (size_t)t->dims[i])
-      return false;
-    else
-      n *= (size_t)t->dims[i];
-  }
-  if (n > limit)
-    return false;
-  *bytes = n;
-  return true;
-}
-
 static bool tensor_type_of(MlirType t, coopt_tensor_type *out) {
   if (!mlirTypeIsARankedTensor(t) || !mlirShapedTypeHasStaticShape(t))
     return false;
@@ -288,6 +243,48 @@ static MlirExecutionEngine create_engine(MlirModule module, int opt_level, int n
   return engine;
 }
 
+/* coopt's runtime (libcoopt_rt.so) for the engine.  The build tree's copy
+ * has a fixed path; an installed tree is relocatable, so the library is
+ * looked up next to the code that runs this: beside libcoopt.so, or in the
+ * lib directory beside a tool's bin directory.  COOPT_RT_LIBRARY overrides
+ * both (a runtime built for another CPU, say). */
+static char runtime_path[4096];
+static pthread_once_t runtime_once = PTHREAD_ONCE_INIT;
+
+static bool try_runtime_in(const char *dir, const char *rel) {
+  char path[sizeof runtime_path];
+  int n = snprintf(path, sizeof path, "%s/%s%s%s", dir, rel, rel[0] ? "/" : "", COOPT_RT_NAME);
+  /* realpath: the engine loads, and diagnostics name, a plain path. */
+  return n >= 0 && (size_t)n < sizeof path && access(path, R_OK) == 0 && realpath(path, runtime_path);
+}
+
+static bool try_runtime_beside(const char *object) {
+  char real[sizeof runtime_path];
+  if (!object || !realpath(object, real))
+    return false;
+  char *slash = strrchr(real, '/');
+  if (!slash)
+    return false;
+  *slash = 0;
+  return try_runtime_in(real, "") || try_runtime_in(real, COOPT_BIN_TO_LIB);
+}
+
+static void find_runtime(void) {
+  const char *env = getenv("COOPT_RT_LIBRARY");
+  if (env && env[0] && strlen(env) < sizeof runtime_path) {
+    strcpy(runtime_path, env);
+    return;
+  }
+  /* The object holding this code: libcoopt.so, or the executable that
+   * linked libcoopt statically (whose name dladdr may give as typed, hence
+   * /proc/self/exe as well). */
+  Dl_info info;
+  if ((dladdr(runtime_path, &info) && try_runtime_beside(info.dli_fname)) ||
+      try_runtime_beside("/proc/self/exe"))
+    return;
+  snprintf(runtime_path, sizeof runtime_path, "%s", COOPT_RT_BUILD_PATH);
+}
+
 bool cooptJitCompile(MlirContext ctx, MlirModule module, int opt_level, coopt_jit *jit, char *err, size_t err_size) {
   if (!cooptModuleInterface(module, jit, err, err_size) || !cooptLowerToLLVMDialect(ctx, module, "main", err, err_size))
     return false;
@@ -295,8 +292,9 @@ bool cooptJitCompile(MlirContext ctx, MlirModule module, int opt_level, coopt_ji
   /* memrefCopy (from bufferized tensor.pad and friends) lives in the C runner
    * utilities that Debian's MLIR ships. */
   /* coopt's runtime: the kernels coopt-lower-kernels calls. */
+  pthread_once(&runtime_once, find_runtime);
   MlirStringRef libs[2] = {mlirStringRefCreateFromCString(COOPT_C_RUNNER_UTILS),
-                           mlirStringRefCreateFromCString(COOPT_RT_SHARED)};
+                           mlirStringRefCreateFromCString(runtime_path)};
   jit->engine = create_engine(module, opt_level, 2, libs);
   if (mlirExecutionEngineIsNull(jit->engine)) {
     snprintf(err, err_size, "the execution engine could not be created (translation to LLVM failed)");

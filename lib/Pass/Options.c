@@ -7,7 +7,7 @@
  * the offending key or value so the pipeline parser can point at it.
  */
 #include "coopt/Pass.h"
-#include "../Support/Support.h"
+#include "Support/Support.h"
 
 #include <errno.h>
 #include <math.h>

@@ -1,49 +1,81 @@
 /*
- * The pass table and the glue that turns a coopt_pass_info plus parsed
- * options into an MLIR external pass.
+ * The registry of coopt passes, and the glue that turns a coopt_pass_info
+ * plus parsed options into an MLIR external pass.
+ *
+ * The registry is filled at run time (cooptRegisterPass; the passes of
+ * lib/Transforms through cooptRegisterAllPasses) rather than linked in as
+ * a table, so that this library, the pipeline parser and the options
+ * parser depend on no pass: lib/Transforms builds on lib/Pass, never the
+ * reverse.
  */
 #include "coopt/Pass.h"
-#include "../Support/Support.h"
-#include "PassTable.h"
+#include "Support/Support.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
-const coopt_pass_info *const *cooptGetPasses(size_t *count) {
-  *count = coopt_num_passes;
-  return coopt_pass_table;
-}
-
-const coopt_pass_info *cooptLookupPass(const char *argument, size_t length) {
-  for (size_t i = 0; i < coopt_num_passes; ++i)
-    if (coopt_str_eq(argument, length, coopt_pass_table[i]->argument))
-      return coopt_pass_table[i];
-  return NULL;
-}
-
-/* One TypeID per pass kind, allocated once per process.  MLIR uses the TypeID
- * to tell passes apart (statistics, timing, instrumentation), so every
- * instance of one pass must share it. */
-static pthread_once_t typeid_once = PTHREAD_ONCE_INIT;
-static MlirTypeID *pass_typeids;
+/* A fixed capacity, so that cooptGetPasses can hand out the array while
+ * another thread registers: slots are written once, then published by the
+ * count. */
+enum { MAX_PASSES = 256 };
+static const coopt_pass_info *registered[MAX_PASSES];
+/* One TypeID per pass kind, allocated at registration.  MLIR uses the
+ * TypeID to tell passes apart (statistics, timing, instrumentation), so
+ * every instance of one pass must share it. */
+static MlirTypeID typeids[MAX_PASSES];
+static _Atomic size_t num_registered;
+static pthread_mutex_t register_lock = PTHREAD_MUTEX_INITIALIZER;
 /* The allocator owns the storage behind the ids: it lives for the process,
  * held here so that leak checkers see it as reachable. */
 static MlirTypeIDAllocator typeid_allocator;
 
-static void allocate_typeids(void) {
-  typeid_allocator = mlirTypeIDAllocatorCreate();
-  pass_typeids = coopt_xcalloc(coopt_num_passes, sizeof(MlirTypeID));
-  for (size_t i = 0; i < coopt_num_passes; ++i)
-    pass_typeids[i] = mlirTypeIDAllocatorAllocateTypeID(typeid_allocator);
+static ptrdiff_t index_of(const coopt_pass_info *info) {
+  size_t n = atomic_load(&num_registered);
+  for (size_t i = 0; i < n; ++i)
+    if (registered[i] == info)
+      return (ptrdiff_t)i;
+  return -1;
+}
+
+bool cooptRegisterPass(const coopt_pass_info *info) {
+  pthread_mutex_lock(&register_lock);
+  bool ok = true;
+  if (index_of(info) < 0) {
+    size_t n = atomic_load(&num_registered);
+    const coopt_pass_info *same = cooptLookupPass(info->argument, strlen(info->argument));
+    if (n == MAX_PASSES || same) {
+      ok = false; /* full, or a different pass under this name */
+    } else {
+      if (!typeid_allocator.ptr)
+        typeid_allocator = mlirTypeIDAllocatorCreate();
+      registered[n] = info;
+      typeids[n] = mlirTypeIDAllocatorAllocateTypeID(typeid_allocator);
+      atomic_store(&num_registered, n + 1);
+    }
+  }
+  pthread_mutex_unlock(&register_lock);
+  return ok;
+}
+
+const coopt_pass_info *const *cooptGetPasses(size_t *count) {
+  *count = atomic_load(&num_registered);
+  return registered;
+}
+
+const coopt_pass_info *cooptLookupPass(const char *argument, size_t length) {
+  size_t n = atomic_load(&num_registered);
+  for (size_t i = 0; i < n; ++i)
+    if (coopt_str_eq(argument, length, registered[i]->argument))
+      return registered[i];
+  return NULL;
 }
 
 static MlirTypeID typeid_for(const coopt_pass_info *info) {
-  pthread_once(&typeid_once, allocate_typeids);
-  for (size_t i = 0; i < coopt_num_passes; ++i)
-    if (coopt_pass_table[i] == info)
-      return pass_typeids[i];
-  abort(); /* not in the table: a programming error */
+  if (index_of(info) < 0 && !cooptRegisterPass(info))
+    abort(); /* a second pass under a registered name: a programming error */
+  return typeids[index_of(info)];
 }
 
 typedef struct pass_state {

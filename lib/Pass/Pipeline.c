@@ -10,7 +10,7 @@
  */
 #include "coopt/Pipeline.h"
 #include "coopt/Pass.h"
-#include "../Support/Support.h"
+#include "Support/Support.h"
 
 #include <stdlib.h>
 #include <string.h>

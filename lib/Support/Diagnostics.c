@@ -1,5 +1,5 @@
 #include "coopt/Diagnostics.h"
-#include "Support.h"
+#include "Support/Support.h"
 
 #include <pthread.h>
 #include <stdlib.h>

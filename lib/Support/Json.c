@@ -1,4 +1,4 @@
-#include "Support.h"
+#include "Support/Support.h"
 
 #include <math.h>
 #include <string.h>

@@ -8,13 +8,13 @@
  * values, the other k-1 clusters are fit on the nonzeros only, and no
  * nonzero weight becomes 0, as tfmot's sparsity-preserving clustering does.
  */
-#include "../Analysis/KMeans.h"
-#include "../Analysis/Structure.h"
-#include "../Analysis/Weights.h"
-#include "../Support/Support.h"
+#include "Analysis/KMeans.h"
+#include "Analysis/Structure.h"
+#include "Analysis/Weights.h"
+#include "Support/Support.h"
 #include "IR/Build.h"
 #include "Transforms/LayerData.h"
-#include "WeightSelect.h"
+#include "Transforms/WeightSelect.h"
 #include "coopt/Diagnostics.h"
 #include "coopt/Pass.h"
 

@@ -22,13 +22,13 @@
  * exact=true (default) then replaces the float arithmetic between chains by
  * the int8 graph's own (see "exact=true" below).
  */
-#include "../Analysis/Quant.h"
-#include "../Analysis/Structure.h"
-#include "../Analysis/WeightStats.h"
-#include "../Analysis/Weights.h"
-#include "../IR/Build.h"
-#include "../Support/Support.h"
-#include "WeightSelect.h"
+#include "Analysis/Quant.h"
+#include "Analysis/Structure.h"
+#include "Analysis/WeightStats.h"
+#include "Analysis/Weights.h"
+#include "IR/Build.h"
+#include "Support/Support.h"
+#include "Transforms/WeightSelect.h"
 #include "coopt/Diagnostics.h"
 #include "coopt/Pass.h"
 #include "coopt_rt/quant.h"

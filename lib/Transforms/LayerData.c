@@ -1,37 +1,28 @@
 #include "Transforms/LayerData.h"
+#include "Transforms/Passes.h"
 #include "IR/Build.h"
 #include "Support/Support.h"
 #include "coopt/Diagnostics.h"
-#include "coopt/Pipeline.h"
 
 #include <mlir-c/BuiltinTypes.h>
 #include <mlir-c/Pass.h>
 #include <stdlib.h>
 #include <string.h>
 
-static void collect(MlirStringRef s, void *ud) { coopt_buf_append(ud, s.data, s.length); }
-
 bool cooptPrepareProbeKernels(MlirModule clone, void *user_data, char *err, size_t err_size) {
   (void)user_data;
   MlirContext ctx = mlirModuleGetContext(clone);
   MlirPassManager pm = mlirPassManagerCreateOnOperation(ctx, mlirStringRefCreateFromCString("builtin.module"));
-  coopt_buf msg;
-  coopt_buf_init(&msg);
-  bool ok = mlirLogicalResultIsSuccess(cooptParsePassPipeline(
-      mlirPassManagerGetAsOpPassManager(pm), mlirStringRefCreateFromCString("builtin.module(coopt-lower-kernels)"),
-      collect, &msg));
-  if (ok) {
-    /* Its per-op remarks are about the probe, not the user's model. */
-    cooptDiagnosticsQuiet(true);
-    ok = mlirLogicalResultIsSuccess(mlirPassManagerRunOnOp(pm, mlirModuleGetOperation(clone)));
-    cooptDiagnosticsQuiet(false);
-    if (!ok)
-      snprintf(err, err_size, "routing the probe's layers to coopt's kernels failed");
-  } else {
-    snprintf(err, err_size, "internal error: %s", msg.data ? msg.data : "");
-  }
+  void *defaults = cooptPassOptionsCreateDefault(&coopt_lower_kernels_pass);
+  mlirPassManagerAddOwnedPass(pm, cooptCreatePass(&coopt_lower_kernels_pass, defaults));
+  cooptPassOptionsDestroy(&coopt_lower_kernels_pass, defaults);
+  /* Its per-op remarks are about the probe, not the user's model. */
+  cooptDiagnosticsQuiet(true);
+  bool ok = mlirLogicalResultIsSuccess(mlirPassManagerRunOnOp(pm, mlirModuleGetOperation(clone)));
+  cooptDiagnosticsQuiet(false);
+  if (!ok)
+    snprintf(err, err_size, "routing the probe's layers to coopt's kernels failed");
   mlirPassManagerDestroy(pm);
-  coopt_buf_free(&msg);
   return ok;
 }
 

@@ -31,10 +31,10 @@
  * moves about 0.05% of DS-CNN's first-layer outputs by one code, and deep
  * models amplify that.  See runtime/include/coopt_rt/quant.h.
  */
-#include "../Analysis/Quant.h"
-#include "../Analysis/Structure.h"
-#include "../IR/Build.h"
-#include "../Support/Support.h"
+#include "Analysis/Quant.h"
+#include "Analysis/Structure.h"
+#include "IR/Build.h"
+#include "Support/Support.h"
 #include "coopt/Diagnostics.h"
 #include "coopt/Pass.h"
 #include "coopt_rt/quant.h"

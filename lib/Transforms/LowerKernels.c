@@ -24,9 +24,9 @@
  * through the upstream lowering unchanged.
  */
 #define _POSIX_C_SOURCE 200809L
-#include "../Analysis/Structure.h"
-#include "../IR/Build.h"
-#include "../Support/Support.h"
+#include "Analysis/Structure.h"
+#include "IR/Build.h"
+#include "Support/Support.h"
 #include "coopt/Diagnostics.h"
 #include "coopt/Pass.h"
 #include "coopt_rt/kernels.h"

@@ -8,13 +8,13 @@
  * 0 as a new value to a tensor (or channel) that already has k values, the
  * nonzero value nearest to zero is pruned as well.
  */
-#include "../Analysis/Structure.h"
-#include "../Analysis/WeightStats.h"
-#include "../Analysis/Weights.h"
-#include "../Support/Support.h"
+#include "Analysis/Structure.h"
+#include "Analysis/WeightStats.h"
+#include "Analysis/Weights.h"
+#include "Support/Support.h"
 #include "Transforms/LayerData.h"
 #include "Transforms/PruneObs.h"
-#include "WeightSelect.h"
+#include "Transforms/WeightSelect.h"
 #include "coopt/Diagnostics.h"
 #include "coopt/Pass.h"
 

@@ -10,10 +10,10 @@
  * int8 codes (the whole model as one stream in the total); then totals.  The
  * JSON form is the machine interface that the structure tests check.
  */
-#include "../Analysis/Quant.h"
-#include "../Analysis/WeightStats.h"
-#include "../Analysis/Weights.h"
-#include "../Support/Support.h"
+#include "Analysis/Quant.h"
+#include "Analysis/WeightStats.h"
+#include "Analysis/Weights.h"
+#include "Support/Support.h"
 #include "coopt/Diagnostics.h"
 #include "coopt/Pass.h"
 

@@ -4,7 +4,7 @@
  * and what broke.  This is how one technique silently destroying the last
  * (the failure collaborative optimization exists to avoid) is caught.
  */
-#include "../Analysis/Structure.h"
+#include "Analysis/Structure.h"
 #include "coopt/Pass.h"
 
 

@@ -1,4 +1,4 @@
-#include "WeightSelect.h"
+#include "Transforms/WeightSelect.h"
 #include "coopt/Diagnostics.h"
 
 #include <math.h>

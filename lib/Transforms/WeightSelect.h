@@ -2,7 +2,7 @@
 #ifndef COOPT_LIB_WEIGHT_SELECT_H
 #define COOPT_LIB_WEIGHT_SELECT_H
 
-#include "../Analysis/Weights.h"
+#include "Analysis/Weights.h"
 #include "coopt/Pass.h"
 
 /* Does weight w pass the ops / min-elements / filter selection?  `filter`

@@ -3,6 +3,7 @@
 #include "Support/Support.h"
 #include "UnitTest.h"
 #include "coopt/Pass.h"
+#include "coopt/coopt.h"
 
 #include <stddef.h>
 #include <stdlib.h>
@@ -151,10 +152,32 @@ static void test_errors(void) {
   expect_error("path={abc", "unterminated", 5);
 }
 
+/* The registry: empty until registration, idempotent, one pass a name. */
+static const coopt_pass_info shadow_pass = {.argument = "coopt-stats", .summary = "a second coopt-stats"};
+
+static void test_registry(void) {
+  size_t n;
+  cooptGetPasses(&n);
+  CHECK(n == 0);
+  CHECK(cooptLookupPass("coopt-stats", 11) == NULL);
+  cooptRegisterAllPasses();
+  const coopt_pass_info *const *passes = cooptGetPasses(&n);
+  CHECK(n == 14);
+  cooptRegisterAllPasses();
+  size_t again;
+  CHECK(cooptGetPasses(&again) == passes && again == n);
+  const coopt_pass_info *stats = cooptLookupPass("coopt-stats", 11);
+  CHECK(stats != NULL && cooptRegisterPass(stats));
+  CHECK(!cooptRegisterPass(&shadow_pass));
+  CHECK(cooptLookupPass("coopt-stats", 11) == stats);
+  cooptGetPasses(&again);
+  CHECK(again == n);
+}
+
 static void test_real_passes(void) {
   size_t n;
   const coopt_pass_info *const *passes = cooptGetPasses(&n);
-  CHECK(n >= 1);
+  CHECK(n >= 14);
   for (size_t i = 0; i < n; ++i) {
     /* Every default parses, prints, and re-parses to the same text. */
     void *o = cooptPassOptionsCreateDefault(passes[i]);
@@ -196,6 +219,7 @@ int main(void) {
   test_defaults();
   test_values();
   test_errors();
+  test_registry();
   test_real_passes();
   test_type_printing();
   return unit_finish("unit-options");

@@ -13,7 +13,7 @@
  * and must not write outside the output rows.  Any difference is a finding.
  */
 #define _POSIX_C_SOURCE 200809L
-#include "../../runtime/src/blob.h"
+#include "src/blob.h"
 #include "coopt_rt/kernels.h"
 #include "coopt_rt/quant.h"
 #include "FuzzBytes.h"

@@ -184,6 +184,7 @@ static void stderr_callback(MlirStringRef s, void *ud) {
 
 int main(int argc, char **argv) {
   coopt_tool_init_process();
+  cooptRegisterAllPasses();
   cli c;
   if (parse_cli(argc, argv, &c))
     return 1;

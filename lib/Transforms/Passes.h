@@ -1,13 +1,11 @@
-/* The list of coopt passes; each pass file defines one coopt_pass_info. */
-#ifndef COOPT_LIB_PASS_TABLE_H
-#define COOPT_LIB_PASS_TABLE_H
+/* The coopt passes and pipelines of lib/Transforms: one coopt_pass_info
+ * each, defined in the pass's file, listed in --help order by
+ * cooptRegisterTransformsPasses. */
+#ifndef COOPT_LIB_TRANSFORMS_PASSES_H
+#define COOPT_LIB_TRANSFORMS_PASSES_H
 
 #include "coopt/Pass.h"
 
-extern const coopt_pass_info *const coopt_pass_table[];
-extern const size_t coopt_num_passes;
-
-/* One declaration per pass (defined in lib/Transforms/<Pass>.c). */
 extern const coopt_pass_info coopt_stats_pass;
 extern const coopt_pass_info coopt_prune_pass;
 extern const coopt_pass_info coopt_cluster_pass;
@@ -22,5 +20,8 @@ extern const coopt_pass_info coopt_qat_pipeline;
 extern const coopt_pass_info coopt_pqat_pipeline;
 extern const coopt_pass_info coopt_cqat_pipeline;
 extern const coopt_pass_info coopt_pcqat_pipeline;
+
+/* Register all of the above (idempotent, thread-safe). */
+void cooptRegisterTransformsPasses(void);
 
 #endif
