@@ -162,8 +162,8 @@ static void bench_dense(size_t m, size_t n, size_t k, const char *what) {
     xnn_delete_operator(op);
   double macs = (double)m * (double)n * (double)k;
   printf("| %-26s | %4zu x %4zu x %4zu | %6.1f | %6.1f | **%.2fx** | %6.1f | %6.1f | **%.2fx** |\n", what, m, n, k,
-         macs / t_coopt8 * 1e-9, macs / t_xnn8 * 1e-9, t_xnn8 / t_coopt8, macs / t_cooptf * 1e-9,
-         macs / t_xnnf * 1e-9, t_xnnf / t_cooptf);
+         macs / t_coopt8 * 1e-9, macs / t_xnn8 * 1e-9, t_xnn8 / t_coopt8, macs / t_cooptf * 1e-9, macs / t_xnnf * 1e-9,
+         t_xnnf / t_cooptf);
   free(w), free(a), free(c), free(wf), free(af), free(cf), free(qblob), free(fblob);
 }
 
@@ -242,10 +242,11 @@ static void bench_int8_forms(size_t m, size_t n, size_t k, const char *what) {
   double t_lut = measure(run_lut4, &cx);
   cx.packed = nm24;
   double t_nm24 = measure(run_nm24, &cx);
-  printf("| %-26s | %4zu x %4zu x %4zu | %6.1f | **%.2fx** | **%.2fx** | **%.2fx** | %zu / %zu / %zu / %zu |\n", what, m,
-         n, k, (double)m * (double)n * (double)k / t_dense * 1e-9, t_dense / t_sparse, t_dense / t_nm24,
+  printf("| %-26s | %4zu x %4zu x %4zu | %6.1f | **%.2fx** | **%.2fx** | **%.2fx** | %zu / %zu / %zu / %zu |\n", what,
+         m, n, k, (double)m * (double)n * (double)k / t_dense * 1e-9, t_dense / t_sparse, t_dense / t_nm24,
          t_dense / t_lut, coopt_rt_qs8_gemm_packed_size(n, k), ssize, nsize, lsize);
-  free(w), free(ws), free(w24), free(a), free(c), free(idx), free(book), free(dense), free(sparse), free(lut), free(nm24);
+  free(w), free(ws), free(w24), free(a), free(c), free(idx), free(book), free(dense), free(sparse), free(lut),
+      free(nm24);
 }
 
 typedef struct dw_ctx {

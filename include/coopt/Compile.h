@@ -29,8 +29,8 @@ const char *cooptTargetTriple(const char *arch);
 
 /* Lower `module` in place and emit it.  *out is malloc'd (caller frees).
  * On failure writes err and returns false. */
-bool cooptEmitModule(MlirContext ctx, MlirModule module, const coopt_target *target, coopt_emit_kind kind,
-                     char **out, size_t *out_size, char *err, size_t err_size);
+bool cooptEmitModule(MlirContext ctx, MlirModule module, const coopt_target *target, coopt_emit_kind kind, char **out,
+                     size_t *out_size, char *err, size_t err_size);
 
 /* A C header for the module's entry point (call before lowering): shapes,
  * element types, quantization parameters and an inline wrapper

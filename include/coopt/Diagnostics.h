@@ -20,8 +20,8 @@
 extern "C" {
 #endif
 
-typedef void (*coopt_diagnostic_hook)(MlirLocation loc, MlirDiagnosticSeverity severity,
-                                      const char *message, void *user_data);
+typedef void (*coopt_diagnostic_hook)(MlirLocation loc, MlirDiagnosticSeverity severity, const char *message,
+                                      void *user_data);
 
 /* Install (or with NULL remove) the hook. */
 void cooptSetDiagnosticHook(coopt_diagnostic_hook hook, void *user_data);
@@ -39,8 +39,7 @@ void cooptDiagnosticsQuiet(bool quiet);
 const char *cooptSeverityName(MlirDiagnosticSeverity severity);
 
 /* Emit through mlirEmitError (errors) or the hook (everything else). */
-void cooptEmit(MlirLocation loc, MlirDiagnosticSeverity severity, const char *fmt, ...)
-    COOPT_PRINTF(3, 4);
+void cooptEmit(MlirLocation loc, MlirDiagnosticSeverity severity, const char *fmt, ...) COOPT_PRINTF(3, 4);
 void cooptEmitError(MlirLocation loc, const char *fmt, ...) COOPT_PRINTF(2, 3);
 void cooptEmitWarning(MlirLocation loc, const char *fmt, ...) COOPT_PRINTF(2, 3);
 void cooptEmitRemark(MlirLocation loc, const char *fmt, ...) COOPT_PRINTF(2, 3);

@@ -19,8 +19,8 @@ extern "C" {
 
 typedef struct coopt_jit {
   MlirExecutionEngine engine;
-  void *library;          /* a compiled model (cooptObjectLoad) instead of the JIT */
-  void (*entry)(void);    /* its _mlir_ciface_<name>, called with the real signature */
+  void *library;       /* a compiled model (cooptObjectLoad) instead of the JIT */
+  void (*entry)(void); /* its _mlir_ciface_<name>, called with the real signature */
   int num_inputs, num_outputs;
   coopt_tensor_type inputs[COOPT_MAX_IO], outputs[COOPT_MAX_IO];
 } coopt_jit;

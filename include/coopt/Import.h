@@ -31,9 +31,8 @@ typedef struct coopt_onnx_import_options {
  * NCHW at the interface, NHWC inside, weights as tosa.const, ONNX node names
  * as locations).  The text goes to `text`; on failure a diagnostic naming
  * the node and op goes to `error` and the result is a failure. */
-MlirLogicalResult cooptImportOnnx(const char *path, const coopt_onnx_import_options *options,
-                                  MlirStringCallback text, void *text_data, MlirStringCallback error,
-                                  void *error_data);
+MlirLogicalResult cooptImportOnnx(const char *path, const coopt_onnx_import_options *options, MlirStringCallback text,
+                                  void *text_data, MlirStringCallback error, void *error_data);
 
 /* A per-tensor QuantizeLinear of an activation states the activation's
  * range; the importer records it on the quantizing op as coopt.qdq_range.

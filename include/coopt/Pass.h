@@ -50,13 +50,13 @@ typedef struct coopt_range {
 } coopt_range;
 
 typedef struct coopt_option_info {
-  const char *name;          /* key in `{key=value}` */
+  const char *name; /* key in `{key=value}` */
   coopt_option_kind kind;
   const char *summary;
-  const char *default_text;  /* parsed like user text; "" for an empty list */
+  const char *default_text; /* parsed like user text; "" for an empty list */
   coopt_range range;
   const char *const *enum_values; /* NULL-terminated, for ENUM / ENUM_LIST */
-  size_t offset;             /* offsetof() into the pass's options struct */
+  size_t offset;                  /* offsetof() into the pass's options struct */
 } coopt_option_info;
 
 /* Result of a pass run. */
@@ -71,7 +71,7 @@ struct coopt_pass_info {
   const char *anchor;      /* op name the pass runs on; NULL = any op */
   const coopt_option_info *options;
   size_t num_options;
-  size_t options_size;     /* sizeof the options struct */
+  size_t options_size; /* sizeof the options struct */
   /* Cross-option checks after parsing; write a message and return false to
    * reject the pipeline.  May be NULL. */
   bool (*validate)(const void *options, char *msg, size_t msg_size);
@@ -101,17 +101,15 @@ void cooptPassOptionsDestroy(const coopt_pass_info *info, void *options);
 /* Parse `text` (the inside of `{...}`) into `options`, which already holds
  * defaults.  On error returns false, sets *err_offset to the byte offset in
  * `text` and writes a message. */
-bool cooptPassOptionsParse(const coopt_pass_info *info, void *options,
-                           const char *text, size_t length,
+bool cooptPassOptionsParse(const coopt_pass_info *info, void *options, const char *text, size_t length,
                            size_t *err_offset, char *msg, size_t msg_size);
 
 /* Print all options as `key=value ...` (canonical form used by
  * --dump-pass-pipeline and re-parsable). */
-void cooptPassOptionsPrint(const coopt_pass_info *info, const void *options,
-                           MlirStringCallback callback, void *user_data);
+void cooptPassOptionsPrint(const coopt_pass_info *info, const void *options, MlirStringCallback callback,
+                           void *user_data);
 /* Print one option's type, e.g. "float in [0, 1)" or "enum table|json". */
-void cooptOptionPrintType(const coopt_option_info *opt, MlirStringCallback callback,
-                          void *user_data);
+void cooptOptionPrintType(const coopt_option_info *opt, MlirStringCallback callback, void *user_data);
 
 /* Create the MlirPass for a coopt pass with parsed options (cloned). */
 MlirPass cooptCreatePass(const coopt_pass_info *info, const void *options);

@@ -22,27 +22,26 @@ extern "C" {
  * are reported through `callback` as "<pipeline>:1:COL: error: ..." followed
  * by the pipeline text and a caret.  On failure nothing is guaranteed about
  * what was already added to pm. */
-MlirLogicalResult cooptParsePassPipeline(MlirOpPassManager pm, MlirStringRef pipeline,
-                                         MlirStringCallback callback, void *user_data);
+MlirLogicalResult cooptParsePassPipeline(MlirOpPassManager pm, MlirStringRef pipeline, MlirStringCallback callback,
+                                         void *user_data);
 
 /* Add a list of pipeline elements (no anchor) to `pm`, anchored on
  * `anchor_op` (the op name pm runs on, e.g. "builtin.module" or "func.func";
  * needed because the C API cannot ask a pass manager for its anchor). */
-MlirLogicalResult cooptOpPassManagerAddPipeline(MlirOpPassManager pm, MlirStringRef anchor_op,
-                                                MlirStringRef elements,
+MlirLogicalResult cooptOpPassManagerAddPipeline(MlirOpPassManager pm, MlirStringRef anchor_op, MlirStringRef elements,
                                                 MlirStringCallback callback, void *user_data);
 
 /* Return the anchor op name of a full pipeline string ("builtin.module" for
  * "builtin.module(...)") in *anchor, or a failure (with message) when the text
  * is not of the form op-name(...). */
-MlirLogicalResult cooptPipelineGetAnchor(MlirStringRef pipeline, MlirStringRef *anchor,
-                                         MlirStringCallback callback, void *user_data);
+MlirLogicalResult cooptPipelineGetAnchor(MlirStringRef pipeline, MlirStringRef *anchor, MlirStringCallback callback,
+                                         void *user_data);
 
 /* Print the effective pipeline: coopt passes with all their options,
  * upstream passes as MLIR prints them (all options).  Requires a context in
  * which upstream passes are registered. */
-MlirLogicalResult cooptPrintPassPipeline(MlirContext ctx, MlirStringRef pipeline,
-                                         MlirStringCallback callback, void *user_data);
+MlirLogicalResult cooptPrintPassPipeline(MlirContext ctx, MlirStringRef pipeline, MlirStringCallback callback,
+                                         void *user_data);
 
 #ifdef __cplusplus
 }

@@ -92,12 +92,9 @@ int64_t cooptLayerInputElements(const coopt_layer_geom *g) { return g->ih * g->i
 
 int64_t cooptLayerPositions(const coopt_layer_geom *g) { return g->oh * g->ow; }
 
-int64_t cooptLayerGroupOf(const coopt_layer_geom *g, int64_t row) {
-  return g->groups == 1 ? 0 : row / g->multiplier;
-}
+int64_t cooptLayerGroupOf(const coopt_layer_geom *g, int64_t row) { return g->groups == 1 ? 0 : row / g->multiplier; }
 
-void cooptLayerPatches(const coopt_layer_geom *g, const float *x, int64_t group, int64_t p0, int64_t p1,
-                       double *rows) {
+void cooptLayerPatches(const coopt_layer_geom *g, const float *x, int64_t group, int64_t p0, int64_t p1, double *rows) {
   int64_t k1 = g->patch + 1;
   for (int64_t p = p0; p < p1; ++p) {
     double *r = rows + (p - p0) * k1;
@@ -150,8 +147,7 @@ static int64_t gram_chunk(int64_t k1, int64_t positions) {
   return chunk > positions ? positions : chunk;
 }
 
-void cooptGramAccumulate(coopt_gram *gr, const coopt_layer_geom *g, const float *xhat, const float *x,
-                         int64_t count) {
+void cooptGramAccumulate(coopt_gram *gr, const coopt_layer_geom *g, const float *xhat, const float *x, int64_t count) {
   int64_t k1 = gr->k1, positions = cooptLayerPositions(g), per = cooptLayerInputElements(g);
   int64_t chunk = gram_chunk(k1, positions);
   /* Output channels per group: all of them, or the depthwise multiplier. */
@@ -173,8 +169,8 @@ void cooptGramAccumulate(coopt_gram *gr, const coopt_layer_geom *g, const float 
         cooptLayerPatches(g, x + s * per, grp, p0, p1, b);
         cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, (int)per_group, (int)k1, 1.0, b, (int)k1,
                     gr->wref + r0 * k1, (int)k1, 0.0, y, (int)per_group);
-        cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)per_group, (int)k1, (int)n, 1.0, y,
-                    (int)per_group, a, (int)k1, 1.0, gr->rhs + r0 * k1, (int)k1);
+        cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)per_group, (int)k1, (int)n, 1.0, y, (int)per_group, a,
+                    (int)k1, 1.0, gr->rhs + r0 * k1, (int)k1);
         for (int64_t r = 0; r < per_group; ++r)
           gr->energy[r0 + r] += cblas_ddot((int)n, y + r, (int)per_group, y + r, (int)per_group);
       }
@@ -221,8 +217,8 @@ double cooptGramRowError(const coopt_gram *gr, const coopt_layer_geom *g, int64_
 
 static double clampd(double v, double lo, double hi) { return v < lo ? lo : v > hi ? hi : v; }
 
-double cooptGramClampPass(coopt_gram *gr, const coopt_layer_geom *g, const float *xhat, const float *x,
-                          int64_t count, const double *w, double lo, double hi, bool retarget, double *energy) {
+double cooptGramClampPass(coopt_gram *gr, const coopt_layer_geom *g, const float *xhat, const float *x, int64_t count,
+                          const double *w, double lo, double hi, bool retarget, double *energy) {
   int64_t k1 = gr->k1, positions = cooptLayerPositions(g), per = cooptLayerInputElements(g);
   int64_t chunk = gram_chunk(k1, positions);
   int64_t per_group = gr->groups == 1 ? gr->targets : g->multiplier;
@@ -256,8 +252,8 @@ double cooptGramClampPass(coopt_gram *gr, const coopt_layer_geom *g, const float
         }
         if (!retarget)
           continue;
-        cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)per_group, (int)k1, (int)n, 1.0, y,
-                    (int)per_group, a, (int)k1, 1.0, gr->rhs + r0 * k1, (int)k1);
+        cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)per_group, (int)k1, (int)n, 1.0, y, (int)per_group, a,
+                    (int)k1, 1.0, gr->rhs + r0 * k1, (int)k1);
         for (int64_t r = 0; r < per_group; ++r)
           gr->energy[r0 + r] += cblas_ddot((int)n, y + r, (int)per_group, y + r, (int)per_group);
       }

@@ -34,14 +34,14 @@
 
 typedef struct coopt_layer_geom {
   coopt_weight_op op;
-  int64_t ih, iw, ic;          /* input per sample, NHWC (matmul: ih rows of ic values, iw = 1) */
-  int64_t oh, ow, oc;          /* outputs per sample (matmul: oh rows, ow = 1, oc columns) */
+  int64_t ih, iw, ic; /* input per sample, NHWC (matmul: ih rows of ic values, iw = 1) */
+  int64_t oh, ow, oc; /* outputs per sample (matmul: oh rows, ow = 1, oc columns) */
   int64_t kh, kw;
   int64_t stride[2], dilation[2];
-  int64_t pad[4];              /* top, bottom, left, right */
-  int64_t multiplier;          /* depthwise channel multiplier (1 otherwise) */
-  int64_t groups;              /* 1, or ic for depthwise */
-  int64_t patch;               /* reduction length of one row */
+  int64_t pad[4];     /* top, bottom, left, right */
+  int64_t multiplier; /* depthwise channel multiplier (1 otherwise) */
+  int64_t groups;     /* 1, or ic for depthwise */
+  int64_t patch;      /* reduction length of one row */
 } coopt_layer_geom;
 
 /* How `op` (conv2d, depthwise_conv2d or matmul with a constant B of batch 1)
@@ -62,12 +62,12 @@ void cooptLayerPatches(const coopt_layer_geom *g, const float *sample, int64_t g
 
 typedef struct coopt_gram {
   int64_t groups, k1;
-  double *hh;        /* groups x k1 x k1, full symmetric */
-  int64_t targets;   /* weight rows with a float target (0: hh only) */
-  double *wref;      /* targets x k1: the float rows */
-  double *rhs;       /* targets x k1 */
-  double *energy;    /* targets */
-  int64_t rows;      /* patch rows accumulated per group */
+  double *hh;      /* groups x k1 x k1, full symmetric */
+  int64_t targets; /* weight rows with a float target (0: hh only) */
+  double *wref;    /* targets x k1: the float rows */
+  double *rhs;     /* targets x k1 */
+  double *energy;  /* targets */
+  int64_t rows;    /* patch rows accumulated per group */
 } coopt_gram;
 
 /* hh only (the float inputs' own gram, for OBS and weighted k-means). */
@@ -77,8 +77,7 @@ void cooptGramInitTargets(coopt_gram *gr, const coopt_layer_geom *g, const doubl
 /* Add `count` samples: xhat (the inputs of the model being recovered) and,
  * with targets, x (the float model's), each count x
  * cooptLayerInputElements. */
-void cooptGramAccumulate(coopt_gram *gr, const coopt_layer_geom *g, const float *xhat, const float *x,
-                         int64_t count);
+void cooptGramAccumulate(coopt_gram *gr, const coopt_layer_geom *g, const float *xhat, const float *x, int64_t count);
 /* Mirror the accumulated upper triangles; call once after accumulating. */
 void cooptGramFinish(coopt_gram *gr);
 void cooptGramFree(coopt_gram *gr);
@@ -97,7 +96,7 @@ double cooptGramRowError(const coopt_gram *gr, const coopt_layer_geom *g, int64_
  * side (min(Â w, lo) below, max(Â w, hi) above): |Â w' - t|² bounds the
  * clamped error from above and touches it at w, so minimising it cannot
  * make the clamped error worse (majorisation-minimisation). */
-double cooptGramClampPass(coopt_gram *gr, const coopt_layer_geom *g, const float *xhat, const float *x,
-                          int64_t count, const double *w, double lo, double hi, bool retarget, double *energy);
+double cooptGramClampPass(coopt_gram *gr, const coopt_layer_geom *g, const float *xhat, const float *x, int64_t count,
+                          const double *w, double lo, double hi, bool retarget, double *energy);
 
 #endif

@@ -22,8 +22,8 @@ void cooptLsFree(coopt_ls *ls) {
   memset(ls, 0, sizeof *ls);
 }
 
-void cooptLsAddRow(coopt_ls *ls, const double *hh, const double *rhs, int64_t k1, const double *w0,
-                   const int32_t *map, double lambda) {
+void cooptLsAddRow(coopt_ls *ls, const double *hh, const double *rhs, int64_t k1, const double *w0, const int32_t *map,
+                   double lambda) {
   /* The free entries, and the fixed ones that are not zero (their output
    * moves to the right-hand side). */
   int64_t *free_idx = coopt_xmalloc((size_t)k1 * sizeof(int64_t));
@@ -250,7 +250,7 @@ bool cooptObsPrune(coopt_obs *o) {
         double *wr = o->w + r * k1;
         for (int64_t i = 0; i < n; ++i)
           tmp[i] = wr[c0 + i];
-        forward_solve(l, (int)n, tmp);          /* L⁻¹ w_B */
+        forward_solve(l, (int)n, tmp);                  /* L⁻¹ w_B */
         for (int64_t i = (int64_t)n - 1; i >= 0; --i) { /* L⁻ᵀ (L⁻¹ w_B) = S⁻¹ w_B */
           double s = tmp[i];
           for (int64_t k = i + 1; k < n; ++k)

@@ -30,7 +30,7 @@
 
 typedef struct coopt_ls {
   int64_t n;
-  double *m, *r; /* n x n normal matrix (full), right-hand side */
+  double *m, *r;  /* n x n normal matrix (full), right-hand side */
   double *theta0; /* where each variable starts */
 } coopt_ls;
 
@@ -39,8 +39,8 @@ void cooptLsFree(coopt_ls *ls);
 /* Add one row: the gram hh (k1 x k1) of its group, its target rhs (Âᵀ of
  * the float outputs, Analysis/Gram.h), its current row w0 and the variable
  * of each entry (map[i] < 0: fixed). */
-void cooptLsAddRow(coopt_ls *ls, const double *hh, const double *rhs, int64_t k1, const double *w0,
-                   const int32_t *map, double lambda);
+void cooptLsAddRow(coopt_ls *ls, const double *hh, const double *rhs, int64_t k1, const double *w0, const int32_t *map,
+                   double lambda);
 /* θ minimising the accumulated objective.  False only if the matrix stays
  * singular after the damping fallback (then θ = θ0). */
 bool cooptLsSolve(const coopt_ls *ls, double *theta);
@@ -50,15 +50,15 @@ bool cooptLsSolve(const coopt_ls *ls, double *theta);
 double cooptDampingOf(const double *hh, int64_t k1, double damp);
 
 typedef struct coopt_obs {
-  const double *hinv;  /* k1 x k1: (H + λI)⁻¹ of the float inputs' gram, bias last (cooptObsInverse) */
+  const double *hinv; /* k1 x k1: (H + λI)⁻¹ of the float inputs' gram, bias last (cooptObsInverse) */
   int64_t k1;
-  double *w;           /* rows x k1, updated as OBS does (zeros where removed) */
+  double *w; /* rows x k1, updated as OBS does (zeros where removed) */
   int64_t rows;
-  int64_t unit;        /* reduction columns per unit (the last unit may be shorter) */
-  int nm_n, nm_m;      /* N:M: keep at least nm_n of every nm_m columns (0 = no constraint) */
-  int64_t remove;      /* units to remove, counting units that are already all zero */
-  int64_t *order;      /* out: units in removal order (remove entries) */
-  double *loss;        /* out, may be NULL: cumulative loss increase after each removal */
+  int64_t unit;   /* reduction columns per unit (the last unit may be shorter) */
+  int nm_n, nm_m; /* N:M: keep at least nm_n of every nm_m columns (0 = no constraint) */
+  int64_t remove; /* units to remove, counting units that are already all zero */
+  int64_t *order; /* out: units in removal order (remove entries) */
+  double *loss;   /* out, may be NULL: cumulative loss increase after each removal */
 } coopt_obs;
 
 /* (H + λI)⁻¹ into hinv (k1 x k1, full), by Cholesky; one per gram, shared

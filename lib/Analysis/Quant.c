@@ -67,9 +67,7 @@ static MlirValue chain_walk(MlirOperation anchor, MlirOperation *ops, size_t *n)
 
 MlirValue cooptFusionChainEnd(MlirOperation anchor) { return chain_walk(anchor, NULL, NULL); }
 
-static MlirBlock func_block(MlirOperation func) {
-  return mlirRegionGetFirstBlock(mlirOperationGetRegion(func, 0));
-}
+static MlirBlock func_block(MlirOperation func) { return mlirRegionGetFirstBlock(mlirOperationGetRegion(func, 0)); }
 
 typedef struct op_set {
   void **items;
@@ -188,9 +186,7 @@ void cooptDescribeQuantPoint(MlirOperation func, const coopt_qpoint *p, char *bu
 
 /* ---- function argument attributes ---- */
 
-static intptr_t num_args(MlirOperation func) {
-  return mlirBlockGetNumArguments(func_block(func));
-}
+static intptr_t num_args(MlirOperation func) { return mlirBlockGetNumArguments(func_block(func)); }
 
 static MlirAttribute get_arg_attr(MlirOperation func, int index, const char *name) {
   MlirAttribute all = mlirOperationGetAttributeByName(func, S("arg_attrs"));

@@ -118,8 +118,8 @@ void cooptEltwiseReals(double s_a, double s_b, double s_out, double *real_a, dou
  * sub, mul) recognised from its last op. */
 typedef struct coopt_fq_chain {
   MlirOperation mul_q, add_zp, cast_i8, cast_f32, sub_zp, mul_dq;
-  MlirValue input;  /* the float value quantized */
-  MlirValue q;      /* the i8 value */
+  MlirValue input; /* the float value quantized */
+  MlirValue q;     /* the i8 value */
   double scale;
   int64_t zero_point;
 } coopt_fq_chain;

@@ -143,8 +143,7 @@ double cooptBlockSparsity(const float *v, int64_t rows, int64_t cols, int r, int
   return nb ? (double)zb / (double)nb : 0;
 }
 
-bool cooptCheckStructure(const coopt_weight *w, const float *v, const coopt_structure *s, char *msg,
-                         size_t msg_size) {
+bool cooptCheckStructure(const coopt_weight *w, const float *v, const coopt_structure *s, char *msg, size_t msg_size) {
   int64_t rows = w->rows, cols = w->spatial * w->inner, n = rows * cols;
   if (s->has_sparsity) {
     int64_t zeros = 0;
@@ -160,8 +159,8 @@ bool cooptCheckStructure(const coopt_weight *w, const float *v, const coopt_stru
   if (s->pattern.kind == COOPT_PAT_BLOCK) {
     double got = cooptBlockSparsity(v, rows, cols, s->pattern.r, s->pattern.c);
     if (got + 1e-9 < s->block_sparsity) {
-      snprintf(msg, msg_size, "pattern %dx%d: %.6g of the blocks recorded as zero, but only %.6g are",
-               s->pattern.r, s->pattern.c, s->block_sparsity, got);
+      snprintf(msg, msg_size, "pattern %dx%d: %.6g of the blocks recorded as zero, but only %.6g are", s->pattern.r,
+               s->pattern.c, s->block_sparsity, got);
       return false;
     }
   }
@@ -172,8 +171,8 @@ bool cooptCheckStructure(const coopt_weight *w, const float *v, const coopt_stru
         for (int64_t j = g; j < cols && j < g + s->pattern.m; ++j)
           nz += v[r * cols + j] != 0;
         if (nz > s->pattern.n) {
-          snprintf(msg, msg_size, "pattern %d:%d broken in output channel %lld, group %lld (%d nonzeros)",
-                   s->pattern.n, s->pattern.m, (long long)r, (long long)(g / s->pattern.m), nz);
+          snprintf(msg, msg_size, "pattern %d:%d broken in output channel %lld, group %lld (%d nonzeros)", s->pattern.n,
+                   s->pattern.m, (long long)r, (long long)(g / s->pattern.m), nz);
           return false;
         }
       }
@@ -185,7 +184,8 @@ bool cooptCheckStructure(const coopt_weight *w, const float *v, const coopt_stru
       for (int64_t r = 0; r < rows && ok; ++r) {
         int64_t d = cooptCountDistinct(v + r * cols, cols, scratch);
         if (d > s->clusters) {
-          snprintf(msg, msg_size, "%lld clusters per channel recorded, but output channel %lld has %lld distinct values",
+          snprintf(msg, msg_size,
+                   "%lld clusters per channel recorded, but output channel %lld has %lld distinct values",
                    (long long)s->clusters, (long long)r, (long long)d);
           ok = false;
         }

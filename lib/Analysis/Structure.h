@@ -13,7 +13,12 @@
 
 #include "Analysis/Weights.h"
 
-typedef enum coopt_pattern_kind { COOPT_PAT_NONE, COOPT_PAT_UNSTRUCTURED, COOPT_PAT_NM, COOPT_PAT_BLOCK } coopt_pattern_kind;
+typedef enum coopt_pattern_kind {
+  COOPT_PAT_NONE,
+  COOPT_PAT_UNSTRUCTURED,
+  COOPT_PAT_NM,
+  COOPT_PAT_BLOCK
+} coopt_pattern_kind;
 
 typedef struct coopt_pattern {
   coopt_pattern_kind kind;
@@ -41,8 +46,8 @@ void cooptSetStructure(const coopt_weight *w, const coopt_structure *s);
 
 /* Check canonical-order values against a claim.  On violation returns false
  * and describes the first violation in msg. */
-bool cooptCheckStructure(const coopt_weight *w, const float *values, const coopt_structure *s,
-                         char *msg, size_t msg_size);
+bool cooptCheckStructure(const coopt_weight *w, const float *values, const coopt_structure *s, char *msg,
+                         size_t msg_size);
 
 /* Set sparsity (and block_sparsity for an RxC pattern) from the values. */
 void cooptMeasureSparsity(const coopt_weight *w, const float *values, coopt_structure *s);

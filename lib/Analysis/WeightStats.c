@@ -88,8 +88,7 @@ static int bits_for(int64_t k) {
   return bits;
 }
 
-void cooptComputeWeightStats(const float *values, int64_t rows, int64_t per_row,
-                             coopt_weight_stats *s) {
+void cooptComputeWeightStats(const float *values, int64_t rows, int64_t per_row, coopt_weight_stats *s) {
   memset(s, 0, sizeof *s);
   int64_t n = rows * per_row;
   s->elements = n;

@@ -11,20 +11,19 @@ typedef struct coopt_weight_stats {
   int64_t max_channel_distinct; /* max over rows (output channels) */
   int64_t channels;
   /* Deployable bytes if stored as: */
-  int64_t bytes_f32;            /* dense f32 */
-  int64_t bytes_int8;           /* dense int8 */
-  int64_t bytes_sparse;         /* 1-bit mask per weight + int8 nonzeros */
-  int64_t bytes_palettized;     /* packed indices + int8 codebook(s); int8 dense when > 256 values */
+  int64_t bytes_f32;               /* dense f32 */
+  int64_t bytes_int8;              /* dense int8 */
+  int64_t bytes_sparse;            /* 1-bit mask per weight + int8 nonzeros */
+  int64_t bytes_palettized;        /* packed indices + int8 codebook(s); int8 dense when > 256 values */
   int64_t bytes_sparse_palettized; /* 1-bit mask + packed indices of the nonzeros + codebook(s) of
                                       nonzero values; the sparse form when indices do not pay */
-  int64_t bytes_gzip;           /* dense int8 codes after deflate (level 9): set by the caller */
-  int palette_bits;             /* index width; 0 when not palettizable */
-  bool palette_per_channel;     /* the smaller form uses one codebook per channel */
+  int64_t bytes_gzip;              /* dense int8 codes after deflate (level 9): set by the caller */
+  int palette_bits;                /* index width; 0 when not palettizable */
+  bool palette_per_channel;        /* the smaller form uses one codebook per channel */
 } coopt_weight_stats;
 
 /* Statistics of canonical-order values (rows x per_row). */
-void cooptComputeWeightStats(const float *values, int64_t rows, int64_t per_row,
-                             coopt_weight_stats *out);
+void cooptComputeWeightStats(const float *values, int64_t rows, int64_t per_row, coopt_weight_stats *out);
 
 /* Number of distinct values (-0 == +0, all NaNs one value).  `scratch` must
  * hold 2*n uint32_t. */

@@ -1,17 +1,17 @@
 #include "Analysis/Weights.h"
-#include "coopt/Diagnostics.h"
 #include "Support/Support.h"
+#include "coopt/Diagnostics.h"
 
 #include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-const char *const coopt_weight_op_names[COOPT_WOP_COUNT + 1] = {
-    "conv2d", "depthwise_conv2d", "transpose_conv2d", "matmul", NULL};
+const char *const coopt_weight_op_names[COOPT_WOP_COUNT + 1] = {"conv2d", "depthwise_conv2d", "transpose_conv2d",
+                                                                "matmul", NULL};
 
-static const char *const tosa_op_names[COOPT_WOP_COUNT] = {
-    "tosa.conv2d", "tosa.depthwise_conv2d", "tosa.transpose_conv2d", "tosa.matmul"};
+static const char *const tosa_op_names[COOPT_WOP_COUNT] = {"tosa.conv2d", "tosa.depthwise_conv2d",
+                                                           "tosa.transpose_conv2d", "tosa.matmul"};
 
 static bool op_is(MlirOperation op, const char *name) {
   MlirStringRef s = mlirIdentifierStr(mlirOperationGetName(op));
@@ -23,7 +23,7 @@ typedef struct traced {
   MlirOperation constant;
   int rank;
   int64_t shape[8];
-  int64_t *map; /* this view's linear index -> constant linear index; NULL = identity */
+  int64_t *map;   /* this view's linear index -> constant linear index; NULL = identity */
   bool too_large; /* the constant has more than COOPT_MAX_WEIGHT_ELEMENTS */
 } traced;
 
@@ -193,8 +193,7 @@ static void consider(collect_ctx *c, MlirOperation op, coopt_weight_op kind) {
       free(t.map);
       return;
     }
-  MlirAttribute values =
-      mlirOperationGetAttributeByName(t.constant, mlirStringRefCreateFromCString("values"));
+  MlirAttribute values = mlirOperationGetAttributeByName(t.constant, mlirStringRefCreateFromCString("values"));
   MlirType ctype = mlirValueGetType(mlirOperationGetResult(t.constant, 0));
   coopt_elem_kind ek;
   if (mlirAttributeIsNull(values) ||
@@ -227,8 +226,7 @@ static void consider(collect_ctx *c, MlirOperation op, coopt_weight_op kind) {
   }
   if (!ok) {
     if (c->remark)
-      cooptEmitRemark(op_loc(op), "weight of '%s' has an unexpected rank %d; skipped",
-                      tosa_op_names[kind], t.rank);
+      cooptEmitRemark(op_loc(op), "weight of '%s' has an unexpected rank %d; skipped", tosa_op_names[kind], t.rank);
     free(t.map);
     return;
   }
@@ -288,8 +286,7 @@ static MlirWalkResult walk_cb(MlirOperation op, void *ud) {
   return MlirWalkResultAdvance;
 }
 
-bool cooptCollectWeights(MlirOperation root, unsigned op_mask, bool remark_skipped,
-                         coopt_weight_set *out) {
+bool cooptCollectWeights(MlirOperation root, unsigned op_mask, bool remark_skipped, coopt_weight_set *out) {
   out->items = NULL;
   out->count = 0;
   collect_ctx c = {op_mask, remark_skipped, out, 0, false};
@@ -389,13 +386,37 @@ static size_t elem_size(coopt_elem_kind k) {
 
 static float raw_get(const void *raw, coopt_elem_kind k, int64_t i) {
   switch (k) {
-  case COOPT_ELEM_F32: { float v; memcpy(&v, (const char *)raw + 4 * i, 4); return v; }
-  case COOPT_ELEM_F64: { double v; memcpy(&v, (const char *)raw + 8 * i, 8); return (float)v; }
-  case COOPT_ELEM_F16: { uint16_t v; memcpy(&v, (const char *)raw + 2 * i, 2); return half_to_float(v); }
-  case COOPT_ELEM_BF16: { uint16_t v; memcpy(&v, (const char *)raw + 2 * i, 2); return bf16_to_float(v); }
+  case COOPT_ELEM_F32: {
+    float v;
+    memcpy(&v, (const char *)raw + 4 * i, 4);
+    return v;
+  }
+  case COOPT_ELEM_F64: {
+    double v;
+    memcpy(&v, (const char *)raw + 8 * i, 8);
+    return (float)v;
+  }
+  case COOPT_ELEM_F16: {
+    uint16_t v;
+    memcpy(&v, (const char *)raw + 2 * i, 2);
+    return half_to_float(v);
+  }
+  case COOPT_ELEM_BF16: {
+    uint16_t v;
+    memcpy(&v, (const char *)raw + 2 * i, 2);
+    return bf16_to_float(v);
+  }
   case COOPT_ELEM_I8: return (float)((const int8_t *)raw)[i];
-  case COOPT_ELEM_I16: { int16_t v; memcpy(&v, (const char *)raw + 2 * i, 2); return (float)v; }
-  case COOPT_ELEM_I32: { int32_t v; memcpy(&v, (const char *)raw + 4 * i, 4); return (float)v; }
+  case COOPT_ELEM_I16: {
+    int16_t v;
+    memcpy(&v, (const char *)raw + 2 * i, 2);
+    return (float)v;
+  }
+  case COOPT_ELEM_I32: {
+    int32_t v;
+    memcpy(&v, (const char *)raw + 4 * i, 4);
+    return (float)v;
+  }
   }
   return 0;
 }
@@ -460,12 +481,36 @@ void cooptWeightStore(const coopt_weight *w, const float *values) {
     char *p = raw + (size_t)dst * es;
     switch (w->elem) {
     case COOPT_ELEM_F32: memcpy(p, &v, 4); break;
-    case COOPT_ELEM_F64: { double d = v; memcpy(p, &d, 8); break; }
-    case COOPT_ELEM_F16: { uint16_t h = float_to_half(v); memcpy(p, &h, 2); break; }
-    case COOPT_ELEM_BF16: { uint16_t h = float_to_bf16(v); memcpy(p, &h, 2); break; }
-    case COOPT_ELEM_I8: { int8_t q = (int8_t)round_sat(v, -128, 127); memcpy(p, &q, 1); break; }
-    case COOPT_ELEM_I16: { int16_t q = (int16_t)round_sat(v, -32768, 32767); memcpy(p, &q, 2); break; }
-    case COOPT_ELEM_I32: { int32_t q = (int32_t)round_sat(v, INT32_MIN, INT32_MAX); memcpy(p, &q, 4); break; }
+    case COOPT_ELEM_F64: {
+      double d = v;
+      memcpy(p, &d, 8);
+      break;
+    }
+    case COOPT_ELEM_F16: {
+      uint16_t h = float_to_half(v);
+      memcpy(p, &h, 2);
+      break;
+    }
+    case COOPT_ELEM_BF16: {
+      uint16_t h = float_to_bf16(v);
+      memcpy(p, &h, 2);
+      break;
+    }
+    case COOPT_ELEM_I8: {
+      int8_t q = (int8_t)round_sat(v, -128, 127);
+      memcpy(p, &q, 1);
+      break;
+    }
+    case COOPT_ELEM_I16: {
+      int16_t q = (int16_t)round_sat(v, -32768, 32767);
+      memcpy(p, &q, 2);
+      break;
+    }
+    case COOPT_ELEM_I32: {
+      int32_t q = (int32_t)round_sat(v, INT32_MIN, INT32_MAX);
+      memcpy(p, &q, 4);
+      break;
+    }
     }
   }
   MlirAttribute attr = mlirDenseElementsAttrRawBufferGet(w->type, (size_t)n * es, raw);
@@ -510,7 +555,8 @@ bool cooptHasReference(MlirOperation constant) {
 void cooptKeepReference(MlirOperation constant) {
   if (!cooptHasReference(constant))
     mlirOperationSetDiscardableAttributeByName(
-        constant, reference_name(), mlirOperationGetAttributeByName(constant, mlirStringRefCreateFromCString("values")));
+        constant, reference_name(),
+        mlirOperationGetAttributeByName(constant, mlirStringRefCreateFromCString("values")));
 }
 
 static MlirWalkResult drop_reference(MlirOperation op, void *ud) {

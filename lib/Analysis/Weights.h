@@ -33,7 +33,7 @@ typedef enum coopt_weight_op {
 } coopt_weight_op;
 
 #define COOPT_WOP_MASK(k) (1u << (k))
-#define COOPT_WOP_ALL ((1u << COOPT_WOP_COUNT) - 1)
+#define COOPT_WOP_ALL     ((1u << COOPT_WOP_COUNT) - 1)
 
 /* "conv2d", "depthwise_conv2d", ... (the names used in `ops=` options). */
 extern const char *const coopt_weight_op_names[COOPT_WOP_COUNT + 1];
@@ -49,17 +49,17 @@ typedef enum coopt_elem_kind {
 } coopt_elem_kind;
 
 typedef struct coopt_weight {
-  MlirOperation user;     /* first weight-bearing op that uses it */
+  MlirOperation user; /* first weight-bearing op that uses it */
   coopt_weight_op op;
   unsigned num_users;
   MlirOperation constant; /* the tosa.const */
   MlirType type;          /* the constant's tensor type */
   coopt_elem_kind elem;
   int rank;
-  int64_t shape[8];       /* the constant's shape */
+  int64_t shape[8]; /* the constant's shape */
   int64_t num_elements;
   int64_t rows, spatial, inner;
-  int64_t *index_map;     /* canonical -> constant linear index; NULL = identity */
+  int64_t *index_map; /* canonical -> constant linear index; NULL = identity */
 } coopt_weight;
 
 typedef struct coopt_weight_set {
@@ -77,8 +77,7 @@ typedef struct coopt_weight_set {
  * with `remark_skipped` each gets a remark saying why.  Returns false, with
  * a located error per weight, when a weight is larger than
  * COOPT_MAX_WEIGHT_ELEMENTS; the set is filled (and must be freed) either way. */
-bool cooptCollectWeights(MlirOperation root, unsigned op_mask, bool remark_skipped,
-                         coopt_weight_set *out);
+bool cooptCollectWeights(MlirOperation root, unsigned op_mask, bool remark_skipped, coopt_weight_set *out);
 void cooptWeightSetFree(coopt_weight_set *set);
 
 /* The constant's `values` attribute. */

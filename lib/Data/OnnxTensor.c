@@ -6,9 +6,12 @@
 
 size_t cooptOnnxTypeSize(int onnx_type) {
   switch (onnx_type) {
-  case COOPT_ONNX_F32: case COOPT_ONNX_I32: return 4;
+  case COOPT_ONNX_F32:
+  case COOPT_ONNX_I32: return 4;
   case COOPT_ONNX_I64: return 8;
-  case COOPT_ONNX_U8: case COOPT_ONNX_I8: case COOPT_ONNX_BOOL: return 1;
+  case COOPT_ONNX_U8:
+  case COOPT_ONNX_I8:
+  case COOPT_ONNX_BOOL: return 1;
   default: return 0;
   }
 }
@@ -73,7 +76,8 @@ coopt_onnx_tensor_status cooptOnnxTensorDecode(const Onnx__TensorProto *t, int m
   if (t->has_raw_data && t->raw_data.len) {
     if (t->raw_data.len != (size_t)n * es) {
       free(d);
-      snprintf(msg, msg_size, "has %zu bytes of raw data, expected %lld", t->raw_data.len, (long long)(n * (int64_t)es));
+      snprintf(msg, msg_size, "has %zu bytes of raw data, expected %lld", t->raw_data.len,
+               (long long)(n * (int64_t)es));
       return COOPT_ONNX_TENSOR_RAW_SIZE;
     }
     memcpy(d, t->raw_data.data, t->raw_data.len); /* ONNX raw data is little-endian, like this host */

@@ -9,16 +9,23 @@
 #include <stdint.h>
 
 /* ONNX TensorProto data types coopt handles. */
-enum { COOPT_ONNX_F32 = 1, COOPT_ONNX_U8 = 2, COOPT_ONNX_I8 = 3, COOPT_ONNX_I32 = 6, COOPT_ONNX_I64 = 7, COOPT_ONNX_BOOL = 9 };
+enum {
+  COOPT_ONNX_F32 = 1,
+  COOPT_ONNX_U8 = 2,
+  COOPT_ONNX_I8 = 3,
+  COOPT_ONNX_I32 = 6,
+  COOPT_ONNX_I64 = 7,
+  COOPT_ONNX_BOOL = 9
+};
 
 typedef enum coopt_onnx_tensor_status {
   COOPT_ONNX_TENSOR_OK,
-  COOPT_ONNX_TENSOR_EXTERNAL,  /* data in an external file */
-  COOPT_ONNX_TENSOR_RANK,      /* rank above max_rank */
-  COOPT_ONNX_TENSOR_DIM,       /* negative dimension */
-  COOPT_ONNX_TENSOR_TYPE,      /* unsupported data type */
-  COOPT_ONNX_TENSOR_RAW_SIZE,  /* raw_data of the wrong size */
-  COOPT_ONNX_TENSOR_NO_DATA    /* elements but no data */
+  COOPT_ONNX_TENSOR_EXTERNAL, /* data in an external file */
+  COOPT_ONNX_TENSOR_RANK,     /* rank above max_rank */
+  COOPT_ONNX_TENSOR_DIM,      /* negative dimension */
+  COOPT_ONNX_TENSOR_TYPE,     /* unsupported data type */
+  COOPT_ONNX_TENSOR_RAW_SIZE, /* raw_data of the wrong size */
+  COOPT_ONNX_TENSOR_NO_DATA   /* elements but no data */
 } coopt_onnx_tensor_status;
 
 /* Element size of a supported ONNX data type, 0 for any other. */

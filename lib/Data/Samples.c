@@ -54,8 +54,9 @@ bool cooptLoadSamples(const char *data, int64_t limit, const coopt_list *normali
   } else if (images && normalize->size == 0 &&
              !(cooptMetadataNumber(module, "normalize_mean", &mean) &&
                cooptMetadataNumber(module, "normalize_std", &std) && std > 0)) {
-    snprintf(err, err_size, "no input normalisation for IDX images: give normalize=<mean>,<std> (the model has no "
-                            "coopt.metadata normalize_mean/normalize_std)");
+    snprintf(err, err_size,
+             "no input normalisation for IDX images: give normalize=<mean>,<std> (the model has no "
+             "coopt.metadata normalize_mean/normalize_std)");
   } else {
     if (normalize->size == 2)
       mean = ((double *)normalize->items)[0], std = ((double *)normalize->items)[1];

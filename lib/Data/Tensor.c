@@ -3,7 +3,8 @@
 
 size_t cooptDtypeSize(coopt_dtype t) {
   switch (t) {
-  case COOPT_F32: case COOPT_I32: return 4;
+  case COOPT_F32:
+  case COOPT_I32: return 4;
   case COOPT_I64: return 8;
   default: return 1;
   }

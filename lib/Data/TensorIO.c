@@ -5,8 +5,8 @@
  * outside and will be fuzzed.
  */
 #include "coopt/TensorIO.h"
-#include "Support/Support.h"
 #include "Data/OnnxTensor.h"
+#include "Support/Support.h"
 #include "onnx.pb-c.h"
 
 #include <errno.h>
@@ -166,7 +166,7 @@ bool cooptTensorLoad(const char *path, coopt_tensor *out, char *err, size_t err_
     return false;
   }
   bool ok = f.size >= 6 && !memcmp(f.data, "\x93NUMPY", 6) ? load_npy(path, &f, out, err, err_size)
-                                                            : load_pb(path, &f, out, err, err_size);
+                                                           : load_pb(path, &f, out, err, err_size);
   coopt_buf_free(&f);
   return ok;
 }

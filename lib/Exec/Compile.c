@@ -19,8 +19,8 @@
 #include <mlir-c/RegisterEverything.h>
 #include <mlir-c/Target/LLVMIR.h>
 #include <stdlib.h>
-#include <unistd.h>
 #include <string.h>
+#include <unistd.h>
 
 const char *cooptTargetTriple(const char *arch) {
   if (!strcmp(arch, "x86_64"))
@@ -149,10 +149,11 @@ bool cooptEmitModule(MlirContext ctx, MlirModule module, const coopt_target *t, 
     LLVMDisposeMessage(host_features);
     return false;
   }
-  LLVMTargetMachineRef tm =
-      LLVMCreateTargetMachine(target, triple, cpu, features,
-                              levels[t->opt_level < 0 ? 0 : t->opt_level > 3 ? 3 : t->opt_level], LLVMRelocPIC,
-                              LLVMCodeModelDefault);
+  LLVMTargetMachineRef tm = LLVMCreateTargetMachine(target, triple, cpu, features,
+                                                    levels[t->opt_level < 0   ? 0
+                                                           : t->opt_level > 3 ? 3
+                                                                              : t->opt_level],
+                                                    LLVMRelocPIC, LLVMCodeModelDefault);
   if (!tm)
     snprintf(err, err_size, "cannot create an LLVM target machine for %s (cpu %s, features '%s')", triple, cpu,
              features);
@@ -210,8 +211,8 @@ bool cooptEmitModule(MlirContext ctx, MlirModule module, const coopt_target *t, 
       LLVMDisposeMessage(text);
     } else {
       LLVMMemoryBufferRef buf = NULL;
-      if (LLVMTargetMachineEmitToMemoryBuffer(tm, lm, kind == COOPT_EMIT_ASM ? LLVMAssemblyFile : LLVMObjectFile,
-                                              &msg, &buf)) {
+      if (LLVMTargetMachineEmitToMemoryBuffer(tm, lm, kind == COOPT_EMIT_ASM ? LLVMAssemblyFile : LLVMObjectFile, &msg,
+                                              &buf)) {
         snprintf(err, err_size, "code generation failed: %s", msg ? msg : "");
         LLVMDisposeMessage(msg);
         ok = false;
@@ -296,10 +297,12 @@ bool cooptEmitHeader(MlirModule module, const char *name, char **out, size_t *ou
     coopt_buf_printf(&b, "}\n");
     if (!mlirOperationIsNull(fn))
       quant_line(&b, fn, in ? "coopt.input_quant" : "coopt.output_quant", upper, what, k);
-    coopt_buf_printf(&b, "typedef struct { %s *allocated, *aligned; int64_t offset, sizes[%d], strides[%d]; } %s_memref%d_t;\n\n",
-                     c_type(t->dtype), t->rank ? t->rank : 1, t->rank ? t->rank : 1, name, i);
+    coopt_buf_printf(
+        &b, "typedef struct { %s *allocated, *aligned; int64_t offset, sizes[%d], strides[%d]; } %s_memref%d_t;\n\n",
+        c_type(t->dtype), t->rank ? t->rank : 1, t->rank ? t->rank : 1, name, i);
   }
-  coopt_buf_printf(&b, "/* The compiled entry (MLIR's C interface): inputs, then outputs. */\nvoid _mlir_ciface_%s(", name);
+  coopt_buf_printf(&b, "/* The compiled entry (MLIR's C interface): inputs, then outputs. */\nvoid _mlir_ciface_%s(",
+                   name);
   for (int i = 0; i < total; ++i)
     coopt_buf_printf(&b, "%s%s_memref%d_t *", i ? ", " : "", name, i);
   coopt_buf_printf(&b, ");\n\n/* Run the model on dense row-major buffers. */\nstatic inline void %s_run(", name);

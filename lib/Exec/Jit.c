@@ -13,18 +13,18 @@
  * wrapper of its C interface (mlirExecutionEngineInvokePacked adds the
  * _mlir_ciface_ prefix): one pointer per memref descriptor, outputs last.
  */
-#include "coopt/Exec.h"
-#include "coopt/Pipeline.h"
 #include "IR/Build.h"
 #include "Support/Support.h"
+#include "coopt/Exec.h"
+#include "coopt/Pipeline.h"
 
+#include <dlfcn.h>
+#include <errno.h>
+#include <ftw.h>
 #include <mlir-c/BuiltinAttributes.h>
 #include <mlir-c/BuiltinTypes.h>
 #include <mlir-c/Pass.h>
 #include <mlir-c/RegisterEverything.h>
-#include <dlfcn.h>
-#include <errno.h>
-#include <ftw.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,14 +33,14 @@
 
 /* Two stages: tensors (TOSA to linalg, folded), then buffers to LLVM.
  * Between them copy_repeated_results runs on the folded tensor IR. */
-#define JIT_TENSOR_STAGE                                                                                              \
-  "func.func(tosa-optional-decompositions,tosa-infer-shapes,tosa-to-linalg-named,tosa-to-linalg,"                       \
+#define JIT_TENSOR_STAGE                                                                                               \
+  "func.func(tosa-optional-decompositions,tosa-infer-shapes,tosa-to-linalg-named,tosa-to-linalg,"                      \
   "tosa-to-arith{include-apply-rescale},tosa-to-tensor,linalg-fuse-elementwise-ops),canonicalize"
-#define JIT_BUFFER_STAGE                                                                                              \
-  "one-shot-bufferize{bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map},"          \
-  "buffer-results-to-out-params{hoist-static-allocs modify-public-functions},buffer-deallocation-pipeline,"           \
-  "func.func(convert-linalg-to-loops),expand-strided-metadata,lower-affine,convert-scf-to-cf,"                        \
-  "convert-math-to-libm,finalize-memref-to-llvm,convert-math-to-llvm,convert-arith-to-llvm,convert-cf-to-llvm,"       \
+#define JIT_BUFFER_STAGE                                                                                               \
+  "one-shot-bufferize{bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map},"           \
+  "buffer-results-to-out-params{hoist-static-allocs modify-public-functions},buffer-deallocation-pipeline,"            \
+  "func.func(convert-linalg-to-loops),expand-strided-metadata,lower-affine,convert-scf-to-cf,"                         \
+  "convert-math-to-libm,finalize-memref-to-llvm,convert-math-to-llvm,convert-arith-to-llvm,convert-cf-to-llvm,"        \
   "convert-func-to-llvm,convert-index-to-llvm,reconcile-unrealized-casts"
 const char *const coopt_jit_pipeline = "builtin.module(" JIT_TENSOR_STAGE "," JIT_BUFFER_STAGE ")";
 
@@ -74,7 +74,6 @@ static bool tensor_type_of(MlirType t, coopt_tensor_type *out) {
   return true;
 }
 
-
 static void collect(MlirStringRef s, void *ud) { coopt_buf_append(ud, s.data, s.length); }
 
 bool cooptModuleInterface(MlirModule module, coopt_jit *jit, char *err, size_t err_size) {
@@ -84,8 +83,8 @@ bool cooptModuleInterface(MlirModule module, coopt_jit *jit, char *err, size_t e
     snprintf(err, err_size, "the module has no func.func @main");
     return false;
   }
-  MlirType ft = mlirTypeAttrGetValue(
-      mlirOperationGetAttributeByName(main_fn, mlirStringRefCreateFromCString("function_type")));
+  MlirType ft =
+      mlirTypeAttrGetValue(mlirOperationGetAttributeByName(main_fn, mlirStringRefCreateFromCString("function_type")));
   jit->num_inputs = (int)mlirFunctionTypeGetNumInputs(ft);
   jit->num_outputs = (int)mlirFunctionTypeGetNumResults(ft);
   if (jit->num_inputs > COOPT_MAX_IO || jit->num_outputs > COOPT_MAX_IO || jit->num_outputs < 1) {
@@ -125,8 +124,8 @@ bool cooptModuleInterface(MlirModule module, coopt_jit *jit, char *err, size_t e
     intptr_t n = mlirArrayAttrGetNumElements(arr);
     for (intptr_t i = 0; i < n && i < (k ? jit->num_outputs : jit->num_inputs); ++i) {
       MlirAttribute d = mlirArrayAttrGetElement(arr, i);
-      if (mlirAttributeIsADictionary(d) &&
-          !mlirAttributeIsNull(mlirDictionaryAttrGetElementByName(d, mlirStringRefCreateFromCString("coopt.unsigned")))) {
+      if (mlirAttributeIsADictionary(d) && !mlirAttributeIsNull(mlirDictionaryAttrGetElementByName(
+                                               d, mlirStringRefCreateFromCString("coopt.unsigned")))) {
         coopt_tensor_type *t = k ? &jit->outputs[i] : &jit->inputs[i];
         if (t->dtype == COOPT_I8)
           t->dtype = COOPT_U8;
@@ -169,14 +168,15 @@ static void copy_repeated_results(MlirContext ctx, MlirOperation fn) {
       repeated = mlirValueEqual(v, mlirOperationGetOperand(ret, j));
     if (!repeated || !mlirTypeIsARankedTensor(mlirValueGetType(v)))
       continue;
-    MlirOperationState st =
-        mlirOperationStateGet(mlirStringRefCreateFromCString("bufferization.alloc_tensor"), mlirOperationGetLocation(ret));
+    MlirOperationState st = mlirOperationStateGet(mlirStringRefCreateFromCString("bufferization.alloc_tensor"),
+                                                  mlirOperationGetLocation(ret));
     mlirOperationStateAddOperands(&st, 1, &v);
     MlirType t = mlirValueGetType(v);
     mlirOperationStateAddResults(&st, 1, &t);
     static const int32_t segments[3] = {0, 1, 0}; /* dynamic sizes, copy, size hint */
-    MlirNamedAttribute seg = mlirNamedAttributeGet(mlirIdentifierGet(ctx, mlirStringRefCreateFromCString("operandSegmentSizes")),
-                                                   mlirDenseI32ArrayGet(ctx, 3, segments));
+    MlirNamedAttribute seg =
+        mlirNamedAttributeGet(mlirIdentifierGet(ctx, mlirStringRefCreateFromCString("operandSegmentSizes")),
+                              mlirDenseI32ArrayGet(ctx, 3, segments));
     mlirOperationStateAddAttributes(&st, 1, &seg);
     MlirOperation copy = mlirOperationCreate(&st);
     mlirBlockInsertOwnedOperationBefore(block, ret, copy);
@@ -279,8 +279,7 @@ static void find_runtime(void) {
    * linked libcoopt statically (whose name dladdr may give as typed, hence
    * /proc/self/exe as well). */
   Dl_info info;
-  if ((dladdr(runtime_path, &info) && try_runtime_beside(info.dli_fname)) ||
-      try_runtime_beside("/proc/self/exe"))
+  if ((dladdr(runtime_path, &info) && try_runtime_beside(info.dli_fname)) || try_runtime_beside("/proc/self/exe"))
     return;
   snprintf(runtime_path, sizeof runtime_path, "%s", COOPT_RT_BUILD_PATH);
 }

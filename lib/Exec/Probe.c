@@ -59,7 +59,8 @@ static MlirValue find_again(MlirBlock block, const value_ref *r) {
  * them back. */
 static void restore_references(MlirOperation module) {
   MlirBlock body = mlirRegionGetFirstBlock(mlirOperationGetRegion(module, 0));
-  for (MlirOperation f = mlirBlockGetFirstOperation(body); !mlirOperationIsNull(f); f = mlirOperationGetNextInBlock(f)) {
+  for (MlirOperation f = mlirBlockGetFirstOperation(body); !mlirOperationIsNull(f);
+       f = mlirOperationGetNextInBlock(f)) {
     if (mlirOperationGetNumRegions(f) == 0)
       continue;
     MlirBlock b = mlirRegionGetFirstBlock(mlirOperationGetRegion(f, 0));
@@ -132,9 +133,8 @@ static MlirBlock probe_entry(MlirOperation module, const char *entry, char *err,
   return entry_block(fn);
 }
 
-bool cooptProbeCreate(MlirOperation module, const char *entry, const MlirValue *values, int num_values,
-                      unsigned flags, coopt_probe_prepare prepare, void *prepare_data, coopt_probe *p, char *err,
-                      size_t err_size) {
+bool cooptProbeCreate(MlirOperation module, const char *entry, const MlirValue *values, int num_values, unsigned flags,
+                      coopt_probe_prepare prepare, void *prepare_data, coopt_probe *p, char *err, size_t err_size) {
   memset(p, 0, sizeof *p);
   MlirContext ctx = mlirOperationGetContext(module);
   MlirBlock block = probe_entry(module, entry, err, err_size);
@@ -302,8 +302,8 @@ static MlirValue map_get(const value_map *m, MlirValue a) {
 }
 
 bool cooptProbeCreateSegment(MlirOperation module, const char *entry, MlirValue from, const MlirValue *values,
-                             int num_values, coopt_probe_prepare prepare, void *prepare_data, coopt_probe *p,
-                             char *err, size_t err_size) {
+                             int num_values, coopt_probe_prepare prepare, void *prepare_data, coopt_probe *p, char *err,
+                             size_t err_size) {
   memset(p, 0, sizeof *p);
   MlirContext ctx = mlirOperationGetContext(module);
   MlirBlock block = probe_entry(module, entry, err, err_size);
@@ -314,8 +314,8 @@ bool cooptProbeCreateSegment(MlirOperation module, const char *entry, MlirValue 
     return false;
   }
   MlirType model_in = mlirValueGetType(mlirBlockGetArgument(block, 0)), from_type = mlirValueGetType(from);
-  if (!mlirShapedTypeHasStaticShape(model_in) ||
-      !cooptIsF32Tensor(from_type) || !mlirShapedTypeHasStaticShape(from_type)) {
+  if (!mlirShapedTypeHasStaticShape(model_in) || !cooptIsF32Tensor(from_type) ||
+      !mlirShapedTypeHasStaticShape(from_type)) {
     snprintf(err, err_size, "not a segment: the model or the segment input is not statically shaped f32");
     return false;
   }

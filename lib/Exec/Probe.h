@@ -41,20 +41,19 @@ typedef struct coopt_probe {
   bool compiled;
   int64_t batch, per_sample; /* the model input [batch, per_sample...] */
   int num_values;
-  int *output;               /* jit output holding value k; -1 = the input itself */
-  int64_t *elements;         /* elements of value k per sample */
-  int num_results;           /* kept entry results (COOPT_PROBE_KEEP_RESULTS) */
-  void **buffers;            /* one per jit output */
-  float *input;              /* batch x per_sample */
+  int *output;       /* jit output holding value k; -1 = the input itself */
+  int64_t *elements; /* elements of value k per sample */
+  int num_results;   /* kept entry results (COOPT_PROBE_KEEP_RESULTS) */
+  void **buffers;    /* one per jit output */
+  float *input;      /* batch x per_sample */
 } coopt_probe;
 
 /* Build and compile a probe of func.func @<entry> for `values`: static f32
  * tensors laid out sample after sample (leading dimensions of size 1 aside,
  * the first one a multiple of the batch; anything when the batch is 1).  On
  * failure writes err. */
-bool cooptProbeCreate(MlirOperation module, const char *entry, const MlirValue *values, int num_values,
-                      unsigned flags, coopt_probe_prepare prepare, void *prepare_data, coopt_probe *p, char *err,
-                      size_t err_size);
+bool cooptProbeCreate(MlirOperation module, const char *entry, const MlirValue *values, int num_values, unsigned flags,
+                      coopt_probe_prepare prepare, void *prepare_data, coopt_probe *p, char *err, size_t err_size);
 /* A probe of the part of @<entry> between `from` and `values` only: its
  * input is `from` (batch x per_sample as its type says), its ops the ones
  * the values need.  This is what a layer-by-layer pass needs when it already
@@ -62,8 +61,8 @@ bool cooptProbeCreate(MlirOperation module, const char *entry, const MlirValue *
  * whole prefix.  Fails ("not a segment") when the values depend on anything
  * else than `from` and constants, e.g. a skip connection from further up. */
 bool cooptProbeCreateSegment(MlirOperation module, const char *entry, MlirValue from, const MlirValue *values,
-                             int num_values, coopt_probe_prepare prepare, void *prepare_data, coopt_probe *p,
-                             char *err, size_t err_size);
+                             int num_values, coopt_probe_prepare prepare, void *prepare_data, coopt_probe *p, char *err,
+                             size_t err_size);
 /* Run `count` samples (1 <= count <= batch; the rest of the batch is zero). */
 bool cooptProbeRun(coopt_probe *p, const float *samples, int64_t count);
 /* Value k of the last run: batch x elements[k] floats. */

@@ -223,8 +223,12 @@ bool cooptDenseIntAt(MlirAttribute a, int64_t i, int64_t *out) {
   if (!splat && i >= mlirElementsAttrGetNumElements(a))
     return false;
   switch (mlirIntegerTypeGetWidth(e)) {
-  case 8: *out = splat ? mlirDenseElementsAttrGetInt8SplatValue(a) : mlirDenseElementsAttrGetInt8Value(a, i); return true;
-  case 32: *out = splat ? mlirDenseElementsAttrGetInt32SplatValue(a) : mlirDenseElementsAttrGetInt32Value(a, i); return true;
+  case 8:
+    *out = splat ? mlirDenseElementsAttrGetInt8SplatValue(a) : mlirDenseElementsAttrGetInt8Value(a, i);
+    return true;
+  case 32:
+    *out = splat ? mlirDenseElementsAttrGetInt32SplatValue(a) : mlirDenseElementsAttrGetInt32Value(a, i);
+    return true;
   default: return false;
   }
 }

@@ -59,8 +59,6 @@ MlirOperation cooptDefiningOp(MlirValue v);
  * effects we care about (tosa.* ops), repeating until nothing changes. */
 void cooptEraseDeadTosa(MlirBlock block);
 
-
-
 /* The module's coopt.metadata entry `key` (a string) parsed as a number. */
 bool cooptMetadataNumber(MlirOperation module, const char *key, double *out);
 /* Run `fn` on every func.func of a module; fails if any run failed. */

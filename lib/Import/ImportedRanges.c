@@ -4,9 +4,9 @@
  * text is parsed, cooptAdoptImportedRanges moves it to where calibration
  * keeps ranges (coopt.range on the value's producer or argument).
  */
-#include "coopt/Import.h"
 #include "Analysis/Quant.h"
 #include "IR/Build.h"
+#include "coopt/Import.h"
 
 #include <mlir-c/BuiltinAttributes.h>
 

@@ -15,9 +15,9 @@
  * Anything not handled exactly (an op, attribute value or data type) is an
  * error naming the node and the op, never an approximation.
  */
-#include "coopt/Import.h"
-#include "Support/Support.h"
 #include "Data/OnnxTensor.h"
+#include "Support/Support.h"
+#include "coopt/Import.h"
 #include "onnx.pb-c.h"
 
 #include <errno.h>
@@ -48,9 +48,9 @@ typedef struct value {
   int64_t dims[MAXR]; /* logical (ONNX) order */
   int id;             /* SSA id (%vN) once emitted, or argument index with is_arg */
   bool is_arg;
-  int input_pos;      /* position among the graph inputs, or -1 */
-  char logical[32];   /* an SSA ref holding this value in logical order, if one exists */
-  void *data;         /* constant contents in logical order, or NULL */
+  int input_pos;    /* position among the graph inputs, or -1 */
+  char logical[32]; /* an SSA ref holding this value in logical order, if one exists */
+  void *data;       /* constant contents in logical order, or NULL */
 } value;
 
 typedef struct importer {
@@ -68,8 +68,8 @@ typedef struct importer {
   const char *out_override; /* register output 0 under this name (1-D lifting) */
   value *in_override[3];    /* with override_active: the op's inputs 0..2 (NULL = absent) */
   bool override_active;
-  bool lifted;              /* a 1-D op is being emitted as 2-D */
-  char mul_attrs[160];      /* attribute dictionary for the next tosa.mul, then cleared */
+  bool lifted;         /* a 1-D op is being emitted as 2-D */
+  char mul_attrs[160]; /* attribute dictionary for the next tosa.mul, then cleared */
 } importer;
 
 /* ------------------------------------------------------------------ */
@@ -86,8 +86,8 @@ static bool fail(importer *im, const char *fmt, ...) {
   vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
   if (im->node)
-    snprintf(im->err, sizeof im->err, "node '%s' (%s): %s", im->node->name && *im->node->name ? im->node->name : "<unnamed>",
-             im->node->op_type, msg);
+    snprintf(im->err, sizeof im->err, "node '%s' (%s): %s",
+             im->node->name && *im->node->name ? im->node->name : "<unnamed>", im->node->op_type, msg);
   else
     snprintf(im->err, sizeof im->err, "%s", msg);
   return false;
@@ -646,8 +646,8 @@ static value *emit_binary(importer *im, bin_kind k, value *a, value *b, const ch
     int r = im->next_id++;
     line(im, "%s = tosa.reciprocal %s : (%s) -> %s", ref_id(r), rb_copy, tb, tb);
     int s = shift0(im);
-    line(im, "%s = tosa.mul %s, %s, %s : (%s, %s, tensor<1xi8>) -> %s", ref_id(id), ra_copy, ref_id(r), ref_id(s),
-         ta, tb, to);
+    line(im, "%s = tosa.mul %s, %s, %s : (%s, %s, tensor<1xi8>) -> %s", ref_id(id), ra_copy, ref_id(r), ref_id(s), ta,
+         tb, to);
     break;
   }
   }
@@ -671,8 +671,8 @@ static value *emit_clamp(importer *im, value *x, double lo, double hi, const cha
   int id = im->next_id++;
   const char *t = vtype(x);
   if (x->et == ET_F32) {
-    line(im, "%s = tosa.clamp %s {max_val = %s, min_val = %s} : (%s) -> %s", ref_id(id), vref(x),
-         f32_attr((float)hi), f32_attr((float)lo), t, t);
+    line(im, "%s = tosa.clamp %s {max_val = %s, min_val = %s} : (%s) -> %s", ref_id(id), vref(x), f32_attr((float)hi),
+         f32_attr((float)lo), t, t);
   } else if (x->et == ET_I32) {
     /* TOSA's profiles have no i32 clamp: maximum then minimum. */
     int64_t one_pd[MAXR];
@@ -702,8 +702,7 @@ static value *emit_clamp(importer *im, value *x, double lo, double hi, const cha
  * so the end pad is set to what the last window needs; rows the window never
  * reaches are cropped from the input instead of padded negatively. */
 static bool spatial_axis(importer *im, int64_t in, int64_t k_eff, int64_t s, int64_t p0, int64_t p1,
-                         const char *auto_pad, bool ceil_mode, int64_t *pb, int64_t *pe, int64_t *out,
-                         int64_t *crop) {
+                         const char *auto_pad, bool ceil_mode, int64_t *pb, int64_t *pe, int64_t *out, int64_t *crop) {
   if (s < 1)
     return fail(im, "stride %lld is not supported", (long long)s);
   int64_t o;
@@ -725,7 +724,8 @@ static bool spatial_axis(importer *im, int64_t in, int64_t k_eff, int64_t s, int
   } else if (!strcmp(auto_pad, "NOTSET")) {
     int64_t span = in + p0 + p1 - k_eff;
     if (span < 0)
-      return fail(im, "kernel (%lld) is larger than the padded input (%lld)", (long long)k_eff, (long long)(in + p0 + p1));
+      return fail(im, "kernel (%lld) is larger than the padded input (%lld)", (long long)k_eff,
+                  (long long)(in + p0 + p1));
     o = span / s + 1;
     if (ceil_mode && span % s) {
       o = span / s + 2;
@@ -794,8 +794,8 @@ static bool window_2d(importer *im, const value *x, const int64_t *kernel, bool 
     w->k[a] = kernel[a];
     w->s[a] = strides[a];
     w->d[a] = dil[a];
-    if (!spatial_axis(im, x->dims[2 + a], (kernel[a] - 1) * dil[a] + 1, strides[a], pads[a], pads[a + 2], ap,
-                      ceil_mode, &w->pads[2 * a], &w->pads[2 * a + 1], &w->out[a], &w->crop[a]))
+    if (!spatial_axis(im, x->dims[2 + a], (kernel[a] - 1) * dil[a] + 1, strides[a], pads[a], pads[a + 2], ap, ceil_mode,
+                      &w->pads[2 * a], &w->pads[2 * a + 1], &w->out[a], &w->crop[a]))
       return false;
   }
   return true;
@@ -811,8 +811,8 @@ static const char *cropped_input(importer *im, value *x, const window *w, int64_
   int64_t start[4] = {0, 0, 0, 0}, size[4] = {pd[0], pd[1] - w->crop[0], pd[2] - w->crop[1], pd[3]};
   int s0 = const_shape(im, 4, start), s1 = const_shape(im, 4, size);
   int id = im->next_id++;
-  line(im, "%s = tosa.slice %s, %s, %s : (%s, !tosa.shape<4>, !tosa.shape<4>) -> %s", ref_id(id), vref(x),
-       ref_id(s0), ref_id(s1), ttype(x->et, 4, pd), ttype(x->et, 4, size));
+  line(im, "%s = tosa.slice %s, %s, %s : (%s, !tosa.shape<4>, !tosa.shape<4>) -> %s", ref_id(id), vref(x), ref_id(s0),
+       ref_id(s1), ttype(x->et, 4, pd), ttype(x->et, 4, size));
   memcpy(pd, size, sizeof size);
   return ref_id(id);
 }
@@ -945,8 +945,8 @@ static bool op_conv(importer *im) {
       bid = emit_const(im, ET_F32, 1, &bd, bias);
     id = im->next_id++;
     line(im, "%s = tosa.conv2d %s, %s, %s, %s, %s %s : (%s, %s, %s, tensor<1xf32>, tensor<1xf32>) -> %s", ref_id(id),
-         xref, ref_id(wid), ref_id(bid), ref_id(z), ref_id(z), attrs, ttype(ET_F32, 4, xpd),
-         ttype(ET_F32, 4, wpd), ttype(ET_F32, 1, &bd), ttype(ET_F32, 4, opd));
+         xref, ref_id(wid), ref_id(bid), ref_id(z), ref_id(z), attrs, ttype(ET_F32, 4, xpd), ttype(ET_F32, 4, wpd),
+         ttype(ET_F32, 1, &bd), ttype(ET_F32, 4, opd));
   } else if (g == C && Cg == 1) {
     /* Depthwise: ONNX [C*mult,1,kh,kw] (output channel c*mult+m) -> TOSA [kh,kw,C,mult]. */
     int64_t mult = M / C, as4[4] = {C, mult, kh, kw}, wpd[4] = {kh, kw, C, mult};
@@ -967,8 +967,7 @@ static bool op_conv(importer *im) {
     if (bid < 0)
       bid = emit_const(im, ET_F32, 1, &bd, bias);
     id = im->next_id++;
-    line(im,
-         "%s = tosa.depthwise_conv2d %s, %s, %s, %s, %s %s : (%s, %s, %s, tensor<1xf32>, tensor<1xf32>) -> %s",
+    line(im, "%s = tosa.depthwise_conv2d %s, %s, %s, %s, %s %s : (%s, %s, %s, tensor<1xf32>, tensor<1xf32>) -> %s",
          ref_id(id), xref, ref_id(wid), ref_id(bid), ref_id(z), ref_id(z), attrs, ttype(ET_F32, 4, xpd),
          ttype(ET_F32, 4, wpd), ttype(ET_F32, 1, &bd), ttype(ET_F32, 4, opd));
   } else {
@@ -984,8 +983,8 @@ static bool op_conv(importer *im) {
       int64_t start[4] = {0, 0, 0, gi * Cg}, size[4] = {xpd[0], xpd[1], xpd[2], Cg};
       int s0 = const_shape(im, 4, start), s1 = const_shape(im, 4, size);
       int sl = im->next_id++;
-      line(im, "%s = tosa.slice %s, %s, %s : (%s, !tosa.shape<4>, !tosa.shape<4>) -> %s", ref_id(sl), xref,
-           ref_id(s0), ref_id(s1), ttype(ET_F32, 4, xpd), ttype(ET_F32, 4, size));
+      line(im, "%s = tosa.slice %s, %s, %s : (%s, !tosa.shape<4>, !tosa.shape<4>) -> %s", ref_id(sl), xref, ref_id(s0),
+           ref_id(s1), ttype(ET_F32, 4, xpd), ttype(ET_F32, 4, size));
       int64_t wdims[4] = {Mg, Cg, kh, kw};
       static const int OIHW_TO_OHWI[4] = {0, 2, 3, 1};
       void *wd = permute_data((float *)w->data + gi * Mg * Cg * kh * kw, 4, 4, wdims, OIHW_TO_OHWI);
@@ -993,8 +992,8 @@ static bool op_conv(importer *im) {
       int wid = emit_const(im, ET_F32, 4, wpd, wd), gbid = emit_const(im, ET_F32, 1, &gbd, bias + gi * Mg);
       free(wd);
       int cid = im->next_id++;
-      line(im, "%s = tosa.conv2d %s, %s, %s, %s, %s %s : (%s, %s, %s, tensor<1xf32>, tensor<1xf32>) -> %s",
-           ref_id(cid), ref_id(sl), ref_id(wid), ref_id(gbid), ref_id(z), ref_id(z), attrs, ttype(ET_F32, 4, size),
+      line(im, "%s = tosa.conv2d %s, %s, %s, %s, %s %s : (%s, %s, %s, tensor<1xf32>, tensor<1xf32>) -> %s", ref_id(cid),
+           ref_id(sl), ref_id(wid), ref_id(gbid), ref_id(z), ref_id(z), attrs, ttype(ET_F32, 4, size),
            ttype(ET_F32, 4, wpd), ttype(ET_F32, 1, &gbd), ttype(ET_F32, 4, gpd));
       coopt_buf_printf(&parts, "%s%s", gi ? ", " : "", ref_id(cid));
       coopt_buf_printf(&types, "%s%s", gi ? ", " : "", ttype(ET_F32, 4, gpd));
@@ -1084,8 +1083,10 @@ static bool op_conv_any(importer *im) {
 }
 
 static bool op_pool(importer *im, bool is_max, bool global) {
-  static const char *const ok_avg[] = {"auto_pad", "ceil_mode", "count_include_pad", "kernel_shape", "pads", "strides", NULL};
-  static const char *const ok_max[] = {"auto_pad", "ceil_mode", "dilations", "kernel_shape", "pads", "storage_order", "strides", NULL};
+  static const char *const ok_avg[] = {"auto_pad", "ceil_mode", "count_include_pad", "kernel_shape", "pads",
+                                       "strides",  NULL};
+  static const char *const ok_max[] = {"auto_pad", "ceil_mode",     "dilations", "kernel_shape",
+                                       "pads",     "storage_order", "strides",   NULL};
   static const char *const none[] = {NULL};
   if (!check_attrs(im, global ? none : is_max ? ok_max : ok_avg))
     return false;
@@ -1366,7 +1367,9 @@ static bool op_clip(importer *im) {
         return fail_not_const(im, v, i == 1 ? "min" : "max");
       if (v->et != x->et || numel(v->dims, v->rank) != 1)
         return fail(im, "min/max must be constant scalars of the input's type");
-      double d = x->et == ET_F32 ? ((float *)v->data)[0] : x->et == ET_I8 ? ((int8_t *)v->data)[0] : ((int32_t *)v->data)[0];
+      double d = x->et == ET_F32  ? ((float *)v->data)[0]
+                 : x->et == ET_I8 ? ((int8_t *)v->data)[0]
+                                  : ((int32_t *)v->data)[0];
       if (i == 1)
         lo = d;
       else
@@ -1438,8 +1441,8 @@ static int emit_softmax(importer *im, const char *x, int rank, const int64_t *pd
   line(im, "%s = tosa.reduce_sum %s {axis = %d : i32} : (%s) -> %s", ref_id(s), ref_id(e), axis, tt, ttr);
   line(im, "%s = tosa.reciprocal %s : (%s) -> %s", ref_id(r), ref_id(s), ttr, ttr);
   int sh = shift0(im), id = im->next_id++;
-  line(im, "%s = tosa.mul %s, %s, %s : (%s, %s, tensor<1xi8>) -> %s", ref_id(id), ref_id(e), ref_id(r), ref_id(sh),
-       tt, ttr, tt);
+  line(im, "%s = tosa.mul %s, %s, %s : (%s, %s, tensor<1xi8>) -> %s", ref_id(id), ref_id(e), ref_id(r), ref_id(sh), tt,
+       ttr, tt);
   return id;
 }
 
@@ -1871,7 +1874,6 @@ static bool op_batchnorm(importer *im) {
   return m && emit_binary(im, BIN_ADD, m, bv, im->node->output[0]);
 }
 
-
 /* ------------------------------------------------------------------ */
 /* quantized ops                                                        */
 /*
@@ -1904,8 +1906,8 @@ static int to_i32(importer *im, value *v) {
   int m = emit_const(im, ET_I32, v->rank, one_pd, mask);
   free(mask);
   int a = im->next_id++;
-  line(im, "%s = tosa.bitwise_and %s, %s : (%s, %s) -> %s", ref_id(a), ref_id(c), ref_id(m),
-       ttype(ET_I32, v->rank, pd), ttype(ET_I32, v->rank, one_pd), ttype(ET_I32, v->rank, pd));
+  line(im, "%s = tosa.bitwise_and %s, %s : (%s, %s) -> %s", ref_id(a), ref_id(c), ref_id(m), ttype(ET_I32, v->rank, pd),
+       ttype(ET_I32, v->rank, one_pd), ttype(ET_I32, v->rank, pd));
   return a;
 }
 
@@ -1930,10 +1932,11 @@ static value *param_const(importer *im, value *p, int rank, int axis, int et, bo
     d[axis] = n;
   void *data = coopt_xmalloc((size_t)n * 4);
   for (int64_t i = 0; i < n; ++i) {
-    double x = p->et == ET_F32 ? ((float *)p->data)[i]
-               : p->et == ET_U8 ? ((uint8_t *)p->data)[i]
-               : p->et == ET_I8 ? ((int8_t *)p->data)[i]
-               : p->et == ET_I32 ? ((int32_t *)p->data)[i] : 0;
+    double x = p->et == ET_F32   ? ((float *)p->data)[i]
+               : p->et == ET_U8  ? ((uint8_t *)p->data)[i]
+               : p->et == ET_I8  ? ((int8_t *)p->data)[i]
+               : p->et == ET_I32 ? ((int32_t *)p->data)[i]
+                                 : 0;
     if (as_float)
       ((float *)data)[i] = (float)x;
     else
@@ -2166,7 +2169,8 @@ static bool exact_enough(importer *im, value *w, bool conv) {
 
 /* ConvInteger / MatMulInteger: i32 results. */
 static bool op_integer(importer *im, bool conv) {
-  if (conv && !check_attrs(im, (const char *const[]){"auto_pad", "dilations", "group", "kernel_shape", "pads", "strides", NULL}))
+  if (conv && !check_attrs(
+                  im, (const char *const[]){"auto_pad", "dilations", "group", "kernel_shape", "pads", "strides", NULL}))
     return false;
   if (!conv && !check_attrs(im, (const char *const[]){NULL}))
     return false;
@@ -2195,7 +2199,8 @@ static bool op_integer(importer *im, bool conv) {
 
 /* QLinearConv / QLinearMatMul. */
 static bool op_qlinear(importer *im, bool conv) {
-  if (conv && !check_attrs(im, (const char *const[]){"auto_pad", "dilations", "group", "kernel_shape", "pads", "strides", NULL}))
+  if (conv && !check_attrs(
+                  im, (const char *const[]){"auto_pad", "dilations", "group", "kernel_shape", "pads", "strides", NULL}))
     return false;
   if (!conv && !check_attrs(im, (const char *const[]){NULL}))
     return false;
@@ -2212,8 +2217,8 @@ static bool op_qlinear(importer *im, bool conv) {
   for (int i = 0; i < 5; ++i)
     if (!params[i]->data)
       return fail_not_const(im, params[i], pnames[i]);
-  if (xs->et != ET_F32 || ws->et != ET_F32 || ys->et != ET_F32 ||
-      numel(xs->dims, xs->rank) != 1 || numel(ys->dims, ys->rank) != 1 || !yzr->data || numel(yzr->dims, yzr->rank) != 1)
+  if (xs->et != ET_F32 || ws->et != ET_F32 || ys->et != ET_F32 || numel(xs->dims, xs->rank) != 1 ||
+      numel(ys->dims, ys->rank) != 1 || !yzr->data || numel(yzr->dims, yzr->rank) != 1)
     return fail(im, "scales and zero points must be constants (per tensor, except the weights')");
   if (!exact_enough(im, w, conv))
     return false;
@@ -2262,15 +2267,24 @@ static bool dispatch(importer *im) {
   const char *op = im->node->op_type;
   if (im->node->domain && im->node->domain[0] && strcmp(im->node->domain, "ai.onnx"))
     return fail(im, "operator domain '%s' is not supported", im->node->domain);
-  if (!strcmp(op, "Conv")) return op_conv_any(im);
-  if (!strcmp(op, "Gemm")) return op_gemm(im);
-  if (!strcmp(op, "MatMul")) return op_matmul(im);
-  if (!strcmp(op, "BatchNormalization")) return op_batchnorm(im);
-  if (!strcmp(op, "Relu")) return op_relu(im);
-  if (!strcmp(op, "Clip")) return op_clip(im);
-  if (!strcmp(op, "LeakyRelu")) return op_leaky_relu(im);
-  if (!strcmp(op, "Sigmoid")) return op_unary(im, "tosa.sigmoid");
-  if (!strcmp(op, "Tanh")) return op_unary(im, "tosa.tanh");
+  if (!strcmp(op, "Conv"))
+    return op_conv_any(im);
+  if (!strcmp(op, "Gemm"))
+    return op_gemm(im);
+  if (!strcmp(op, "MatMul"))
+    return op_matmul(im);
+  if (!strcmp(op, "BatchNormalization"))
+    return op_batchnorm(im);
+  if (!strcmp(op, "Relu"))
+    return op_relu(im);
+  if (!strcmp(op, "Clip"))
+    return op_clip(im);
+  if (!strcmp(op, "LeakyRelu"))
+    return op_leaky_relu(im);
+  if (!strcmp(op, "Sigmoid"))
+    return op_unary(im, "tosa.sigmoid");
+  if (!strcmp(op, "Tanh"))
+    return op_unary(im, "tosa.tanh");
   if (!strcmp(op, "AveragePool") || !strcmp(op, "MaxPool")) {
     value *x = input(im, 0);
     if (!x)
@@ -2280,32 +2294,53 @@ static bool dispatch(importer *im) {
       return lifted_1d(im, false, is_max ? op_max_pool : op_avg_pool);
     return op_pool(im, is_max, false);
   }
-  if (!strcmp(op, "GlobalAveragePool")) return op_pool(im, false, true);
-  if (!strcmp(op, "Add")) return op_binary(im, BIN_ADD);
-  if (!strcmp(op, "Sub")) return op_binary(im, BIN_SUB);
-  if (!strcmp(op, "Mul")) return op_binary(im, BIN_MUL);
-  if (!strcmp(op, "Div")) return op_binary(im, BIN_DIV);
+  if (!strcmp(op, "GlobalAveragePool"))
+    return op_pool(im, false, true);
+  if (!strcmp(op, "Add"))
+    return op_binary(im, BIN_ADD);
+  if (!strcmp(op, "Sub"))
+    return op_binary(im, BIN_SUB);
+  if (!strcmp(op, "Mul"))
+    return op_binary(im, BIN_MUL);
+  if (!strcmp(op, "Div"))
+    return op_binary(im, BIN_DIV);
   if (!strcmp(op, "Reshape")) {
     if (im->opset < 5)
       return fail(im, "Reshape before opset 5 (shape attribute) is not supported");
     return op_reshape(im);
   }
-  if (!strcmp(op, "Flatten")) return op_flatten(im);
-  if (!strcmp(op, "Transpose")) return op_transpose(im);
-  if (!strcmp(op, "Softmax")) return op_softmax(im);
-  if (!strcmp(op, "Concat")) return op_concat(im);
-  if (!strcmp(op, "Pad")) return op_pad(im);
-  if (!strcmp(op, "Squeeze")) return op_squeeze(im);
-  if (!strcmp(op, "Unsqueeze")) return op_unsqueeze(im);
-  if (!strcmp(op, "Constant")) return op_constant(im);
-  if (!strcmp(op, "Identity")) return op_identity(im, false);
-  if (!strcmp(op, "Dropout")) return op_identity(im, true);
-  if (!strcmp(op, "QuantizeLinear")) return op_quantize(im);
-  if (!strcmp(op, "DequantizeLinear")) return op_dequantize(im);
-  if (!strcmp(op, "ConvInteger")) return op_integer(im, true);
-  if (!strcmp(op, "MatMulInteger")) return op_integer(im, false);
-  if (!strcmp(op, "QLinearConv")) return op_qlinear(im, true);
-  if (!strcmp(op, "QLinearMatMul")) return op_qlinear(im, false);
+  if (!strcmp(op, "Flatten"))
+    return op_flatten(im);
+  if (!strcmp(op, "Transpose"))
+    return op_transpose(im);
+  if (!strcmp(op, "Softmax"))
+    return op_softmax(im);
+  if (!strcmp(op, "Concat"))
+    return op_concat(im);
+  if (!strcmp(op, "Pad"))
+    return op_pad(im);
+  if (!strcmp(op, "Squeeze"))
+    return op_squeeze(im);
+  if (!strcmp(op, "Unsqueeze"))
+    return op_unsqueeze(im);
+  if (!strcmp(op, "Constant"))
+    return op_constant(im);
+  if (!strcmp(op, "Identity"))
+    return op_identity(im, false);
+  if (!strcmp(op, "Dropout"))
+    return op_identity(im, true);
+  if (!strcmp(op, "QuantizeLinear"))
+    return op_quantize(im);
+  if (!strcmp(op, "DequantizeLinear"))
+    return op_dequantize(im);
+  if (!strcmp(op, "ConvInteger"))
+    return op_integer(im, true);
+  if (!strcmp(op, "MatMulInteger"))
+    return op_integer(im, false);
+  if (!strcmp(op, "QLinearConv"))
+    return op_qlinear(im, true);
+  if (!strcmp(op, "QLinearMatMul"))
+    return op_qlinear(im, false);
   return fail(im, "operator is not supported");
 }
 
@@ -2316,8 +2351,10 @@ static bool graph_input(importer *im, const Onnx__ValueInfoProto *vi, int index,
   const Onnx__TypeProto__Tensor *tt = tp->tensor_type;
   int et = tt->elem_type;
   if (et != ET_F32 && et != ET_I8 && et != ET_U8 && et != ET_I32)
-    return et == ET_I64 ? fail(im, "graph input '%s' has ONNX data type 7 (int64) (graph input #%d: bind it to a constant "
-                                   "with --bind)", vi->name, position)
+    return et == ET_I64 ? fail(im,
+                               "graph input '%s' has ONNX data type 7 (int64) (graph input #%d: bind it to a constant "
+                               "with --bind)",
+                               vi->name, position)
                         : fail(im, "graph input '%s' has ONNX data type %d, which is not supported", vi->name, et);
   if (!tt->shape)
     return fail(im, "graph input '%s' has no shape", vi->name);
@@ -2475,7 +2512,8 @@ MlirLogicalResult cooptImportOnnx(const char *path, const coopt_onnx_import_opti
       /* A bound input is a constant of exactly the declared type. */
       const Onnx__TypeProto *tp = g->input[i]->type;
       int declared = tp && tp->value_case == ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE && tp->tensor_type
-                         ? tp->tensor_type->elem_type : bind->onnx_type;
+                         ? tp->tensor_type->elem_type
+                         : bind->onnx_type;
       size_t es = cooptOnnxTypeSize(bind->onnx_type);
       if (declared != bind->onnx_type || bind->rank > MAXR || !es) {
         fail(&im, "binding for graph input '%s' has ONNX data type %d, the input is declared %d", g->input[i]->name,
@@ -2553,8 +2591,8 @@ MlirLogicalResult cooptImportOnnx(const char *path, const coopt_onnx_import_opti
       }
       coopt_buf_puts(&out, "}");
     }
-    coopt_buf_printf(&out, "} {\n  func.func @main(%s) -> (%s) attributes {coopt.input_names = [", sig.data ? sig.data : "",
-                     rsig.data);
+    coopt_buf_printf(&out, "} {\n  func.func @main(%s) -> (%s) attributes {coopt.input_names = [",
+                     sig.data ? sig.data : "", rsig.data);
     for (size_t i = 0, k = 0; i < g->n_input; ++i) {
       bool is_init = false;
       for (size_t j = 0; j < g->n_initializer; ++j)

@@ -6,8 +6,8 @@
  * A bool given without '=' is true.  Every error carries the byte offset of
  * the offending key or value so the pipeline parser can point at it.
  */
-#include "coopt/Pass.h"
 #include "Support/Support.h"
+#include "coopt/Pass.h"
 
 #include <errno.h>
 #include <math.h>
@@ -15,13 +15,10 @@
 #include <string.h>
 
 static void *field(void *options, const coopt_option_info *o) { return (char *)options + o->offset; }
-static const void *cfield(const void *options, const coopt_option_info *o) {
-  return (const char *)options + o->offset;
-}
+static const void *cfield(const void *options, const coopt_option_info *o) { return (const char *)options + o->offset; }
 
 static bool is_list(coopt_option_kind k) {
-  return k == COOPT_OPT_ENUM_LIST || k == COOPT_OPT_INT_LIST || k == COOPT_OPT_FLOAT_LIST ||
-         k == COOPT_OPT_STRING_LIST;
+  return k == COOPT_OPT_ENUM_LIST || k == COOPT_OPT_INT_LIST || k == COOPT_OPT_FLOAT_LIST || k == COOPT_OPT_STRING_LIST;
 }
 
 static size_t list_elem_size(coopt_option_kind k) {
@@ -116,8 +113,7 @@ static bool fail(parse_err *e, const char *fmt, ...) {
 }
 
 /* Parse one scalar of `kind` (the element kind for lists) from s[0..n). */
-static bool parse_scalar(const coopt_option_info *o, const char *s, size_t n, void *out,
-                         parse_err *e) {
+static bool parse_scalar(const coopt_option_info *o, const char *s, size_t n, void *out, parse_err *e) {
   char *tmp = coopt_xstrndup(s, n);
   bool ok = true;
   switch (o->kind) {
@@ -233,8 +229,8 @@ static size_t scan_value(const char *s, size_t n, char stop_char) {
   return (quote || depth) ? SIZE_MAX : i;
 }
 
-static bool parse_value(const coopt_option_info *o, void *options, const char *s, size_t n,
-                        size_t pos, size_t *err_offset, parse_err *e) {
+static bool parse_value(const coopt_option_info *o, void *options, const char *s, size_t n, size_t pos,
+                        size_t *err_offset, parse_err *e) {
   unwrap_value(&s, &n, &pos);
   *err_offset = pos;
   if (!is_list(o->kind)) {
@@ -311,8 +307,8 @@ bad:
   return false;
 }
 
-bool cooptPassOptionsParse(const coopt_pass_info *info, void *options, const char *text,
-                           size_t length, size_t *err_offset, char *msg, size_t msg_size) {
+bool cooptPassOptionsParse(const coopt_pass_info *info, void *options, const char *text, size_t length,
+                           size_t *err_offset, char *msg, size_t msg_size) {
   parse_err e = {msg, msg_size};
   bool *seen = coopt_xcalloc(info->num_options ? info->num_options : 1, sizeof(bool));
   size_t i = 0;
@@ -323,8 +319,7 @@ bool cooptPassOptionsParse(const coopt_pass_info *info, void *options, const cha
     if (i >= length)
       break;
     size_t key_start = i;
-    while (i < length && text[i] != '=' && text[i] != ' ' && text[i] != '\t' && text[i] != '\n' &&
-           text[i] != '\r')
+    while (i < length && text[i] != '=' && text[i] != ' ' && text[i] != '\t' && text[i] != '\n' && text[i] != '\r')
       ++i;
     size_t key_len = i - key_start;
     *err_offset = key_start;
@@ -352,14 +347,12 @@ bool cooptPassOptionsParse(const coopt_pass_info *info, void *options, const cha
         }
       }
       if (best && best_d <= 2)
-        ok = fail(&e, "unknown option '%.*s' for pass '%s'; did you mean '%s'?", (int)key_len,
-                  text + key_start, info->argument, best);
+        ok = fail(&e, "unknown option '%.*s' for pass '%s'; did you mean '%s'?", (int)key_len, text + key_start,
+                  info->argument, best);
       else if (info->num_options == 0)
-        ok = fail(&e, "pass '%s' takes no options (got '%.*s')", info->argument, (int)key_len,
-                  text + key_start);
+        ok = fail(&e, "pass '%s' takes no options (got '%.*s')", info->argument, (int)key_len, text + key_start);
       else
-        ok = fail(&e, "unknown option '%.*s' for pass '%s'", (int)key_len, text + key_start,
-                  info->argument);
+        ok = fail(&e, "unknown option '%.*s' for pass '%s'", (int)key_len, text + key_start, info->argument);
       break;
     }
     if (seen[oi]) {
@@ -448,8 +441,7 @@ void cooptPassOptionsDestroy(const coopt_pass_info *info, void *options) {
 static void print_string_value(coopt_buf *b, const char *s) {
   bool plain = *s != 0;
   for (const char *p = s; *p; ++p)
-    if (*p == ' ' || *p == '{' || *p == '}' || *p == ',' || *p == '"' || *p == '\'' || *p == '(' ||
-        *p == ')')
+    if (*p == ' ' || *p == '{' || *p == '}' || *p == ',' || *p == '"' || *p == '\'' || *p == '(' || *p == ')')
       plain = false;
   if (plain) {
     coopt_buf_puts(b, s);
@@ -475,8 +467,8 @@ static void print_scalar(coopt_buf *b, const coopt_option_info *o, const void *v
   }
 }
 
-void cooptPassOptionsPrint(const coopt_pass_info *info, const void *options,
-                           MlirStringCallback callback, void *user_data) {
+void cooptPassOptionsPrint(const coopt_pass_info *info, const void *options, MlirStringCallback callback,
+                           void *user_data) {
   coopt_buf b;
   coopt_buf_init(&b);
   for (size_t k = 0; k < info->num_options; ++k) {

@@ -8,8 +8,8 @@
  * parser depend on no pass: lib/Transforms builds on lib/Pass, never the
  * reverse.
  */
-#include "coopt/Pass.h"
 #include "Support/Support.h"
+#include "coopt/Pass.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -119,6 +119,6 @@ MlirPass cooptCreatePass(const coopt_pass_info *info, const void *options) {
   cb.run = state_run;
   MlirStringRef arg = mlirStringRefCreateFromCString(info->argument);
   MlirStringRef anchor = mlirStringRefCreateFromCString(info->anchor ? info->anchor : "");
-  return mlirCreateExternalPass(typeid_for(info), arg, arg,
-                                mlirStringRefCreateFromCString(info->summary), anchor, 0, NULL, cb, s);
+  return mlirCreateExternalPass(typeid_for(info), arg, arg, mlirStringRefCreateFromCString(info->summary), anchor, 0,
+                                NULL, cb, s);
 }

@@ -9,8 +9,8 @@
  * all their own option parsing and error messages.
  */
 #include "coopt/Pipeline.h"
-#include "coopt/Pass.h"
 #include "Support/Support.h"
+#include "coopt/Pass.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -52,14 +52,14 @@ static bool perr(parser *p, size_t pos, const char *fmt, ...) {
 }
 
 static void skip_ws(parser *p) {
-  while (p->pos < p->len && (p->text[p->pos] == ' ' || p->text[p->pos] == '\t' ||
-                             p->text[p->pos] == '\n' || p->text[p->pos] == '\r'))
+  while (p->pos < p->len &&
+         (p->text[p->pos] == ' ' || p->text[p->pos] == '\t' || p->text[p->pos] == '\n' || p->text[p->pos] == '\r'))
     ++p->pos;
 }
 
 static bool is_name_char(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-         c == '-' || c == '.' || c == '$';
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' ||
+         c == '.' || c == '$';
 }
 
 static bool parse_elements(parser *p, node **out, size_t *n, bool in_parens);
@@ -113,8 +113,9 @@ static bool parse_element(parser *p, node *nd) {
       }
     }
     if (p->pos >= p->len)
-      return perr(p, open, quote ? "unterminated quote in options of '%.*s'"
-                                 : "unbalanced '{': missing '}' in options of '%.*s'",
+      return perr(p, open,
+                  quote ? "unterminated quote in options of '%.*s'"
+                        : "unbalanced '{': missing '}' in options of '%.*s'",
                   (int)nd->name_len, p->text + nd->name_pos);
     nd->has_opts = true;
     nd->opts_pos = start;
@@ -177,8 +178,7 @@ static bool parse_elements(parser *p, node **out, size_t *n, bool in_parens) {
 }
 
 /* "<pipeline>:1:COL: error: MSG\n<text>\n   ^\n" */
-static void report(MlirStringCallback cb, void *ud, const char *text, size_t len, size_t pos,
-                   const char *msg) {
+static void report(MlirStringCallback cb, void *ud, const char *text, size_t len, size_t pos, const char *msg) {
   if (!cb)
     return;
   size_t line = 1, line_start = 0;
@@ -227,8 +227,7 @@ static bool berr(builder *b, size_t pos, const char *fmt, ...) {
   return false;
 }
 
-static bool add_text(builder *b, MlirOpPassManager pm, const char *anchor, const char *text,
-                     size_t len) {
+static bool add_text(builder *b, MlirOpPassManager pm, const char *anchor, const char *text, size_t len) {
   parser p = {text, len, 0, false, 0, {0}};
   node *nodes = NULL;
   size_t n = 0;
@@ -250,19 +249,17 @@ static bool add_coopt_pass(builder *b, MlirOpPassManager pm, const char *anchor,
   char msg[768];
   size_t off = 0;
   bool ok = true;
-  if (nd->has_opts &&
-      !cooptPassOptionsParse(info, opts, b->text + nd->opts_pos, nd->opts_len, &off, msg, sizeof msg)) {
+  if (nd->has_opts && !cooptPassOptionsParse(info, opts, b->text + nd->opts_pos, nd->opts_len, &off, msg, sizeof msg)) {
     ok = berr(b, nd->opts_pos + off, "%s", msg);
     goto done;
   }
   if (info->validate && !info->validate(opts, msg, sizeof msg)) {
-    ok = berr(b, nd->has_opts ? nd->opts_pos : nd->name_pos, "invalid options for '%s': %s",
-              info->argument, msg);
+    ok = berr(b, nd->has_opts ? nd->opts_pos : nd->name_pos, "invalid options for '%s': %s", info->argument, msg);
     goto done;
   }
   if (info->anchor && strcmp(info->anchor, anchor) != 0) {
-    ok = berr(b, nd->name_pos, "'%s' runs on '%s' ops and cannot be scheduled under '%s'",
-              info->argument, info->anchor, anchor);
+    ok = berr(b, nd->name_pos, "'%s' runs on '%s' ops and cannot be scheduled under '%s'", info->argument, info->anchor,
+              anchor);
     goto done;
   }
   if (info->expand) {
@@ -314,8 +311,8 @@ static bool add_upstream(builder *b, MlirOpPassManager pm, const char *anchor, n
      * options, exactly as MLIR would print them. */
     MlirPassManager tmp = mlirPassManagerCreateOnOperation(b->ctx, mlirStringRefCreateFromCString(anchor));
     MlirOpPassManager topm = mlirPassManagerGetAsOpPassManager(tmp);
-    ok = mlirLogicalResultIsSuccess(mlirOpPassManagerAddPipeline(
-        topm, mlirStringRefCreate(elem.data, elem.size), coopt_buf_string_callback, &err));
+    ok = mlirLogicalResultIsSuccess(
+        mlirOpPassManagerAddPipeline(topm, mlirStringRefCreate(elem.data, elem.size), coopt_buf_string_callback, &err));
     if (ok) {
       coopt_buf out;
       coopt_buf_init(&out);
@@ -329,8 +326,8 @@ static bool add_upstream(builder *b, MlirOpPassManager pm, const char *anchor, n
     }
     mlirPassManagerDestroy(tmp);
   } else {
-    ok = mlirLogicalResultIsSuccess(mlirOpPassManagerAddPipeline(
-        pm, mlirStringRefCreate(elem.data, elem.size), coopt_buf_string_callback, &err));
+    ok = mlirLogicalResultIsSuccess(
+        mlirOpPassManagerAddPipeline(pm, mlirStringRefCreate(elem.data, elem.size), coopt_buf_string_callback, &err));
   }
   if (!ok) {
     /* MLIR's message repeats its own "MLIR Textual PassPipeline Parser:1:1:
@@ -349,8 +346,8 @@ static bool add_upstream(builder *b, MlirOpPassManager pm, const char *anchor, n
       msg = "invalid option value (LLVM's option parser printed which)";
       mlen = strlen(msg);
     }
-    berr(b, nd->name_pos, "cannot add '%.*s' under '%s'%s%.*s", (int)nd->name_len,
-         b->text + nd->name_pos, anchor, mlen ? ": " : "", (int)mlen, msg);
+    berr(b, nd->name_pos, "cannot add '%.*s' under '%s'%s%.*s", (int)nd->name_len, b->text + nd->name_pos, anchor,
+         mlen ? ": " : "", (int)mlen, msg);
   }
   coopt_buf_free(&elem);
   coopt_buf_free(&err);
@@ -392,18 +389,18 @@ static bool add_nodes(builder *b, MlirOpPassManager pm, const char *anchor, node
       const char *best = NULL;
       size_t best_d = (size_t)-1;
       for (size_t k = 0; k < count; ++k) {
-        size_t d = coopt_edit_distance(b->text + nd->name_pos, nd->name_len, all[k]->argument,
-                                       strlen(all[k]->argument));
+        size_t d =
+            coopt_edit_distance(b->text + nd->name_pos, nd->name_len, all[k]->argument, strlen(all[k]->argument));
         if (d < best_d) {
           best_d = d;
           best = all[k]->argument;
         }
       }
       if (best && best_d <= 3)
-        return berr(b, nd->name_pos, "unknown coopt pass '%.*s'; did you mean '%s'?",
-                    (int)nd->name_len, b->text + nd->name_pos, best);
-      return berr(b, nd->name_pos, "unknown coopt pass '%.*s' (see coopt-opt --help)",
-                  (int)nd->name_len, b->text + nd->name_pos);
+        return berr(b, nd->name_pos, "unknown coopt pass '%.*s'; did you mean '%s'?", (int)nd->name_len,
+                    b->text + nd->name_pos, best);
+      return berr(b, nd->name_pos, "unknown coopt pass '%.*s' (see coopt-opt --help)", (int)nd->name_len,
+                  b->text + nd->name_pos);
     }
     if (!add_upstream(b, pm, anchor, nd))
       return false;
@@ -438,8 +435,8 @@ static node *parse_full(const char *text, size_t len, MlirStringCallback cb, voi
   return nodes;
 }
 
-MlirLogicalResult cooptParsePassPipeline(MlirOpPassManager pm, MlirStringRef pipeline,
-                                         MlirStringCallback callback, void *user_data) {
+MlirLogicalResult cooptParsePassPipeline(MlirOpPassManager pm, MlirStringRef pipeline, MlirStringCallback callback,
+                                         void *user_data) {
   size_t n;
   node *nodes = parse_full(pipeline.data, pipeline.length, callback, user_data, &n);
   if (!nodes)
@@ -452,8 +449,7 @@ MlirLogicalResult cooptParsePassPipeline(MlirOpPassManager pm, MlirStringRef pip
   return ok ? mlirLogicalResultSuccess() : mlirLogicalResultFailure();
 }
 
-MlirLogicalResult cooptOpPassManagerAddPipeline(MlirOpPassManager pm, MlirStringRef anchor_op,
-                                                MlirStringRef elements,
+MlirLogicalResult cooptOpPassManagerAddPipeline(MlirOpPassManager pm, MlirStringRef anchor_op, MlirStringRef elements,
                                                 MlirStringCallback callback, void *user_data) {
   char *anchor = coopt_xstrndup(anchor_op.data, anchor_op.length);
   builder b = {elements.data, elements.length, callback, user_data, {NULL}, NULL, 0};
@@ -462,8 +458,8 @@ MlirLogicalResult cooptOpPassManagerAddPipeline(MlirOpPassManager pm, MlirString
   return ok ? mlirLogicalResultSuccess() : mlirLogicalResultFailure();
 }
 
-MlirLogicalResult cooptPipelineGetAnchor(MlirStringRef pipeline, MlirStringRef *anchor,
-                                         MlirStringCallback callback, void *user_data) {
+MlirLogicalResult cooptPipelineGetAnchor(MlirStringRef pipeline, MlirStringRef *anchor, MlirStringCallback callback,
+                                         void *user_data) {
   size_t n;
   node *nodes = parse_full(pipeline.data, pipeline.length, callback, user_data, &n);
   if (!nodes)
@@ -473,8 +469,8 @@ MlirLogicalResult cooptPipelineGetAnchor(MlirStringRef pipeline, MlirStringRef *
   return mlirLogicalResultSuccess();
 }
 
-MlirLogicalResult cooptPrintPassPipeline(MlirContext ctx, MlirStringRef pipeline,
-                                         MlirStringCallback callback, void *user_data) {
+MlirLogicalResult cooptPrintPassPipeline(MlirContext ctx, MlirStringRef pipeline, MlirStringCallback callback,
+                                         void *user_data) {
   size_t n;
   node *nodes = parse_full(pipeline.data, pipeline.length, callback, user_data, &n);
   if (!nodes)

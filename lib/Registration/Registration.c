@@ -4,8 +4,8 @@
  * all the others, as MLIR's RegisterEverything does, so that no other
  * library needs to know the list of passes.
  */
-#include "coopt/coopt.h"
 #include "Transforms/Passes.h"
+#include "coopt/coopt.h"
 
 #include <mlir-c/RegisterEverything.h>
 #include <pthread.h>

@@ -108,9 +108,7 @@ char *coopt_buf_take(coopt_buf *b) {
   return p;
 }
 
-bool coopt_str_eq(const char *a, size_t an, const char *b) {
-  return strlen(b) == an && memcmp(a, b, an) == 0;
-}
+bool coopt_str_eq(const char *a, size_t an, const char *b) { return strlen(b) == an && memcmp(a, b, an) == 0; }
 
 size_t coopt_edit_distance(const char *a, size_t an, const char *b, size_t bn) {
   /* Two-row dynamic programme; names are short. */

@@ -138,8 +138,8 @@ void cooptFormatLocation(MlirLocation loc, char *buf, size_t size) {
   coopt_resolved_loc r = cooptResolveLocation(loc);
   bool has_file = r.line != 0;
   if (r.name.length && has_file)
-    snprintf(buf, size, "%.*s@%.*s:%u:%u", (int)r.name.length, r.name.data, (int)r.file.length,
-             r.file.data, r.line, r.col);
+    snprintf(buf, size, "%.*s@%.*s:%u:%u", (int)r.name.length, r.name.data, (int)r.file.length, r.file.data, r.line,
+             r.col);
   else if (r.name.length)
     snprintf(buf, size, "%.*s", (int)r.name.length, r.name.data);
   else if (has_file)

@@ -43,8 +43,7 @@ bool coopt_read_file(const char *path, coopt_buf *out) {
   return ok;
 }
 
-bool coopt_write_file_atomic(const char *path, const void *data, size_t size, char *err,
-                             size_t err_size) {
+bool coopt_write_file_atomic(const char *path, const void *data, size_t size, char *err, size_t err_size) {
   if (strcmp(path, "-") == 0) {
     if (fwrite(data, 1, size, stdout) != size || fflush(stdout) != 0) {
       snprintf(err, err_size, "cannot write to stdout: %s", strerror(errno));

@@ -40,7 +40,10 @@ static int hex4(const char *p) {
   int x = 0;
   for (int i = 0; i < 4; ++i) {
     char c = p[i];
-    x = 16 * x + (c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -4096);
+    x = 16 * x + (c >= '0' && c <= '9'   ? c - '0'
+                  : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                  : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                         : -4096);
   }
   return x;
 }
@@ -96,8 +99,8 @@ static bool parse_string(reader *r, coopt_buf *out) {
     } else if (e == 'u' && r->end - r->s >= 6 && hex4(r->s + 2) >= 0) {
       unsigned cp = (unsigned)hex4(r->s + 2);
       r->s += 6;
-      if (cp >= 0xD800 && cp < 0xDC00 && r->end - r->s >= 6 && r->s[0] == '\\' && r->s[1] == 'u' && hex4(r->s + 2) >= 0xDC00 &&
-          hex4(r->s + 2) < 0xE000) {
+      if (cp >= 0xD800 && cp < 0xDC00 && r->end - r->s >= 6 && r->s[0] == '\\' && r->s[1] == 'u' &&
+          hex4(r->s + 2) >= 0xDC00 && hex4(r->s + 2) < 0xE000) {
         cp = 0x10000 + ((cp - 0xD800) << 10) + ((unsigned)hex4(r->s + 2) - 0xDC00);
         r->s += 6;
       }

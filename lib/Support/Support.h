@@ -41,15 +41,14 @@ char *coopt_xstrndup(const char *s, size_t n);
 bool coopt_read_file(const char *path, coopt_buf *out);
 /* Write data to path atomically: temp file in the same directory + rename.
  * "-" writes stdout.  On failure writes a message to err. */
-bool coopt_write_file_atomic(const char *path, const void *data, size_t size,
-                             char *err, size_t err_size);
+bool coopt_write_file_atomic(const char *path, const void *data, size_t size, char *err, size_t err_size);
 
 /* ---- JSON writer (deterministic, no whitespace surprises) ---- */
 typedef struct coopt_json {
   coopt_buf *out;
   int depth;
-  unsigned count[64]; /* items emitted at each depth */
-  bool after_key;     /* a key was written; the next value completes it */
+  unsigned count[64];    /* items emitted at each depth */
+  bool after_key;        /* a key was written; the next value completes it */
   bool inline_scope[64]; /* arrays printed on one line */
   bool pretty;
 } coopt_json;
@@ -70,14 +69,21 @@ void coopt_json_bool(coopt_json *j, bool v);
 
 /* ---- small string helpers ---- */
 /* ---- JSON reader (coopt's own documents) ---- */
-typedef enum { COOPT_JV_NULL, COOPT_JV_BOOL, COOPT_JV_NUMBER, COOPT_JV_STRING, COOPT_JV_ARRAY, COOPT_JV_OBJECT } coopt_jv_type;
+typedef enum {
+  COOPT_JV_NULL,
+  COOPT_JV_BOOL,
+  COOPT_JV_NUMBER,
+  COOPT_JV_STRING,
+  COOPT_JV_ARRAY,
+  COOPT_JV_OBJECT
+} coopt_jv_type;
 typedef struct coopt_jv {
   coopt_jv_type type;
   bool boolean;
   double number;
-  char *string;          /* COOPT_JV_STRING, NUL-terminated */
+  char *string;           /* COOPT_JV_STRING, NUL-terminated */
   struct coopt_jv *items; /* arrays and objects: count values */
-  char **keys;           /* objects: the key of each item */
+  char **keys;            /* objects: the key of each item */
   size_t count;
 } coopt_jv;
 /* Parse one JSON value; on failure err holds "line:col: what". */

@@ -9,8 +9,8 @@
  * verifier handler is C++-only, hence this reimplementation.
  */
 #define _POSIX_C_SOURCE 200809L
-#include "Tool/Tool.h"
 #include "Support/Support.h"
+#include "Tool/Tool.h"
 #include "coopt/Diagnostics.h"
 
 #include <regex.h>
@@ -48,7 +48,6 @@ static bool is_input_file(coopt_diag_engine *e, const char *file) {
   return file[0] == 0 || strcmp(file, e->display_name) == 0;
 }
 
-
 /* The text of line `line` (1-based) of the current buffer. */
 static bool buffer_line(coopt_diag_engine *e, unsigned line, const char **start, size_t *len) {
   if (!e->buffer || line == 0)
@@ -66,8 +65,8 @@ static bool buffer_line(coopt_diag_engine *e, unsigned line, const char **start,
   return true;
 }
 
-static void print_diag(coopt_diag_engine *e, MlirDiagnosticSeverity sev, const char *file,
-                       unsigned line, unsigned col, const char *msg) {
+static void print_diag(coopt_diag_engine *e, MlirDiagnosticSeverity sev, const char *file, unsigned line, unsigned col,
+                       const char *msg) {
   const char *shown = file[0] ? file : e->display_name;
   if (line)
     fprintf(stderr, "%s:%u:%u: %s: %s\n", shown, line, col, cooptSeverityName(sev), msg);
@@ -160,7 +159,7 @@ void coopt_diag_engine_tool_error(coopt_diag_engine *e, const char *fmt, ...) {
 
 typedef struct expectation {
   MlirDiagnosticSeverity severity;
-  unsigned line; /* 0 = @unknown */
+  unsigned line;            /* 0 = @unknown */
   unsigned at_line, at_col; /* where the comment is, for reports */
   char *text;
   bool is_regex;
@@ -258,8 +257,8 @@ static bool parse_expectations(coopt_diag_engine *e, expectation **out, size_t *
         } else {
           long a = strtol(k, &after, 10);
           if (after == k) {
-            fprintf(stderr, "%s:%u:%u: error: bad expected-%s location\n", e->display_name, line,
-                    (unsigned)(x - l) + 1, kinds[kind].name);
+            fprintf(stderr, "%s:%u:%u: error: bad expected-%s location\n", e->display_name, line, (unsigned)(x - l) + 1,
+                    kinds[kind].name);
             ok = false;
             break;
           }
@@ -292,8 +291,8 @@ static bool parse_expectations(coopt_diag_engine *e, expectation **out, size_t *
       ex->text = coopt_xstrndup(open + 2, (size_t)(close - open - 2));
       ex->is_regex = is_re;
       if (is_re && !compile_re(ex->text, &ex->re)) {
-        fprintf(stderr, "%s:%u:%u: error: invalid regex in expected-%s-re\n", e->display_name, line,
-                ex->at_col, kinds[kind].name);
+        fprintf(stderr, "%s:%u:%u: error: invalid regex in expected-%s-re\n", e->display_name, line, ex->at_col,
+                kinds[kind].name);
         free(ex->text);
         ok = false;
         break;
@@ -324,8 +323,7 @@ bool coopt_diag_engine_check(coopt_diag_engine *e) {
         continue;
       if (x->line == 0 ? d->line != 0 : (!in_input || x->line != d->line))
         continue;
-      bool hit = x->is_regex ? regexec(&x->re, d->message, 0, NULL, 0) == 0
-                             : strstr(d->message, x->text) != NULL;
+      bool hit = x->is_regex ? regexec(&x->re, d->message, 0, NULL, 0) == 0 : strstr(d->message, x->text) != NULL;
       if (hit) {
         x->matched = d->matched = true;
         break;
@@ -345,8 +343,7 @@ bool coopt_diag_engine_check(coopt_diag_engine *e) {
     if (!ex[k].matched) {
       ok = false;
       char msg[4096];
-      snprintf(msg, sizeof msg, "expected %s \"%s\" was not produced", cooptSeverityName(ex[k].severity),
-               ex[k].text);
+      snprintf(msg, sizeof msg, "expected %s \"%s\" was not produced", cooptSeverityName(ex[k].severity), ex[k].text);
       print_diag(e, MlirDiagnosticError, "", ex[k].at_line, ex[k].at_col, msg);
     }
     if (ex[k].is_regex)

@@ -1,13 +1,11 @@
-#include "Tool/Tool.h"
 #include "Support/Support.h"
+#include "Tool/Tool.h"
 #include "coopt/coopt.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-bool coopt_is_bytecode(const char *data, size_t len) {
-  return len >= 4 && memcmp(data, "ML\xefR", 4) == 0;
-}
+bool coopt_is_bytecode(const char *data, size_t len) { return len >= 4 && memcmp(data, "ML\xefR", 4) == 0; }
 
 static coopt_chunk make_chunk(const char *data, size_t start, size_t end, unsigned first_line) {
   coopt_chunk c;
@@ -124,7 +122,6 @@ MlirOperation coopt_parse_chunk(MlirContext ctx, const coopt_chunk *chunk, const
   return op;
 }
 
-
 bool coopt_match_flag(const char *arg, const char *name, const char **value) {
   const char *a = arg;
   if (a[0] != '-')
@@ -146,4 +143,3 @@ bool coopt_match_flag(const char *arg, const char *name, const char **value) {
   }
   return false;
 }
-

@@ -57,7 +57,7 @@ typedef struct coopt_diag_engine {
   bool verify;
   coopt_diag *diags;
   size_t count, cap;
-  unsigned errors; /* errors reported to the user (not expected ones) */
+  unsigned errors;          /* errors reported to the user (not expected ones) */
   unsigned line1_col_shift; /* columns the tool inserted at the start of line 1 */
   pthread_mutex_t lock;
 } coopt_diag_engine;

@@ -11,8 +11,8 @@
 #include "Analysis/KMeans.h"
 #include "Analysis/Structure.h"
 #include "Analysis/Weights.h"
-#include "Support/Support.h"
 #include "IR/Build.h"
+#include "Support/Support.h"
 #include "Transforms/LayerData.h"
 #include "Transforms/WeightSelect.h"
 #include "coopt/Diagnostics.h"
@@ -43,33 +43,91 @@ enum { METHOD_KMEANS, METHOD_HESSIAN };
 static const char *const method_values[] = {"kmeans", "hessian", NULL};
 
 static const coopt_option_info cluster_option_table[] = {
-    {"clusters", COOPT_OPT_INT, "number of clusters (distinct values) per tensor or per channel", "16",
-     {true, true, false, false, 2, 256}, NULL, offsetof(cluster_options, clusters)},
-    {"init", COOPT_OPT_ENUM, "centroid initialisation (density: by the cumulative distribution)", "kmeans++", {0},
-     coopt_kmeans_init_names, offsetof(cluster_options, init)},
-    {"seed", COOPT_OPT_INT, "seed for kmeans++ and random initialisation", "0", {true, false, false, false, 0, 0},
-     NULL, offsetof(cluster_options, seed)},
-    {"max-iterations", COOPT_OPT_INT, "maximum Lloyd iterations", "100", {true, true, false, false, 1, 100000}, NULL,
+    {"clusters",
+     COOPT_OPT_INT,
+     "number of clusters (distinct values) per tensor or per channel",
+     "16",
+     {true, true, false, false, 2, 256},
+     NULL,
+     offsetof(cluster_options, clusters)},
+    {"init",
+     COOPT_OPT_ENUM,
+     "centroid initialisation (density: by the cumulative distribution)",
+     "kmeans++",
+     {0},
+     coopt_kmeans_init_names,
+     offsetof(cluster_options, init)},
+    {"seed",
+     COOPT_OPT_INT,
+     "seed for kmeans++ and random initialisation",
+     "0",
+     {true, false, false, false, 0, 0},
+     NULL,
+     offsetof(cluster_options, seed)},
+    {"max-iterations",
+     COOPT_OPT_INT,
+     "maximum Lloyd iterations",
+     "100",
+     {true, true, false, false, 1, 100000},
+     NULL,
      offsetof(cluster_options, max_iterations)},
-    {"tolerance", COOPT_OPT_FLOAT, "stop when no centroid moves more than this fraction of the value range", "1e-06",
-     {true, true, false, true, 0, 1}, NULL, offsetof(cluster_options, tolerance)},
-    {"per-channel", COOPT_OPT_BOOL, "one codebook per output channel (tfmot cluster_per_channel)", "false", {0}, NULL,
+    {"tolerance",
+     COOPT_OPT_FLOAT,
+     "stop when no centroid moves more than this fraction of the value range",
+     "1e-06",
+     {true, true, false, true, 0, 1},
+     NULL,
+     offsetof(cluster_options, tolerance)},
+    {"per-channel",
+     COOPT_OPT_BOOL,
+     "one codebook per output channel (tfmot cluster_per_channel)",
+     "false",
+     {0},
+     NULL,
      offsetof(cluster_options, per_channel)},
-    {"preserve-sparsity", COOPT_OPT_BOOL, "keep zeros exactly zero and nonzeros nonzero", "false", {0}, NULL,
+    {"preserve-sparsity",
+     COOPT_OPT_BOOL,
+     "keep zeros exactly zero and nonzeros nonzero",
+     "false",
+     {0},
+     NULL,
      offsetof(cluster_options, preserve_sparsity)},
-    {"ops", COOPT_OPT_ENUM_LIST, "op kinds to cluster (depthwise only when asked, as tfmot)",
-     "conv2d,transpose_conv2d,matmul", {0}, coopt_weight_op_names, offsetof(cluster_options, ops)},
-    {"min-elements", COOPT_OPT_INT, "skip tensors with fewer elements", "0", {true, false, false, false, 0, 0}, NULL,
+    {"ops",
+     COOPT_OPT_ENUM_LIST,
+     "op kinds to cluster (depthwise only when asked, as tfmot)",
+     "conv2d,transpose_conv2d,matmul",
+     {0},
+     coopt_weight_op_names,
+     offsetof(cluster_options, ops)},
+    {"min-elements",
+     COOPT_OPT_INT,
+     "skip tensors with fewer elements",
+     "0",
+     {true, false, false, false, 0, 0},
+     NULL,
      offsetof(cluster_options, min_elements)},
-    {"filter", COOPT_OPT_STRING_LIST, "only weights whose op location contains one of these strings (empty: all)", "",
-     {0}, NULL, offsetof(cluster_options, filter)},
-    {"keep-reference", COOPT_OPT_BOOL,
-     "keep the values before clustering as coopt.reference (what coopt-recover reproduces)", "true", {0}, NULL,
+    {"filter",
+     COOPT_OPT_STRING_LIST,
+     "only weights whose op location contains one of these strings (empty: all)",
+     "",
+     {0},
+     NULL,
+     offsetof(cluster_options, filter)},
+    {"keep-reference",
+     COOPT_OPT_BOOL,
+     "keep the values before clustering as coopt.reference (what coopt-recover reproduces)",
+     "true",
+     {0},
+     NULL,
      offsetof(cluster_options, keep_reference)},
-    {"method", COOPT_OPT_ENUM,
+    {"method",
+     COOPT_OPT_ENUM,
      "k-means on the values, or weighted by each weight's input energy (the diagonal of the layer's input gram on "
      "calibration data, needs data=): centroids move toward the weights the output depends on most",
-     "kmeans", {0}, method_values, offsetof(cluster_options, method)},
+     "kmeans",
+     {0},
+     method_values,
+     offsetof(cluster_options, method)},
     COOPT_DATA_OPTION_TABLE(cluster_options, "for method=hessian"),
 };
 
@@ -87,8 +145,7 @@ static bool validate_cluster(const void *opaque, char *msg, size_t size) {
 /* Cluster one scope (a tensor or one channel) in place. */
 static void cluster_scope(float *x, const double *wt, int64_t n, const cluster_options *o, bool preserve,
                           uint64_t seed) {
-  coopt_kmeans_options km = {(int)o->clusters, (coopt_kmeans_init)o->init, seed, (int)o->max_iterations,
-                             o->tolerance};
+  coopt_kmeans_options km = {(int)o->clusters, (coopt_kmeans_init)o->init, seed, (int)o->max_iterations, o->tolerance};
   if (!preserve) {
     cooptKMeans1DWeighted(x, wt, n, &km, x);
     return;
@@ -142,8 +199,7 @@ static double **input_energies(MlirOperation root, const cluster_options *o, coo
   *failed = false;
   MlirOperation fn = cooptFindFunc(root, o->d.entry);
   if (mlirOperationIsNull(fn)) {
-    cooptEmitError(mlirOperationGetLocation(root), "coopt-cluster: the module has no func.func @%s to run",
-                   o->d.entry);
+    cooptEmitError(mlirOperationGetLocation(root), "coopt-cluster: the module has no func.func @%s to run", o->d.entry);
     *failed = true;
     return NULL;
   }

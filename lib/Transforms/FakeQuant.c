@@ -49,19 +49,43 @@ typedef struct fake_quant_options {
 } fake_quant_options;
 
 static const coopt_option_info fake_quant_option_table[] = {
-    {"bits", COOPT_OPT_INT, "integer width of weights and activations (only 8 is supported)", "8",
-     {true, true, false, false, 2, 16}, NULL, offsetof(fake_quant_options, bits)},
-    {"per-channel", COOPT_OPT_BOOL, "one weight scale per output channel (false: one per tensor)", "true", {0}, NULL,
+    {"bits",
+     COOPT_OPT_INT,
+     "integer width of weights and activations (only 8 is supported)",
+     "8",
+     {true, true, false, false, 2, 16},
+     NULL,
+     offsetof(fake_quant_options, bits)},
+    {"per-channel",
+     COOPT_OPT_BOOL,
+     "one weight scale per output channel (false: one per tensor)",
+     "true",
+     {0},
+     NULL,
      offsetof(fake_quant_options, per_channel)},
-    {"preserve-sparsity", COOPT_OPT_BOOL, "verify that every zero weight stays exactly zero and update sparsity claims",
-     "false", {0}, NULL, offsetof(fake_quant_options, preserve_sparsity)},
-    {"preserve-clusters", COOPT_OPT_BOOL,
-     "quantize the codebook: never more distinct values per cluster group, centroids kept on distinct codes when the range allows",
-     "false", {0}, NULL, offsetof(fake_quant_options, preserve_clusters)},
-    {"exact", COOPT_OPT_BOOL,
+    {"preserve-sparsity",
+     COOPT_OPT_BOOL,
+     "verify that every zero weight stays exactly zero and update sparsity claims",
+     "false",
+     {0},
+     NULL,
+     offsetof(fake_quant_options, preserve_sparsity)},
+    {"preserve-clusters",
+     COOPT_OPT_BOOL,
+     "quantize the codebook: never more distinct values per cluster group, centroids kept on distinct codes when the "
+     "range allows",
+     "false",
+     {0},
+     NULL,
+     offsetof(fake_quant_options, preserve_clusters)},
+    {"exact",
+     COOPT_OPT_BOOL,
      "emulate the int8 graph's arithmetic exactly: conv/matmul/avg_pool on integer codes, requantization with the int8 "
      "graph's multipliers and rounding (false: textbook float fake-quant, products of dequantized values in f32)",
-     "true", {0}, NULL, offsetof(fake_quant_options, exact)},
+     "true",
+     {0},
+     NULL,
+     offsetof(fake_quant_options, exact)},
 };
 
 static bool validate_fake_quant(const void *opaque, char *msg, size_t size) {
@@ -209,12 +233,13 @@ static coopt_pass_result quantize_weights(const coopt_weight_set *set, const fak
           scales[g] = s0 * (1.0 + k / 1000.0), found = true;
       if (!found) {
         if (nscales > 1)
-          cooptEmitRemark(loc, "coopt-fake-quant: %s channel %lld: centroids too close to keep apart on int8 codes; "
-                               "some share a code",
+          cooptEmitRemark(loc,
+                          "coopt-fake-quant: %s channel %lld: centroids too close to keep apart on int8 codes; "
+                          "some share a code",
                           what, (long long)g);
         else
-          cooptEmitRemark(loc, "coopt-fake-quant: %s: centroids too close to keep apart on int8 codes; some share a code",
-                          what);
+          cooptEmitRemark(
+              loc, "coopt-fake-quant: %s: centroids too close to keep apart on int8 codes; some share a code", what);
       }
     }
     free(sorted);
@@ -240,8 +265,9 @@ static coopt_pass_result quantize_weights(const coopt_weight_set *set, const fak
           cooptEmitError(loc, "coopt-fake-quant: %s: cluster claim broken: %s", what, msg);
           result = COOPT_PASS_FAILURE;
         } else {
-          cooptEmitRemark(loc, "coopt-fake-quant: %s: quantization broke its cluster claim (%s); dropping it "
-                               "(preserve-clusters=true keeps it)",
+          cooptEmitRemark(loc,
+                          "coopt-fake-quant: %s: quantization broke its cluster claim (%s); dropping it "
+                          "(preserve-clusters=true keeps it)",
                           what, msg);
           st.has_clusters = false;
         }
@@ -316,7 +342,8 @@ static coopt_pass_result quantize_weights(const coopt_weight_set *set, const fak
  * padded avg_pool2d whose divisor varies, broadcast operands), the op keeps
  * the textbook form and a remark says so. */
 
-static MlirOperation emulation_op(coopt_builder *b, const char *name, intptr_t n, const MlirValue *operands, MlirType t) {
+static MlirOperation emulation_op(coopt_builder *b, const char *name, intptr_t n, const MlirValue *operands,
+                                  MlirType t) {
   MlirOperation op = cooptBuildOp(b, name, n, operands, t, 0, NULL);
   cooptTagExactEmulation(op);
   return op;
@@ -334,7 +361,8 @@ static MlirValue nearest_integer(coopt_builder *b, MlirValue x, float factor, Ml
   if (first)
     *first = mul;
   MlirValue m = cooptResult(mul);
-  MlirValue i = cooptResult(emulation_op(b, "tosa.cast", 1, &m, cooptTensorTypeLike(t, mlirIntegerTypeGet(b->ctx, 32))));
+  MlirValue i =
+      cooptResult(emulation_op(b, "tosa.cast", 1, &m, cooptTensorTypeLike(t, mlirIntegerTypeGet(b->ctx, 32))));
   return cooptResult(emulation_op(b, "tosa.cast", 1, &i, t));
 }
 
@@ -452,8 +480,8 @@ static bool keep_textbook(MlirOperation op, const char *why) {
 /* An anchor's bias codes on its own grid s_in * w_scale, computed as
  * coopt-lower-int8 computes them: n values, element i in channel i % rows.
  * NULL when one value is broadcast over channels of different scales. */
-static int32_t *bias_codes(MlirOperation bias, double s_in, const double *ws, int64_t nscales, int64_t rows,
-                           int64_t *n, double **scales) {
+static int32_t *bias_codes(MlirOperation bias, double s_in, const double *ws, int64_t nscales, int64_t rows, int64_t *n,
+                           double **scales) {
   MlirAttribute vals = mlirOperationGetAttributeByName(bias, S("values"));
   *n = mlirElementsAttrGetNumElements(vals);
   if (*n == 1 && nscales > 1)
@@ -485,9 +513,9 @@ static bool emulate_anchor(const coopt_weight *w, double s_out) {
   intptr_t bias_operand = 2;
   MlirOperation bias = matmul ? cooptBiasOf(A) : cooptDefiningOp(mlirOperationGetOperand(A, 2));
   MlirValue acc = cooptResult(A);
-  for (MlirOperation u = cooptSoleUser(acc); cooptOpIs(u, "tosa.reshape") ||
-                                             (cooptOpIs(u, "tosa.add") && !mlirOperationIsNull(bias) &&
-                                              mlirOperationEqual(cooptDefiningOp(mlirOperationGetOperand(u, 1)), bias));
+  for (MlirOperation u = cooptSoleUser(acc);
+       cooptOpIs(u, "tosa.reshape") || (cooptOpIs(u, "tosa.add") && !mlirOperationIsNull(bias) &&
+                                        mlirOperationEqual(cooptDefiningOp(mlirOperationGetOperand(u, 1)), bias));
        u = cooptSoleUser(acc)) {
     if (cooptOpIs(u, "tosa.add"))
       bias_user = u, bias_operand = 1;
@@ -501,8 +529,8 @@ static bool emulate_anchor(const coopt_weight *w, double s_out) {
   }
   int32_t *bq = NULL;
   double *bs = NULL;
-  if (!mlirOperationIsNull(bias) && (!cooptOpIs(bias, "tosa.const") ||
-                                     !(bq = bias_codes(bias, s_in, ws, nscales, rows, &nb, &bs)))) {
+  if (!mlirOperationIsNull(bias) &&
+      (!cooptOpIs(bias, "tosa.const") || !(bq = bias_codes(bias, s_in, ws, nscales, rows, &nb, &bs)))) {
     free(ws);
     return keep_textbook(A, "its bias is not a constant with one value per channel scale");
   }
@@ -586,7 +614,8 @@ static bool emulate_avg_pool(MlirOperation A, double s_out) {
   int64_t zp_in;
   if (!activation_params(mlirOperationGetOperand(A, 0), &s_in, &zp_in))
     return keep_textbook(A, "its input is not fake-quantized");
-  MlirAttribute pad = mlirOperationGetAttributeByName(A, S("pad")), kernel = mlirOperationGetAttributeByName(A, S("kernel"));
+  MlirAttribute pad = mlirOperationGetAttributeByName(A, S("pad")),
+                kernel = mlirOperationGetAttributeByName(A, S("kernel"));
   if (mlirAttributeIsNull(pad) || mlirAttributeIsNull(kernel) || !mlirAttributeIsADenseI64Array(pad) ||
       !mlirAttributeIsADenseI64Array(kernel) || mlirDenseArrayGetNumElements(kernel) != 2)
     return keep_textbook(A, "its kernel or padding is not readable");
@@ -647,7 +676,8 @@ static bool emulate_eltwise(MlirOperation A, double s_out) {
   ca = apply_scale_f64(&b, cooptResult(emulation_op(&b, "tosa.cast", 1, &ca, t64)), &ma, &sha, 1, fa);
   cb = apply_scale_f64(&b, cooptResult(emulation_op(&b, "tosa.cast", 1, &cb, t64)), &mb, &shb, 1, fb);
   MlirValue ops[2] = {ca, cb};
-  MlirValue sum = cooptResult(cooptBuildOp(&b, cooptOpIs(A, "tosa.add") ? "tosa.add" : "tosa.sub", 2, ops, t64, 0, NULL));
+  MlirValue sum =
+      cooptResult(cooptBuildOp(&b, cooptOpIs(A, "tosa.add") ? "tosa.add" : "tosa.sub", 2, ops, t64, 0, NULL));
   MlirOperation out = dequantize_codes(&b, apply_scale_f64(&b, sum, &mo, &sho, 1, fo), t, s_out);
   MlirAttribute range = mlirOperationGetAttributeByName(A, S("coopt.range"));
   if (!mlirAttributeIsNull(range))

@@ -1,7 +1,7 @@
 #include "Transforms/LayerData.h"
-#include "Transforms/Passes.h"
 #include "IR/Build.h"
 #include "Support/Support.h"
+#include "Transforms/Passes.h"
 #include "coopt/Diagnostics.h"
 
 #include <mlir-c/BuiltinTypes.h>

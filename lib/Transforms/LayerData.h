@@ -26,19 +26,38 @@ typedef struct coopt_data_options {
 /* Their option-table entries, for a pass options struct T with member d;
  * `what` says what the samples are for. */
 #define COOPT_DATA_OPTION_TABLE(T, what)                                                                               \
-  {"data", COOPT_OPT_STRING,                                                                                           \
-   "inputs " what ": an IDX data set directory (its train-images file) or a .npy/.pb tensor [N, ...]", "", {0}, NULL,  \
+  {"data",                                                                                                             \
+   COOPT_OPT_STRING,                                                                                                   \
+   "inputs " what ": an IDX data set directory (its train-images file) or a .npy/.pb tensor [N, ...]",                 \
+   "",                                                                                                                 \
+   {0},                                                                                                                \
+   NULL,                                                                                                               \
    offsetof(T, d.data)},                                                                                               \
-      {"samples", COOPT_OPT_INT, "number of inputs, spread evenly over the data set", "512",                          \
-       {true, false, false, false, 1, 0}, NULL, offsetof(T, d.samples)},                                               \
-      {"normalize", COOPT_OPT_FLOAT_LIST,                                                                              \
+      {"samples",                                                                                                      \
+       COOPT_OPT_INT,                                                                                                  \
+       "number of inputs, spread evenly over the data set",                                                            \
+       "512",                                                                                                          \
+       {true, false, false, false, 1, 0},                                                                              \
+       NULL,                                                                                                           \
+       offsetof(T, d.samples)},                                                                                        \
+      {"normalize",                                                                                                    \
+       COOPT_OPT_FLOAT_LIST,                                                                                           \
        "mean,std applied to IDX pixels scaled to [0,1] (empty: the model's coopt.metadata "                            \
        "normalize_mean/normalize_std)",                                                                                \
-       "", {0}, NULL, offsetof(T, d.normalize)},                                                                       \
-      {"batch", COOPT_OPT_INT,                                                                                         \
-       "inputs per run; 0 = the model's batch dimension (the only value a static model accepts)", "0",                 \
-       {true, false, false, false, 0, 0}, NULL, offsetof(T, d.batch)},                                                 \
-      {"entry", COOPT_OPT_STRING, "the function to run", "main", {0}, NULL, offsetof(T, d.entry)}
+       "",                                                                                                             \
+       {0},                                                                                                            \
+       NULL,                                                                                                           \
+       offsetof(T, d.normalize)},                                                                                      \
+      {"batch",                                                                                                        \
+       COOPT_OPT_INT,                                                                                                  \
+       "inputs per run; 0 = the model's batch dimension (the only value a static model accepts)",                      \
+       "0",                                                                                                            \
+       {true, false, false, false, 0, 0},                                                                              \
+       NULL,                                                                                                           \
+       offsetof(T, d.batch)},                                                                                          \
+  {                                                                                                                    \
+    "entry", COOPT_OPT_STRING, "the function to run", "main", {0}, NULL, offsetof(T, d.entry)                          \
+  }
 
 /* A coopt_probe_prepare that routes the clone's convolutions to coopt's
  * kernels (coopt-lower-kernels, remarks silenced): probes run several
@@ -49,8 +68,8 @@ bool cooptPrepareProbeKernels(MlirModule clone, void *user_data, char *err, size
 typedef struct coopt_layer {
   coopt_weight *weight;
   coopt_layer_geom geom;
-  MlirOperation bias;     /* its bias constant, or null */
-  bool bias_free;         /* the bias may be refit (an f32 [rows] constant used by this layer only) */
+  MlirOperation bias; /* its bias constant, or null */
+  bool bias_free;     /* the bias may be refit (an f32 [rows] constant used by this layer only) */
 } coopt_layer;
 
 /* Is w a layer these passes can model?  False with a reason. */

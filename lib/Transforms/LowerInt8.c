@@ -40,9 +40,9 @@
 #include "coopt_rt/quant.h"
 
 #include <math.h>
-#include <stdarg.h>
 #include <mlir-c/BuiltinAttributes.h>
 #include <mlir-c/BuiltinTypes.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,11 +57,27 @@ static const char *const interface_values[] = {"float", "int8", NULL};
 static const char *const rounding_values[] = {"single", "double", NULL};
 
 static const coopt_option_info lower_int8_option_table[] = {
-    {"interface", COOPT_OPT_ENUM, "float: quantize at entry and dequantize at exit; int8: i8 arguments and results",
-     "float", {0}, interface_values, offsetof(lower_int8_options, interface)},
-    {"rounding", COOPT_OPT_ENUM, "tosa.rescale rounding: single (round once, closest to the fake-quant graph) or double (TFLite bit-exact; needs the TOSA doubleround extension)", "single", {0},
-     rounding_values, offsetof(lower_int8_options, rounding)},
-    {"strict", COOPT_OPT_BOOL, "an op that stays float is an error instead of a remark", "false", {0}, NULL,
+    {"interface",
+     COOPT_OPT_ENUM,
+     "float: quantize at entry and dequantize at exit; int8: i8 arguments and results",
+     "float",
+     {0},
+     interface_values,
+     offsetof(lower_int8_options, interface)},
+    {"rounding",
+     COOPT_OPT_ENUM,
+     "tosa.rescale rounding: single (round once, closest to the fake-quant graph) or double (TFLite bit-exact; needs "
+     "the TOSA doubleround extension)",
+     "single",
+     {0},
+     rounding_values,
+     offsetof(lower_int8_options, rounding)},
+    {"strict",
+     COOPT_OPT_BOOL,
+     "an op that stays float is an error instead of a remark",
+     "false",
+     {0},
+     NULL,
      offsetof(lower_int8_options, strict)},
 };
 
@@ -184,7 +200,6 @@ static int64_t num_elements(MlirType t) {
   return n;
 }
 
-
 static bool fail(lowering *L, MlirOperation at, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static bool fail(lowering *L, MlirOperation at, const char *fmt, ...) {
   char msg[1024];
@@ -236,7 +251,8 @@ static bool build_rescale(lowering *L, coopt_builder *b, MlirOperation at, const
       if (name_channel)
         snprintf(channel, sizeof channel, " (channel %lld)", (long long)c);
       free(mult), free(shift);
-      return fail(L, at, "coopt-lower-int8: %s: requantization multiplier %g%s is outside what tosa.rescale can represent",
+      return fail(L, at,
+                  "coopt-lower-int8: %s: requantization multiplier %g%s is outside what tosa.rescale can represent",
                   what, reals[c], channel);
     }
     mult[c] = m, shift[c] = (int8_t)sh;
@@ -252,10 +268,10 @@ static bool build_rescale(lowering *L, coopt_builder *b, MlirOperation at, const
       cooptNamedAttr(L->ctx, "input_unsigned", mlirBoolAttrGet(L->ctx, 0)),
       cooptNamedAttr(L->ctx, "output_unsigned", mlirBoolAttrGet(L->ctx, 0)),
   };
-  MlirValue ops[5] = {in, mv, sv,
-                      in_i8 ? cooptZeroPointI8(b, (int8_t)in_zp) : cooptZeroPointI32(b, in_zp),
-                      mlirIntegerTypeGetWidth(mlirShapedTypeGetElementType(out_t)) == 8 ? cooptZeroPointI8(b, (int8_t)out_zp)
-                                                                                          : cooptZeroPointI32(b, out_zp)};
+  MlirValue ops[5] = {in, mv, sv, in_i8 ? cooptZeroPointI8(b, (int8_t)in_zp) : cooptZeroPointI32(b, in_zp),
+                      mlirIntegerTypeGetWidth(mlirShapedTypeGetElementType(out_t)) == 8
+                          ? cooptZeroPointI8(b, (int8_t)out_zp)
+                          : cooptZeroPointI32(b, out_zp)};
   *out = cooptResult(cooptBuildOp(b, "tosa.rescale", 5, ops, out_t, 5, ra));
   return true;
 }
@@ -269,7 +285,8 @@ static bool lower_eltwise(lowering *L, MlirOperation op) {
   MlirValue qa, qb;
   double sa, sb;
   int64_t za, zb;
-  if (!get_i8(L, mlirOperationGetOperand(op, 0), &qa, &sa, &za) || !get_i8(L, mlirOperationGetOperand(op, 1), &qb, &sb, &zb))
+  if (!get_i8(L, mlirOperationGetOperand(op, 0), &qa, &sa, &za) ||
+      !get_i8(L, mlirOperationGetOperand(op, 1), &qb, &sb, &zb))
     return false;
   /* Broadcasting operands would need a reshape of the i32 values first. */
   if (!mlirTypeEqual(mlirValueGetType(mlirOperationGetOperand(op, 0)), mlirValueGetType(cooptResult(op))) ||
@@ -285,7 +302,8 @@ static bool lower_eltwise(lowering *L, MlirOperation op) {
       break;
     if (!cooptOpIs(u, "tosa.clamp"))
       return false;
-    MlirAttribute mn = mlirOperationGetAttributeByName(u, S("min_val")), mx = mlirOperationGetAttributeByName(u, S("max_val"));
+    MlirAttribute mn = mlirOperationGetAttributeByName(u, S("min_val")),
+                  mx = mlirOperationGetAttributeByName(u, S("max_val"));
     if (mlirAttributeIsAFloat(mn) && mlirAttributeIsAFloat(mx)) {
       lo = fmax(lo, mlirFloatAttrGetValueDouble(mn));
       hi = fmin(hi, mlirFloatAttrGetValueDouble(mx));
@@ -427,8 +445,8 @@ static bool lower_anchor(lowering *L, MlirOperation anchor) {
     MlirValue bi32 = cooptConstI32(&b, 1, &rows, bq);
     free(bq);
     MlirValue ops[5] = {xq, wi8, bi32, zp_in_v, zp_w};
-    acc = cooptResult(cooptBuildOp(&b, cooptOpIs(anchor, "tosa.conv2d") ? "tosa.conv2d" : "tosa.depthwise_conv2d",
-                                   5, ops, acc_t, (intptr_t)na, attrs));
+    acc = cooptResult(cooptBuildOp(&b, cooptOpIs(anchor, "tosa.conv2d") ? "tosa.conv2d" : "tosa.depthwise_conv2d", 5,
+                                   ops, acc_t, (intptr_t)na, attrs));
   }
   double lo = -INFINITY, hi = INFINITY;
   for (int k = 0; k < ntail; ++k) {
@@ -533,7 +551,8 @@ static void int8_interface(lowering *L, MlirBlock block) {
     inq[i] = mlirUnitAttrGet(ctx);
     for (size_t f = 0; f < L->nfq; ++f) {
       coopt_fq_chain *F = &L->fq[f];
-      if (mlirOperationIsNull(F->mul_q) || !mlirValueEqual(F->input, a) || !cooptOpIs(cooptDefiningOp(F->q), "tosa.cast"))
+      if (mlirOperationIsNull(F->mul_q) || !mlirValueEqual(F->input, a) ||
+          !cooptOpIs(cooptDefiningOp(F->q), "tosa.cast"))
         continue;
       MlirValue old_q = F->q;
       mlirValueSetType(a, mlirValueGetType(old_q));
@@ -604,7 +623,8 @@ static bool lower_func(MlirOperation func, const void *opaque) {
   void **parts = coopt_xmalloc((6 * L.nfq + 1) * sizeof *parts);
   size_t nparts = 0;
   for (size_t i = 0; i < L.nfq; ++i) {
-    MlirOperation p[6] = {L.fq[i].mul_q, L.fq[i].add_zp, L.fq[i].cast_i8, L.fq[i].cast_f32, L.fq[i].sub_zp, L.fq[i].mul_dq};
+    MlirOperation p[6] = {L.fq[i].mul_q,    L.fq[i].add_zp, L.fq[i].cast_i8,
+                          L.fq[i].cast_f32, L.fq[i].sub_zp, L.fq[i].mul_dq};
     for (int k = 0; k < 6; ++k)
       parts[nparts++] = p[k].ptr;
   }
@@ -612,8 +632,8 @@ static bool lower_func(MlirOperation func, const void *opaque) {
   size_t nwork = 0;
   for (MlirOperation op = mlirBlockGetFirstOperation(block); !mlirOperationIsNull(op);
        op = mlirOperationGetNextInBlock(op))
-    if (!cooptIsExactEmulation(op) && (is_anchor(op) || cooptOpIs(op, "tosa.avg_pool2d") || cooptOpIs(op, "tosa.add") ||
-                                       cooptOpIs(op, "tosa.sub")))
+    if (!cooptIsExactEmulation(op) &&
+        (is_anchor(op) || cooptOpIs(op, "tosa.avg_pool2d") || cooptOpIs(op, "tosa.add") || cooptOpIs(op, "tosa.sub")))
       work[nwork++] = op;
   for (size_t i = 0; i < nwork && !L.failed; ++i)
     if (cooptOpIs(work[i], "tosa.avg_pool2d"))
@@ -637,11 +657,12 @@ static bool lower_func(MlirOperation func, const void *opaque) {
       char what[512];
       cooptDescribeOp(op, what, sizeof what);
       if (o->strict) {
-        cooptEmitError(mlirOperationGetLocation(op), "coopt-lower-int8: %s cannot be lowered to int8 (strict=true)", what);
+        cooptEmitError(mlirOperationGetLocation(op), "coopt-lower-int8: %s cannot be lowered to int8 (strict=true)",
+                       what);
         result = COOPT_PASS_FAILURE;
       } else {
-        cooptEmitRemark(mlirOperationGetLocation(op), "coopt-lower-int8: %s stays float between dequantize and quantize",
-                        what);
+        cooptEmitRemark(mlirOperationGetLocation(op),
+                        "coopt-lower-int8: %s stays float between dequantize and quantize", what);
       }
     }
   }

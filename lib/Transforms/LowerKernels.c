@@ -31,9 +31,9 @@
 #include "coopt/Pass.h"
 #include "coopt_rt/kernels.h"
 
+#include <math.h>
 #include <mlir-c/BuiltinAttributes.h>
 #include <mlir-c/BuiltinTypes.h>
-#include <math.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,34 +51,66 @@ typedef struct lower_kernels_options {
 static const char *const target_values[] = {"x86_64", "aarch64", "generic", NULL};
 static const char *const lut_values[] = {"auto", "off", NULL};
 enum { FORCE_AUTO, FORCE_DENSE, FORCE_SPARSE, FORCE_LUT, FORCE_SPARSE_LUT, FORCE_MASKED, FORCE_MASKED_LUT };
-static const char *const force_values[] = {"auto", "dense", "sparse", "lut", "sparse-lut", "masked", "masked-lut",
-                                           NULL};
+static const char *const force_values[] = {"auto",       "dense",  "sparse",     "lut",
+                                           "sparse-lut", "masked", "masked-lut", NULL};
 enum { OBJECTIVE_BALANCED, OBJECTIVE_SIZE, OBJECTIVE_LATENCY };
 static const char *const objective_values[] = {"balanced", "size", "latency", NULL};
 static const char *const depthwise_values[] = {"auto", "on", "off", NULL};
 static const char *const on_off_values[] = {"on", "off", NULL};
 
 static const coopt_option_info lower_kernels_option_table[] = {
-    {"target", COOPT_OPT_ENUM, "the ISA the code is for (the packed formats are shared; recorded for reports)",
-     "x86_64", {0}, target_values, offsetof(lower_kernels_options, target)},
-    {"sparse-threshold", COOPT_OPT_FLOAT, "fraction of all-zero 1x4 weight blocks from which the sparse kernel is used",
-     "0.6", {true, true, false, false, 0, 1}, NULL, offsetof(lower_kernels_options, sparse_threshold)},
-    {"lut", COOPT_OPT_ENUM, "use the lookup-table kernel for weights with <= 16 values per output channel", "auto",
-     {0}, lut_values, offsetof(lower_kernels_options, lut)},
-    {"force", COOPT_OPT_ENUM, "force one kernel kind for every eligible op (for testing)", "auto", {0}, force_values,
+    {"target",
+     COOPT_OPT_ENUM,
+     "the ISA the code is for (the packed formats are shared; recorded for reports)",
+     "x86_64",
+     {0},
+     target_values,
+     offsetof(lower_kernels_options, target)},
+    {"sparse-threshold",
+     COOPT_OPT_FLOAT,
+     "fraction of all-zero 1x4 weight blocks from which the sparse kernel is used",
+     "0.6",
+     {true, true, false, false, 0, 1},
+     NULL,
+     offsetof(lower_kernels_options, sparse_threshold)},
+    {"lut",
+     COOPT_OPT_ENUM,
+     "use the lookup-table kernel for weights with <= 16 values per output channel",
+     "auto",
+     {0},
+     lut_values,
+     offsetof(lower_kernels_options, lut)},
+    {"force",
+     COOPT_OPT_ENUM,
+     "force one kernel kind for every eligible op (for testing)",
+     "auto",
+     {0},
+     force_values,
      offsetof(lower_kernels_options, force)},
-    {"objective", COOPT_OPT_ENUM,
+    {"objective",
+     COOPT_OPT_ENUM,
      "what the int8 pointwise kernel choice optimises: size = the smallest packed form the weights allow; latency = "
      "dense unless the 1x4 sparse kernel skips enough blocks (sparse-threshold); balanced = the sparse kernel where "
      "latency takes it, else the smallest of dense, lookup-table (unless lut=off), masked and masked-lut",
-     "balanced", {0}, objective_values, offsetof(lower_kernels_options, objective)},
-    {"depthwise", COOPT_OPT_ENUM,
+     "balanced",
+     {0},
+     objective_values,
+     offsetof(lower_kernels_options, objective)},
+    {"depthwise",
+     COOPT_OPT_ENUM,
      "route depthwise 3x3 convolutions to the runtime kernel; auto = f32 always, int8 for aarch64 only (on the x86 "
      "host LLVM's vectorisation of the upstream int8 loops is faster, docs/Performance.md)",
-     "auto", {0}, depthwise_values, offsetof(lower_kernels_options, depthwise)},
-    {"f32", COOPT_OPT_ENUM,
+     "auto",
+     {0},
+     depthwise_values,
+     offsetof(lower_kernels_options, depthwise)},
+    {"f32",
+     COOPT_OPT_ENUM,
      "also route f32 pointwise and depthwise 3x3 convolutions (bias and clamp fused) to the runtime's f32 kernels",
-     "on", {0}, on_off_values, offsetof(lower_kernels_options, f32)},
+     "on",
+     {0},
+     on_off_values,
+     offsetof(lower_kernels_options, f32)},
 };
 
 static MlirStringRef S(const char *s) { return mlirStringRefCreateFromCString(s); }
@@ -87,7 +119,6 @@ static MlirAttribute const_values(MlirValue v) {
   MlirOperation d = cooptDefiningOp(v);
   return cooptOpIs(d, "tosa.const") ? mlirOperationGetAttributeByName(d, S("values")) : mlirAttributeGetNull();
 }
-
 
 static bool array_is(MlirOperation op, const char *name, int64_t v) {
   MlirAttribute a = mlirOperationGetAttributeByName(op, S(name));
@@ -99,9 +130,7 @@ static bool array_is(MlirOperation op, const char *name, int64_t v) {
   return true;
 }
 
-static bool is_f32(MlirType t) {
-  return mlirTypeIsARankedTensor(t) && mlirTypeIsAF32(mlirShapedTypeGetElementType(t));
-}
+static bool is_f32(MlirType t) { return mlirTypeIsARankedTensor(t) && mlirTypeIsAF32(mlirShapedTypeGetElementType(t)); }
 
 static bool is_i8(MlirType t) {
   return mlirTypeIsARankedTensor(t) && mlirTypeIsAInteger(mlirShapedTypeGetElementType(t)) &&
@@ -167,8 +196,9 @@ static MlirValue emit_call(MlirOperation module, coopt_builder *b, MlirValue bl,
   for (int i = 0; i < 4; ++i)
     dyn[i] = mlirShapedTypeGetDynamicSize();
   MlirType i8 = mlirIntegerTypeGet(b->ctx, 8), tdyn = cooptTensorTypeOf(b->ctx, rank, dyn, elem);
-  MlirValue args[2] = {cooptResult(cooptBuildOp(b, "tensor.cast", 1, &bl, cooptTensorTypeOf(b->ctx, 1, dyn, i8), 0, NULL)),
-                       cooptResult(cooptBuildOp(b, "tensor.cast", 1, &x, tdyn, 0, NULL))};
+  MlirValue args[2] = {
+      cooptResult(cooptBuildOp(b, "tensor.cast", 1, &bl, cooptTensorTypeOf(b->ctx, 1, dyn, i8), 0, NULL)),
+      cooptResult(cooptBuildOp(b, "tensor.cast", 1, &x, tdyn, 0, NULL))};
   declare(module, fn, rank, mlirTypeIsAF32(elem) ? "f32" : "i8");
   MlirNamedAttribute callee = cooptNamedAttr(b->ctx, "callee", mlirFlatSymbolRefAttrGet(b->ctx, S(fn)));
   MlirOperation call = cooptBuildOp(b, "func.call", 2, args, tdyn, 1, &callee);
@@ -180,8 +210,8 @@ static MlirValue emit_call(MlirOperation module, coopt_builder *b, MlirValue bl,
 /* Replace the value of `last` (the end of op's fused tail) by fn(blob, x
  * viewed as [M, K]) viewed back in last's shape: for pointwise
  * convolutions (NHWC rows are the GEMM's rows) and matmuls. */
-static void emit_gemm_call(MlirOperation module, MlirOperation op, MlirOperation last, MlirValue x, size_t K,
-                           size_t N, const void *blob, size_t size, const char *fn, const char *kind, double kept) {
+static void emit_gemm_call(MlirOperation module, MlirOperation op, MlirOperation last, MlirValue x, size_t K, size_t N,
+                           const void *blob, size_t size, const char *fn, const char *kind, double kept) {
   MlirContext ctx = mlirOperationGetContext(op);
   MlirType xt = mlirValueGetType(x), elem = mlirShapedTypeGetElementType(xt);
   coopt_builder b = cooptBuilderBefore(last);
@@ -224,7 +254,8 @@ static MlirOperation match_requant(MlirOperation conv, size_t n, int32_t *mult, 
   MlirAttribute mv = const_values(mlirOperationGetOperand(rs, 1)), sv = const_values(mlirOperationGetOperand(rs, 2)),
                 rin = const_values(mlirOperationGetOperand(rs, 3)), rout = const_values(mlirOperationGetOperand(rs, 4));
   int64_t in_zp, tmp;
-  if (mlirAttributeIsNull(mv) || mlirAttributeIsNull(sv) || !cooptDenseIntAt(rin, 0, &in_zp) || in_zp || !cooptDenseIntAt(rout, 0, out_zp))
+  if (mlirAttributeIsNull(mv) || mlirAttributeIsNull(sv) || !cooptDenseIntAt(rin, 0, &in_zp) || in_zp ||
+      !cooptDenseIntAt(rout, 0, out_zp))
     return none;
   MlirAttribute rm = mlirOperationGetAttributeByName(rs, S("rounding_mode")),
                 pc = mlirOperationGetAttributeByName(rs, S("per_channel"));
@@ -246,7 +277,8 @@ static MlirOperation match_requant(MlirOperation conv, size_t n, int32_t *mult, 
   *lo = -128, *hi = 127;
   MlirOperation cl = cooptSoleUser(cooptResult(rs));
   if (cooptOpIs(cl, "tosa.clamp")) {
-    MlirAttribute mn = mlirOperationGetAttributeByName(cl, S("min_val")), mx = mlirOperationGetAttributeByName(cl, S("max_val"));
+    MlirAttribute mn = mlirOperationGetAttributeByName(cl, S("min_val")),
+                  mx = mlirOperationGetAttributeByName(cl, S("max_val"));
     if (mlirAttributeIsAInteger(mn) && mlirAttributeIsAInteger(mx)) {
       *lo = mlirIntegerAttrGetValueInt(mn), *hi = mlirIntegerAttrGetValueInt(mx);
       last = cl;
@@ -302,7 +334,6 @@ static bool int8_zero_points(MlirOperation op, int first, int64_t *a_zp) {
          cooptDenseIntAt(const_values(mlirOperationGetOperand(op, first + 1)), 0, &w_zp) && w_zp == 0;
 }
 
-
 /* An eligible op (constant weights) that no kernel takes keeps the upstream
  * lowering; the remark says why, so a missing kernel is never silent. */
 static bool no_kernel(MlirOperation op, const char *why) {
@@ -337,7 +368,8 @@ static MlirOperation match_f32_clamp(MlirOperation conv, float *lo, float *hi) {
   MlirOperation cl = cooptSoleUser(cooptResult(conv));
   if (!cooptOpIs(cl, "tosa.clamp"))
     return conv;
-  MlirAttribute mn = mlirOperationGetAttributeByName(cl, S("min_val")), mx = mlirOperationGetAttributeByName(cl, S("max_val"));
+  MlirAttribute mn = mlirOperationGetAttributeByName(cl, S("min_val")),
+                mx = mlirOperationGetAttributeByName(cl, S("max_val"));
   if (!mlirAttributeIsAFloat(mn) || !mlirAttributeIsAFloat(mx))
     return conv;
   *lo = (float)mlirFloatAttrGetValueDouble(mn), *hi = (float)mlirFloatAttrGetValueDouble(mx);
@@ -347,8 +379,10 @@ static MlirOperation match_f32_clamp(MlirOperation conv, float *lo, float *hi) {
 /* Constant f32 weights, bias and zero input/weight zero points (operands 1-4)
  * of a float convolution; NULL-free arrays of n*k weights and n biases. */
 static bool f32_operands(MlirOperation conv, size_t nw, size_t nb, float **w, float **bias) {
-  MlirAttribute wv = const_values(mlirOperationGetOperand(conv, 1)), bv = const_values(mlirOperationGetOperand(conv, 2)),
-                izp = const_values(mlirOperationGetOperand(conv, 3)), wzp = const_values(mlirOperationGetOperand(conv, 4));
+  MlirAttribute wv = const_values(mlirOperationGetOperand(conv, 1)),
+                bv = const_values(mlirOperationGetOperand(conv, 2)),
+                izp = const_values(mlirOperationGetOperand(conv, 3)),
+                wzp = const_values(mlirOperationGetOperand(conv, 4));
   if (mlirAttributeIsNull(wv) || mlirAttributeIsNull(bv) || mlirAttributeIsNull(izp) || mlirAttributeIsNull(wzp) ||
       cooptDenseFloatAt(izp, 0) != 0.0f || cooptDenseFloatAt(wzp, 0) != 0.0f ||
       mlirElementsAttrGetNumElements(bv) != (int64_t)nb)
@@ -436,11 +470,13 @@ static bool lower_dw(MlirOperation module, MlirOperation dw, const lower_kernels
     return true;
   if (!static_or_fail(dw, xt))
     return false;
-  if (mlirShapedTypeGetDimSize(wt, 0) != 3 || mlirShapedTypeGetDimSize(wt, 1) != 3 || mlirShapedTypeGetDimSize(wt, 3) != 1)
+  if (mlirShapedTypeGetDimSize(wt, 0) != 3 || mlirShapedTypeGetDimSize(wt, 1) != 3 ||
+      mlirShapedTypeGetDimSize(wt, 3) != 1)
     return no_kernel(dw, "the depthwise kernel is 3x3 with multiplier 1");
   if (!array_is(dw, "dilation", 1))
     return no_kernel(dw, "dilated");
-  MlirAttribute st = mlirOperationGetAttributeByName(dw, S("stride")), pd = mlirOperationGetAttributeByName(dw, S("pad"));
+  MlirAttribute st = mlirOperationGetAttributeByName(dw, S("stride")),
+                pd = mlirOperationGetAttributeByName(dw, S("pad"));
   if (mlirAttributeIsNull(st) || mlirAttributeIsNull(pd) || mlirDenseArrayGetNumElements(st) != 2 ||
       mlirDenseArrayGetNumElements(pd) != 4)
     return true;
@@ -448,11 +484,18 @@ static bool lower_dw(MlirOperation module, MlirOperation dw, const lower_kernels
   /* TOSA pad order: top, bottom, left, right. */
   int64_t pt = mlirDenseI64ArrayGetElement(pd, 0), pb_ = mlirDenseI64ArrayGetElement(pd, 1),
           pl = mlirDenseI64ArrayGetElement(pd, 2), pr = mlirDenseI64ArrayGetElement(pd, 3);
-  if (sy != sx || (sy != 1 && sy != 2) || pt > 2 || pb_ > 2 || pl > 2 || pr > 2 || pt < 0 || pb_ < 0 || pl < 0 || pr < 0)
+  if (sy != sx || (sy != 1 && sy != 2) || pt > 2 || pb_ > 2 || pl > 2 || pr > 2 || pt < 0 || pb_ < 0 || pl < 0 ||
+      pr < 0)
     return no_kernel(dw, "the depthwise kernel takes strides 1 or 2 (equal) and padding up to 2");
   size_t C = (size_t)mlirShapedTypeGetDimSize(wt, 2);
-  coopt_rt_dw_shape shape = {(size_t)mlirShapedTypeGetDimSize(xt, 1), (size_t)mlirShapedTypeGetDimSize(xt, 2), C,
-                             (size_t)sy, (size_t)pt, (size_t)pl, (size_t)pb_, (size_t)pr};
+  coopt_rt_dw_shape shape = {(size_t)mlirShapedTypeGetDimSize(xt, 1),
+                             (size_t)mlirShapedTypeGetDimSize(xt, 2),
+                             C,
+                             (size_t)sy,
+                             (size_t)pt,
+                             (size_t)pl,
+                             (size_t)pb_,
+                             (size_t)pr};
   coopt_rt_error err = {{0}};
   coopt_rt_status status;
   size_t size;
@@ -492,8 +535,9 @@ static bool lower_dw(MlirOperation module, MlirOperation dw, const lower_kernels
                   f32 ? "depthwise f32" : "depthwise int8");
   char what[256];
   cooptDescribeOp(dw, what, sizeof what);
-  cooptEmitRemark(mlirOperationGetLocation(dw), "coopt-lower-kernels: %s (3x3x%zu, stride %lld): depthwise %s kernel, %zu packed bytes",
-                  what, C, (long long)sy, f32 ? "f32" : "int8", size);
+  cooptEmitRemark(mlirOperationGetLocation(dw),
+                  "coopt-lower-kernels: %s (3x3x%zu, stride %lld): depthwise %s kernel, %zu packed bytes", what, C,
+                  (long long)sy, f32 ? "f32" : "int8", size);
   *done = true;
   free(blob);
   return true;
@@ -504,17 +548,25 @@ static bool lower_dw(MlirOperation module, MlirOperation dw, const lower_kernels
  * dense GEMM kernel. */
 static bool lower_conv_kxk(MlirOperation module, MlirOperation conv, MlirValue x, bool f32, bool *done) {
   MlirType xt = mlirValueGetType(x), wt = mlirValueGetType(mlirOperationGetOperand(conv, 1));
-  MlirAttribute st = mlirOperationGetAttributeByName(conv, S("stride")), pd = mlirOperationGetAttributeByName(conv, S("pad"));
+  MlirAttribute st = mlirOperationGetAttributeByName(conv, S("stride")),
+                pd = mlirOperationGetAttributeByName(conv, S("pad"));
   if (mlirAttributeIsNull(st) || mlirAttributeIsNull(pd) || mlirDenseArrayGetNumElements(st) != 2 ||
       mlirDenseArrayGetNumElements(pd) != 4)
     return true;
   size_t N = (size_t)mlirShapedTypeGetDimSize(wt, 0), KH = (size_t)mlirShapedTypeGetDimSize(wt, 1),
          KW = (size_t)mlirShapedTypeGetDimSize(wt, 2), C = (size_t)mlirShapedTypeGetDimSize(wt, 3), K = KH * KW * C;
   /* TOSA pad order: top, bottom, left, right. */
-  coopt_rt_conv_shape shape = {(size_t)mlirShapedTypeGetDimSize(xt, 1), (size_t)mlirShapedTypeGetDimSize(xt, 2), C, KH, KW,
-                               (size_t)mlirDenseI64ArrayGetElement(st, 0), (size_t)mlirDenseI64ArrayGetElement(st, 1),
-                               (size_t)mlirDenseI64ArrayGetElement(pd, 0), (size_t)mlirDenseI64ArrayGetElement(pd, 2),
-                               (size_t)mlirDenseI64ArrayGetElement(pd, 1), (size_t)mlirDenseI64ArrayGetElement(pd, 3)};
+  coopt_rt_conv_shape shape = {(size_t)mlirShapedTypeGetDimSize(xt, 1),
+                               (size_t)mlirShapedTypeGetDimSize(xt, 2),
+                               C,
+                               KH,
+                               KW,
+                               (size_t)mlirDenseI64ArrayGetElement(st, 0),
+                               (size_t)mlirDenseI64ArrayGetElement(st, 1),
+                               (size_t)mlirDenseI64ArrayGetElement(pd, 0),
+                               (size_t)mlirDenseI64ArrayGetElement(pd, 2),
+                               (size_t)mlirDenseI64ArrayGetElement(pd, 1),
+                               (size_t)mlirDenseI64ArrayGetElement(pd, 3)};
   char what[256];
   cooptDescribeOp(conv, what, sizeof what);
   if (K * (f32 ? 4 : 1) > COOPT_RT_CONV_MAX_PATCH_BYTES)
@@ -534,7 +586,8 @@ static bool lower_conv_kxk(MlirOperation module, MlirOperation conv, MlirValue x
     status = coopt_rt_pack_f32_conv(&shape, N, w, bias, lo, hi, blob, size, &err);
     free(w), free(bias);
   } else {
-    MlirAttribute wv = const_values(mlirOperationGetOperand(conv, 1)), bv = const_values(mlirOperationGetOperand(conv, 2));
+    MlirAttribute wv = const_values(mlirOperationGetOperand(conv, 1)),
+                  bv = const_values(mlirOperationGetOperand(conv, 2));
     int64_t a_zp;
     int8_layer L;
     if (mlirAttributeIsNull(wv) || mlirAttributeIsNull(bv) || !int8_zero_points(conv, 3, &a_zp))
@@ -555,9 +608,10 @@ static bool lower_conv_kxk(MlirOperation module, MlirOperation conv, MlirValue x
   }
   emit_image_call(module, conv, last, x, blob, size, f32 ? "coopt_rt_mlir_f32_conv" : "coopt_rt_mlir_qs8_conv",
                   f32 ? "im2col + dense f32" : "im2col + dense int8");
-  cooptEmitRemark(mlirOperationGetLocation(conv),
-                  "coopt-lower-kernels: %s (%zux%zux%zux%zu, stride %zux%zu): im2col + dense %s kernel, %zu packed bytes",
-                  what, N, KH, KW, C, shape.stride_h, shape.stride_w, f32 ? "f32" : "int8", size);
+  cooptEmitRemark(
+      mlirOperationGetLocation(conv),
+      "coopt-lower-kernels: %s (%zux%zux%zux%zu, stride %zux%zu): im2col + dense %s kernel, %zu packed bytes", what, N,
+      KH, KW, C, shape.stride_h, shape.stride_w, f32 ? "f32" : "int8", size);
   *done = true;
   free(blob);
   return true;
@@ -606,7 +660,8 @@ static bool lower_conv(MlirOperation module, MlirOperation conv, const lower_ker
     return lower_conv_kxk(module, conv, x, f32, done);
   if (f32)
     return lower_conv_f32(module, conv, x, done);
-  MlirAttribute wv = const_values(mlirOperationGetOperand(conv, 1)), bv = const_values(mlirOperationGetOperand(conv, 2));
+  MlirAttribute wv = const_values(mlirOperationGetOperand(conv, 1)),
+                bv = const_values(mlirOperationGetOperand(conv, 2));
   int64_t a_zp;
   size_t N = (size_t)mlirShapedTypeGetDimSize(wt, 0), K = (size_t)mlirShapedTypeGetDimSize(wt, 3);
   int8_layer L;
@@ -805,7 +860,8 @@ static coopt_pass_result run_lower_kernels(MlirOperation module, const void *opa
   bool route_dw = o->depthwise != 2;
   MlirBlock body = mlirRegionGetFirstBlock(mlirOperationGetRegion(module, 0));
   coopt_pass_result result = COOPT_PASS_SUCCESS;
-  for (MlirOperation fn = mlirBlockGetFirstOperation(body); !mlirOperationIsNull(fn); fn = mlirOperationGetNextInBlock(fn)) {
+  for (MlirOperation fn = mlirBlockGetFirstOperation(body); !mlirOperationIsNull(fn);
+       fn = mlirOperationGetNextInBlock(fn)) {
     if (!cooptOpIs(fn, "func.func"))
       continue;
     MlirBlock block = mlirRegionGetFirstBlock(mlirOperationGetRegion(fn, 0));
@@ -813,7 +869,8 @@ static coopt_pass_result run_lower_kernels(MlirOperation module, const void *opa
       continue;
     size_t n = 0, cap = 16;
     MlirOperation *targets = coopt_xmalloc(cap * sizeof *targets);
-    for (MlirOperation op = mlirBlockGetFirstOperation(block); !mlirOperationIsNull(op); op = mlirOperationGetNextInBlock(op))
+    for (MlirOperation op = mlirBlockGetFirstOperation(block); !mlirOperationIsNull(op);
+         op = mlirOperationGetNextInBlock(op))
       if (cooptOpIs(op, "tosa.conv2d") || cooptOpIs(op, "tosa.matmul") ||
           (route_dw && cooptOpIs(op, "tosa.depthwise_conv2d"))) {
         if (n == cap)
@@ -824,8 +881,8 @@ static coopt_pass_result run_lower_kernels(MlirOperation module, const void *opa
     for (size_t i = 0; i < n; ++i) {
       bool done;
       bool ok = cooptOpIs(targets[i], "tosa.depthwise_conv2d") ? lower_dw(module, targets[i], o, &done)
-                : cooptOpIs(targets[i], "tosa.matmul")             ? lower_matmul(module, targets[i], o, &done)
-                                                                   : lower_conv(module, targets[i], o, &done);
+                : cooptOpIs(targets[i], "tosa.matmul")         ? lower_matmul(module, targets[i], o, &done)
+                                                               : lower_conv(module, targets[i], o, &done);
       if (!ok)
         result = COOPT_PASS_FAILURE;
       any |= done;
@@ -839,7 +896,8 @@ static coopt_pass_result run_lower_kernels(MlirOperation module, const void *opa
 
 const coopt_pass_info coopt_lower_kernels_pass = {
     .argument = "coopt-lower-kernels",
-    .summary = "Replace convolutions and matmuls with constant weights by calls into coopt's dense / sparse / lookup-table kernels",
+    .summary = "Replace convolutions and matmuls with constant weights by calls into coopt's dense / sparse / "
+               "lookup-table kernels",
     .description = "Weights are packed at compile time by the runtime's packing functions; the kernel is chosen "
                    "from the weights' zero blocks and distinct values, and reported as a remark.",
     .anchor = "builtin.module",

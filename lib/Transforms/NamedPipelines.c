@@ -69,48 +69,78 @@ static const char *const calib_method_names[] = {"minmax", "percentile", "mse", 
 
 #define T path_options
 #define OPT_DATA(what)                                                                                                 \
-  {"data", COOPT_OPT_STRING, what, "", {0}, NULL, offsetof(T, data)},                                                  \
-      {"samples", COOPT_OPT_INT, "coopt-calibrate / coopt-recover samples", "512", {true, false, false, false, 1, 0}, \
-       NULL, offsetof(T, samples)},                                                                                    \
-      {"normalize", COOPT_OPT_FLOAT_LIST, "coopt-calibrate / coopt-recover normalize (mean,std for IDX images)", "",  \
-       {0}, NULL, offsetof(T, normalize)},                                                                             \
-      {"entry", COOPT_OPT_STRING, "the function the data runs", "main", {0}, NULL, offsetof(T, entry)}
+  {"data", COOPT_OPT_STRING, what, "", {0}, NULL, offsetof(T, data)}, {"samples",                                      \
+                                                                       COOPT_OPT_INT,                                  \
+                                                                       "coopt-calibrate / coopt-recover samples",      \
+                                                                       "512",                                          \
+                                                                       {true, false, false, false, 1, 0},              \
+                                                                       NULL,                                           \
+                                                                       offsetof(T, samples)},                          \
+      {"normalize",                                                                                                    \
+       COOPT_OPT_FLOAT_LIST,                                                                                           \
+       "coopt-calibrate / coopt-recover normalize (mean,std for IDX images)",                                          \
+       "",                                                                                                             \
+       {0},                                                                                                            \
+       NULL,                                                                                                           \
+       offsetof(T, normalize)},                                                                                        \
+  {                                                                                                                    \
+    "entry", COOPT_OPT_STRING, "the function the data runs", "main", {0}, NULL, offsetof(T, entry)                     \
+  }
 #define OPT_RECOVER                                                                                                    \
-  {"recover", COOPT_OPT_BOOL, "run coopt-recover after each compression step (needs data)", "true", {0}, NULL,    \
-       offsetof(T, recover)},                                                                                          \
-      {"damp", COOPT_OPT_FLOAT, "coopt-recover damp", "0.01", {true, true, false, false, 0, 1}, NULL,                 \
-       offsetof(T, damp)},                                                                                             \
-      {"recover-dense", COOPT_OPT_BOOL, "coopt-recover dense: also refit the layers compression left dense", "true",  \
-       {0}, NULL, offsetof(T, recover_dense)},                                                                         \
-      {"activation-aware", COOPT_OPT_BOOL, "coopt-recover activation-aware", "false", {0}, NULL,                       \
-       offsetof(T, activation_aware)}
+  {"recover", COOPT_OPT_BOOL,      "run coopt-recover after each compression step (needs data)", "true", {0},          \
+   NULL,      offsetof(T, recover)},                                                                                   \
+      {"damp", COOPT_OPT_FLOAT,  "coopt-recover damp", "0.01", {true, true, false, false, 0, 1},                       \
+       NULL,   offsetof(T, damp)},                                                                                     \
+      {"recover-dense",                                                                                                \
+       COOPT_OPT_BOOL,                                                                                                 \
+       "coopt-recover dense: also refit the layers compression left dense",                                            \
+       "true",                                                                                                         \
+       {0},                                                                                                            \
+       NULL,                                                                                                           \
+       offsetof(T, recover_dense)},                                                                                    \
+  {                                                                                                                    \
+    "activation-aware", COOPT_OPT_BOOL, "coopt-recover activation-aware", "false", {0}, NULL,                          \
+        offsetof(T, activation_aware)                                                                                  \
+  }
 #define OPT_SELECT                                                                                                     \
-  {"ops", COOPT_OPT_ENUM_LIST, "coopt-prune / coopt-cluster ops", "conv2d,transpose_conv2d,matmul", {0},               \
-   coopt_weight_op_names, offsetof(T, ops)},                                                                           \
-      {"min-elements", COOPT_OPT_INT, "coopt-prune / coopt-cluster min-elements", "0",                                 \
-       {true, false, false, false, 0, 0}, NULL, offsetof(T, min_elements)}
+  {"ops",                                                                                                              \
+   COOPT_OPT_ENUM_LIST,                                                                                                \
+   "coopt-prune / coopt-cluster ops",                                                                                  \
+   "conv2d,transpose_conv2d,matmul",                                                                                   \
+   {0},                                                                                                                \
+   coopt_weight_op_names,                                                                                              \
+   offsetof(T, ops)},                                                                                                  \
+  {                                                                                                                    \
+    "min-elements", COOPT_OPT_INT, "coopt-prune / coopt-cluster min-elements", "0", {true, false, false, false, 0, 0}, \
+        NULL, offsetof(T, min_elements)                                                                                \
+  }
 #define OPT_PRUNE                                                                                                      \
-  {"sparsity", COOPT_OPT_FLOAT, "coopt-prune sparsity", "0.5", {true, true, false, true, 0, 1}, NULL,                  \
-   offsetof(T, sparsity)},                                                                                             \
-      {"pattern", COOPT_OPT_STRING, "coopt-prune pattern", "unstructured", {0}, NULL, offsetof(T, pattern)},          \
-      {"scope", COOPT_OPT_ENUM, "coopt-prune scope", "layer", {0}, scope_names, offsetof(T, scope)},                  \
-      {"prune-method", COOPT_OPT_ENUM, "coopt-prune method; auto = obs when recovering, magnitude otherwise", "auto", \
-       {0}, prune_method_names, offsetof(T, prune_method)}
+  {"sparsity", COOPT_OPT_FLOAT,      "coopt-prune sparsity", "0.5", {true, true, false, true, 0, 1},                   \
+   NULL,       offsetof(T, sparsity)},                                                                                 \
+      {"pattern", COOPT_OPT_STRING, "coopt-prune pattern", "unstructured", {0}, NULL, offsetof(T, pattern)},           \
+      {"scope", COOPT_OPT_ENUM, "coopt-prune scope", "layer", {0}, scope_names, offsetof(T, scope)}, {                 \
+    "prune-method", COOPT_OPT_ENUM, "coopt-prune method; auto = obs when recovering, magnitude otherwise", "auto",     \
+        {0}, prune_method_names, offsetof(T, prune_method)                                                             \
+  }
 #define OPT_CLUSTER                                                                                                    \
-  {"clusters", COOPT_OPT_INT, "coopt-cluster clusters", "16", {true, true, false, false, 2, 256}, NULL,                \
-   offsetof(T, clusters)},                                                                                             \
-      {"per-channel", COOPT_OPT_BOOL, "coopt-cluster per-channel", "false", {0}, NULL, offsetof(T, per_channel)},     \
-      {"init", COOPT_OPT_ENUM, "coopt-cluster init", "kmeans++", {0}, coopt_kmeans_init_names, offsetof(T, init)},    \
-      {"seed", COOPT_OPT_INT, "coopt-cluster seed", "0", {true, false, false, false, 0, 0}, NULL, offsetof(T, seed)}, \
-      {"cluster-method", COOPT_OPT_ENUM, "coopt-cluster method (hessian needs data)", "kmeans", {0},                  \
-       cluster_method_names, offsetof(T, cluster_method)}
-#define OPT_QUANT                                                                                                      \
+  {"clusters", COOPT_OPT_INT,        "coopt-cluster clusters", "16", {true, true, false, false, 2, 256},               \
+   NULL,       offsetof(T, clusters)},                                                                                 \
+      {"per-channel", COOPT_OPT_BOOL, "coopt-cluster per-channel", "false", {0}, NULL, offsetof(T, per_channel)},      \
+      {"init", COOPT_OPT_ENUM, "coopt-cluster init", "kmeans++", {0}, coopt_kmeans_init_names, offsetof(T, init)},     \
+      {"seed", COOPT_OPT_INT, "coopt-cluster seed", "0", {true, false, false, false, 0, 0}, NULL, offsetof(T, seed)},  \
+  {                                                                                                                    \
+    "cluster-method", COOPT_OPT_ENUM, "coopt-cluster method (hessian needs data)", "kmeans", {0},                      \
+        cluster_method_names, offsetof(T, cluster_method)                                                              \
+  }
+#define OPT_QUANT                                                                                                       \
   {"method", COOPT_OPT_ENUM, "coopt-calibrate method", "minmax", {0}, calib_method_names, offsetof(T, method)},         \
-      {"percentile", COOPT_OPT_FLOAT, "coopt-calibrate percentile", "99.99", {true, true, true, false, 50, 100},      \
-       NULL, offsetof(T, percentile)},                                                                                 \
-      {"quant-per-channel", COOPT_OPT_BOOL, "coopt-fake-quant per-channel", "true", {0}, NULL,                         \
-       offsetof(T, quant_per_channel)},                                                                                \
-      {"exact", COOPT_OPT_BOOL, "coopt-fake-quant exact", "true", {0}, NULL, offsetof(T, exact)}
+      {"percentile", COOPT_OPT_FLOAT,        "coopt-calibrate percentile", "99.99", {true, true, true, false, 50, 100}, \
+       NULL,         offsetof(T, percentile)},                                                                          \
+      {"quant-per-channel",           COOPT_OPT_BOOL, "coopt-fake-quant per-channel", "true", {0}, NULL,                \
+       offsetof(T, quant_per_channel)},                                                                                 \
+  {                                                                                                                     \
+    "exact", COOPT_OPT_BOOL, "coopt-fake-quant exact", "true", {0}, NULL, offsetof(T, exact)                            \
+  }
 
 #define DATA_Q "coopt-calibrate / coopt-recover data"
 #define DATA_R "coopt-recover data (without it: no recovery)"
@@ -118,8 +148,8 @@ static const coopt_option_info spc_options[] = {OPT_PRUNE, OPT_CLUSTER, OPT_SELE
 static const coopt_option_info qat_options[] = {OPT_DATA("coopt-calibrate data"), OPT_QUANT};
 static const coopt_option_info pqat_options[] = {OPT_PRUNE, OPT_SELECT, OPT_DATA(DATA_Q), OPT_RECOVER, OPT_QUANT};
 static const coopt_option_info cqat_options[] = {OPT_CLUSTER, OPT_SELECT, OPT_DATA(DATA_Q), OPT_RECOVER, OPT_QUANT};
-static const coopt_option_info pcqat_options[] = {OPT_PRUNE, OPT_CLUSTER, OPT_SELECT, OPT_DATA(DATA_Q), OPT_RECOVER,
-                                                   OPT_QUANT};
+static const coopt_option_info pcqat_options[] = {OPT_PRUNE,        OPT_CLUSTER, OPT_SELECT,
+                                                  OPT_DATA(DATA_Q), OPT_RECOVER, OPT_QUANT};
 #undef T
 
 /* Which parts a path has. */
@@ -213,9 +243,9 @@ static bool expand(const path_options *o, unsigned parts, char *buf, size_t size
       put_recover(&w, o, o->recover_dense, cluster);
   }
   if (cluster) {
-    put(&w, "coopt-cluster{clusters=%lld per-channel=%s preserve-sparsity=%s init=%s seed=%lld",
-        (long long)o->clusters, o->per_channel ? "true" : "false", prune ? "true" : "false",
-        coopt_kmeans_init_names[o->init], (long long)o->seed);
+    put(&w, "coopt-cluster{clusters=%lld per-channel=%s preserve-sparsity=%s init=%s seed=%lld", (long long)o->clusters,
+        o->per_channel ? "true" : "false", prune ? "true" : "false", coopt_kmeans_init_names[o->init],
+        (long long)o->seed);
     put_list(&w, "ops", &o->ops, coopt_weight_op_names);
     put(&w, " min-elements=%lld keep-reference=%s method=%s", (long long)o->min_elements, keep,
         cluster_method_names[o->cluster_method]);
@@ -232,8 +262,7 @@ static bool expand(const path_options *o, unsigned parts, char *buf, size_t size
     put(&w, "coopt-calibrate{");
     put_data(&w, o);
     put(&w, " method=%s percentile=%.17g},", calib_method_names[o->method], o->percentile);
-    put(&w,
-        "coopt-fake-quant{per-channel=%s preserve-sparsity=%s preserve-clusters=%s exact=%s},",
+    put(&w, "coopt-fake-quant{per-channel=%s preserve-sparsity=%s preserve-clusters=%s exact=%s},",
         o->quant_per_channel ? "true" : "false", prune ? "true" : "false", cluster ? "true" : "false",
         o->exact ? "true" : "false");
   }
@@ -263,7 +292,7 @@ static bool expand_pcqat(const void *o, char *b, size_t n) {
   }
 
 #define DESC_Q                                                                                                         \
-  "Post-training form of the tfmot path (no retraining): each compression step is followed by coopt-recover "         \
+  "Post-training form of the tfmot path (no retraining): each compression step is followed by coopt-recover "          \
   "(recover=false: the plain form); ends in coopt-verify-structure."
 
 PATH(coopt_spc_pipeline, "coopt-sparsity-preserving-clustering",

@@ -42,25 +42,69 @@ enum { METHOD_MAGNITUDE, METHOD_OBS };
 static const char *const method_values[] = {"magnitude", "obs", NULL};
 
 static const coopt_option_info prune_option_table[] = {
-    {"sparsity", COOPT_OPT_FLOAT, "target fraction of zeros (per tensor, or over all selected tensors with scope=global); not used by N:M",
-     "0.5", {true, true, false, true, 0, 1}, NULL, offsetof(prune_options, sparsity)},
-    {"pattern", COOPT_OPT_STRING, "unstructured, N:M along the reduction axis (e.g. 2:4), or RxC blocks over (output channel, reduction) (e.g. 1x4)",
-     "unstructured", {0}, NULL, offsetof(prune_options, pattern)},
-    {"scope", COOPT_OPT_ENUM, "one threshold per tensor (layer) or one over all selected tensors (global)", "layer", {0},
-     scope_values, offsetof(prune_options, scope)},
-    {"ops", COOPT_OPT_ENUM_LIST, "op kinds to prune (depthwise only when asked, as tfmot)", "conv2d,transpose_conv2d,matmul", {0},
-     coopt_weight_op_names, offsetof(prune_options, ops)},
-    {"min-elements", COOPT_OPT_INT, "skip tensors with fewer elements", "0", {true, false, false, false, 0, 0}, NULL,
+    {"sparsity",
+     COOPT_OPT_FLOAT,
+     "target fraction of zeros (per tensor, or over all selected tensors with scope=global); not used by N:M",
+     "0.5",
+     {true, true, false, true, 0, 1},
+     NULL,
+     offsetof(prune_options, sparsity)},
+    {"pattern",
+     COOPT_OPT_STRING,
+     "unstructured, N:M along the reduction axis (e.g. 2:4), or RxC blocks over (output channel, reduction) (e.g. 1x4)",
+     "unstructured",
+     {0},
+     NULL,
+     offsetof(prune_options, pattern)},
+    {"scope",
+     COOPT_OPT_ENUM,
+     "one threshold per tensor (layer) or one over all selected tensors (global)",
+     "layer",
+     {0},
+     scope_values,
+     offsetof(prune_options, scope)},
+    {"ops",
+     COOPT_OPT_ENUM_LIST,
+     "op kinds to prune (depthwise only when asked, as tfmot)",
+     "conv2d,transpose_conv2d,matmul",
+     {0},
+     coopt_weight_op_names,
+     offsetof(prune_options, ops)},
+    {"min-elements",
+     COOPT_OPT_INT,
+     "skip tensors with fewer elements",
+     "0",
+     {true, false, false, false, 0, 0},
+     NULL,
      offsetof(prune_options, min_elements)},
-    {"filter", COOPT_OPT_STRING_LIST, "only weights whose op location contains one of these strings (empty: all)", "", {0},
-     NULL, offsetof(prune_options, filter)},
-    {"keep-reference", COOPT_OPT_BOOL, "keep the values before pruning as coopt.reference (what coopt-recover reproduces)",
-     "true", {0}, NULL, offsetof(prune_options, keep_reference)},
-    {"method", COOPT_OPT_ENUM,
+    {"filter",
+     COOPT_OPT_STRING_LIST,
+     "only weights whose op location contains one of these strings (empty: all)",
+     "",
+     {0},
+     NULL,
+     offsetof(prune_options, filter)},
+    {"keep-reference",
+     COOPT_OPT_BOOL,
+     "keep the values before pruning as coopt.reference (what coopt-recover reproduces)",
+     "true",
+     {0},
+     NULL,
+     offsetof(prune_options, keep_reference)},
+    {"method",
+     COOPT_OPT_ENUM,
      "which units go: smallest |w| (blocks: mean |w|), or least OBS saliency on calibration data (needs data=)",
-     "magnitude", {0}, method_values, offsetof(prune_options, method)},
-    {"damp", COOPT_OPT_FLOAT, "method=obs: damping of the input gram, as a fraction of its mean diagonal", "0.01",
-     {true, true, false, false, 0, 1}, NULL, offsetof(prune_options, damp)},
+     "magnitude",
+     {0},
+     method_values,
+     offsetof(prune_options, method)},
+    {"damp",
+     COOPT_OPT_FLOAT,
+     "method=obs: damping of the input gram, as a fraction of its mean diagonal",
+     "0.01",
+     {true, true, false, false, 0, 1},
+     NULL,
+     offsetof(prune_options, damp)},
     COOPT_DATA_OPTION_TABLE(prune_options, "for method=obs"),
 };
 
@@ -96,14 +140,19 @@ static uint64_t kth_smallest(uint64_t *a, int64_t n, int64_t k) {
   int64_t lo = 0, hi = n - 1, target = k - 1;
   while (lo < hi) {
     int64_t mid = lo + (hi - lo) / 2;
-    if (a[mid] < a[lo]) swap_u64(&a[mid], &a[lo]);
-    if (a[hi] < a[lo]) swap_u64(&a[hi], &a[lo]);
-    if (a[hi] < a[mid]) swap_u64(&a[hi], &a[mid]);
+    if (a[mid] < a[lo])
+      swap_u64(&a[mid], &a[lo]);
+    if (a[hi] < a[lo])
+      swap_u64(&a[hi], &a[lo]);
+    if (a[hi] < a[mid])
+      swap_u64(&a[hi], &a[mid]);
     uint64_t pivot = a[mid];
     int64_t i = lo, j = hi;
     while (i <= j) {
-      while (a[i] < pivot) ++i;
-      while (a[j] > pivot) --j;
+      while (a[i] < pivot)
+        ++i;
+      while (a[j] > pivot)
+        --j;
       if (i <= j) {
         swap_u64(&a[i], &a[j]);
         ++i;
@@ -222,8 +271,10 @@ static bool tiles(const coopt_weight *w, const coopt_pattern *p) {
   char what[512], pt[32];
   cooptWeightDescribe(w, what, sizeof what);
   cooptFormatPattern(p, pt, sizeof pt);
-  cooptEmitRemark(mlirOperationGetLocation(w->user), "coopt-prune: %s: its %s (%lld) is not a multiple of the %s %s; "
-                  "left dense", what, why, (long long)n, pt, p->kind == COOPT_PAT_NM ? "group" : "block");
+  cooptEmitRemark(mlirOperationGetLocation(w->user),
+                  "coopt-prune: %s: its %s (%lld) is not a multiple of the %s %s; "
+                  "left dense",
+                  what, why, (long long)n, pt, p->kind == COOPT_PAT_NM ? "group" : "block");
   return false;
 }
 
@@ -283,7 +334,6 @@ static void prune_magnitude(coopt_weight **sel, float **vals, size_t nsel, const
       free(keys);
     }
   }
-
 }
 
 static coopt_pass_result run_prune(MlirOperation root, const void *opaque) {
@@ -321,8 +371,7 @@ static coopt_pass_result run_prune(MlirOperation root, const void *opaque) {
 
   if (o->method == METHOD_OBS) {
     bool *handled = coopt_xcalloc(nsel + 1, sizeof *handled);
-    if (!cooptPruneObs(root, &o->d, o->damp, &pat, o->sparsity, o->scope == SCOPE_GLOBAL, sel, vals, nsel,
-                       handled)) {
+    if (!cooptPruneObs(root, &o->d, o->damp, &pat, o->sparsity, o->scope == SCOPE_GLOBAL, sel, vals, nsel, handled)) {
       free(handled);
       result = COOPT_PASS_FAILURE;
       goto done;

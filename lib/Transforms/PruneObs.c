@@ -30,22 +30,22 @@
 /* One OBS problem: a row, or an R-row group for blocks. */
 typedef struct obs_problem {
   int64_t row0, nrows;
-  int64_t take;          /* removals applied */
+  int64_t take; /* removals applied */
   int64_t *order;
   double *loss;
 } obs_problem;
 
 typedef struct obs_layer {
   coopt_layer layer;
-  size_t index;         /* into sel / vals */
-  int64_t unit_cols;    /* reduction columns per unit */
-  int64_t unit_elems;   /* weights per unit (all rows of a problem) */
-  int64_t steps;        /* removals computed per problem */
-  int64_t take;         /* removals applied per problem (the target: target / nproblems, rounded up) */
-  int64_t target;       /* removals of the layer */
+  size_t index;       /* into sel / vals */
+  int64_t unit_cols;  /* reduction columns per unit */
+  int64_t unit_elems; /* weights per unit (all rows of a problem) */
+  int64_t steps;      /* removals computed per problem */
+  int64_t take;       /* removals applied per problem (the target: target / nproblems, rounded up) */
+  int64_t target;     /* removals of the layer */
   int64_t nproblems;
   obs_problem *problems;
-  double energy;        /* float output energy of the layer */
+  double energy; /* float output energy of the layer */
 } obs_layer;
 
 static int64_t nm_removals(int64_t patch, int n, int m) {
@@ -57,8 +57,7 @@ static int64_t nm_removals(int64_t patch, int n, int m) {
   return r;
 }
 
-static bool solve_problems(obs_layer *L, const coopt_gram *gr, const float *v, const coopt_pattern *pat,
-                           double damp) {
+static bool solve_problems(obs_layer *L, const coopt_gram *gr, const float *v, const coopt_pattern *pat, double damp) {
   int64_t patch = L->layer.geom.patch, k1 = patch + 1;
   double *wref = coopt_xmalloc((size_t)k1 * sizeof(double));
   L->energy = 0;
@@ -90,8 +89,16 @@ static bool solve_problems(obs_layer *L, const coopt_gram *gr, const float *v, c
     }
     pr->order = coopt_xmalloc((size_t)(L->steps + 1) * sizeof(int64_t));
     pr->loss = coopt_xmalloc((size_t)(L->steps + 1) * sizeof(double));
-    coopt_obs o = {hinv, k1, w, pr->nrows, L->unit_cols, pat->kind == COOPT_PAT_NM ? pat->n : 0,
-                   pat->kind == COOPT_PAT_NM ? pat->m : 0, L->steps, pr->order, pr->loss};
+    coopt_obs o = {hinv,
+                   k1,
+                   w,
+                   pr->nrows,
+                   L->unit_cols,
+                   pat->kind == COOPT_PAT_NM ? pat->n : 0,
+                   pat->kind == COOPT_PAT_NM ? pat->m : 0,
+                   L->steps,
+                   pr->order,
+                   pr->loss};
     ok = cooptObsPrune(&o);
     free(w);
   }
@@ -209,8 +216,7 @@ bool cooptPruneObs(MlirOperation module, const coopt_data_options *d, double dam
                    double sparsity, bool global, coopt_weight **sel, float **vals, size_t nsel, bool *handled) {
   MlirOperation fn = cooptFindFunc(module, d->entry);
   if (mlirOperationIsNull(fn)) {
-    cooptEmitError(mlirOperationGetLocation(module), "coopt-prune: the module has no func.func @%s to run",
-                   d->entry);
+    cooptEmitError(mlirOperationGetLocation(module), "coopt-prune: the module has no func.func @%s to run", d->entry);
     return false;
   }
   int64_t batch = 0;
@@ -225,8 +231,8 @@ bool cooptPruneObs(MlirOperation module, const coopt_data_options *d, double dam
     cooptWeightDescribe(sel[t], what, sizeof what);
     MlirOperation parent = mlirBlockGetParentOperation(mlirOperationGetBlock(sel[t]->user));
     if (!mlirOperationEqual(parent, fn)) {
-      cooptEmitRemark(mlirOperationGetLocation(sel[t]->user),
-                      "coopt-prune: %s is outside @%s; pruned by magnitude", what, d->entry);
+      cooptEmitRemark(mlirOperationGetLocation(sel[t]->user), "coopt-prune: %s is outside @%s; pruned by magnitude",
+                      what, d->entry);
       continue;
     }
     coopt_layer layer;
@@ -291,7 +297,8 @@ bool cooptPruneObs(MlirOperation module, const coopt_data_options *d, double dam
         cooptWeightDescribe(ls[l].layer.weight, what, sizeof what);
         cooptEmitError(mlirOperationGetLocation(ls[l].layer.weight->user),
                        "coopt-prune: %s: no OBS solution (its input gram is not positive definite even after "
-                       "damping)", what);
+                       "damping)",
+                       what);
       }
     }
     if (ok && global && pat->kind != COOPT_PAT_NM)

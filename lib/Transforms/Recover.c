@@ -61,25 +61,57 @@ typedef struct recover_options {
 
 static const coopt_option_info recover_option_table[] = {
     COOPT_DATA_OPTION_TABLE(recover_options, "to recover on"),
-    {"damp", COOPT_OPT_FLOAT, "damping toward the current values, as a fraction of the mean input energy", "0.01",
-     {true, true, false, false, 0, 1}, NULL, offsetof(recover_options, damp)},
-    {"ops", COOPT_OPT_ENUM_LIST, "op kinds to recover", "conv2d,depthwise_conv2d,matmul", {0}, coopt_weight_op_names,
+    {"damp",
+     COOPT_OPT_FLOAT,
+     "damping toward the current values, as a fraction of the mean input energy",
+     "0.01",
+     {true, true, false, false, 0, 1},
+     NULL,
+     offsetof(recover_options, damp)},
+    {"ops",
+     COOPT_OPT_ENUM_LIST,
+     "op kinds to recover",
+     "conv2d,depthwise_conv2d,matmul",
+     {0},
+     coopt_weight_op_names,
      offsetof(recover_options, ops)},
-    {"min-elements", COOPT_OPT_INT, "skip tensors with fewer elements", "0", {true, false, false, false, 0, 0}, NULL,
+    {"min-elements",
+     COOPT_OPT_INT,
+     "skip tensors with fewer elements",
+     "0",
+     {true, false, false, false, 0, 0},
+     NULL,
      offsetof(recover_options, min_elements)},
-    {"filter", COOPT_OPT_STRING_LIST, "only weights whose op location contains one of these strings (empty: all)", "",
-     {0}, NULL, offsetof(recover_options, filter)},
-    {"dense", COOPT_OPT_BOOL,
+    {"filter",
+     COOPT_OPT_STRING_LIST,
+     "only weights whose op location contains one of these strings (empty: all)",
+     "",
+     {0},
+     NULL,
+     offsetof(recover_options, filter)},
+    {"dense",
+     COOPT_OPT_BOOL,
      "also refit weights without a coopt.structure record (nothing to keep but their zeros), e.g. the depthwise "
      "layers between pruned ones",
-     "false", {0}, NULL, offsetof(recover_options, dense)},
-    {"keep-reference", COOPT_OPT_BOOL,
-     "keep coopt.reference (the float values) on the constants for a later coopt-recover", "true", {0}, NULL,
+     "false",
+     {0},
+     NULL,
+     offsetof(recover_options, dense)},
+    {"keep-reference",
+     COOPT_OPT_BOOL,
+     "keep coopt.reference (the float values) on the constants for a later coopt-recover",
+     "true",
+     {0},
+     NULL,
      offsetof(recover_options, keep_reference)},
-    {"activation-aware", COOPT_OPT_BOOL,
+    {"activation-aware",
+     COOPT_OPT_BOOL,
      "for a layer followed by a clamp (ReLU, ReLU6): fit what the next layer sees, the output after the clamp "
      "(majorisation-minimisation rounds of the least squares)",
-     "false", {0}, NULL, offsetof(recover_options, activation_aware)},
+     "false",
+     {0},
+     NULL,
+     offsetof(recover_options, activation_aware)},
 };
 
 static bool validate_recover(const void *opaque, char *msg, size_t size) {
@@ -331,9 +363,9 @@ static bool layer_gram(MlirOperation module, const recover_options *o, const coo
   char err[1024];
   const float *src = s->values;
   int64_t src_per = s->per_sample;
-  bool made = !mlirValueIsNull(pv->value) &&
-              cooptProbeCreateSegment(module, o->d.entry, pv->value, &in, 1, cooptPrepareProbeKernels, NULL, &probe,
-                                      err, sizeof err);
+  bool made =
+      !mlirValueIsNull(pv->value) && cooptProbeCreateSegment(module, o->d.entry, pv->value, &in, 1,
+                                                             cooptPrepareProbeKernels, NULL, &probe, err, sizeof err);
   if (made) {
     src = pv->x;
     src_per = probe.per_sample;
@@ -388,7 +420,8 @@ static bool clamp_after(MlirOperation user, double *lo, double *hi) {
   MlirOperation c = cooptSoleUser(mlirOperationGetResult(user, 0));
   if (mlirOperationIsNull(c) || !cooptOpIs(c, "tosa.clamp"))
     return false;
-  MlirAttribute a = mlirOperationGetAttributeByName(c, S("min_val")), b = mlirOperationGetAttributeByName(c, S("max_val"));
+  MlirAttribute a = mlirOperationGetAttributeByName(c, S("min_val")),
+                b = mlirOperationGetAttributeByName(c, S("max_val"));
   if (mlirAttributeIsNull(a) || mlirAttributeIsNull(b) || !mlirAttributeIsAFloat(a) || !mlirAttributeIsAFloat(b))
     return false;
   *lo = mlirFloatAttrGetValueDouble(a);
@@ -465,12 +498,12 @@ static bool recover_layer(MlirOperation module, const recover_options *o, coopt_
       free(ref);
       return false;
     }
-  double *b = load_bias(L->bias, mlirOperationIsNull(L->bias) ? mlirAttributeGetNull()
-                                                               : mlirOperationGetAttributeByName(L->bias, S("values")),
+  double *b = load_bias(L->bias,
+                        mlirOperationIsNull(L->bias) ? mlirAttributeGetNull()
+                                                     : mlirOperationGetAttributeByName(L->bias, S("values")),
                         w->rows);
-  double *bref = load_bias(L->bias, mlirOperationIsNull(L->bias) ? mlirAttributeGetNull()
-                                                                  : cooptReferenceValues(L->bias),
-                           w->rows);
+  double *bref = load_bias(
+      L->bias, mlirOperationIsNull(L->bias) ? mlirAttributeGetNull() : cooptReferenceValues(L->bias), w->rows);
   int64_t patch = L->geom.patch, k1 = patch + 1;
   double *wref = coopt_xmalloc((size_t)(w->rows * k1) * sizeof(double));
   for (int64_t r = 0; r < w->rows; ++r) {
@@ -482,7 +515,8 @@ static bool recover_layer(MlirOperation module, const recover_options *o, coopt_
   bool ok = layer_gram(module, o, L, s, xf, wref, pv, &gr);
   free(wref);
   if (ok && !finite_gram(&gr)) {
-    cooptEmitError(loc, "coopt-recover: %s: its inputs or its float outputs are not finite on the calibration data", what);
+    cooptEmitError(loc, "coopt-recover: %s: its inputs or its float outputs are not finite on the calibration data",
+                   what);
     cooptGramFree(&gr);
     ok = false;
   }
@@ -517,11 +551,10 @@ static bool recover_layer(MlirOperation module, const recover_options *o, coopt_
     if (L->bias_free)
       store_bias(L->bias, b, w->rows);
     double e0 = res.energy > 0 ? res.before / res.energy : 0, e1 = res.energy > 0 ? res.after / res.energy : 0;
-    cooptEmitRemark(loc,
-                    "coopt-recover: %s: relative output error%s %.4f -> %.4f (%lld values refit%s, %lld samples%s)",
-                    what, through ? " after the clamp" : "", e0, e1, (long long)res.free_values,
-                    L->bias_free ? " with the bias" : "",
-                    (long long)s->count, res.solved_all ? "" : "; some channels kept their values: singular system");
+    cooptEmitRemark(
+        loc, "coopt-recover: %s: relative output error%s %.4f -> %.4f (%lld values refit%s, %lld samples%s)", what,
+        through ? " after the clamp" : "", e0, e1, (long long)res.free_values, L->bias_free ? " with the bias" : "",
+        (long long)s->count, res.solved_all ? "" : "; some channels kept their values: singular system");
   }
   cooptGramFree(&gr);
   free(old), free(bold), free(v), free(ref), free(b), free(bref);

@@ -19,9 +19,9 @@
 
 #include <math.h>
 #include <stddef.h>
-#include <zlib.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 typedef struct stats_options {
   int format; /* 0 table, 1 json */
@@ -32,12 +32,20 @@ typedef struct stats_options {
 static const char *const format_values[] = {"table", "json", NULL};
 
 static const coopt_option_info stats_option_table[] = {
-    {"format", COOPT_OPT_ENUM, "report format", "table", {0}, format_values,
-     offsetof(stats_options, format)},
-    {"output", COOPT_OPT_STRING, "where to write the report ('-' = stdout)", "-", {0}, NULL,
+    {"format", COOPT_OPT_ENUM, "report format", "table", {0}, format_values, offsetof(stats_options, format)},
+    {"output",
+     COOPT_OPT_STRING,
+     "where to write the report ('-' = stdout)",
+     "-",
+     {0},
+     NULL,
      offsetof(stats_options, output)},
-    {"ops", COOPT_OPT_ENUM_LIST, "which weight-bearing ops to report",
-     "conv2d,depthwise_conv2d,transpose_conv2d,matmul", {0}, coopt_weight_op_names,
+    {"ops",
+     COOPT_OPT_ENUM_LIST,
+     "which weight-bearing ops to report",
+     "conv2d,depthwise_conv2d,transpose_conv2d,matmul",
+     {0},
+     coopt_weight_op_names,
      offsetof(stats_options, ops)},
 };
 
@@ -73,8 +81,8 @@ static void bytes_json(coopt_json *j, const coopt_weight_stats *s) {
 }
 
 /* The int8 codes a deployment would store: the values themselves for an
- * integer weight or one that holds its codes (coopt-fake-quant{exact}), else symmetric per-channel quantization as coopt-fake-quant
- * does it (which maps a fake-quantized weight back to its exact codes). */
+ * integer weight or one that holds its codes (coopt-fake-quant{exact}), else symmetric per-channel quantization as
+ * coopt-fake-quant does it (which maps a fake-quantized weight back to its exact codes). */
 static void int8_codes(const coopt_weight *w, const float *v, int8_t *out) {
   int64_t per = w->spatial * w->inner;
   bool integer = w->elem == COOPT_ELEM_I8 || w->elem == COOPT_ELEM_I16 || w->elem == COOPT_ELEM_I32 ||
@@ -116,13 +124,15 @@ static size_t collect_kernel_calls(MlirOperation root, kernel_call **out) {
   size_t n = 0, cap = 0;
   *out = NULL;
   MlirBlock body = mlirRegionGetFirstBlock(mlirOperationGetRegion(root, 0));
-  for (MlirOperation fn = mlirBlockGetFirstOperation(body); !mlirOperationIsNull(fn); fn = mlirOperationGetNextInBlock(fn)) {
+  for (MlirOperation fn = mlirBlockGetFirstOperation(body); !mlirOperationIsNull(fn);
+       fn = mlirOperationGetNextInBlock(fn)) {
     if (mlirOperationGetNumRegions(fn) < 1)
       continue;
     MlirBlock block = mlirRegionGetFirstBlock(mlirOperationGetRegion(fn, 0));
     if (mlirBlockIsNull(block))
       continue;
-    for (MlirOperation op = mlirBlockGetFirstOperation(block); !mlirOperationIsNull(op); op = mlirOperationGetNextInBlock(op)) {
+    for (MlirOperation op = mlirBlockGetFirstOperation(block); !mlirOperationIsNull(op);
+         op = mlirOperationGetNextInBlock(op)) {
       MlirAttribute d = mlirOperationGetAttributeByName(op, mlirStringRefCreateFromCString("coopt.kernel"));
       if (mlirAttributeIsNull(d) || !mlirAttributeIsADictionary(d))
         continue;
@@ -236,8 +246,8 @@ static coopt_pass_result run_stats(MlirOperation root, const void *opaque) {
       coopt_json_cstring(&j, s->palette_bits == 0 ? "none" : s->palette_per_channel ? "channel" : "tensor");
       coopt_json_key(&j, "palette_bits");
       coopt_json_int(&j, s->palette_bits);
-      MlirAttribute structure = mlirOperationGetDiscardableAttributeByName(
-          w->constant, mlirStringRefCreateFromCString("coopt.structure"));
+      MlirAttribute structure =
+          mlirOperationGetDiscardableAttributeByName(w->constant, mlirStringRefCreateFromCString("coopt.structure"));
       if (!mlirAttributeIsNull(structure)) {
         coopt_buf a;
         coopt_buf_init(&a);
@@ -295,30 +305,29 @@ static coopt_pass_result run_stats(MlirOperation root, const void *opaque) {
       wop = op > wop ? op : wop;
     }
     coopt_buf_printf(&out, "%-*s  %-*s  %-*s  %10s  %6s  %8s  %6s  %11s  %10s  %10s  %10s  %10s  %10s\n", wop, "op",
-                     wloc, "location", wshape, "shape", "elements", "zero%", "distinct", "max/ch",
-                     "f32 B", "int8 B", "sparse B", "palette B", "sp+pal B", "gzip B");
+                     wloc, "location", wshape, "shape", "elements", "zero%", "distinct", "max/ch", "f32 B", "int8 B",
+                     "sparse B", "palette B", "sp+pal B", "gzip B");
     for (size_t i = 0; i < set.count; ++i) {
       const coopt_weight *w = &set.items[i];
       const coopt_weight_stats *s = &st[i];
       cooptFormatLocation(mlirOperationGetLocation(w->user), loc, sizeof loc);
       cooptFormatShape(w->shape, w->rank, shape, sizeof shape);
-      coopt_buf_printf(&out, "tosa.%-*s  %-*s  %-*s  %10lld  ", wop - 5, coopt_weight_op_names[w->op],
-                       wloc, loc, wshape, shape, (long long)s->elements);
+      coopt_buf_printf(&out, "tosa.%-*s  %-*s  %-*s  %10lld  ", wop - 5, coopt_weight_op_names[w->op], wloc, loc,
+                       wshape, shape, (long long)s->elements);
       pct(&out, s->zeros, s->elements);
       coopt_buf_printf(&out, "  %8lld  %6lld  %11lld  %10lld  %10lld  %10lld  %10lld  %10lld\n", (long long)s->distinct,
-                       (long long)s->max_channel_distinct, (long long)s->bytes_f32,
-                       (long long)s->bytes_int8, (long long)s->bytes_sparse,
-                       (long long)s->bytes_palettized, (long long)s->bytes_sparse_palettized,
-                       (long long)s->bytes_gzip);
+                       (long long)s->max_channel_distinct, (long long)s->bytes_f32, (long long)s->bytes_int8,
+                       (long long)s->bytes_sparse, (long long)s->bytes_palettized,
+                       (long long)s->bytes_sparse_palettized, (long long)s->bytes_gzip);
     }
     char label[64];
     snprintf(label, sizeof label, "total (%zu tensors)", set.count);
     coopt_buf_printf(&out, "%-*s  %10lld  ", wop + wloc + wshape + 4, label, (long long)total.elements);
     pct(&out, total.zeros, total.elements);
     coopt_buf_printf(&out, "  %8s  %6s  %11lld  %10lld  %10lld  %10lld  %10lld  %10lld\n", "", "",
-                     (long long)total.bytes_f32, (long long)total.bytes_int8,
-                     (long long)total.bytes_sparse, (long long)total.bytes_palettized,
-                     (long long)total.bytes_sparse_palettized, (long long)total.bytes_gzip);
+                     (long long)total.bytes_f32, (long long)total.bytes_int8, (long long)total.bytes_sparse,
+                     (long long)total.bytes_palettized, (long long)total.bytes_sparse_palettized,
+                     (long long)total.bytes_gzip);
     if (ncalls) {
       int wl = 8, wk = 6;
       for (size_t i = 0; i < ncalls; ++i) {
@@ -358,13 +367,12 @@ static coopt_pass_result run_stats(MlirOperation root, const void *opaque) {
 const coopt_pass_info coopt_stats_pass = {
     .argument = "coopt-stats",
     .summary = "Report weight structure (zeros, distinct values) and storage sizes",
-    .description =
-        "For every constant weight of tosa.conv2d, tosa.depthwise_conv2d, tosa.transpose_conv2d and "
-        "tosa.matmul (also through tosa.reshape/tosa.transpose of a tosa.const), report shape, "
-        "elements, zero fraction, distinct values (tensor and max per output channel) and bytes as "
-        "dense f32, dense int8, sparse (bitmask + int8 nonzeros) and palettized (indices + int8 "
-        "codebook), plus totals.  Shared constants are reported once.  After coopt-lower-kernels, also "
-        "every kernel call with its kernel kind and packed bytes.  The IR is not changed.",
+    .description = "For every constant weight of tosa.conv2d, tosa.depthwise_conv2d, tosa.transpose_conv2d and "
+                   "tosa.matmul (also through tosa.reshape/tosa.transpose of a tosa.const), report shape, "
+                   "elements, zero fraction, distinct values (tensor and max per output channel) and bytes as "
+                   "dense f32, dense int8, sparse (bitmask + int8 nonzeros) and palettized (indices + int8 "
+                   "codebook), plus totals.  Shared constants are reported once.  After coopt-lower-kernels, also "
+                   "every kernel call with its kernel kind and packed bytes.  The IR is not changed.",
     .anchor = "builtin.module",
     .options = stats_option_table,
     .num_options = sizeof stats_option_table / sizeof stats_option_table[0],

@@ -7,7 +7,6 @@
 #include "Analysis/Structure.h"
 #include "coopt/Pass.h"
 
-
 static coopt_pass_result run_verify(MlirOperation root, const void *opaque) {
   (void)opaque;
   return cooptVerifyStructureClaims(root, "", "") ? COOPT_PASS_SUCCESS : COOPT_PASS_FAILURE;

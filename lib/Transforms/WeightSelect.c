@@ -5,8 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-bool cooptWeightSelected(const coopt_weight *w, const coopt_list *ops, int64_t min_elements,
-                         const coopt_list *filter) {
+bool cooptWeightSelected(const coopt_weight *w, const coopt_list *ops, int64_t min_elements, const coopt_list *filter) {
   bool op_ok = false;
   for (size_t i = 0; i < ops->size; ++i)
     op_ok |= ((const int *)ops->items)[i] == (int)w->op;
@@ -28,8 +27,8 @@ float *cooptLoadFinite(const coopt_weight *w, const char *pass) {
     if (!isfinite(v[i])) {
       char what[512];
       cooptWeightDescribe(w, what, sizeof what);
-      cooptEmitError(mlirOperationGetLocation(w->user), "%s: %s has a non-finite value (%g) at index %lld", pass,
-                     what, (double)v[i], (long long)i);
+      cooptEmitError(mlirOperationGetLocation(w->user), "%s: %s has a non-finite value (%g) at index %lld", pass, what,
+                     (double)v[i], (long long)i);
       free(v);
       return NULL;
     }

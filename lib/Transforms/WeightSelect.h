@@ -7,8 +7,7 @@
 
 /* Does weight w pass the ops / min-elements / filter selection?  `filter`
  * is a list of substrings of the user op's location (empty = all). */
-bool cooptWeightSelected(const coopt_weight *w, const coopt_list *ops, int64_t min_elements,
-                         const coopt_list *filter);
+bool cooptWeightSelected(const coopt_weight *w, const coopt_list *ops, int64_t min_elements, const coopt_list *filter);
 
 /* Load values and reject NaN/Inf with an error naming the tensor.  Returns
  * NULL (error emitted) on non-finite weights. */

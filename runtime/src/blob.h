@@ -30,16 +30,16 @@ enum {
 
 typedef struct coopt_blob {
   uint32_t magic, kind;
-  uint32_t n, k, kp;      /* kp: K padded to the family's group */
-  uint32_t count;         /* nonzeros (spmm) or nonzero blocks (sparse) */
+  uint32_t n, k, kp; /* kp: K padded to the family's group */
+  uint32_t count;    /* nonzeros (spmm) or nonzero blocks (sparse) */
   int32_t a_zero_point;
   int32_t out_zero_point, out_min, out_max;
   uint32_t double_round;
   float fmin, fmax;
-  uint32_t m_stride;      /* spmm: elements per input row */
-  uint16_t dw[8];         /* depthwise: h, w, c, stride, pad t/l/b/r */
-  uint16_t conv[11];      /* conv: h, w, cin, kh, kw, stride h/w, pad t/l/b/r;
-                             the GEMM blob follows the header */
+  uint32_t m_stride; /* spmm: elements per input row */
+  uint16_t dw[8];    /* depthwise: h, w, c, stride, pad t/l/b/r */
+  uint16_t conv[11]; /* conv: h, w, cin, kh, kw, stride h/w, pad t/l/b/r;
+                        the GEMM blob follows the header */
 } coopt_blob;
 
 _Static_assert(sizeof(coopt_blob) <= 128, "blob header must fit 128 bytes");
@@ -51,8 +51,8 @@ coopt_rt_status coopt_rt_fail(coopt_rt_error *err, coopt_rt_status st, const cha
     __attribute__((format(printf, 3, 4)));
 /* The lookup-table families' codebook and indices (idx: n x k, not NULL):
  * 1 to 16 entries, every index inside them. */
-coopt_rt_status coopt_rt_check_lut(size_t n, size_t k, const uint8_t *idx, const int8_t *codebook,
-                                   size_t codebook_size, coopt_rt_error *err);
+coopt_rt_status coopt_rt_check_lut(size_t n, size_t k, const uint8_t *idx, const int8_t *codebook, size_t codebook_size,
+                                   coopt_rt_error *err);
 static inline size_t coopt_align16(size_t x) { return (x + 15) & ~(size_t)15; }
 
 /* Per-channel requantization, shared by every qs8 kernel's epilogue. */
@@ -84,8 +84,8 @@ typedef struct coopt_chan_arrays {
   size_t codebook;          /* int8[N][16] */
   size_t index;             /* spmm: int32 byte deltas; sparse: uint32 block k offsets;
                                nm24: nibbles[N][kp/4] (each kept value's k within its 16-k window) */
-  size_t values;            /* spmm: float; sparse: int8[4] per block; lut4: nibbles[N][kp/2]; splut4: uint8[2] per block;
-                               nm24: int8[N][kp/2] (the 2 kept values of every 4) */
+  size_t values; /* spmm: float; sparse: int8[4] per block; lut4: nibbles[N][kp/2]; splut4: uint8[2] per block;
+                    nm24: int8[N][kp/2] (the 2 kept values of every 4) */
   size_t end;
 } coopt_chan_arrays;
 
@@ -94,7 +94,7 @@ coopt_chan_arrays coopt_chan_layout(int kind, size_t n, size_t kp, size_t count)
 /* Typed pointers into a per-channel blob (sparse, LUT and SpMM families). */
 typedef struct coopt_chan_view {
   const int32_t *bias, *mult, *shift;
-  const float *fbias;  /* f32 SpMM: the bias array as floats */
+  const float *fbias;          /* f32 SpMM: the bias array as floats */
   const uint32_t *nnz, *index; /* sparse int8 / LUT: block k offsets */
   const int32_t *deltas;       /* f32 SpMM: byte deltas */
   const int8_t *codebook;
@@ -117,8 +117,7 @@ static inline coopt_chan_view coopt_chan_view_of(const void *packed) {
 
 static inline coopt_qs8_panel coopt_qs8_panel_of(const void *packed, size_t p) {
   const coopt_blob *b = (const coopt_blob *)packed;
-  const int32_t *pb =
-      (const int32_t *)((const char *)packed + COOPT_BLOB_HEADER + p * coopt_qs8_panel_bytes(b->kp));
+  const int32_t *pb = (const int32_t *)((const char *)packed + COOPT_BLOB_HEADER + p * coopt_qs8_panel_bytes(b->kp));
   size_t rest = b->n - p * COOPT_QS8_NR;
   coopt_qs8_panel v = {pb, pb + COOPT_QS8_NR, pb + 2 * COOPT_QS8_NR, (const int8_t *)(pb + 3 * COOPT_QS8_NR),
                        rest < COOPT_QS8_NR ? rest : COOPT_QS8_NR};
@@ -165,8 +164,8 @@ static inline coopt_dw_arrays coopt_dw_arrays_of(const void *packed) {
   const coopt_blob *b = (const coopt_blob *)packed;
   const size_t a4 = coopt_align16(4 * (size_t)b->dw[2]);
   const char *base = (const char *)packed + COOPT_BLOB_HEADER;
-  coopt_dw_arrays v = {(const int32_t *)base,     (const int32_t *)(base + a4), (const int32_t *)(base + 2 * a4),
-                       (const int8_t *)(base + 3 * a4), (const float *)base,   (const float *)(base + a4)};
+  coopt_dw_arrays v = {(const int32_t *)base,           (const int32_t *)(base + a4), (const int32_t *)(base + 2 * a4),
+                       (const int8_t *)(base + 3 * a4), (const float *)base,          (const float *)(base + a4)};
   return v;
 }
 
@@ -240,12 +239,11 @@ static inline float coopt_f32_dw_channel(const float *const tap[9], const float 
 /* Reference kernels (generic C, the ground truth). */
 /* qs8 GEMM kernels write int32 accumulators to acc when it is not NULL,
  * else requantized int8 to c. */
-void coopt_qs8_gemm__ref(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
-                         size_t c_stride, int32_t *acc, size_t acc_stride);
+void coopt_qs8_gemm__ref(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c, size_t c_stride,
+                         int32_t *acc, size_t acc_stride);
 void coopt_f32_gemm__ref(const void *packed, size_t m, const float *a, size_t a_stride, float *c, size_t c_stride);
 void coopt_f32_spmm__ref(const void *packed, size_t m, const float *in, float *out);
-void coopt_qs8_spgemm__ref(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
-                           size_t c_stride);
+void coopt_qs8_spgemm__ref(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c, size_t c_stride);
 void coopt_qs8_lut4_gemm__ref(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
                               size_t c_stride);
 void coopt_qs8_nm24_gemm__ref(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
@@ -261,8 +259,7 @@ void coopt_f32_dw3x3__ref(const void *packed, const float *in, float *out);
 
 /* ISA variants (defined only when built for that target). */
 void coopt_qs8_gemm_4x8c4__avx2(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
-                                size_t c_stride, int32_t *acc,
-                                size_t acc_stride);
+                                size_t c_stride, int32_t *acc, size_t acc_stride);
 void coopt_qs8_gemm_4x16c4__avxvnni(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
                                     size_t c_stride, int32_t *acc_out, size_t acc_stride);
 void coopt_f32_gemm_4x8__avx2_fma(const void *packed, size_t m, const float *a, size_t a_stride, float *c,
@@ -291,13 +288,10 @@ void coopt_qs8_gemm_8x8c8__neoni8mm(const void *packed, size_t m, const int8_t *
 void coopt_qs8_gemm_4x8c8__neoni8mm(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
                                     size_t c_stride, int32_t *acc_out, size_t acc_stride);
 void coopt_qs8_gemm_4x8c4__neondot(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
-                                size_t c_stride, int32_t *acc,
-                                   size_t acc_stride);
+                                   size_t c_stride, int32_t *acc, size_t acc_stride);
 void coopt_qs8_gemm_4x8c4__neon(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
-                                size_t c_stride, int32_t *acc,
-                                size_t acc_stride);
-void coopt_f32_gemm_4x8__neon(const void *packed, size_t m, const float *a, size_t a_stride, float *c,
-                              size_t c_stride);
+                                size_t c_stride, int32_t *acc, size_t acc_stride);
+void coopt_f32_gemm_4x8__neon(const void *packed, size_t m, const float *a, size_t a_stride, float *c, size_t c_stride);
 void coopt_f32_spmm_16x1__neon(const void *packed, size_t m, const float *in, float *out);
 void coopt_qs8_nm24_gemm_1x2c16__neondot(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
                                          size_t c_stride);

@@ -110,8 +110,7 @@ void coopt_rt_f32_spmm(const void *packed, size_t m, const float *in, float *out
 #endif
 }
 
-void coopt_rt_qs8_spgemm(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
-                         size_t c_stride) {
+void coopt_rt_qs8_spgemm(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c, size_t c_stride) {
 #if defined(COOPT_RT_X86_AVX2)
   /* The 8-row tile regroups activations once for all channels; below 4 rows
    * the regrouping costs more than the gathers it saves. */

@@ -110,8 +110,8 @@ static coopt_rt_status pack(size_t n, size_t k, const int8_t *w, const uint8_t *
   bool lut = idx != NULL;
   if (k > COOPT_RT_MASKED_MAX_K)
     return coopt_rt_fail(err, COOPT_RT_INVALID_ARGUMENT,
-                         "K = %zu: the masked form decodes a panel into %d bytes, K <= %d",
-                k, COOPT_RT_MASKED_CHUNK_BYTES, COOPT_RT_MASKED_MAX_K);
+                         "K = %zu: the masked form decodes a panel into %d bytes, K <= %d", k,
+                         COOPT_RT_MASKED_CHUNK_BYTES, COOPT_RT_MASKED_MAX_K);
   size_t dsize = coopt_rt_qs8_gemm_packed_size(n, k);
   void *dense = aligned_alloc(64, (dsize + 63) / 64 * 64);
   if (!dense)

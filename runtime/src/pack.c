@@ -27,8 +27,8 @@ static size_t round_up(size_t x, size_t m) { return (x + m - 1) / m * m; }
 /* Limits keep every offset and accumulator in range: K * 127 * 255 < 2^31. */
 #define MAX_DIM (1u << 16)
 
-static coopt_rt_status check_common(size_t n, size_t k, const void *w, void *packed, size_t packed_size,
-                                    size_t needed, coopt_rt_error *err) {
+static coopt_rt_status check_common(size_t n, size_t k, const void *w, void *packed, size_t packed_size, size_t needed,
+                                    coopt_rt_error *err) {
   if (n == 0 || k == 0 || n > MAX_DIM || k > MAX_DIM)
     return coopt_rt_fail(err, COOPT_RT_INVALID_ARGUMENT, "shape %zux%zu: N and K must be in [1, %u]", n, k, MAX_DIM);
   if (!w || !packed)
@@ -36,8 +36,8 @@ static coopt_rt_status check_common(size_t n, size_t k, const void *w, void *pac
   if ((uintptr_t)packed % 16)
     return coopt_rt_fail(err, COOPT_RT_INVALID_ARGUMENT, "the packed buffer must be 16-byte aligned");
   if (packed_size < needed)
-    return coopt_rt_fail(err, COOPT_RT_INVALID_ARGUMENT,
-                         "the packed buffer has %zu bytes, %zu needed", packed_size, needed);
+    return coopt_rt_fail(err, COOPT_RT_INVALID_ARGUMENT, "the packed buffer has %zu bytes, %zu needed", packed_size,
+                         needed);
   return COOPT_RT_OK;
 }
 
@@ -45,16 +45,17 @@ static coopt_rt_status check_requant(size_t n, const coopt_rt_requant *rq, coopt
   if (!rq || !rq->multiplier || !rq->shift)
     return coopt_rt_fail(err, COOPT_RT_INVALID_ARGUMENT, "requantization parameters are missing");
   if (rq->output_min > rq->output_max)
-    return coopt_rt_fail(err, COOPT_RT_INVALID_ARGUMENT,
-                         "output range [%d, %d] is empty", rq->output_min, rq->output_max);
+    return coopt_rt_fail(err, COOPT_RT_INVALID_ARGUMENT, "output range [%d, %d] is empty", rq->output_min,
+                         rq->output_max);
   if (rq->output_zero_point < -128 || rq->output_zero_point > 127)
-    return coopt_rt_fail(err, COOPT_RT_INVALID_ARGUMENT,
-                         "output zero point %d is not int8", (int)rq->output_zero_point);
+    return coopt_rt_fail(err, COOPT_RT_INVALID_ARGUMENT, "output zero point %d is not int8",
+                         (int)rq->output_zero_point);
   for (size_t c = 0; c < (rq->per_channel ? n : 1); ++c)
     if (rq->multiplier[c] < 0 || rq->shift[c] < 2 || rq->shift[c] > 62)
-      return coopt_rt_fail(err, COOPT_RT_INVALID_ARGUMENT,
-                  "channel %zu: multiplier %d / shift %d outside TOSA rescale's range (multiplier >= 0, shift 2..62)",
-                  c, (int)rq->multiplier[c], (int)rq->shift[c]);
+      return coopt_rt_fail(
+          err, COOPT_RT_INVALID_ARGUMENT,
+          "channel %zu: multiplier %d / shift %d outside TOSA rescale's range (multiplier >= 0, shift 2..62)", c,
+          (int)rq->multiplier[c], (int)rq->shift[c]);
   return COOPT_RT_OK;
 }
 
@@ -104,9 +105,7 @@ coopt_chan_arrays coopt_chan_layout(int kind, size_t n, size_t kp, size_t count)
     L.index = at, at = coopt_align16(at + 4 * count);
     L.values = at, at = coopt_align16(at + 4 * count);
     break;
-  case COOPT_BLOB_QS8_LUT4:
-    L.values = at, at = coopt_align16(at + n * kp / 2);
-    break;
+  case COOPT_BLOB_QS8_LUT4: L.values = at, at = coopt_align16(at + n * kp / 2); break;
   case COOPT_BLOB_QS8_SPLUT4:
     L.index = at, at = coopt_align16(at + 4 * count);
     L.values = at, at = coopt_align16(at + 2 * count);
@@ -164,8 +163,8 @@ size_t coopt_rt_f32_gemm_packed_size(size_t n, size_t k) {
 
 static coopt_rt_status check_range(float lo, float hi, coopt_rt_error *err) {
   if (isnan(lo) || isnan(hi) || lo > hi)
-    return coopt_rt_fail(err, COOPT_RT_INVALID_ARGUMENT,
-                         "output range [%g, %g] is empty or NaN", (double)lo, (double)hi);
+    return coopt_rt_fail(err, COOPT_RT_INVALID_ARGUMENT, "output range [%g, %g] is empty or NaN", (double)lo,
+                         (double)hi);
   return COOPT_RT_OK;
 }
 
@@ -304,19 +303,19 @@ coopt_rt_status coopt_rt_pack_qs8_spgemm(size_t n, size_t k, const int8_t *w, co
 
 /* ---- qs8 lookup-table ---- */
 
-coopt_rt_status coopt_rt_check_lut(size_t n, size_t k, const uint8_t *idx, const int8_t *codebook,
-                                   size_t codebook_size, coopt_rt_error *err) {
+coopt_rt_status coopt_rt_check_lut(size_t n, size_t k, const uint8_t *idx, const int8_t *codebook, size_t codebook_size,
+                                   coopt_rt_error *err) {
   if (!codebook)
     return coopt_rt_fail(err, COOPT_RT_INVALID_ARGUMENT, "the codebook must not be NULL");
   if (codebook_size < 1 || codebook_size > 16)
     return coopt_rt_fail(err, COOPT_RT_INVALID_ARGUMENT, "codebook of %zu entries: 4-bit indices address 1 to 16",
-                codebook_size);
+                         codebook_size);
   for (size_t c = 0; c < n; ++c)
     for (size_t i = 0; i < k; ++i)
       if (idx[c * k + i] >= codebook_size)
         return coopt_rt_fail(err, COOPT_RT_INVALID_STRUCTURE,
-                             "channel %zu, k %zu: index %u is beyond the %zu-entry codebook",
-                    c, i, idx[c * k + i], codebook_size);
+                             "channel %zu, k %zu: index %u is beyond the %zu-entry codebook", c, i, idx[c * k + i],
+                             codebook_size);
   return COOPT_RT_OK;
 }
 
@@ -434,9 +433,9 @@ coopt_rt_status coopt_rt_pack_qs8_splut4_gemm(size_t n, size_t k, const uint8_t 
         else if (zero_index >= 0)
           codes[t - i] = (uint8_t)zero_index;
         else
-          return coopt_rt_fail(err, COOPT_RT_INVALID_STRUCTURE,
-                      "channel %zu: K = %zu is not a multiple of 4 and the codebook has no 0 entry for the padding", c,
-                      k);
+          return coopt_rt_fail(
+              err, COOPT_RT_INVALID_STRUCTURE,
+              "channel %zu: K = %zu is not a multiple of 4 and the codebook has no 0 entry for the padding", c, k);
       }
       pk[j] = (uint32_t)i;
       pv[2 * j] = (uint8_t)(codes[0] | codes[1] << 4);
@@ -450,21 +449,16 @@ coopt_rt_status coopt_rt_pack_qs8_splut4_gemm(size_t n, size_t k, const uint8_t 
 
 /* ---- depthwise 3x3 ---- */
 
-size_t coopt_rt_dw_out_h(const coopt_rt_dw_shape *s) {
-  return (s->h + s->pad_top + s->pad_bottom - 3) / s->stride + 1;
-}
-size_t coopt_rt_dw_out_w(const coopt_rt_dw_shape *s) {
-  return (s->w + s->pad_left + s->pad_right - 3) / s->stride + 1;
-}
+size_t coopt_rt_dw_out_h(const coopt_rt_dw_shape *s) { return (s->h + s->pad_top + s->pad_bottom - 3) / s->stride + 1; }
+size_t coopt_rt_dw_out_w(const coopt_rt_dw_shape *s) { return (s->w + s->pad_left + s->pad_right - 3) / s->stride + 1; }
 
 static coopt_rt_status check_dw(const coopt_rt_dw_shape *s, const void *w, void *packed, size_t packed_size,
                                 size_t needed, coopt_rt_error *err) {
   if (!s)
     return coopt_rt_fail(err, COOPT_RT_INVALID_ARGUMENT, "the shape must not be NULL");
   if (s->c == 0 || s->h == 0 || s->w == 0 || s->c > MAX_DIM || s->h > MAX_DIM || s->w > MAX_DIM)
-    return coopt_rt_fail(err, COOPT_RT_INVALID_ARGUMENT,
-                         "input %zux%zux%zu: every dimension must be in [1, %u]", s->h, s->w,
-                s->c, MAX_DIM);
+    return coopt_rt_fail(err, COOPT_RT_INVALID_ARGUMENT, "input %zux%zux%zu: every dimension must be in [1, %u]", s->h,
+                         s->w, s->c, MAX_DIM);
   if (s->stride != 1 && s->stride != 2)
     return coopt_rt_fail(err, COOPT_RT_INVALID_ARGUMENT, "stride %zu: only 1 and 2 are supported", s->stride);
   if (s->pad_top > 2 || s->pad_left > 2 || s->pad_bottom > 2 || s->pad_right > 2)
@@ -487,8 +481,8 @@ size_t coopt_rt_qs8_dw3x3_packed_size(size_t c) {
   return COOPT_BLOB_HEADER + 3 * coopt_align16(4 * c) + coopt_align16(9 * c);
 }
 
-coopt_rt_status coopt_rt_pack_qs8_dw3x3(const coopt_rt_dw_shape *s, const int8_t *w, const int32_t *bias,
-                                        int8_t a_zp, const coopt_rt_requant *rq, void *packed, size_t packed_size,
+coopt_rt_status coopt_rt_pack_qs8_dw3x3(const coopt_rt_dw_shape *s, const int8_t *w, const int32_t *bias, int8_t a_zp,
+                                        const coopt_rt_requant *rq, void *packed, size_t packed_size,
                                         coopt_rt_error *err) {
   coopt_rt_status st = check_dw(s, w, packed, packed_size, s ? coopt_rt_qs8_dw3x3_packed_size(s->c) : 0, err);
   if (st || (st = check_requant(s->c, rq, err)))
@@ -514,7 +508,9 @@ coopt_rt_status coopt_rt_pack_qs8_dw3x3(const coopt_rt_dw_shape *s, const int8_t
 }
 
 /* f32: float bias[C], w[9][C]. */
-size_t coopt_rt_f32_dw3x3_packed_size(size_t c) { return COOPT_BLOB_HEADER + coopt_align16(4 * c) + coopt_align16(36 * c); }
+size_t coopt_rt_f32_dw3x3_packed_size(size_t c) {
+  return COOPT_BLOB_HEADER + coopt_align16(4 * c) + coopt_align16(36 * c);
+}
 
 coopt_rt_status coopt_rt_pack_f32_dw3x3(const coopt_rt_dw_shape *s, const float *w, const float *bias, float lo,
                                         float hi, void *packed, size_t packed_size, coopt_rt_error *err) {
@@ -548,25 +544,22 @@ static coopt_rt_status check_conv(const coopt_rt_conv_shape *s, size_t n, size_t
     return coopt_rt_fail(err, COOPT_RT_INVALID_ARGUMENT, "the shape must not be NULL");
   /* The geometry is stored in 16 bits. */
   if (s->h == 0 || s->w == 0 || s->cin == 0 || s->h >= MAX_DIM || s->w >= MAX_DIM || s->cin >= MAX_DIM)
-    return coopt_rt_fail(err, COOPT_RT_INVALID_ARGUMENT,
-                         "input %zux%zux%zu: every dimension must be in [1, %u]", s->h, s->w,
-                s->cin, MAX_DIM - 1);
+    return coopt_rt_fail(err, COOPT_RT_INVALID_ARGUMENT, "input %zux%zux%zu: every dimension must be in [1, %u]", s->h,
+                         s->w, s->cin, MAX_DIM - 1);
   if (s->kh == 0 || s->kw == 0 || s->kh > 64 || s->kw > 64)
     return coopt_rt_fail(err, COOPT_RT_INVALID_ARGUMENT, "kernel %zux%zu: each side must be in [1, 64]", s->kh, s->kw);
   if (s->stride_h == 0 || s->stride_w == 0 || s->stride_h > 64 || s->stride_w > 64)
-    return coopt_rt_fail(err, COOPT_RT_INVALID_ARGUMENT,
-                         "stride %zux%zu: each must be in [1, 64]", s->stride_h, s->stride_w);
+    return coopt_rt_fail(err, COOPT_RT_INVALID_ARGUMENT, "stride %zux%zu: each must be in [1, 64]", s->stride_h,
+                         s->stride_w);
   if (s->pad_top >= s->kh || s->pad_bottom >= s->kh || s->pad_left >= s->kw || s->pad_right >= s->kw)
-    return coopt_rt_fail(err, COOPT_RT_INVALID_ARGUMENT,
-                         "padding %zu/%zu/%zu/%zu reaches beyond the %zux%zu window", s->pad_top,
-                s->pad_left, s->pad_bottom, s->pad_right, s->kh, s->kw);
+    return coopt_rt_fail(err, COOPT_RT_INVALID_ARGUMENT, "padding %zu/%zu/%zu/%zu reaches beyond the %zux%zu window",
+                         s->pad_top, s->pad_left, s->pad_bottom, s->pad_right, s->kh, s->kw);
   if (s->h + s->pad_top + s->pad_bottom < s->kh || s->w + s->pad_left + s->pad_right < s->kw)
     return coopt_rt_fail(err, COOPT_RT_INVALID_ARGUMENT, "input smaller than the %zux%zu window", s->kh, s->kw);
   size_t patch = s->kh * s->kw * s->cin * esize;
   if (patch > COOPT_RT_CONV_MAX_PATCH_BYTES)
-    return coopt_rt_fail(err, COOPT_RT_INVALID_ARGUMENT,
-                         "a %zux%zux%zu patch is %zu bytes; at most %d are supported", s->kh, s->kw,
-                s->cin, patch, COOPT_RT_CONV_MAX_PATCH_BYTES);
+    return coopt_rt_fail(err, COOPT_RT_INVALID_ARGUMENT, "a %zux%zux%zu patch is %zu bytes; at most %d are supported",
+                         s->kh, s->kw, s->cin, patch, COOPT_RT_CONV_MAX_PATCH_BYTES);
   if (n == 0 || n > MAX_DIM)
     return coopt_rt_fail(err, COOPT_RT_INVALID_ARGUMENT, "%zu output channels: must be in [1, %u]", n, MAX_DIM);
   return COOPT_RT_OK;
@@ -575,7 +568,7 @@ static coopt_rt_status check_conv(const coopt_rt_conv_shape *s, size_t n, size_t
 static void write_conv_header(void *packed, int kind, const coopt_rt_conv_shape *s, size_t n, int a_zp) {
   write_header(packed, kind, n, s->kh * s->kw * s->cin, s->kh * s->kw * s->cin, 0, a_zp, NULL);
   coopt_blob *b = packed;
-  const size_t g[11] = {s->h,        s->w,          s->cin,   s->kh,      s->kw,       s->stride_h,
+  const size_t g[11] = {s->h,        s->w,       s->cin,      s->kh,         s->kw,       s->stride_h,
                         s->stride_w, s->pad_top, s->pad_left, s->pad_bottom, s->pad_right};
   for (int i = 0; i < 11; ++i)
     b->conv[i] = (uint16_t)g[i];
@@ -589,7 +582,8 @@ coopt_rt_status coopt_rt_pack_qs8_conv(const coopt_rt_conv_shape *s, size_t n, c
                                        int8_t a_zp, const coopt_rt_requant *rq, void *packed, size_t packed_size,
                                        coopt_rt_error *err) {
   coopt_rt_status st = check_conv(s, n, 1, err);
-  if (st || (st = check_common(n, s->kh * s->kw * s->cin, w, packed, packed_size, coopt_rt_qs8_conv_packed_size(s, n), err)))
+  if (st ||
+      (st = check_common(n, s->kh * s->kw * s->cin, w, packed, packed_size, coopt_rt_qs8_conv_packed_size(s, n), err)))
     return st;
   if ((st = coopt_rt_pack_qs8_gemm(n, s->kh * s->kw * s->cin, w, bias, a_zp, rq, (char *)packed + COOPT_BLOB_HEADER,
                                    packed_size - COOPT_BLOB_HEADER, err)))
@@ -605,7 +599,8 @@ size_t coopt_rt_f32_conv_packed_size(const coopt_rt_conv_shape *s, size_t n) {
 coopt_rt_status coopt_rt_pack_f32_conv(const coopt_rt_conv_shape *s, size_t n, const float *w, const float *bias,
                                        float lo, float hi, void *packed, size_t packed_size, coopt_rt_error *err) {
   coopt_rt_status st = check_conv(s, n, 4, err);
-  if (st || (st = check_common(n, s->kh * s->kw * s->cin, w, packed, packed_size, coopt_rt_f32_conv_packed_size(s, n), err)))
+  if (st ||
+      (st = check_common(n, s->kh * s->kw * s->cin, w, packed, packed_size, coopt_rt_f32_conv_packed_size(s, n), err)))
     return st;
   if ((st = coopt_rt_pack_f32_gemm(n, s->kh * s->kw * s->cin, w, bias, lo, hi, (char *)packed + COOPT_BLOB_HEADER,
                                    packed_size - COOPT_BLOB_HEADER, err)))
@@ -633,8 +628,8 @@ coopt_rt_status coopt_rt_pack_qs8_nm24_gemm(size_t n, size_t k, const int8_t *w,
         nz += w[c * k + t] != 0;
       if (nz > 2)
         return coopt_rt_fail(err, COOPT_RT_INVALID_STRUCTURE,
-                    "not 2:4: output channel %zu has %d nonzeros in k = %zu..%zu (at most 2 per group of 4)", c, nz, g,
-                    g + 3 < k ? g + 3 : k - 1);
+                             "not 2:4: output channel %zu has %d nonzeros in k = %zu..%zu (at most 2 per group of 4)",
+                             c, nz, g, g + 3 < k ? g + 3 : k - 1);
     }
   const size_t kp = round_up(k, COOPT_NM24_WINDOW);
   write_header(packed, COOPT_BLOB_QS8_NM24, n, k, kp, 0, a_zp, rq);

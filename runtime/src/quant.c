@@ -99,6 +99,5 @@ bool coopt_apply_scale_split_exact_in_f64(int64_t max_abs_value, int32_t multipl
     return false;
   const double limit = 9007199254740992.0; /* 2^53 */
   double hi = floor((double)max_abs_value / 65536.0) + 1;
-  return hi * (double)multiplier + limit / 4 < limit &&
-         65535.0 * (double)multiplier + ldexp(1.0, shift - 1) < limit;
+  return hi * (double)multiplier + limit / 4 < limit && 65535.0 * (double)multiplier + ldexp(1.0, shift - 1) < limit;
 }

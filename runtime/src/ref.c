@@ -8,8 +8,8 @@
 
 #include <string.h>
 
-void coopt_qs8_gemm__ref(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
-                         size_t c_stride, int32_t *acc, size_t acc_stride) {
+void coopt_qs8_gemm__ref(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c, size_t c_stride,
+                         int32_t *acc, size_t acc_stride) {
   const coopt_blob *b = coopt_blob_of(packed);
   for (size_t p = 0; p * COOPT_QS8_NR < b->n; ++p) {
     const coopt_qs8_panel P = coopt_qs8_panel_of(packed, p);
@@ -65,8 +65,7 @@ void coopt_f32_spmm__ref(const void *packed, size_t m, const float *in, float *o
   }
 }
 
-void coopt_qs8_spgemm__ref(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
-                           size_t c_stride) {
+void coopt_qs8_spgemm__ref(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c, size_t c_stride) {
   const coopt_blob *b = coopt_blob_of(packed);
   const coopt_chan_view V = coopt_chan_view_of(packed);
   const int32_t *pb = V.bias, *pm = V.mult, *ps = V.shift;

@@ -10,8 +10,8 @@
  * runs natively (x86-64 AVX2) and under qemu-aarch64 (NEON, dotprod).
  */
 #define _POSIX_C_SOURCE 200809L
-#include "../src/blob.h"
 #include "coopt_rt/kernels.h"
+#include "../src/blob.h"
 #include "coopt_rt/quant.h"
 
 #include <math.h>
@@ -151,9 +151,7 @@ static void test_qs8_gemm(void) {
         }
 }
 
-static bool close_f(float x, float ref, float magnitude) {
-  return fabsf(x - ref) <= 1e-5f * magnitude + 1e-30f;
-}
+static bool close_f(float x, float ref, float magnitude) { return fabsf(x - ref) <= 1e-5f * magnitude + 1e-30f; }
 
 static void test_f32_gemm(void) {
   for (size_t mi = 0; mi < NDIMS; ++mi)
@@ -316,7 +314,7 @@ static void test_qs8_lut4(bool sparse) {
           for (size_t ch = 0; ch < n; ++ch)
             for (size_t e = 0; e < 16; ++e)
               book[16 * ch + e] = e < book_size ? rnd_i8() : 99; /* entries past the size are ignored */
-          if (sparse) /* entry 0 is the zero of the sparse form */
+          if (sparse)                                            /* entry 0 is the zero of the sparse form */
             for (size_t ch = 0; ch < n; ++ch)
               book[16 * ch] = 0;
           for (size_t i = 0; i < n * k; ++i) {
@@ -327,13 +325,14 @@ static void test_qs8_lut4(bool sparse) {
           }
           qparams q;
           make_qparams(&q, n, k, true, ki % 2);
-          size_t size = sparse ? coopt_rt_qs8_splut4_gemm_packed_size(n, k, idx, book)
-                               : coopt_rt_qs8_lut4_gemm_packed_size(n, k);
+          size_t size =
+              sparse ? coopt_rt_qs8_splut4_gemm_packed_size(n, k, idx, book) : coopt_rt_qs8_lut4_gemm_packed_size(n, k);
           void *blob = alloc_blob(size);
           coopt_rt_error err;
           coopt_rt_status st =
-              sparse ? coopt_rt_pack_qs8_splut4_gemm(n, k, idx, book, book_size, q.bias, q.a_zp, &q.rq, blob, size, &err)
-                     : coopt_rt_pack_qs8_lut4_gemm(n, k, idx, book, book_size, q.bias, q.a_zp, &q.rq, blob, size, &err);
+              sparse
+                  ? coopt_rt_pack_qs8_splut4_gemm(n, k, idx, book, book_size, q.bias, q.a_zp, &q.rq, blob, size, &err)
+                  : coopt_rt_pack_qs8_lut4_gemm(n, k, idx, book, book_size, q.bias, q.a_zp, &q.rq, blob, size, &err);
           CHECK(st == COOPT_RT_OK);
           naive_qs8(m, n, k, a, w, &q, c0, NULL);
           if (sparse) {
@@ -368,7 +367,8 @@ static void test_dw3x3(void) {
     for (size_t ci = 0; ci < 5; ++ci)
       for (size_t stride = 1; stride <= 2; ++stride)
         for (size_t pad = 0; pad < 3; ++pad) {
-          coopt_rt_dw_shape s = {hw[hi], hw[(hi + 1) % 5], cs[ci], stride, pad ? 1 : 0, pad ? 1 : 0, pad == 1, pad == 1};
+          coopt_rt_dw_shape s = {hw[hi],      hw[(hi + 1) % 5], cs[ci],   stride,
+                                 pad ? 1 : 0, pad ? 1 : 0,      pad == 1, pad == 1};
           if (s.h + s.pad_top + s.pad_bottom < 3 || s.w + s.pad_left + s.pad_right < 3)
             continue;
           size_t C = s.c, oh = coopt_rt_dw_out_h(&s), ow = coopt_rt_dw_out_w(&s);
@@ -389,16 +389,19 @@ static void test_dw3x3(void) {
                 int64_t acc = q.bias[ch];
                 for (size_t ky = 0; ky < 3; ++ky)
                   for (size_t kx = 0; kx < 3; ++kx) {
-                    long iy = (long)(y * stride + ky) - (long)s.pad_top, ix = (long)(x * stride + kx) - (long)s.pad_left;
+                    long iy = (long)(y * stride + ky) - (long)s.pad_top,
+                         ix = (long)(x * stride + kx) - (long)s.pad_left;
                     if (iy >= 0 && ix >= 0 && iy < (long)s.h && ix < (long)s.w)
-                      acc += ((int64_t)in[((size_t)iy * s.w + (size_t)ix) * C + ch] - q.a_zp) * w[(ky * 3 + kx) * C + ch];
+                      acc +=
+                          ((int64_t)in[((size_t)iy * s.w + (size_t)ix) * C + ch] - q.a_zp) * w[(ky * 3 + kx) * C + ch];
                   }
                 o0[(y * ow + x) * C + ch] = naive_requant(acc, &q, ch);
               }
           CHECK(memcmp(o0, o1, oh * ow * C) == 0);
           free(in), free(w), free(o0), free(o1), free(blob);
 
-          float *fin = malloc(s.h * s.w * C * 4), *fw = malloc(36 * C), *fb = malloc(4 * C), *fo = malloc(oh * ow * C * 4);
+          float *fin = malloc(s.h * s.w * C * 4), *fw = malloc(36 * C), *fb = malloc(4 * C),
+                *fo = malloc(oh * ow * C * 4);
           for (size_t i = 0; i < s.h * s.w * C; ++i)
             fin[i] = rnd_f();
           for (size_t i = 0; i < 9 * C; ++i)
@@ -415,7 +418,8 @@ static void test_dw3x3(void) {
                 float acc = fb[ch], mag = fabsf(fb[ch]);
                 for (size_t ky = 0; ky < 3; ++ky)
                   for (size_t kx = 0; kx < 3; ++kx) {
-                    long iy = (long)(y * stride + ky) - (long)s.pad_top, ix = (long)(x * stride + kx) - (long)s.pad_left;
+                    long iy = (long)(y * stride + ky) - (long)s.pad_top,
+                         ix = (long)(x * stride + kx) - (long)s.pad_left;
                     if (iy >= 0 && ix >= 0 && iy < (long)s.h && ix < (long)s.w) {
                       float t = fin[((size_t)iy * s.w + (size_t)ix) * C + ch] * fw[(ky * 3 + kx) * C + ch];
                       acc += t, mag += fabsf(t);
@@ -427,7 +431,6 @@ static void test_dw3x3(void) {
           free(fin), free(fw), free(fb), free(fo), free(blob);
         }
 }
-
 
 /* k x k convolution (im2col blocks + GEMM) against a direct convolution. */
 typedef struct conv_case {
@@ -454,10 +457,12 @@ static void check_conv_case(const conv_case *cc, int pattern) {
         int64_t acc = q.bias[ch];
         for (size_t ky = 0; ky < s.kh; ++ky)
           for (size_t kx = 0; kx < s.kw; ++kx) {
-            long iy = (long)(y * s.stride_h + ky) - (long)s.pad_top, ix = (long)(x * s.stride_w + kx) - (long)s.pad_left;
+            long iy = (long)(y * s.stride_h + ky) - (long)s.pad_top,
+                 ix = (long)(x * s.stride_w + kx) - (long)s.pad_left;
             if (iy >= 0 && ix >= 0 && iy < (long)s.h && ix < (long)s.w)
               for (size_t c = 0; c < C; ++c)
-                acc += ((int64_t)in[((size_t)iy * s.w + (size_t)ix) * C + c] - q.a_zp) * w[ch * K + (ky * s.kw + kx) * C + c];
+                acc += ((int64_t)in[((size_t)iy * s.w + (size_t)ix) * C + c] - q.a_zp) *
+                       w[ch * K + (ky * s.kw + kx) * C + c];
           }
         o0[(y * ow + x) * N + ch] = naive_requant(acc, &q, ch);
       }
@@ -483,7 +488,8 @@ static void check_conv_case(const conv_case *cc, int pattern) {
         float acc = fb[ch], mag = fabsf(fb[ch]);
         for (size_t ky = 0; ky < s.kh; ++ky)
           for (size_t kx = 0; kx < s.kw; ++kx) {
-            long iy = (long)(y * s.stride_h + ky) - (long)s.pad_top, ix = (long)(x * s.stride_w + kx) - (long)s.pad_left;
+            long iy = (long)(y * s.stride_h + ky) - (long)s.pad_top,
+                 ix = (long)(x * s.stride_w + kx) - (long)s.pad_left;
             if (iy >= 0 && ix >= 0 && iy < (long)s.h && ix < (long)s.w)
               for (size_t c = 0; c < C; ++c) {
                 float t = fin[((size_t)iy * s.w + (size_t)ix) * C + c] * fw[ch * K + (ky * s.kw + kx) * C + c];
@@ -505,9 +511,18 @@ static void test_conv(void) {
     for (size_t ki = 0; ki < 5; ++ki)
       for (size_t stride = 1; stride <= 2; ++stride)
         for (size_t pad = 0; pad < 2; ++pad) {
-          conv_case cc = {hw[hi], hw[(hi + 2) % 5], cins[(hi + ki) % 3], ks[ki][0], ks[ki][1], stride, stride + pad,
-                          pad ? ks[ki][0] / 2 : 0, pad ? ks[ki][1] / 2 : 0, pad ? (ks[ki][0] - 1) / 2 : 0,
-                          pad ? (ks[ki][1] - 1) / 2 : 0, ns[(hi + ki + stride) % 3]};
+          conv_case cc = {hw[hi],
+                          hw[(hi + 2) % 5],
+                          cins[(hi + ki) % 3],
+                          ks[ki][0],
+                          ks[ki][1],
+                          stride,
+                          stride + pad,
+                          pad ? ks[ki][0] / 2 : 0,
+                          pad ? ks[ki][1] / 2 : 0,
+                          pad ? (ks[ki][0] - 1) / 2 : 0,
+                          pad ? (ks[ki][1] - 1) / 2 : 0,
+                          ns[(hi + ki + stride) % 3]};
           if (cc.h + cc.pt + cc.pb < cc.kh || cc.w + cc.pl + cc.pr < cc.kw)
             continue;
           check_conv_case(&cc, (int)((hi + ki + pad) % 5));

@@ -11,15 +11,15 @@
 __extension__ typedef __int128 i128;
 
 static int passed, failed;
-#define CHECK(c)                                                                                   \
-  do {                                                                                             \
-    if (c)                                                                                         \
-      ++passed;                                                                                    \
-    else {                                                                                         \
-      ++failed;                                                                                    \
-      if (failed < 20)                                                                             \
-        fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #c);                      \
-    }                                                                                              \
+#define CHECK(c)                                                                                                       \
+  do {                                                                                                                 \
+    if (c)                                                                                                             \
+      ++passed;                                                                                                        \
+    else {                                                                                                             \
+      ++failed;                                                                                                        \
+      if (failed < 20)                                                                                                 \
+        fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #c);                                          \
+    }                                                                                                                  \
   } while (0)
 
 static uint64_t rs = 0x9e3779b97f4a7c15ull;
@@ -45,8 +45,8 @@ static i128 spec_apply_scale_32(int32_t value, int32_t multiplier, int32_t shift
 }
 
 static void test_quantize_multiplier(void) {
-  double reals[] = {1.0, 0.5, 0.25, 1.0 / 3, 0.0078125, 0.1234567, 0.999999999, 1.5, 123.456, 1e-3, 1e-6,
-                    1e-9, 2.0e-9, 1e-12, 1e-18, 1e-30, 3.0e8, 5.0e8};
+  double reals[] = {1.0,  0.5,  0.25, 1.0 / 3, 0.0078125, 0.1234567, 0.999999999, 1.5,   123.456,
+                    1e-3, 1e-6, 1e-9, 2.0e-9,  1e-12,     1e-18,     1e-30,       3.0e8, 5.0e8};
   for (size_t i = 0; i < sizeof reals / sizeof reals[0]; ++i) {
     int32_t m, s;
     double r = reals[i];
@@ -92,15 +92,17 @@ static void test_apply_scale_vs_spec(void) {
       fprintf(stderr, "  v=%d m=%d s=%d dr=%d got=%d ref=%lld\n", v, m, s, dr, got, (long long)ref);
   }
   /* extremes */
-  CHECK(coopt_apply_scale_32(INT32_MAX, INT32_MAX, 62, true) == (int32_t)spec_apply_scale_32(INT32_MAX, INT32_MAX, 62, true));
-  CHECK(coopt_apply_scale_32(INT32_MIN, INT32_MAX, 62, true) == (int32_t)spec_apply_scale_32(INT32_MIN, INT32_MAX, 62, true));
+  CHECK(coopt_apply_scale_32(INT32_MAX, INT32_MAX, 62, true) ==
+        (int32_t)spec_apply_scale_32(INT32_MAX, INT32_MAX, 62, true));
+  CHECK(coopt_apply_scale_32(INT32_MIN, INT32_MAX, 62, true) ==
+        (int32_t)spec_apply_scale_32(INT32_MIN, INT32_MAX, 62, true));
   /* saturation when the REQUIRE does not hold */
   CHECK(coopt_apply_scale_32(INT32_MAX, INT32_MAX, 2, false) == INT32_MAX);
   CHECK(coopt_apply_scale_32(INT32_MIN, INT32_MAX, 2, false) == INT32_MIN);
   /* ties: single rounding rounds half up, double rounding away from zero */
   CHECK(coopt_apply_scale_32(3, 1 << 30, 31, false) == 2);   /* 1.5 -> 2 */
   CHECK(coopt_apply_scale_32(-3, 1 << 30, 31, false) == -1); /* -1.5 -> -1 (half up) */
-  CHECK(coopt_apply_scale_32(-6, 1 << 30, 32, true) == -2); /* -1.5 -> -2 (away from zero) */
+  CHECK(coopt_apply_scale_32(-6, 1 << 30, 32, true) == -2);  /* -1.5 -> -2 (away from zero) */
   CHECK(coopt_apply_scale_32(6, 1 << 30, 32, true) == 2);
 }
 
@@ -131,7 +133,8 @@ static void test_double_round_matches_tflite(void) {
     }
   }
   printf("double rounding vs TFLite: identical for shift > 31; %d of %d differ by one for shift <= 31 "
-         "(negative ties)\n", mismatches_small_shift, total_small);
+         "(negative ties)\n",
+         mismatches_small_shift, total_small);
 }
 
 static void test_against_exact_rational(void) {

@@ -41,8 +41,7 @@ int main(int argc, char **argv) {
   MlirPassManager pm = mlirPassManagerCreateOnOperation(ctx, mlirStringRefCreateFromCString("builtin.module"));
   /* ...gets coopt and upstream passes from one call. */
   if (mlirLogicalResultIsFailure(cooptParsePassPipeline(mlirPassManagerGetAsOpPassManager(pm),
-                                                        mlirStringRefCreateFromCString(pipeline), print_cb,
-                                                        stderr))) {
+                                                        mlirStringRefCreateFromCString(pipeline), print_cb, stderr))) {
     fprintf(stderr, "embed: bad pipeline\n");
     return 1;
   }

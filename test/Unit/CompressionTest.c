@@ -43,7 +43,8 @@ static char *make_model(int oc, int k, int ic, double zeros) {
     put_hex(&b, v);
   }
   coopt_buf_printf(&b, "\"> : tensor<%dx%dx%dx%dxf32>}> : () -> tensor<%dx%dx%dx%dxf32>\n", oc, k, k, ic, oc, k, k, ic);
-  coopt_buf_printf(&b, "  %%b = \"tosa.const\"() <{values = dense<0.0> : tensor<%dxf32>}> : () -> tensor<%dxf32>\n", oc, oc);
+  coopt_buf_printf(&b, "  %%b = \"tosa.const\"() <{values = dense<0.0> : tensor<%dxf32>}> : () -> tensor<%dxf32>\n", oc,
+                   oc);
   coopt_buf_printf(&b, "  %%z = \"tosa.const\"() <{values = dense<0.0> : tensor<1xf32>}> : () -> tensor<1xf32>\n");
   coopt_buf_printf(&b,
                    "  %%y = tosa.conv2d %%x, %%w, %%b, %%z, %%z {acc_type = f32, dilation = array<i64: 1, 1>, pad = "
@@ -54,8 +55,10 @@ static char *make_model(int oc, int k, int ic, double zeros) {
   for (int i = 0; i < 9 * oc; ++i)
     put_hex(&b, rnd());
   coopt_buf_printf(&b, "\"> : tensor<%dxf32>}> : () -> tensor<%dxf32>\n", 9 * oc, 9 * oc);
-  coopt_buf_printf(&b, "  %%s = tosa.const_shape {values = dense<[3, 3, %d, 1]> : tensor<4xindex>} : () -> !tosa.shape<4>\n", oc);
-  coopt_buf_printf(&b, "  %%dwr = tosa.reshape %%dw, %%s : (tensor<%dxf32>, !tosa.shape<4>) -> tensor<3x3x%dx1xf32>\n", 9 * oc, oc);
+  coopt_buf_printf(
+      &b, "  %%s = tosa.const_shape {values = dense<[3, 3, %d, 1]> : tensor<4xindex>} : () -> !tosa.shape<4>\n", oc);
+  coopt_buf_printf(&b, "  %%dwr = tosa.reshape %%dw, %%s : (tensor<%dxf32>, !tosa.shape<4>) -> tensor<3x3x%dx1xf32>\n",
+                   9 * oc, oc);
   coopt_buf_printf(&b,
                    "  %%o = tosa.depthwise_conv2d %%y, %%dwr, %%b, %%z, %%z {acc_type = f32, dilation = array<i64: 1, "
                    "1>, pad = array<i64: 1, 1, 1, 1>, stride = array<i64: 1, 1>} : (tensor<1x8x8x%dxf32>, "
@@ -222,7 +225,8 @@ static void test_cluster_codebooks(void) {
       char *model = make_model(8, 3, 8, 0.3);
       char pipeline[192];
       snprintf(pipeline, sizeof pipeline,
-               "builtin.module(coopt-cluster{clusters=%d per-channel=%s preserve-sparsity=true ops=conv2d,depthwise_conv2d})",
+               "builtin.module(coopt-cluster{clusters=%d per-channel=%s preserve-sparsity=true "
+               "ops=conv2d,depthwise_conv2d})",
                ks[t], per_channel ? "true" : "false");
       coopt_weight w, dw;
       float *before = weights_after(model, "builtin.module()", 0, &w, NULL);
@@ -264,14 +268,17 @@ static void test_recover_keeps_structure(void) {
   CHECK(fd >= 0);
   close(fd);
   CHECK(cooptTensorSaveNpy(path, &t, err, sizeof err));
-  const char *steps[] = {"coopt-prune{sparsity=0.6}", "coopt-prune{pattern=2:4}", "coopt-prune{pattern=1x4 sparsity=0.5}",
-                         "coopt-cluster{clusters=5 per-channel=true}", "coopt-cluster{clusters=6}",
+  const char *steps[] = {"coopt-prune{sparsity=0.6}",
+                         "coopt-prune{pattern=2:4}",
+                         "coopt-prune{pattern=1x4 sparsity=0.5}",
+                         "coopt-cluster{clusters=5 per-channel=true}",
+                         "coopt-cluster{clusters=6}",
                          "coopt-prune{sparsity=0.5},coopt-cluster{clusters=4 per-channel=true preserve-sparsity=true}"};
   for (size_t k = 0; k < sizeof steps / sizeof steps[0]; ++k) {
     char before_p[256], after_p[512];
     snprintf(before_p, sizeof before_p, "builtin.module(%s)", steps[k]);
-    snprintf(after_p, sizeof after_p, "builtin.module(%s,coopt-recover{data=%s samples=40 entry=f},coopt-verify-structure)",
-             steps[k], path);
+    snprintf(after_p, sizeof after_p,
+             "builtin.module(%s,coopt-recover{data=%s samples=40 entry=f},coopt-verify-structure)", steps[k], path);
     coopt_weight w;
     float *before = weights_after(model, before_p, 0, &w, NULL);
     float *after = weights_after(model, after_p, 0, &w, NULL);

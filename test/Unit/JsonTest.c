@@ -9,7 +9,9 @@
 #include <math.h>
 #include <stdlib.h>
 
-static bool parse(const char *text, coopt_jv *v, char *err, size_t n) { return coopt_json_parse(text, strlen(text), v, err, n); }
+static bool parse(const char *text, coopt_jv *v, char *err, size_t n) {
+  return coopt_json_parse(text, strlen(text), v, err, n);
+}
 
 static void test_round_trip(void) {
   coopt_buf out;

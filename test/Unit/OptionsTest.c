@@ -204,8 +204,10 @@ static void test_real_passes(void) {
 }
 
 static void test_type_printing(void) {
-  const char *expected[] = {"bool", "int in [2, 256]", "float in [0, 1)", "{fast|exact|none}", "string",
-                            "list of {fast|exact|none}", "list of int in [0, inf)", "list of float", "list of string"};
+  const char *expected[] = {
+      "bool",          "int in [2, 256]",           "float in [0, 1)",         "{fast|exact|none}",
+      "string",        "list of {fast|exact|none}", "list of int in [0, inf)", "list of float",
+      "list of string"};
   for (size_t i = 0; i < sizeof opts / sizeof opts[0]; ++i) {
     coopt_buf b;
     coopt_buf_init(&b);

@@ -26,8 +26,8 @@ static bool add(const char *pipeline, coopt_buf *msgs) {
 static char *dump(const char *pipeline) {
   coopt_buf b;
   coopt_buf_init(&b);
-  if (mlirLogicalResultIsFailure(cooptPrintPassPipeline(ctx, mlirStringRefCreateFromCString(pipeline),
-                                                        coopt_buf_string_callback, &b))) {
+  if (mlirLogicalResultIsFailure(
+          cooptPrintPassPipeline(ctx, mlirStringRefCreateFromCString(pipeline), coopt_buf_string_callback, &b))) {
     coopt_buf_free(&b);
     return NULL;
   }
@@ -121,9 +121,9 @@ static void test_elements_api(void) {
   coopt_buf_init(&p);
   mlirPrintPassPipeline(mlirPassManagerGetAsOpPassManager(pm), coopt_buf_string_callback, &p);
   CHECK_STR(p.data, "builtin.module(coopt-stats,func.func(cse))");
-  CHECK(mlirLogicalResultIsFailure(cooptOpPassManagerAddPipeline(
-      mlirPassManagerGetAsOpPassManager(pm), mlirStringRefCreateFromCString("func.func"),
-      mlirStringRefCreateFromCString("coopt-stats"), coopt_buf_string_callback, &m)));
+  CHECK(mlirLogicalResultIsFailure(
+      cooptOpPassManagerAddPipeline(mlirPassManagerGetAsOpPassManager(pm), mlirStringRefCreateFromCString("func.func"),
+                                    mlirStringRefCreateFromCString("coopt-stats"), coopt_buf_string_callback, &m)));
   CHECK_CONTAINS(m.data, "cannot be scheduled under 'func.func'");
   coopt_buf_free(&p);
   coopt_buf_free(&m);

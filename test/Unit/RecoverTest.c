@@ -85,7 +85,8 @@ static void test_conv_gram(bool depthwise) {
   cooptGramFinish(&gr);
   CHECK_EQ_INT(gr.rows, n * g.oh * g.ow);
   double *h = coopt_xcalloc((size_t)(g.groups * k1 * k1), sizeof(double));
-  double *rhs = coopt_xcalloc((size_t)(rows * k1), sizeof(double)), *energy = coopt_xcalloc((size_t)rows, sizeof(double));
+  double *rhs = coopt_xcalloc((size_t)(rows * k1), sizeof(double)),
+         *energy = coopt_xcalloc((size_t)rows, sizeof(double));
   double *ph = coopt_xmalloc((size_t)k1 * sizeof(double)), *pf = coopt_xmalloc((size_t)k1 * sizeof(double));
   for (int64_t s = 0; s < n; ++s)
     for (int64_t grp = 0; grp < g.groups; ++grp)

@@ -1,7 +1,7 @@
 /* Weight discovery, canonical views, load/store and statistics against
  * simple reference computations. */
-#include "Analysis/WeightStats.h"
 #include "Analysis/Weights.h"
+#include "Analysis/WeightStats.h"
 #include "Support/Support.h"
 #include "UnitTest.h"
 #include "coopt/coopt.h"
@@ -103,16 +103,16 @@ static MlirModule parse(const char *text) {
 
 /* Depthwise [KH,KW,C,M] -> rows C*M, spatial KH*KW. */
 static void test_depthwise_view(void) {
-  MlirModule m = parse(
-      "func.func @f(%x: tensor<1x4x4x2xf32>) -> tensor<1x4x4x2xf32> {\n"
-      "  %w = \"tosa.const\"() <{values = dense<[[[[1.0], [2.0]], [[3.0], [4.0]]], [[[5.0], [6.0]], [[7.0], "
-      "[8.0]]]]> : tensor<2x2x2x1xf32>}> : () -> tensor<2x2x2x1xf32>\n"
-      "  %b = \"tosa.const\"() <{values = dense<0.0> : tensor<2xf32>}> : () -> tensor<2xf32>\n"
-      "  %z = \"tosa.const\"() <{values = dense<0.0> : tensor<1xf32>}> : () -> tensor<1xf32>\n"
-      "  %y = tosa.depthwise_conv2d %x, %w, %b, %z, %z {acc_type = f32, dilation = array<i64: 1, 1>, pad = "
-      "array<i64: 0, 1, 0, 1>, stride = array<i64: 1, 1>} : (tensor<1x4x4x2xf32>, tensor<2x2x2x1xf32>, "
-      "tensor<2xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x4x4x2xf32>\n"
-      "  return %y : tensor<1x4x4x2xf32>\n}\n");
+  MlirModule m =
+      parse("func.func @f(%x: tensor<1x4x4x2xf32>) -> tensor<1x4x4x2xf32> {\n"
+            "  %w = \"tosa.const\"() <{values = dense<[[[[1.0], [2.0]], [[3.0], [4.0]]], [[[5.0], [6.0]], [[7.0], "
+            "[8.0]]]]> : tensor<2x2x2x1xf32>}> : () -> tensor<2x2x2x1xf32>\n"
+            "  %b = \"tosa.const\"() <{values = dense<0.0> : tensor<2xf32>}> : () -> tensor<2xf32>\n"
+            "  %z = \"tosa.const\"() <{values = dense<0.0> : tensor<1xf32>}> : () -> tensor<1xf32>\n"
+            "  %y = tosa.depthwise_conv2d %x, %w, %b, %z, %z {acc_type = f32, dilation = array<i64: 1, 1>, pad = "
+            "array<i64: 0, 1, 0, 1>, stride = array<i64: 1, 1>} : (tensor<1x4x4x2xf32>, tensor<2x2x2x1xf32>, "
+            "tensor<2xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x4x4x2xf32>\n"
+            "  return %y : tensor<1x4x4x2xf32>\n}\n");
   coopt_weight_set set;
   cooptCollectWeights(mlirModuleGetOperation(m), COOPT_WOP_ALL, false, &set);
   CHECK_EQ_INT(set.count, 1);

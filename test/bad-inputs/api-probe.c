@@ -83,7 +83,8 @@ int main(int argc, char **argv) {
   }
   if (!strcmp(what, "tensor") || !strcmp(what, "idx")) {
     coopt_tensor t;
-    bool ok = !strcmp(what, "tensor") ? cooptTensorLoad(arg, &t, err, sizeof err) : cooptIdxLoad(arg, &t, err, sizeof err);
+    bool ok =
+        !strcmp(what, "tensor") ? cooptTensorLoad(arg, &t, err, sizeof err) : cooptIdxLoad(arg, &t, err, sizeof err);
     if (ok) {
       cooptTensorFree(&t);
       return 0;

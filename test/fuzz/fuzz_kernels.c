@@ -13,20 +13,19 @@
  * and must not write outside the output rows.  Any difference is a finding.
  */
 #define _POSIX_C_SOURCE 200809L
-#include "src/blob.h"
+#include "FuzzBytes.h"
 #include "coopt_rt/kernels.h"
 #include "coopt_rt/quant.h"
-#include "FuzzBytes.h"
+#include "src/blob.h"
 
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-
 enum { DENSE, SPARSE, LUT, SPARSE_LUT, NM24, MASKED, MASKED_LUT, FAMILIES };
-static const char *const family_names[FAMILIES] = {"dense", "sparse 1x4", "lut4", "sparse lut4", "2:4", "masked",
-                                                   "masked lut4"};
+static const char *const family_names[FAMILIES] = {"dense", "sparse 1x4", "lut4",       "sparse lut4",
+                                                   "2:4",   "masked",     "masked lut4"};
 
 #define MAX_N 40
 #define MAX_M 20
@@ -65,8 +64,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     coopt_quantize_multiplier(real, &mult[c], &shift[c]);
     bias[c] = (int32_t)take(&b, 255) * 97 - 12000;
   }
-  coopt_rt_requant rq = {mult, shift, take(&b, 2) == 0, take(&b, 2) == 0, (int32_t)take(&b, 41) - 20,
-                         (int8_t)(take(&b, 2) ? -128 : -100), (int8_t)(take(&b, 2) ? 127 : 90)};
+  coopt_rt_requant rq = {mult,
+                         shift,
+                         take(&b, 2) == 0,
+                         take(&b, 2) == 0,
+                         (int32_t)take(&b, 41) - 20,
+                         (int8_t)(take(&b, 2) ? -128 : -100),
+                         (int8_t)(take(&b, 2) ? 127 : 90)};
   int8_t a_zp = (int8_t)(take(&b, 61) - 30);
 
   size_t psize = 0;
@@ -89,7 +93,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   case DENSE: st = coopt_rt_pack_qs8_gemm(n, k, w, bias, a_zp, &rq, blob, psize, &err); break;
   case SPARSE: st = coopt_rt_pack_qs8_spgemm(n, k, w, bias, a_zp, &rq, blob, psize, &err); break;
   case LUT: st = coopt_rt_pack_qs8_lut4_gemm(n, k, idx, codebook, cs, bias, a_zp, &rq, blob, psize, &err); break;
-  case SPARSE_LUT: st = coopt_rt_pack_qs8_splut4_gemm(n, k, idx, codebook, cs, bias, a_zp, &rq, blob, psize, &err); break;
+  case SPARSE_LUT:
+    st = coopt_rt_pack_qs8_splut4_gemm(n, k, idx, codebook, cs, bias, a_zp, &rq, blob, psize, &err);
+    break;
   case NM24: st = coopt_rt_pack_qs8_nm24_gemm(n, k, w, bias, a_zp, &rq, blob, psize, &err); break;
   case MASKED: st = coopt_rt_pack_qs8_masked_gemm(n, k, w, bias, a_zp, &rq, blob, psize, &err); break;
   default: st = coopt_rt_pack_qs8_masked_lut4_gemm(n, k, idx, codebook, cs, bias, a_zp, &rq, blob, psize, &err); break;
@@ -142,8 +148,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         coopt_qs8_masked_decode__ref(blob, p, d0);
         coopt_qs8_masked_decode(blob, p, d1);
         if (memcmp(d0, d1, sizeof d0) != 0) {
-          fprintf(stderr, "%s: n %zu k %zu: panel %zu decodes differently from the reference\n", family_names[family], n,
-                  k, p);
+          fprintf(stderr, "%s: n %zu k %zu: panel %zu decodes differently from the reference\n", family_names[family],
+                  n, k, p);
           abort();
         }
       }

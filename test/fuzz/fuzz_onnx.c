@@ -28,8 +28,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   coopt_buf_init(&text);
   coopt_buf_init(&err);
   coopt_onnx_import_options o = {1, 0, NULL};
-  if (mlirLogicalResultIsSuccess(cooptImportOnnx(path, &o, coopt_buf_string_callback, &text, coopt_buf_string_callback, &err))) {
-    MlirOperation op = mlirOperationCreateParse(ctx, mlirStringRefCreate(text.data, text.size), mlirStringRefCreateFromCString("fuzz"));
+  if (mlirLogicalResultIsSuccess(
+          cooptImportOnnx(path, &o, coopt_buf_string_callback, &text, coopt_buf_string_callback, &err))) {
+    MlirOperation op = mlirOperationCreateParse(ctx, mlirStringRefCreate(text.data, text.size),
+                                                mlirStringRefCreateFromCString("fuzz"));
     if (mlirOperationIsNull(op) || !mlirOperationVerify(op)) {
       fprintf(stderr, "importer output does not verify:\n%.*s\n", (int)text.size, text.data);
       abort();

@@ -17,12 +17,12 @@
  * result must verify and every coopt.structure claim in it must hold
  * (coopt-verify-structure); failing with diagnostics is always allowed.
  */
-#include "coopt/coopt.h"
 #include "coopt/Exec.h"
 #include "coopt/TensorIO.h"
+#include "coopt/coopt.h"
 
-#include "Support/Support.h"
 #include "FuzzBytes.h"
+#include "Support/Support.h"
 
 #include <math.h>
 #include <mlir-c/Pass.h>
@@ -31,7 +31,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
 
 static MlirContext ctx;
 static char data_path[4096], report_path[4096];
@@ -100,10 +99,14 @@ static void emit_weight(coopt_buf *m, fuzz_bytes *b, int id, const int64_t *shap
   /* A structure record: none mostly; else a claim that may be false, or
    * malformed. */
   static const char *const records[] = {
-      "{sparsity = 5.000000e-01 : f64}", "{pattern = \"2:4\", sparsity = 5.000000e-01 : f64}",
-      "{clusters = 4 : i64, per_channel = false}", "{clusters = 2 : i64, per_channel = true}",
+      "{sparsity = 5.000000e-01 : f64}",
+      "{pattern = \"2:4\", sparsity = 5.000000e-01 : f64}",
+      "{clusters = 4 : i64, per_channel = false}",
+      "{clusters = 2 : i64, per_channel = true}",
       "{pattern = \"1x4\", block_sparsity = 5.000000e-01 : f64, sparsity = 5.000000e-01 : f64}",
-      "{sparsity = 2.000000e+00 : f64}", "\"not a record\"", "{colour = \"blue\"}",
+      "{sparsity = 2.000000e+00 : f64}",
+      "\"not a record\"",
+      "{colour = \"blue\"}",
   };
   unsigned rec = take(b, 24);
   if (rec < sizeof records / sizeof *records)
@@ -115,8 +118,9 @@ static void emit_weight(coopt_buf *m, fuzz_bytes *b, int id, const int64_t *shap
 }
 
 static void emit_vector(coopt_buf *m, const char *name, int id, int64_t n) {
-  coopt_buf_printf(m, "    %%%s%d = \"tosa.const\"() <{values = dense<0.125> : tensor<%lldxf32>}> : () -> tensor<%lldxf32>\n",
-                   name, id, (long long)n, (long long)n);
+  coopt_buf_printf(
+      m, "    %%%s%d = \"tosa.const\"() <{values = dense<0.125> : tensor<%lldxf32>}> : () -> tensor<%lldxf32>\n", name,
+      id, (long long)n, (long long)n);
 }
 
 /* The model: NHWC input, up to 4 layers, maybe a classifier. */
@@ -136,7 +140,9 @@ static void generate_model(coopt_buf *m, fuzz_bytes *b, int64_t in_shape[4]) {
     int64_t ph = p + (s - (h - 1 + 2 * p - (k - 1)) % s) % s, pw = p + (s - (w - 1 + 2 * p - (k - 1)) % s) % s;
     int64_t oh = (h - 1 + p + ph - (k - 1)) / s + 1, ow = (w - 1 + p + pw - (k - 1)) / s + 1;
     if (kind == 2 || h - 1 + 2 * p - (k - 1) < 0 || w - 1 + 2 * p - (k - 1) < 0) { /* clamp: relu6 */
-      coopt_buf_printf(&body, "    %%a%d = tosa.clamp %s {max_val = 6.0 : f32, min_val = 0.0 : f32} : (tensor<1x%lldx%lldx%lldxf32>) -> tensor<1x%lldx%lldx%lldxf32>\n",
+      coopt_buf_printf(&body,
+                       "    %%a%d = tosa.clamp %s {max_val = 6.0 : f32, min_val = 0.0 : f32} : "
+                       "(tensor<1x%lldx%lldx%lldxf32>) -> tensor<1x%lldx%lldx%lldxf32>\n",
                        l, cur, (long long)h, (long long)w, (long long)c, (long long)h, (long long)w, (long long)c);
     } else {
       /* conv2d [OC, K, K, C] or depthwise_conv2d [K, K, C, 1] (OC = C). */
@@ -147,14 +153,16 @@ static void generate_model(coopt_buf *m, fuzz_bytes *b, int64_t in_shape[4]) {
         shape[0] = k, shape[2] = c, shape[3] = 1;
       emit_weight(&body, b, l, shape, 4);
       emit_vector(&body, "b", l, oc);
-      coopt_buf_printf(&body, "    %%a%d = tosa.%s %s, %%w%d, %%b%d, %%z, %%z {acc_type = f32, dilation = array<i64: 1, 1>, "
+      coopt_buf_printf(&body,
+                       "    %%a%d = tosa.%s %s, %%w%d, %%b%d, %%z, %%z {acc_type = f32, dilation = array<i64: 1, 1>, "
                        "pad = array<i64: %lld, %lld, %lld, %lld>, stride = array<i64: %lld, %lld>} : "
-                       "(tensor<1x%lldx%lldx%lldxf32>, tensor<%lldx%lldx%lldx%lldxf32>, tensor<%lldxf32>, tensor<1xf32>, tensor<1xf32>) -> "
+                       "(tensor<1x%lldx%lldx%lldxf32>, tensor<%lldx%lldx%lldx%lldxf32>, tensor<%lldxf32>, "
+                       "tensor<1xf32>, tensor<1xf32>) -> "
                        "tensor<1x%lldx%lldx%lldxf32>\n",
-                       l, depthwise ? "depthwise_conv2d" : "conv2d", cur, l, l, (long long)p, (long long)ph, (long long)p,
-                       (long long)pw, (long long)s, (long long)s, (long long)h, (long long)w, (long long)c,
-                       (long long)shape[0], (long long)shape[1], (long long)shape[2], (long long)shape[3], (long long)oc,
-                       (long long)oh, (long long)ow, (long long)oc);
+                       l, depthwise ? "depthwise_conv2d" : "conv2d", cur, l, l, (long long)p, (long long)ph,
+                       (long long)p, (long long)pw, (long long)s, (long long)s, (long long)h, (long long)w,
+                       (long long)c, (long long)shape[0], (long long)shape[1], (long long)shape[2], (long long)shape[3],
+                       (long long)oc, (long long)oh, (long long)ow, (long long)oc);
       h = oh, w = ow, c = oc;
     }
     snprintf(cur, sizeof cur, "%%a%d", l);
@@ -163,15 +171,18 @@ static void generate_model(coopt_buf *m, fuzz_bytes *b, int64_t in_shape[4]) {
   snprintf(result, sizeof result, "tensor<1x%lldx%lldx%lldxf32>", (long long)h, (long long)w, (long long)c);
   if (take(b, 2)) { /* a classifier: reshape to [1, 1, K] and a matmul with [1, K, N] */
     int64_t kk = h * w * c, nn = 1 + take(b, 10);
-    coopt_buf_printf(&body, "    %%fs = tosa.const_shape {values = dense<[1, 1, %lld]> : tensor<3xindex>} : () -> !tosa.shape<3>\n",
-                     (long long)kk);
-    coopt_buf_printf(&body, "    %%f = tosa.reshape %s, %%fs : (%s, !tosa.shape<3>) -> tensor<1x1x%lldxf32>\n", cur, result,
-                     (long long)kk);
+    coopt_buf_printf(
+        &body, "    %%fs = tosa.const_shape {values = dense<[1, 1, %lld]> : tensor<3xindex>} : () -> !tosa.shape<3>\n",
+        (long long)kk);
+    coopt_buf_printf(&body, "    %%f = tosa.reshape %s, %%fs : (%s, !tosa.shape<3>) -> tensor<1x1x%lldxf32>\n", cur,
+                     result, (long long)kk);
     int64_t shape[3] = {1, kk, nn};
     emit_weight(&body, b, 99, shape, 3);
-    coopt_buf_printf(&body, "    %%y = tosa.matmul %%f, %%w99, %%z, %%z : (tensor<1x1x%lldxf32>, tensor<1x%lldx%lldxf32>, tensor<1xf32>, "
-                     "tensor<1xf32>) -> tensor<1x1x%lldxf32>\n",
-                     (long long)kk, (long long)kk, (long long)nn, (long long)nn);
+    coopt_buf_printf(
+        &body,
+        "    %%y = tosa.matmul %%f, %%w99, %%z, %%z : (tensor<1x1x%lldxf32>, tensor<1x%lldx%lldxf32>, tensor<1xf32>, "
+        "tensor<1xf32>) -> tensor<1x1x%lldxf32>\n",
+        (long long)kk, (long long)kk, (long long)nn, (long long)nn);
     snprintf(cur, sizeof cur, "%%y");
     snprintf(result, sizeof result, "tensor<1x1x%lldxf32>", (long long)nn);
   }
@@ -214,24 +225,20 @@ static void generate_pipeline(coopt_buf *p, fuzz_bytes *b) {
     if (i)
       coopt_buf_putc(p, ',');
     switch (take(b, 9)) {
-    case 0:
-      coopt_buf_printf(p, "coopt-stats{format=%s output=%s}", take(b, 2) ? "json" : "table", report_path);
-      break;
+    case 0: coopt_buf_printf(p, "coopt-stats{format=%s output=%s}", take(b, 2) ? "json" : "table", report_path); break;
     case 1:
-      coopt_buf_printf(p, "coopt-prune{sparsity=%.3f pattern=%s ops=conv2d,depthwise_conv2d,matmul%s}", take(b, 100) / 100.0,
-                       patterns[take(b, 6)], take(b, 4) ? "" : " scope=global");
+      coopt_buf_printf(p, "coopt-prune{sparsity=%.3f pattern=%s ops=conv2d,depthwise_conv2d,matmul%s}",
+                       take(b, 100) / 100.0, patterns[take(b, 6)], take(b, 4) ? "" : " scope=global");
       break;
     case 2:
-      coopt_buf_printf(p, "coopt-prune{method=obs data=%s samples=8 sparsity=%.2f pattern=%s}", data_path, take(b, 100) / 100.0,
-                       patterns[take(b, 6)]);
+      coopt_buf_printf(p, "coopt-prune{method=obs data=%s samples=8 sparsity=%.2f pattern=%s}", data_path,
+                       take(b, 100) / 100.0, patterns[take(b, 6)]);
       break;
     case 3:
       coopt_buf_printf(p, "coopt-cluster{clusters=%u per-channel=%s preserve-sparsity=%s}", 2 + take(b, 31),
                        take(b, 2) ? "true" : "false", take(b, 2) ? "true" : "false");
       break;
-    case 4:
-      coopt_buf_puts(p, "coopt-verify-structure");
-      break;
+    case 4: coopt_buf_puts(p, "coopt-verify-structure"); break;
     case 5:
       coopt_buf_printf(p, "coopt-recover{data=%s samples=8 dense=%s}", data_path, take(b, 2) ? "true" : "false");
       break;
@@ -239,13 +246,12 @@ static void generate_pipeline(coopt_buf *p, fuzz_bytes *b) {
       coopt_buf_printf(p, "coopt-calibrate{data=%s samples=8},coopt-fake-quant,coopt-lower-int8", data_path);
       break;
     case 7:
-      coopt_buf_printf(p, "coopt-calibrate{data=%s samples=8},coopt-fake-quant,coopt-lower-int8,"
+      coopt_buf_printf(p,
+                       "coopt-calibrate{data=%s samples=8},coopt-fake-quant,coopt-lower-int8,"
                        "coopt-lower-kernels{objective=%s force=%s}",
                        data_path, objectives[take(b, 3)], forces[take(b, 7)]);
       break;
-    default:
-      coopt_buf_puts(p, "canonicalize");
-      break;
+    default: coopt_buf_puts(p, "canonicalize"); break;
     }
   }
   coopt_buf_putc(p, ')');
@@ -255,9 +261,9 @@ static void ignore(MlirStringRef s, void *ud) { (void)s, (void)ud; }
 
 static bool verify_claims(MlirModule m) {
   MlirPassManager verify = mlirPassManagerCreateOnOperation(ctx, mlirStringRefCreateFromCString("builtin.module"));
-  if (mlirLogicalResultIsFailure(cooptParsePassPipeline(mlirPassManagerGetAsOpPassManager(verify),
-                                                        mlirStringRefCreateFromCString("builtin.module(coopt-verify-structure)"),
-                                                        ignore, NULL)))
+  if (mlirLogicalResultIsFailure(cooptParsePassPipeline(
+          mlirPassManagerGetAsOpPassManager(verify),
+          mlirStringRefCreateFromCString("builtin.module(coopt-verify-structure)"), ignore, NULL)))
     abort();
   bool ok = mlirLogicalResultIsSuccess(mlirPassManagerRunOnOp(verify, mlirModuleGetOperation(m)));
   mlirPassManagerDestroy(verify);
@@ -301,8 +307,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     /* What the passes claim must be true. */
     bool claims_hold = !claims_held || verify_claims(m);
     if (!mlirOperationVerify(mlirModuleGetOperation(m)) || !claims_hold) {
-      fprintf(stderr, "pipeline %.*s succeeded on\n%.*s\nbut its result %s\n", (int)pipe.size, pipe.data, (int)model.size,
-              model.data, claims_hold ? "does not verify" : "breaks a coopt.structure claim");
+      fprintf(stderr, "pipeline %.*s succeeded on\n%.*s\nbut its result %s\n", (int)pipe.size, pipe.data,
+              (int)model.size, model.data, claims_hold ? "does not verify" : "breaks a coopt.structure claim");
       abort();
     }
   }

@@ -26,8 +26,8 @@
  * kernels and compiled to an object. */
 typedef struct explore_node {
   char name[EXPLORE_NAME_MAX];
-  int level;  /* 0..9; the float baseline is -1 */
-  int parent; /* index into the tree, -1 = the float model */
+  int level;   /* 0..9; the float baseline is -1 */
+  int parent;  /* index into the tree, -1 = the float model */
   char *stage; /* pipeline elements; $CAL stands for the calibration data options */
   int line;    /* in the tree spec (0 = the built-in tree) */
 } explore_node;
@@ -118,10 +118,10 @@ bool explore_prepare(const explore_options *o, const char *model_path, const cha
 typedef struct explore_results {
   explore_leaf *leaves;
   int count;
-  int chosen;    /* index or -1 */
-  int baseline;  /* the float leaf, -1 if missing */
-  int reference; /* the size reference (level-0 leaf, else the float one), -1 */
-  bool *meets;   /* per leaf */
+  int chosen;     /* index or -1 */
+  int baseline;   /* the float leaf, -1 if missing */
+  int reference;  /* the size reference (level-0 leaf, else the float one), -1 */
+  bool *meets;    /* per leaf */
   char why[1024]; /* when nothing is chosen: which target failed */
 } explore_results;
 

@@ -23,6 +23,7 @@
 #include "coopt/coopt.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <llvm-c/Core.h>
 #include <llvm-c/Object.h>
 #include <math.h>
@@ -30,7 +31,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -111,8 +111,9 @@ static bool check_interface(MlirOperation module, const char *path, int64_t *bat
             iface.inputs[0].rank >= 2 && iface.outputs[0].dtype == COOPT_F32 && iface.outputs[0].rank == 2 &&
             iface.outputs[0].dims[0] == iface.inputs[0].dims[0] && iface.inputs[0].dims[0] > 0;
   if (!ok) {
-    fprintf(stderr, "%s: error: coopt-explore needs a classifier: one f32 input [batch, ...] and an f32 output "
-                    "[batch, classes]\n",
+    fprintf(stderr,
+            "%s: error: coopt-explore needs a classifier: one f32 input [batch, ...] and an f32 output "
+            "[batch, classes]\n",
             path);
   } else {
     *batch = iface.inputs[0].dims[0];
@@ -123,7 +124,9 @@ static bool check_interface(MlirOperation module, const char *path, int64_t *bat
   return ok;
 }
 
-static void write_bytecode(MlirOperation op, coopt_buf *out) { mlirOperationWriteBytecode(op, coopt_buf_string_callback, out); }
+static void write_bytecode(MlirOperation op, coopt_buf *out) {
+  mlirOperationWriteBytecode(op, coopt_buf_string_callback, out);
+}
 
 /* A parsed model in its own context, with its diagnostics located in the
  * model file and the interface top-1 evaluation needs. */
@@ -152,7 +155,6 @@ static void session_close(model_session *s) {
   coopt_diag_engine_free(&s->diags);
   coopt_buf_free(&s->src.text);
 }
-
 
 /* ---- the data: calibration, validation and test splits ---- */
 
@@ -232,7 +234,8 @@ static bool npy_split(const char *images, const char *labels, int64_t per, split
   int64_t n = x.type.rank >= 1 ? x.type.dims[0] : 0;
   if (x.type.dtype != COOPT_F32 || n < 1 || cooptTensorElements(&x.type) != n * per)
     snprintf(err, err_size, "%s: expected f32 [N, ...] with %lld values per item", images, (long long)per);
-  else if (y.type.rank != 1 || y.type.dims[0] != n || (y.type.dtype != COOPT_U8 && y.type.dtype != COOPT_I64 && y.type.dtype != COOPT_I32))
+  else if (y.type.rank != 1 || y.type.dims[0] != n ||
+           (y.type.dtype != COOPT_U8 && y.type.dtype != COOPT_I64 && y.type.dtype != COOPT_I32))
     snprintf(err, err_size, "%s: expected %lld integer labels [N]", labels, (long long)n);
   else {
     ok = true;
@@ -240,7 +243,7 @@ static bool npy_split(const char *images, const char *labels, int64_t per, split
     s->x = x.data, x.data = NULL;
     s->y = coopt_xmalloc((size_t)n);
     for (int64_t i = 0; i < n && ok; ++i) {
-      int64_t v = y.type.dtype == COOPT_U8 ? ((uint8_t *)y.data)[i]
+      int64_t v = y.type.dtype == COOPT_U8    ? ((uint8_t *)y.data)[i]
                   : y.type.dtype == COOPT_I32 ? ((int32_t *)y.data)[i]
                                               : ((int64_t *)y.data)[i];
       if (v < 0 || v > 255) {
@@ -271,10 +274,12 @@ static bool normalisation(const explore_options *o, MlirOperation module, double
     *mean = o->mean, *std = o->std;
     return true;
   }
-  if (cooptMetadataNumber(module, "normalize_mean", mean) && cooptMetadataNumber(module, "normalize_std", std) && *std > 0)
+  if (cooptMetadataNumber(module, "normalize_mean", mean) && cooptMetadataNumber(module, "normalize_std", std) &&
+      *std > 0)
     return true;
-  fprintf(stderr, "%s: error: no input normalisation: give --normalize=<mean>,<std> (the model has no coopt.metadata "
-                  "normalize_mean/normalize_std)\n",
+  fprintf(stderr,
+          "%s: error: no input normalisation: give --normalize=<mean>,<std> (the model has no coopt.metadata "
+          "normalize_mean/normalize_std)\n",
           o->model);
   return false;
 }
@@ -354,8 +359,8 @@ static void stderr_callback(MlirStringRef s, void *user) {
 
 static bool run_pipeline(MlirContext ctx, MlirOperation module, const char *pipeline) {
   MlirPassManager pm = mlirPassManagerCreateOnOperation(ctx, mlirStringRefCreateFromCString("builtin.module"));
-  bool ok = mlirLogicalResultIsSuccess(cooptParsePassPipeline(mlirPassManagerGetAsOpPassManager(pm),
-                                                              mlirStringRefCreateFromCString(pipeline), stderr_callback, NULL));
+  bool ok = mlirLogicalResultIsSuccess(cooptParsePassPipeline(
+      mlirPassManagerGetAsOpPassManager(pm), mlirStringRefCreateFromCString(pipeline), stderr_callback, NULL));
   ok = ok && mlirLogicalResultIsSuccess(mlirPassManagerRunOnOp(pm, module));
   mlirPassManagerDestroy(pm);
   return ok;
@@ -366,8 +371,9 @@ static bool run_pipeline(MlirContext ctx, MlirOperation module, const char *pipe
 /* Weight-value histogram of the `index`-th conv2d/matmul weight. */
 static bool density_of(MlirOperation module, size_t index, explore_density *d) {
   coopt_weight_set ws;
-  bool ok = cooptCollectWeights(module, COOPT_WOP_MASK(COOPT_WOP_CONV2D) | COOPT_WOP_MASK(COOPT_WOP_MATMUL), false, &ws) &&
-            index < ws.count;
+  bool ok =
+      cooptCollectWeights(module, COOPT_WOP_MASK(COOPT_WOP_CONV2D) | COOPT_WOP_MASK(COOPT_WOP_MATMUL), false, &ws) &&
+      index < ws.count;
   if (ok) {
     const coopt_weight *w = &ws.items[index];
     float *v = cooptWeightLoad(w);
@@ -456,14 +462,14 @@ static const kernel_cost kernel_costs[] = {
     {"dense int8", 0.031, 0.020},
     {"sparse int8 1x4", 0.448, 0.263},
     {"lookup-table int8 (4-bit)", 0.160, 0.082},
-    {"sparse lookup-table int8 (1x4, 4-bit)", 1.0, 0.6},   /* generic C kernel: assumed */
-    {"masked sparse int8", 0.036, 0.023},                   /* dense + decode: assumed 1.15x (x86: 1.13x) */
+    {"sparse lookup-table int8 (1x4, 4-bit)", 1.0, 0.6},       /* generic C kernel: assumed */
+    {"masked sparse int8", 0.036, 0.023},                      /* dense + decode: assumed 1.15x (x86: 1.13x) */
     {"masked sparse lookup-table int8 (4-bit)", 0.036, 0.023}, /* likewise */
-    {"im2col + dense int8", 0.047, 0.030},                 /* dense + im2col copies: assumed 1.5x */
-    {"depthwise int8", 0.25, 0.15},                        /* assumed */
+    {"im2col + dense int8", 0.047, 0.030},                     /* dense + im2col copies: assumed 1.5x */
+    {"depthwise int8", 0.25, 0.15},                            /* assumed */
     {"dense f32", 0.284, 0.129},
-    {"im2col + dense f32", 0.341, 0.155},                  /* assumed 1.2x dense */
-    {"depthwise f32", 0.35, 0.17},                         /* assumed */
+    {"im2col + dense f32", 0.341, 0.155}, /* assumed 1.2x dense */
+    {"depthwise f32", 0.35, 0.17},        /* assumed */
 };
 
 typedef struct kernel_summary {
@@ -480,7 +486,8 @@ static void summarise_kernels(MlirOperation module, bool v2, kernel_summary *s) 
   if (mlirOperationIsNull(fn))
     return;
   MlirBlock block = mlirRegionGetFirstBlock(mlirOperationGetRegion(fn, 0));
-  for (MlirOperation op = mlirBlockGetFirstOperation(block); !mlirOperationIsNull(op); op = mlirOperationGetNextInBlock(op)) {
+  for (MlirOperation op = mlirBlockGetFirstOperation(block); !mlirOperationIsNull(op);
+       op = mlirOperationGetNextInBlock(op)) {
     MlirAttribute d = mlirOperationGetAttributeByName(op, mlirStringRefCreateFromCString("coopt.kernel"));
     if (mlirAttributeIsNull(d) || !mlirAttributeIsADictionary(d))
       continue;
@@ -519,7 +526,8 @@ typedef struct evaluation {
 static bool evaluate(coopt_jit *jit, const float *x, const uint8_t *y, int64_t n, int64_t per, evaluation *e) {
   const coopt_tensor_type *in = &jit->inputs[0], *out = &jit->outputs[0];
   int64_t B = in->dims[0], classes = out->dims[1];
-  float *bx = coopt_xcalloc((size_t)(B * per), sizeof(float)), *by = coopt_xmalloc((size_t)(B * classes) * sizeof(float));
+  float *bx = coopt_xcalloc((size_t)(B * per), sizeof(float)),
+        *by = coopt_xmalloc((size_t)(B * classes) * sizeof(float));
   e->correct = 0, e->n = n;
   bool ok = true;
   for (int64_t base = 0; base < n && ok; base += B) {
@@ -709,7 +717,8 @@ int explore_run_leaf(const explore_options *o, const explore_tree *t, int node, 
       coopt_buf bc;
       coopt_buf_init(&bc);
       if (coopt_read_file(stage, &bc))
-        cached = mlirOperationCreateParse(ctx, mlirStringRefCreate(bc.data, bc.size), mlirStringRefCreateFromCString(stage));
+        cached =
+            mlirOperationCreateParse(ctx, mlirStringRefCreate(bc.data, bc.size), mlirStringRefCreateFromCString(stage));
       coopt_buf_free(&bc);
     }
     free(stage);

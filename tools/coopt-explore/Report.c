@@ -170,10 +170,10 @@ bool explore_leaf_read(const char *path, explore_leaf *l, char *err, size_t err_
       l->density.zeros = get_int(d, "zeros");
       l->density.distinct = get_int(d, "distinct");
       for (int b = 0; b < EXPLORE_BINS; ++b)
-        l->density.bins[b] = bins->items[b].type == COOPT_JV_NUMBER && bins->items[b].number >= 0 &&
-                                     bins->items[b].number <= 9e18
-                                 ? (int64_t)bins->items[b].number
-                                 : 0;
+        l->density.bins[b] =
+            bins->items[b].type == COOPT_JV_NUMBER && bins->items[b].number >= 0 && bins->items[b].number <= 9e18
+                ? (int64_t)bins->items[b].number
+                : 0;
     }
   }
   coopt_jv_free(&v);
@@ -288,7 +288,8 @@ void explore_choose(const explore_options *o, explore_results *r) {
     if (r->meets[i] && (!first_fit || r->leaves[i].level == level) && (smallest < 0 || r->leaves[i].bytes < smallest))
       smallest = r->leaves[i].bytes;
   for (int i = 0; i < r->count; ++i) {
-    if (!r->meets[i] || (first_fit && r->leaves[i].level != level) || (double)r->leaves[i].bytes > 1.01 * (double)smallest)
+    if (!r->meets[i] || (first_fit && r->leaves[i].level != level) ||
+        (double)r->leaves[i].bytes > 1.01 * (double)smallest)
       continue;
     const explore_leaf *a = &r->leaves[i], *b = r->chosen >= 0 ? &r->leaves[r->chosen] : NULL;
     if (!b || a->accuracy > b->accuracy || (a->accuracy == b->accuracy && a->latency_us < b->latency_us))
@@ -302,7 +303,8 @@ void explore_choose(const explore_options *o, explore_results *r) {
   for (int i = 0; i < r->count; ++i)
     evaluated += r->leaves[i].level >= 0 && r->leaves[i].evaluated;
   u += (size_t)snprintf(r->why + u, sizeof r->why - u, "no leaf meets every target (%d evaluated):", evaluated);
-  const char *names[5] = {"--max-accuracy-drop", "--min-accuracy", "--max-bytes", "--max-size-ratio", "--max-latency-us"};
+  const char *names[5] = {"--max-accuracy-drop", "--min-accuracy", "--max-bytes", "--max-size-ratio",
+                          "--max-latency-us"};
   const double *vals[5] = {&o->targets.max_drop, &o->targets.min_accuracy, &o->targets.max_bytes, &o->targets.max_ratio,
                            &o->targets.max_latency_us};
   for (int k = 0; k < 5; ++k) {
@@ -310,7 +312,7 @@ void explore_choose(const explore_options *o, explore_results *r) {
       continue;
     explore_options one = *o;
     one.targets = (explore_targets){NAN, NAN, NAN, NAN, NAN};
-    double *slot = k == 0 ? &one.targets.max_drop
+    double *slot = k == 0   ? &one.targets.max_drop
                    : k == 1 ? &one.targets.min_accuracy
                    : k == 2 ? &one.targets.max_bytes
                    : k == 3 ? &one.targets.max_ratio
@@ -438,9 +440,10 @@ void explore_write_markdown(const explore_options *o, const explore_results *r, 
   coopt_buf_printf(out, "# coopt-explore: %s for %s (%s)\n\n", o->model, o->target, o->strategy);
   coopt_buf_puts(out, "Targets: ");
   targets_text(o, out);
-  coopt_buf_printf(out, ".  Accuracy: top-1 on %lld validation images (the last of the training split; never "
-                        "calibration data); test: reported only.  Size: the object's weights (.rodata) for the "
-                        "target; × against `%s`.  Latency: %s.\n\n",
+  coopt_buf_printf(out,
+                   ".  Accuracy: top-1 on %lld validation images (the last of the training split; never "
+                   "calibration data); test: reported only.  Size: the object's weights (.rodata) for the "
+                   "target; × against `%s`.  Latency: %s.\n\n",
                    validation_images(o, r), r->reference >= 0 ? r->leaves[r->reference].name : "-",
                    strcmp(o->target, "x86_64") ? "an estimate from the kernel cost model (docs/Explore.md), "
                                                  "host-measured in results.json"
@@ -463,15 +466,18 @@ void explore_write_markdown(const explore_options *o, const explore_results *r, 
     coopt_buf_printf(out, "| %d | %s%s%s | %s | %s | %s | %lld | %.2f | %.1f%s | %.1f | %s |\n", l->level,
                      i == r->chosen ? "**" : "", l->name, i == r->chosen ? "**" : "", a, b, c, (long long)l->bytes,
                      explore_size_ratio(r, i), l->latency_us, l->latency_estimated ? " (est.)" : "", l->compile_s,
-                     l->level < 0 ? "baseline" : r->meets[i] ? "met" : why);
+                     l->level < 0  ? "baseline"
+                     : r->meets[i] ? "met"
+                                   : why);
   }
   for (int i = 0; i < r->count; ++i)
     if (r->leaves[i].error)
       coopt_buf_printf(out, "\n%s failed: `%s`\n", r->leaves[i].name, r->leaves[i].error);
   if (r->chosen >= 0) {
     const explore_leaf *l = &r->leaves[r->chosen];
-    coopt_buf_printf(out, "\nChosen: **%s** (level %d): %.2f%% on validation (%.2f drop), %.2f%% on test, %lld bytes "
-                          "(%.2f×), %.1f µs%s.\n\n    coopt-opt model.mlir -p '%s'\n",
+    coopt_buf_printf(out,
+                     "\nChosen: **%s** (level %d): %.2f%% on validation (%.2f drop), %.2f%% on test, %lld bytes "
+                     "(%.2f×), %.1f µs%s.\n\n    coopt-opt model.mlir -p '%s'\n",
                      l->name, l->level, l->accuracy, explore_accuracy_drop(r, r->chosen), l->test_accuracy,
                      (long long)l->bytes, explore_size_ratio(r, r->chosen), l->latency_us,
                      l->latency_estimated ? " (estimated)" : "", l->pipeline);
@@ -509,8 +515,8 @@ static void human_bytes(char *b, size_t n, int64_t v) {
 
 #define NODE_W 200
 #define NODE_H 62
-#define COL_W 250
-#define ROW_H 76
+#define COL_W  250
+#define ROW_H  76
 
 static void svg_tree(const explore_options *o, const explore_results *r, coopt_buf *out) {
   int min_level = 0, max_level = 0;
@@ -532,9 +538,11 @@ static void svg_tree(const explore_options *o, const explore_results *r, coopt_b
     if (r->leaves[i].level < 0 && rows[r->leaves[i].level - min_level] == 1)
       y[i] = 40 + (max_rows - 1) / 2 * ROW_H;
   int w = 20 + cols * COL_W, h = 50 + max_rows * ROW_H;
-  coopt_buf_printf(out, "<svg id=\"tree\" xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
-                        "role=\"img\" aria-label=\"deployment tree\">\n",
-                   w, h, w, h);
+  coopt_buf_printf(
+      out,
+      "<svg id=\"tree\" xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
+      "role=\"img\" aria-label=\"deployment tree\">\n",
+      w, h, w, h);
   for (int c = 0; c < cols; ++c)
     coopt_buf_printf(out, "<text class=\"level\" x=\"%d\" y=\"22\">%s %d</text>\n", 10 + c * COL_W,
                      c + min_level < 0 ? "baseline" : "level", c + min_level < 0 ? 0 : c + min_level);
@@ -542,14 +550,15 @@ static void svg_tree(const explore_options *o, const explore_results *r, coopt_b
   for (int i = 0; i < r->count; ++i) {
     int p = -1;
     for (int k = 0; k < r->count; ++k)
-      if (r->leaves[i].parent[0] ? !strcmp(r->leaves[k].name, r->leaves[i].parent) : r->leaves[i].level >= 0 && k == r->baseline)
+      if (r->leaves[i].parent[0] ? !strcmp(r->leaves[k].name, r->leaves[i].parent)
+                                 : r->leaves[i].level >= 0 && k == r->baseline)
         p = k;
     if (p < 0)
       continue;
     int x0 = x[p] + NODE_W, y0 = y[p] + NODE_H / 2, x1 = x[i], y1 = y[i] + NODE_H / 2;
     if (x1 <= x0) /* same column: go round the right side */
-      coopt_buf_printf(out, "<path class=\"edge\" d=\"M%d %d C%d %d %d %d %d %d\"/>\n", x0, y0, x0 + 30, y0, x0 + 30, y1,
-                       x1 + NODE_W, y1);
+      coopt_buf_printf(out, "<path class=\"edge\" d=\"M%d %d C%d %d %d %d %d %d\"/>\n", x0, y0, x0 + 30, y0, x0 + 30,
+                       y1, x1 + NODE_W, y1);
     else
       coopt_buf_printf(out, "<path class=\"edge\" d=\"M%d %d C%d %d %d %d %d %d\"/>\n", x0, y0, (x0 + x1) / 2, y0,
                        (x0 + x1) / 2, y1, x1, y1);
@@ -557,14 +566,16 @@ static void svg_tree(const explore_options *o, const explore_results *r, coopt_b
   char why[256];
   for (int i = 0; i < r->count; ++i) {
     const explore_leaf *l = &r->leaves[i];
-    const char *cls = i == r->chosen ? "node chosen" : !l->evaluated ? (l->error ? "node failed" : "node skipped")
-                                                   : r->meets[i]     ? "node meets"
-                                                                     : "node";
+    const char *cls = i == r->chosen  ? "node chosen"
+                      : !l->evaluated ? (l->error ? "node failed" : "node skipped")
+                      : r->meets[i]   ? "node meets"
+                                      : "node";
     coopt_buf_printf(out, "<g class=\"%s\" id=\"node-", cls);
     esc(out, l->name);
     coopt_buf_printf(out, "\"><title>");
     esc(out, l->pipeline);
-    coopt_buf_printf(out, "</title><rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" rx=\"6\"/>\n", x[i], y[i], NODE_W, NODE_H);
+    coopt_buf_printf(out, "</title><rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" rx=\"6\"/>\n", x[i], y[i], NODE_W,
+                     NODE_H);
     coopt_buf_printf(out, "<text x=\"%d\" y=\"%d\" class=\"name\">", x[i] + 8, y[i] + 18);
     esc(out, l->name);
     coopt_buf_puts(out, "</text>\n");
@@ -575,9 +586,12 @@ static void svg_tree(const explore_options *o, const explore_results *r, coopt_b
                        explore_size_ratio(r, i));
       coopt_buf_printf(out, "<text x=\"%d\" y=\"%d\">%.1f µs%s · %s</text>\n", x[i] + 8, y[i] + 53, l->latency_us,
                        l->latency_estimated ? " est." : "",
-                       l->level < 0 ? "baseline" : r->meets[i] ? "meets targets" : (explore_leaf_meets(o, r, i, why, sizeof why), "misses"));
+                       l->level < 0  ? "baseline"
+                       : r->meets[i] ? "meets targets"
+                                     : (explore_leaf_meets(o, r, i, why, sizeof why), "misses"));
     } else {
-      coopt_buf_printf(out, "<text x=\"%d\" y=\"%d\">%s</text>\n", x[i] + 8, y[i] + 40, l->error ? "failed" : "not evaluated (first-fit stopped)");
+      coopt_buf_printf(out, "<text x=\"%d\" y=\"%d\">%s</text>\n", x[i] + 8, y[i] + 40,
+                       l->error ? "failed" : "not evaluated (first-fit stopped)");
     }
     coopt_buf_puts(out, "</g>\n");
   }
@@ -591,8 +605,9 @@ static void svg_density(const explore_leaf *l, const char *caption, coopt_buf *o
   int64_t top = 1;
   for (int b = 0; b < EXPLORE_BINS; ++b)
     top = d->bins[b] > top ? d->bins[b] : top;
-  coopt_buf_printf(out, "<figure class=\"density\"><svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
-                        "viewBox=\"0 0 %d %d\" role=\"img\" aria-label=\"weight density\">\n",
+  coopt_buf_printf(out,
+                   "<figure class=\"density\"><svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
+                   "viewBox=\"0 0 %d %d\" role=\"img\" aria-label=\"weight density\">\n",
                    w, h, w, h);
   double bw = (double)pw / EXPLORE_BINS;
   for (int b = 0; b < EXPLORE_BINS; ++b) {
@@ -605,7 +620,8 @@ static void svg_density(const explore_leaf *l, const char *caption, coopt_buf *o
   coopt_buf_printf(out, "<text x=\"10\" y=\"%d\">%.3g</text><text x=\"%d\" y=\"%d\" text-anchor=\"end\">%.3g</text>\n",
                    ph + 26, d->lo, 10 + pw, ph + 26, d->hi);
   coopt_buf_printf(out, "<text x=\"10\" y=\"%d\">%.1f%% zero · %lld distinct of %lld</text>\n", ph + 44,
-                   d->count ? 100.0 * (double)d->zeros / (double)d->count : 0.0, (long long)d->distinct, (long long)d->count);
+                   d->count ? 100.0 * (double)d->zeros / (double)d->count : 0.0, (long long)d->distinct,
+                   (long long)d->count);
   coopt_buf_puts(out, "</svg><figcaption>");
   esc(out, caption);
   coopt_buf_puts(out, "</figcaption></figure>\n");
@@ -623,9 +639,11 @@ static void svg_scatter(const explore_results *r, bool latency, coopt_buf *out) 
     xmin = xv < xmin ? xv : xmin, xmax = xv > xmax ? xv : xmax;
     ymin = l->accuracy < ymin ? l->accuracy : ymin, ymax = l->accuracy > ymax ? l->accuracy : ymax;
   }
-  coopt_buf_printf(out, "<svg id=\"scatter-%s\" xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
-                        "role=\"img\" aria-label=\"accuracy against %s\">\n",
-                   latency ? "latency" : "bytes", w, h, w, h, latency ? "latency" : "bytes");
+  coopt_buf_printf(
+      out,
+      "<svg id=\"scatter-%s\" xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
+      "role=\"img\" aria-label=\"accuracy against %s\">\n",
+      latency ? "latency" : "bytes", w, h, w, h, latency ? "latency" : "bytes");
   if (!isfinite(xmin)) {
     coopt_buf_puts(out, "<text x=\"20\" y=\"40\">no evaluated leaf</text></svg>\n");
     return;
@@ -685,8 +703,8 @@ static void svg_scatter(const explore_results *r, bool latency, coopt_buf *out) 
     bool front = l->accuracy > best;
     best = front ? l->accuracy : best;
     double px = PX(latency ? l->latency_us : (double)l->bytes), py = PY(l->accuracy);
-    coopt_buf_printf(out, "<circle class=\"%s\" cx=\"%.1f\" cy=\"%.1f\" r=\"%d\"><title>", i == r->chosen ? "point chosen" : "point",
-                     px, py, i == r->chosen ? 7 : 4);
+    coopt_buf_printf(out, "<circle class=\"%s\" cx=\"%.1f\" cy=\"%.1f\" r=\"%d\"><title>",
+                     i == r->chosen ? "point chosen" : "point", px, py, i == r->chosen ? 7 : 4);
     esc(out, l->name);
     coopt_buf_printf(out, ": %.2f%%</title></circle>\n", l->accuracy);
     if (front || i == r->chosen) {
@@ -710,7 +728,8 @@ static const char css[] =
     "svg text{font:12px system-ui,sans-serif;fill:#1f2328}svg text.level{font-weight:600}"
     ".node rect{fill:#f6f8fa;stroke:#8c959f}.node.meets rect{fill:#ddf4ff;stroke:#54aeff}"
     ".node.chosen rect{fill:#dafbe1;stroke:#1a7f37;stroke-width:3}.node.failed rect{fill:#ffebe9;stroke:#cf222e;"
-    "stroke-dasharray:4 3}.node.skipped rect{fill:#fff;stroke:#d0d7de;stroke-dasharray:2 3}.node text.name{font-weight:600}"
+    "stroke-dasharray:4 3}.node.skipped rect{fill:#fff;stroke:#d0d7de;stroke-dasharray:2 3}.node "
+    "text.name{font-weight:600}"
     ".edge{fill:none;stroke:#8c959f;stroke-width:1.5}.bar{fill:#0969da}.axis{stroke:#57606a}"
     ".frontier{fill:none;stroke:#1a7f37;stroke-width:2;stroke-dasharray:5 3}.point{fill:#0969da}"
     ".point.chosen{fill:#1a7f37}text.label{font-size:10px;fill:#57606a}"
@@ -727,8 +746,9 @@ void explore_write_html(const explore_options *o, const explore_results *r, coop
   targets_text(o, &targets);
   esc(out, targets.data);
   coopt_buf_free(&targets);
-  coopt_buf_printf(out, ". Accuracy is top-1 on %lld validation images carved from the training split; size is the "
-                        "weights section of the object for the target, × against <code>%s</code>.</p>\n",
+  coopt_buf_printf(out,
+                   ". Accuracy is top-1 on %lld validation images carved from the training split; size is the "
+                   "weights section of the object for the target, × against <code>%s</code>.</p>\n",
                    validation_images(o, r), r->reference >= 0 ? r->leaves[r->reference].name : "-");
   if (r->chosen >= 0) {
     const explore_leaf *l = &r->leaves[r->chosen];
@@ -758,7 +778,8 @@ void explore_write_html(const explore_options *o, const explore_results *r, coop
     chain[n++] = i;
     int p = -1;
     for (int k = 0; k < r->count; ++k)
-      if (r->leaves[i].parent[0] ? !strcmp(r->leaves[k].name, r->leaves[i].parent) : (r->leaves[i].level >= 0 && k == r->baseline))
+      if (r->leaves[i].parent[0] ? !strcmp(r->leaves[k].name, r->leaves[i].parent)
+                                 : (r->leaves[i].level >= 0 && k == r->baseline))
         p = k;
     i = p;
   }
@@ -799,9 +820,9 @@ void explore_write_html(const explore_options *o, const explore_results *r, coop
     fmt_pct(b, sizeof b, l->quantized ? l->accuracy : NAN);
     fmt_pct(c, sizeof c, l->test_accuracy);
     explore_leaf_meets(o, r, i, why, sizeof why);
-    coopt_buf_printf(out, "<td>%s</td><td>%s</td><td>%s</td><td>%lld</td><td>%.2f</td><td>%.1f%s</td><td>%.1f</td><td>", a,
-                     b, c, (long long)l->bytes, explore_size_ratio(r, i), l->latency_us, l->latency_estimated ? " est." : "",
-                     l->compile_s);
+    coopt_buf_printf(out, "<td>%s</td><td>%s</td><td>%s</td><td>%lld</td><td>%.2f</td><td>%.1f%s</td><td>%.1f</td><td>",
+                     a, b, c, (long long)l->bytes, explore_size_ratio(r, i), l->latency_us,
+                     l->latency_estimated ? " est." : "", l->compile_s);
     esc(out, l->level < 0 ? "baseline" : r->meets[i] ? "met" : why);
     coopt_buf_puts(out, "</td></tr>\n");
   }

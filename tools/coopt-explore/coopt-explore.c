@@ -28,8 +28,8 @@
 #include <math.h>
 #include <mlir-c/Pass.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <spawn.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -297,8 +297,8 @@ static bool load_tree(const explore_options *o, explore_tree *t) {
     fprintf(stderr, "coopt-explore: error: cannot read '%s': %s\n", o->tree_path, strerror(errno));
     return false;
   }
-  bool ok = explore_tree_parse(o->tree_path ? o->tree_path : "<built-in tree>", o->tree_path ? (text.data ? text.data : "") : NULL,
-                               t, &err);
+  bool ok = explore_tree_parse(o->tree_path ? o->tree_path : "<built-in tree>",
+                               o->tree_path ? (text.data ? text.data : "") : NULL, t, &err);
   if (!ok)
     fprintf(stderr, "%s\n", err.data);
   coopt_buf_free(&text);
@@ -320,10 +320,11 @@ static bool check_stages(const explore_options *o, const explore_tree *t) {
     explore_expand_stage(t->nodes[i].stage, "data=calibration.npy samples=1", &pipe);
     coopt_buf_putc(&pipe, ')');
     MlirPassManager pm = mlirPassManagerCreateOnOperation(ctx, mlirStringRefCreateFromCString("builtin.module"));
-    if (mlirLogicalResultIsFailure(cooptParsePassPipeline(mlirPassManagerGetAsOpPassManager(pm),
-                                                          mlirStringRefCreate(pipe.data, pipe.size), collect_text, &err))) {
+    if (mlirLogicalResultIsFailure(cooptParsePassPipeline(
+            mlirPassManagerGetAsOpPassManager(pm), mlirStringRefCreate(pipe.data, pipe.size), collect_text, &err))) {
       fprintf(stderr, "%s:%d: error: node '%s': its stage is not a valid pipeline:\n%s\n",
-              o->tree_path ? o->tree_path : "<built-in tree>", t->nodes[i].line, t->nodes[i].name, err.data ? err.data : "");
+              o->tree_path ? o->tree_path : "<built-in tree>", t->nodes[i].line, t->nodes[i].name,
+              err.data ? err.data : "");
       ok = false;
     }
     mlirPassManagerDestroy(pm);
@@ -373,7 +374,7 @@ static char *path_join(const char *a, const char *b) {
 
 /* The outputs of a run: removed first, so that a rerun starts clean and an
  * interrupted run leaves none of them half-made. */
-static const char *const outputs[] = {"results.json", "results.md", "report.html", "leaf.mlir",
+static const char *const outputs[] = {"results.json", "results.md", "report.html",    "leaf.mlir",
                                       "leaf.o",       "leaf.h",     "calibration.npy"};
 
 /* ---- child jobs ---- */
@@ -399,7 +400,8 @@ static void push_count(argv_list *a, const char *prefix, long long v) {
 }
 
 /* One leaf's command line: everything that decides its result. */
-static argv_list leaf_argv(const explore_options *o, const char *self, const char *name, const char *dir, const char *work) {
+static argv_list leaf_argv(const explore_options *o, const char *self, const char *name, const char *dir,
+                           const char *work) {
   argv_list a = {NULL, 0};
   push(&a, "", self);
   push(&a, "", o->model);
@@ -464,8 +466,8 @@ typedef struct job {
   double started, seconds;
 } job;
 
-
-static pid_t spawn_leaf(const explore_options *o, const explore_tree *t, int node, const char *leaves, const char *work) {
+static pid_t spawn_leaf(const explore_options *o, const explore_tree *t, int node, const char *leaves,
+                        const char *work) {
   char *dir = path_join(leaves, t->nodes[node].name);
   if (!make_dir(dir)) {
     free(dir);
@@ -491,7 +493,8 @@ static pid_t spawn_leaf(const explore_options *o, const explore_tree *t, int nod
 
 /* The results of the nodes that ran (tree order); a node that did not run
  * under first-fit is listed as not evaluated. */
-static void read_results(const explore_options *o, const explore_tree *t, const job *jobs, const char *leaves, explore_results *r) {
+static void read_results(const explore_options *o, const explore_tree *t, const job *jobs, const char *leaves,
+                         explore_results *r) {
   memset(r, 0, sizeof *r);
   r->leaves = coopt_xcalloc((size_t)t->count, sizeof *r->leaves);
   for (int i = 0; i < t->count; ++i) {
@@ -540,11 +543,13 @@ static void progress_bar(const progress_state *p) {
   char level[24] = "baseline";
   if (p->level >= 0)
     snprintf(level, sizeof level, "level %d", p->level);
-  fprintf(stderr, "\r[%.*s%*s] %s: leaf %d/%d, %d running, %.0f s, ETA %s   ", bar, "==============================",
-          30 - bar, "", level, p->done, p->total, p->running, explore_now() - p->start, eta);
+  fprintf(stderr, "\r[%.*s%*s] %s: leaf %d/%d, %d running, %.0f s, ETA %s   ", bar,
+          "==============================", 30 - bar, "", level, p->done, p->total, p->running,
+          explore_now() - p->start, eta);
 }
 
-static void progress_leaf(const progress_state *p, const explore_tree *t, const job *jobs, int node, const char *leaves) {
+static void progress_leaf(const progress_state *p, const explore_tree *t, const job *jobs, int node,
+                          const char *leaves) {
   if (p->quiet)
     return;
   if (p->tty) {
@@ -554,8 +559,9 @@ static void progress_leaf(const progress_state *p, const explore_tree *t, const 
   char *dir = path_join(leaves, t->nodes[node].name), *file = path_join(dir, "leaf.json"), err[256];
   explore_leaf l;
   if (explore_leaf_read(file, &l, err, sizeof err) && l.evaluated)
-    fprintf(stderr, "coopt-explore: [%d/%d] %s: %.2f%% (validation), %lld bytes, %.1f us%s, %.1f s\n", p->done, p->total,
-            l.name, l.accuracy, (long long)l.bytes, l.latency_us, l.latency_estimated ? " (est.)" : "", jobs[node].seconds);
+    fprintf(stderr, "coopt-explore: [%d/%d] %s: %.2f%% (validation), %lld bytes, %.1f us%s, %.1f s\n", p->done,
+            p->total, l.name, l.accuracy, (long long)l.bytes, l.latency_us, l.latency_estimated ? " (est.)" : "",
+            jobs[node].seconds);
   else
     fprintf(stderr, "coopt-explore: [%d/%d] %s: failed: %s\n", p->done, p->total, t->nodes[node].name,
             l.error ? l.error : "see its log.txt");
@@ -704,7 +710,8 @@ static int run_collect(const explore_options *o, const explore_tree *t) {
     }
     for (int k = 0; k < i && !rc; ++k)
       if (!strcmp(tmp[k].name, tmp[i].name)) {
-        fprintf(stderr, "coopt-explore: error: --collect: leaf '%s' twice (%s and %s)\n", tmp[i].name, files[k], files[i]);
+        fprintf(stderr, "coopt-explore: error: --collect: leaf '%s' twice (%s and %s)\n", tmp[i].name, files[k],
+                files[i]);
         rc = 1;
       }
   }
@@ -804,7 +811,8 @@ static int run_tree(const explore_options *o, const explore_tree *t) {
     for (int i = 0; i < t->count && running < J && !interrupted; ++i) {
       job *jb = &jobs[i];
       int p = t->nodes[i].parent;
-      if (jb->state != PENDING || t->nodes[i].level > level || (p > 0 && jobs[p].state != DONE && jobs[p].state != FAILED))
+      if (jb->state != PENDING || t->nodes[i].level > level ||
+          (p > 0 && jobs[p].state != DONE && jobs[p].state != FAILED))
         continue;
       if (p > 0 && jobs[p].state == FAILED) {
         /* Nothing to build on: the leaf fails with its parent. */

@@ -25,42 +25,39 @@ typedef struct cli {
 } cli;
 
 static void print_help(void) {
-  printf(
-      "OVERVIEW: coopt-opt " COOPT_VERSION_STRING
-      " - collaborative optimization passes for TOSA (MLIR 22)\n\n"
-      "USAGE: coopt-opt [options] [input-file|-]\n\n"
-      "OPTIONS:\n"
-      "  -o, --output <file>               Output file (default '-', stdout); written only on success\n"
-      "  -p, --pass-pipeline <pipeline>    Textual pipeline, e.g. 'builtin.module(coopt-stats,canonicalize)';\n"
-      "                                    coopt and upstream passes may be mixed and nested freely\n"
-      "  --dump-pass-pipeline              Print the effective pipeline (all options) to stderr\n"
-      "  --split-input-file[=<marker>]     Process chunks separated by '// -----' independently\n"
-      "  --verify-diagnostics              Check diagnostics against expected-* comments in the input\n"
-      "  --emit-bytecode                   Write MLIR bytecode instead of text\n"
-      "  --mlir-print-ir-before-all        Print IR before every pass (stderr)\n"
-      "  --mlir-print-ir-after-all         Print IR after every pass (stderr); alias --print-ir-after-all\n"
-      "  --mlir-print-ir-after-change      With after-all: only when the IR changed\n"
-      "  --mlir-print-ir-after-failure     Print IR after a pass that failed\n"
-      "  --mlir-print-ir-module-scope      Print the whole module in IR dumps\n"
-      "  --mlir-print-debuginfo            Print locations\n"
-      "  --mlir-print-op-generic           Print the generic op form\n"
-      "  --mlir-print-local-scope          Print attribute/type aliases inline\n"
-      "  --mlir-elide-elementsattrs-if-larger=<n>  Elide constants with more than n elements\n"
-      "  --mlir-disable-threading          Run single-threaded\n"
-      "  --mlir-timing                     Report pass timing\n"
-      "  --verify-each[=true|false]        Verify the IR after each pass (default true)\n"
-      "  --allow-unregistered-dialect      Accept ops of unknown dialects\n"
-      "  --list-passes                     Print coopt pass arguments, one per line\n"
-      "  --version                         Print the version\n"
-      "  -h, --help                        This help\n\n"
-      "COOPT PASSES (every upstream MLIR pass and pipeline is available as well):\n");
+  printf("OVERVIEW: coopt-opt " COOPT_VERSION_STRING " - collaborative optimization passes for TOSA (MLIR 22)\n\n"
+         "USAGE: coopt-opt [options] [input-file|-]\n\n"
+         "OPTIONS:\n"
+         "  -o, --output <file>               Output file (default '-', stdout); written only on success\n"
+         "  -p, --pass-pipeline <pipeline>    Textual pipeline, e.g. 'builtin.module(coopt-stats,canonicalize)';\n"
+         "                                    coopt and upstream passes may be mixed and nested freely\n"
+         "  --dump-pass-pipeline              Print the effective pipeline (all options) to stderr\n"
+         "  --split-input-file[=<marker>]     Process chunks separated by '// -----' independently\n"
+         "  --verify-diagnostics              Check diagnostics against expected-* comments in the input\n"
+         "  --emit-bytecode                   Write MLIR bytecode instead of text\n"
+         "  --mlir-print-ir-before-all        Print IR before every pass (stderr)\n"
+         "  --mlir-print-ir-after-all         Print IR after every pass (stderr); alias --print-ir-after-all\n"
+         "  --mlir-print-ir-after-change      With after-all: only when the IR changed\n"
+         "  --mlir-print-ir-after-failure     Print IR after a pass that failed\n"
+         "  --mlir-print-ir-module-scope      Print the whole module in IR dumps\n"
+         "  --mlir-print-debuginfo            Print locations\n"
+         "  --mlir-print-op-generic           Print the generic op form\n"
+         "  --mlir-print-local-scope          Print attribute/type aliases inline\n"
+         "  --mlir-elide-elementsattrs-if-larger=<n>  Elide constants with more than n elements\n"
+         "  --mlir-disable-threading          Run single-threaded\n"
+         "  --mlir-timing                     Report pass timing\n"
+         "  --verify-each[=true|false]        Verify the IR after each pass (default true)\n"
+         "  --allow-unregistered-dialect      Accept ops of unknown dialects\n"
+         "  --list-passes                     Print coopt pass arguments, one per line\n"
+         "  --version                         Print the version\n"
+         "  -h, --help                        This help\n\n"
+         "COOPT PASSES (every upstream MLIR pass and pipeline is available as well):\n");
   size_t n;
   const coopt_pass_info *const *passes = cooptGetPasses(&n);
   for (size_t i = 0; i < n; ++i) {
     const coopt_pass_info *p = passes[i];
     printf("  %-34s %s\n", p->argument, p->summary);
-    printf("  %-34s runs on: %s%s\n", "", p->anchor ? p->anchor : "any op",
-           p->expand ? " (named pipeline)" : "");
+    printf("  %-34s runs on: %s%s\n", "", p->anchor ? p->anchor : "any op", p->expand ? " (named pipeline)" : "");
     for (size_t k = 0; k < p->num_options; ++k) {
       const coopt_option_info *o = &p->options[k];
       coopt_buf type;
@@ -103,13 +100,13 @@ static int parse_cli(int argc, char **argv, cli *c) {
   c->elide_larger = -1;
   for (int i = 1; i < argc; ++i) {
     const char *a = argv[i], *v = NULL;
-#define NEEDS_VALUE(flagname)                                                                      \
-  do {                                                                                             \
-    if (!v) {                                                                                      \
-      if (i + 1 >= argc)                                                                           \
-        return usage_error("option '%s' needs a value", flagname);                                 \
-      v = argv[++i];                                                                               \
-    }                                                                                              \
+#define NEEDS_VALUE(flagname)                                                                                          \
+  do {                                                                                                                 \
+    if (!v) {                                                                                                          \
+      if (i + 1 >= argc)                                                                                               \
+        return usage_error("option '%s' needs a value", flagname);                                                     \
+      v = argv[++i];                                                                                                   \
+    }                                                                                                                  \
   } while (0)
     if (!strcmp(a, "-") || a[0] != '-') {
       if (c->input)
@@ -131,7 +128,8 @@ static int parse_cli(int argc, char **argv, cli *c) {
       c->emit_bytecode = true;
     } else if (coopt_match_flag(a, "mlir-print-ir-before-all", NULL)) {
       c->print_before_all = true;
-    } else if (coopt_match_flag(a, "mlir-print-ir-after-all", NULL) || coopt_match_flag(a, "print-ir-after-all", NULL)) {
+    } else if (coopt_match_flag(a, "mlir-print-ir-after-all", NULL) ||
+               coopt_match_flag(a, "print-ir-after-all", NULL)) {
       c->print_after_all = true;
     } else if (coopt_match_flag(a, "mlir-print-ir-after-change", NULL)) {
       c->print_after_change = true;
@@ -247,8 +245,7 @@ int main(int argc, char **argv) {
     mlirPassManagerEnableVerifier(pm, c.verify_each);
     if (c.print_before_all || c.print_after_all || c.print_after_failure)
       mlirPassManagerEnableIRPrinting(pm, c.print_before_all, c.print_after_all, c.print_module_scope,
-                                      c.print_after_change, c.print_after_failure, flags,
-                                      mlirStringRefCreate("", 0));
+                                      c.print_after_change, c.print_after_failure, flags, mlirStringRefCreate("", 0));
     if (c.timing)
       mlirPassManagerEnableTiming(pm);
   } else if (c.dump_pipeline) {

@@ -16,15 +16,15 @@
 #include "coopt/TensorIO.h"
 #include "coopt/coopt.h"
 
-#include <errno.h>
 #include "Analysis/Quant.h"
 #include "IR/Build.h"
+#include <errno.h>
 #include <malloc.h>
 #include <math.h>
 #include <mlir-c/BuiltinAttributes.h>
 #include <stdlib.h>
-#include <sys/resource.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -101,13 +101,13 @@ static int parse_cli(int argc, char **argv, cli *c) {
   c->opt_level = 2;
   for (int i = 1; i < argc; ++i) {
     const char *a = argv[i], *v;
-#define VALUE(name)                                                                                \
-  do {                                                                                             \
-    if (!v) {                                                                                      \
-      if (i + 1 >= argc)                                                                           \
-        return usage_error("missing value for", name);                                             \
-      v = argv[++i];                                                                               \
-    }                                                                                              \
+#define VALUE(name)                                                                                                    \
+  do {                                                                                                                 \
+    if (!v) {                                                                                                          \
+      if (i + 1 >= argc)                                                                                               \
+        return usage_error("missing value for", name);                                                                 \
+      v = argv[++i];                                                                                                   \
+    }                                                                                                                  \
   } while (0)
     if (a[0] != '-') {
       if (c->model)
@@ -272,9 +272,10 @@ static bool compare(const char *what, const coopt_tensor_type *t, const void *go
     }
   }
   if (bad) {
-    double g = t->dtype == COOPT_F32 ? ((const float *)got)[first] : 0, e = t->dtype == COOPT_F32 ? ((const float *)exp->data)[first] : 0;
-    fprintf(stderr, "%s: %lld of %lld elements differ (max abs error %g); first at %lld: got %.9g, expected %.9g\n", what,
-            (long long)bad, (long long)n, worst, (long long)first, g, e);
+    double g = t->dtype == COOPT_F32 ? ((const float *)got)[first] : 0,
+           e = t->dtype == COOPT_F32 ? ((const float *)exp->data)[first] : 0;
+    fprintf(stderr, "%s: %lld of %lld elements differ (max abs error %g); first at %lld: got %.9g, expected %.9g\n",
+            what, (long long)bad, (long long)n, worst, (long long)first, g, e);
     return false;
   }
   return true;
@@ -317,7 +318,8 @@ static int compare_logits(const cli *c, const float *mine, int64_t N, int64_t cl
 static int run_eval(const cli *c, coopt_jit *jit, MlirOperation module) {
   char err[1024], path[4096];
   double mean = c->mean, std = c->std;
-  if (!c->has_norm && !(cooptMetadataNumber(module, "normalize_mean", &mean) && cooptMetadataNumber(module, "normalize_std", &std))) {
+  if (!c->has_norm &&
+      !(cooptMetadataNumber(module, "normalize_mean", &mean) && cooptMetadataNumber(module, "normalize_std", &std))) {
     fprintf(stderr, "coopt-runner: error: no input normalisation: give --normalize=<mean>,<std> (the model has no "
                     "coopt.metadata normalize_mean/normalize_std)\n");
     return 1;
@@ -347,7 +349,8 @@ static int run_eval(const cli *c, coopt_jit *jit, MlirOperation module) {
   int64_t B = in->dims[0], per = cooptTensorElements(in) / B;
   int64_t pixels = images.type.rank >= 3 ? images.type.dims[1] * images.type.dims[2] : 0;
   if (images.type.rank != 3 || labels.type.rank != 1) {
-    fprintf(stderr, "coopt-runner: error: %s: the images must be a rank-3 IDX file and the labels rank 1 (got %d and %d)\n",
+    fprintf(stderr,
+            "coopt-runner: error: %s: the images must be a rank-3 IDX file and the labels rank 1 (got %d and %d)\n",
             c->eval, images.type.rank, labels.type.rank);
     goto done;
   }
@@ -357,7 +360,9 @@ static int run_eval(const cli *c, coopt_jit *jit, MlirOperation module) {
     goto done;
   }
   if (per != pixels) {
-    fprintf(stderr, "coopt-runner: error: dataset of %lld images of %lld pixels does not fit the model input (%lld values per image)\n",
+    fprintf(stderr,
+            "coopt-runner: error: dataset of %lld images of %lld pixels does not fit the model input (%lld values per "
+            "image)\n",
             (long long)N, (long long)pixels, (long long)per);
     goto done;
   }
@@ -368,7 +373,8 @@ static int run_eval(const cli *c, coopt_jit *jit, MlirOperation module) {
     fprintf(stderr, "coopt-runner: error: --eval needs an f32 output [batch, classes]\n");
     goto done;
   }
-  float *x = coopt_xmalloc((size_t)cooptTensorElements(in) * 4), *y = coopt_xmalloc((size_t)cooptTensorElements(out) * 4);
+  float *x = coopt_xmalloc((size_t)cooptTensorElements(in) * 4),
+        *y = coopt_xmalloc((size_t)cooptTensorElements(out) * 4);
   uint8_t *pred = coopt_xmalloc((size_t)N);
   float *all = c->logits || c->compare_logits ? coopt_xmalloc((size_t)(N * classes) * sizeof(float)) : NULL;
   int64_t correct = 0;
@@ -379,7 +385,8 @@ static int run_eval(const cli *c, coopt_jit *jit, MlirOperation module) {
     int64_t cnt = N - base < B ? N - base : B;
     for (int64_t b = 0; b < B; ++b)
       for (int64_t p = 0; p < per; ++p)
-        x[b * per + p] = b < cnt ? (float)(((double)((uint8_t *)images.data)[(base + b) * per + p] / 255.0 - mean) / std) : 0.0f;
+        x[b * per + p] =
+            b < cnt ? (float)(((double)((uint8_t *)images.data)[(base + b) * per + p] / 255.0 - mean) / std) : 0.0f;
     void *ins[1] = {x}, *outs[1] = {y};
     if (!cooptJitRun(jit, ins, outs)) {
       fprintf(stderr, "coopt-runner: error: execution failed\n");
@@ -549,7 +556,8 @@ int main(int argc, char **argv) {
         char a[128], b[128];
         type_str(&ins[i].type, a, sizeof a);
         type_str(&jit.inputs[i], b, sizeof b);
-        fprintf(stderr, "coopt-runner: error: %s: a %s tensor, but input %d of the model is %s\n", c.inputs[i], a, i, b);
+        fprintf(stderr, "coopt-runner: error: %s: a %s tensor, but input %d of the model is %s\n", c.inputs[i], a, i,
+                b);
         goto done;
       }
     } else { /* --bench without inputs: zeros */

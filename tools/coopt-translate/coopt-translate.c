@@ -234,8 +234,8 @@ int main(int argc, char **argv) {
   coopt_diag_engine diags;
   coopt_diag_engine_init(&diags, input, false);
   coopt_diag_engine_attach(&diags, ctx);
-  MlirOperation op = mlirOperationCreateParse(ctx, mlirStringRefCreate(text.data, text.size),
-                                              mlirStringRefCreateFromCString(input));
+  MlirOperation op =
+      mlirOperationCreateParse(ctx, mlirStringRefCreate(text.data, text.size), mlirStringRefCreateFromCString(input));
   int rc = 1;
   if (mlirOperationIsNull(op) || !mlirOperationVerify(op)) {
     fprintf(stderr, "%s: error: internal error: the importer produced invalid IR (please report)\n", input);

@@ -67,9 +67,9 @@ typedef struct coopt_rt_requant {
 } coopt_rt_requant;
 
 /* Panel geometry of the packed formats. */
-#define COOPT_QS8_NR 8  /* output channels per panel */
-#define COOPT_QS8_KR 4  /* K values per channel group (one SDOT) */
-#define COOPT_F32_NR 8
+#define COOPT_QS8_NR  8 /* output channels per panel */
+#define COOPT_QS8_KR  4 /* K values per channel group (one SDOT) */
+#define COOPT_F32_NR  8
 #define COOPT_LUT4_KR 16 /* K values decoded by one table lookup */
 
 /* ---- qs8 dense GEMM ---------------------------------------------------- */
@@ -77,9 +77,9 @@ typedef struct coopt_rt_requant {
  * panel holds bias - a_zero_point * sum_k w, so the kernel's inner loop is a
  * plain dot product of raw activations. */
 size_t coopt_rt_qs8_gemm_packed_size(size_t n, size_t k);
-coopt_rt_status coopt_rt_pack_qs8_gemm(size_t n, size_t k, const int8_t *w, const int32_t *bias,
-                                       int8_t a_zero_point, const coopt_rt_requant *rq, void *packed,
-                                       size_t packed_size, coopt_rt_error *err);
+coopt_rt_status coopt_rt_pack_qs8_gemm(size_t n, size_t k, const int8_t *w, const int32_t *bias, int8_t a_zero_point,
+                                       const coopt_rt_requant *rq, void *packed, size_t packed_size,
+                                       coopt_rt_error *err);
 /* c[m, n] for m < M; a_stride / c_stride in elements. */
 void coopt_rt_qs8_gemm(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c, size_t c_stride);
 /* The int32 accumulators (bias included, before requantization), for tests
@@ -106,11 +106,10 @@ void coopt_rt_f32_spmm(const void *packed, size_t m, const float *in, float *out
 /* Same interface as the dense GEMM; K is padded to a multiple of 4 and only
  * blocks with a nonzero weight are stored. */
 size_t coopt_rt_qs8_spgemm_packed_size(size_t n, size_t k, const int8_t *w);
-coopt_rt_status coopt_rt_pack_qs8_spgemm(size_t n, size_t k, const int8_t *w, const int32_t *bias,
-                                         int8_t a_zero_point, const coopt_rt_requant *rq, void *packed,
-                                         size_t packed_size, coopt_rt_error *err);
-void coopt_rt_qs8_spgemm(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
-                         size_t c_stride);
+coopt_rt_status coopt_rt_pack_qs8_spgemm(size_t n, size_t k, const int8_t *w, const int32_t *bias, int8_t a_zero_point,
+                                         const coopt_rt_requant *rq, void *packed, size_t packed_size,
+                                         coopt_rt_error *err);
+void coopt_rt_qs8_spgemm(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c, size_t c_stride);
 
 /* ---- qs8 lookup-table (4-bit indices) ---------------------------------- */
 /* idx: N x K indices (one per byte, < codebook_size); codebook: N x 16 int8
@@ -121,8 +120,7 @@ coopt_rt_status coopt_rt_pack_qs8_lut4_gemm(size_t n, size_t k, const uint8_t *i
                                             size_t codebook_size, const int32_t *bias, int8_t a_zero_point,
                                             const coopt_rt_requant *rq, void *packed, size_t packed_size,
                                             coopt_rt_error *err);
-void coopt_rt_qs8_lut4_gemm(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
-                            size_t c_stride);
+void coopt_rt_qs8_lut4_gemm(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c, size_t c_stride);
 
 /* ---- qs8 sparse + lookup-table ----------------------------------------- */
 /* The 1x4 blocks of the sparse form, each holding 4 indices (2 bytes);
@@ -145,8 +143,7 @@ size_t coopt_rt_qs8_nm24_gemm_packed_size(size_t n, size_t k);
 coopt_rt_status coopt_rt_pack_qs8_nm24_gemm(size_t n, size_t k, const int8_t *w, const int32_t *bias,
                                             int8_t a_zero_point, const coopt_rt_requant *rq, void *packed,
                                             size_t packed_size, coopt_rt_error *err);
-void coopt_rt_qs8_nm24_gemm(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
-                            size_t c_stride);
+void coopt_rt_qs8_nm24_gemm(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c, size_t c_stride);
 
 /* ---- qs8 masked: unstructured sparsity, compact, on the dense tile ------ */
 /* The dense GEMM's interface and results; the blob keeps one bit per weight
@@ -156,7 +153,7 @@ void coopt_rt_qs8_nm24_gemm(const void *packed, size_t m, const int8_t *a, size_
  * buffer of COOPT_RT_MASKED_CHUNK_BYTES and runs the dense tile on them, so
  * K is limited to COOPT_RT_MASKED_MAX_K. */
 #define COOPT_RT_MASKED_CHUNK_BYTES 16384
-#define COOPT_RT_MASKED_MAX_K 2032
+#define COOPT_RT_MASKED_MAX_K       2032
 size_t coopt_rt_qs8_masked_gemm_packed_size(size_t n, size_t k, const int8_t *w);
 coopt_rt_status coopt_rt_pack_qs8_masked_gemm(size_t n, size_t k, const int8_t *w, const int32_t *bias,
                                               int8_t a_zero_point, const coopt_rt_requant *rq, void *packed,
@@ -174,8 +171,8 @@ void coopt_rt_qs8_masked_gemm(const void *packed, size_t m, const int8_t *a, siz
 
 /* ---- depthwise 3x3, NHWC ------------------------------------------------ */
 typedef struct coopt_rt_dw_shape {
-  size_t h, w, c;          /* input height, width, channels */
-  size_t stride;           /* 1 or 2 */
+  size_t h, w, c; /* input height, width, channels */
+  size_t stride;  /* 1 or 2 */
   size_t pad_top, pad_left, pad_bottom, pad_right;
 } coopt_rt_dw_shape;
 size_t coopt_rt_dw_out_h(const coopt_rt_dw_shape *s);
@@ -187,9 +184,8 @@ coopt_rt_status coopt_rt_pack_qs8_dw3x3(const coopt_rt_dw_shape *s, const int8_t
                                         size_t packed_size, coopt_rt_error *err);
 void coopt_rt_qs8_dw3x3(const void *packed, const int8_t *in, int8_t *out);
 size_t coopt_rt_f32_dw3x3_packed_size(size_t c);
-coopt_rt_status coopt_rt_pack_f32_dw3x3(const coopt_rt_dw_shape *s, const float *w, const float *bias,
-                                        float out_min, float out_max, void *packed, size_t packed_size,
-                                        coopt_rt_error *err);
+coopt_rt_status coopt_rt_pack_f32_dw3x3(const coopt_rt_dw_shape *s, const float *w, const float *bias, float out_min,
+                                        float out_max, void *packed, size_t packed_size, coopt_rt_error *err);
 void coopt_rt_f32_dw3x3(const void *packed, const float *in, float *out);
 
 /* ---- k x k convolution, NHWC, via im2col + the dense GEMM -------------- */
@@ -202,8 +198,8 @@ void coopt_rt_f32_dw3x3(const void *packed, const float *in, float *out);
  * size is limited to COOPT_RT_CONV_MAX_PATCH_BYTES. */
 #define COOPT_RT_CONV_MAX_PATCH_BYTES 16384
 typedef struct coopt_rt_conv_shape {
-  size_t h, w, cin;        /* input height, width, channels */
-  size_t kh, kw;           /* kernel */
+  size_t h, w, cin; /* input height, width, channels */
+  size_t kh, kw;    /* kernel */
   size_t stride_h, stride_w;
   size_t pad_top, pad_left, pad_bottom, pad_right;
 } coopt_rt_conv_shape;

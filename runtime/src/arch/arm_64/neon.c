@@ -11,7 +11,7 @@
  * markers are empty asm comments, so only that build carries them. */
 #ifdef COOPT_MCA
 #define MCA_BEGIN(name) __asm volatile("# LLVM-MCA-BEGIN " name)
-#define MCA_END(name) __asm volatile("# LLVM-MCA-END " name)
+#define MCA_END(name)   __asm volatile("# LLVM-MCA-END " name)
 #else
 #define MCA_BEGIN(name)
 #define MCA_END(name)
@@ -190,7 +190,9 @@ void coopt_qs8_gemm_4x8c4__neon(const void *packed, size_t m, const int8_t *a, s
         }
       }
       for (size_t r = 0; r < mr; ++r) {
-        store_row8(b, vaddq_s32(vpaddq_s32(acc[r][0], acc[r][1]), vld1q_s32(pb)), vaddq_s32(vpaddq_s32(acc[r][2], acc[r][3]), vld1q_s32(pb + 4)), pm, ps, c ? c + (r0 + r) * c_stride + p * COOPT_QS8_NR : NULL,
+        store_row8(b, vaddq_s32(vpaddq_s32(acc[r][0], acc[r][1]), vld1q_s32(pb)),
+                   vaddq_s32(vpaddq_s32(acc[r][2], acc[r][3]), vld1q_s32(pb + 4)), pm, ps,
+                   c ? c + (r0 + r) * c_stride + p * COOPT_QS8_NR : NULL,
                    acc_out ? acc_out + (r0 + r) * acc_stride + p * COOPT_QS8_NR : NULL, ncols);
       }
     }
@@ -366,7 +368,8 @@ static inline __attribute__((always_inline)) void qs8_gemm_i8mm(const int rp_cou
         int64x2_t x2 = vreinterpretq_s64_s32(acc[r / 2][2]), x3 = vreinterpretq_s64_s32(acc[r / 2][3]);
         int32x4_t lo = vreinterpretq_s32_s64(r % 2 ? vzip2q_s64(x0, x1) : vzip1q_s64(x0, x1));
         int32x4_t hi = vreinterpretq_s32_s64(r % 2 ? vzip2q_s64(x2, x3) : vzip1q_s64(x2, x3));
-        store_row8(b, vaddq_s32(lo, b0), vaddq_s32(hi, b1), pm, ps, c ? c + (r0 + r) * c_stride + p * COOPT_QS8_NR : NULL,
+        store_row8(b, vaddq_s32(lo, b0), vaddq_s32(hi, b1), pm, ps,
+                   c ? c + (r0 + r) * c_stride + p * COOPT_QS8_NR : NULL,
                    acc_out ? acc_out + (r0 + r) * acc_stride + p * COOPT_QS8_NR : NULL, ncols);
       }
     }
@@ -415,8 +418,8 @@ void coopt_qs8_nm24_gemm_1x2c16__neondot(const void *packed, size_t m, const int
         memcpy(&q0, p0 + 4 * win, 4);
         memcpy(&q1, p1 + 4 * win, 4);
         uint8x8_t n0 = vreinterpret_u8_u32(vdup_n_u32(q0)), n1 = vreinterpret_u8_u32(vdup_n_u32(q1));
-        uint8x16_t idx = vcombine_u8(vzip1_u8(vand_u8(n0, nib), vshr_n_u8(n0, 4)),
-                                     vzip1_u8(vand_u8(n1, nib), vshr_n_u8(n1, 4)));
+        uint8x16_t idx =
+            vcombine_u8(vzip1_u8(vand_u8(n0, nib), vshr_n_u8(n0, 4)), vzip1_u8(vand_u8(n1, nib), vshr_n_u8(n1, 4)));
         int8x16_t vv = vcombine_s8(vld1_s8(v0 + 8 * win), vld1_s8(v1 + 8 * win));
         acc = vdotq_s32(acc, vqtbl1q_s8(xw, idx), vv);
         MCA_END("qs8_nm24_gemm_1x2c16__neondot");

@@ -90,7 +90,7 @@ static inline void epilogue8(const coopt_blob *b, __m256i s, const int32_t *pm, 
  * sums that one vphaddd folds at the end.  MR = 4, and 1 for GEMV rows so
  * no work is spent on padding rows. */
 #define QS8_GEMM_TILE(MR)                                                                                              \
-  static void qs8_gemm_tile_##MR(const coopt_blob *b, const int8_t *pw, const int8_t *const *ar, __m256i *lo,         \
+  static void qs8_gemm_tile_##MR(const coopt_blob *b, const int8_t *pw, const int8_t *const *ar, __m256i *lo,          \
                                  __m256i *hi) {                                                                        \
     size_t groups = b->kp / 4, full = b->k / 4, rem = b->k % 4;                                                        \
     for (int r = 0; r < MR; ++r)                                                                                       \
@@ -383,7 +383,8 @@ void coopt_qs8_lut4_gemm_1x2c16__avx2(const void *packed, size_t m, const int8_t
       const uint8_t *c0 = codes + ch * half, *c1 = codes + (ch + nc - 1) * half;
       __m256i acc0 = _mm256_setzero_si256(), acc1 = _mm256_setzero_si256();
       for (size_t i = 0; i < k32; i += 32) {
-        __m256i xa = _mm256_load_si256((const __m256i *)(x16 + i)), xb = _mm256_load_si256((const __m256i *)(x16 + i + 16));
+        __m256i xa = _mm256_load_si256((const __m256i *)(x16 + i)),
+                xb = _mm256_load_si256((const __m256i *)(x16 + i + 16));
         __m256i w0, w1;
         lut4_decode32(t0, c0 + i / 2, &w0, &w1);
         acc0 = _mm256_add_epi32(acc0, _mm256_add_epi32(_mm256_madd_epi16(w0, xa), _mm256_madd_epi16(w1, xb)));
@@ -481,8 +482,6 @@ void coopt_qs8_lut4_gemm_4x2c32__avxvnni(const void *packed, size_t m, const int
   lut4_gemm_vnni(4, packed, m, a, a_stride, c, c_stride);
 }
 #endif
-
-
 
 /* qs8 2:4 sparse GEMM/GEMV, 1 row x 2 channels, 16 K per step: the 8
  * position nibbles of each channel become pshufb indices, one pshufb gathers
@@ -596,9 +595,9 @@ static void store_channel_8rows(const coopt_blob *b, __m256i acc, int32_t mult, 
                                 size_t c_stride, size_t mr) {
   int32_t t[8];
   if (!b->double_round) {
-    __m256i rq = rescale8_single(acc, _mm256_set1_epi32(mult), _mm256_set1_epi32(shift),
-                                 _mm256_set1_epi32(b->out_zero_point), _mm256_set1_epi32(b->out_min),
-                                 _mm256_set1_epi32(b->out_max));
+    __m256i rq =
+        rescale8_single(acc, _mm256_set1_epi32(mult), _mm256_set1_epi32(shift), _mm256_set1_epi32(b->out_zero_point),
+                        _mm256_set1_epi32(b->out_min), _mm256_set1_epi32(b->out_max));
     _mm256_storeu_si256((__m256i *)t, rq);
     for (size_t r = 0; r < mr; ++r)
       c[r * c_stride] = (int8_t)t[r];
@@ -684,7 +683,8 @@ void coopt_qs8_spgemm_8x1c4__avxvnni(const void *packed, size_t m, const int8_t 
       for (size_t end = j + pn[ch]; j < end; ++j) {
         int32_t w;
         memcpy(&w, pv + 4 * j, 4);
-        acc = _mm256_dpbusd_avx_epi32(acc, _mm256_load_si256((const __m256i *)(tile + 8 * pk[j])), _mm256_set1_epi32(w));
+        acc =
+            _mm256_dpbusd_avx_epi32(acc, _mm256_load_si256((const __m256i *)(tile + 8 * pk[j])), _mm256_set1_epi32(w));
       }
       store_channel_8rows(b, acc, pm[ch], ps[ch], c + r0 * c_stride + ch, c_stride, mr);
     }
@@ -717,7 +717,8 @@ void coopt_qs8_dw3x3_16c__avx2(const void *packed, const int8_t *in, int8_t *out
       coopt_dw_taps(&s, in, sizeof *in, y, x, (const void **)tap);
       int8_t *o = out + (y * ow + x) * C;
       for (size_t c = 0; c < c16; c += 16) {
-        __m256i acc0 = _mm256_loadu_si256((const __m256i *)(pb + c)), acc1 = _mm256_loadu_si256((const __m256i *)(pb + c + 8));
+        __m256i acc0 = _mm256_loadu_si256((const __m256i *)(pb + c)),
+                acc1 = _mm256_loadu_si256((const __m256i *)(pb + c + 8));
         for (size_t t = 0; t < 9; ++t) {
           __m256i xv = tap[t] ? _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(tap[t] + c))) : azp;
           __m256i wv = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(pw + t * C + c)));

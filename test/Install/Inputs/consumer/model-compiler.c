@@ -83,8 +83,7 @@ int main(int argc, char **argv) {
            argv[2]);
   MlirPassManager pm = mlirPassManagerCreateOnOperation(ctx, mlirStringRefCreateFromCString("builtin.module"));
   if (mlirLogicalResultIsFailure(cooptParsePassPipeline(mlirPassManagerGetAsOpPassManager(pm),
-                                                        mlirStringRefCreateFromCString(pipeline), to_stderr,
-                                                        NULL)) ||
+                                                        mlirStringRefCreateFromCString(pipeline), to_stderr, NULL)) ||
       mlirLogicalResultIsFailure(mlirPassManagerRunOnOp(pm, mlirModuleGetOperation(module)))) {
     fprintf(stderr, "model-compiler: the pipeline failed\n");
     return 1;
