@@ -29,8 +29,8 @@ mkdir -p "$C/json" "$C/tensor" "$C/pipeline" "$C/tree" "$C/onnx" "$C/passes" "$C
 # are a valid start, and the regression inputs seed them.
 cp "$ROOT"/test/fuzz/regressions/passes-*.bin "$C/passes/"
 # Seeds.
-for d in "$ROOT"/test/explore/Inputs/leaves/*; do cp "$d/leaf.json" "$C/json/$(basename "$d").json"; done
-cp "$ROOT"/test/Passes/Inputs/*.npy "$ROOT"/test/explore/Inputs/fmnist-1.npy "$ROOT"/test/fuzz/regressions/* "$C/tensor/"
+for d in "$ROOT"/test/coopt-explore/Inputs/leaves/*; do cp "$d/leaf.json" "$C/json/$(basename "$d").json"; done
+cp "$ROOT"/test/Transforms/Inputs/*.npy "$ROOT"/test/coopt-explore/Inputs/fmnist-1.npy "$ROOT"/test/fuzz/regressions/* "$C/tensor/"
 cp /usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz "$C/tensor/"
 for t in relu conv_with_strides_padding add maxpool_2d_default gemm_default_scalar_bias matmul_2d softmax_axis_1 \
   transpose_default concat_2d_axis_0 clip sigmoid batchnorm_epsilon globalaveragepool averagepool_2d_default; do
@@ -39,9 +39,9 @@ for t in relu conv_with_strides_padding add maxpool_2d_default gemm_default_scal
   cp "$d/test_data_set_0/input_0.pb" "$C/tensor/$t.pb"
 done
 cp "$ROOT/models/dscnn.onnx" "$C/onnx/"
-cp "$ROOT"/test/explore/Inputs/*tree*.txt "$C/tree/"
+cp "$ROOT"/test/coopt-explore/Inputs/*tree*.txt "$C/tree/"
 "$ROOT/$BUILD/tools/coopt-explore/coopt-explore" --print-tree > "$C/tree/default.txt" 2>/dev/null || true
-grep -ho "builtin.module([^']*)" "$ROOT"/test/Passes/*.mlir | sort -u | head -200 | awk -v d="$C/pipeline" '{ f = sprintf("%s/seed%03d", d, NR); printf "%s", $0 > f; close(f) }'
+grep -ho "builtin.module([^']*)" "$ROOT"/test/Transforms/*.mlir | sort -u | head -200 | awk -v d="$C/pipeline" '{ f = sprintf("%s/seed%03d", d, NR); printf "%s", $0 > f; close(f) }'
 status=0
 for t in $TARGETS; do
   dict=

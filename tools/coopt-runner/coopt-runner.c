@@ -624,7 +624,7 @@ int main(int argc, char **argv) {
   }
 done:
   if (c.verbose) {
-    /* Peak resident memory: test/compiled/memory-flat.test compares it across
+    /* Peak resident memory: test/Integration/Compiled/memory-flat.test compares it across
      * evaluations of 1,000 and 10,000 images to catch per-inference growth. */
     struct rusage ru;
     if (getrusage(RUSAGE_SELF, &ru) == 0)
