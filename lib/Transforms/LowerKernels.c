@@ -24,6 +24,7 @@
  * through the upstream lowering unchanged.
  */
 #define _POSIX_C_SOURCE 200809L
+#include "Analysis/KernelChoice.h"
 #include "Analysis/Structure.h"
 #include "IR/Build.h"
 #include "Support/Support.h"
@@ -48,15 +49,20 @@ typedef struct lower_kernels_options {
   int f32;
 } lower_kernels_options;
 
+/* Each enum option's values, and its C enum in the same order. */
 static const char *const target_values[] = {"x86_64", "aarch64", "generic", NULL};
+enum { TARGET_X86_64, TARGET_AARCH64, TARGET_GENERIC };
 static const char *const lut_values[] = {"auto", "off", NULL};
+enum { LUT_AUTO, LUT_OFF };
 enum { FORCE_AUTO, FORCE_DENSE, FORCE_SPARSE, FORCE_LUT, FORCE_SPARSE_LUT, FORCE_MASKED, FORCE_MASKED_LUT };
 static const char *const force_values[] = {"auto",       "dense",  "sparse",     "lut",
                                            "sparse-lut", "masked", "masked-lut", NULL};
-enum { OBJECTIVE_BALANCED, OBJECTIVE_SIZE, OBJECTIVE_LATENCY };
+/* In coopt_kernel_objective's order. */
 static const char *const objective_values[] = {"balanced", "size", "latency", NULL};
 static const char *const depthwise_values[] = {"auto", "on", "off", NULL};
+enum { DEPTHWISE_AUTO, DEPTHWISE_ON, DEPTHWISE_OFF };
 static const char *const on_off_values[] = {"on", "off", NULL};
+enum { F32_ON, F32_OFF };
 
 static const coopt_option_info lower_kernels_option_table[] = {
     {"target",
@@ -230,16 +236,10 @@ static void emit_gemm_call(MlirOperation module, MlirOperation op, MlirOperation
   mlirValueReplaceAllUsesOfWith(cooptResult(last), cooptResult(cooptBuildOp(&b, "tosa.reshape", 2, ops2, yt, 0, NULL)));
 }
 
-typedef enum { K_DENSE, K_SPARSE, K_LUT, K_SPLUT, K_MASKED, K_MASKED_LUT, K_KINDS } kernel_kind;
-static const char *const kind_fn[] = {"coopt_rt_mlir_qs8_gemm",        "coopt_rt_mlir_qs8_spgemm",
-                                      "coopt_rt_mlir_qs8_lut4_gemm",   "coopt_rt_mlir_qs8_splut4_gemm",
-                                      "coopt_rt_mlir_qs8_masked_gemm", "coopt_rt_mlir_qs8_masked_gemm"};
-static const char *const kind_name[] = {"dense int8",
-                                        "sparse int8 1x4",
-                                        "lookup-table int8 (4-bit)",
-                                        "sparse lookup-table int8 (1x4, 4-bit)",
-                                        "masked sparse int8",
-                                        "masked sparse lookup-table int8 (4-bit)"};
+/* The runtime entry point of each int8 GEMM form (Analysis/KernelChoice.h). */
+static const char *const kind_fn[COOPT_KERNEL_KINDS] = {
+    "coopt_rt_mlir_qs8_gemm",        "coopt_rt_mlir_qs8_spgemm",      "coopt_rt_mlir_qs8_lut4_gemm",
+    "coopt_rt_mlir_qs8_splut4_gemm", "coopt_rt_mlir_qs8_masked_gemm", "coopt_rt_mlir_qs8_masked_gemm"};
 
 /* The requantization that follows an integer conv: tosa.rescale (input zero
  * point 0) and an optional i8 clamp.  Fills multipliers/shifts for n
@@ -460,13 +460,13 @@ static bool lower_dw(MlirOperation module, MlirOperation dw, const lower_kernels
   *done = false;
   MlirValue x = mlirOperationGetOperand(dw, 0);
   MlirType xt = mlirValueGetType(x), wt = mlirValueGetType(mlirOperationGetOperand(dw, 1));
-  bool f32 = o->f32 == 0 && is_f32(xt) && is_f32(wt);
+  bool f32 = o->f32 == F32_ON && is_f32(xt) && is_f32(wt);
   if (!(f32 || (is_i8(xt) && is_i8(wt))) || mlirShapedTypeGetRank(xt) != 4)
     return true;
   /* depthwise=auto leaves int8 depthwise to the upstream loops except on
    * aarch64: on the x86 host LLVM's AVX-512 code for them is faster than
    * the AVX2 kernel; the f32 kernel wins everywhere (docs/Performance.md). */
-  if (!f32 && o->depthwise == 0 && o->target != 1)
+  if (!f32 && o->depthwise == DEPTHWISE_AUTO && o->target != TARGET_AARCH64)
     return true;
   if (!static_or_fail(dw, xt))
     return false;
@@ -617,30 +617,14 @@ static bool lower_conv_kxk(MlirOperation module, MlirOperation conv, MlirValue x
   return true;
 }
 
-/* The int8 pointwise kernel for weights with fraction zf of all-zero 1x4
- * blocks and these packed sizes (allowed: the forms the weights admit).
- * The 1x4 sparse kernel is the only one that skips work, so latency takes
- * it or dense; the lookup-table and masked forms save bytes at the price of
- * decoding them. */
-static kernel_kind choose_kind(const lower_kernels_options *o, double zf, const size_t sizes[K_KINDS],
-                               const bool allowed[K_KINDS]) {
-  static const kernel_kind forced[] = {K_DENSE, K_DENSE, K_SPARSE, K_LUT, K_SPLUT, K_MASKED, K_MASKED_LUT};
-  if (o->force != FORCE_AUTO)
-    return allowed[forced[o->force]] ? forced[o->force] : K_DENSE;
-  kernel_kind fast = zf >= o->sparse_threshold ? K_SPARSE : K_DENSE;
-  if (o->objective == OBJECTIVE_LATENCY || (o->objective == OBJECTIVE_BALANCED && fast == K_SPARSE))
-    return fast;
-  /* size: every form; balanced: the vectorised ones (the 1x4 lookup-table
-   * kernel is generic C), lookup tables unless lut=off. */
-  kernel_kind best = K_DENSE;
-  for (int k = K_DENSE + 1; k < K_KINDS; ++k) {
-    bool lut = k == K_LUT || k == K_SPLUT || k == K_MASKED_LUT;
-    if (!allowed[k] || (o->objective == OBJECTIVE_BALANCED && (k == K_SPARSE || k == K_SPLUT || (lut && o->lut))))
-      continue;
-    if (sizes[k] < sizes[best])
-      best = (kernel_kind)k;
-  }
-  return best;
+/* The options' kernel policy. */
+static coopt_kernel_policy kernel_policy(const lower_kernels_options *o) {
+  static const coopt_kernel_kind forced[] = {COOPT_KERNEL_DENSE,     COOPT_KERNEL_DENSE,      COOPT_KERNEL_SPARSE,
+                                             COOPT_KERNEL_LUT,       COOPT_KERNEL_SPARSE_LUT, COOPT_KERNEL_MASKED,
+                                             COOPT_KERNEL_MASKED_LUT};
+  coopt_kernel_policy p = {(coopt_kernel_objective)o->objective, o->sparse_threshold, o->lut == LUT_AUTO,
+                           o->force != FORCE_AUTO, forced[o->force]};
+  return p;
 }
 
 /* Lower one conv2d; false with a diagnostic on error, *done when rewritten. */
@@ -648,7 +632,7 @@ static bool lower_conv(MlirOperation module, MlirOperation conv, const lower_ker
   *done = false;
   MlirValue x = mlirOperationGetOperand(conv, 0);
   MlirType xt = mlirValueGetType(x), wt = mlirValueGetType(mlirOperationGetOperand(conv, 1));
-  bool f32 = o->f32 == 0 && is_f32(xt) && is_f32(wt);
+  bool f32 = o->f32 == F32_ON && is_f32(xt) && is_f32(wt);
   if (!(f32 || (is_i8(xt) && is_i8(wt))) || mlirShapedTypeGetRank(xt) != 4)
     return true;
   if (!static_or_fail(conv, xt))
@@ -670,75 +654,36 @@ static bool lower_conv(MlirOperation module, MlirOperation conv, const lower_ker
   if (!read_int8_layer(conv, wv, bv, N, K, false, &L))
     return no_kernel(conv, "its int32 result is not requantized by a tosa.rescale that only it feeds");
   const int8_t *w = L.w;
-  /* Structure of the actual values. */
-  size_t blocks = 0, zero_blocks = 0, max_distinct = 0;
-  for (size_t c = 0; c < N; ++c) {
-    for (size_t i = 0; i < K; i += 4) {
-      bool z = true;
-      for (size_t t = i; t < i + 4 && t < K; ++t)
-        z &= w[c * K + t] == 0;
-      ++blocks, zero_blocks += z;
-    }
-    bool seen[256] = {false};
-    size_t d = 0;
-    for (size_t i = 0; i < K; ++i)
-      if (!seen[(uint8_t)w[c * K + i]])
-        seen[(uint8_t)w[c * K + i]] = true, ++d;
-    max_distinct = d > max_distinct ? d : max_distinct;
-  }
-  double zf = blocks ? (double)zero_blocks / (double)blocks : 0;
-  /* The codebook view (4-bit indices into per-channel entries) where every
-   * channel has at most 16 values. */
-  uint8_t *idx = NULL;
-  int8_t *book = NULL;
-  if (max_distinct <= 16) {
-    idx = coopt_xmalloc(N * K);
-    book = coopt_xcalloc(16 * N, 1);
-    for (size_t c = 0; c < N; ++c) {
-      size_t used = 0;
-      for (size_t i = 0; i < K; ++i) {
-        size_t e = 0;
-        while (e < used && book[16 * c + e] != w[c * K + i])
-          ++e;
-        if (e == used)
-          book[16 * c + used++] = w[c * K + i];
-        idx[c * K + i] = (uint8_t)e;
-      }
-    }
-  }
-  size_t sizes[K_KINDS] = {0};
-  bool allowed[K_KINDS] = {false};
-  sizes[K_DENSE] = coopt_rt_qs8_gemm_packed_size(N, K), allowed[K_DENSE] = true;
-  sizes[K_SPARSE] = coopt_rt_qs8_spgemm_packed_size(N, K, w), allowed[K_SPARSE] = true;
-  if (idx) {
-    sizes[K_LUT] = coopt_rt_qs8_lut4_gemm_packed_size(N, K), allowed[K_LUT] = true;
-    sizes[K_SPLUT] = coopt_rt_qs8_splut4_gemm_packed_size(N, K, idx, book), allowed[K_SPLUT] = true;
-  }
-  if (K <= COOPT_RT_MASKED_MAX_K) {
-    sizes[K_MASKED] = coopt_rt_qs8_masked_gemm_packed_size(N, K, w), allowed[K_MASKED] = true;
-    if (idx)
-      sizes[K_MASKED_LUT] = coopt_rt_qs8_masked_lut4_gemm_packed_size(N, K, idx, book), allowed[K_MASKED_LUT] = true;
-  }
-  kernel_kind kind = choose_kind(o, zf, sizes, allowed);
-  if (o->force != FORCE_AUTO && kind == K_DENSE && o->force != FORCE_DENSE)
+  coopt_int8_weights v;
+  cooptAnalyzeInt8Weights(w, N, K, &v);
+  coopt_kernel_policy policy = kernel_policy(o);
+  coopt_kernel_kind kind = cooptChooseKernel(&policy, &v);
+  double zf = v.zero_block_fraction;
+  const uint8_t *idx = v.idx;
+  const int8_t *book = v.book;
+  if (o->force != FORCE_AUTO && kind == COOPT_KERNEL_DENSE && o->force != FORCE_DENSE)
     cooptEmitRemark(mlirOperationGetLocation(conv),
                     "coopt-lower-kernels: force=%s does not apply (%zu distinct weights in a channel, K = %zu); using "
                     "dense",
-                    force_values[o->force], max_distinct, K);
+                    force_values[o->force], v.max_distinct, K);
   coopt_rt_requant rq = int8_layer_rq(&L);
   const int32_t *bias = L.bias;
   coopt_rt_error err = {{0}};
-  size_t size = sizes[kind];
+  size_t size = v.sizes[kind];
   void *blob = aligned_blob(size);
   coopt_rt_status st;
   switch (kind) {
-  case K_LUT: st = coopt_rt_pack_qs8_lut4_gemm(N, K, idx, book, 16, bias, (int8_t)a_zp, &rq, blob, size, &err); break;
-  case K_SPLUT:
+  case COOPT_KERNEL_LUT:
+    st = coopt_rt_pack_qs8_lut4_gemm(N, K, idx, book, 16, bias, (int8_t)a_zp, &rq, blob, size, &err);
+    break;
+  case COOPT_KERNEL_SPARSE_LUT:
     st = coopt_rt_pack_qs8_splut4_gemm(N, K, idx, book, 16, bias, (int8_t)a_zp, &rq, blob, size, &err);
     break;
-  case K_SPARSE: st = coopt_rt_pack_qs8_spgemm(N, K, w, bias, (int8_t)a_zp, &rq, blob, size, &err); break;
-  case K_MASKED: st = coopt_rt_pack_qs8_masked_gemm(N, K, w, bias, (int8_t)a_zp, &rq, blob, size, &err); break;
-  case K_MASKED_LUT:
+  case COOPT_KERNEL_SPARSE: st = coopt_rt_pack_qs8_spgemm(N, K, w, bias, (int8_t)a_zp, &rq, blob, size, &err); break;
+  case COOPT_KERNEL_MASKED:
+    st = coopt_rt_pack_qs8_masked_gemm(N, K, w, bias, (int8_t)a_zp, &rq, blob, size, &err);
+    break;
+  case COOPT_KERNEL_MASKED_LUT:
     st = coopt_rt_pack_qs8_masked_lut4_gemm(N, K, idx, book, 16, bias, (int8_t)a_zp, &rq, blob, size, &err);
     break;
   default: st = coopt_rt_pack_qs8_gemm(N, K, w, bias, (int8_t)a_zp, &rq, blob, size, &err); break;
@@ -748,19 +693,20 @@ static bool lower_conv(MlirOperation module, MlirOperation conv, const lower_ker
     cooptEmitError(mlirOperationGetLocation(conv), "coopt-lower-kernels: packing failed: %s", err.message);
     result = false;
   } else {
-    emit_gemm_call(module, conv, L.last, x, K, N, blob, size, kind_fn[kind], kind_name[kind],
-                   kind == K_SPARSE || kind == K_SPLUT ? 1.0 - zf : 1.0);
+    emit_gemm_call(module, conv, L.last, x, K, N, blob, size, kind_fn[kind], cooptKernelKindName(kind),
+                   kind == COOPT_KERNEL_SPARSE || kind == COOPT_KERNEL_SPARSE_LUT ? 1.0 - zf : 1.0);
     int64_t M = mlirShapedTypeGetDimSize(xt, 0) * mlirShapedTypeGetDimSize(xt, 1) * mlirShapedTypeGetDimSize(xt, 2);
     char what[256];
     cooptDescribeOp(conv, what, sizeof what);
     cooptEmitRemark(mlirOperationGetLocation(conv),
                     "coopt-lower-kernels: %s (%zux%zu weights, %lld rows): %s kernel, %zu packed bytes "
                     "(%.0f%% zero 1x4 blocks, <= %zu values per channel)",
-                    what, N, K, (long long)M, kind_name[kind], size, 100.0 * zf, max_distinct);
+                    what, N, K, (long long)M, cooptKernelKindName(kind), size, 100.0 * zf, v.max_distinct);
     *done = true;
   }
   int8_layer_free(&L);
-  free(idx), free(book), free(blob);
+  cooptInt8WeightsFree(&v);
+  free(blob);
   return result;
 }
 
@@ -773,7 +719,7 @@ static bool lower_matmul(MlirOperation module, MlirOperation mm, const lower_ker
   *done = false;
   MlirValue x = mlirOperationGetOperand(mm, 0);
   MlirType xt = mlirValueGetType(x), wt = mlirValueGetType(mlirOperationGetOperand(mm, 1));
-  bool f32 = o->f32 == 0 && is_f32(xt) && is_f32(wt);
+  bool f32 = o->f32 == F32_ON && is_f32(xt) && is_f32(wt);
   if (!(f32 || (is_i8(xt) && is_i8(wt))) || mlirShapedTypeGetRank(xt) != 3 || mlirShapedTypeGetRank(wt) != 3)
     return true;
   MlirAttribute wv = const_values(mlirOperationGetOperand(mm, 1)), azp = const_values(mlirOperationGetOperand(mm, 2)),
@@ -857,7 +803,7 @@ static coopt_pass_result run_lower_kernels(MlirOperation module, const void *opa
    * broke what it promised, and compiling on would hide that. */
   if (!cooptVerifyStructureClaims(module, "coopt-lower-kernels: ", "; no kernel is chosen from a broken claim"))
     return COOPT_PASS_FAILURE;
-  bool route_dw = o->depthwise != 2;
+  bool route_dw = o->depthwise != DEPTHWISE_OFF;
   MlirBlock body = mlirRegionGetFirstBlock(mlirOperationGetRegion(module, 0));
   coopt_pass_result result = COOPT_PASS_SUCCESS;
   for (MlirOperation fn = mlirBlockGetFirstOperation(body); !mlirOperationIsNull(fn);
