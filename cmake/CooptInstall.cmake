@@ -74,7 +74,9 @@ set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "Collaborative optimization compiler for T
 set(CPACK_PACKAGE_CONTACT "coopt developers <coopt@localhost>")
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION devel)
-# What the libraries and tools load at run time, by Debian package name.
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "libmlir-22, libllvm22, mlir-22-tools, libopenblas0 | libopenblas0-pthread, liblapacke, libprotobuf-c1, zlib1g")
+# What the tools and libraries load at run time, and what
+# find_package(coopt) links against (the MLIR C API archives and
+# libMLIR.so of the -dev packages), by Debian package name.
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "libmlir-22, libmlir-22-dev, libllvm22, llvm-22-dev, libopenblas0 | libopenblas0-pthread, liblapacke, libprotobuf-c1, zlib1g")
 set(CPACK_GENERATOR DEB)
 include(CPack)
