@@ -84,6 +84,11 @@ void cooptInt8WeightsFree(coopt_int8_weights *v) {
   v->idx = NULL, v->book = NULL;
 }
 
+coopt_kernel_policy cooptDefaultKernelPolicy(void) {
+  coopt_kernel_policy p = {COOPT_KERNEL_BALANCED, COOPT_KERNEL_SPARSE_THRESHOLD, true, false, COOPT_KERNEL_DENSE};
+  return p;
+}
+
 /* The 1x4 sparse kernel is the only one that skips work, so latency takes
  * it or dense; the lookup-table and masked forms save bytes at the price of
  * decoding them. */

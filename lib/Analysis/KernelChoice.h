@@ -41,6 +41,15 @@ typedef struct coopt_kernel_policy {
   coopt_kernel_kind force;
 } coopt_kernel_policy;
 
+/* coopt-lower-kernels' defaults (its option table uses the same text). */
+#define COOPT_KERNEL_SPARSE_THRESHOLD      0.6
+#define COOPT_KERNEL_STRINGIFY_(x)         #x
+#define COOPT_KERNEL_STRINGIFY(x)          COOPT_KERNEL_STRINGIFY_(x)
+#define COOPT_KERNEL_SPARSE_THRESHOLD_TEXT COOPT_KERNEL_STRINGIFY(COOPT_KERNEL_SPARSE_THRESHOLD)
+/* balanced, COOPT_KERNEL_SPARSE_THRESHOLD, lookup tables allowed, nothing
+ * forced. */
+coopt_kernel_policy cooptDefaultKernelPolicy(void);
+
 /* What the weights [n][k] admit: their structure, the codebook view
  * (idx [n][k], book [n][16]) when every channel has at most 16 values,
  * and each form's packed size (admitted[kind] false when the form cannot

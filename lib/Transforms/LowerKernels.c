@@ -75,7 +75,7 @@ static const coopt_option_info lower_kernels_option_table[] = {
     {"sparse-threshold",
      COOPT_OPT_FLOAT,
      "fraction of all-zero 1x4 weight blocks from which the sparse kernel is used",
-     "0.6",
+     COOPT_KERNEL_SPARSE_THRESHOLD_TEXT,
      {true, true, false, false, 0, 1},
      NULL,
      offsetof(lower_kernels_options, sparse_threshold)},

@@ -10,6 +10,7 @@
  * int8 codes (the whole model as one stream in the total); then totals.  The
  * JSON form is the machine interface that the structure tests check.
  */
+#include "Analysis/KernelChoice.h"
 #include "Analysis/Quant.h"
 #include "Analysis/WeightStats.h"
 #include "Analysis/Weights.h"
@@ -99,6 +100,22 @@ static void int8_codes(const coopt_weight *w, const float *v, int8_t *out) {
   }
 }
 
+typedef struct pointwise_kernel {
+  bool known;
+  coopt_kernel_kind kind;
+  size_t bytes;
+} pointwise_kernel;
+
+static pointwise_kernel choose_pointwise_kernel(const int8_t *codes, int64_t n, int64_t k) {
+  coopt_kernel_policy policy = cooptDefaultKernelPolicy();
+  coopt_int8_weights v;
+  cooptAnalyzeInt8Weights(codes, (size_t)n, (size_t)k, &v);
+  pointwise_kernel r = {true, cooptChooseKernel(&policy, &v), 0};
+  r.bytes = v.sizes[r.kind];
+  cooptInt8WeightsFree(&v);
+  return r;
+}
+
 /* Bytes after zlib deflate at level 9 (what gzip stores, minus its header). */
 static int64_t deflated_size(const int8_t *data, int64_t n) {
   uLongf cap = compressBound((uLong)n);
@@ -168,6 +185,11 @@ static coopt_pass_result run_stats(MlirOperation root, const void *opaque) {
   size_t ncalls = collect_kernel_calls(root, &calls);
 
   coopt_weight_stats *st = coopt_xcalloc(set.count ? set.count : 1, sizeof *st);
+  /* The int8 kernel coopt-lower-kernels gives a pointwise conv's weights,
+   * from the same function it decides with (its default options), on the
+   * codes below: the weights themselves when they are int8 already, else
+   * their per-channel symmetric codes (a prediction for after lower-int8). */
+  pointwise_kernel *kernels = coopt_xcalloc(set.count ? set.count : 1, sizeof *kernels);
   coopt_weight_stats total;
   memset(&total, 0, sizeof total);
   int64_t all_n = 0;
@@ -180,6 +202,8 @@ static coopt_pass_result run_stats(MlirOperation root, const void *opaque) {
     float *v = cooptWeightLoad(w);
     cooptComputeWeightStats(v, w->rows, w->spatial * w->inner, &st[i]);
     int8_codes(w, v, all_codes + at);
+    if (w->op == COOPT_WOP_CONV2D && w->spatial == 1)
+      kernels[i] = choose_pointwise_kernel(all_codes + at, w->rows, w->inner);
     st[i].bytes_gzip = deflated_size(all_codes + at, w->num_elements);
     at += w->num_elements;
     free(v);
@@ -246,6 +270,12 @@ static coopt_pass_result run_stats(MlirOperation root, const void *opaque) {
       coopt_json_cstring(&j, s->palette_bits == 0 ? "none" : s->palette_per_channel ? "channel" : "tensor");
       coopt_json_key(&j, "palette_bits");
       coopt_json_int(&j, s->palette_bits);
+      if (kernels[i].known) {
+        coopt_json_key(&j, "int8_kernel");
+        coopt_json_cstring(&j, cooptKernelKindName(kernels[i].kind));
+        coopt_json_key(&j, "int8_kernel_bytes");
+        coopt_json_int(&j, (int64_t)kernels[i].bytes);
+      }
       MlirAttribute structure =
           mlirOperationGetDiscardableAttributeByName(w->constant, mlirStringRefCreateFromCString("coopt.structure"));
       if (!mlirAttributeIsNull(structure)) {
@@ -359,6 +389,7 @@ static coopt_pass_result run_stats(MlirOperation root, const void *opaque) {
   }
   coopt_buf_free(&out);
   free(st);
+  free(kernels);
   free(calls);
   cooptWeightSetFree(&set);
   return result;
