@@ -111,20 +111,24 @@ static bool window_2d(importer *im, const value *x, const int64_t *kernel, bool 
   return true;
 }
 
-/* Physical NHWC ref of x cropped at the bottom/right when a window needs it. */
-static const char *cropped_input(importer *im, value *x, const window *w, int64_t *pd) {
+/* Physical NHWC ref of x cropped at the bottom/right when a window needs it,
+ * copied to ref (im_vref and im_ref_id return rotating scratch buffers). */
+static bool cropped_input(importer *im, value *x, const window *w, int64_t *pd, char ref[64]) {
   if (!im_mat(im, x))
-    return NULL;
+    return false;
   im_phys_dims(4, x->dims, pd);
-  if (!w->crop[0] && !w->crop[1])
-    return im_vref(x);
+  if (!w->crop[0] && !w->crop[1]) {
+    snprintf(ref, 64, "%s", im_vref(x));
+    return true;
+  }
   int64_t start[4] = {0, 0, 0, 0}, size[4] = {pd[0], pd[1] - w->crop[0], pd[2] - w->crop[1], pd[3]};
   int s0 = im_const_shape(im, 4, start), s1 = im_const_shape(im, 4, size);
   int id = im->next_id++;
   im_line(im, "%s = tosa.slice %s, %s, %s : (%s, !tosa.shape<4>, !tosa.shape<4>) -> %s", im_ref_id(id), im_vref(x),
           im_ref_id(s0), im_ref_id(s1), im_ttype(x->et, 4, pd), im_ttype(x->et, 4, size));
   memcpy(pd, size, sizeof size);
-  return im_ref_id(id);
+  snprintf(ref, 64, "%s", im_ref_id(id));
+  return true;
 }
 
 /* Constant padding as concatenation with constant blocks.  Equivalent to
@@ -202,11 +206,9 @@ bool im_op_conv(importer *im, const im_op *op) {
   if (!window_2d(im, x, w->dims + 2, false, true, &win))
     return false;
   int64_t xpd[4];
-  const char *xr = cropped_input(im, x, &win, xpd);
-  if (!xr)
-    return false;
   char xref[64];
-  snprintf(xref, sizeof xref, "%s", xr);
+  if (!cropped_input(im, x, &win, xpd, xref))
+    return false;
   int64_t od[4] = {x->dims[0], M, win.out[0], win.out[1]}, opd[4];
   im_phys_dims(4, od, opd);
   int64_t kh = w->dims[2], kw = w->dims[3], bd = M;
@@ -418,11 +420,9 @@ static bool pool_2d(importer *im, const im_op *op) {
                      (long long)win.k[i / 2]);
   bool include_pad = !is_max && im_attr_i(im->node, "count_include_pad", 0) != 0;
   int64_t xpd[4];
-  const char *xr = cropped_input(im, x, &win, xpd);
-  if (!xr)
-    return false;
   char xref[64];
-  snprintf(xref, sizeof xref, "%s", xr);
+  if (!cropped_input(im, x, &win, xpd, xref))
+    return false;
   if (include_pad && (win.pads[0] || win.pads[1] || win.pads[2] || win.pads[3])) {
     /* Padding that counts in the divisor is explicit zeros. */
     int64_t pads[8] = {0, 0, win.pads[0], win.pads[1], win.pads[2], win.pads[3], 0, 0};
