@@ -57,7 +57,11 @@ typedef struct value {
 
 typedef struct importer {
   coopt_buf body;
-  value *vals;
+  /* Each value is allocated on its own, so that a value * stays valid for
+   * the whole import: handlers hold inputs while they add outputs (a
+   * contiguous array that grows moved them; fuzz-onnx found the use after
+   * free in Flatten). */
+  value **vals;
   size_t nvals, cap;
   int next_id;
   int opset;

@@ -388,8 +388,9 @@ done:
   if (model)
     onnx__model_proto__free_unpacked(model, NULL);
   for (size_t i = 0; i < im.nvals; ++i) {
-    free(im.vals[i].name);
-    free(im.vals[i].data);
+    free(im.vals[i]->name);
+    free(im.vals[i]->data);
+    free(im.vals[i]);
   }
   free(im.vals);
   coopt_buf_free(&im.body);

@@ -60,28 +60,22 @@ int64_t im_numel(const int64_t *d, int r) {
 
 value *im_find(importer *im, const char *name) {
   for (size_t i = im->nvals; i-- > 0;)
-    if (!strcmp(im->vals[i].name, name))
-      return &im->vals[i];
+    if (!strcmp(im->vals[i]->name, name))
+      return im->vals[i];
   return NULL;
 }
 
 value *im_add_value(importer *im, const char *name, int et, int rank, const int64_t *dims) {
-  /* Callers pass the dims (and names) of existing values, which live in
-   * im->vals: copy them before the array may move (ASan: use after free
-   * when the 64th value of MobileNet was a Relu of the 63rd). */
-  int64_t d[MAXR];
-  memcpy(d, dims, (size_t)rank * sizeof(int64_t));
-  char *copy = coopt_xstrndup(name, strlen(name));
   if (im->nvals == im->cap) {
     im->cap = im->cap ? 2 * im->cap : 64;
-    im->vals = coopt_xrealloc(im->vals, im->cap * sizeof(value));
+    im->vals = coopt_xrealloc(im->vals, im->cap * sizeof(value *));
   }
-  value *v = &im->vals[im->nvals++];
-  memset(v, 0, sizeof *v);
-  v->name = copy;
+  value *v = coopt_xcalloc(1, sizeof *v);
+  im->vals[im->nvals++] = v;
+  v->name = coopt_xstrndup(name, strlen(name));
   v->et = et;
   v->rank = rank;
-  memcpy(v->dims, d, (size_t)rank * sizeof(int64_t));
+  memcpy(v->dims, dims, (size_t)rank * sizeof(int64_t));
   v->id = -1;
   v->input_pos = -1;
   return v;
