@@ -50,8 +50,7 @@ install(DIRECTORY ${PROJECT_SOURCE_DIR}/docs/ DESTINATION ${CMAKE_INSTALL_DOCDIR
 
 # The runtime for aarch64: runtime/ configured on its own with the cross
 # toolchain file, installed under lib/coopt/aarch64-linux-gnu/.
-find_program(COOPT_CLANG22 clang-22)
-if(COOPT_CLANG22 AND EXISTS /usr/aarch64-linux-gnu/lib/libc.so.6 AND NOT COOPT_FUZZ AND NOT COOPT_SANITIZE)
+if(COOPT_AARCH64_CROSS AND NOT COOPT_FUZZ AND NOT COOPT_SANITIZE)
   include(ExternalProject)
   set(COOPT_RT_AARCH64_PREFIX ${PROJECT_BINARY_DIR}/runtime-aarch64)
   ExternalProject_Add(coopt_runtime_aarch64
