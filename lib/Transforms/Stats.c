@@ -171,213 +171,261 @@ static size_t collect_kernel_calls(MlirOperation root, kernel_call **out) {
   return n;
 }
 
+/* Everything the report says: the weights with their statistics and
+ * predicted kernels, the totals, and the kernel calls already made. */
+typedef struct stats_report {
+  coopt_weight_set set;
+  coopt_weight_stats *st;
+  /* The int8 kernel coopt-lower-kernels gives a pointwise conv's weights,
+   * from the same function it decides with (its default options), on the
+   * codes below: the weights themselves when they are int8 already, else
+   * their per-channel symmetric codes (a prediction for after lower-int8). */
+  pointwise_kernel *kernels;
+  coopt_weight_stats total;
+  kernel_call *calls;
+  size_t ncalls;
+} stats_report;
+
+static void stats_report_free(stats_report *r) {
+  free(r->st);
+  free(r->kernels);
+  free(r->calls);
+  cooptWeightSetFree(&r->set);
+}
+
+static void add_to_total(coopt_weight_stats *total, const coopt_weight_stats *s) {
+  total->elements += s->elements;
+  total->zeros += s->zeros;
+  total->nonfinite += s->nonfinite;
+  total->bytes_f32 += s->bytes_f32;
+  total->bytes_int8 += s->bytes_int8;
+  total->bytes_sparse += s->bytes_sparse;
+  total->bytes_palettized += s->bytes_palettized;
+  total->bytes_sparse_palettized += s->bytes_sparse_palettized;
+}
+
+/* Per-weight statistics and kernels, and the totals. */
+static void compute_stats(stats_report *r) {
+  const coopt_weight_set *set = &r->set;
+  r->st = coopt_xcalloc(set->count ? set->count : 1, sizeof *r->st);
+  r->kernels = coopt_xcalloc(set->count ? set->count : 1, sizeof *r->kernels);
+  memset(&r->total, 0, sizeof r->total);
+  int64_t all_n = 0;
+  for (size_t i = 0; i < set->count; ++i)
+    all_n += set->items[i].num_elements;
+  int8_t *all_codes = coopt_xmalloc((size_t)(all_n ? all_n : 1));
+  int64_t at = 0;
+  for (size_t i = 0; i < set->count; ++i) {
+    const coopt_weight *w = &set->items[i];
+    float *v = cooptWeightLoad(w);
+    cooptComputeWeightStats(v, w->rows, w->spatial * w->inner, &r->st[i]);
+    int8_codes(w, v, all_codes + at);
+    if (w->op == COOPT_WOP_CONV2D && w->spatial == 1)
+      r->kernels[i] = choose_pointwise_kernel(all_codes + at, w->rows, w->inner);
+    r->st[i].bytes_gzip = deflated_size(all_codes + at, w->num_elements);
+    at += w->num_elements;
+    free(v);
+    add_to_total(&r->total, &r->st[i]);
+  }
+  /* One stream, as the weights of a deployed model would be compressed. */
+  r->total.bytes_gzip = deflated_size(all_codes, all_n);
+  free(all_codes);
+}
+
+static void weight_json(coopt_json *j, const coopt_weight *w, const coopt_weight_stats *s,
+                        const pointwise_kernel *kernel) {
+  char loc[256];
+  coopt_json_begin_object(j);
+  coopt_json_key(j, "op");
+  coopt_buf op;
+  coopt_buf_init(&op);
+  coopt_buf_printf(&op, "tosa.%s", coopt_weight_op_names[w->op]);
+  coopt_json_cstring(j, op.data);
+  coopt_buf_free(&op);
+  cooptFormatLocation(mlirOperationGetLocation(w->user), loc, sizeof loc);
+  coopt_json_key(j, "loc");
+  coopt_json_cstring(j, loc);
+  coopt_json_key(j, "shape");
+  coopt_json_begin_inline_array(j);
+  for (int d = 0; d < w->rank; ++d)
+    coopt_json_int(j, w->shape[d]);
+  coopt_json_end_array(j);
+  coopt_json_key(j, "dtype");
+  coopt_json_cstring(j, elem_name(w->elem));
+  coopt_json_key(j, "users");
+  coopt_json_int(j, w->num_users);
+  coopt_json_key(j, "channels");
+  coopt_json_int(j, s->channels);
+  coopt_json_key(j, "elements");
+  coopt_json_int(j, s->elements);
+  coopt_json_key(j, "zeros");
+  coopt_json_int(j, s->zeros);
+  coopt_json_key(j, "zero_fraction");
+  coopt_json_double(j, s->elements ? (double)s->zeros / (double)s->elements : 0);
+  coopt_json_key(j, "nonfinite");
+  coopt_json_int(j, s->nonfinite);
+  coopt_json_key(j, "distinct");
+  coopt_json_int(j, s->distinct);
+  coopt_json_key(j, "max_channel_distinct");
+  coopt_json_int(j, s->max_channel_distinct);
+  bytes_json(j, s);
+  coopt_json_key(j, "palette");
+  coopt_json_cstring(j, s->palette_bits == 0 ? "none" : s->palette_per_channel ? "channel" : "tensor");
+  coopt_json_key(j, "palette_bits");
+  coopt_json_int(j, s->palette_bits);
+  if (kernel->known) {
+    coopt_json_key(j, "int8_kernel");
+    coopt_json_cstring(j, cooptKernelKindName(kernel->kind));
+    coopt_json_key(j, "int8_kernel_bytes");
+    coopt_json_int(j, (int64_t)kernel->bytes);
+  }
+  MlirAttribute structure =
+      mlirOperationGetDiscardableAttributeByName(w->constant, mlirStringRefCreateFromCString("coopt.structure"));
+  if (!mlirAttributeIsNull(structure)) {
+    coopt_buf a;
+    coopt_buf_init(&a);
+    mlirAttributePrint(structure, coopt_buf_string_callback, &a);
+    coopt_json_key(j, "structure");
+    coopt_json_string(j, a.data, a.size);
+    coopt_buf_free(&a);
+  }
+  coopt_json_end_object(j);
+}
+
+static void kernel_calls_json(coopt_json *j, const kernel_call *calls, size_t ncalls) {
+  char loc[256];
+  coopt_json_key(j, "kernel_calls");
+  coopt_json_begin_array(j);
+  for (size_t i = 0; i < ncalls; ++i) {
+    coopt_json_begin_object(j);
+    cooptFormatLocation(mlirOperationGetLocation(calls[i].call), loc, sizeof loc);
+    coopt_json_key(j, "location");
+    coopt_json_string(j, loc, strlen(loc));
+    coopt_json_key(j, "kernel");
+    coopt_json_string(j, calls[i].kind, strlen(calls[i].kind));
+    coopt_json_key(j, "packed_bytes");
+    coopt_json_int(j, calls[i].bytes);
+    if (calls[i].macs >= 0) {
+      coopt_json_key(j, "macs");
+      coopt_json_int(j, calls[i].macs);
+    }
+    coopt_json_end_object(j);
+  }
+  coopt_json_end_array(j);
+}
+
+static void emit_json(const stats_report *r, coopt_buf *out) {
+  coopt_json j;
+  coopt_json_init(&j, out, true);
+  coopt_json_begin_object(&j);
+  coopt_json_key(&j, "weights");
+  coopt_json_begin_array(&j);
+  for (size_t i = 0; i < r->set.count; ++i)
+    weight_json(&j, &r->set.items[i], &r->st[i], &r->kernels[i]);
+  coopt_json_end_array(&j);
+  kernel_calls_json(&j, r->calls, r->ncalls);
+  const coopt_weight_stats *total = &r->total;
+  coopt_json_key(&j, "totals");
+  coopt_json_begin_object(&j);
+  coopt_json_key(&j, "tensors");
+  coopt_json_int(&j, (int64_t)r->set.count);
+  coopt_json_key(&j, "elements");
+  coopt_json_int(&j, total->elements);
+  coopt_json_key(&j, "zeros");
+  coopt_json_int(&j, total->zeros);
+  coopt_json_key(&j, "zero_fraction");
+  coopt_json_double(&j, total->elements ? (double)total->zeros / (double)total->elements : 0);
+  coopt_json_key(&j, "nonfinite");
+  coopt_json_int(&j, total->nonfinite);
+  bytes_json(&j, total);
+  coopt_json_end_object(&j);
+  coopt_json_end_object(&j);
+  coopt_buf_putc(out, '\n');
+}
+
+static void emit_table_weights(const stats_report *r, coopt_buf *out) {
+  const coopt_weight_set *set = &r->set;
+  char loc[256], shape[96];
+  /* Column widths adapt to locations and shapes so the table stays aligned. */
+  int wloc = 8, wshape = 5, wop = 5;
+  for (size_t i = 0; i < set->count; ++i) {
+    cooptFormatLocation(mlirOperationGetLocation(set->items[i].user), loc, sizeof loc);
+    cooptFormatShape(set->items[i].shape, set->items[i].rank, shape, sizeof shape);
+    int l = (int)strlen(loc), s = (int)strlen(shape), op = 5 + (int)strlen(coopt_weight_op_names[set->items[i].op]);
+    wloc = l > wloc ? l : wloc;
+    wshape = s > wshape ? s : wshape;
+    wop = op > wop ? op : wop;
+  }
+  coopt_buf_printf(out, "%-*s  %-*s  %-*s  %10s  %6s  %8s  %6s  %11s  %10s  %10s  %10s  %10s  %10s\n", wop, "op", wloc,
+                   "location", wshape, "shape", "elements", "zero%", "distinct", "max/ch", "f32 B", "int8 B",
+                   "sparse B", "palette B", "sp+pal B", "gzip B");
+  for (size_t i = 0; i < set->count; ++i) {
+    const coopt_weight *w = &set->items[i];
+    const coopt_weight_stats *s = &r->st[i];
+    cooptFormatLocation(mlirOperationGetLocation(w->user), loc, sizeof loc);
+    cooptFormatShape(w->shape, w->rank, shape, sizeof shape);
+    coopt_buf_printf(out, "tosa.%-*s  %-*s  %-*s  %10lld  ", wop - 5, coopt_weight_op_names[w->op], wloc, loc, wshape,
+                     shape, (long long)s->elements);
+    pct(out, s->zeros, s->elements);
+    coopt_buf_printf(out, "  %8lld  %6lld  %11lld  %10lld  %10lld  %10lld  %10lld  %10lld\n", (long long)s->distinct,
+                     (long long)s->max_channel_distinct, (long long)s->bytes_f32, (long long)s->bytes_int8,
+                     (long long)s->bytes_sparse, (long long)s->bytes_palettized, (long long)s->bytes_sparse_palettized,
+                     (long long)s->bytes_gzip);
+  }
+  const coopt_weight_stats *total = &r->total;
+  char label[64];
+  snprintf(label, sizeof label, "total (%zu tensors)", set->count);
+  coopt_buf_printf(out, "%-*s  %10lld  ", wop + wloc + wshape + 4, label, (long long)total->elements);
+  pct(out, total->zeros, total->elements);
+  coopt_buf_printf(out, "  %8s  %6s  %11lld  %10lld  %10lld  %10lld  %10lld  %10lld\n", "", "",
+                   (long long)total->bytes_f32, (long long)total->bytes_int8, (long long)total->bytes_sparse,
+                   (long long)total->bytes_palettized, (long long)total->bytes_sparse_palettized,
+                   (long long)total->bytes_gzip);
+}
+
+static void emit_table_calls(const kernel_call *calls, size_t ncalls, coopt_buf *out) {
+  char loc[256], label[64];
+  int wl = 8, wk = 6;
+  for (size_t i = 0; i < ncalls; ++i) {
+    cooptFormatLocation(mlirOperationGetLocation(calls[i].call), loc, sizeof loc);
+    wl = (int)strlen(loc) > wl ? (int)strlen(loc) : wl;
+    wk = (int)strlen(calls[i].kind) > wk ? (int)strlen(calls[i].kind) : wk;
+  }
+  coopt_buf_printf(out, "\nkernel calls (coopt-lower-kernels)\n%-*s  %-*s  %12s\n", wl, "location", wk, "kernel",
+                   "packed B");
+  int64_t sum = 0;
+  for (size_t i = 0; i < ncalls; ++i) {
+    cooptFormatLocation(mlirOperationGetLocation(calls[i].call), loc, sizeof loc);
+    coopt_buf_printf(out, "%-*s  %-*s  %12lld\n", wl, loc, wk, calls[i].kind, (long long)calls[i].bytes);
+    sum += calls[i].bytes;
+  }
+  snprintf(label, sizeof label, "total (%zu calls)", ncalls);
+  coopt_buf_printf(out, "%-*s  %12lld\n", wl + wk + 2, label, (long long)sum);
+}
+
 static coopt_pass_result run_stats(MlirOperation root, const void *opaque) {
   const stats_options *o = opaque;
   unsigned mask = 0;
   for (size_t i = 0; i < o->ops.size; ++i)
     mask |= COOPT_WOP_MASK(((int *)o->ops.items)[i]);
-  coopt_weight_set set;
-  if (!cooptCollectWeights(root, mask, false, &set)) {
-    cooptWeightSetFree(&set);
+  stats_report r;
+  memset(&r, 0, sizeof r);
+  if (!cooptCollectWeights(root, mask, false, &r.set)) {
+    cooptWeightSetFree(&r.set);
     return COOPT_PASS_FAILURE;
   }
-  kernel_call *calls;
-  size_t ncalls = collect_kernel_calls(root, &calls);
-
-  coopt_weight_stats *st = coopt_xcalloc(set.count ? set.count : 1, sizeof *st);
-  /* The int8 kernel coopt-lower-kernels gives a pointwise conv's weights,
-   * from the same function it decides with (its default options), on the
-   * codes below: the weights themselves when they are int8 already, else
-   * their per-channel symmetric codes (a prediction for after lower-int8). */
-  pointwise_kernel *kernels = coopt_xcalloc(set.count ? set.count : 1, sizeof *kernels);
-  coopt_weight_stats total;
-  memset(&total, 0, sizeof total);
-  int64_t all_n = 0;
-  for (size_t i = 0; i < set.count; ++i)
-    all_n += set.items[i].num_elements;
-  int8_t *all_codes = coopt_xmalloc((size_t)(all_n ? all_n : 1));
-  int64_t at = 0;
-  for (size_t i = 0; i < set.count; ++i) {
-    const coopt_weight *w = &set.items[i];
-    float *v = cooptWeightLoad(w);
-    cooptComputeWeightStats(v, w->rows, w->spatial * w->inner, &st[i]);
-    int8_codes(w, v, all_codes + at);
-    if (w->op == COOPT_WOP_CONV2D && w->spatial == 1)
-      kernels[i] = choose_pointwise_kernel(all_codes + at, w->rows, w->inner);
-    st[i].bytes_gzip = deflated_size(all_codes + at, w->num_elements);
-    at += w->num_elements;
-    free(v);
-    total.elements += st[i].elements;
-    total.zeros += st[i].zeros;
-    total.nonfinite += st[i].nonfinite;
-    total.bytes_f32 += st[i].bytes_f32;
-    total.bytes_int8 += st[i].bytes_int8;
-    total.bytes_sparse += st[i].bytes_sparse;
-    total.bytes_palettized += st[i].bytes_palettized;
-    total.bytes_sparse_palettized += st[i].bytes_sparse_palettized;
-  }
-  /* One stream, as the weights of a deployed model would be compressed. */
-  total.bytes_gzip = deflated_size(all_codes, all_n);
-  free(all_codes);
+  r.ncalls = collect_kernel_calls(root, &r.calls);
+  compute_stats(&r);
 
   coopt_buf out;
   coopt_buf_init(&out);
-  char loc[256], shape[96];
   if (o->format == 1) {
-    coopt_json j;
-    coopt_json_init(&j, &out, true);
-    coopt_json_begin_object(&j);
-    coopt_json_key(&j, "weights");
-    coopt_json_begin_array(&j);
-    for (size_t i = 0; i < set.count; ++i) {
-      const coopt_weight *w = &set.items[i];
-      const coopt_weight_stats *s = &st[i];
-      coopt_json_begin_object(&j);
-      coopt_json_key(&j, "op");
-      coopt_buf op;
-      coopt_buf_init(&op);
-      coopt_buf_printf(&op, "tosa.%s", coopt_weight_op_names[w->op]);
-      coopt_json_cstring(&j, op.data);
-      coopt_buf_free(&op);
-      cooptFormatLocation(mlirOperationGetLocation(w->user), loc, sizeof loc);
-      coopt_json_key(&j, "loc");
-      coopt_json_cstring(&j, loc);
-      coopt_json_key(&j, "shape");
-      coopt_json_begin_inline_array(&j);
-      for (int d = 0; d < w->rank; ++d)
-        coopt_json_int(&j, w->shape[d]);
-      coopt_json_end_array(&j);
-      coopt_json_key(&j, "dtype");
-      coopt_json_cstring(&j, elem_name(w->elem));
-      coopt_json_key(&j, "users");
-      coopt_json_int(&j, w->num_users);
-      coopt_json_key(&j, "channels");
-      coopt_json_int(&j, s->channels);
-      coopt_json_key(&j, "elements");
-      coopt_json_int(&j, s->elements);
-      coopt_json_key(&j, "zeros");
-      coopt_json_int(&j, s->zeros);
-      coopt_json_key(&j, "zero_fraction");
-      coopt_json_double(&j, s->elements ? (double)s->zeros / (double)s->elements : 0);
-      coopt_json_key(&j, "nonfinite");
-      coopt_json_int(&j, s->nonfinite);
-      coopt_json_key(&j, "distinct");
-      coopt_json_int(&j, s->distinct);
-      coopt_json_key(&j, "max_channel_distinct");
-      coopt_json_int(&j, s->max_channel_distinct);
-      bytes_json(&j, s);
-      coopt_json_key(&j, "palette");
-      coopt_json_cstring(&j, s->palette_bits == 0 ? "none" : s->palette_per_channel ? "channel" : "tensor");
-      coopt_json_key(&j, "palette_bits");
-      coopt_json_int(&j, s->palette_bits);
-      if (kernels[i].known) {
-        coopt_json_key(&j, "int8_kernel");
-        coopt_json_cstring(&j, cooptKernelKindName(kernels[i].kind));
-        coopt_json_key(&j, "int8_kernel_bytes");
-        coopt_json_int(&j, (int64_t)kernels[i].bytes);
-      }
-      MlirAttribute structure =
-          mlirOperationGetDiscardableAttributeByName(w->constant, mlirStringRefCreateFromCString("coopt.structure"));
-      if (!mlirAttributeIsNull(structure)) {
-        coopt_buf a;
-        coopt_buf_init(&a);
-        mlirAttributePrint(structure, coopt_buf_string_callback, &a);
-        coopt_json_key(&j, "structure");
-        coopt_json_string(&j, a.data, a.size);
-        coopt_buf_free(&a);
-      }
-      coopt_json_end_object(&j);
-    }
-    coopt_json_end_array(&j);
-    coopt_json_key(&j, "kernel_calls");
-    coopt_json_begin_array(&j);
-    for (size_t i = 0; i < ncalls; ++i) {
-      coopt_json_begin_object(&j);
-      cooptFormatLocation(mlirOperationGetLocation(calls[i].call), loc, sizeof loc);
-      coopt_json_key(&j, "location");
-      coopt_json_string(&j, loc, strlen(loc));
-      coopt_json_key(&j, "kernel");
-      coopt_json_string(&j, calls[i].kind, strlen(calls[i].kind));
-      coopt_json_key(&j, "packed_bytes");
-      coopt_json_int(&j, calls[i].bytes);
-      if (calls[i].macs >= 0) {
-        coopt_json_key(&j, "macs");
-        coopt_json_int(&j, calls[i].macs);
-      }
-      coopt_json_end_object(&j);
-    }
-    coopt_json_end_array(&j);
-    coopt_json_key(&j, "totals");
-    coopt_json_begin_object(&j);
-    coopt_json_key(&j, "tensors");
-    coopt_json_int(&j, (int64_t)set.count);
-    coopt_json_key(&j, "elements");
-    coopt_json_int(&j, total.elements);
-    coopt_json_key(&j, "zeros");
-    coopt_json_int(&j, total.zeros);
-    coopt_json_key(&j, "zero_fraction");
-    coopt_json_double(&j, total.elements ? (double)total.zeros / (double)total.elements : 0);
-    coopt_json_key(&j, "nonfinite");
-    coopt_json_int(&j, total.nonfinite);
-    bytes_json(&j, &total);
-    coopt_json_end_object(&j);
-    coopt_json_end_object(&j);
-    coopt_buf_putc(&out, '\n');
+    emit_json(&r, &out);
   } else {
-    /* Column widths adapt to locations and shapes so the table stays aligned. */
-    int wloc = 8, wshape = 5, wop = 5;
-    for (size_t i = 0; i < set.count; ++i) {
-      cooptFormatLocation(mlirOperationGetLocation(set.items[i].user), loc, sizeof loc);
-      cooptFormatShape(set.items[i].shape, set.items[i].rank, shape, sizeof shape);
-      int l = (int)strlen(loc), s = (int)strlen(shape), op = 5 + (int)strlen(coopt_weight_op_names[set.items[i].op]);
-      wloc = l > wloc ? l : wloc;
-      wshape = s > wshape ? s : wshape;
-      wop = op > wop ? op : wop;
-    }
-    coopt_buf_printf(&out, "%-*s  %-*s  %-*s  %10s  %6s  %8s  %6s  %11s  %10s  %10s  %10s  %10s  %10s\n", wop, "op",
-                     wloc, "location", wshape, "shape", "elements", "zero%", "distinct", "max/ch", "f32 B", "int8 B",
-                     "sparse B", "palette B", "sp+pal B", "gzip B");
-    for (size_t i = 0; i < set.count; ++i) {
-      const coopt_weight *w = &set.items[i];
-      const coopt_weight_stats *s = &st[i];
-      cooptFormatLocation(mlirOperationGetLocation(w->user), loc, sizeof loc);
-      cooptFormatShape(w->shape, w->rank, shape, sizeof shape);
-      coopt_buf_printf(&out, "tosa.%-*s  %-*s  %-*s  %10lld  ", wop - 5, coopt_weight_op_names[w->op], wloc, loc,
-                       wshape, shape, (long long)s->elements);
-      pct(&out, s->zeros, s->elements);
-      coopt_buf_printf(&out, "  %8lld  %6lld  %11lld  %10lld  %10lld  %10lld  %10lld  %10lld\n", (long long)s->distinct,
-                       (long long)s->max_channel_distinct, (long long)s->bytes_f32, (long long)s->bytes_int8,
-                       (long long)s->bytes_sparse, (long long)s->bytes_palettized,
-                       (long long)s->bytes_sparse_palettized, (long long)s->bytes_gzip);
-    }
-    char label[64];
-    snprintf(label, sizeof label, "total (%zu tensors)", set.count);
-    coopt_buf_printf(&out, "%-*s  %10lld  ", wop + wloc + wshape + 4, label, (long long)total.elements);
-    pct(&out, total.zeros, total.elements);
-    coopt_buf_printf(&out, "  %8s  %6s  %11lld  %10lld  %10lld  %10lld  %10lld  %10lld\n", "", "",
-                     (long long)total.bytes_f32, (long long)total.bytes_int8, (long long)total.bytes_sparse,
-                     (long long)total.bytes_palettized, (long long)total.bytes_sparse_palettized,
-                     (long long)total.bytes_gzip);
-    if (ncalls) {
-      int wl = 8, wk = 6;
-      for (size_t i = 0; i < ncalls; ++i) {
-        cooptFormatLocation(mlirOperationGetLocation(calls[i].call), loc, sizeof loc);
-        wl = (int)strlen(loc) > wl ? (int)strlen(loc) : wl;
-        wk = (int)strlen(calls[i].kind) > wk ? (int)strlen(calls[i].kind) : wk;
-      }
-      coopt_buf_printf(&out, "\nkernel calls (coopt-lower-kernels)\n%-*s  %-*s  %12s\n", wl, "location", wk, "kernel",
-                       "packed B");
-      int64_t sum = 0;
-      for (size_t i = 0; i < ncalls; ++i) {
-        cooptFormatLocation(mlirOperationGetLocation(calls[i].call), loc, sizeof loc);
-        coopt_buf_printf(&out, "%-*s  %-*s  %12lld\n", wl, loc, wk, calls[i].kind, (long long)calls[i].bytes);
-        sum += calls[i].bytes;
-      }
-      snprintf(label, sizeof label, "total (%zu calls)", ncalls);
-      coopt_buf_printf(&out, "%-*s  %12lld\n", wl + wk + 2, label, (long long)sum);
-    }
+    emit_table_weights(&r, &out);
+    if (r.ncalls)
+      emit_table_calls(r.calls, r.ncalls, &out);
   }
-
   coopt_pass_result result = COOPT_PASS_SUCCESS;
   char err[512];
   if (strcmp(o->output, "-") == 0) {
@@ -388,10 +436,7 @@ static coopt_pass_result run_stats(MlirOperation root, const void *opaque) {
     result = COOPT_PASS_FAILURE;
   }
   coopt_buf_free(&out);
-  free(st);
-  free(kernels);
-  free(calls);
-  cooptWeightSetFree(&set);
+  stats_report_free(&r);
   return result;
 }
 

@@ -640,283 +640,354 @@ static char *first_error_line(void) {
   return line;
 }
 
-int explore_run_leaf(const explore_options *o, const explore_tree *t, int node, const char *dir) {
+/* What one leaf job holds between its steps: the options and the node, the
+ * leaf record it fills, and what it owns until the end. */
+typedef struct leaf_job {
+  const explore_options *o;
+  const explore_tree *t;
+  int node;
+  const char *dir;
   explore_leaf L;
-  memset(&L, 0, sizeof L);
-  const explore_node *nd = &t->nodes[node];
-  snprintf(L.name, sizeof L.name, "%s", nd->name);
-  snprintf(L.parent, sizeof L.parent, "%s", nd->parent >= 0 ? t->nodes[nd->parent].name : "");
-  L.level = nd->level;
-  L.quantized = explore_chain_quantized(t, node);
-  L.accuracy = L.fake_accuracy = L.test_accuracy = NAN;
-  L.latency_us = L.host_latency_us = NAN;
-  /* mkdir -p */
+  char cal_path[4096], cal[4200];
+  model_session m;
+  bool opened;
+  dataset data;
+  MlirOperation model; /* the model after the chain's stages (owned by m) */
+  MlirOperation kernels, host;
+  char *obj, *host_obj, *header;
+  size_t obj_size, host_size, header_size;
+  bool cross;
+  const char *mcpu, *mattr;
+  kernel_summary ks;
+  coopt_jit jit;
+  double compile_s;
+} leaf_job;
+
+/* mkdir -p */
+static bool make_dirs(const char *dir) {
   char *md = coopt_xstrndup(dir, strlen(dir));
-  for (char *s = md + 1;; ++s)
+  bool ok = true;
+  for (char *s = md + 1; ok; ++s)
     if (*s == '/' || !*s) {
       char c = *s;
       *s = 0;
       if (mkdir(md, 0777) != 0 && errno != EEXIST) {
         fprintf(stderr, "coopt-explore: error: cannot create '%s': %s\n", md, strerror(errno));
-        free(md);
-        return 1;
+        ok = false;
       }
       if (!(*s = c))
         break;
     }
   free(md);
+  return ok;
+}
+
+static void leaf_job_init(leaf_job *j, const explore_options *o, const explore_tree *t, int node, const char *dir) {
+  memset(j, 0, sizeof *j);
+  j->o = o, j->t = t, j->node = node, j->dir = dir;
+  explore_leaf *L = &j->L;
+  const explore_node *nd = &t->nodes[node];
+  snprintf(L->name, sizeof L->name, "%s", nd->name);
+  snprintf(L->parent, sizeof L->parent, "%s", nd->parent >= 0 ? t->nodes[nd->parent].name : "");
+  L->level = nd->level;
+  L->quantized = explore_chain_quantized(t, node);
+  L->accuracy = L->fake_accuracy = L->test_accuracy = NAN;
+  L->latency_us = L->host_latency_us = NAN;
   /* The calibration split: the work directory's (the parent wrote it) or
    * this job's own.  Absolute, so that the pipeline does not depend on the
    * working directory. */
-  char path[4096], cal_path[4096], cal[4200];
-  {
-    char *p = realpath(o->work ? o->work : dir, NULL);
-    snprintf(cal_path, sizeof cal_path, "%s/calibration.npy", p ? p : (o->work ? o->work : dir));
-    free(p);
-  }
-  snprintf(cal, sizeof cal, "data=%s samples=%lld", cal_path, (long long)o->calibration);
-  L.pipeline = explore_shown_pipeline(o, t, node);
-  L.calibration_items = o->calibration;
+  char *p = realpath(o->work ? o->work : dir, NULL);
+  snprintf(j->cal_path, sizeof j->cal_path, "%s/calibration.npy", p ? p : (o->work ? o->work : dir));
+  free(p);
+  snprintf(j->cal, sizeof j->cal, "data=%s samples=%lld", j->cal_path, (long long)o->calibration);
+  L->pipeline = explore_shown_pipeline(o, t, node);
+  L->calibration_items = o->calibration;
+}
 
-  MlirOperation kernels = {NULL}, host = {NULL};
-  dataset data;
-  memset(&data, 0, sizeof data);
-  char *obj = NULL, *host_obj = NULL, *header = NULL;
-  size_t obj_size = 0, host_size = 0, header_size = 0;
-  coopt_jit jit;
-  memset(&jit, 0, sizeof jit);
-  bool ok = false;
-  double compile_s = 0;
-
-  /* The float model (the parent's bytecode copy when there is one): for the
-   * interface, the normalisation and the density plots' layer, even when a
-   * stage was built by another job. */
-  model_session m;
+/* The float model (the parent's bytecode copy when there is one): for the
+ * interface, the normalisation and the density plots' layer, even when a
+ * stage was built by another job. */
+static bool leaf_open_model(leaf_job *j) {
   char *work_model = NULL;
-  if (o->work && asprintf(&work_model, "%s/model.mlirbc", o->work) >= 0 && !file_exists(work_model))
+  if (j->o->work && asprintf(&work_model, "%s/model.mlirbc", j->o->work) >= 0 && !file_exists(work_model))
     free(work_model), work_model = NULL;
-  bool opened = session_open(&m, work_model ? work_model : o->model, o->model);
+  j->opened = session_open(&j->m, work_model ? work_model : j->o->model, j->o->model);
   free(work_model);
-  MlirContext ctx = m.ctx;
-  int64_t per = m.per;
-  if (!opened)
-    goto done;
-  size_t layer = density_layer(m.op);
+  return j->opened;
+}
 
-  /* The deepest ancestor (or the node itself) another job already built. */
-  int chain[64], n = 0, start;
-  for (int i = node; i > 0 && n < 64; i = t->nodes[i].parent)
-    chain[n++] = i;
-  start = n;
-  for (int k = 0; k < n && o->work; ++k) {
+/* The time the stages chain[k..n-1] took when other jobs built them. */
+static double cached_stage_seconds(const leaf_job *j, const int *chain, int k, int n) {
+  double s = 0;
+  for (; k < n; ++k) {
+    char sp[4200];
+    snprintf(sp, sizeof sp, "%s/stages/%s.seconds", j->o->work, j->t->nodes[chain[k]].name);
+    coopt_buf secs;
+    coopt_buf_init(&secs);
+    if (coopt_read_file(sp, &secs) && secs.data)
+      s += strtod(secs.data, NULL);
+    coopt_buf_free(&secs);
+  }
+  return s;
+}
+
+/* Replace the float model by the deepest of chain[0..n-1] (the node, its
+ * parent, ...) another job already built.  Returns how many of the chain
+ * are still to run (chain[start-1] .. chain[0]), or -1 on error. */
+static int leaf_resume(leaf_job *j, const int *chain, int n) {
+  for (int k = 0; k < n && j->o->work; ++k) {
     char *stage = NULL;
-    if (asprintf(&stage, "%s/stages/%s.mlirbc", o->work, t->nodes[chain[k]].name) < 0)
-      goto done;
+    if (asprintf(&stage, "%s/stages/%s.mlirbc", j->o->work, j->t->nodes[chain[k]].name) < 0)
+      return -1;
     MlirOperation cached = {NULL};
     if (file_exists(stage)) {
       coopt_buf bc;
       coopt_buf_init(&bc);
       if (coopt_read_file(stage, &bc))
-        cached =
-            mlirOperationCreateParse(ctx, mlirStringRefCreate(bc.data, bc.size), mlirStringRefCreateFromCString(stage));
+        cached = mlirOperationCreateParse(j->m.ctx, mlirStringRefCreate(bc.data, bc.size),
+                                          mlirStringRefCreateFromCString(stage));
       coopt_buf_free(&bc);
     }
     free(stage);
     if (mlirOperationIsNull(cached))
       continue;
-    mlirOperationDestroy(m.op);
-    m.op = cached;
-    start = k; /* chain[k] is built: run chain[k-1] .. chain[0] */
-    for (int j = k; j < n; ++j) {
-      char sp[4200];
-      snprintf(sp, sizeof sp, "%s/stages/%s.seconds", o->work, t->nodes[chain[j]].name);
-      coopt_buf secs;
-      coopt_buf_init(&secs);
-      if (coopt_read_file(sp, &secs) && secs.data)
-        compile_s += strtod(secs.data, NULL);
-      coopt_buf_free(&secs);
-    }
-    break;
+    mlirOperationDestroy(j->m.op);
+    j->m.op = cached;
+    j->compile_s += cached_stage_seconds(j, chain, k, n);
+    return k;
   }
+  return n;
+}
 
-  if (!load_dataset(o, m.op, per, &data))
-    goto done;
-  if (!file_exists(cal_path) && !save_calibration(o, per, &data, cal_path))
-    goto done;
-  MlirOperation model = m.op;
-  /* Run the stages that are not built yet, saving each for the jobs below. */
+/* Keep a built stage for the jobs below it: its bytecode and its time. */
+static bool save_stage(const leaf_job *j, const char *name, MlirOperation model, double seconds) {
+  char stages[4200], file[EXPLORE_NAME_MAX + 16], secs[64];
+  snprintf(stages, sizeof stages, "%s/stages", j->o->work);
+  mkdir(stages, 0777);
+  coopt_buf bc;
+  coopt_buf_init(&bc);
+  write_bytecode(model, &bc);
+  snprintf(file, sizeof file, "%s.mlirbc", name);
+  bool saved = save(stages, file, bc.data, bc.size);
+  coopt_buf_free(&bc);
+  int len = snprintf(secs, sizeof secs, "%.6f\n", seconds);
+  snprintf(file, sizeof file, "%s.seconds", name);
+  return saved && save(stages, file, secs, (size_t)len);
+}
+
+/* Run the stages of the chain that are not built yet, saving each. */
+static bool leaf_build_stages(leaf_job *j) {
+  int chain[64], n = 0;
+  for (int i = j->node; i > 0 && n < 64; i = j->t->nodes[i].parent)
+    chain[n++] = i;
+  int start = leaf_resume(j, chain, n);
+  if (start < 0)
+    return false;
+  if (!load_dataset(j->o, j->m.op, j->m.per, &j->data))
+    return false;
+  if (!file_exists(j->cal_path) && !save_calibration(j->o, j->m.per, &j->data, j->cal_path))
+    return false;
+  j->model = j->m.op;
   for (int k = start - 1; k >= 0; --k) {
-    const explore_node *s = &t->nodes[chain[k]];
+    const explore_node *s = &j->t->nodes[chain[k]];
     coopt_buf stage;
     coopt_buf_init(&stage);
     coopt_buf_puts(&stage, "builtin.module(");
-    explore_expand_stage(s->stage, cal, &stage);
+    explore_expand_stage(s->stage, j->cal, &stage);
     coopt_buf_putc(&stage, ')');
     double t0 = explore_now();
-    bool stage_ok = run_pipeline(ctx, model, stage.data);
+    bool stage_ok = run_pipeline(j->m.ctx, j->model, stage.data);
     coopt_buf_free(&stage);
     if (!stage_ok) {
       fprintf(stderr, "coopt-explore: error: node '%s': its stage failed\n", s->name);
-      goto done;
+      return false;
     }
     double dt = explore_now() - t0;
-    compile_s += dt;
-    if (o->work) {
-      char stages[4200], file[EXPLORE_NAME_MAX + 16], secs[64];
-      snprintf(stages, sizeof stages, "%s/stages", o->work);
-      mkdir(stages, 0777);
-      coopt_buf bc;
-      coopt_buf_init(&bc);
-      write_bytecode(model, &bc);
-      snprintf(file, sizeof file, "%s.mlirbc", s->name);
-      bool saved = save(stages, file, bc.data, bc.size);
-      coopt_buf_free(&bc);
-      int len = snprintf(secs, sizeof secs, "%.6f\n", dt);
-      snprintf(file, sizeof file, "%s.seconds", s->name);
-      if (!saved || !save(stages, file, secs, (size_t)len))
-        goto done;
-    }
+    j->compile_s += dt;
+    if (j->o->work && !save_stage(j, s->name, j->model, dt))
+      return false;
   }
-  L.has_density = density_of(model, layer, &L.density);
+  return true;
+}
 
-  /* Fake-quant accuracy (the graph coopt-fake-quant emulates int8 with). */
-  if (L.quantized) {
-    char err[1024];
-    MlirOperation fq = mlirOperationClone(model);
-    cooptDropReferences(fq);
-    if (!cooptJitCompile(ctx, mlirModuleFromOperation(fq), 2, &jit, err, sizeof err)) {
-      fprintf(stderr, "coopt-explore: error: node '%s': %s\n", L.name, err);
-      mlirOperationDestroy(fq);
-      goto done;
-    }
-    evaluation e;
-    int64_t nv = o->validation;
-    if (!evaluate(&jit, data.train.x + (data.train.n - nv) * per, data.train.y + (data.train.n - nv), nv, per, &e)) {
-      fprintf(stderr, "coopt-explore: error: node '%s': the fake-quant graph failed to run\n", L.name);
-      mlirOperationDestroy(fq);
-      goto done;
-    }
-    L.fake_accuracy = 100.0 * (double)e.correct / (double)e.n;
-    cooptJitDestroy(&jit);
-    memset(&jit, 0, sizeof jit);
-    mlirOperationDestroy(fq);
-  }
+/* The validation items: the last o->validation of the training split. */
+static bool evaluate_validation(leaf_job *j, evaluation *e) {
+  const split *tr = &j->data.train;
+  int64_t nv = j->o->validation, per = j->m.per;
+  return evaluate(&j->jit, tr->x + (tr->n - nv) * per, tr->y + (tr->n - nv), nv, per, e);
+}
 
-  /* Deploy: the target's object (bytes, leaf.o) and the host's (accuracy,
-   * latency).  The x86_64 target's object is portable unless --mcpu says
-   * otherwise: its weights section is then not inflated by one CPU's vector
-   * constants (AVX-512 here adds 4-7 KB of them), and it runs on any x86-64
-   * (the runtime's kernels pick their ISA at run time).  The host's object
-   * is built for this machine, whose speed it measures; it is the target's
-   * own object when that was built for this machine too. */
-  double t0 = explore_now();
-  bool cross = strcmp(o->target, "x86_64") != 0;
-  kernels = deploy(ctx, model, L.quantized, o->target);
-  if (mlirOperationIsNull(kernels)) {
-    fprintf(stderr, "coopt-explore: error: node '%s': lowering to coopt's kernels failed\n", L.name);
-    goto done;
-  }
-  const char *mcpu = o->mcpu ? o->mcpu : cross ? "neoverse-n1" : NULL;
-  const char *mattr = o->mattr ? o->mattr : cross ? "+dotprod" : NULL;
-  bool host_is_target = !cross && mcpu && !strcmp(mcpu, "native") && !mattr;
-  coopt_target target = {o->target, mcpu, mattr, 2, "model"};
+/* Fake-quant accuracy (the graph coopt-fake-quant emulates int8 with). */
+static bool leaf_fake_quant_accuracy(leaf_job *j) {
   char err[1024];
-  if (!cooptEmitHeader(mlirModuleFromOperation(kernels), "model", &header, &header_size, err, sizeof err)) {
-    fprintf(stderr, "coopt-explore: error: node '%s': %s\n", L.name, err);
-    goto done;
+  MlirOperation fq = mlirOperationClone(j->model);
+  cooptDropReferences(fq);
+  bool ok = cooptJitCompile(j->m.ctx, mlirModuleFromOperation(fq), 2, &j->jit, err, sizeof err);
+  evaluation e;
+  if (!ok)
+    fprintf(stderr, "coopt-explore: error: node '%s': %s\n", j->L.name, err);
+  else if (!(ok = evaluate_validation(j, &e)))
+    fprintf(stderr, "coopt-explore: error: node '%s': the fake-quant graph failed to run\n", j->L.name);
+  else
+    j->L.fake_accuracy = 100.0 * (double)e.correct / (double)e.n;
+  cooptJitDestroy(&j->jit);
+  memset(&j->jit, 0, sizeof j->jit);
+  mlirOperationDestroy(fq);
+  return ok;
+}
+
+/* Deploy: the target's object (bytes, leaf.o) and the host's (accuracy,
+ * latency).  The x86_64 target's object is portable unless --mcpu says
+ * otherwise: its weights section is then not inflated by one CPU's vector
+ * constants (AVX-512 here adds 4-7 KB of them), and it runs on any x86-64
+ * (the runtime's kernels pick their ISA at run time).  The host's object
+ * is built for this machine, whose speed it measures; it is the target's
+ * own object when that was built for this machine too. */
+static bool leaf_compile(leaf_job *j) {
+  const explore_options *o = j->o;
+  explore_leaf *L = &j->L;
+  double t0 = explore_now();
+  j->cross = strcmp(o->target, "x86_64") != 0;
+  j->kernels = deploy(j->m.ctx, j->model, L->quantized, o->target);
+  if (mlirOperationIsNull(j->kernels)) {
+    fprintf(stderr, "coopt-explore: error: node '%s': lowering to coopt's kernels failed\n", L->name);
+    return false;
   }
-  if (!emit_object(ctx, kernels, &target, &obj, &obj_size))
-    goto done;
-  compile_s += explore_now() - t0;
-  L.bytes = section_bytes(obj, obj_size, ".rodata");
-  L.text_bytes = section_bytes(obj, obj_size, ".text");
-  kernel_summary ks;
-  summarise_kernels(kernels, mcpu && strstr(mcpu, "v2"), &ks);
-  snprintf(L.kernels, sizeof L.kernels, "%s", ks.text);
-  if (!host_is_target) {
-    if (cross)
-      host = deploy(ctx, model, L.quantized, "x86_64");
-    coopt_target ht = {"x86_64", "native", NULL, 2, "model"};
-    if ((cross && mlirOperationIsNull(host)) || !emit_object(ctx, cross ? host : kernels, &ht, &host_obj, &host_size))
-      goto done;
+  j->mcpu = o->mcpu ? o->mcpu : j->cross ? "neoverse-n1" : NULL;
+  j->mattr = o->mattr ? o->mattr : j->cross ? "+dotprod" : NULL;
+  bool host_is_target = !j->cross && j->mcpu && !strcmp(j->mcpu, "native") && !j->mattr;
+  coopt_target target = {o->target, j->mcpu, j->mattr, 2, "model"};
+  char err[1024];
+  if (!cooptEmitHeader(mlirModuleFromOperation(j->kernels), "model", &j->header, &j->header_size, err, sizeof err)) {
+    fprintf(stderr, "coopt-explore: error: node '%s': %s\n", L->name, err);
+    return false;
   }
-  snprintf(path, sizeof path, "%s/host.o", dir);
-  if (!save(dir, "host.o", host_obj ? host_obj : obj, host_obj ? host_size : obj_size))
-    goto done;
-  if (!cooptObjectLoad(mlirModuleFromOperation(cross ? host : kernels), path, "model", &jit, err, sizeof err)) {
-    fprintf(stderr, "coopt-explore: error: node '%s': %s\n", L.name, err);
-    goto done;
+  if (!emit_object(j->m.ctx, j->kernels, &target, &j->obj, &j->obj_size))
+    return false;
+  j->compile_s += explore_now() - t0;
+  L->bytes = section_bytes(j->obj, j->obj_size, ".rodata");
+  L->text_bytes = section_bytes(j->obj, j->obj_size, ".text");
+  summarise_kernels(j->kernels, j->mcpu && strstr(j->mcpu, "v2"), &j->ks);
+  snprintf(L->kernels, sizeof L->kernels, "%s", j->ks.text);
+  if (host_is_target)
+    return true;
+  if (j->cross)
+    j->host = deploy(j->m.ctx, j->model, L->quantized, "x86_64");
+  coopt_target ht = {"x86_64", "native", NULL, 2, "model"};
+  return !(j->cross && mlirOperationIsNull(j->host)) &&
+         emit_object(j->m.ctx, j->cross ? j->host : j->kernels, &ht, &j->host_obj, &j->host_size);
+}
+
+/* One measurement at a time across the tree's jobs: with -j up to the
+ * cores, a job that measures then has a core to itself instead of sharing
+ * it with another's timing loop. */
+static double locked_latency_us(leaf_job *j) {
+  char *lock = NULL;
+  int fd = -1;
+  if (j->o->work && asprintf(&lock, "%s/latency.lock", j->o->work) >= 0)
+    fd = open(lock, O_CREAT | O_RDWR, 0666);
+  if (fd >= 0)
+    flock(fd, LOCK_EX);
+  double us = median_latency_us(&j->jit, j->data.train.x, j->m.per, j->o->repeats);
+  if (fd >= 0)
+    flock(fd, LOCK_UN), close(fd);
+  free(lock);
+  return us;
+}
+
+/* The host object, loaded: accuracy on validation and test, latency. */
+static bool leaf_evaluate(leaf_job *j) {
+  explore_leaf *L = &j->L;
+  char path[4096], err[1024];
+  snprintf(path, sizeof path, "%s/host.o", j->dir);
+  if (!save(j->dir, "host.o", j->host_obj ? j->host_obj : j->obj, j->host_obj ? j->host_size : j->obj_size))
+    return false;
+  if (!cooptObjectLoad(mlirModuleFromOperation(j->cross ? j->host : j->kernels), path, "model", &j->jit, err,
+                       sizeof err)) {
+    fprintf(stderr, "coopt-explore: error: node '%s': %s\n", L->name, err);
+    return false;
   }
   evaluation ev, et = {0, 0};
-  int64_t nv = o->validation, nt = o->test < 0 || o->test > data.test.n ? data.test.n : o->test;
-  if (!evaluate(&jit, data.train.x + (data.train.n - nv) * per, data.train.y + (data.train.n - nv), nv, per, &ev) ||
-      (nt > 0 && !evaluate(&jit, data.test.x, data.test.y, nt, per, &et))) {
-    fprintf(stderr, "coopt-explore: error: node '%s': the compiled leaf failed to run\n", L.name);
-    goto done;
+  const split *te = &j->data.test;
+  int64_t nv = j->o->validation, nt = j->o->test < 0 || j->o->test > te->n ? te->n : j->o->test;
+  if (!evaluate_validation(j, &ev) || (nt > 0 && !evaluate(&j->jit, te->x, te->y, nt, j->m.per, &et))) {
+    fprintf(stderr, "coopt-explore: error: node '%s': the compiled leaf failed to run\n", L->name);
+    return false;
   }
-  L.accuracy = 100.0 * (double)ev.correct / (double)ev.n;
-  L.test_accuracy = nt > 0 ? 100.0 * (double)et.correct / (double)et.n : NAN;
-  L.validation_images = nv, L.test_images = nt;
-  if (!L.quantized)
-    L.fake_accuracy = NAN;
-  {
-    /* One measurement at a time across the tree's jobs: with -j up to the
-     * cores, a job that measures then has a core to itself instead of
-     * sharing it with another's timing loop. */
-    char *lock = NULL;
-    int fd = -1;
-    if (o->work && asprintf(&lock, "%s/latency.lock", o->work) >= 0)
-      fd = open(lock, O_CREAT | O_RDWR, 0666);
-    if (fd >= 0)
-      flock(fd, LOCK_EX);
-    L.host_latency_us = median_latency_us(&jit, data.train.x, per, o->repeats);
-    if (fd >= 0)
-      flock(fd, LOCK_UN), close(fd);
-    free(lock);
-  }
-  if (cross) {
-    double ghz = mcpu && strstr(mcpu, "v2") ? 3.0 : 2.5;
-    L.latency_us = ks.cycles / (ghz * 1e3);
-    L.latency_estimated = true;
+  L->accuracy = 100.0 * (double)ev.correct / (double)ev.n;
+  L->test_accuracy = nt > 0 ? 100.0 * (double)et.correct / (double)et.n : NAN;
+  L->validation_images = nv, L->test_images = nt;
+  if (!L->quantized)
+    L->fake_accuracy = NAN;
+  L->host_latency_us = locked_latency_us(j);
+  if (j->cross) {
+    double ghz = j->mcpu && strstr(j->mcpu, "v2") ? 3.0 : 2.5;
+    L->latency_us = j->ks.cycles / (ghz * 1e3);
+    L->latency_estimated = true;
   } else {
-    L.latency_us = L.host_latency_us;
+    L->latency_us = L->host_latency_us;
   }
-  L.compile_s = compile_s;
-  L.evaluated = true;
+  L->compile_s = j->compile_s;
+  L->evaluated = true;
+  return true;
+}
 
-  /* The leaf's artefacts: its kernel-level MLIR, object and header. */
-  {
-    coopt_buf text;
-    coopt_buf_init(&text);
-    MlirOpPrintingFlags flags = mlirOpPrintingFlagsCreate();
-    mlirOpPrintingFlagsEnableDebugInfo(flags, true, false);
-    mlirOperationPrintWithFlags(kernels, flags, coopt_buf_string_callback, &text);
-    coopt_buf_putc(&text, '\n');
-    mlirOpPrintingFlagsDestroy(flags);
-    ok = save(dir, "leaf.mlir", text.data, text.size) && save(dir, "leaf.o", obj, obj_size) &&
-         save(dir, "leaf.h", header, header_size);
-    coopt_buf_free(&text);
-  }
-  snprintf(path, sizeof path, "%s/host.o", dir);
+/* The leaf's artefacts: its kernel-level MLIR, object and header. */
+static bool leaf_save(leaf_job *j) {
+  coopt_buf text;
+  coopt_buf_init(&text);
+  MlirOpPrintingFlags flags = mlirOpPrintingFlagsCreate();
+  mlirOpPrintingFlagsEnableDebugInfo(flags, true, false);
+  mlirOperationPrintWithFlags(j->kernels, flags, coopt_buf_string_callback, &text);
+  coopt_buf_putc(&text, '\n');
+  mlirOpPrintingFlagsDestroy(flags);
+  bool ok = save(j->dir, "leaf.mlir", text.data, text.size) && save(j->dir, "leaf.o", j->obj, j->obj_size) &&
+            save(j->dir, "leaf.h", j->header, j->header_size);
+  coopt_buf_free(&text);
+  char path[4096];
+  snprintf(path, sizeof path, "%s/host.o", j->dir);
   unlink(path);
-done:
+  return ok;
+}
+
+/* leaf.json, whatever happened (a failed leaf carries its diagnostic), and
+ * everything the job owns released. */
+static int leaf_job_finish(leaf_job *j, bool ok) {
+  explore_leaf *L = &j->L;
   if (!ok)
-    L.error = first_error_line();
-  if (!ok && !L.error)
-    L.error = coopt_xstrndup("the leaf failed (see its log)", 29);
-  snprintf(path, sizeof path, "%s/leaf.json", dir);
-  if (!explore_leaf_write(path, &L, err, sizeof err)) {
+    L->error = first_error_line();
+  if (!ok && !L->error)
+    L->error = coopt_xstrndup("the leaf failed (see its log)", 29);
+  char path[4096], err[1024];
+  snprintf(path, sizeof path, "%s/leaf.json", j->dir);
+  if (!explore_leaf_write(path, L, err, sizeof err)) {
     fprintf(stderr, "coopt-explore: error: %s\n", err);
     ok = false;
   }
-  cooptJitDestroy(&jit);
-  free(obj), free(host_obj), free(header);
-  split_free(&data.train), split_free(&data.test);
-  if (!mlirOperationIsNull(kernels))
-    mlirOperationDestroy(kernels);
-  if (!mlirOperationIsNull(host))
-    mlirOperationDestroy(host);
-  session_close(&m);
-  explore_leaf_free(&L);
+  cooptJitDestroy(&j->jit);
+  free(j->obj), free(j->host_obj), free(j->header);
+  split_free(&j->data.train), split_free(&j->data.test);
+  if (!mlirOperationIsNull(j->kernels))
+    mlirOperationDestroy(j->kernels);
+  if (!mlirOperationIsNull(j->host))
+    mlirOperationDestroy(j->host);
+  session_close(&j->m);
+  explore_leaf_free(L);
   return ok ? 0 : 1;
+}
+
+int explore_run_leaf(const explore_options *o, const explore_tree *t, int node, const char *dir) {
+  leaf_job j;
+  leaf_job_init(&j, o, t, node, dir);
+  if (!make_dirs(dir)) {
+    explore_leaf_free(&j.L);
+    return 1;
+  }
+  bool ok = leaf_open_model(&j);
+  size_t layer = ok ? density_layer(j.m.op) : 0;
+  ok = ok && leaf_build_stages(&j);
+  if (ok)
+    j.L.has_density = density_of(j.model, layer, &j.L.density);
+  ok = ok && (!j.L.quantized || leaf_fake_quant_accuracy(&j)) && leaf_compile(&j) && leaf_evaluate(&j) && leaf_save(&j);
+  return leaf_job_finish(&j, ok);
 }
