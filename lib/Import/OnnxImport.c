@@ -213,6 +213,195 @@ static void append_string_attr(coopt_buf *b, const char *s) {
   coopt_buf_putc(b, '"');
 }
 
+/* The file, parsed, with a graph and a supported default-domain opset. */
+static Onnx__ModelProto *read_model(importer *im, const char *path, coopt_buf *file) {
+  if (!coopt_read_file(path, file)) {
+    im_fail(im, "cannot read '%s': %s", path, strerror(errno));
+    return NULL;
+  }
+  Onnx__ModelProto *model = onnx__model_proto__unpack(NULL, file->size, (const uint8_t *)file->data);
+  if (!model) {
+    im_fail(im, "not a valid ONNX model (truncated or corrupt protobuf)");
+    return NULL;
+  }
+  if (!model->graph) {
+    im_fail(im, "the model has no graph");
+    return model;
+  }
+  im->opset = -1;
+  for (size_t i = 0; i < model->n_opset_import; ++i) {
+    const char *d = model->opset_import[i]->domain;
+    if (!d || !*d || !strcmp(d, "ai.onnx"))
+      im->opset = (int)model->opset_import[i]->version;
+  }
+  if (im->opset < 1 || im->opset > 18)
+    im_fail(im, "opset %d of the default domain is not supported (1 to 18)", im->opset);
+  return model;
+}
+
+static bool import_initializers(importer *im, const Onnx__GraphProto *g) {
+  im_set_loc(im, "initializers");
+  for (size_t i = 0; i < g->n_initializer; ++i) {
+    const Onnx__TensorProto *t = g->initializer[i];
+    int et, rank;
+    int64_t dims[MAXR];
+    void *data;
+    if (!im_tensor_data(im, t, &et, &rank, dims, &data))
+      return false;
+    value *v = im_add_value(im, t->name, et, rank, dims);
+    v->data = data;
+  }
+  return true;
+}
+
+/* Older IR versions list initializers as graph inputs too. */
+static bool is_initializer(const Onnx__GraphProto *g, const char *name) {
+  for (size_t k = 0; k < g->n_initializer; ++k)
+    if (!strcmp(g->initializer[k]->name, name))
+      return true;
+  return false;
+}
+
+/* A bound input is a constant of exactly the declared type. */
+static bool bind_input(importer *im, const Onnx__ValueInfoProto *in, const coopt_onnx_binding *bind) {
+  const Onnx__TypeProto *tp = in->type;
+  int declared = tp && tp->value_case == ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE && tp->tensor_type
+                     ? tp->tensor_type->elem_type
+                     : bind->onnx_type;
+  size_t es = cooptOnnxTypeSize(bind->onnx_type);
+  if (declared != bind->onnx_type || bind->rank > MAXR || !es)
+    return im_fail(im, "binding for graph input '%s' has ONNX data type %d, the input is declared %d", in->name,
+                   bind->onnx_type, declared);
+  value *v = im_add_value(im, in->name, bind->onnx_type, bind->rank, bind->dims);
+  size_t bytes = (size_t)im_numel(bind->dims, bind->rank) * es;
+  v->data = coopt_xmalloc(bytes ? bytes : 1);
+  memcpy(v->data, bind->data, bytes);
+  return true;
+}
+
+/* The graph inputs: bound ones become constants, the rest arguments of
+ * @main (their signature in `sig`). */
+static bool import_inputs(importer *im, const Onnx__GraphProto *g, const coopt_onnx_import_options *options,
+                          coopt_buf *sig) {
+  int nargs = 0, position = 0;
+  size_t used_bindings = 0;
+  for (size_t i = 0; i < g->n_input; ++i) {
+    if (is_initializer(g, g->input[i]->name))
+      continue;
+    const coopt_onnx_binding *bind = NULL;
+    char hash[32];
+    snprintf(hash, sizeof hash, "#%d", position++);
+    for (size_t k = 0; options && k < options->num_bindings; ++k)
+      if (!strcmp(options->bindings[k].name, g->input[i]->name) || !strcmp(options->bindings[k].name, hash))
+        bind = &options->bindings[k];
+    if (bind ? !bind_input(im, g->input[i], bind) : !graph_input(im, g->input[i], nargs++, position - 1, sig))
+      return false;
+    used_bindings += bind != NULL;
+  }
+  if (options && used_bindings != options->num_bindings)
+    return im_fail(im, "a binding names no graph input of the model");
+  return true;
+}
+
+static bool import_nodes(importer *im, const Onnx__GraphProto *g) {
+  for (size_t i = 0; i < g->n_node; ++i) {
+    im->node = g->node[i];
+    char fallback[64];
+    snprintf(fallback, sizeof fallback, "%s_%zu", im->node->op_type, i);
+    im_set_loc(im, im->node->name && *im->node->name ? im->node->name : fallback);
+    if (!dispatch(im))
+      return false;
+  }
+  im->node = NULL;
+  return true;
+}
+
+/* What @main returns: the values, their types, and the signature's types
+ * (with the unsigned marks). */
+typedef struct graph_results {
+  coopt_buf rets, rtypes, rsig;
+} graph_results;
+
+static bool collect_results(importer *im, const Onnx__GraphProto *g, graph_results *r) {
+  im_set_loc(im, "outputs");
+  if (g->n_output == 0)
+    return im_fail(im, "the graph has no outputs");
+  for (size_t i = 0; i < g->n_output; ++i) {
+    value *v = im_find(im, g->output[i]->name);
+    if (!v)
+      return im_fail(im, "graph output '%s' is not produced by any node", g->output[i]->name);
+    const char *ref = im_logical_ref(im, v);
+    if (!ref)
+      return false;
+    coopt_buf_printf(&r->rets, "%s%s", i ? ", " : "", ref);
+    coopt_buf_printf(&r->rtypes, "%s%s", i ? ", " : "", im_ttype(v->et, v->rank, v->dims));
+    coopt_buf_printf(&r->rsig, "%s%s%s", i ? ", " : "", im_ttype(v->et, v->rank, v->dims),
+                     v->et == ET_U8 ? " {coopt.unsigned}" : "");
+  }
+  return true;
+}
+
+static void emit_metadata(coopt_buf *out, const Onnx__ModelProto *model) {
+  coopt_buf_puts(out, ", coopt.metadata = {");
+  /* A dictionary attribute takes each key once and no empty key (fuzz-onnx:
+   * a repeated key made the text unparsable); the first wins. */
+  for (size_t i = 0, kept = 0; i < model->n_metadata_props; ++i) {
+    const char *key = model->metadata_props[i]->key;
+    bool repeated = !key || !*key;
+    for (size_t j = 0; j < i && !repeated; ++j)
+      repeated = model->metadata_props[j]->key && !strcmp(model->metadata_props[j]->key, key);
+    if (repeated)
+      continue;
+    if (kept++)
+      coopt_buf_puts(out, ", ");
+    append_string_attr(out, key);
+    coopt_buf_puts(out, " = ");
+    append_string_attr(out, model->metadata_props[i]->value ? model->metadata_props[i]->value : "");
+  }
+  coopt_buf_puts(out, "}");
+}
+
+static void emit_module(const importer *im, const char *path, const Onnx__ModelProto *model, const coopt_buf *sig,
+                        const graph_results *r, coopt_buf *out) {
+  const Onnx__GraphProto *g = model->graph;
+  /* A newline in the path would end the comment and start MLIR text. */
+  coopt_buf_printf(out, "// Imported from ");
+  for (const char *p = path; *p; ++p)
+    coopt_buf_putc(out, (unsigned char)*p < 0x20 ? '?' : *p);
+  coopt_buf_printf(out, " by coopt-translate --import-onnx\n");
+  coopt_buf_printf(out, "module attributes {coopt.onnx_opset = %d : i64", im->opset);
+  if (model->n_metadata_props)
+    emit_metadata(out, model);
+  coopt_buf_printf(out, "} {\n  func.func @main(%s) -> (%s) attributes {coopt.input_names = [",
+                   sig->data ? sig->data : "", r->rsig.data);
+  for (size_t i = 0, k = 0; i < g->n_input; ++i) {
+    if (is_initializer(g, g->input[i]->name))
+      continue;
+    if (k++)
+      coopt_buf_puts(out, ", ");
+    append_string_attr(out, g->input[i]->name);
+  }
+  coopt_buf_puts(out, "], coopt.output_names = [");
+  for (size_t i = 0; i < g->n_output; ++i) {
+    if (i)
+      coopt_buf_puts(out, ", ");
+    append_string_attr(out, g->output[i]->name);
+  }
+  coopt_buf_puts(out, "]} {\n");
+  coopt_buf_append(out, im->body.data ? im->body.data : "", im->body.size);
+  coopt_buf_printf(out, "    return %s : %s\n  }\n}\n", r->rets.data, r->rtypes.data);
+}
+
+static void importer_free(importer *im) {
+  for (size_t i = 0; i < im->nvals; ++i) {
+    free(im->vals[i]->name);
+    free(im->vals[i]->data);
+    free(im->vals[i]);
+  }
+  free(im->vals);
+  coopt_buf_free(&im->body);
+}
+
 MlirLogicalResult cooptImportOnnx(const char *path, const coopt_onnx_import_options *options, MlirStringCallback text,
                                   void *text_data, MlirStringCallback error, void *error_data) {
   importer im;
@@ -224,176 +413,21 @@ MlirLogicalResult cooptImportOnnx(const char *path, const coopt_onnx_import_opti
   coopt_buf_init(&out);
   coopt_buf_init(&sig);
   coopt_buf_init(&im.body);
-  Onnx__ModelProto *model = NULL;
-  if (!coopt_read_file(path, &file)) {
-    im_fail(&im, "cannot read '%s': %s", path, strerror(errno));
-    goto done;
-  }
-  model = onnx__model_proto__unpack(NULL, file.size, (const uint8_t *)file.data);
-  if (!model) {
-    im_fail(&im, "not a valid ONNX model (truncated or corrupt protobuf)");
-    goto done;
-  }
-  if (!model->graph) {
-    im_fail(&im, "the model has no graph");
-    goto done;
-  }
-  im.opset = -1;
-  for (size_t i = 0; i < model->n_opset_import; ++i) {
-    const char *d = model->opset_import[i]->domain;
-    if (!d || !*d || !strcmp(d, "ai.onnx"))
-      im.opset = (int)model->opset_import[i]->version;
-  }
-  if (im.opset < 1 || im.opset > 18) {
-    im_fail(&im, "opset %d of the default domain is not supported (1 to 18)", im.opset);
-    goto done;
-  }
-  const Onnx__GraphProto *g = model->graph;
-  if (!validate_strings(&im, g))
-    goto done;
-  im_set_loc(&im, "initializers");
-  for (size_t i = 0; i < g->n_initializer; ++i) {
-    const Onnx__TensorProto *t = g->initializer[i];
-    int et, rank;
-    int64_t dims[MAXR];
-    void *data;
-    if (!im_tensor_data(&im, t, &et, &rank, dims, &data))
-      goto done;
-    value *v = im_add_value(&im, t->name, et, rank, dims);
-    v->data = data;
-  }
-  int nargs = 0, position = 0;
-  size_t used_bindings = 0;
-  for (size_t i = 0; i < g->n_input; ++i) {
-    bool is_init = false;
-    for (size_t k = 0; k < g->n_initializer; ++k)
-      is_init |= !strcmp(g->initializer[k]->name, g->input[i]->name);
-    if (is_init)
-      continue; /* older IR versions list initializers as inputs too */
-    const coopt_onnx_binding *bind = NULL;
-    char hash[32];
-    snprintf(hash, sizeof hash, "#%d", position++);
-    for (size_t k = 0; options && k < options->num_bindings; ++k)
-      if (!strcmp(options->bindings[k].name, g->input[i]->name) || !strcmp(options->bindings[k].name, hash))
-        bind = &options->bindings[k];
-    if (bind) {
-      /* A bound input is a constant of exactly the declared type. */
-      const Onnx__TypeProto *tp = g->input[i]->type;
-      int declared = tp && tp->value_case == ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE && tp->tensor_type
-                         ? tp->tensor_type->elem_type
-                         : bind->onnx_type;
-      size_t es = cooptOnnxTypeSize(bind->onnx_type);
-      if (declared != bind->onnx_type || bind->rank > MAXR || !es) {
-        im_fail(&im, "binding for graph input '%s' has ONNX data type %d, the input is declared %d", g->input[i]->name,
-                bind->onnx_type, declared);
-        goto done;
-      }
-      value *v = im_add_value(&im, g->input[i]->name, bind->onnx_type, bind->rank, bind->dims);
-      size_t bytes = (size_t)im_numel(bind->dims, bind->rank) * es;
-      v->data = coopt_xmalloc(bytes ? bytes : 1);
-      memcpy(v->data, bind->data, bytes);
-      ++used_bindings;
-      continue;
-    }
-    if (!graph_input(&im, g->input[i], nargs++, position - 1, &sig))
-      goto done;
-  }
-  if (options && used_bindings != options->num_bindings) {
-    im_fail(&im, "a binding names no graph input of the model");
-    goto done;
-  }
-  for (size_t i = 0; i < g->n_node; ++i) {
-    im.node = g->node[i];
-    char fallback[64];
-    snprintf(fallback, sizeof fallback, "%s_%zu", im.node->op_type, i);
-    im_set_loc(&im, im.node->name && *im.node->name ? im.node->name : fallback);
-    if (!dispatch(&im))
-      goto done;
-  }
-  im.node = NULL;
-  coopt_buf rets, rtypes, rsig;
-  coopt_buf_init(&rets);
-  coopt_buf_init(&rtypes);
-  coopt_buf_init(&rsig);
-  im_set_loc(&im, "outputs");
-  bool ok = g->n_output > 0 || im_fail(&im, "the graph has no outputs");
-  for (size_t i = 0; i < g->n_output && ok; ++i) {
-    value *v = im_find(&im, g->output[i]->name);
-    if (!v) {
-      ok = im_fail(&im, "graph output '%s' is not produced by any node", g->output[i]->name);
-      break;
-    }
-    const char *r = im_logical_ref(&im, v);
-    if (!r) {
-      ok = false;
-      break;
-    }
-    coopt_buf_printf(&rets, "%s%s", i ? ", " : "", r);
-    coopt_buf_printf(&rtypes, "%s%s", i ? ", " : "", im_ttype(v->et, v->rank, v->dims));
-    coopt_buf_printf(&rsig, "%s%s%s", i ? ", " : "", im_ttype(v->et, v->rank, v->dims),
-                     v->et == ET_U8 ? " {coopt.unsigned}" : "");
-  }
-  if (ok) {
-    /* A newline in the path would end the comment and start MLIR text. */
-    coopt_buf_printf(&out, "// Imported from ");
-    for (const char *p = path; *p; ++p)
-      coopt_buf_putc(&out, (unsigned char)*p < 0x20 ? '?' : *p);
-    coopt_buf_printf(&out, " by coopt-translate --import-onnx\n");
-    coopt_buf_printf(&out, "module attributes {coopt.onnx_opset = %d : i64", im.opset);
-    if (model->n_metadata_props) {
-      coopt_buf_puts(&out, ", coopt.metadata = {");
-      /* A dictionary attribute takes each key once and no empty key (fuzz-
-       * onnx: a repeated key made the text unparsable); the first wins. */
-      for (size_t i = 0, kept = 0; i < model->n_metadata_props; ++i) {
-        const char *key = model->metadata_props[i]->key;
-        bool repeated = !key || !*key;
-        for (size_t j = 0; j < i && !repeated; ++j)
-          repeated = model->metadata_props[j]->key && !strcmp(model->metadata_props[j]->key, key);
-        if (repeated)
-          continue;
-        if (kept++)
-          coopt_buf_puts(&out, ", ");
-        append_string_attr(&out, key);
-        coopt_buf_puts(&out, " = ");
-        append_string_attr(&out, model->metadata_props[i]->value ? model->metadata_props[i]->value : "");
-      }
-      coopt_buf_puts(&out, "}");
-    }
-    coopt_buf_printf(&out, "} {\n  func.func @main(%s) -> (%s) attributes {coopt.input_names = [",
-                     sig.data ? sig.data : "", rsig.data);
-    for (size_t i = 0, k = 0; i < g->n_input; ++i) {
-      bool is_init = false;
-      for (size_t j = 0; j < g->n_initializer; ++j)
-        is_init |= !strcmp(g->initializer[j]->name, g->input[i]->name);
-      if (is_init)
-        continue;
-      if (k++)
-        coopt_buf_puts(&out, ", ");
-      append_string_attr(&out, g->input[i]->name);
-    }
-    coopt_buf_puts(&out, "], coopt.output_names = [");
-    for (size_t i = 0; i < g->n_output; ++i) {
-      if (i)
-        coopt_buf_puts(&out, ", ");
-      append_string_attr(&out, g->output[i]->name);
-    }
-    coopt_buf_puts(&out, "]} {\n");
-    coopt_buf_append(&out, im.body.data ? im.body.data : "", im.body.size);
-    coopt_buf_printf(&out, "    return %s : %s\n  }\n}\n", rets.data, rtypes.data);
-  }
-  coopt_buf_free(&rets);
-  coopt_buf_free(&rtypes);
-  coopt_buf_free(&rsig);
-done:
+  graph_results r;
+  coopt_buf_init(&r.rets);
+  coopt_buf_init(&r.rtypes);
+  coopt_buf_init(&r.rsig);
+  Onnx__ModelProto *model = read_model(&im, path, &file);
+  if (!im.failed && validate_strings(&im, model->graph) && import_initializers(&im, model->graph) &&
+      import_inputs(&im, model->graph, options, &sig) && import_nodes(&im, model->graph) &&
+      collect_results(&im, model->graph, &r))
+    emit_module(&im, path, model, &sig, &r, &out);
   if (model)
     onnx__model_proto__free_unpacked(model, NULL);
-  for (size_t i = 0; i < im.nvals; ++i) {
-    free(im.vals[i]->name);
-    free(im.vals[i]->data);
-    free(im.vals[i]);
-  }
-  free(im.vals);
-  coopt_buf_free(&im.body);
+  importer_free(&im);
+  coopt_buf_free(&r.rets);
+  coopt_buf_free(&r.rtypes);
+  coopt_buf_free(&r.rsig);
   coopt_buf_free(&file);
   coopt_buf_free(&sig);
   MlirLogicalResult result;
