@@ -30,6 +30,7 @@
 #include <signal.h>
 #include <spawn.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,132 +129,168 @@ static bool option(int argc, char **argv, int *i, const char *name, const char *
   return true;
 }
 
-static int parse_cli(int argc, char **argv, explore_options *o) {
-  memset(o, 0, sizeof *o);
-  o->target = "x86_64";
-  o->strategy = "first-fit";
-  o->targets = (explore_targets){NAN, NAN, NAN, NAN, NAN};
-  o->calibration = 512, o->validation = 5000, o->test = -1, o->repeats = 100;
-  o->collect = coopt_xcalloc((size_t)argc, sizeof(char *));
-  bool collecting = false;
-  for (int i = 1; i < argc; ++i) {
-    const char *a = argv[i], *v = NULL;
-    double x;
-    int64_t k;
-    if (a[0] != '-') {
-      if (collecting)
-        o->collect[o->num_collect++] = a;
-      else if (o->model)
-        return usage_error("more than one model given ('%s')", a);
-      else
-        o->model = a;
-      continue;
+/* The options that take a value, as a table: what the value is, where it
+ * goes, and what the error says (the same words `--help` uses). */
+typedef enum cli_kind {
+  CLI_STRING, /* any non-empty text */
+  CLI_CHOICE, /* one of `choices` */
+  CLI_NUMBER, /* a double in [lo, hi] */
+  CLI_WHOLE,  /* a double in [lo, hi] that is an integer */
+  CLI_COUNT,  /* an int64_t in [lo, hi] */
+  CLI_INT,    /* an int in [lo, hi] */
+} cli_kind;
+
+typedef struct cli_option {
+  const char *name, *alias;
+  cli_kind kind;
+  size_t offset; /* into explore_options */
+  double lo, hi;
+  const char *expects;        /* "<name> expects <expects>, not '<value>'" */
+  const char *const *choices; /* CLI_CHOICE: the values, then the noun */
+} cli_option;
+
+static const char *const target_choices[] = {"x86_64", "aarch64", NULL, "target"};
+static const char *const strategy_choices[] = {"first-fit", "pareto", NULL, "strategy"};
+
+#define OPT(field) offsetof(explore_options, field)
+static const cli_option cli_options[] = {
+    {"--data", NULL, CLI_STRING, OPT(data), 0, 0, NULL, NULL},
+    {"--labels", NULL, CLI_STRING, OPT(labels), 0, 0, NULL, NULL},
+    {"--out", "-o", CLI_STRING, OPT(out), 0, 0, NULL, NULL},
+    {"--tree", NULL, CLI_STRING, OPT(tree_path), 0, 0, NULL, NULL},
+    {"--target", NULL, CLI_CHOICE, OPT(target), 0, 0, NULL, target_choices},
+    {"--mcpu", NULL, CLI_STRING, OPT(mcpu), 0, 0, NULL, NULL},
+    {"--mattr", NULL, CLI_STRING, OPT(mattr), 0, 0, NULL, NULL},
+    {"--strategy", NULL, CLI_CHOICE, OPT(strategy), 0, 0, NULL, strategy_choices},
+    {"--max-accuracy-drop", NULL, CLI_NUMBER, OPT(targets.max_drop), 0, 100, "points in [0, 100]", NULL},
+    {"--min-accuracy", NULL, CLI_NUMBER, OPT(targets.min_accuracy), 0, 100, "a percentage in [0, 100]", NULL},
+    {"--max-bytes", NULL, CLI_WHOLE, OPT(targets.max_bytes), 1, 1e15, "a positive integer", NULL},
+    {"--max-size-ratio", NULL, CLI_NUMBER, OPT(targets.max_ratio), 1e-9, 1e9, "a positive number", NULL},
+    {"--max-latency-us", NULL, CLI_NUMBER, OPT(targets.max_latency_us), 1e-9, 1e12, "a positive number", NULL},
+    {"--calibration", NULL, CLI_COUNT, OPT(calibration), 1, 1 << 20, "an integer in [1, 1048576]", NULL},
+    {"--validation", NULL, CLI_COUNT, OPT(validation), 1, 1 << 24, "a positive integer", NULL},
+    {"--test", NULL, CLI_COUNT, OPT(test), 0, 1 << 24, "a non-negative integer", NULL},
+    {"--repeats", NULL, CLI_INT, OPT(repeats), 1, 100000, "an integer in [1, 100000]", NULL},
+    {"-j", "--jobs", CLI_INT, OPT(jobs), 1, 256, "an integer in [1, 256]", NULL},
+    {"--leaf", NULL, CLI_STRING, OPT(leaf), 0, 0, NULL, NULL},
+    {"--work", NULL, CLI_STRING, OPT(work), 0, 0, NULL, NULL},
+};
+#undef OPT
+
+/* Store `v` for `opt`, or say why not (returns the exit code). */
+static int set_option(const cli_option *opt, const char *v, explore_options *o) {
+  char *field = (char *)o + opt->offset;
+  double x;
+  int64_t k;
+  if (!v || !*v)
+    return usage_error("option '%s' needs a value", opt->name);
+  switch (opt->kind) {
+  case CLI_STRING:
+  case CLI_CHOICE:
+    if (opt->kind == CLI_CHOICE) {
+      size_t c = 0;
+      while (opt->choices[c] && strcmp(opt->choices[c], v))
+        ++c;
+      if (!opt->choices[c])
+        return usage_error("unknown %s '%s' (expected %s or %s)", opt->choices[3], v, opt->choices[0], opt->choices[1]);
     }
-#define NEED(name)                                                                                                     \
-  if (!v || !*v)                                                                                                       \
-    return usage_error("option '%s' needs a value", name);
-    if (option(argc, argv, &i, "--data", &v)) {
-      NEED("--data");
-      o->data = v;
-    } else if (option(argc, argv, &i, "--labels", &v)) {
-      NEED("--labels");
-      o->labels = v;
-    } else if (option(argc, argv, &i, "--out", &v) || option(argc, argv, &i, "-o", &v)) {
-      NEED("--out");
-      o->out = v;
-    } else if (option(argc, argv, &i, "--tree", &v)) {
-      NEED("--tree");
-      o->tree_path = v;
-    } else if (option(argc, argv, &i, "--target", &v)) {
-      NEED("--target");
-      if (strcmp(v, "x86_64") && strcmp(v, "aarch64"))
-        return usage_error("unknown target '%s' (expected x86_64 or aarch64)", v);
-      o->target = v;
-    } else if (option(argc, argv, &i, "--mcpu", &v)) {
-      NEED("--mcpu");
-      o->mcpu = v;
-    } else if (option(argc, argv, &i, "--mattr", &v)) {
-      NEED("--mattr");
-      o->mattr = v;
-    } else if (option(argc, argv, &i, "--strategy", &v)) {
-      NEED("--strategy");
-      if (strcmp(v, "first-fit") && strcmp(v, "pareto"))
-        return usage_error("unknown strategy '%s' (expected first-fit or pareto)", v);
-      o->strategy = v;
-    } else if (option(argc, argv, &i, "--normalize", &v)) {
-      NEED("--normalize");
-      char *end;
-      o->mean = strtod(v, &end);
-      if (*end != ',' || (o->std = strtod(end + 1, &end), *end) || !(o->std > 0) || !isfinite(o->mean))
-        return usage_error("--normalize expects <mean>,<std> with std > 0, not '%s'", v);
-      o->has_norm = true;
-    } else if (option(argc, argv, &i, "--max-accuracy-drop", &v)) {
-      if (!parse_number(v, 0, 100, &x))
-        return usage_error("--max-accuracy-drop expects points in [0, 100], not '%s'", v);
-      o->targets.max_drop = x;
-    } else if (option(argc, argv, &i, "--min-accuracy", &v)) {
-      if (!parse_number(v, 0, 100, &x))
-        return usage_error("--min-accuracy expects a percentage in [0, 100], not '%s'", v);
-      o->targets.min_accuracy = x;
-    } else if (option(argc, argv, &i, "--max-bytes", &v)) {
-      if (!parse_number(v, 1, 1e15, &x) || x != floor(x))
-        return usage_error("--max-bytes expects a positive integer, not '%s'", v);
-      o->targets.max_bytes = x;
-    } else if (option(argc, argv, &i, "--max-size-ratio", &v)) {
-      if (!parse_number(v, 1e-9, 1e9, &x))
-        return usage_error("--max-size-ratio expects a positive number, not '%s'", v);
-      o->targets.max_ratio = x;
-    } else if (option(argc, argv, &i, "--max-latency-us", &v)) {
-      if (!parse_number(v, 1e-9, 1e12, &x))
-        return usage_error("--max-latency-us expects a positive number, not '%s'", v);
-      o->targets.max_latency_us = x;
-    } else if (option(argc, argv, &i, "--calibration", &v)) {
-      if (!parse_count(v, 1, 1 << 20, &o->calibration))
-        return usage_error("--calibration expects an integer in [1, 1048576], not '%s'", v);
-    } else if (option(argc, argv, &i, "--validation", &v)) {
-      if (!parse_count(v, 1, 1 << 24, &o->validation))
-        return usage_error("--validation expects a positive integer, not '%s'", v);
-    } else if (option(argc, argv, &i, "--test", &v)) {
-      if (!parse_count(v, 0, 1 << 24, &o->test))
-        return usage_error("--test expects a non-negative integer, not '%s'", v);
-    } else if (option(argc, argv, &i, "--repeats", &v)) {
-      if (!parse_count(v, 1, 100000, &k))
-        return usage_error("--repeats expects an integer in [1, 100000], not '%s'", v);
-      o->repeats = (int)k;
-    } else if (!strncmp(a, "-j", 2) && a[2] && a[2] != '-' && isdigit((unsigned char)a[2])) {
-      if (!parse_count(a + 2, 1, 256, &k))
-        return usage_error("-j expects an integer in [1, 256], not '%s'", a + 2);
-      o->jobs = (int)k;
-    } else if (option(argc, argv, &i, "-j", &v) || option(argc, argv, &i, "--jobs", &v)) {
-      if (!parse_count(v, 1, 256, &k))
-        return usage_error("-j expects an integer in [1, 256], not '%s'", v);
-      o->jobs = (int)k;
-    } else if (option(argc, argv, &i, "--leaf", &v)) {
-      NEED("--leaf");
-      o->leaf = v;
-    } else if (option(argc, argv, &i, "--work", &v)) {
-      NEED("--work");
-      o->work = v;
-    } else if (!strcmp(a, "--plan")) {
-      o->plan = true;
-    } else if (!strcmp(a, "--collect")) {
-      collecting = true;
-    } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
-      o->quiet = true;
-    } else if (!strcmp(a, "--print-tree")) {
-      fputs(explore_default_tree, stdout);
-      exit(0);
-    } else if (!strcmp(a, "--version")) {
-      printf("coopt-explore " COOPT_VERSION_STRING " (MLIR C API, LLVM 22)\n");
-      exit(0);
-    } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-      help();
-      exit(0);
+    memcpy(field, &v, sizeof v);
+    return 0;
+  case CLI_NUMBER:
+  case CLI_WHOLE:
+    if (!parse_number(v, opt->lo, opt->hi, &x) || (opt->kind == CLI_WHOLE && x != floor(x)))
+      break;
+    memcpy(field, &x, sizeof x);
+    return 0;
+  case CLI_COUNT:
+  case CLI_INT:
+    if (!parse_count(v, (int64_t)opt->lo, (int64_t)opt->hi, &k))
+      break;
+    if (opt->kind == CLI_INT) {
+      int n = (int)k;
+      memcpy(field, &n, sizeof n);
     } else {
-      return usage_error("unknown option '%s'", a);
+      memcpy(field, &k, sizeof k);
     }
-#undef NEED
+    return 0;
   }
+  return usage_error("%s expects %s, not '%s'", opt->name, opt->expects, v);
+}
+
+/* --normalize=<mean>,<std> */
+static int set_normalize(const char *v, explore_options *o) {
+  if (!v || !*v)
+    return usage_error("option '%s' needs a value", "--normalize");
+  char *end;
+  o->mean = strtod(v, &end);
+  if (*end != ',' || (o->std = strtod(end + 1, &end), *end) || !(o->std > 0) || !isfinite(o->mean))
+    return usage_error("--normalize expects <mean>,<std> with std > 0, not '%s'", v);
+  o->has_norm = true;
+  return 0;
+}
+
+/* The options without a value.  Returns -1 when `a` is none of them. */
+static int set_flag(const char *a, explore_options *o, bool *collecting) {
+  if (!strcmp(a, "--plan")) {
+    o->plan = true;
+  } else if (!strcmp(a, "--collect")) {
+    *collecting = true;
+  } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
+    o->quiet = true;
+  } else if (!strcmp(a, "--print-tree")) {
+    fputs(explore_default_tree, stdout);
+    exit(0);
+  } else if (!strcmp(a, "--version")) {
+    printf("coopt-explore " COOPT_VERSION_STRING " (MLIR C API, LLVM 22)\n");
+    exit(0);
+  } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+    help();
+    exit(0);
+  } else {
+    return -1;
+  }
+  return 0;
+}
+
+/* One command-line argument (and its value, when separate). */
+static int parse_argument(int argc, char **argv, int *i, explore_options *o, bool *collecting) {
+  const char *a = argv[*i], *v = NULL;
+  if (a[0] != '-') {
+    if (*collecting)
+      o->collect[o->num_collect++] = a;
+    else if (o->model)
+      return usage_error("more than one model given ('%s')", a);
+    else
+      o->model = a;
+    return 0;
+  }
+  for (size_t k = 0; k < sizeof cli_options / sizeof cli_options[0]; ++k) {
+    const cli_option *opt = &cli_options[k];
+    if (!strcmp(opt->name, "-j") && !strncmp(a, "-j", 2) && isdigit((unsigned char)a[2])) /* -j4 */
+      return set_option(opt, a + 2, o);
+    if (option(argc, argv, i, opt->name, &v) || (opt->alias && option(argc, argv, i, opt->alias, &v)))
+      return set_option(opt, v, o);
+  }
+  if (option(argc, argv, i, "--normalize", &v))
+    return set_normalize(v, o);
+  int rc = set_flag(a, o, collecting);
+  return rc >= 0 ? rc : usage_error("unknown option '%s'", a);
+}
+
+/* A path the run needs: shown as the option that gave it, or the model's. */
+static int check_readable(const char *path, bool as_option, const char *option_name) {
+  if (access(path, R_OK) == 0)
+    return 0;
+  if (as_option)
+    fprintf(stderr, "coopt-explore: error: %s=%s: %s\n", option_name, path, strerror(errno));
+  else
+    fprintf(stderr, "coopt-explore: error: cannot read '%s': %s\n", path, strerror(errno));
+  return 1;
+}
+
+/* What the options say together: no contradiction, and what the mode
+ * needs is there and readable. */
+static int check_cli(const explore_options *o, bool collecting) {
   const explore_targets *t = &o->targets;
   if (!isnan(t->max_drop) && !isnan(t->min_accuracy))
     return usage_error("contradictory targets: give --max-accuracy-drop or --min-accuracy, not both");
@@ -272,21 +309,28 @@ static int parse_cli(int argc, char **argv, explore_options *o) {
     return usage_error("no model given");
   if (!o->data)
     return usage_error("no data: give --data=<IDX directory or .npy>");
-  if (access(o->data, R_OK) != 0) {
-    fprintf(stderr, "coopt-explore: error: --data=%s: %s\n", o->data, strerror(errno));
+  if (check_readable(o->data, true, "--data") || (o->labels && check_readable(o->labels, true, "--labels")) ||
+      check_readable(o->model, false, NULL))
     return 1;
-  }
-  if (o->labels && access(o->labels, R_OK) != 0) {
-    fprintf(stderr, "coopt-explore: error: --labels=%s: %s\n", o->labels, strerror(errno));
-    return 1;
-  }
-  if (access(o->model, R_OK) != 0) {
-    fprintf(stderr, "coopt-explore: error: cannot read '%s': %s\n", o->model, strerror(errno));
-    return 1;
-  }
   if (o->mcpu && !strcmp(o->mcpu, "native") && strcmp(o->target, "x86_64"))
     return usage_error("--mcpu=native is only meaningful for the host target (x86_64)");
   return 0;
+}
+
+static int parse_cli(int argc, char **argv, explore_options *o) {
+  memset(o, 0, sizeof *o);
+  o->target = "x86_64";
+  o->strategy = "first-fit";
+  o->targets = (explore_targets){NAN, NAN, NAN, NAN, NAN};
+  o->calibration = 512, o->validation = 5000, o->test = -1, o->repeats = 100;
+  o->collect = coopt_xcalloc((size_t)argc, sizeof(char *));
+  bool collecting = false;
+  for (int i = 1; i < argc; ++i) {
+    int rc = parse_argument(argc, argv, &i, o, &collecting);
+    if (rc)
+      return rc;
+  }
+  return check_cli(o, collecting);
 }
 
 static bool load_tree(const explore_options *o, explore_tree *t) {
