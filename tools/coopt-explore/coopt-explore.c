@@ -701,17 +701,21 @@ static int run_plan(const explore_options *o, const explore_tree *t, const char 
   return 0;
 }
 
-static int run_collect(const explore_options *o, const explore_tree *t) {
-  /* Every leaf.json under the given directories (a leaf directory or a
-   * directory of them), in tree order, then the unknown ones by name. */
+static void push_file(char ***files, int *n, int *cap, char *f) {
+  if (*n == *cap)
+    *files = coopt_xrealloc(*files, (size_t)(*cap = *cap ? 2 * *cap : 32) * sizeof **files);
+  (*files)[(*n)++] = f;
+}
+
+/* Every leaf.json under the given directories (a leaf directory or a
+ * directory of them).  Returns how many, or -1 after a diagnostic. */
+static int find_leaf_files(const explore_options *o, char ***files) {
   int cap = 0, n = 0;
-  char **files = NULL;
+  *files = NULL;
   for (int i = 0; i < o->num_collect; ++i) {
     char *direct = path_join(o->collect[i], "leaf.json");
     if (access(direct, R_OK) == 0) {
-      if (n == cap)
-        files = coopt_xrealloc(files, (size_t)(cap = cap ? 2 * cap : 32) * sizeof *files);
-      files[n++] = direct;
+      push_file(files, &n, &cap, direct);
       continue;
     }
     free(direct);
@@ -719,100 +723,107 @@ static int run_collect(const explore_options *o, const explore_tree *t) {
     int m = scandir(o->collect[i], &names, NULL, alphasort);
     if (m < 0) {
       fprintf(stderr, "coopt-explore: error: --collect %s: %s\n", o->collect[i], strerror(errno));
-      return 1;
+      for (int k = 0; k < n; ++k)
+        free((*files)[k]);
+      return -1;
     }
     for (int k = 0; k < m; ++k) {
       char *sub = path_join(o->collect[i], names[k]->d_name), *f = path_join(sub, "leaf.json");
       free(sub);
-      if (names[k]->d_name[0] != '.' && access(f, R_OK) == 0) {
-        if (n == cap)
-          files = coopt_xrealloc(files, (size_t)(cap = cap ? 2 * cap : 32) * sizeof *files);
-        files[n++] = f;
-      } else {
+      if (names[k]->d_name[0] != '.' && access(f, R_OK) == 0)
+        push_file(files, &n, &cap, f);
+      else
         free(f);
-      }
       free(names[k]);
     }
     free(names);
   }
-  if (!n) {
+  if (!n)
     fprintf(stderr, "coopt-explore: error: --collect: no leaf.json in the given directories\n");
+  return n ? n : -1;
+}
+
+/* Read them all; a leaf named twice is an error. */
+static bool read_leaf_files(char **files, int n, explore_leaf *leaves) {
+  for (int i = 0; i < n; ++i) {
+    char err[1024];
+    if (!explore_leaf_read(files[i], &leaves[i], err, sizeof err)) {
+      fprintf(stderr, "coopt-explore: error: %s\n", err);
+      return false;
+    }
+    for (int k = 0; k < i; ++k)
+      if (!strcmp(leaves[k].name, leaves[i].name)) {
+        fprintf(stderr, "coopt-explore: error: --collect: leaf '%s' twice (%s and %s)\n", leaves[i].name, files[k],
+                files[i]);
+        return false;
+      }
+  }
+  return true;
+}
+
+/* Leaves in tree order, then the ones the tree does not know by level and
+ * name (a stable insertion sort: a handful of leaves). */
+static void order_leaves(const explore_tree *t, const explore_leaf *leaves, int n, int *order) {
+  for (int i = 0; i < n; ++i)
+    order[i] = i;
+  for (int a = 1; a < n; ++a)
+    for (int b = a; b > 0; --b) {
+      int x = order[b - 1], y = order[b];
+      int px = explore_tree_find(t, leaves[x].name), py = explore_tree_find(t, leaves[y].name);
+      px = px < 0 ? 1000 + 10 * (leaves[x].level + 1) : px, py = py < 0 ? 1000 + 10 * (leaves[y].level + 1) : py;
+      if (py < px || (py == px && strcmp(leaves[y].name, leaves[x].name) < 0))
+        order[b - 1] = y, order[b] = x;
+    }
+}
+
+static int run_collect(const explore_options *o, const explore_tree *t) {
+  char **files;
+  int n = find_leaf_files(o, &files);
+  if (n < 0) {
+    free(files);
     return 1;
   }
-  explore_results r;
-  memset(&r, 0, sizeof r);
-  r.leaves = coopt_xcalloc((size_t)n, sizeof *r.leaves);
-  const char **dirs = coopt_xcalloc((size_t)n, sizeof *dirs);
-  int *order = coopt_xmalloc((size_t)n * sizeof(int));
-  explore_leaf *tmp = coopt_xcalloc((size_t)n, sizeof *tmp);
-  int rc = 0;
-  for (int i = 0; i < n && !rc; ++i) {
-    char err[1024];
-    if (!explore_leaf_read(files[i], &tmp[i], err, sizeof err)) {
-      fprintf(stderr, "coopt-explore: error: %s\n", err);
-      rc = 1;
-    }
-    for (int k = 0; k < i && !rc; ++k)
-      if (!strcmp(tmp[k].name, tmp[i].name)) {
-        fprintf(stderr, "coopt-explore: error: --collect: leaf '%s' twice (%s and %s)\n", tmp[i].name, files[k],
-                files[i]);
-        rc = 1;
-      }
-  }
-  if (!rc) {
-    /* tree position, else after the tree by level and name */
-    for (int i = 0; i < n; ++i)
-      order[i] = i;
-    for (int a = 1; a < n; ++a)
-      for (int b = a; b > 0; --b) {
-        int x = order[b - 1], y = order[b];
-        int px = explore_tree_find(t, tmp[x].name), py = explore_tree_find(t, tmp[y].name);
-        px = px < 0 ? 1000 + 10 * (tmp[x].level + 1) : px, py = py < 0 ? 1000 + 10 * (tmp[y].level + 1) : py;
-        if (py < px || (py == px && strcmp(tmp[y].name, tmp[x].name) < 0))
-          order[b - 1] = y, order[b] = x;
-      }
+  explore_leaf *read = coopt_xcalloc((size_t)n, sizeof *read);
+  int rc = 1;
+  if (read_leaf_files(files, n, read)) {
+    explore_results r;
+    memset(&r, 0, sizeof r);
+    r.leaves = coopt_xcalloc((size_t)n, sizeof *r.leaves);
+    r.count = n;
+    const char **dirs = coopt_xcalloc((size_t)n, sizeof *dirs);
+    int *order = coopt_xmalloc((size_t)n * sizeof(int));
+    order_leaves(t, read, n, order);
     for (int i = 0; i < n; ++i) {
-      r.leaves[i] = tmp[order[i]];
+      r.leaves[i] = read[order[i]];
       char *slash = strrchr(files[order[i]], '/');
       dirs[i] = coopt_xstrndup(files[order[i]], (size_t)(slash - files[order[i]]));
     }
-    r.count = n;
     explore_options oo = *o;
     if (!oo.model)
       oo.model = "(collected leaves)";
-    if (!make_dir(o->out))
-      rc = 1;
-    else {
+    if (make_dir(o->out)) {
       clear_outputs(o->out);
       rc = finish(&oo, &r, dirs, NULL);
     }
+    for (int i = 0; i < n; ++i)
+      free((char *)dirs[i]);
+    free(dirs), free(order);
+    results_free(&r);
   } else {
     for (int i = 0; i < n; ++i)
-      explore_leaf_free(&tmp[i]);
+      explore_leaf_free(&read[i]);
   }
   for (int i = 0; i < n; ++i)
-    free(files[i]), free((char *)dirs[i]);
-  free(files), free(dirs), free(order), free(tmp);
-  if (r.count)
-    results_free(&r);
-  else
-    free(r.leaves); /* a leaf did not read: the array was never handed over */
+    free(files[i]);
+  free(files), free(read);
   return rc;
 }
 
-static int run_tree(const explore_options *o, const explore_tree *t) {
-  char *work = path_join(o->out, "work"), *leaves = path_join(o->out, "leaves");
-  char *model = path_join(work, "model.mlirbc"), *cal = path_join(work, "calibration.npy");
-  int rc = 1;
-  job *jobs = coopt_xcalloc((size_t)t->count, sizeof *jobs);
-  explore_results r;
-  memset(&r, 0, sizeof r);
-  char **dirs = coopt_xcalloc((size_t)t->count, sizeof *dirs);
-  /* Bad input is found before anything in --out is touched: the stages
-   * parse, the model imports, the data loads (the calibration split goes to
-   * a temporary file first). */
-  /* The model and the calibration split go to temporary files first: bad
-   * input is found before anything in --out is touched. */
+/* The work directory: the model and the calibration split go to temporary
+ * files first, so that bad input (the stages parse, the model imports, the
+ * data loads) is found before anything in --out is touched. */
+static bool prepare_out(const explore_options *o, const explore_tree *t, const char *work, const char *leaves,
+                        const char *model, const char *cal) {
   const char *tmpdir = getenv("TMPDIR");
   char tmp_cal[4096], tmp_model[4096];
   snprintf(tmp_cal, sizeof tmp_cal, "%s/coopt-explore-calibration-XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
@@ -822,7 +833,7 @@ static int run_tree(const explore_options *o, const explore_tree *t) {
     fprintf(stderr, "coopt-explore: error: cannot create a temporary file: %s\n", strerror(errno));
     if (fd_cal >= 0)
       close(fd_cal), unlink(tmp_cal);
-    goto out;
+    return false;
   }
   close(fd_cal), close(fd_model);
   bool ready = check_stages(o, t) && explore_prepare(o, tmp_model, tmp_cal) && make_dir(o->out);
@@ -833,129 +844,197 @@ static int run_tree(const explore_options *o, const explore_tree *t) {
     ready = make_dir(work) && make_dir(leaves) && copy_file(tmp_model, model) && copy_file(tmp_cal, cal);
   }
   unlink(tmp_cal), unlink(tmp_model);
-  if (!ready)
-    goto out;
+  return ready;
+}
+
+static void catch_interrupts(void) {
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
   sa.sa_handler = on_signal; /* no SA_RESTART: waitpid returns on a signal */
   sigaction(SIGINT, &sa, NULL);
   sigaction(SIGTERM, &sa, NULL);
   sigaction(SIGHUP, &sa, NULL);
+}
 
-  int J = o->jobs > 0 ? o->jobs : (int)sysconf(_SC_NPROCESSORS_ONLN);
-  J = J < 1 ? 1 : J;
-  bool first_fit = !strcmp(o->strategy, "first-fit");
-  int max_level = 0;
-  for (int i = 0; i < t->count; ++i)
-    max_level = t->nodes[i].level > max_level ? t->nodes[i].level : max_level;
-  int level = first_fit ? -1 : max_level, running = 0;
-  progress_state ps = {isatty(2), o->quiet, explore_now(), 0, 0, t->count, 0, J, level};
+/* Node i has nothing to build on: its leaf.json says its parent failed. */
+static void fail_with_parent(const explore_options *o, const explore_tree *t, int i, const char *leaves) {
+  int p = t->nodes[i].parent;
+  char *dir = path_join(leaves, t->nodes[i].name), *file = path_join(dir, "leaf.json"), err[512];
+  make_dir(dir);
+  explore_leaf l;
+  memset(&l, 0, sizeof l);
+  snprintf(l.name, sizeof l.name, "%s", t->nodes[i].name);
+  snprintf(l.parent, sizeof l.parent, "%s", t->nodes[p].name);
+  l.level = t->nodes[i].level;
+  l.pipeline = explore_shown_pipeline(o, t, i);
+  l.quantized = explore_chain_quantized(t, i);
+  l.calibration_items = o->calibration;
+  size_t n = strlen(t->nodes[p].name) + 32;
+  l.error = coopt_xmalloc(n);
+  snprintf(l.error, n, "its parent %s failed", t->nodes[p].name);
+  l.accuracy = l.fake_accuracy = l.test_accuracy = l.latency_us = l.host_latency_us = NAN;
+  explore_leaf_write(file, &l, err, sizeof err);
+  explore_leaf_free(&l);
+  free(dir), free(file);
+}
+
+/* The walk: which level is open, what runs, and the progress it shows. */
+typedef struct scheduler {
+  const explore_options *o;
+  const explore_tree *t;
+  job *jobs;
+  const char *leaves, *work;
+  int jobs_max, running, level, max_level;
+  bool first_fit;
+  progress_state ps;
+} scheduler;
+
+/* Start what is ready: nodes of the open levels whose parent is done. */
+static bool start_ready(scheduler *s) {
+  const explore_tree *t = s->t;
+  for (int i = 0; i < t->count && s->running < s->jobs_max && !interrupted; ++i) {
+    job *jb = &s->jobs[i];
+    int p = t->nodes[i].parent;
+    if (jb->state != PENDING || t->nodes[i].level > s->level ||
+        (p > 0 && s->jobs[p].state != DONE && s->jobs[p].state != FAILED))
+      continue;
+    if (p > 0 && s->jobs[p].state == FAILED) {
+      fail_with_parent(s->o, t, i, s->leaves);
+      jb->state = FAILED;
+      ++s->ps.done;
+      progress_leaf(&s->ps, t, s->jobs, i, s->leaves);
+      continue;
+    }
+    jb->pid = spawn_leaf(s->o, t, i, s->leaves, s->work);
+    if (jb->pid < 0)
+      return false;
+    jb->state = RUNNING, jb->started = explore_now();
+    ++s->running;
+  }
+  return true;
+}
+
+/* Nothing runs: the open level is complete.  Returns whether to go on
+ * with the next level (first-fit stops at a level with a leaf that meets
+ * the targets). */
+static bool next_level(scheduler *s) {
+  if (s->level >= s->max_level)
+    return false;
+  if (s->first_fit && s->level >= 0) {
+    explore_results r;
+    memset(&r, 0, sizeof r);
+    read_results(s->o, s->t, s->jobs, s->leaves, &r);
+    explore_choose(s->o, &r);
+    bool found = r.chosen >= 0;
+    results_free(&r);
+    if (found)
+      return false;
+  }
+  ++s->level;
+  return true;
+}
+
+/* Wait for a job to end and record it.  Returns false when there is
+ * nothing more to wait for. */
+static bool reap(scheduler *s) {
+  int status;
+  /* On a terminal, wake up to redraw the bar while jobs run. */
+  pid_t pid = waitpid(-1, &status, s->ps.tty && !s->ps.quiet ? WNOHANG : 0);
+  if (pid == 0) {
+    nanosleep(&(struct timespec){0, 250000000}, NULL);
+    return true;
+  }
+  if (pid < 0)
+    return errno == EINTR;
+  for (int i = 0; i < s->t->count; ++i)
+    if (s->jobs[i].state == RUNNING && s->jobs[i].pid == pid) {
+      job *jb = &s->jobs[i];
+      jb->state = WIFEXITED(status) && WEXITSTATUS(status) == 0 ? DONE : FAILED;
+      jb->seconds = explore_now() - jb->started;
+      s->ps.busy += jb->seconds;
+      --s->running, ++s->ps.done;
+      s->ps.running = s->running;
+      progress_leaf(&s->ps, s->t, s->jobs, i, s->leaves);
+    }
+  return true;
+}
+
+/* Run the levels (all of them, or up to the first that meets the targets
+ * with first-fit), each node as a child process, up to -j at a time. */
+static bool walk_tree(scheduler *s) {
+  const explore_tree *t = s->t;
   while (!interrupted) {
-    /* Start what is ready. */
-    for (int i = 0; i < t->count && running < J && !interrupted; ++i) {
-      job *jb = &jobs[i];
-      int p = t->nodes[i].parent;
-      if (jb->state != PENDING || t->nodes[i].level > level ||
-          (p > 0 && jobs[p].state != DONE && jobs[p].state != FAILED))
-        continue;
-      if (p > 0 && jobs[p].state == FAILED) {
-        /* Nothing to build on: the leaf fails with its parent. */
-        char *dir = path_join(leaves, t->nodes[i].name), *file = path_join(dir, "leaf.json"), err[512];
-        make_dir(dir);
-        explore_leaf l;
-        memset(&l, 0, sizeof l);
-        snprintf(l.name, sizeof l.name, "%s", t->nodes[i].name);
-        snprintf(l.parent, sizeof l.parent, "%s", t->nodes[p].name);
-        l.level = t->nodes[i].level;
-        l.pipeline = explore_shown_pipeline(o, t, i);
-        l.quantized = explore_chain_quantized(t, i);
-        l.calibration_items = o->calibration;
-        size_t n = strlen(t->nodes[p].name) + 32;
-        l.error = coopt_xmalloc(n);
-        snprintf(l.error, n, "its parent %s failed", t->nodes[p].name);
-        l.accuracy = l.fake_accuracy = l.test_accuracy = l.latency_us = l.host_latency_us = NAN;
-        explore_leaf_write(file, &l, err, sizeof err);
-        explore_leaf_free(&l);
-        free(dir), free(file);
-        jb->state = FAILED;
-        ++ps.done;
-        progress_leaf(&ps, t, jobs, i, leaves);
-        continue;
-      }
-      jb->pid = spawn_leaf(o, t, i, leaves, work);
-      if (jb->pid < 0)
-        goto out;
-      jb->state = RUNNING, jb->started = explore_now();
-      ++running;
-    }
-    ps.running = running, ps.level = level;
-    if (first_fit) {
+    if (!start_ready(s))
+      return false;
+    s->ps.running = s->running, s->ps.level = s->level;
+    if (s->first_fit) {
       /* What first-fit will have built when this level is complete. */
-      ps.total = 0;
+      s->ps.total = 0;
       for (int k = 0; k < t->count; ++k)
-        ps.total += t->nodes[k].level <= level;
+        s->ps.total += t->nodes[k].level <= s->level;
     }
-    progress_bar(&ps);
-    if (!running) {
-      /* This level is complete. */
-      if (level >= max_level)
+    progress_bar(&s->ps);
+    if (!s->running) {
+      if (!next_level(s))
         break;
-      if (first_fit && level >= 0) {
-        read_results(o, t, jobs, leaves, &r);
-        explore_choose(o, &r);
-        bool found = r.chosen >= 0;
-        results_free(&r);
-        if (found)
-          break;
-      }
-      ++level;
       continue;
     }
-    int status;
-    /* On a terminal, wake up to redraw the bar while jobs run. */
-    pid_t pid = waitpid(-1, &status, ps.tty && !ps.quiet ? WNOHANG : 0);
-    if (pid == 0) {
-      nanosleep(&(struct timespec){0, 250000000}, NULL);
-      continue;
-    }
-    if (pid < 0) {
-      if (errno == EINTR)
-        continue;
+    if (!reap(s))
       break;
-    }
-    for (int i = 0; i < t->count; ++i)
-      if (jobs[i].state == RUNNING && jobs[i].pid == pid) {
-        jobs[i].state = WIFEXITED(status) && WEXITSTATUS(status) == 0 ? DONE : FAILED;
-        jobs[i].seconds = explore_now() - jobs[i].started;
-        ps.busy += jobs[i].seconds;
-        --running, ++ps.done;
-        ps.running = running;
-        progress_leaf(&ps, t, jobs, i, leaves);
-      }
   }
-  if (ps.tty && !ps.quiet)
+  if (s->ps.tty && !s->ps.quiet)
     fputc('\n', stderr);
-  if (interrupted) {
+  return true;
+}
+
+/* Stop the running jobs after a signal; no results are written. */
+static void abandon(const scheduler *s) {
+  for (int i = 0; i < s->t->count; ++i)
+    if (s->jobs[i].state == RUNNING)
+      kill(s->jobs[i].pid, SIGTERM);
+  while (waitpid(-1, NULL, 0) > 0 || errno == EINTR)
+    ;
+  fprintf(stderr, "\ncoopt-explore: error: interrupted; no results written (a rerun starts clean)\n");
+  clear_outputs(s->o->out);
+}
+
+static int run_tree(const explore_options *o, const explore_tree *t) {
+  char *work = path_join(o->out, "work"), *leaves = path_join(o->out, "leaves");
+  char *model = path_join(work, "model.mlirbc"), *cal = path_join(work, "calibration.npy");
+  int rc = 1;
+  scheduler s;
+  memset(&s, 0, sizeof s);
+  s.o = o, s.t = t, s.leaves = leaves, s.work = work;
+  s.jobs = coopt_xcalloc((size_t)t->count, sizeof *s.jobs);
+  char **dirs = coopt_xcalloc((size_t)t->count, sizeof *dirs);
+  if (prepare_out(o, t, work, leaves, model, cal)) {
+    catch_interrupts();
+    s.jobs_max = o->jobs > 0 ? o->jobs : (int)sysconf(_SC_NPROCESSORS_ONLN);
+    s.jobs_max = s.jobs_max < 1 ? 1 : s.jobs_max;
+    s.first_fit = !strcmp(o->strategy, "first-fit");
     for (int i = 0; i < t->count; ++i)
-      if (jobs[i].state == RUNNING)
-        kill(jobs[i].pid, SIGTERM);
-    while (waitpid(-1, NULL, 0) > 0 || errno == EINTR)
-      ;
-    fprintf(stderr, "\ncoopt-explore: error: interrupted; no results written (a rerun starts clean)\n");
-    clear_outputs(o->out);
-    goto out;
+      s.max_level = t->nodes[i].level > s.max_level ? t->nodes[i].level : s.max_level;
+    s.level = s.first_fit ? -1 : s.max_level;
+    s.ps = (progress_state){isatty(2), o->quiet, explore_now(), 0, 0, t->count, 0, s.jobs_max, s.level};
+    if (!walk_tree(&s)) {
+      /* a leaf could not be started: nothing is reported */
+    } else if (interrupted) {
+      abandon(&s);
+    } else {
+      explore_results r;
+      memset(&r, 0, sizeof r);
+      read_results(o, t, s.jobs, leaves, &r);
+      for (int i = 0; i < t->count; ++i)
+        dirs[i] = path_join(leaves, t->nodes[i].name);
+      rc = finish(o, &r, (const char *const *)dirs, cal);
+      if (rc && interrupted)
+        fprintf(stderr, "coopt-explore: error: interrupted; no results written (a rerun starts clean)\n");
+      results_free(&r);
+    }
   }
-  read_results(o, t, jobs, leaves, &r);
-  for (int i = 0; i < t->count; ++i)
-    dirs[i] = path_join(leaves, t->nodes[i].name);
-  rc = finish(o, &r, (const char *const *)dirs, cal);
-  if (rc && interrupted)
-    fprintf(stderr, "coopt-explore: error: interrupted; no results written (a rerun starts clean)\n");
-out:
-  results_free(&r);
   for (int i = 0; i < t->count; ++i)
     free(dirs[i]);
-  free(dirs), free(jobs);
+  free(dirs), free(s.jobs);
   free(work), free(leaves), free(model), free(cal);
   return rc;
 }
