@@ -231,8 +231,14 @@ static Onnx__ModelProto *read_model(importer *im, const char *path, coopt_buf *f
   im->opset = -1;
   for (size_t i = 0; i < model->n_opset_import; ++i) {
     const char *d = model->opset_import[i]->domain;
-    if (!d || !*d || !strcmp(d, "ai.onnx"))
-      im->opset = (int)model->opset_import[i]->version;
+    if (d && *d && strcmp(d, "ai.onnx"))
+      continue;
+    if (im->opset != -1) {
+      im_fail(im, "the default domain is imported twice (opset %d and %lld)", im->opset,
+              (long long)model->opset_import[i]->version);
+      return model;
+    }
+    im->opset = (int)model->opset_import[i]->version;
   }
   if (im->opset < 1 || im->opset > 18)
     im_fail(im, "opset %d of the default domain is not supported (1 to 18)", im->opset);

@@ -79,6 +79,16 @@ bool im_op_clip(importer *im, const im_op *op) {
         hi = d;
     }
   }
+  if (isnan(lo) || isnan(hi))
+    return im_fail(im, "min/max must not be NaN");
+  if (x->et != ET_F32) {
+    /* A bound beyond an integer type's range bounds nothing (fuzz-onnx: an
+     * i32 Clip's default max as a float attribute is 2^31, which does not
+     * convert back to int32). */
+    double tlo = x->et == ET_I8 ? -128 : INT32_MIN, thi = x->et == ET_I8 ? 127 : INT32_MAX;
+    lo = lo < tlo ? tlo : lo > thi ? thi : lo;
+    hi = hi < tlo ? tlo : hi > thi ? thi : hi;
+  }
   if (lo > hi) {
     /* ONNX: every value becomes max when min > max. */
     lo = hi;
