@@ -22,6 +22,7 @@
 #include <malloc.h>
 #include <math.h>
 #include <mlir-c/BuiltinAttributes.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -91,6 +92,137 @@ static bool flagv(const char *a, const char *name, const char **v) {
   return false;
 }
 
+/* The options that take a value: what the value is, where it goes and
+ * what a bad one is called. */
+typedef enum option_kind {
+  OPT_PATHS,     /* appended to a list of COOPT_MAX_IO (count at count_offset) */
+  OPT_STRING,    /* any text */
+  OPT_NONNEG,    /* a double >= 0 */
+  OPT_POSITIVE,  /* a long long >= 1 */
+  OPT_COUNT,     /* an int in [lo, 1000000] */
+  OPT_NORMALIZE, /* <mean>,<std> */
+} option_kind;
+
+typedef struct runner_option {
+  const char *name;
+  option_kind kind;
+  size_t offset, count_offset;
+  long lo;
+  const char *bad; /* the diagnostic's words before the value */
+} runner_option;
+
+#define FIELD(f) offsetof(cli, f)
+static const runner_option runner_options[] = {
+    {"--input", OPT_PATHS, FIELD(inputs), FIELD(n_in), 0, "too many --input"},
+    {"--output", OPT_PATHS, FIELD(outputs), FIELD(n_out), 0, "too many --output"},
+    {"--expect", OPT_PATHS, FIELD(expects), FIELD(n_exp), 0, "too many --expect"},
+    {"--rtol", OPT_NONNEG, FIELD(rtol), 0, 0, "tolerance must be a non-negative number:"},
+    {"--atol", OPT_NONNEG, FIELD(atol), 0, 0, "tolerance must be a non-negative number:"},
+    {"--eval", OPT_STRING, FIELD(eval), 0, 0, NULL},
+    {"--agree-with", OPT_STRING, FIELD(agree_with), 0, 0, NULL},
+    {"--object", OPT_STRING, FIELD(object), 0, 0, NULL},
+    {"--entry", OPT_STRING, FIELD(entry), 0, 0, NULL},
+    {"--logits", OPT_STRING, FIELD(logits), 0, 0, NULL},
+    {"--compare-logits", OPT_STRING, FIELD(compare_logits), 0, 0, NULL},
+    {"--max-steps", OPT_NONNEG, FIELD(max_steps), 0, 0, "--max-steps must be a non-negative number:"},
+    {"--predictions", OPT_STRING, FIELD(predictions), 0, 0, NULL},
+    {"--limit", OPT_POSITIVE, FIELD(limit), 0, 0, "--limit must be a positive integer:"},
+    {"--normalize", OPT_NORMALIZE, 0, 0, 0, "--normalize expects <mean>,<std> with std > 0:"},
+    {"--repeats", OPT_COUNT, FIELD(repeats), 0, 1, "bad count:"},
+    {"--warmup", OPT_COUNT, FIELD(warmup), 0, 0, "bad count:"},
+};
+#undef FIELD
+
+static int set_option(const runner_option *o, const char *v, cli *c) {
+  char *field = (char *)c + o->offset, *end;
+  switch (o->kind) {
+  case OPT_PATHS: {
+    int *count = (int *)((char *)c + o->count_offset);
+    if (*count == COOPT_MAX_IO)
+      return usage_error(o->bad, NULL);
+    ((const char **)field)[(*count)++] = v;
+    return 0;
+  }
+  case OPT_STRING: memcpy(field, &v, sizeof v); return 0;
+  case OPT_NONNEG: {
+    double x = strtod(v, &end);
+    if (*end || !(x >= 0))
+      return usage_error(o->bad, v);
+    memcpy(field, &x, sizeof x);
+    return 0;
+  }
+  case OPT_POSITIVE: {
+    long long x = strtoll(v, &end, 10);
+    if (*end || x < 1)
+      return usage_error(o->bad, v);
+    memcpy(field, &x, sizeof x);
+    return 0;
+  }
+  case OPT_COUNT: {
+    long x = strtol(v, &end, 10);
+    if (*end || x < o->lo || x > 1000000)
+      return usage_error(o->bad, v);
+    int n = (int)x;
+    memcpy(field, &n, sizeof n);
+    return 0;
+  }
+  case OPT_NORMALIZE:
+    if (sscanf(v, "%lf,%lf", &c->mean, &c->std) != 2 || !(c->std > 0))
+      return usage_error(o->bad, v);
+    c->has_norm = true;
+    return 0;
+  }
+  return 1;
+}
+
+/* The options without a value.  Returns -1 when `a` is none of them. */
+static int set_flag(const char *a, cli *c) {
+  const char *v;
+  if (flagv(a, "--bench", &v)) {
+    c->bench = true;
+  } else if (a[1] == 'O' && a[2] >= '0' && a[2] <= '3' && !a[3]) {
+    c->opt_level = a[2] - '0';
+  } else if (!strcmp(a, "-v")) {
+    c->verbose = true;
+  } else if (!strcmp(a, "--print-jit-pipeline")) {
+    printf("%s\n", coopt_jit_pipeline);
+    exit(0);
+  } else if (!strcmp(a, "--version")) {
+    printf("coopt-runner " COOPT_VERSION_STRING " (MLIR C API, LLVM 22)\n");
+    exit(0);
+  } else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+    help();
+    exit(0);
+  } else {
+    return -1;
+  }
+  return 0;
+}
+
+/* One argument (and its value, when it is the next one). */
+static int parse_argument(int argc, char **argv, int *i, cli *c) {
+  const char *a = argv[*i], *v;
+  if (a[0] != '-') {
+    if (c->model)
+      return usage_error("more than one model given:", a);
+    c->model = a;
+    return 0;
+  }
+  for (size_t k = 0; k < sizeof runner_options / sizeof runner_options[0]; ++k) {
+    const runner_option *o = &runner_options[k];
+    if (!flagv(a, o->name, &v))
+      continue;
+    if (!v) {
+      if (*i + 1 >= argc)
+        return usage_error("missing value for", o->name);
+      v = argv[++*i];
+    }
+    return set_option(o, v, c);
+  }
+  int rc = set_flag(a, c);
+  return rc >= 0 ? rc : usage_error("unknown option", a);
+}
+
 static int parse_cli(int argc, char **argv, cli *c) {
   memset(c, 0, sizeof *c);
   c->rtol = 1e-4;
@@ -100,110 +232,9 @@ static int parse_cli(int argc, char **argv, cli *c) {
   c->warmup = 10;
   c->opt_level = 2;
   for (int i = 1; i < argc; ++i) {
-    const char *a = argv[i], *v;
-#define VALUE(name)                                                                                                    \
-  do {                                                                                                                 \
-    if (!v) {                                                                                                          \
-      if (i + 1 >= argc)                                                                                               \
-        return usage_error("missing value for", name);                                                                 \
-      v = argv[++i];                                                                                                   \
-    }                                                                                                                  \
-  } while (0)
-    if (a[0] != '-') {
-      if (c->model)
-        return usage_error("more than one model given:", a);
-      c->model = a;
-    } else if (flagv(a, "--input", &v)) {
-      VALUE("--input");
-      if (c->n_in == COOPT_MAX_IO)
-        return usage_error("too many --input", NULL);
-      c->inputs[c->n_in++] = v;
-    } else if (flagv(a, "--output", &v)) {
-      VALUE("--output");
-      if (c->n_out == COOPT_MAX_IO)
-        return usage_error("too many --output", NULL);
-      c->outputs[c->n_out++] = v;
-    } else if (flagv(a, "--expect", &v)) {
-      VALUE("--expect");
-      if (c->n_exp == COOPT_MAX_IO)
-        return usage_error("too many --expect", NULL);
-      c->expects[c->n_exp++] = v;
-    } else if (flagv(a, "--rtol", &v) || flagv(a, "--atol", &v)) {
-      VALUE("--rtol/--atol");
-      char *end;
-      double x = strtod(v, &end);
-      if (*end || !(x >= 0))
-        return usage_error("tolerance must be a non-negative number:", v);
-      if (a[2] == 'r')
-        c->rtol = x;
-      else
-        c->atol = x;
-    } else if (flagv(a, "--eval", &v)) {
-      VALUE("--eval");
-      c->eval = v;
-    } else if (flagv(a, "--agree-with", &v)) {
-      VALUE("--agree-with");
-      c->agree_with = v;
-    } else if (flagv(a, "--object", &v)) {
-      VALUE("--object");
-      c->object = v;
-    } else if (flagv(a, "--entry", &v)) {
-      VALUE("--entry");
-      c->entry = v;
-    } else if (flagv(a, "--logits", &v)) {
-      VALUE("--logits");
-      c->logits = v;
-    } else if (flagv(a, "--compare-logits", &v)) {
-      VALUE("--compare-logits");
-      c->compare_logits = v;
-    } else if (flagv(a, "--max-steps", &v)) {
-      VALUE("--max-steps");
-      char *end;
-      c->max_steps = strtod(v, &end);
-      if (*end || !(c->max_steps >= 0))
-        return usage_error("--max-steps must be a non-negative number:", v);
-    } else if (flagv(a, "--predictions", &v)) {
-      VALUE("--predictions");
-      c->predictions = v;
-    } else if (flagv(a, "--limit", &v)) {
-      VALUE("--limit");
-      char *end;
-      c->limit = strtoll(v, &end, 10);
-      if (*end || c->limit < 1)
-        return usage_error("--limit must be a positive integer:", v);
-    } else if (flagv(a, "--normalize", &v)) {
-      VALUE("--normalize");
-      if (sscanf(v, "%lf,%lf", &c->mean, &c->std) != 2 || !(c->std > 0))
-        return usage_error("--normalize expects <mean>,<std> with std > 0:", v);
-      c->has_norm = true;
-    } else if (flagv(a, "--bench", &v)) {
-      c->bench = true;
-    } else if (flagv(a, "--repeats", &v) || flagv(a, "--warmup", &v)) {
-      VALUE("--repeats/--warmup");
-      char *end;
-      long x = strtol(v, &end, 10);
-      if (*end || x < (a[2] == 'r' ? 1 : 0) || x > 1000000)
-        return usage_error("bad count:", v);
-      if (a[2] == 'r')
-        c->repeats = (int)x;
-      else
-        c->warmup = (int)x;
-    } else if (a[1] == 'O' && a[2] >= '0' && a[2] <= '3' && !a[3]) {
-      c->opt_level = a[2] - '0';
-    } else if (!strcmp(a, "-v")) {
-      c->verbose = true;
-    } else if (!strcmp(a, "--print-jit-pipeline")) {
-      printf("%s\n", coopt_jit_pipeline);
-      exit(0);
-    } else if (!strcmp(a, "--version")) {
-      printf("coopt-runner " COOPT_VERSION_STRING " (MLIR C API, LLVM 22)\n");
-      exit(0);
-    } else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-      help();
-      exit(0);
-    } else
-      return usage_error("unknown option", a);
-#undef VALUE
+    int rc = parse_argument(argc, argv, &i, c);
+    if (rc)
+      return rc;
   }
   if (!c->model)
     return usage_error("no model given", NULL);
@@ -315,83 +346,99 @@ static int compare_logits(const cli *c, const float *mine, int64_t N, int64_t cl
   return rc;
 }
 
-static int run_eval(const cli *c, coopt_jit *jit, MlirOperation module) {
-  char err[1024], path[4096];
-  double mean = c->mean, std = c->std;
-  if (!c->has_norm &&
-      !(cooptMetadataNumber(module, "normalize_mean", &mean) && cooptMetadataNumber(module, "normalize_std", &std))) {
-    fprintf(stderr, "coopt-runner: error: no input normalisation: give --normalize=<mean>,<std> (the model has no "
-                    "coopt.metadata normalize_mean/normalize_std)\n");
-    return 1;
-  }
+/* The test split of an IDX directory (gzip or not), fitted to the model:
+ * one f32 input [batch, pixels...] and one f32 output [batch, classes]. */
+typedef struct eval_set {
   coopt_tensor images, labels;
+  int64_t n, batch, per, classes;
+} eval_set;
+
+static bool load_eval_set(const cli *c, eval_set *e) {
+  char err[1024], path[4096];
   const char *names[2][2] = {{"t10k-images-idx3-ubyte.gz", "t10k-images-idx3-ubyte"},
                              {"t10k-labels-idx1-ubyte.gz", "t10k-labels-idx1-ubyte"}};
-  coopt_tensor *dst[2] = {&images, &labels};
+  coopt_tensor *dst[2] = {&e->images, &e->labels};
   for (int k = 0; k < 2; ++k) {
     snprintf(path, sizeof path, "%s/%s", c->eval, names[k][0]);
     if (access(path, R_OK) != 0)
       snprintf(path, sizeof path, "%s/%s", c->eval, names[k][1]);
     if (!cooptIdxLoad(path, dst[k], err, sizeof err)) {
       fprintf(stderr, "coopt-runner: error: %s\n", err);
-      if (k)
-        cooptTensorFree(&images);
-      return 1;
+      return false;
     }
   }
-  int rc = 1;
+  return true;
+}
+
+static bool fit_eval_set(const cli *c, const coopt_jit *jit, eval_set *e) {
   const coopt_tensor_type *in = &jit->inputs[0], *out = &jit->outputs[0];
-  int64_t N = images.type.dims[0];
+  const coopt_tensor_type *im = &e->images.type, *lb = &e->labels.type;
+  e->n = im->dims[0];
   if (jit->num_inputs != 1 || in->dtype != COOPT_F32 || in->rank < 2) {
     fprintf(stderr, "coopt-runner: error: --eval needs a model with one f32 input [batch, ...]\n");
-    goto done;
+    return false;
   }
-  int64_t B = in->dims[0], per = cooptTensorElements(in) / B;
-  int64_t pixels = images.type.rank >= 3 ? images.type.dims[1] * images.type.dims[2] : 0;
-  if (images.type.rank != 3 || labels.type.rank != 1) {
+  e->batch = in->dims[0], e->per = cooptTensorElements(in) / e->batch;
+  int64_t pixels = im->rank >= 3 ? im->dims[1] * im->dims[2] : 0;
+  if (im->rank != 3 || lb->rank != 1) {
     fprintf(stderr,
             "coopt-runner: error: %s: the images must be a rank-3 IDX file and the labels rank 1 (got %d and %d)\n",
-            c->eval, images.type.rank, labels.type.rank);
-    goto done;
+            c->eval, im->rank, lb->rank);
+    return false;
   }
-  if (labels.type.dims[0] != N) {
-    fprintf(stderr, "coopt-runner: error: %s: %lld images but %lld labels\n", c->eval, (long long)N,
-            (long long)labels.type.dims[0]);
-    goto done;
+  if (lb->dims[0] != e->n) {
+    fprintf(stderr, "coopt-runner: error: %s: %lld images but %lld labels\n", c->eval, (long long)e->n,
+            (long long)lb->dims[0]);
+    return false;
   }
-  if (per != pixels) {
+  if (e->per != pixels) {
     fprintf(stderr,
             "coopt-runner: error: dataset of %lld images of %lld pixels does not fit the model input (%lld values per "
             "image)\n",
-            (long long)N, (long long)pixels, (long long)per);
-    goto done;
+            (long long)e->n, (long long)pixels, (long long)e->per);
+    return false;
   }
-  if (c->limit && c->limit < N)
-    N = c->limit;
-  int64_t classes = cooptTensorElements(out) / out->dims[0];
-  if (out->dtype != COOPT_F32 || out->dims[0] != B) {
+  if (c->limit && c->limit < e->n)
+    e->n = c->limit;
+  e->classes = cooptTensorElements(out) / out->dims[0];
+  if (out->dtype != COOPT_F32 || out->dims[0] != e->batch) {
     fprintf(stderr, "coopt-runner: error: --eval needs an f32 output [batch, classes]\n");
-    goto done;
+    return false;
   }
-  float *x = coopt_xmalloc((size_t)cooptTensorElements(in) * 4),
-        *y = coopt_xmalloc((size_t)cooptTensorElements(out) * 4);
-  uint8_t *pred = coopt_xmalloc((size_t)N);
-  float *all = c->logits || c->compare_logits ? coopt_xmalloc((size_t)(N * classes) * sizeof(float)) : NULL;
-  int64_t correct = 0;
-  bool tty = isatty(2);
-  double t0 = now();
+  return true;
+}
+
+/* On a terminal a bar; otherwise a line at each quarter (logs and CI). */
+static void eval_progress(int64_t done_n, int64_t n, bool tty, int *last_quarter) {
+  if (tty) {
+    int bar = (int)(40 * done_n / n);
+    fprintf(stderr, "\r[%.*s%*s] %lld/%lld", bar, "========================================", 40 - bar, "",
+            (long long)done_n, (long long)n);
+  } else if ((int)(4 * done_n / n) > *last_quarter) {
+    *last_quarter = (int)(4 * done_n / n);
+    fprintf(stderr, "eval: %lld/%lld images\n", (long long)done_n, (long long)n);
+  }
+}
+
+/* Top-1 over the first e->n images, batch by batch (the last one padded
+ * with zeros): the predictions, and every output row when `all` is given. */
+static bool eval_batches(coopt_jit *jit, const eval_set *e, double mean, double std, uint8_t *pred, float *all,
+                         int64_t *correct) {
+  int64_t B = e->batch, per = e->per, classes = e->classes;
+  float *x = coopt_xmalloc((size_t)(B * per) * 4), *y = coopt_xmalloc((size_t)(B * classes) * 4);
+  const uint8_t *pixels = e->images.data, *labels = e->labels.data;
+  bool tty = isatty(2), ok = true;
   int last_quarter = 0;
-  for (int64_t base = 0; base < N; base += B) {
-    int64_t cnt = N - base < B ? N - base : B;
+  *correct = 0;
+  for (int64_t base = 0; base < e->n && ok; base += B) {
+    int64_t cnt = e->n - base < B ? e->n - base : B;
     for (int64_t b = 0; b < B; ++b)
       for (int64_t p = 0; p < per; ++p)
-        x[b * per + p] =
-            b < cnt ? (float)(((double)((uint8_t *)images.data)[(base + b) * per + p] / 255.0 - mean) / std) : 0.0f;
+        x[b * per + p] = b < cnt ? (float)(((double)pixels[(base + b) * per + p] / 255.0 - mean) / std) : 0.0f;
     void *ins[1] = {x}, *outs[1] = {y};
-    if (!cooptJitRun(jit, ins, outs)) {
+    if (!(ok = cooptJitRun(jit, ins, outs))) {
       fprintf(stderr, "coopt-runner: error: execution failed\n");
-      free(x), free(y), free(pred);
-      goto done;
+      break;
     }
     for (int64_t b = 0; b < cnt; ++b) {
       int64_t best = 0;
@@ -401,67 +448,87 @@ static int run_eval(const cli *c, coopt_jit *jit, MlirOperation module) {
       pred[base + b] = (uint8_t)best;
       if (all)
         memcpy(all + (base + b) * classes, y + b * classes, (size_t)classes * sizeof(float));
-      correct += best == ((uint8_t *)labels.data)[base + b];
+      *correct += best == labels[base + b];
     }
-    int64_t done_n = base + cnt;
-    if (tty) {
-      int bar = (int)(40 * done_n / N);
-      fprintf(stderr, "\r[%.*s%*s] %lld/%lld", bar, "========================================", 40 - bar, "",
-              (long long)done_n, (long long)N);
-    } else if ((int)(4 * done_n / N) > last_quarter) {
-      last_quarter = (int)(4 * done_n / N);
-      fprintf(stderr, "eval: %lld/%lld images\n", (long long)done_n, (long long)N);
-    }
+    eval_progress(base + cnt, e->n, tty, &last_quarter);
   }
-  double dt = now() - t0;
   if (tty)
     fputc('\n', stderr);
-  printf("accuracy: %.2f%% (%lld/%lld)\n", 100.0 * (double)correct / (double)N, (long long)correct, (long long)N);
-  printf("throughput: %.0f images/s (batch %lld, %.3f s)\n", (double)N / dt, (long long)B, dt);
-  rc = 0;
-  if (c->agree_with) {
-    coopt_tensor ref;
-    if (!cooptTensorLoad(c->agree_with, &ref, err, sizeof err)) {
-      fprintf(stderr, "coopt-runner: error: %s\n", err);
-      rc = 1;
-    } else if (ref.type.dtype != COOPT_U8 || ref.type.rank != 1 || ref.type.dims[0] < N) {
-      fprintf(stderr, "coopt-runner: error: %s: expected u8 predictions for at least %lld images\n", c->agree_with,
-              (long long)N);
-      rc = 1;
-    } else {
-      int64_t same = 0, ref_correct = 0;
-      for (int64_t i = 0; i < N; ++i) {
-        same += ((uint8_t *)ref.data)[i] == pred[i];
-        ref_correct += ((uint8_t *)ref.data)[i] == ((uint8_t *)labels.data)[i];
-      }
-      printf("agreement with reference: %.2f%% (%lld/%lld)\n", 100.0 * (double)same / (double)N, (long long)same,
-             (long long)N);
-      printf("reference accuracy: %.2f%%, coopt accuracy: %.2f%%\n", 100.0 * (double)ref_correct / (double)N,
-             100.0 * (double)correct / (double)N);
+  free(x), free(y);
+  return ok;
+}
+
+/* --agree-with: how often a reference's predictions equal these. */
+static bool report_agreement(const cli *c, const eval_set *e, const uint8_t *pred, int64_t correct) {
+  char err[1024];
+  coopt_tensor ref;
+  int64_t N = e->n;
+  bool ok = cooptTensorLoad(c->agree_with, &ref, err, sizeof err);
+  if (!ok) {
+    fprintf(stderr, "coopt-runner: error: %s\n", err);
+  } else if (ref.type.dtype != COOPT_U8 || ref.type.rank != 1 || ref.type.dims[0] < N) {
+    fprintf(stderr, "coopt-runner: error: %s: expected u8 predictions for at least %lld images\n", c->agree_with,
+            (long long)N);
+    ok = false;
+  } else {
+    int64_t same = 0, ref_correct = 0;
+    for (int64_t i = 0; i < N; ++i) {
+      same += ((uint8_t *)ref.data)[i] == pred[i];
+      ref_correct += ((uint8_t *)ref.data)[i] == ((uint8_t *)e->labels.data)[i];
     }
-    cooptTensorFree(&ref);
+    printf("agreement with reference: %.2f%% (%lld/%lld)\n", 100.0 * (double)same / (double)N, (long long)same,
+           (long long)N);
+    printf("reference accuracy: %.2f%%, coopt accuracy: %.2f%%\n", 100.0 * (double)ref_correct / (double)N,
+           100.0 * (double)correct / (double)N);
   }
-  if (c->predictions) {
-    coopt_tensor p = {{COOPT_U8, 1, {N}}, pred};
-    if (!cooptTensorSaveNpy(c->predictions, &p, err, sizeof err)) {
-      fprintf(stderr, "coopt-runner: error: %s\n", err);
+  cooptTensorFree(&ref);
+  return ok;
+}
+
+static bool save_npy(const char *path, coopt_tensor_type type, void *data) {
+  char err[1024];
+  coopt_tensor t = {type, data};
+  if (cooptTensorSaveNpy(path, &t, err, sizeof err))
+    return true;
+  fprintf(stderr, "coopt-runner: error: %s\n", err);
+  return false;
+}
+
+static int run_eval(const cli *c, coopt_jit *jit, MlirOperation module) {
+  double mean = c->mean, std = c->std;
+  if (!c->has_norm &&
+      !(cooptMetadataNumber(module, "normalize_mean", &mean) && cooptMetadataNumber(module, "normalize_std", &std))) {
+    fprintf(stderr, "coopt-runner: error: no input normalisation: give --normalize=<mean>,<std> (the model has no "
+                    "coopt.metadata normalize_mean/normalize_std)\n");
+    return 1;
+  }
+  eval_set e;
+  memset(&e, 0, sizeof e);
+  if (!load_eval_set(c, &e) || !fit_eval_set(c, jit, &e)) {
+    cooptTensorFree(&e.images);
+    cooptTensorFree(&e.labels);
+    return 1;
+  }
+  int64_t N = e.n, classes = e.classes, correct;
+  uint8_t *pred = coopt_xmalloc((size_t)N);
+  float *all = c->logits || c->compare_logits ? coopt_xmalloc((size_t)(N * classes) * sizeof(float)) : NULL;
+  double t0 = now();
+  int rc = 1;
+  if (eval_batches(jit, &e, mean, std, pred, all, &correct)) {
+    double dt = now() - t0;
+    printf("accuracy: %.2f%% (%lld/%lld)\n", 100.0 * (double)correct / (double)N, (long long)correct, (long long)N);
+    printf("throughput: %.0f images/s (batch %lld, %.3f s)\n", (double)N / dt, (long long)e.batch, dt);
+    rc = c->agree_with && !report_agreement(c, &e, pred, correct);
+    if (c->predictions && !save_npy(c->predictions, (coopt_tensor_type){COOPT_U8, 1, {N}}, pred))
       rc = 1;
-    }
-  }
-  if (rc == 0 && c->logits) {
-    coopt_tensor t = {{COOPT_F32, 2, {N, classes}}, all};
-    if (!cooptTensorSaveNpy(c->logits, &t, err, sizeof err)) {
-      fprintf(stderr, "coopt-runner: error: %s\n", err);
+    if (rc == 0 && c->logits && !save_npy(c->logits, (coopt_tensor_type){COOPT_F32, 2, {N, classes}}, all))
       rc = 1;
-    }
+    if (rc == 0 && c->compare_logits)
+      rc = compare_logits(c, all, N, classes);
   }
-  if (rc == 0 && c->compare_logits)
-    rc = compare_logits(c, all, N, classes);
-  free(all);
-  free(x), free(y), free(pred);
-done:
-  cooptTensorFree(&images);
-  cooptTensorFree(&labels);
+  free(all), free(pred);
+  cooptTensorFree(&e.images);
+  cooptTensorFree(&e.labels);
   return rc;
 }
 
@@ -483,6 +550,137 @@ static double output_step(MlirOperation module) {
 static int cmp_double(const void *a, const void *b) {
   double x = *(const double *)a, y = *(const double *)b;
   return (x > y) - (x < y);
+}
+
+/* The model's module, parsed with its diagnostics located in the file. */
+static MlirOperation open_model(const cli *c, MlirContext ctx, coopt_diag_engine *diags, const coopt_buf *src) {
+  coopt_chunk whole = {src->data, src->size, 1};
+  MlirOperation op = coopt_parse_chunk(ctx, &whole, c->model, diags);
+  if (mlirOperationIsNull(op))
+    return op;
+  MlirStringRef opname = mlirIdentifierStr(mlirOperationGetName(op));
+  if (!coopt_str_eq(opname.data, opname.length, "builtin.module")) {
+    fprintf(stderr, "%s: error: expected a builtin.module at the top level\n", c->model);
+    mlirOperationDestroy(op);
+    return (MlirOperation){NULL};
+  }
+  return op;
+}
+
+/* The inputs, each of exactly the model's type; --bench without inputs
+ * runs on zeros. */
+static bool load_inputs(const cli *c, const coopt_jit *jit, coopt_tensor *ins, void **in_ptrs) {
+  char err[1024];
+  if ((c->n_in || c->n_exp) && c->n_in != jit->num_inputs) {
+    fprintf(stderr, "coopt-runner: error: the model has %d inputs, %d given\n", jit->num_inputs, c->n_in);
+    return false;
+  }
+  if (c->n_out > jit->num_outputs || c->n_exp > jit->num_outputs) {
+    fprintf(stderr, "coopt-runner: error: the model has %d outputs\n", jit->num_outputs);
+    return false;
+  }
+  for (int i = 0; i < jit->num_inputs; ++i) {
+    if (c->n_in) {
+      if (!cooptTensorLoad(c->inputs[i], &ins[i], err, sizeof err)) {
+        fprintf(stderr, "coopt-runner: error: %s\n", err);
+        return false;
+      }
+      if (!same_type(&ins[i].type, &jit->inputs[i])) {
+        char a[128], b[128];
+        type_str(&ins[i].type, a, sizeof a);
+        type_str(&jit->inputs[i], b, sizeof b);
+        fprintf(stderr, "coopt-runner: error: %s: a %s tensor, but input %d of the model is %s\n", c->inputs[i], a, i,
+                b);
+        return false;
+      }
+    } else {
+      ins[i].type = jit->inputs[i];
+      ins[i].data = coopt_xcalloc((size_t)cooptTensorElements(&jit->inputs[i]), cooptDtypeSize(jit->inputs[i].dtype));
+    }
+    in_ptrs[i] = ins[i].data;
+  }
+  return true;
+}
+
+/* --output files and --expect comparisons: 0, or 1 if any failed. */
+static int save_and_compare(const cli *c, const coopt_jit *jit, void **outs) {
+  char err[1024];
+  int rc = 0;
+  for (int i = 0; i < c->n_out; ++i)
+    if (!save_npy(c->outputs[i], jit->outputs[i], outs[i]))
+      rc = 1;
+  for (int i = 0; i < c->n_exp; ++i) {
+    coopt_tensor e;
+    if (!cooptTensorLoad(c->expects[i], &e, err, sizeof err)) {
+      fprintf(stderr, "coopt-runner: error: %s\n", err);
+      rc = 1;
+      continue;
+    }
+    char what[64];
+    snprintf(what, sizeof what, "output %d", i);
+    if (!compare(what, &jit->outputs[i], outs[i], &e, c->rtol, c->atol))
+      rc = 1;
+    cooptTensorFree(&e);
+  }
+  return rc;
+}
+
+/* A plain run: each output's type and its first 16 values. */
+static void print_outputs(const coopt_jit *jit, void **outs) {
+  for (int i = 0; i < jit->num_outputs; ++i) {
+    char t[128];
+    type_str(&jit->outputs[i], t, sizeof t);
+    printf("output %d: %s", i, t);
+    int64_t n = cooptTensorElements(&jit->outputs[i]);
+    if (jit->outputs[i].dtype == COOPT_F32)
+      for (int64_t k = 0; k < n && k < 16; ++k)
+        printf("%s%.6g", k ? " " : " = [", ((float *)outs[i])[k]);
+    printf("%s\n", jit->outputs[i].dtype == COOPT_F32 ? (n > 16 ? " ...]" : "]") : "");
+  }
+}
+
+static void bench(const cli *c, coopt_jit *jit, void **in_ptrs, void **outs) {
+  for (int i = 0; i < c->warmup; ++i)
+    cooptJitRun(jit, in_ptrs, outs);
+  double *t = coopt_xmalloc((size_t)c->repeats * sizeof(double));
+  for (int i = 0; i < c->repeats; ++i) {
+    double s = now();
+    cooptJitRun(jit, in_ptrs, outs);
+    t[i] = now() - s;
+  }
+  qsort(t, (size_t)c->repeats, sizeof(double), cmp_double);
+  int64_t batch = jit->num_inputs ? jit->inputs[0].dims[0] : 1;
+  printf("latency: median %.1f us, min %.1f us over %d runs (%d warm-up); batch %lld\n", 1e6 * t[c->repeats / 2],
+         1e6 * t[0], c->repeats, c->warmup, (long long)batch);
+  free(t);
+}
+
+/* --input/--expect/--bench: one run, then what the options ask of it. */
+static int run_once(const cli *c, coopt_jit *jit) {
+  coopt_tensor ins[COOPT_MAX_IO];
+  memset(ins, 0, sizeof ins);
+  void *outs[COOPT_MAX_IO] = {NULL}, *in_ptrs[COOPT_MAX_IO];
+  int rc = 1;
+  if (load_inputs(c, jit, ins, in_ptrs)) {
+    for (int i = 0; i < jit->num_outputs; ++i)
+      outs[i] = coopt_xcalloc((size_t)cooptTensorElements(&jit->outputs[i]), cooptDtypeSize(jit->outputs[i].dtype));
+    if (!cooptJitRun(jit, in_ptrs, outs)) {
+      fprintf(stderr, "coopt-runner: error: execution failed\n");
+    } else {
+      rc = save_and_compare(c, jit, outs);
+      if (c->n_in && !c->n_out && !c->n_exp && !c->bench)
+        print_outputs(jit, outs);
+      if (c->n_exp && rc == 0)
+        printf("outputs match\n");
+      if (c->bench && rc == 0)
+        bench(c, jit, in_ptrs, outs);
+    }
+  }
+  for (int i = 0; i < COOPT_MAX_IO; ++i) {
+    cooptTensorFree(&ins[i]);
+    free(outs[i]);
+  }
+  return rc;
 }
 
 int main(int argc, char **argv) {
@@ -509,130 +707,28 @@ int main(int argc, char **argv) {
   coopt_diag_engine_set_buffer(&diags, src.data, src.size);
   int rc = 1;
   double t0 = now();
-  coopt_chunk whole = {src.data, src.size, 1};
-  MlirOperation op = coopt_parse_chunk(ctx, &whole, c.model, &diags);
+  MlirOperation op = open_model(&c, ctx, &diags, &src);
   coopt_jit jit;
   memset(&jit, 0, sizeof jit);
-  coopt_tensor ins[COOPT_MAX_IO];
-  memset(ins, 0, sizeof ins);
-  void *outs[COOPT_MAX_IO] = {NULL};
-  if (mlirOperationIsNull(op))
-    goto done;
-  MlirStringRef opname = mlirIdentifierStr(mlirOperationGetName(op));
-  if (!coopt_str_eq(opname.data, opname.length, "builtin.module")) {
-    fprintf(stderr, "%s: error: expected a builtin.module at the top level\n", c.model);
-    goto done;
-  }
-  MlirModule module = mlirModuleFromOperation(op);
   char err[1024];
-  c.out_step = output_step(op);
-  if (c.object ? !cooptObjectLoad(module, c.object, c.entry ? c.entry : "model", &jit, err, sizeof err)
-               : !cooptJitCompile(ctx, module, c.opt_level, &jit, err, sizeof err)) {
-    fprintf(stderr, "%s: error: %s\n", c.model, err);
-    goto done;
-  }
-  if (c.verbose)
-    fprintf(stderr, "compile: %.3f s\n", now() - t0);
-  if (c.eval) {
-    rc = run_eval(&c, &jit, op);
-    goto done;
-  }
-  if ((c.n_in || c.n_exp) && c.n_in != jit.num_inputs) {
-    fprintf(stderr, "coopt-runner: error: the model has %d inputs, %d given\n", jit.num_inputs, c.n_in);
-    goto done;
-  }
-  if (c.n_out > jit.num_outputs || c.n_exp > jit.num_outputs) {
-    fprintf(stderr, "coopt-runner: error: the model has %d outputs\n", jit.num_outputs);
-    goto done;
-  }
-  void *in_ptrs[COOPT_MAX_IO];
-  for (int i = 0; i < jit.num_inputs; ++i) {
-    if (c.n_in) {
-      if (!cooptTensorLoad(c.inputs[i], &ins[i], err, sizeof err)) {
-        fprintf(stderr, "coopt-runner: error: %s\n", err);
-        goto done;
-      }
-      if (!same_type(&ins[i].type, &jit.inputs[i])) {
-        char a[128], b[128];
-        type_str(&ins[i].type, a, sizeof a);
-        type_str(&jit.inputs[i], b, sizeof b);
-        fprintf(stderr, "coopt-runner: error: %s: a %s tensor, but input %d of the model is %s\n", c.inputs[i], a, i,
-                b);
-        goto done;
-      }
-    } else { /* --bench without inputs: zeros */
-      ins[i].type = jit.inputs[i];
-      ins[i].data = coopt_xcalloc((size_t)cooptTensorElements(&jit.inputs[i]), cooptDtypeSize(jit.inputs[i].dtype));
-    }
-    in_ptrs[i] = ins[i].data;
-  }
-  for (int i = 0; i < jit.num_outputs; ++i)
-    outs[i] = coopt_xcalloc((size_t)cooptTensorElements(&jit.outputs[i]), cooptDtypeSize(jit.outputs[i].dtype));
-  if (!cooptJitRun(&jit, in_ptrs, outs)) {
-    fprintf(stderr, "coopt-runner: error: execution failed\n");
-    goto done;
-  }
-  rc = 0;
-  for (int i = 0; i < c.n_out; ++i) {
-    coopt_tensor t = {jit.outputs[i], outs[i]};
-    if (!cooptTensorSaveNpy(c.outputs[i], &t, err, sizeof err)) {
-      fprintf(stderr, "coopt-runner: error: %s\n", err);
-      rc = 1;
+  if (!mlirOperationIsNull(op)) {
+    MlirModule module = mlirModuleFromOperation(op);
+    c.out_step = output_step(op);
+    if (c.object ? !cooptObjectLoad(module, c.object, c.entry ? c.entry : "model", &jit, err, sizeof err)
+                 : !cooptJitCompile(ctx, module, c.opt_level, &jit, err, sizeof err)) {
+      fprintf(stderr, "%s: error: %s\n", c.model, err);
+    } else {
+      if (c.verbose)
+        fprintf(stderr, "compile: %.3f s\n", now() - t0);
+      rc = c.eval ? run_eval(&c, &jit, op) : run_once(&c, &jit);
     }
   }
-  for (int i = 0; i < c.n_exp; ++i) {
-    coopt_tensor e;
-    if (!cooptTensorLoad(c.expects[i], &e, err, sizeof err)) {
-      fprintf(stderr, "coopt-runner: error: %s\n", err);
-      rc = 1;
-      continue;
-    }
-    char what[64];
-    snprintf(what, sizeof what, "output %d", i);
-    if (!compare(what, &jit.outputs[i], outs[i], &e, c.rtol, c.atol))
-      rc = 1;
-    cooptTensorFree(&e);
-  }
-  if (c.n_in && !c.n_out && !c.n_exp && !c.bench) {
-    for (int i = 0; i < jit.num_outputs; ++i) {
-      char t[128];
-      type_str(&jit.outputs[i], t, sizeof t);
-      printf("output %d: %s", i, t);
-      int64_t n = cooptTensorElements(&jit.outputs[i]);
-      if (jit.outputs[i].dtype == COOPT_F32)
-        for (int64_t k = 0; k < n && k < 16; ++k)
-          printf("%s%.6g", k ? " " : " = [", ((float *)outs[i])[k]);
-      printf("%s\n", jit.outputs[i].dtype == COOPT_F32 ? (n > 16 ? " ...]" : "]") : "");
-    }
-  }
-  if (c.n_exp && rc == 0)
-    printf("outputs match\n");
-  if (c.bench && rc == 0) {
-    for (int i = 0; i < c.warmup; ++i)
-      cooptJitRun(&jit, in_ptrs, outs);
-    double *t = coopt_xmalloc((size_t)c.repeats * sizeof(double));
-    for (int i = 0; i < c.repeats; ++i) {
-      double s = now();
-      cooptJitRun(&jit, in_ptrs, outs);
-      t[i] = now() - s;
-    }
-    qsort(t, (size_t)c.repeats, sizeof(double), cmp_double);
-    int64_t batch = jit.num_inputs ? jit.inputs[0].dims[0] : 1;
-    printf("latency: median %.1f us, min %.1f us over %d runs (%d warm-up); batch %lld\n", 1e6 * t[c.repeats / 2],
-           1e6 * t[0], c.repeats, c.warmup, (long long)batch);
-    free(t);
-  }
-done:
   if (c.verbose) {
     /* Peak resident memory: test/Integration/Compiled/memory-flat.test compares it across
      * evaluations of 1,000 and 10,000 images to catch per-inference growth. */
     struct rusage ru;
     if (getrusage(RUSAGE_SELF, &ru) == 0)
       fprintf(stderr, "peak RSS: %ld KiB\n", ru.ru_maxrss);
-  }
-  for (int i = 0; i < COOPT_MAX_IO; ++i) {
-    cooptTensorFree(&ins[i]);
-    free(outs[i]);
   }
   cooptJitDestroy(&jit);
   if (!mlirOperationIsNull(op))
