@@ -8,7 +8,7 @@ CMAKE_FLAGS ?=
 # (clang-22, its own build directory).  make check-sanitize: the subset CI
 # runs (SANITIZE_TESTS, a lit --filter).
 SANITIZE ?=
-SANITIZE_TESTS ?= unit-|bad-inputs|regressions|Transforms/|Import/import|capi|explore-invalid|pathological
+SANITIZE_TESTS ?= unit-|bad-inputs|regressions|Transforms/|Import/import|capi|explore-invalid|pathological|Compiled/kernels-bit-exact|Compiled/pass-numerics
 CMAKE_ENV :=
 ifneq ($(SANITIZE),)
 BUILD := build-sanitize

@@ -71,13 +71,11 @@
 // EXACT: tosa.mul {{.*}} {coopt.exact, coopt.range = array<f64: -4.000000e+00, 4.000000e+00>}
 // EXACT: return
 
-// Nothing of it folds away, and canonicalization changes no result.
+// Nothing of it folds away (that canonicalization changes no result is
+// test/Integration/Compiled/pass-numerics.test).
 // RUN: coopt-opt %S/Inputs/quant-model.mlir -p 'builtin.module(coopt-fake-quant,canonicalize)' -o %t.canon.mlir
 // RUN: FileCheck %s --check-prefix=EXACT-CANON < %t.canon.mlir
 // EXACT-CANON-COUNT-4: tosa.floor
-// RUN: coopt-opt %S/Inputs/quant-model.mlir -p 'builtin.module(coopt-fake-quant)' -o %t.exact.mlir
-// RUN: coopt-runner %t.exact.mlir --input %S/Inputs/quant-input.npy --output %t.exact.npy
-// RUN: coopt-runner %t.canon.mlir --input %S/Inputs/quant-input.npy --expect %t.exact.npy --rtol=0 --atol=0
 
 // An accumulator that can leave the range binary64 computes exactly keeps
 // the textbook form, with a remark (the int8 graph is the same either way).
@@ -94,7 +92,8 @@
 // RUN: cmp %t.big.i8.mlir %t.big.tb.i8.mlir
 
 // Past 2^53, the split form: acc = hi 2^16 + lo, A = hi m, B = lo m + 2^(shift-1),
-// result floor((A + floor(B 2^-16)) 2^-(shift-16)); still equal to the int8 graph.
+// result floor((A + floor(B 2^-16)) 2^-(shift-16)); still equal to the int8
+// graph (test/Integration/Compiled/pass-numerics.test).
 // RUN: coopt-opt %S/Inputs/fq-split.mlir -p 'builtin.module(coopt-fake-quant)' -o %t.split.mlir
 // RUN: FileCheck %s --check-prefix=SPLIT < %t.split.mlir
 // SPLIT: %[[ACC:.*]] = tosa.conv2d
@@ -110,9 +109,6 @@
 // SPLIT: tosa.floor
 // SPLIT: tosa.floor
 // SPLIT-NOT: tosa.floor
-// RUN: coopt-opt %t.split.mlir -p 'builtin.module(coopt-lower-int8)' -o %t.split.i8.mlir
-// RUN: coopt-runner %t.split.mlir --input %S/Inputs/fq-split-input.npy --output %t.split.npy
-// RUN: coopt-runner %t.split.i8.mlir --input %S/Inputs/fq-split-input.npy --expect %t.split.npy --rtol=0 --atol=0
 
 // A padded avg_pool2d divides by a count that varies with the position: it
 // keeps the textbook form, with a remark; the unpadded one is exact.
@@ -141,7 +137,6 @@
 
 // The fake-quant graph runs and lands on the int8 grid: its output is a
 // multiple of the output scale (checked against coopt-lower-int8 in coopt-lower-int8.mlir).
-// RUN: coopt-runner %t.1 --input %S/Inputs/quant-input.npy --output %t.out.npy
 
 // preserve-clusters: the codebook is quantized, not the weights.
 //   @close: 1.0 and 0.997 would share code 127; a coarser grid separates them.
