@@ -180,6 +180,120 @@ static void stderr_callback(MlirStringRef s, void *ud) {
   fwrite(s.data, 1, s.length, stderr);
 }
 
+static MlirOpPrintingFlags printing_flags(const cli *c) {
+  MlirOpPrintingFlags flags = mlirOpPrintingFlagsCreate();
+  if (c->print_debuginfo)
+    mlirOpPrintingFlagsEnableDebugInfo(flags, true, false);
+  if (c->print_generic)
+    mlirOpPrintingFlagsPrintGenericOpForm(flags);
+  if (c->print_local_scope)
+    mlirOpPrintingFlagsUseLocalScope(flags);
+  if (c->elide_larger >= 0)
+    mlirOpPrintingFlagsElideLargeElementsAttrs(flags, (intptr_t)c->elide_larger);
+  return flags;
+}
+
+/* --dump-pass-pipeline: every pass with all its options. */
+static bool dump_pipeline(MlirContext ctx, MlirStringRef text) {
+  coopt_buf dump;
+  coopt_buf_init(&dump);
+  bool ok = mlirLogicalResultIsSuccess(cooptPrintPassPipeline(ctx, text, coopt_buf_string_callback, &dump));
+  if (ok)
+    fprintf(stderr, "Pass Manager with %s:\n%s\n", "coopt-opt", dump.data ? dump.data : "");
+  else
+    fputs(dump.data ? dump.data : "", stderr);
+  coopt_buf_free(&dump);
+  return ok;
+}
+
+/* The pass manager of --pass-pipeline, with the instrumentation the options
+ * ask for.  Built before the input is read, so a bad pipeline is reported
+ * even when the input is also bad.  False after a diagnostic. */
+static bool build_pass_manager(const cli *c, MlirContext ctx, MlirOpPrintingFlags flags, MlirPassManager *pm) {
+  if (!c->pipeline) {
+    if (c->dump_pipeline)
+      fprintf(stderr, "Pass Manager with coopt-opt:\n(empty: no --pass-pipeline given)\n");
+    return true;
+  }
+  MlirStringRef text = mlirStringRefCreateFromCString(c->pipeline), anchor;
+  if (mlirLogicalResultIsFailure(cooptPipelineGetAnchor(text, &anchor, stderr_callback, NULL)))
+    return false;
+  *pm = mlirPassManagerCreateOnOperation(ctx, anchor);
+  if (mlirLogicalResultIsFailure(
+          cooptParsePassPipeline(mlirPassManagerGetAsOpPassManager(*pm), text, stderr_callback, NULL)))
+    return false;
+  if (c->dump_pipeline && !dump_pipeline(ctx, text))
+    return false;
+  mlirPassManagerEnableVerifier(*pm, c->verify_each);
+  if (c->print_before_all || c->print_after_all || c->print_after_failure)
+    mlirPassManagerEnableIRPrinting(*pm, c->print_before_all, c->print_after_all, c->print_module_scope,
+                                    c->print_after_change, c->print_after_failure, flags, mlirStringRefCreate("", 0));
+  if (c->timing)
+    mlirPassManagerEnableTiming(*pm);
+  return true;
+}
+
+/* One chunk of the input (all of it without --split-input-file): parsed,
+ * run through the pipeline and printed into `output`.  Returns whether it
+ * succeeded; with --verify-diagnostics, whether the diagnostics matched. */
+static bool process_chunk(const cli *c, MlirContext ctx, MlirPassManager pm, MlirOpPrintingFlags flags,
+                          coopt_diag_engine *diags, const coopt_chunk *chunk, bool first, coopt_buf *output) {
+  const char *display = strcmp(c->input, "-") == 0 ? "<stdin>" : c->input;
+  coopt_diag_engine_set_buffer(diags, chunk->text, chunk->len);
+  unsigned errors_before = diags->errors;
+  MlirOperation op = coopt_parse_chunk(ctx, chunk, display, diags);
+  bool ok = !mlirOperationIsNull(op);
+  if (ok && pm.ptr)
+    ok = mlirLogicalResultIsSuccess(mlirPassManagerRunOnOp(pm, op));
+  if (ok && diags->errors != errors_before)
+    ok = false; /* an error diagnostic with a "successful" run is still an error */
+  if (ok) {
+    if (!first && c->split_marker && !c->emit_bytecode)
+      coopt_buf_puts(output, "// -----\n");
+    if (c->emit_bytecode) {
+      mlirOperationWriteBytecode(op, coopt_buf_string_callback, output);
+    } else {
+      mlirOperationPrintWithFlags(op, flags, coopt_buf_string_callback, output);
+      coopt_buf_putc(output, '\n');
+    }
+  }
+  if (!mlirOperationIsNull(op))
+    mlirOperationDestroy(op);
+  return c->verify_diagnostics ? coopt_diag_engine_check(diags) : ok;
+}
+
+/* The input, chunk by chunk; the output is written (atomically) only when
+ * every chunk succeeded.  Returns the exit code. */
+static int process_input(const cli *c, MlirContext ctx, MlirPassManager pm, MlirOpPrintingFlags flags,
+                         coopt_diag_engine *diags) {
+  coopt_buf input;
+  coopt_buf_init(&input);
+  if (!coopt_read_file(c->input, &input)) {
+    fprintf(stderr, "coopt-opt: error: cannot read input '%s': %s\n", c->input, strerror(errno));
+    coopt_buf_free(&input);
+    return 1;
+  }
+  diags->verify = c->verify_diagnostics;
+  size_t nchunks;
+  coopt_chunk *chunks = coopt_split_input(input.data, input.size, c->split_marker, &nchunks);
+  coopt_buf output;
+  coopt_buf_init(&output);
+  bool ok = true;
+  for (size_t i = 0; i < nchunks; ++i)
+    if (!process_chunk(c, ctx, pm, flags, diags, &chunks[i], i == 0, &output))
+      ok = false;
+  coopt_chunks_free(chunks, nchunks);
+  coopt_buf_free(&input);
+  int rc = 1;
+  char err[512];
+  if (ok && coopt_write_file_atomic(c->output, output.data ? output.data : "", output.size, err, sizeof err))
+    rc = 0;
+  else if (ok)
+    fprintf(stderr, "coopt-opt: error: %s\n", err);
+  coopt_buf_free(&output);
+  return rc;
+}
+
 int main(int argc, char **argv) {
   coopt_tool_init_process();
   cooptRegisterAllPasses();
@@ -201,114 +315,17 @@ int main(int argc, char **argv) {
       printf("%s\n", passes[i]->argument);
     return 0;
   }
-
   const char *display = strcmp(c.input, "-") == 0 ? "<stdin>" : c.input;
   MlirContext ctx = cooptCreateContext(!c.disable_threading);
   mlirContextSetAllowUnregisteredDialects(ctx, c.allow_unregistered);
   coopt_diag_engine diags;
   coopt_diag_engine_init(&diags, display, false);
   coopt_diag_engine_attach(&diags, ctx);
-
-  int rc = 1;
   MlirPassManager pm = {NULL};
-  MlirOpPrintingFlags flags = mlirOpPrintingFlagsCreate();
-  if (c.print_debuginfo)
-    mlirOpPrintingFlagsEnableDebugInfo(flags, true, false);
-  if (c.print_generic)
-    mlirOpPrintingFlagsPrintGenericOpForm(flags);
-  if (c.print_local_scope)
-    mlirOpPrintingFlagsUseLocalScope(flags);
-  if (c.elide_larger >= 0)
-    mlirOpPrintingFlagsElideLargeElementsAttrs(flags, (intptr_t)c.elide_larger);
-
-  /* The pipeline is built before the input is read, so a bad pipeline is
-   * reported even when the input is also bad. */
-  if (c.pipeline) {
-    MlirStringRef text = mlirStringRefCreateFromCString(c.pipeline), anchor;
-    if (mlirLogicalResultIsFailure(cooptPipelineGetAnchor(text, &anchor, stderr_callback, NULL)))
-      goto done;
-    pm = mlirPassManagerCreateOnOperation(ctx, anchor);
-    if (mlirLogicalResultIsFailure(
-            cooptParsePassPipeline(mlirPassManagerGetAsOpPassManager(pm), text, stderr_callback, NULL)))
-      goto done;
-    if (c.dump_pipeline) {
-      coopt_buf dump;
-      coopt_buf_init(&dump);
-      if (mlirLogicalResultIsFailure(cooptPrintPassPipeline(ctx, text, coopt_buf_string_callback, &dump))) {
-        fputs(dump.data ? dump.data : "", stderr);
-        coopt_buf_free(&dump);
-        goto done;
-      }
-      fprintf(stderr, "Pass Manager with %s:\n%s\n", "coopt-opt", dump.data ? dump.data : "");
-      coopt_buf_free(&dump);
-    }
-    mlirPassManagerEnableVerifier(pm, c.verify_each);
-    if (c.print_before_all || c.print_after_all || c.print_after_failure)
-      mlirPassManagerEnableIRPrinting(pm, c.print_before_all, c.print_after_all, c.print_module_scope,
-                                      c.print_after_change, c.print_after_failure, flags, mlirStringRefCreate("", 0));
-    if (c.timing)
-      mlirPassManagerEnableTiming(pm);
-  } else if (c.dump_pipeline) {
-    fprintf(stderr, "Pass Manager with coopt-opt:\n(empty: no --pass-pipeline given)\n");
-  }
-  if (diags.errors)
-    goto done;
-
-  coopt_buf input;
-  coopt_buf_init(&input);
-  if (!coopt_read_file(c.input, &input)) {
-    fprintf(stderr, "coopt-opt: error: cannot read input '%s': %s\n", c.input, strerror(errno));
-    coopt_buf_free(&input);
-    goto done;
-  }
-  diags.verify = c.verify_diagnostics;
-
-  size_t nchunks;
-  coopt_chunk *chunks = coopt_split_input(input.data, input.size, c.split_marker, &nchunks);
-  coopt_buf output;
-  coopt_buf_init(&output);
-  bool ok = true;
-  for (size_t i = 0; i < nchunks; ++i) {
-    coopt_diag_engine_set_buffer(&diags, chunks[i].text, chunks[i].len);
-    unsigned errors_before = diags.errors;
-    MlirOperation op = coopt_parse_chunk(ctx, &chunks[i], display, &diags);
-    bool chunk_ok = !mlirOperationIsNull(op);
-    if (chunk_ok && pm.ptr)
-      chunk_ok = mlirLogicalResultIsSuccess(mlirPassManagerRunOnOp(pm, op));
-    if (chunk_ok && diags.errors != errors_before)
-      chunk_ok = false; /* an error diagnostic with a "successful" run is still an error */
-    if (chunk_ok) {
-      if (i && c.split_marker && !c.emit_bytecode)
-        coopt_buf_puts(&output, "// -----\n");
-      if (c.emit_bytecode)
-        mlirOperationWriteBytecode(op, coopt_buf_string_callback, &output);
-      else {
-        mlirOperationPrintWithFlags(op, flags, coopt_buf_string_callback, &output);
-        coopt_buf_putc(&output, '\n');
-      }
-    }
-    if (!mlirOperationIsNull(op))
-      mlirOperationDestroy(op);
-    if (c.verify_diagnostics) {
-      if (!coopt_diag_engine_check(&diags))
-        ok = false;
-    } else if (!chunk_ok) {
-      ok = false;
-    }
-  }
-  coopt_chunks_free(chunks, nchunks);
-  coopt_buf_free(&input);
-
-  if (ok) {
-    char err[512];
-    if (coopt_write_file_atomic(c.output, output.data ? output.data : "", output.size, err, sizeof err))
-      rc = 0;
-    else
-      fprintf(stderr, "coopt-opt: error: %s\n", err);
-  }
-  coopt_buf_free(&output);
-
-done:
+  MlirOpPrintingFlags flags = printing_flags(&c);
+  int rc = 1;
+  if (build_pass_manager(&c, ctx, flags, &pm) && !diags.errors)
+    rc = process_input(&c, ctx, pm, flags, &diags);
   mlirOpPrintingFlagsDestroy(flags);
   if (pm.ptr)
     mlirPassManagerDestroy(pm);
