@@ -347,159 +347,194 @@ static int32_t *quantize_bias(MlirOperation bc, int64_t n, double s_in, const do
 }
 
 /* Lower one conv2d / depthwise_conv2d / matmul and its fused tail. */
-static bool lower_anchor(lowering *L, MlirOperation anchor) {
+/* One weight-bearing op being lowered: its quantized input, its weight
+ * scales, the fused tail up to the output's fake-quant, and what is built. */
+typedef struct anchor_lowering {
+  MlirOperation anchor, wc; /* wc: the f32 weight constant */
   char what[512];
-  cooptDescribeOp(anchor, what, sizeof what);
-  bool matmul = cooptOpIs(anchor, "tosa.matmul");
-  MlirValue xq;
+  bool matmul;
+  MlirValue xq; /* the int8 input */
   double s_in;
   int64_t zp_in;
-  if (!get_i8(L, mlirOperationGetOperand(anchor, 0), &xq, &s_in, &zp_in))
-    return fail(L, anchor,
+  double *ws; /* weight scales: one, or one per output channel */
+  int64_t nscales, rows;
+  MlirOperation tail[16];
+  int ntail;
+  coopt_fq_chain *F; /* the output's fake-quant */
+  coopt_builder b;
+  MlirValue acc; /* the int32 accumulator, through the tail */
+  double lo, hi; /* the tail's clamp */
+} anchor_lowering;
+
+/* The int8 input and the 8-bit weight scales.  False (after a diagnostic
+ * when `L` is strict about it) when the op cannot be lowered. */
+static bool read_anchor_quant(lowering *L, anchor_lowering *A) {
+  if (!get_i8(L, mlirOperationGetOperand(A->anchor, 0), &A->xq, &A->s_in, &A->zp_in))
+    return fail(L, A->anchor,
                 "coopt-lower-int8: the input of %s has no quantization parameters: run coopt-calibrate and "
                 "coopt-fake-quant first",
-                what);
-  MlirOperation wc = cooptDefiningOp(mlirOperationGetOperand(anchor, 1));
-  int64_t bits = 0, nscales = 0;
-  double *ws = NULL;
-  if (!cooptOpIs(wc, "tosa.const") || !cooptIsF32Tensor(mlirValueGetType(cooptResult(wc))))
+                A->what);
+  A->wc = cooptDefiningOp(mlirOperationGetOperand(A->anchor, 1));
+  int64_t bits = 0;
+  if (!cooptOpIs(A->wc, "tosa.const") || !cooptIsF32Tensor(mlirValueGetType(cooptResult(A->wc))))
     return false; /* not a constant float weight: stays float */
-  if (!cooptGetConstQuant(wc, &bits, &ws, &nscales))
-    return fail(L, anchor, "coopt-lower-int8: the weights of %s are not fake-quantized: run coopt-fake-quant first",
-                what);
-  if (bits != 8) {
-    free(ws);
-    return fail(L, anchor, "coopt-lower-int8: the weights of %s are not 8-bit", what);
-  }
-  /* The fused tail up to the next fake-quant. */
-  MlirOperation tail[16];
-  int ntail = 0, out = -1;
-  MlirValue v = cooptResult(anchor);
+  if (!cooptGetConstQuant(A->wc, &bits, &A->ws, &A->nscales))
+    return fail(L, A->anchor, "coopt-lower-int8: the weights of %s are not fake-quantized: run coopt-fake-quant first",
+                A->what);
+  if (bits != 8)
+    return fail(L, A->anchor, "coopt-lower-int8: the weights of %s are not 8-bit", A->what);
+  return true;
+}
+
+/* The fused tail (reshape, clamp, and the matmul's bias add) up to the next
+ * fake-quant, which must be there. */
+static bool find_fused_tail(lowering *L, anchor_lowering *A) {
+  int out = -1;
+  MlirValue v = cooptResult(A->anchor);
   for (;;) {
     v = cooptPastExactEmulation(v); /* coopt-fake-quant{exact}'s requantization */
     MlirOperation u = cooptSoleUser(v);
-    if (mlirOperationIsNull(u) || ntail == 16)
+    if (mlirOperationIsNull(u) || A->ntail == 16)
       break;
     if ((out = fq_by_input_user(L, u)) >= 0)
       break;
-    if (!(cooptOpIs(u, "tosa.reshape") || cooptOpIs(u, "tosa.clamp") || (matmul && cooptOpIs(u, "tosa.add"))))
+    if (!(cooptOpIs(u, "tosa.reshape") || cooptOpIs(u, "tosa.clamp") || (A->matmul && cooptOpIs(u, "tosa.add"))))
       break;
-    tail[ntail++] = u;
+    A->tail[A->ntail++] = u;
     v = cooptResult(u);
   }
-  if (out < 0) {
-    free(ws);
+  if (out < 0)
     return false;
-  }
-  coopt_fq_chain *F = &L->fq[out];
-  coopt_builder b = cooptBuilderBefore(F->mul_q);
-  b.loc = mlirOperationGetLocation(anchor);
+  A->F = &L->fq[out];
+  A->b = cooptBuilderBefore(A->F->mul_q);
+  A->b.loc = mlirOperationGetLocation(A->anchor);
+  return true;
+}
 
-  /* Weights: exact int8 codes of the fake-quantized values. */
-  MlirAttribute wv = mlirOperationGetAttributeByName(wc, S("values"));
+/* Weights: exact int8 codes of the fake-quantized values, with the weight's
+ * structure record and scales carried over. */
+static bool build_int8_weights(lowering *L, anchor_lowering *A, MlirValue *wi8) {
+  MlirAttribute wv = mlirOperationGetAttributeByName(A->wc, S("values"));
   MlirType wt = mlirAttributeGetType(wv);
-  int64_t wn = num_elements(wt), rows = 0;
+  int64_t wn = num_elements(wt);
   int8_t *wq = coopt_xmalloc((size_t)wn);
-  bool codes = cooptConstHoldsCodes(wc);
+  bool codes = cooptConstHoldsCodes(A->wc);
   for (int64_t i = 0; i < wn; ++i) {
-    int64_t r = weight_row(anchor, wt, i);
-    rows = r + 1 > rows ? r + 1 : rows;
+    int64_t r = weight_row(A->anchor, wt, i);
+    A->rows = r + 1 > A->rows ? r + 1 : A->rows;
     float x = cooptDenseFloatAt(wv, i);
-    wq[i] = codes ? (int8_t)(x < -127 ? -127 : x > 127 ? 127 : x) : cooptWeightCode(x, ws[nscales == 1 ? 0 : r]);
+    wq[i] = codes ? (int8_t)(x < -127 ? -127 : x > 127 ? 127 : x) : cooptWeightCode(x, A->ws[A->nscales == 1 ? 0 : r]);
   }
-  if (nscales != 1 && nscales != rows) {
-    free(wq), free(ws);
-    return fail(L, anchor, "coopt-lower-int8: the weight scales of %s do not match its output channels", what);
+  if (A->nscales != 1 && A->nscales != A->rows) {
+    free(wq);
+    return fail(L, A->anchor, "coopt-lower-int8: the weight scales of %s do not match its output channels", A->what);
   }
   int64_t wshape[4];
   int wrank = (int)mlirShapedTypeGetRank(wt);
   for (int i = 0; i < wrank; ++i)
     wshape[i] = mlirShapedTypeGetDimSize(wt, i);
-  MlirValue wi8 = cooptConstI8(&b, wrank, wshape, wq);
+  *wi8 = cooptConstI8(&A->b, wrank, wshape, wq);
   free(wq);
-  MlirOperation wi8_op = cooptDefiningOp(wi8);
-  MlirAttribute st = mlirOperationGetAttributeByName(wc, S("coopt.structure"));
+  MlirOperation wi8_op = cooptDefiningOp(*wi8);
+  MlirAttribute st = mlirOperationGetAttributeByName(A->wc, S("coopt.structure"));
   if (!mlirAttributeIsNull(st))
     mlirOperationSetDiscardableAttributeByName(wi8_op, S("coopt.structure"), st);
-  cooptSetConstQuant(wi8_op, 8, ws, nscales);
+  cooptSetConstQuant(wi8_op, 8, A->ws, A->nscales);
+  return true;
+}
 
-  /* Bias as int32 on the in_scale * w_scale grid. */
-  MlirValue zp_in_v = cooptZeroPointI8(&b, (int8_t)zp_in), zp_w = cooptZeroPointI8(&b, 0);
-  MlirValue acc;
-  MlirType acc_t = i32_like(L, mlirValueGetType(cooptResult(anchor)));
+/* The op itself on int8 operands with an int32 accumulator; a convolution's
+ * bias as int32 on the in_scale * w_scale grid. */
+static bool build_accumulator(lowering *L, anchor_lowering *A, MlirValue wi8) {
+  MlirValue zp_in_v = cooptZeroPointI8(&A->b, (int8_t)A->zp_in), zp_w = cooptZeroPointI8(&A->b, 0);
+  MlirType acc_t = i32_like(L, mlirValueGetType(cooptResult(A->anchor)));
   MlirNamedAttribute attrs[16];
-  size_t na = copy_attrs(anchor, attrs, 16);
+  size_t na = copy_attrs(A->anchor, attrs, 16);
   for (size_t i = 0; i < na; ++i)
     if (coopt_str_eq(mlirIdentifierStr(attrs[i].name).data, mlirIdentifierStr(attrs[i].name).length, "acc_type"))
       attrs[i].attribute = mlirTypeAttrGet(mlirIntegerTypeGet(L->ctx, 32));
-  if (matmul) {
-    MlirValue ops[4] = {xq, wi8, zp_in_v, zp_w};
-    acc = cooptResult(cooptBuildOp(&b, "tosa.matmul", 4, ops, acc_t, (intptr_t)na, attrs));
-  } else {
-    MlirOperation bc = cooptDefiningOp(mlirOperationGetOperand(anchor, 2));
-    if (!cooptOpIs(bc, "tosa.const")) {
-      free(ws);
-      return false;
-    }
-    int32_t *bq = quantize_bias(bc, rows, s_in, ws, nscales, rows);
-    MlirValue bi32 = cooptConstI32(&b, 1, &rows, bq);
-    free(bq);
-    MlirValue ops[5] = {xq, wi8, bi32, zp_in_v, zp_w};
-    acc = cooptResult(cooptBuildOp(&b, cooptOpIs(anchor, "tosa.conv2d") ? "tosa.conv2d" : "tosa.depthwise_conv2d", 5,
-                                   ops, acc_t, (intptr_t)na, attrs));
+  if (A->matmul) {
+    MlirValue ops[4] = {A->xq, wi8, zp_in_v, zp_w};
+    A->acc = cooptResult(cooptBuildOp(&A->b, "tosa.matmul", 4, ops, acc_t, (intptr_t)na, attrs));
+    return true;
   }
-  double lo = -INFINITY, hi = INFINITY;
-  for (int k = 0; k < ntail; ++k) {
-    MlirOperation t = tail[k];
+  MlirOperation bc = cooptDefiningOp(mlirOperationGetOperand(A->anchor, 2));
+  if (!cooptOpIs(bc, "tosa.const"))
+    return false;
+  int32_t *bq = quantize_bias(bc, A->rows, A->s_in, A->ws, A->nscales, A->rows);
+  MlirValue bi32 = cooptConstI32(&A->b, 1, &A->rows, bq);
+  free(bq);
+  MlirValue ops[5] = {A->xq, wi8, bi32, zp_in_v, zp_w};
+  const char *name = cooptOpIs(A->anchor, "tosa.conv2d") ? "tosa.conv2d" : "tosa.depthwise_conv2d";
+  A->acc = cooptResult(cooptBuildOp(&A->b, name, 5, ops, acc_t, (intptr_t)na, attrs));
+  return true;
+}
+
+/* The tail on the accumulator: reshapes in int32, the bias add with an
+ * int32 bias, and the clamp's bounds kept for the output. */
+static bool lower_tail(lowering *L, anchor_lowering *A) {
+  A->lo = -INFINITY, A->hi = INFINITY;
+  for (int k = 0; k < A->ntail; ++k) {
+    MlirOperation t = A->tail[k];
     MlirType rt = i32_like(L, mlirValueGetType(cooptResult(t)));
     if (cooptOpIs(t, "tosa.reshape")) {
-      MlirValue ops[2] = {acc, mlirOperationGetOperand(t, 1)};
-      acc = cooptResult(cooptBuildOp(&b, "tosa.reshape", 2, ops, rt, 0, NULL));
+      MlirValue ops[2] = {A->acc, mlirOperationGetOperand(t, 1)};
+      A->acc = cooptResult(cooptBuildOp(&A->b, "tosa.reshape", 2, ops, rt, 0, NULL));
     } else if (cooptOpIs(t, "tosa.add")) {
       MlirOperation bc = cooptDefiningOp(mlirOperationGetOperand(t, 1));
-      if (!cooptOpIs(bc, "tosa.const")) {
-        free(ws);
+      if (!cooptOpIs(bc, "tosa.const"))
         return false;
-      }
       MlirAttribute bv = mlirOperationGetAttributeByName(bc, S("values"));
       MlirType bt = mlirAttributeGetType(bv);
       int64_t bn = num_elements(bt), shape[8];
       int brank = (int)mlirShapedTypeGetRank(bt);
       for (int i = 0; i < brank; ++i)
         shape[i] = mlirShapedTypeGetDimSize(bt, i);
-      int32_t *bq = quantize_bias(bc, bn, s_in, ws, nscales, rows);
-      MlirValue ops[2] = {acc, cooptConstI32(&b, brank, shape, bq)};
+      int32_t *bq = quantize_bias(bc, bn, A->s_in, A->ws, A->nscales, A->rows);
+      MlirValue ops[2] = {A->acc, cooptConstI32(&A->b, brank, shape, bq)};
       free(bq);
-      acc = cooptResult(cooptBuildOp(&b, "tosa.add", 2, ops, rt, 0, NULL));
+      A->acc = cooptResult(cooptBuildOp(&A->b, "tosa.add", 2, ops, rt, 0, NULL));
     } else { /* clamp */
       MlirAttribute mn = mlirOperationGetAttributeByName(t, S("min_val")),
                     mx = mlirOperationGetAttributeByName(t, S("max_val"));
       if (mlirAttributeIsAFloat(mn) && mlirAttributeIsAFloat(mx)) {
-        lo = fmax(lo, mlirFloatAttrGetValueDouble(mn));
-        hi = fmin(hi, mlirFloatAttrGetValueDouble(mx));
+        A->lo = fmax(A->lo, mlirFloatAttrGetValueDouble(mn));
+        A->hi = fmin(A->hi, mlirFloatAttrGetValueDouble(mx));
       }
     }
   }
-  /* Requantize: one multiplier per output channel (the last axis). */
-  MlirType at = mlirValueGetType(acc);
+  return true;
+}
+
+/* Requantize: one multiplier per output channel (the last axis). */
+static bool requantize_output(lowering *L, anchor_lowering *A) {
+  MlirType at = mlirValueGetType(A->acc);
   int64_t channels = mlirShapedTypeGetDimSize(at, mlirShapedTypeGetRank(at) - 1);
-  bool per_channel = nscales != 1;
+  bool per_channel = A->nscales != 1;
   int64_t nm = per_channel ? channels : 1;
-  if (per_channel && channels != rows) {
-    free(ws);
-    return fail(L, anchor, "coopt-lower-int8: %s: output channels do not match the weight scales", what);
-  }
+  if (per_channel && channels != A->rows)
+    return fail(L, A->anchor, "coopt-lower-int8: %s: output channels do not match the weight scales", A->what);
   double *reals = coopt_xmalloc((size_t)nm * sizeof *reals);
   for (int64_t c = 0; c < nm; ++c)
-    reals[c] = cooptAccumulatorReal(s_in, ws[c], F->scale);
-  free(ws);
+    reals[c] = cooptAccumulatorReal(A->s_in, A->ws[c], A->F->scale);
   MlirValue res;
-  bool ok = build_rescale(L, &b, anchor, what, acc, reals, nm, true, 0, false, (int32_t)F->zero_point,
-                          mlirValueGetType(F->q), &res);
+  bool ok = build_rescale(L, &A->b, A->anchor, A->what, A->acc, reals, nm, true, 0, false, (int32_t)A->F->zero_point,
+                          mlirValueGetType(A->F->q), &res);
   free(reals);
-  if (!ok)
-    return false;
-  return finish_output(L, &b, F, res, lo, hi);
+  return ok && finish_output(L, &A->b, A->F, res, A->lo, A->hi);
+}
+
+static bool lower_anchor(lowering *L, MlirOperation anchor) {
+  anchor_lowering A;
+  memset(&A, 0, sizeof A);
+  A.anchor = anchor;
+  cooptDescribeOp(anchor, A.what, sizeof A.what);
+  A.matmul = cooptOpIs(anchor, "tosa.matmul");
+  MlirValue wi8;
+  bool ok = read_anchor_quant(L, &A) && find_fused_tail(L, &A) && build_int8_weights(L, &A, &wi8) &&
+            build_accumulator(L, &A, wi8) && lower_tail(L, &A) && requantize_output(L, &A);
+  free(A.ws);
+  return ok;
 }
 
 static bool same_params(double s1, int64_t z1, double s2, int64_t z2) {
