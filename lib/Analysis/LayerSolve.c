@@ -151,155 +151,209 @@ static void forward_solve(const double *l, int n, double *x) {
   }
 }
 
-enum { OBS_MAX_UNIT = 64 };
 
-bool cooptObsPrune(coopt_obs *o) {
-  int64_t k1 = o->k1, p = k1 - 1, units = cooptObsUnits(o), U = o->unit;
-  const double *hinv0 = o->hinv;
-  /* H⁻¹ after removals = H⁻¹₀ - V Vᵀ with V = the downdate columns so far
-   * (k1 x nv, column-major in v).  Only what saliency needs is kept up to
-   * date: the diagonal blocks of the alive units. */
-  int64_t max_v = o->remove * U + 1;
-  double *v = coopt_xmalloc((size_t)(k1 * max_v) * sizeof(double));
-  int64_t nv = 0;
-  double *blocks = coopt_xmalloc((size_t)(units * U * U) * sizeof(double));
-  for (int64_t u = 0; u < units; ++u) {
-    int64_t c0 = u * U, n = c0 + U <= p ? U : p - c0;
+/* The greedy OBS walk's state.  H⁻¹ after removals = H⁻¹₀ - V Vᵀ with V
+ * the downdate columns so far (k1 x nv, column-major in v).  Only what
+ * saliency needs is kept up to date: the diagonal blocks of the alive
+ * units. */
+typedef struct obs_state {
+  coopt_obs *o;
+  int64_t k1, p, units, U;
+  double *v, *blocks;
+  int64_t nv;
+  unsigned char *dead;
+  int *group_removed; /* N:M: units removed per group of M */
+  double *col, *l, *tmp;
+} obs_state;
+
+/* Unit u's columns: U of them, fewer for the last. */
+static int64_t unit_width(const obs_state *st, int64_t u) {
+  int64_t c0 = u * st->U;
+  return c0 + st->U <= st->p ? st->U : st->p - c0;
+}
+
+static void obs_state_init(obs_state *st, coopt_obs *o) {
+  st->o = o;
+  st->k1 = o->k1, st->p = o->k1 - 1, st->units = cooptObsUnits(o), st->U = o->unit;
+  int64_t k1 = st->k1, U = st->U, max_v = o->remove * U + 1;
+  st->v = coopt_xmalloc((size_t)(k1 * max_v) * sizeof(double));
+  st->nv = 0;
+  st->blocks = coopt_xmalloc((size_t)(st->units * U * U) * sizeof(double));
+  for (int64_t u = 0; u < st->units; ++u) {
+    int64_t c0 = u * U, n = unit_width(st, u);
     for (int64_t i = 0; i < n; ++i)
       for (int64_t j = 0; j < n; ++j)
-        blocks[u * U * U + i * n + j] = hinv0[(c0 + i) * k1 + c0 + j];
+        st->blocks[u * U * U + i * n + j] = o->hinv[(c0 + i) * k1 + c0 + j];
   }
-  unsigned char *dead = coopt_xcalloc((size_t)units, 1);
-  int *group_removed = NULL;
-  int64_t ngroups = 0;
-  if (o->nm_m > 0) {
-    ngroups = (p + o->nm_m - 1) / o->nm_m;
-    group_removed = coopt_xcalloc((size_t)ngroups, sizeof(int));
+  st->dead = coopt_xcalloc((size_t)st->units, 1);
+  st->group_removed = o->nm_m > 0 ? coopt_xcalloc((size_t)((st->p + o->nm_m - 1) / o->nm_m), sizeof(int)) : NULL;
+  st->col = coopt_xmalloc((size_t)(k1 * U) * sizeof(double));
+  st->l = coopt_xmalloc((size_t)(U * U) * sizeof(double));
+  st->tmp = coopt_xmalloc((size_t)(U > o->rows ? U : o->rows) * U * sizeof(double) + sizeof(double));
+}
+
+static void obs_state_free(obs_state *st) {
+  free(st->v);
+  free(st->blocks);
+  free(st->dead);
+  free(st->group_removed);
+  free(st->col);
+  free(st->l);
+  free(st->tmp);
+}
+
+/* Whether the N:M cap still lets unit u go. */
+static bool nm_allows(const obs_state *st, int64_t u) {
+  const coopt_obs *o = st->o;
+  if (o->nm_m <= 0)
+    return true;
+  int64_t c0 = u * st->U, g = c0 / o->nm_m, glen = (g + 1) * o->nm_m <= st->p ? o->nm_m : st->p - g * o->nm_m;
+  int64_t cap = glen > o->nm_n ? glen - o->nm_n : 0;
+  return st->group_removed[g] < cap;
+}
+
+/* The loss of removing unit u: w_Bᵀ [H⁻¹]_BB⁻¹ w_B summed over the rows. */
+static double unit_saliency(obs_state *st, int64_t u) {
+  const coopt_obs *o = st->o;
+  int64_t c0 = u * st->U, n = unit_width(st, u), k1 = st->k1;
+  const double *block = st->blocks + u * st->U * st->U;
+  double s = 0;
+  if (n == 1) {
+    /* One weight: w² / [H⁻¹]_jj, summed over the rows. */
+    double d = block[0];
+    for (int64_t r = 0; r < o->rows && d > 0; ++r)
+      s += o->w[r * k1 + c0] * o->w[r * k1 + c0] / d;
+    return s;
   }
-  double *col = coopt_xmalloc((size_t)(k1 * U) * sizeof(double));
-  double *l = coopt_xmalloc((size_t)(U * U) * sizeof(double));
-  double *tmp = coopt_xmalloc((size_t)(U > o->rows ? U : o->rows) * U * sizeof(double) + sizeof(double));
+  memcpy(st->l, block, (size_t)(n * n) * sizeof(double));
+  if (!small_cholesky(st->l, (int)n))
+    return 0; /* numerically dead already: free to remove */
+  for (int64_t r = 0; r < o->rows; ++r) {
+    for (int64_t i = 0; i < n; ++i)
+      st->tmp[i] = o->w[r * k1 + c0 + i];
+    forward_solve(st->l, (int)n, st->tmp);
+    for (int64_t i = 0; i < n; ++i)
+      s += st->tmp[i] * st->tmp[i];
+  }
+  return s;
+}
+
+/* Least saliency among the alive units that the N:M cap allows; units
+ * already all zero cost nothing and go first.  -1 when none may go. */
+static int64_t least_salient_unit(obs_state *st, double *best_s) {
+  int64_t best = -1;
+  *best_s = INFINITY;
+  for (int64_t u = 0; u < st->units; ++u) {
+    if (st->dead[u] || !nm_allows(st, u))
+      continue;
+    double s = unit_saliency(st, u);
+    if (s < *best_s)
+      *best_s = s, best = u;
+  }
+  return best;
+}
+
+/* OBS update of every row for removing columns B = [c0, c0 + n), with
+ * col = H⁻¹[:, B] and l = chol(H⁻¹[B, B]):
+ *   w -= H⁻¹[:, B] S⁻¹ w_B, then w_B = 0. */
+static void update_rows(obs_state *st, int64_t c0, int64_t n) {
+  const coopt_obs *o = st->o;
+  int64_t k1 = st->k1;
+  double *tmp = st->tmp, *l = st->l;
+  for (int64_t r = 0; r < o->rows; ++r) {
+    double *wr = o->w + r * k1;
+    for (int64_t i = 0; i < n; ++i)
+      tmp[i] = wr[c0 + i];
+    forward_solve(l, (int)n, tmp);                  /* L⁻¹ w_B */
+    for (int64_t i = (int64_t)n - 1; i >= 0; --i) { /* L⁻ᵀ (L⁻¹ w_B) = S⁻¹ w_B */
+      double s = tmp[i];
+      for (int64_t k = i + 1; k < n; ++k)
+        s -= l[k * n + i] * tmp[k];
+      tmp[i] = s / l[i * n + i];
+    }
+    for (int64_t i = 0; i < n; ++i)
+      cblas_daxpy((int)k1, -tmp[i], st->col + i * k1, 1, wr, 1);
+    for (int64_t i = 0; i < n; ++i)
+      wr[c0 + i] = 0;
+  }
+}
+
+/* H⁻¹ -= H⁻¹[:, B] S⁻¹ H⁻¹[B, :], as n new downdate columns
+ * V_new = col L⁻ᵀ (solving L Xᵀ = colᵀ); the diagonal blocks of the alive
+ * units lose V_new V_newᵀ. */
+static void downdate(obs_state *st, int64_t best, int64_t n) {
+  int64_t k1 = st->k1, nv = st->nv;
+  for (int64_t rr = 0; rr < k1; ++rr) {
+    for (int64_t i = 0; i < n; ++i)
+      st->tmp[i] = st->col[i * k1 + rr];
+    forward_solve(st->l, (int)n, st->tmp);
+    for (int64_t i = 0; i < n; ++i)
+      st->v[(nv + i) * k1 + rr] = st->tmp[i];
+  }
+  for (int64_t u = 0; u < st->units; ++u) {
+    if (st->dead[u] || u == best)
+      continue;
+    int64_t d0 = u * st->U, m = unit_width(st, u);
+    double *bl = st->blocks + u * st->U * st->U;
+    for (int64_t a = 0; a < m; ++a)
+      for (int64_t b = 0; b < m; ++b) {
+        double s = 0;
+        for (int64_t i = 0; i < n; ++i)
+          s += st->v[(nv + i) * k1 + d0 + a] * st->v[(nv + i) * k1 + d0 + b];
+        bl[a * m + b] -= s;
+      }
+  }
+  st->nv += n;
+}
+
+/* Remove unit `best`: zero its weights and update the rest. */
+static void remove_unit(obs_state *st, int64_t best) {
+  const coopt_obs *o = st->o;
+  int64_t k1 = st->k1, c0 = best * st->U, n = unit_width(st, best);
+  /* Current columns H⁻¹[:, B] = H⁻¹₀[:, B] - V V[B, :]ᵀ. */
+  for (int64_t i = 0; i < n; ++i) {
+    /* Column c0 + i of a symmetric matrix is its row. */
+    memcpy(st->col + i * k1, o->hinv + (c0 + i) * k1, (size_t)k1 * sizeof(double));
+    if (st->nv > 0)
+      cblas_dgemv(CblasColMajor, CblasNoTrans, (int)k1, (int)st->nv, -1.0, st->v, (int)k1, st->v + c0 + i, (int)k1, 1.0,
+                  st->col + i * k1, 1);
+  }
+  /* S = H⁻¹[B, B] = L Lᵀ. */
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t j = 0; j < n; ++j)
+      st->l[i * n + j] = st->col[j * k1 + c0 + i];
+  if (!small_cholesky(st->l, (int)n)) {
+    /* Dead in all but name: zero it without an update. */
+    for (int64_t r = 0; r < o->rows; ++r)
+      for (int64_t i = 0; i < n; ++i)
+        o->w[r * k1 + c0 + i] = 0;
+  } else {
+    update_rows(st, c0, n);
+    downdate(st, best, n);
+  }
+  st->dead[best] = 1;
+  if (o->nm_m > 0)
+    st->group_removed[c0 / o->nm_m] += (int)n;
+}
+
+bool cooptObsPrune(coopt_obs *o) {
+  obs_state st;
+  obs_state_init(&st, o);
   double total = 0;
   bool ok = true;
-  for (int64_t step = 0; step < o->remove && ok; ++step) {
-    /* Least saliency among the alive units that the N:M cap allows; units
-     * already all zero cost nothing and go first. */
-    int64_t best = -1;
-    double best_s = INFINITY;
-    for (int64_t u = 0; u < units; ++u) {
-      if (dead[u])
-        continue;
-      int64_t c0 = u * U, n = c0 + U <= p ? U : p - c0;
-      if (o->nm_m > 0) {
-        int64_t g = c0 / o->nm_m, glen = (g + 1) * o->nm_m <= p ? o->nm_m : p - g * o->nm_m;
-        int64_t cap = glen > o->nm_n ? glen - o->nm_n : 0;
-        if (group_removed[g] >= cap)
-          continue;
-      }
-      double s = 0;
-      if (n == 1) {
-        /* One weight: w² / [H⁻¹]_jj, summed over the rows. */
-        double d = blocks[u * U * U];
-        for (int64_t r = 0; r < o->rows && d > 0; ++r)
-          s += o->w[r * k1 + c0] * o->w[r * k1 + c0] / d;
-        if (s < best_s)
-          best_s = s, best = u;
-        continue;
-      }
-      memcpy(l, blocks + u * U * U, (size_t)(n * n) * sizeof(double));
-      if (!small_cholesky(l, (int)n)) {
-        s = 0; /* numerically dead already: free to remove */
-      } else {
-        for (int64_t r = 0; r < o->rows; ++r) {
-          for (int64_t i = 0; i < n; ++i)
-            tmp[i] = o->w[r * k1 + c0 + i];
-          forward_solve(l, (int)n, tmp);
-          for (int64_t i = 0; i < n; ++i)
-            s += tmp[i] * tmp[i];
-        }
-      }
-      if (s < best_s)
-        best_s = s, best = u;
-    }
+  for (int64_t step = 0; step < o->remove; ++step) {
+    double best_s;
+    int64_t best = least_salient_unit(&st, &best_s);
     if (best < 0) {
       ok = false; /* the constraint leaves nothing to remove */
       break;
     }
-    int64_t c0 = best * U, n = c0 + U <= p ? U : p - c0;
-    /* Current columns H⁻¹[:, B] = H⁻¹₀[:, B] - V V[B, :]ᵀ. */
-    for (int64_t i = 0; i < n; ++i) {
-      /* Column c0 + i of a symmetric matrix is its row. */
-      memcpy(col + i * k1, hinv0 + (c0 + i) * k1, (size_t)k1 * sizeof(double));
-      if (nv > 0)
-        cblas_dgemv(CblasColMajor, CblasNoTrans, (int)k1, (int)nv, -1.0, v, (int)k1, v + c0 + i, (int)k1, 1.0,
-                    col + i * k1, 1);
-    }
-    /* S = H⁻¹[B, B] = L Lᵀ.  OBS update of every row:
-     *   w -= H⁻¹[:, B] S⁻¹ w_B,  H⁻¹ -= H⁻¹[:, B] S⁻¹ H⁻¹[B, :],
-     * the latter as n new downdate columns H⁻¹[:, B] L⁻ᵀ. */
-    for (int64_t i = 0; i < n; ++i)
-      for (int64_t j = 0; j < n; ++j)
-        l[i * n + j] = col[j * k1 + c0 + i];
-    if (!small_cholesky(l, (int)n)) {
-      /* Dead in all but name: zero it without an update. */
-      for (int64_t r = 0; r < o->rows; ++r)
-        for (int64_t i = 0; i < n; ++i)
-          o->w[r * k1 + c0 + i] = 0;
-    } else {
-      for (int64_t r = 0; r < o->rows; ++r) {
-        double *wr = o->w + r * k1;
-        for (int64_t i = 0; i < n; ++i)
-          tmp[i] = wr[c0 + i];
-        forward_solve(l, (int)n, tmp);                  /* L⁻¹ w_B */
-        for (int64_t i = (int64_t)n - 1; i >= 0; --i) { /* L⁻ᵀ (L⁻¹ w_B) = S⁻¹ w_B */
-          double s = tmp[i];
-          for (int64_t k = i + 1; k < n; ++k)
-            s -= l[k * n + i] * tmp[k];
-          tmp[i] = s / l[i * n + i];
-        }
-        for (int64_t i = 0; i < n; ++i)
-          cblas_daxpy((int)k1, -tmp[i], col + i * k1, 1, wr, 1);
-        for (int64_t i = 0; i < n; ++i)
-          wr[c0 + i] = 0;
-      }
-      /* New downdate columns: V_new = col L⁻ᵀ, i.e. solve L Xᵀ = colᵀ. */
-      for (int64_t rr = 0; rr < k1; ++rr) {
-        for (int64_t i = 0; i < n; ++i)
-          tmp[i] = col[i * k1 + rr];
-        forward_solve(l, (int)n, tmp);
-        for (int64_t i = 0; i < n; ++i)
-          v[(nv + i) * k1 + rr] = tmp[i];
-      }
-      /* Diagonal blocks of the alive units lose V_new V_newᵀ. */
-      for (int64_t u = 0; u < units; ++u) {
-        if (dead[u] || u == best)
-          continue;
-        int64_t d0 = u * U, m = d0 + U <= p ? U : p - d0;
-        double *bl = blocks + u * U * U;
-        for (int64_t a = 0; a < m; ++a)
-          for (int64_t b = 0; b < m; ++b) {
-            double s = 0;
-            for (int64_t i = 0; i < n; ++i)
-              s += v[(nv + i) * k1 + d0 + a] * v[(nv + i) * k1 + d0 + b];
-            bl[a * m + b] -= s;
-          }
-      }
-      nv += n;
-    }
-    dead[best] = 1;
-    if (o->nm_m > 0)
-      group_removed[c0 / o->nm_m] += (int)n;
+    remove_unit(&st, best);
     total += 0.5 * (isfinite(best_s) ? best_s : 0);
     o->order[step] = best;
     if (o->loss)
       o->loss[step] = total;
   }
-  free(v);
-  free(blocks);
-  free(dead);
-  free(group_removed);
-  free(col);
-  free(l);
-  free(tmp);
+  obs_state_free(&st);
   return ok;
 }
