@@ -172,143 +172,189 @@ static int64_t distinct_sorted(const float *v, int64_t n, float *out) {
   return m;
 }
 
+/* One weight tensor being fake-quantized. */
+typedef struct weight_job {
+  coopt_weight *w;
+  const fake_quant_options *o;
+  char what[512];
+  MlirLocation loc;
+  float *v;
+  coopt_structure st;
+  double *scales;
+  int64_t nscales, scale_len;
+} weight_job;
+
+/* A slightly coarser grid than s0 moves the rounding boundaries: the first
+ * one (within +100%) on which every cluster keeps a code of its own, or s0
+ * with a remark when there is none.  Finer grids would clip the extremes. */
+static double cluster_keeping_scale(const weight_job *J, const float *x, int64_t g, double s0, float *sorted,
+                                    int64_t *sizes) {
+  int64_t len = J->w->num_elements / J->w->rows;
+  /* Cluster groups inside this scale group: whole group, or its rows. */
+  int64_t groups = J->st.per_channel ? J->scale_len / len : 1, glen = J->scale_len / groups, total = 0;
+  for (int64_t k = 0; k < groups; ++k) {
+    sizes[k] = distinct_sorted(x + k * glen, glen, sorted + total);
+    total += sizes[k];
+  }
+  if (keeps_codebook(sorted, sizes, groups, s0))
+    return s0;
+  for (int k = 1; k <= 1000; ++k)
+    if (keeps_codebook(sorted, sizes, groups, s0 * (1.0 + k / 1000.0)))
+      return s0 * (1.0 + k / 1000.0);
+  if (J->nscales > 1)
+    cooptEmitRemark(J->loc,
+                    "coopt-fake-quant: %s channel %lld: centroids too close to keep apart on int8 codes; "
+                    "some share a code",
+                    J->what, (long long)g);
+  else
+    cooptEmitRemark(J->loc, "coopt-fake-quant: %s: centroids too close to keep apart on int8 codes; some share a code",
+                    J->what);
+  return s0;
+}
+
+/* Symmetric scales, per channel or per tensor: max |w| / 127, coarsened
+ * where that keeps a clustered weight's values apart. */
+static void choose_scales(weight_job *J) {
+  const fake_quant_options *o = J->o;
+  coopt_weight *w = J->w;
+  int64_t rows = w->rows;
+  bool per_channel = o->per_channel;
+  if (o->preserve_clusters && J->st.has_clusters && !J->st.per_channel && per_channel) {
+    /* Per-channel scales would give each channel its own copy of the
+     * tensor's codebook. */
+    per_channel = false;
+    cooptEmitRemark(J->loc,
+                    "coopt-fake-quant: %s is clustered per tensor; quantizing it per tensor to keep %lld values",
+                    J->what, (long long)J->st.clusters);
+  }
+  J->nscales = per_channel ? rows : 1, J->scale_len = w->num_elements / J->nscales;
+  J->scales = coopt_xmalloc((size_t)J->nscales * sizeof *J->scales);
+  double tensor_max = 0;
+  for (int64_t i = 0; i < w->num_elements; ++i)
+    tensor_max = fmax(tensor_max, fabs((double)J->v[i]));
+  float *sorted = coopt_xmalloc((size_t)J->scale_len * sizeof *sorted);
+  int64_t *sizes = coopt_xmalloc((size_t)(rows + 1) * sizeof *sizes);
+  for (int64_t g = 0; g < J->nscales; ++g) {
+    const float *x = J->v + g * J->scale_len;
+    double m = 0;
+    for (int64_t i = 0; i < J->scale_len; ++i)
+      m = fmax(m, fabs((double)x[i]));
+    /* An all-zero channel takes the tensor's scale, so that its bias scale
+     * (in_scale * w_scale) stays in a sane range. */
+    double s0 = (m > 0 ? m : tensor_max > 0 ? tensor_max : 1.0) / 127.0;
+    J->scales[g] = o->preserve_clusters && J->st.has_clusters ? cluster_keeping_scale(J, x, g, s0, sorted, sizes) : s0;
+  }
+  free(sorted);
+  free(sizes);
+}
+
+/* The weights on their int8 grids; a zero must stay zero under
+ * preserve-sparsity. */
+static bool round_to_grid(weight_job *J) {
+  bool ok = true;
+  for (int64_t i = 0; i < J->w->num_elements; ++i) {
+    float q = quantize_weight(J->v[i], J->scales[i / J->scale_len]);
+    if (J->o->preserve_sparsity && J->v[i] == 0 && q != 0) {
+      cooptEmitError(J->loc, "coopt-fake-quant: %s: zero weight %lld became %g", J->what, (long long)i, (double)q);
+      ok = false;
+    }
+    J->v[i] = q;
+  }
+  return ok;
+}
+
+/* Claims: measured sparsity only grows (small weights may round to 0); a
+ * cluster claim the quantization broke is dropped, visibly (an error under
+ * preserve-clusters).  The weights are stored with their claims and scales. */
+static bool store_with_claims(weight_job *J) {
+  coopt_weight *w = J->w;
+  coopt_structure *st = &J->st;
+  bool ok = true;
+  char msg[512];
+  if (st->has_sparsity)
+    cooptMeasureSparsity(w, J->v, st);
+  if (st->has_clusters) {
+    coopt_structure only = {0};
+    only.has_clusters = true, only.clusters = st->clusters, only.per_channel = st->per_channel;
+    if (!cooptCheckStructure(w, J->v, &only, msg, sizeof msg)) {
+      if (J->o->preserve_clusters) {
+        cooptEmitError(J->loc, "coopt-fake-quant: %s: cluster claim broken: %s", J->what, msg);
+        ok = false;
+      } else {
+        cooptEmitRemark(J->loc,
+                        "coopt-fake-quant: %s: quantization broke its cluster claim (%s); dropping it "
+                        "(preserve-clusters=true keeps it)",
+                        J->what, msg);
+        st->has_clusters = false;
+      }
+    }
+  }
+  if (!cooptCheckStructure(w, J->v, st, msg, sizeof msg)) {
+    cooptEmitError(J->loc, "coopt-fake-quant: %s: structure claim broken: %s", J->what, msg);
+    ok = false;
+  }
+  cooptWeightStore(w, J->v);
+  if (st->has_sparsity || st->has_clusters || st->pattern.kind != COOPT_PAT_NONE)
+    cooptSetStructure(w, st);
+  else
+    mlirOperationRemoveDiscardableAttributeByName(w->constant, S("coopt.structure"));
+  cooptSetConstQuant(w->constant, 8, J->scales, J->nscales);
+  return ok;
+}
+
+/* Bias: int32 on the in_scale * w_scale grid, once the input's parameters
+ * are known. */
+static void quantize_bias_of(const weight_job *J) {
+  MlirOperation user = J->w->user, bias = cooptBiasOf(user);
+  double in_scale;
+  int64_t in_zp;
+  if (mlirOperationIsNull(bias) || !activation_params(mlirOperationGetOperand(user, 0), &in_scale, &in_zp) ||
+      !mlirAttributeIsNull(mlirOperationGetAttributeByName(bias, S("coopt.quant"))))
+    return;
+  MlirAttribute vals = mlirOperationGetAttributeByName(bias, S("values"));
+  MlirType bt = mlirAttributeGetType(vals);
+  int64_t n = mlirElementsAttrGetNumElements(vals);
+  if (!cooptIsF32Tensor(bt) || (n != J->w->rows && n != 1))
+    return;
+  float *b = coopt_xmalloc((size_t)n * sizeof *b);
+  double *bs = coopt_xmalloc((size_t)n * sizeof *bs);
+  for (int64_t i = 0; i < n; ++i) {
+    double s = in_scale * J->scales[J->nscales == 1 ? 0 : i];
+    b[i] = (float)(cooptBiasCode((double)cooptDenseFloatAt(vals, i), s) * s);
+    bs[i] = s;
+  }
+  mlirOperationSetAttributeByName(bias, S("values"), mlirDenseElementsAttrFloatGet(bt, n, b));
+  cooptSetConstQuant(bias, 32, bs, n);
+  free(b);
+  free(bs);
+}
+
 static coopt_pass_result quantize_weights(const coopt_weight_set *set, const fake_quant_options *o) {
   coopt_pass_result result = COOPT_PASS_SUCCESS;
   for (size_t t = 0; t < set->count; ++t) {
-    coopt_weight *w = &set->items[t];
-    char what[512];
-    cooptWeightDescribe(w, what, sizeof what);
-    MlirLocation loc = mlirOperationGetLocation(w->user);
-    if (w->elem != COOPT_ELEM_F32 && w->elem != COOPT_ELEM_F16 && w->elem != COOPT_ELEM_BF16 &&
-        w->elem != COOPT_ELEM_F64) {
-      cooptEmitRemark(loc, "coopt-fake-quant: %s is already integer; left as is", what);
+    weight_job J;
+    memset(&J, 0, sizeof J);
+    J.w = &set->items[t], J.o = o;
+    cooptWeightDescribe(J.w, J.what, sizeof J.what);
+    J.loc = mlirOperationGetLocation(J.w->user);
+    coopt_elem_kind e = J.w->elem;
+    if (e != COOPT_ELEM_F32 && e != COOPT_ELEM_F16 && e != COOPT_ELEM_BF16 && e != COOPT_ELEM_F64) {
+      cooptEmitRemark(J.loc, "coopt-fake-quant: %s is already integer; left as is", J.what);
       continue;
     }
-    float *v = cooptLoadFinite(w, "coopt-fake-quant");
-    if (!v) {
+    if (!(J.v = cooptLoadFinite(J.w, "coopt-fake-quant"))) {
       result = COOPT_PASS_FAILURE;
       continue;
     }
-    coopt_structure st = cooptGetStructure(w);
-    int64_t rows = w->rows, len = w->num_elements / rows;
-    bool per_channel = o->per_channel;
-    if (o->preserve_clusters && st.has_clusters && !st.per_channel && per_channel) {
-      /* Per-channel scales would give each channel its own copy of the
-       * tensor's codebook. */
-      per_channel = false;
-      cooptEmitRemark(loc, "coopt-fake-quant: %s is clustered per tensor; quantizing it per tensor to keep %lld values",
-                      what, (long long)st.clusters);
-    }
-    int64_t nscales = per_channel ? rows : 1, scale_len = w->num_elements / nscales;
-    double *scales = coopt_xmalloc((size_t)nscales * sizeof *scales);
-    double tensor_max = 0;
-    for (int64_t i = 0; i < w->num_elements; ++i)
-      tensor_max = fmax(tensor_max, fabs((double)v[i]));
-    float *sorted = coopt_xmalloc((size_t)scale_len * sizeof *sorted);
-    int64_t *sizes = coopt_xmalloc((size_t)(rows + 1) * sizeof *sizes);
-    for (int64_t g = 0; g < nscales; ++g) {
-      const float *x = v + g * scale_len;
-      double m = 0;
-      for (int64_t i = 0; i < scale_len; ++i)
-        m = fmax(m, fabs((double)x[i]));
-      /* An all-zero channel takes the tensor's scale, so that its bias scale
-       * (in_scale * w_scale) stays in a sane range. */
-      double s0 = (m > 0 ? m : tensor_max > 0 ? tensor_max : 1.0) / 127.0;
-      scales[g] = s0;
-      if (!(o->preserve_clusters && st.has_clusters))
-        continue;
-      /* Cluster groups inside this scale group: whole group, or its rows. */
-      int64_t groups = st.per_channel ? scale_len / len : 1, glen = scale_len / groups, total = 0;
-      for (int64_t k = 0; k < groups; ++k) {
-        sizes[k] = distinct_sorted(x + k * glen, glen, sorted + total);
-        total += sizes[k];
-      }
-      if (keeps_codebook(sorted, sizes, groups, s0))
-        continue;
-      /* A slightly coarser grid moves the rounding boundaries; the first one
-       * that separates every pair wins.  Finer grids would clip the extremes. */
-      bool found = false;
-      for (int k = 1; k <= 1000 && !found; ++k)
-        if (keeps_codebook(sorted, sizes, groups, s0 * (1.0 + k / 1000.0)))
-          scales[g] = s0 * (1.0 + k / 1000.0), found = true;
-      if (!found) {
-        if (nscales > 1)
-          cooptEmitRemark(loc,
-                          "coopt-fake-quant: %s channel %lld: centroids too close to keep apart on int8 codes; "
-                          "some share a code",
-                          what, (long long)g);
-        else
-          cooptEmitRemark(
-              loc, "coopt-fake-quant: %s: centroids too close to keep apart on int8 codes; some share a code", what);
-      }
-    }
-    free(sorted);
-    free(sizes);
-    for (int64_t i = 0; i < w->num_elements; ++i) {
-      float q = quantize_weight(v[i], scales[i / scale_len]);
-      if (o->preserve_sparsity && v[i] == 0 && q != 0) {
-        cooptEmitError(loc, "coopt-fake-quant: %s: zero weight %lld became %g", what, (long long)i, (double)q);
-        result = COOPT_PASS_FAILURE;
-      }
-      v[i] = q;
-    }
-    /* Claims: measured sparsity only grows (small weights may round to 0);
-     * a cluster claim the quantization broke is dropped, visibly. */
-    char msg[512];
-    if (st.has_sparsity)
-      cooptMeasureSparsity(w, v, &st);
-    if (st.has_clusters) {
-      coopt_structure only = {0};
-      only.has_clusters = true, only.clusters = st.clusters, only.per_channel = st.per_channel;
-      if (!cooptCheckStructure(w, v, &only, msg, sizeof msg)) {
-        if (o->preserve_clusters) {
-          cooptEmitError(loc, "coopt-fake-quant: %s: cluster claim broken: %s", what, msg);
-          result = COOPT_PASS_FAILURE;
-        } else {
-          cooptEmitRemark(loc,
-                          "coopt-fake-quant: %s: quantization broke its cluster claim (%s); dropping it "
-                          "(preserve-clusters=true keeps it)",
-                          what, msg);
-          st.has_clusters = false;
-        }
-      }
-    }
-    if (!cooptCheckStructure(w, v, &st, msg, sizeof msg)) {
-      cooptEmitError(loc, "coopt-fake-quant: %s: structure claim broken: %s", what, msg);
+    J.st = cooptGetStructure(J.w);
+    choose_scales(&J);
+    if (!round_to_grid(&J))
       result = COOPT_PASS_FAILURE;
-    }
-    cooptWeightStore(w, v);
-    if (st.has_sparsity || st.has_clusters || st.pattern.kind != COOPT_PAT_NONE)
-      cooptSetStructure(w, &st);
-    else
-      mlirOperationRemoveDiscardableAttributeByName(w->constant, S("coopt.structure"));
-    cooptSetConstQuant(w->constant, 8, scales, nscales);
-
-    /* Bias: int32 on the in_scale * w_scale grid. */
-    double in_scale;
-    int64_t in_zp;
-    MlirOperation bias = cooptBiasOf(w->user);
-    if (!mlirOperationIsNull(bias) && activation_params(mlirOperationGetOperand(w->user, 0), &in_scale, &in_zp) &&
-        mlirAttributeIsNull(mlirOperationGetAttributeByName(bias, S("coopt.quant")))) {
-      MlirAttribute vals = mlirOperationGetAttributeByName(bias, S("values"));
-      MlirType bt = mlirAttributeGetType(vals);
-      int64_t n = mlirElementsAttrGetNumElements(vals);
-      if (cooptIsF32Tensor(bt) && (n == rows || n == 1)) {
-        float *b = coopt_xmalloc((size_t)n * sizeof *b);
-        double *bs = coopt_xmalloc((size_t)n * sizeof *bs);
-        for (int64_t i = 0; i < n; ++i) {
-          double s = in_scale * scales[nscales == 1 ? 0 : i];
-          b[i] = (float)(cooptBiasCode((double)cooptDenseFloatAt(vals, i), s) * s);
-          bs[i] = s;
-        }
-        mlirOperationSetAttributeByName(bias, S("values"), mlirDenseElementsAttrFloatGet(bt, n, b));
-        cooptSetConstQuant(bias, 32, bs, n);
-        free(b);
-        free(bs);
-      }
-    }
-    free(scales);
-    free(v);
+    if (!store_with_claims(&J))
+      result = COOPT_PASS_FAILURE;
+    quantize_bias_of(&J);
+    free(J.scales);
+    free(J.v);
   }
   return result;
 }
