@@ -157,112 +157,144 @@ int cooptKMeans1D(const float *values, int64_t n, const coopt_kmeans_options *o,
   return cooptKMeans1DWeighted(values, NULL, n, o, out);
 }
 
-int cooptKMeans1DWeighted(const float *values, const double *weights, int64_t n, const coopt_kmeans_options *o,
-                          float *out) {
-  if (n <= 0)
-    return 0;
-  int k = o->k;
-  float *s = coopt_xmalloc((size_t)n * sizeof(float));
-  /* Weights follow their values through the sort. */
-  double *ws = NULL;
+/* The values sorted, their weights in the same order, and prefix sums of
+ * both: a cluster is a run of the sorted values, and its (weighted) mean
+ * comes from two subtractions. */
+typedef struct sorted_values {
+  float *s;
+  double *ws; /* NULL: unweighted */
+  int64_t n;
+  double *prefix, *wprefix, *wxprefix;
+} sorted_values;
+
+static void sort_values(const float *values, const double *weights, int64_t n, sorted_values *r) {
+  memset(r, 0, sizeof *r);
+  r->n = n;
+  r->s = coopt_xmalloc((size_t)n * sizeof(float));
   if (weights) {
+    /* Weights follow their values through the sort. */
     weighted_value *wv = coopt_xmalloc((size_t)n * sizeof *wv);
     for (int64_t i = 0; i < n; ++i)
       wv[i].v = values[i], wv[i].i = i;
     qsort(wv, (size_t)n, sizeof *wv, cmp_weighted);
-    ws = coopt_xmalloc((size_t)n * sizeof(double));
+    r->ws = coopt_xmalloc((size_t)n * sizeof(double));
     for (int64_t i = 0; i < n; ++i)
-      s[i] = wv[i].v, ws[i] = weights[wv[i].i];
+      r->s[i] = wv[i].v, r->ws[i] = weights[wv[i].i];
     free(wv);
   } else {
-    memcpy(s, values, (size_t)n * sizeof(float));
-    cooptSortFloats(s, n);
+    memcpy(r->s, values, (size_t)n * sizeof(float));
+    cooptSortFloats(r->s, n);
   }
-  double *c = coopt_xmalloc((size_t)(k + 1) * sizeof(double));
-  int64_t nd = distinct_sorted(s, n, c, k);
-  if (nd <= k) {
-    /* Fewer distinct values than clusters: nothing to do. */
-    if (out != values)
-      memcpy(out, values, (size_t)n * sizeof(float));
-    free(s);
-    free(ws);
-    free(c);
-    return (int)nd;
-  }
-  double *prefix = coopt_xmalloc((size_t)(n + 1) * sizeof(double));
-  double *wprefix = ws ? coopt_xmalloc((size_t)(n + 1) * sizeof(double)) : NULL;
-  double *wxprefix = ws ? coopt_xmalloc((size_t)(n + 1) * sizeof(double)) : NULL;
-  prefix[0] = 0;
+}
+
+static void prefix_sums(sorted_values *r) {
+  int64_t n = r->n;
+  r->prefix = coopt_xmalloc((size_t)(n + 1) * sizeof(double));
+  r->prefix[0] = 0;
   for (int64_t i = 0; i < n; ++i)
-    prefix[i + 1] = prefix[i] + (double)s[i];
-  if (ws) {
-    wprefix[0] = wxprefix[0] = 0;
-    for (int64_t i = 0; i < n; ++i) {
-      wprefix[i + 1] = wprefix[i] + ws[i];
-      wxprefix[i + 1] = wxprefix[i] + ws[i] * (double)s[i];
+    r->prefix[i + 1] = r->prefix[i] + (double)r->s[i];
+  if (!r->ws)
+    return;
+  r->wprefix = coopt_xmalloc((size_t)(n + 1) * sizeof(double));
+  r->wxprefix = coopt_xmalloc((size_t)(n + 1) * sizeof(double));
+  r->wprefix[0] = r->wxprefix[0] = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    r->wprefix[i + 1] = r->wprefix[i] + r->ws[i];
+    r->wxprefix[i + 1] = r->wxprefix[i] + r->ws[i] * (double)r->s[i];
+  }
+}
+
+static void sorted_values_free(sorted_values *r) {
+  free(r->s);
+  free(r->ws);
+  free(r->prefix);
+  free(r->wprefix);
+  free(r->wxprefix);
+}
+
+/* Assignment: each centroid's run ends at the midpoint to the next (values
+ * equal to a midpoint go to the lower centroid). */
+static void assign_runs(const sorted_values *r, const double *c, int k, int64_t *bound) {
+  bound[0] = 0;
+  bound[k] = r->n;
+  for (int j = 1; j < k; ++j) {
+    double mid = 0.5 * (c[j - 1] + c[j]);
+    int64_t b = lower_bound(r->s, r->n, mid);
+    while (b < r->n && (double)r->s[b] == mid)
+      ++b;
+    bound[j] = b < bound[j - 1] ? bound[j - 1] : b;
+  }
+}
+
+/* Update: each centroid to its run's mean.  Returns the largest move; an
+ * empty run is reported in *empty. */
+static double update_means(const sorted_values *r, double *c, int k, const int64_t *bound, int *empty) {
+  double moved = 0;
+  *empty = -1;
+  for (int j = 0; j < k; ++j) {
+    int64_t a = bound[j], b = bound[j + 1];
+    if (b <= a) {
+      *empty = j;
+      continue;
+    }
+    /* The weighted mean minimises the weighted squared error of the run;
+     * a run of zero weight takes its plain mean. */
+    double wsum = r->ws ? r->wprefix[b] - r->wprefix[a] : 0;
+    double mean = wsum > 0 ? (r->wxprefix[b] - r->wxprefix[a]) / wsum : (r->prefix[b] - r->prefix[a]) / (double)(b - a);
+    double d = fabs(mean - c[j]);
+    if (d > moved)
+      moved = d;
+    c[j] = mean;
+  }
+  return moved;
+}
+
+/* An empty cluster is wasted: move it onto the value that its current
+ * centroid fits worst (an end of some cluster's run), which splits the
+ * costliest cluster.  Deterministic: the first worst value wins.  Returns
+ * whether it moved. */
+static bool reseed_empty(const sorted_values *r, double *c, int k, const int64_t *bound, int empty) {
+  double worst = -1, at = c[empty];
+  for (int j = 0; j < k; ++j) {
+    int64_t a = bound[j], b = bound[j + 1];
+    if (b <= a)
+      continue;
+    double e1 = fabs((double)r->s[a] - c[j]), e2 = fabs((double)r->s[b - 1] - c[j]);
+    if (e1 > worst) {
+      worst = e1;
+      at = r->s[a];
+    }
+    if (e2 > worst) {
+      worst = e2;
+      at = r->s[b - 1];
     }
   }
-  init_centroids(s, n, k, o, c);
-  double range = (double)s[n - 1] - (double)s[0];
+  if (worst > 0)
+    c[empty] = at;
+  return worst > 0;
+}
+
+/* Lloyd's iterations on the sorted runs until no centroid moves more than
+ * tolerance x the value range. */
+static void lloyd(const sorted_values *r, double *c, int k, const coopt_kmeans_options *o) {
+  double range = (double)r->s[r->n - 1] - (double)r->s[0];
   int64_t *bound = coopt_xmalloc((size_t)(k + 1) * sizeof(int64_t));
   for (int it = 0; it < o->max_iterations; ++it) {
-    /* Assignment: boundaries at midpoints (ties go to the lower centroid). */
-    bound[0] = 0;
-    bound[k] = n;
-    for (int j = 1; j < k; ++j) {
-      double mid = 0.5 * (c[j - 1] + c[j]);
-      int64_t b = lower_bound(s, n, mid);
-      /* values equal to the midpoint belong to the lower cluster */
-      while (b < n && (double)s[b] == mid)
-        ++b;
-      bound[j] = b < bound[j - 1] ? bound[j - 1] : b;
-    }
-    double moved = 0;
-    int empty = -1;
-    for (int j = 0; j < k; ++j) {
-      int64_t a = bound[j], b = bound[j + 1];
-      if (b <= a) {
-        empty = j;
-        continue;
-      }
-      /* The weighted mean minimises the weighted squared error of the run;
-       * a run of zero weight takes its plain mean. */
-      double wsum = ws ? wprefix[b] - wprefix[a] : 0;
-      double mean = wsum > 0 ? (wxprefix[b] - wxprefix[a]) / wsum : (prefix[b] - prefix[a]) / (double)(b - a);
-      double d = fabs(mean - c[j]);
-      if (d > moved)
-        moved = d;
-      c[j] = mean;
-    }
-    if (empty >= 0) {
-      /* An empty cluster is wasted: move it onto the value that its current
-       * centroid fits worst (an end of some cluster's run), which splits the
-       * costliest cluster.  Deterministic: the first worst value wins. */
-      double worst = -1, at = c[empty];
-      for (int j = 0; j < k; ++j) {
-        int64_t a = bound[j], b = bound[j + 1];
-        if (b <= a)
-          continue;
-        double e1 = fabs((double)s[a] - c[j]), e2 = fabs((double)s[b - 1] - c[j]);
-        if (e1 > worst) {
-          worst = e1;
-          at = s[a];
-        }
-        if (e2 > worst) {
-          worst = e2;
-          at = s[b - 1];
-        }
-      }
-      if (worst > 0) {
-        c[empty] = at;
-        moved = INFINITY; /* not converged */
-      }
-    }
+    assign_runs(r, c, k, bound);
+    int empty;
+    double moved = update_means(r, c, k, bound, &empty);
+    if (empty >= 0 && reseed_empty(r, c, k, bound, empty))
+      moved = INFINITY; /* not converged */
     qsort(c, (size_t)k, sizeof *c, cmp_double);
     if (moved <= o->tolerance * range)
       break;
   }
-  /* Final assignment of every value to its nearest centroid, as floats. */
+  free(bound);
+}
+
+/* Final assignment of every value to its nearest centroid, as floats.
+ * Returns the distinct centroids used. */
+static int assign_nearest(const float *values, int64_t n, const double *c, int k, float *out) {
   float *cf = coopt_xmalloc((size_t)k * sizeof(float));
   for (int j = 0; j < k; ++j)
     cf[j] = (float)c[j];
@@ -282,13 +314,32 @@ int cooptKMeans1DWeighted(const float *values, const double *weights, int64_t n,
   for (int j = 0; j < k; ++j)
     used += j == 0 || cf[j] != cf[j - 1];
   free(cf);
-  free(bound);
-  free(prefix);
-  free(wprefix);
-  free(wxprefix);
-  free(ws);
+  return used;
+}
+
+int cooptKMeans1DWeighted(const float *values, const double *weights, int64_t n, const coopt_kmeans_options *o,
+                          float *out) {
+  if (n <= 0)
+    return 0;
+  int k = o->k;
+  sorted_values r;
+  sort_values(values, weights, n, &r);
+  double *c = coopt_xmalloc((size_t)(k + 1) * sizeof(double));
+  int64_t nd = distinct_sorted(r.s, n, c, k);
+  int used;
+  if (nd <= k) {
+    /* Fewer distinct values than clusters: nothing to do. */
+    if (out != values)
+      memcpy(out, values, (size_t)n * sizeof(float));
+    used = (int)nd;
+  } else {
+    prefix_sums(&r);
+    init_centroids(r.s, n, k, o, c);
+    lloyd(&r, c, k, o);
+    used = assign_nearest(values, n, c, k, out);
+  }
+  sorted_values_free(&r);
   free(c);
-  free(s);
   return used;
 }
 
