@@ -591,34 +591,24 @@ static bool has_record(const coopt_structure *s) {
   return s->has_sparsity || s->has_clusters || s->pattern.kind != COOPT_PAT_NONE;
 }
 
-static coopt_pass_result run_recover(MlirOperation module, const void *opaque) {
-  const recover_options *o = opaque;
-  MlirOperation fn = cooptFindFunc(module, o->d.entry);
-  if (mlirOperationIsNull(fn)) {
-    cooptEmitError(mlirOperationGetLocation(module), "coopt-recover: the module has no func.func @%s to run",
-                   o->d.entry);
-    return COOPT_PASS_FAILURE;
-  }
-  MlirLocation floc = mlirOperationGetLocation(fn);
-  coopt_weight_set set;
-  if (!cooptCollectWeights(fn, COOPT_WOP_ALL, false, &set)) {
-    cooptWeightSetFree(&set);
-    return COOPT_PASS_FAILURE;
-  }
-  coopt_layer *layers = coopt_xcalloc(set.count + 1, sizeof *layers);
-  size_t n = 0;
-  coopt_pass_result result = COOPT_PASS_FAILURE;
-  coopt_samples s = {0};
-  float **xf = NULL;
-  int64_t batch = 0;
+/* The batch of @entry's single input (0 when it has none to read). */
+static int64_t entry_batch(MlirOperation fn) {
   MlirBlock block = mlirRegionGetFirstBlock(mlirOperationGetRegion(fn, 0));
   MlirType in_type = {NULL};
   if (mlirBlockGetNumArguments(block) == 1)
     in_type = mlirValueGetType(mlirBlockGetArgument(block, 0));
   if (!mlirTypeIsNull(in_type) && mlirTypeIsARankedTensor(in_type) && mlirShapedTypeGetRank(in_type) >= 1)
-    batch = mlirShapedTypeGetDimSize(in_type, 0);
-  for (size_t i = 0; i < set.count; ++i) {
-    coopt_weight *w = &set.items[i];
+    return mlirShapedTypeGetDimSize(in_type, 0);
+  return 0;
+}
+
+/* The layers to recover: selected, with a structure record (or dense=true)
+ * and a shape cooptLayerOf understands; a compressed one must carry its
+ * reference.  Returns how many, or -1 after an error. */
+static int64_t select_layers(const recover_options *o, coopt_weight_set *set, int64_t batch, coopt_layer *layers) {
+  size_t n = 0;
+  for (size_t i = 0; i < set->count; ++i) {
+    coopt_weight *w = &set->items[i];
     if (!cooptWeightSelected(w, &o->ops, o->min_elements, &o->filter))
       continue;
     char what[512], why[256];
@@ -639,90 +629,123 @@ static coopt_pass_result run_recover(MlirOperation module, const void *opaque) {
                      "coopt-recover: %s was compressed but has no coopt.reference (its float values) to recover "
                      "toward; run coopt-prune / coopt-cluster with keep-reference=true in the same pipeline",
                      what);
-      goto done;
+      return -1;
     }
     ++n;
   }
-  if (n == 0) {
-    cooptEmitRemark(floc, "coopt-recover: no layer to recover");
-    result = COOPT_PASS_SUCCESS;
-    goto done;
-  }
-  if (!cooptLoadPassSamples(module, fn, &o->d, "coopt-recover", &batch, &s))
-    goto done;
+  return (int64_t)n;
+}
+
+/* Every layer needs at least as many input rows as unknowns per output
+ * channel. */
+static bool enough_samples(const coopt_layer *layers, size_t n, int64_t count) {
   for (size_t l = 0; l < n; ++l) {
-    int64_t rows = s.count * cooptLayerPositions(&layers[l].geom), unknowns = max_unknowns(&layers[l]);
-    if (rows < unknowns) {
-      char what[512];
-      cooptWeightDescribe(layers[l].weight, what, sizeof what);
-      int64_t per = cooptLayerPositions(&layers[l].geom);
-      cooptEmitError(mlirOperationGetLocation(layers[l].weight->user),
-                     "coopt-recover: too few samples: %lld samples give %s %lld input rows for up to %lld unknowns "
-                     "per output channel (give samples >= %lld)",
-                     (long long)s.count, what, (long long)rows, (long long)unknowns,
-                     (long long)((unknowns + per - 1) / per));
-      goto done;
-    }
+    int64_t per = cooptLayerPositions(&layers[l].geom), rows = count * per, unknowns = max_unknowns(&layers[l]);
+    if (rows >= unknowns)
+      continue;
+    char what[512];
+    cooptWeightDescribe(layers[l].weight, what, sizeof what);
+    cooptEmitError(mlirOperationGetLocation(layers[l].weight->user),
+                   "coopt-recover: too few samples: %lld samples give %s %lld input rows for up to %lld unknowns "
+                   "per output channel (give samples >= %lld)",
+                   (long long)count, what, (long long)rows, (long long)unknowns,
+                   (long long)((unknowns + per - 1) / per));
+    return false;
   }
-  /* The float model's inputs of every layer, once. */
-  {
-    MlirValue *values = coopt_xcalloc(n, sizeof *values);
-    for (size_t l = 0; l < n; ++l)
-      values[l] = mlirOperationGetOperand(layers[l].weight->user, 0);
-    coopt_probe probe;
-    char err[1024];
-    bool ok = cooptProbeCreate(module, o->d.entry, values, (int)n, COOPT_PROBE_REFERENCE, cooptPrepareProbeKernels,
-                               NULL, &probe, err, sizeof err);
-    free(values);
-    if (!ok) {
-      cooptEmitError(floc, "coopt-recover: cannot run the float model: %s", err);
-      goto done;
-    }
-    xf = coopt_xcalloc(n, sizeof *xf);
-    for (size_t l = 0; l < n; ++l)
-      xf[l] = coopt_xmalloc((size_t)(s.count * cooptLayerInputElements(&layers[l].geom)) * sizeof(float));
-    for (int64_t base = 0; base < s.count && ok; base += probe.batch) {
-      int64_t cnt = s.count - base < probe.batch ? s.count - base : probe.batch;
-      if (!(ok = cooptProbeRun(&probe, s.values + base * s.per_sample, cnt)))
-        break;
-      for (size_t l = 0; l < n; ++l) {
-        int64_t per = cooptLayerInputElements(&layers[l].geom);
-        memcpy(xf[l] + base * per, cooptProbeValue(&probe, (int)l), (size_t)(cnt * per) * sizeof(float));
-      }
-    }
-    cooptProbeDestroy(&probe);
-    if (!ok) {
-      cooptEmitError(floc, "coopt-recover: execution of the float model failed");
-      goto done;
-    }
+  return true;
+}
+
+/* The float model's inputs of every layer, once.  NULL after an error. */
+static float **float_inputs(MlirOperation module, MlirLocation floc, const recover_options *o,
+                            const coopt_layer *layers, size_t n, const coopt_samples *s) {
+  MlirValue *values = coopt_xcalloc(n, sizeof *values);
+  for (size_t l = 0; l < n; ++l)
+    values[l] = mlirOperationGetOperand(layers[l].weight->user, 0);
+  coopt_probe probe;
+  char err[1024];
+  bool ok = cooptProbeCreate(module, o->d.entry, values, (int)n, COOPT_PROBE_REFERENCE, cooptPrepareProbeKernels, NULL,
+                             &probe, err, sizeof err);
+  free(values);
+  if (!ok) {
+    cooptEmitError(floc, "coopt-recover: cannot run the float model: %s", err);
+    return NULL;
   }
-  {
-    prev_inputs pv = {{NULL}, NULL, false};
+  float **xf = coopt_xcalloc(n, sizeof *xf);
+  for (size_t l = 0; l < n; ++l)
+    xf[l] = coopt_xmalloc((size_t)(s->count * cooptLayerInputElements(&layers[l].geom)) * sizeof(float));
+  for (int64_t base = 0; base < s->count && ok; base += probe.batch) {
+    int64_t cnt = s->count - base < probe.batch ? s->count - base : probe.batch;
+    if (!(ok = cooptProbeRun(&probe, s->values + base * s->per_sample, cnt)))
+      break;
     for (size_t l = 0; l < n; ++l) {
-      if (!recover_layer(module, o, &layers[l], &s, xf[l], &pv)) {
-        prev_set(&pv, pv.value, NULL, false);
-        goto done;
-      }
-      /* The float inputs of the layer before are no longer needed. */
-      if (l > 0) {
-        free(xf[l - 1]);
-        xf[l - 1] = NULL;
-      }
+      int64_t per = cooptLayerInputElements(&layers[l].geom);
+      memcpy(xf[l] + base * per, cooptProbeValue(&probe, (int)l), (size_t)(cnt * per) * sizeof(float));
     }
-    prev_set(&pv, pv.value, NULL, false);
   }
-  result = COOPT_PASS_SUCCESS;
-done:
-  if (result == COOPT_PASS_SUCCESS && !o->keep_reference)
+  cooptProbeDestroy(&probe);
+  if (!ok) {
+    cooptEmitError(floc, "coopt-recover: execution of the float model failed");
+    for (size_t l = 0; l < n; ++l)
+      free(xf[l]);
+    free(xf);
+    return NULL;
+  }
+  return xf;
+}
+
+/* Layer by layer, in program order; each layer's float inputs are freed
+ * once the next one no longer needs them. */
+static bool recover_layers(MlirOperation module, const recover_options *o, coopt_layer *layers, size_t n,
+                           const coopt_samples *s, float **xf) {
+  prev_inputs pv = {{NULL}, NULL, false};
+  bool ok = true;
+  for (size_t l = 0; l < n && ok; ++l) {
+    ok = recover_layer(module, o, &layers[l], s, xf[l], &pv);
+    if (ok && l > 0) {
+      free(xf[l - 1]);
+      xf[l - 1] = NULL;
+    }
+  }
+  prev_set(&pv, pv.value, NULL, false);
+  return ok;
+}
+
+static coopt_pass_result run_recover(MlirOperation module, const void *opaque) {
+  const recover_options *o = opaque;
+  MlirOperation fn = cooptFindFunc(module, o->d.entry);
+  if (mlirOperationIsNull(fn)) {
+    cooptEmitError(mlirOperationGetLocation(module), "coopt-recover: the module has no func.func @%s to run",
+                   o->d.entry);
+    return COOPT_PASS_FAILURE;
+  }
+  MlirLocation floc = mlirOperationGetLocation(fn);
+  coopt_weight_set set;
+  if (!cooptCollectWeights(fn, COOPT_WOP_ALL, false, &set)) {
+    cooptWeightSetFree(&set);
+    return COOPT_PASS_FAILURE;
+  }
+  coopt_layer *layers = coopt_xcalloc(set.count + 1, sizeof *layers);
+  coopt_samples s = {0};
+  float **xf = NULL;
+  int64_t batch = entry_batch(fn), n = select_layers(o, &set, batch, layers);
+  bool ok = n >= 0;
+  if (n == 0)
+    cooptEmitRemark(floc, "coopt-recover: no layer to recover");
+  else if (ok)
+    ok = cooptLoadPassSamples(module, fn, &o->d, "coopt-recover", &batch, &s) &&
+         enough_samples(layers, (size_t)n, s.count) &&
+         (xf = float_inputs(module, floc, o, layers, (size_t)n, &s)) != NULL &&
+         recover_layers(module, o, layers, (size_t)n, &s, xf);
+  if (ok && !o->keep_reference)
     cooptDropReferences(fn);
   if (xf)
-    for (size_t l = 0; l < n; ++l)
+    for (int64_t l = 0; l < n; ++l)
       free(xf[l]);
   free(xf);
   cooptSamplesFree(&s);
   free(layers);
   cooptWeightSetFree(&set);
-  return result;
+  return ok ? COOPT_PASS_SUCCESS : COOPT_PASS_FAILURE;
 }
 
 const coopt_pass_info coopt_recover_pass = {
