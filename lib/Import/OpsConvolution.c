@@ -184,136 +184,168 @@ int im_emit_pad_concat(importer *im, const char *src, int et, int rank, int64_t 
 
 /* A 2-D Conv: dense, depthwise (TOSA depthwise_conv2d) or grouped (one conv
  * per group, then a concat); weights are folded to TOSA's layout. */
-bool im_op_conv(importer *im, const im_op *op) {
-  value *x = im_input(im, 0), *w = im_input(im, 1), *b = im_has_input(im, 2) ? im_input(im, 2) : NULL;
-  if (!x || !w || (im_has_input(im, 2) && !b) || !im_need_f32(im, x))
-    return false;
+/* A Conv node on its way to TOSA: the checked operands and what every
+ * form of it (plain, depthwise, grouped) shares. */
+typedef struct conv_emit {
+  value *x, *w, *b;
+  int64_t g, C, M, Cg, kh, kw;
+  int64_t xpd[4], opd[4]; /* input (cropped) and output, physical NHWC */
+  char xref[64], attrs[256];
+  int z;       /* the f32 zero point */
+  int bid;     /* a non-constant bias value, or -1 */
+  float *bias; /* a constant bias (zeros when absent), or NULL */
+} conv_emit;
+
+/* Types and shapes, group, kernel_shape. */
+static bool check_conv(importer *im, conv_emit *c) {
+  value *x = c->x, *w = c->w, *b = c->b;
   if (x->rank != 4)
     return im_fail(im, "only 1-D and 2-D convolution are supported (input rank %d)", x->rank);
   if (w->et != ET_F32 || w->rank != 4)
     return im_fail(im, "weights must be an f32 tensor of rank %d", im->lifted ? 3 : 4);
   if (b && (b->et != ET_F32 || b->rank != 1 || b->dims[0] != w->dims[0]))
     return im_fail(im, "bias must be an f32 vector of the output channels");
-  int64_t g = im_attr_i(im->node, "group", 1), C = x->dims[1], M = w->dims[0], Cg = w->dims[1];
-  if (g < 1 || C % g || M % g || Cg != C / g)
-    return im_fail(im, "group %lld does not fit %lld input and %lld output channels", (long long)g, (long long)C,
-                   (long long)M);
+  c->g = im_attr_i(im->node, "group", 1), c->C = x->dims[1], c->M = w->dims[0], c->Cg = w->dims[1];
+  c->kh = w->dims[2], c->kw = w->dims[3];
+  if (c->g < 1 || c->C % c->g || c->M % c->g || c->Cg != c->C / c->g)
+    return im_fail(im, "group %lld does not fit %lld input and %lld output channels", (long long)c->g, (long long)c->C,
+                   (long long)c->M);
   int64_t ks[2];
   int n = im_attr_ints(im->node, "kernel_shape", ks, 2);
   if (n >= 0 && (im->lifted ? (n != 1 || ks[0] != w->dims[3]) : (n != 2 || ks[0] != w->dims[2] || ks[1] != w->dims[3])))
     return im_fail(im, "kernel_shape does not match the weights");
+  return true;
+}
+
+/* Bias: a constant (zeros when absent) or, for ungrouped and depthwise
+ * convs, a value. */
+static bool conv_bias(importer *im, conv_emit *c) {
+  c->bid = -1;
+  if (!c->b || c->b->data) {
+    c->bias = coopt_xcalloc((size_t)c->M, sizeof(float));
+    if (c->b)
+      memcpy(c->bias, c->b->data, (size_t)c->M * 4);
+    return true;
+  }
+  if (c->g != 1 && !(c->g == c->C && c->Cg == 1))
+    return im_fail(im, "a non-constant bias is not supported on a grouped convolution");
+  if (!im_mat(im, c->b))
+    return false;
+  c->bid = c->b->id;
+  return true;
+}
+
+/* One tosa.conv2d / tosa.depthwise_conv2d line with the node's attributes. */
+static int emit_conv_op(importer *im, const conv_emit *c, const char *tosa_op, const char *xref, const int64_t *xpd,
+                        int wid, const int64_t *wpd, int bid, int64_t bd, const int64_t *opd) {
+  int id = im->next_id++;
+  im_line(im, "%s = %s %s, %s, %s, %s, %s %s : (%s, %s, %s, tensor<1xf32>, tensor<1xf32>) -> %s", im_ref_id(id),
+          tosa_op, xref, im_ref_id(wid), im_ref_id(bid), im_ref_id(c->z), im_ref_id(c->z), c->attrs,
+          im_ttype(ET_F32, 4, xpd), im_ttype(ET_F32, 4, wpd), im_ttype(ET_F32, 1, &bd), im_ttype(ET_F32, 4, opd));
+  return id;
+}
+
+/* ONNX OIHW weights; TOSA wants OHWI, which is exactly this importer's
+ * physical layout of a rank-4 value: constants are permuted here, computed
+ * weights already are. */
+static int emit_plain_conv(importer *im, conv_emit *c) {
+  int64_t wpd[4] = {c->M, c->kh, c->kw, c->C};
+  int wid;
+  if (c->w->data) {
+    static const int OIHW_TO_OHWI[4] = {0, 2, 3, 1};
+    void *wd = im_permute_data(c->w->data, 4, 4, c->w->dims, OIHW_TO_OHWI);
+    wid = im_emit_const(im, ET_F32, 4, wpd, wd);
+    free(wd);
+  } else {
+    if (!im_mat(im, c->w))
+      return -1;
+    wid = c->w->id;
+  }
+  int bid = c->bid >= 0 ? c->bid : im_emit_const(im, ET_F32, 1, &c->M, c->bias);
+  return emit_conv_op(im, c, "tosa.conv2d", c->xref, c->xpd, wid, wpd, bid, c->M, c->opd);
+}
+
+/* Depthwise: ONNX [C*mult,1,kh,kw] (output channel c*mult+m) -> TOSA
+ * [kh,kw,C,mult]. */
+static int emit_depthwise_conv(importer *im, conv_emit *c) {
+  int64_t mult = c->M / c->C, as4[4] = {c->C, mult, c->kh, c->kw}, wpd[4] = {c->kh, c->kw, c->C, mult};
+  static const int TO_HWCM[4] = {2, 3, 0, 1};
+  int wid;
+  if (c->w->data) {
+    void *wd = im_permute_data(c->w->data, 4, 4, as4, TO_HWCM);
+    wid = im_emit_const(im, ET_F32, 4, wpd, wd);
+    free(wd);
+  } else {
+    /* physical [C*mult,kh,kw,1] has the linear order of [C,mult,kh,kw] */
+    if (!im_mat(im, c->w))
+      return -1;
+    int64_t wphys[4] = {c->M, c->kh, c->kw, 1};
+    int r = im_emit_reshape(im, im_vref(c->w), ET_F32, 4, wphys, 4, as4);
+    wid = im_emit_transpose(im, im_ref_id(r), ET_F32, 4, as4, TO_HWCM);
+  }
+  int bid = c->bid >= 0 ? c->bid : im_emit_const(im, ET_F32, 1, &c->M, c->bias);
+  return emit_conv_op(im, c, "tosa.depthwise_conv2d", c->xref, c->xpd, wid, wpd, bid, c->M, c->opd);
+}
+
+/* Grouped: one conv per group on a channel slice, then a concat. */
+static int emit_grouped_conv(importer *im, conv_emit *c) {
+  if (!c->w->data)
+    return im_fail(im, "non-constant weights are not supported on a grouped convolution"), -1;
+  int64_t Mg = c->M / c->g, Cg = c->Cg, kh = c->kh, kw = c->kw;
+  coopt_buf parts, types;
+  coopt_buf_init(&parts);
+  coopt_buf_init(&types);
+  int64_t gpd[4] = {c->opd[0], c->opd[1], c->opd[2], Mg};
+  for (int64_t gi = 0; gi < c->g; ++gi) {
+    int64_t start[4] = {0, 0, 0, gi * Cg}, size[4] = {c->xpd[0], c->xpd[1], c->xpd[2], Cg};
+    int s0 = im_const_shape(im, 4, start), s1 = im_const_shape(im, 4, size);
+    int sl = im->next_id++;
+    im_line(im, "%s = tosa.slice %s, %s, %s : (%s, !tosa.shape<4>, !tosa.shape<4>) -> %s", im_ref_id(sl), c->xref,
+            im_ref_id(s0), im_ref_id(s1), im_ttype(ET_F32, 4, c->xpd), im_ttype(ET_F32, 4, size));
+    int64_t wdims[4] = {Mg, Cg, kh, kw};
+    static const int OIHW_TO_OHWI[4] = {0, 2, 3, 1};
+    void *wd = im_permute_data((float *)c->w->data + gi * Mg * Cg * kh * kw, 4, 4, wdims, OIHW_TO_OHWI);
+    int64_t wpd[4] = {Mg, kh, kw, Cg};
+    int wid = im_emit_const(im, ET_F32, 4, wpd, wd), gbid = im_emit_const(im, ET_F32, 1, &Mg, c->bias + gi * Mg);
+    free(wd);
+    char slref[64];
+    snprintf(slref, sizeof slref, "%s", im_ref_id(sl));
+    int cid = emit_conv_op(im, c, "tosa.conv2d", slref, size, wid, wpd, gbid, Mg, gpd);
+    coopt_buf_printf(&parts, "%s%s", gi ? ", " : "", im_ref_id(cid));
+    coopt_buf_printf(&types, "%s%s", gi ? ", " : "", im_ttype(ET_F32, 4, gpd));
+  }
+  int id = im->next_id++;
+  im_line(im, "%s = tosa.concat %s {axis = 3 : i32} : (%s) -> %s", im_ref_id(id), parts.data, types.data,
+          im_ttype(ET_F32, 4, c->opd));
+  coopt_buf_free(&parts);
+  coopt_buf_free(&types);
+  return id;
+}
+
+bool im_op_conv(importer *im, const im_op *op) {
+  conv_emit c;
+  memset(&c, 0, sizeof c);
+  c.x = im_input(im, 0), c.w = im_input(im, 1), c.b = im_has_input(im, 2) ? im_input(im, 2) : NULL;
+  if (!c.x || !c.w || (im_has_input(im, 2) && !c.b) || !im_need_f32(im, c.x) || !check_conv(im, &c))
+    return false;
   window win;
-  if (!window_2d(im, x, w->dims + 2, false, true, &win))
+  if (!window_2d(im, c.x, c.w->dims + 2, false, true, &win) || !cropped_input(im, c.x, &win, c.xpd, c.xref))
     return false;
-  int64_t xpd[4];
-  char xref[64];
-  if (!cropped_input(im, x, &win, xpd, xref))
-    return false;
-  int64_t od[4] = {x->dims[0], M, win.out[0], win.out[1]}, opd[4];
-  im_phys_dims(4, od, opd);
-  int64_t kh = w->dims[2], kw = w->dims[3], bd = M;
-  char attrs[256];
-  snprintf(attrs, sizeof attrs,
+  int64_t od[4] = {c.x->dims[0], c.M, win.out[0], win.out[1]};
+  im_phys_dims(4, od, c.opd);
+  snprintf(c.attrs, sizeof c.attrs,
            "{acc_type = f32, dilation = array<i64: %lld, %lld>, pad = array<i64: %lld, %lld, %lld, %lld>, stride = "
            "array<i64: %lld, %lld>}",
            (long long)win.d[0], (long long)win.d[1], (long long)win.pads[0], (long long)win.pads[1],
            (long long)win.pads[2], (long long)win.pads[3], (long long)win.s[0], (long long)win.s[1]);
-  int z = im_zero_f32(im), id;
-  /* Bias: a constant (zeros when absent) or, for ungrouped convs, a value. */
-  int bid = -1;
-  float *bias = NULL;
-  if (!b || b->data) {
-    bias = coopt_xcalloc((size_t)M, sizeof(float));
-    if (b)
-      memcpy(bias, b->data, (size_t)M * 4);
-  } else if (g != 1 && !(g == C && Cg == 1)) {
-    return im_fail(im, "a non-constant bias is not supported on a grouped convolution");
-  } else {
-    if (!im_mat(im, b))
-      return false;
-    bid = b->id;
-  }
-  if (g == 1) {
-    /* ONNX OIHW weights; TOSA wants OHWI, which is exactly this importer's
-     * physical layout of a rank-4 value: constants are permuted here,
-     * computed weights already are. */
-    int64_t wpd[4] = {M, kh, kw, C};
-    int wid;
-    if (w->data) {
-      static const int OIHW_TO_OHWI[4] = {0, 2, 3, 1};
-      void *wd = im_permute_data(w->data, 4, 4, w->dims, OIHW_TO_OHWI);
-      wid = im_emit_const(im, ET_F32, 4, wpd, wd);
-      free(wd);
-    } else {
-      if (!im_mat(im, w))
-        return false;
-      wid = w->id;
-    }
-    if (bid < 0)
-      bid = im_emit_const(im, ET_F32, 1, &bd, bias);
-    id = im->next_id++;
-    im_line(im, "%s = tosa.conv2d %s, %s, %s, %s, %s %s : (%s, %s, %s, tensor<1xf32>, tensor<1xf32>) -> %s",
-            im_ref_id(id), xref, im_ref_id(wid), im_ref_id(bid), im_ref_id(z), im_ref_id(z), attrs,
-            im_ttype(ET_F32, 4, xpd), im_ttype(ET_F32, 4, wpd), im_ttype(ET_F32, 1, &bd), im_ttype(ET_F32, 4, opd));
-  } else if (g == C && Cg == 1) {
-    /* Depthwise: ONNX [C*mult,1,kh,kw] (output channel c*mult+m) -> TOSA [kh,kw,C,mult]. */
-    int64_t mult = M / C, as4[4] = {C, mult, kh, kw}, wpd[4] = {kh, kw, C, mult};
-    static const int TO_HWCM[4] = {2, 3, 0, 1};
-    int wid;
-    if (w->data) {
-      void *wd = im_permute_data(w->data, 4, 4, as4, TO_HWCM);
-      wid = im_emit_const(im, ET_F32, 4, wpd, wd);
-      free(wd);
-    } else {
-      /* physical [C*mult,kh,kw,1] has the linear order of [C,mult,kh,kw] */
-      if (!im_mat(im, w))
-        return false;
-      int64_t wphys[4] = {M, kh, kw, 1};
-      int r = im_emit_reshape(im, im_vref(w), ET_F32, 4, wphys, 4, as4);
-      wid = im_emit_transpose(im, im_ref_id(r), ET_F32, 4, as4, TO_HWCM);
-    }
-    if (bid < 0)
-      bid = im_emit_const(im, ET_F32, 1, &bd, bias);
-    id = im->next_id++;
-    im_line(im, "%s = tosa.depthwise_conv2d %s, %s, %s, %s, %s %s : (%s, %s, %s, tensor<1xf32>, tensor<1xf32>) -> %s",
-            im_ref_id(id), xref, im_ref_id(wid), im_ref_id(bid), im_ref_id(z), im_ref_id(z), attrs,
-            im_ttype(ET_F32, 4, xpd), im_ttype(ET_F32, 4, wpd), im_ttype(ET_F32, 1, &bd), im_ttype(ET_F32, 4, opd));
-  } else {
-    if (!w->data)
-      return im_fail(im, "non-constant weights are not supported on a grouped convolution");
-    /* Grouped: one conv per group on a channel slice, then a concat. */
-    int64_t Mg = M / g;
-    coopt_buf parts, types;
-    coopt_buf_init(&parts);
-    coopt_buf_init(&types);
-    int64_t gpd[4] = {opd[0], opd[1], opd[2], Mg};
-    for (int64_t gi = 0; gi < g; ++gi) {
-      int64_t start[4] = {0, 0, 0, gi * Cg}, size[4] = {xpd[0], xpd[1], xpd[2], Cg};
-      int s0 = im_const_shape(im, 4, start), s1 = im_const_shape(im, 4, size);
-      int sl = im->next_id++;
-      im_line(im, "%s = tosa.slice %s, %s, %s : (%s, !tosa.shape<4>, !tosa.shape<4>) -> %s", im_ref_id(sl), xref,
-              im_ref_id(s0), im_ref_id(s1), im_ttype(ET_F32, 4, xpd), im_ttype(ET_F32, 4, size));
-      int64_t wdims[4] = {Mg, Cg, kh, kw};
-      static const int OIHW_TO_OHWI[4] = {0, 2, 3, 1};
-      void *wd = im_permute_data((float *)w->data + gi * Mg * Cg * kh * kw, 4, 4, wdims, OIHW_TO_OHWI);
-      int64_t wpd[4] = {Mg, kh, kw, Cg}, gbd = Mg;
-      int wid = im_emit_const(im, ET_F32, 4, wpd, wd), gbid = im_emit_const(im, ET_F32, 1, &gbd, bias + gi * Mg);
-      free(wd);
-      int cid = im->next_id++;
-      im_line(im, "%s = tosa.conv2d %s, %s, %s, %s, %s %s : (%s, %s, %s, tensor<1xf32>, tensor<1xf32>) -> %s",
-              im_ref_id(cid), im_ref_id(sl), im_ref_id(wid), im_ref_id(gbid), im_ref_id(z), im_ref_id(z), attrs,
-              im_ttype(ET_F32, 4, size), im_ttype(ET_F32, 4, wpd), im_ttype(ET_F32, 1, &gbd), im_ttype(ET_F32, 4, gpd));
-      coopt_buf_printf(&parts, "%s%s", gi ? ", " : "", im_ref_id(cid));
-      coopt_buf_printf(&types, "%s%s", gi ? ", " : "", im_ttype(ET_F32, 4, gpd));
-    }
-    id = im->next_id++;
-    im_line(im, "%s = tosa.concat %s {axis = 3 : i32} : (%s) -> %s", im_ref_id(id), parts.data, types.data,
-            im_ttype(ET_F32, 4, opd));
-    coopt_buf_free(&parts);
-    coopt_buf_free(&types);
-  }
-  free(bias);
-  return im_define_output(im, ET_F32, 4, od, id);
+  c.z = im_zero_f32(im);
+  int id = -1;
+  if (conv_bias(im, &c))
+    id = c.g == 1                  ? emit_plain_conv(im, &c)
+         : c.g == c.C && c.Cg == 1 ? emit_depthwise_conv(im, &c)
+                                   : emit_grouped_conv(im, &c);
+  free(c.bias);
+  return id >= 0 && im_define_output(im, ET_F32, 4, od, id);
 }
 
 /* Define `o` as x reshaped (in logical order); constants fold. */
