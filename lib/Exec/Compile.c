@@ -113,62 +113,120 @@ static bool check_subtarget(const char *triple, const char *cpu, const char *fea
   return false;
 }
 
-bool cooptEmitModule(MlirContext ctx, MlirModule module, const coopt_target *t, coopt_emit_kind kind, char **out,
-                     size_t *out_size, char *err, size_t err_size) {
-  *out = NULL;
-  *out_size = 0;
-  const char *triple = cooptTargetTriple(t->arch);
-  if (!triple) {
+/* The LLVM target machine for `t`: its triple, the CPU (--mcpu=native:
+ * this machine's CPU and features, x86_64 only) and the features, checked
+ * before LLVM would abort on them.  NULL after a message in err. */
+static LLVMTargetMachineRef create_target_machine(const coopt_target *t, const char **triple, char *err,
+                                                  size_t err_size) {
+  *triple = cooptTargetTriple(t->arch);
+  if (!*triple) {
     snprintf(err, err_size, "unknown target '%s' (expected x86_64 or aarch64)", t->arch);
-    return false;
+    return NULL;
   }
   init_targets();
   LLVMTargetRef target;
   char *msg = NULL;
-  if (LLVMGetTargetFromTriple(triple, &target, &msg)) {
-    snprintf(err, err_size, "no LLVM target for %s: %s", triple, msg ? msg : "");
+  if (LLVMGetTargetFromTriple(*triple, &target, &msg)) {
+    snprintf(err, err_size, "no LLVM target for %s: %s", *triple, msg ? msg : "");
     LLVMDisposeMessage(msg);
-    return false;
+    return NULL;
   }
   static const LLVMCodeGenOptLevel levels[4] = {LLVMCodeGenLevelNone, LLVMCodeGenLevelLess, LLVMCodeGenLevelDefault,
                                                 LLVMCodeGenLevelAggressive};
-  /* --mcpu=native: this machine's CPU and features (x86_64 only). */
   char *host_cpu = NULL, *host_features = NULL;
   const char *cpu = t->cpu ? t->cpu : "generic", *features = t->features ? t->features : "";
   if (!strcmp(cpu, "native")) {
     if (strcmp(t->arch, "x86_64")) {
       snprintf(err, err_size, "--mcpu=native is only meaningful for the host (x86_64)");
-      return false;
+      return NULL;
     }
     cpu = host_cpu = LLVMGetHostCPUName();
     if (!*features)
       features = host_features = LLVMGetHostCPUFeatures();
   }
-  if (!check_subtarget(triple, cpu, features, err, err_size)) {
-    LLVMDisposeMessage(host_cpu);
-    LLVMDisposeMessage(host_features);
-    return false;
+  LLVMTargetMachineRef tm = NULL;
+  if (check_subtarget(*triple, cpu, features, err, err_size)) {
+    int level = t->opt_level < 0 ? 0 : t->opt_level > 3 ? 3 : t->opt_level;
+    tm = LLVMCreateTargetMachine(target, *triple, cpu, features, levels[level], LLVMRelocPIC, LLVMCodeModelDefault);
+    if (!tm)
+      snprintf(err, err_size, "cannot create an LLVM target machine for %s (cpu %s, features '%s')", *triple, cpu,
+               features);
   }
-  LLVMTargetMachineRef tm = LLVMCreateTargetMachine(target, triple, cpu, features,
-                                                    levels[t->opt_level < 0   ? 0
-                                                           : t->opt_level > 3 ? 3
-                                                                              : t->opt_level],
-                                                    LLVMRelocPIC, LLVMCodeModelDefault);
-  if (!tm)
-    snprintf(err, err_size, "cannot create an LLVM target machine for %s (cpu %s, features '%s')", triple, cpu,
-             features);
   LLVMDisposeMessage(host_cpu);
   LLVMDisposeMessage(host_features);
+  return tm;
+}
+
+/* The target's data layout, and the IR optimisation pipeline the JIT's
+ * ExecutionEngine runs too; without it the object would be unvectorised,
+ * unhoisted loops. */
+static bool optimise_llvm_module(LLVMModuleRef lm, LLVMTargetMachineRef tm, const char *triple, int opt_level,
+                                 char *err, size_t err_size) {
+  LLVMSetTarget(lm, triple);
+  LLVMTargetDataRef dl = LLVMCreateTargetDataLayout(tm);
+  char *dls = LLVMCopyStringRepOfTargetData(dl);
+  LLVMSetDataLayout(lm, dls);
+  LLVMDisposeMessage(dls);
+  LLVMDisposeTargetData(dl);
+  if (opt_level <= 0)
+    return true;
+  char pipeline[32];
+  snprintf(pipeline, sizeof pipeline, "default<O%d>", opt_level > 3 ? 3 : opt_level);
+  LLVMPassBuilderOptionsRef po = LLVMCreatePassBuilderOptions();
+  LLVMErrorRef e = LLVMRunPasses(lm, pipeline, tm, po);
+  LLVMDisposePassBuilderOptions(po);
+  if (!e)
+    return true;
+  char *m = LLVMGetErrorMessage(e);
+  snprintf(err, err_size, "LLVM optimisation failed: %s", m);
+  LLVMDisposeErrorMessage(m);
+  return false;
+}
+
+/* LLVM IR text, or assembly / an object from the target machine; *out is
+ * NUL-terminated. */
+static bool emit_llvm_module(LLVMModuleRef lm, LLVMTargetMachineRef tm, coopt_emit_kind kind, char **out,
+                             size_t *out_size, char *err, size_t err_size) {
+  if (kind == COOPT_EMIT_LLVM) {
+    char *text = LLVMPrintModuleToString(lm);
+    *out_size = strlen(text);
+    *out = coopt_xmalloc(*out_size + 1);
+    memcpy(*out, text, *out_size + 1);
+    LLVMDisposeMessage(text);
+    return true;
+  }
+  LLVMMemoryBufferRef buf = NULL;
+  char *msg = NULL;
+  if (LLVMTargetMachineEmitToMemoryBuffer(tm, lm, kind == COOPT_EMIT_ASM ? LLVMAssemblyFile : LLVMObjectFile, &msg,
+                                          &buf)) {
+    snprintf(err, err_size, "code generation failed: %s", msg ? msg : "");
+    LLVMDisposeMessage(msg);
+    return false;
+  }
+  *out_size = LLVMGetBufferSize(buf);
+  *out = coopt_xmalloc(*out_size + 1);
+  memcpy(*out, LLVMGetBufferStart(buf), *out_size);
+  (*out)[*out_size] = 0;
+  LLVMDisposeMemoryBuffer(buf);
+  return true;
+}
+
+bool cooptEmitModule(MlirContext ctx, MlirModule module, const coopt_target *t, coopt_emit_kind kind, char **out,
+                     size_t *out_size, char *err, size_t err_size) {
+  *out = NULL;
+  *out_size = 0;
+  const char *triple;
+  LLVMTargetMachineRef tm = create_target_machine(t, &triple, err, err_size);
   if (!tm)
     return false;
   /* The object exports the entry under its own name (a C program has its
    * own main). */
-  if (!valid_identifier(t->name ? t->name : "model", err, err_size)) {
+  const char *name = t->name ? t->name : "model";
+  if (!valid_identifier(name, err, err_size)) {
     LLVMDisposeTargetMachine(tm);
     return false;
   }
-  bool ok = rename_main(module, t->name ? t->name : "model", err, err_size) &&
-            cooptLowerToLLVMDialect(ctx, module, t->name ? t->name : "model", err, err_size);
+  bool ok = rename_main(module, name, err, err_size) && cooptLowerToLLVMDialect(ctx, module, name, err, err_size);
   LLVMContextRef lctx = LLVMContextCreate();
   LLVMModuleRef lm = NULL;
   if (ok) {
@@ -179,52 +237,8 @@ bool cooptEmitModule(MlirContext ctx, MlirModule module, const coopt_target *t, 
       ok = false;
     }
   }
-  if (ok) {
-    LLVMSetTarget(lm, triple);
-    LLVMTargetDataRef dl = LLVMCreateTargetDataLayout(tm);
-    char *dls = LLVMCopyStringRepOfTargetData(dl);
-    LLVMSetDataLayout(lm, dls);
-    LLVMDisposeMessage(dls);
-    LLVMDisposeTargetData(dl);
-    /* The IR optimisation pipeline the JIT's ExecutionEngine runs too;
-     * without it the object would be unvectorised, unhoisted loops. */
-    if (t->opt_level > 0) {
-      char pipeline[32];
-      snprintf(pipeline, sizeof pipeline, "default<O%d>", t->opt_level > 3 ? 3 : t->opt_level);
-      LLVMPassBuilderOptionsRef po = LLVMCreatePassBuilderOptions();
-      LLVMErrorRef e = LLVMRunPasses(lm, pipeline, tm, po);
-      LLVMDisposePassBuilderOptions(po);
-      if (e) {
-        char *m = LLVMGetErrorMessage(e);
-        snprintf(err, err_size, "LLVM optimisation failed: %s", m);
-        LLVMDisposeErrorMessage(m);
-        ok = false;
-      }
-    }
-  }
-  if (ok) {
-    if (kind == COOPT_EMIT_LLVM) {
-      char *text = LLVMPrintModuleToString(lm);
-      *out_size = strlen(text);
-      *out = coopt_xmalloc(*out_size + 1);
-      memcpy(*out, text, *out_size + 1);
-      LLVMDisposeMessage(text);
-    } else {
-      LLVMMemoryBufferRef buf = NULL;
-      if (LLVMTargetMachineEmitToMemoryBuffer(tm, lm, kind == COOPT_EMIT_ASM ? LLVMAssemblyFile : LLVMObjectFile, &msg,
-                                              &buf)) {
-        snprintf(err, err_size, "code generation failed: %s", msg ? msg : "");
-        LLVMDisposeMessage(msg);
-        ok = false;
-      } else {
-        *out_size = LLVMGetBufferSize(buf);
-        *out = coopt_xmalloc(*out_size + 1);
-        memcpy(*out, LLVMGetBufferStart(buf), *out_size);
-        (*out)[*out_size] = 0;
-        LLVMDisposeMemoryBuffer(buf);
-      }
-    }
-  }
+  ok = ok && optimise_llvm_module(lm, tm, triple, t->opt_level, err, err_size) &&
+       emit_llvm_module(lm, tm, kind, out, out_size, err, err_size);
   if (lm)
     LLVMDisposeModule(lm);
   LLVMContextDispose(lctx);
