@@ -198,115 +198,124 @@ static bool compile_re(const char *text, regex_t *re) {
   return rc == 0;
 }
 
+static const struct {
+  const char *name;
+  MlirDiagnosticSeverity sev;
+} expectation_kinds[] = {{"error", MlirDiagnosticError},
+                         {"warning", MlirDiagnosticWarning},
+                         {"remark", MlirDiagnosticRemark},
+                         {"note", MlirDiagnosticNote}};
+
+/* After "expected-": which kind (advancing *k past it), or -1. */
+static int expectation_kind(const char **k) {
+  for (int i = 0; i < 4; ++i)
+    if (!strncmp(*k, expectation_kinds[i].name, strlen(expectation_kinds[i].name))) {
+      *k += strlen(expectation_kinds[i].name);
+      return i;
+    }
+  return -1;
+}
+
+/* The optional @location: @above, @below, @unknown, @+N, @-N or @N; the
+ * default is the comment's own line.  False if unreadable. */
+static bool expectation_target(const char **k, unsigned line, long *target, bool *unknown) {
+  *target = (long)line;
+  *unknown = false;
+  if (**k != '@')
+    return true;
+  const char *s = *k + 1;
+  char *after;
+  if (!strncmp(s, "above", 5)) {
+    *target = (long)line - 1, s += 5;
+  } else if (!strncmp(s, "below", 5)) {
+    *target = (long)line + 1, s += 5;
+  } else if (!strncmp(s, "unknown", 7)) {
+    *unknown = true, s += 7;
+  } else if (*s == '+' || *s == '-') {
+    *target = (long)line + strtol(s, &after, 10), s = after;
+  } else {
+    long a = strtol(s, &after, 10);
+    if (after == s)
+      return false;
+    *target = a, s = after;
+  }
+  *k = s;
+  return true;
+}
+
+typedef struct expectation_list {
+  expectation *v;
+  size_t n, cap;
+} expectation_list;
+
+/* One expected-<kind>[-re] [@loc] {{message}} at x in line l.  Returns where
+ * to look for the next one, or NULL after a located error. */
+static const char *parse_expectation(const coopt_diag_engine *e, const char *l, const char *x, unsigned line,
+                                     expectation_list *list, bool *failed) {
+  const char *k = x + 9;
+  int kind = expectation_kind(&k);
+  if (kind < 0)
+    return x + 1;
+  const char *name = expectation_kinds[kind].name;
+  unsigned col = (unsigned)(x - l) + 1;
+  bool is_re = !strncmp(k, "-re", 3);
+  k += is_re ? 3 : 0;
+  while (*k == ' ')
+    ++k;
+  long target;
+  bool unknown;
+  if (!expectation_target(&k, line, &target, &unknown)) {
+    fprintf(stderr, "%s:%u:%u: error: bad expected-%s location\n", e->display_name, line, col, name);
+    return *failed = true, NULL;
+  }
+  while (*k == ' ')
+    ++k;
+  const char *open = strncmp(k, "{{", 2) == 0 ? k : NULL, *close = NULL;
+  for (const char *s = open ? open + 2 : NULL; s && (s = strstr(s, "}}")); ++s)
+    close = s;
+  if (!open || !close) {
+    fprintf(stderr, "%s:%u:%u: error: expected-%s without {{message}}\n", e->display_name, line, col, name);
+    return *failed = true, NULL;
+  }
+  if (list->n == list->cap) {
+    list->cap = list->cap ? 2 * list->cap : 8;
+    list->v = coopt_xrealloc(list->v, list->cap * sizeof *list->v);
+  }
+  expectation *ex = &list->v[list->n];
+  memset(ex, 0, sizeof *ex);
+  ex->severity = expectation_kinds[kind].sev;
+  ex->line = unknown ? 0 : (unsigned)(target < 1 ? 1 : target);
+  ex->at_line = line;
+  ex->at_col = col;
+  ex->text = coopt_xstrndup(open + 2, (size_t)(close - open - 2));
+  ex->is_regex = is_re;
+  if (is_re && !compile_re(ex->text, &ex->re)) {
+    fprintf(stderr, "%s:%u:%u: error: invalid regex in expected-%s-re\n", e->display_name, line, col, name);
+    free(ex->text);
+    return *failed = true, NULL;
+  }
+  ++list->n;
+  return close;
+}
+
+/* Every expected-* comment of the buffer, line by line. */
 static bool parse_expectations(coopt_diag_engine *e, expectation **out, size_t *count) {
-  static const struct {
-    const char *name;
-    MlirDiagnosticSeverity sev;
-  } kinds[] = {{"error", MlirDiagnosticError},
-               {"warning", MlirDiagnosticWarning},
-               {"remark", MlirDiagnosticRemark},
-               {"note", MlirDiagnosticNote}};
-  expectation *v = NULL;
-  size_t n = 0, cap = 0;
-  bool ok = true;
+  expectation_list list = {NULL, 0, 0};
+  bool failed = false;
   const char *p = e->buffer, *end = e->buffer + e->buffer_len;
-  unsigned line = 1;
-  while (p && p < end) {
-    const char *nl = memchr(p, '\n', (size_t)(end - p));
-    const char *le = nl ? nl : end;
+  for (unsigned line = 1; p && p < end; ++line) {
+    const char *nl = memchr(p, '\n', (size_t)(end - p)), *le = nl ? nl : end;
     char *l = coopt_xstrndup(p, (size_t)(le - p));
-    const char *x = strstr(l, "expected-");
-    while (x) {
-      const char *k = x + 9;
-      int kind = -1;
-      for (int i = 0; i < 4; ++i)
-        if (!strncmp(k, kinds[i].name, strlen(kinds[i].name))) {
-          kind = i;
-          k += strlen(kinds[i].name);
-          break;
-        }
-      if (kind < 0) {
-        x = strstr(x + 1, "expected-");
-        continue;
-      }
-      bool is_re = false;
-      if (!strncmp(k, "-re", 3)) {
-        is_re = true;
-        k += 3;
-      }
-      while (*k == ' ')
-        ++k;
-      long target = (long)line;
-      bool unknown = false;
-      if (*k == '@') {
-        ++k;
-        char *after;
-        if (!strncmp(k, "above", 5)) {
-          target = (long)line - 1;
-          k += 5;
-        } else if (!strncmp(k, "below", 5)) {
-          target = (long)line + 1;
-          k += 5;
-        } else if (!strncmp(k, "unknown", 7)) {
-          unknown = true;
-          k += 7;
-        } else if (*k == '+' || *k == '-') {
-          long d = strtol(k, &after, 10);
-          target = (long)line + d;
-          k = after;
-        } else {
-          long a = strtol(k, &after, 10);
-          if (after == k) {
-            fprintf(stderr, "%s:%u:%u: error: bad expected-%s location\n", e->display_name, line, (unsigned)(x - l) + 1,
-                    kinds[kind].name);
-            ok = false;
-            break;
-          }
-          target = a;
-          k = after;
-        }
-      }
-      while (*k == ' ')
-        ++k;
-      const char *open = strncmp(k, "{{", 2) == 0 ? k : NULL;
-      const char *close = NULL;
-      for (const char *s = open ? open + 2 : NULL; s && (s = strstr(s, "}}")); ++s)
-        close = s;
-      if (!open || !close) {
-        fprintf(stderr, "%s:%u:%u: error: expected-%s without {{message}}\n", e->display_name, line,
-                (unsigned)(x - l) + 1, kinds[kind].name);
-        ok = false;
-        break;
-      }
-      if (n == cap) {
-        cap = cap ? 2 * cap : 8;
-        v = coopt_xrealloc(v, cap * sizeof *v);
-      }
-      expectation *ex = &v[n];
-      memset(ex, 0, sizeof *ex);
-      ex->severity = kinds[kind].sev;
-      ex->line = unknown ? 0 : (unsigned)(target < 1 ? 1 : target);
-      ex->at_line = line;
-      ex->at_col = (unsigned)(x - l) + 1;
-      ex->text = coopt_xstrndup(open + 2, (size_t)(close - open - 2));
-      ex->is_regex = is_re;
-      if (is_re && !compile_re(ex->text, &ex->re)) {
-        fprintf(stderr, "%s:%u:%u: error: invalid regex in expected-%s-re\n", e->display_name, line, ex->at_col,
-                kinds[kind].name);
-        free(ex->text);
-        ok = false;
-        break;
-      }
-      ++n;
-      x = strstr(close, "expected-");
+    for (const char *x = strstr(l, "expected-"); x;) {
+      const char *next = parse_expectation(e, l, x, line, &list, &failed);
+      x = next ? strstr(next, "expected-") : NULL;
     }
     free(l);
     p = nl ? nl + 1 : NULL;
-    ++line;
   }
-  *out = v;
-  *count = n;
-  return ok;
+  *out = list.v;
+  *count = list.n;
+  return !failed;
 }
 
 bool coopt_diag_engine_check(coopt_diag_engine *e) {
