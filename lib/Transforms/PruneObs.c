@@ -212,6 +212,105 @@ static void apply_mask(const obs_layer *L, float *v) {
   }
 }
 
+/* Whether weight t can be pruned by OBS as layer L: in @entry, a layer
+ * shape cooptLayerOf knows, and (blocks) rows of a block that read the same
+ * inputs.  Otherwise a remark: it is pruned by magnitude. */
+static bool obs_layer_of(const coopt_data_options *d, MlirOperation fn, const coopt_pattern *pat, coopt_weight *w,
+                         int64_t batch, coopt_layer *layer) {
+  char why[256], what[512];
+  cooptWeightDescribe(w, what, sizeof what);
+  MlirLocation loc = mlirOperationGetLocation(w->user);
+  MlirOperation parent = mlirBlockGetParentOperation(mlirOperationGetBlock(w->user));
+  if (!mlirOperationEqual(parent, fn)) {
+    cooptEmitRemark(loc, "coopt-prune: %s is outside @%s; pruned by magnitude", what, d->entry);
+    return false;
+  }
+  if (!cooptLayerOf(w, batch, layer, why, sizeof why)) {
+    cooptEmitRemark(loc, "coopt-prune: %s %s; pruned by magnitude", what, why);
+    return false;
+  }
+  if (pat->kind != COOPT_PAT_BLOCK)
+    return true;
+  /* The rows of one block must read the same inputs. */
+  int64_t R = pat->r;
+  for (int64_t r = 0; r < w->rows; ++r)
+    if (cooptLayerGroupOf(&layer->geom, r) != cooptLayerGroupOf(&layer->geom, r - r % R)) {
+      cooptEmitRemark(loc,
+                      "coopt-prune: %s: %dx%d blocks span channels that read different inputs; pruned by magnitude",
+                      what, pat->r, pat->c);
+      return false;
+    }
+  return true;
+}
+
+/* The layer's problems (one per R rows) and how many units each removes:
+ * N:M's count, or the sparsity target (global allocation looks past it, to
+ * move sparsity between layers). */
+static void plan_layer(obs_layer *L, const coopt_pattern *pat, double sparsity, bool global) {
+  int64_t patch = L->layer.geom.patch, rows = L->layer.weight->rows;
+  int64_t R = pat->kind == COOPT_PAT_BLOCK ? pat->r : 1;
+  L->unit_cols = pat->kind == COOPT_PAT_BLOCK ? pat->c : 1;
+  L->nproblems = (rows + R - 1) / R;
+  L->problems = coopt_xcalloc((size_t)L->nproblems, sizeof *L->problems);
+  for (int64_t p = 0; p < L->nproblems; ++p) {
+    L->problems[p].row0 = p * R;
+    L->problems[p].nrows = p * R + R <= rows ? R : rows - p * R;
+  }
+  L->unit_elems = R * L->unit_cols;
+  int64_t units = (patch + L->unit_cols - 1) / L->unit_cols;
+  if (pat->kind == COOPT_PAT_NM) {
+    L->steps = L->take = nm_removals(patch, pat->n, pat->m);
+    L->target = L->take * L->nproblems;
+    return;
+  }
+  L->target = (int64_t)ceil(sparsity * (double)(units * L->nproblems) - 1e-9);
+  L->take = (L->target + L->nproblems - 1) / L->nproblems;
+  double reach = sparsity + 0.3 < 1 ? sparsity + 0.3 : 1;
+  L->steps = global ? (int64_t)ceil(reach * (double)units - 1e-9) : L->take;
+  if (L->steps > units)
+    L->steps = units;
+  if (L->take > L->steps)
+    L->take = L->steps;
+}
+
+/* Grams on the calibration data, the OBS order and losses of every problem,
+ * then the masks (global: one allocation over the layers). */
+static bool prune_layers(MlirOperation module, MlirOperation fn, const coopt_data_options *d, double damp,
+                         const coopt_pattern *pat, double sparsity, bool global, obs_layer *ls, size_t n,
+                         const coopt_samples *s, float **vals, bool *handled) {
+  coopt_layer *layers = coopt_xcalloc(n, sizeof *layers);
+  coopt_gram *grams = coopt_xcalloc(n, sizeof *grams);
+  for (size_t l = 0; l < n; ++l)
+    layers[l] = ls[l].layer;
+  bool ok = cooptCollectGrams(module, fn, d->entry, s, layers, n, true, "coopt-prune", grams);
+  bool collected = ok;
+  for (size_t l = 0; l < n && ok; ++l) {
+    if (!(ok = solve_problems(&ls[l], &grams[l], vals[ls[l].index], pat, damp))) {
+      char what[512];
+      cooptWeightDescribe(ls[l].layer.weight, what, sizeof what);
+      cooptEmitError(mlirOperationGetLocation(ls[l].layer.weight->user),
+                     "coopt-prune: %s: no OBS solution (its input gram is not positive definite even after "
+                     "damping)",
+                     what);
+    }
+  }
+  if (ok && global && pat->kind != COOPT_PAT_NM)
+    allocate_global(ls, n, sparsity);
+  else if (ok)
+    for (size_t l = 0; l < n; ++l)
+      distribute(&ls[l]);
+  for (size_t l = 0; l < n && ok; ++l) {
+    apply_mask(&ls[l], vals[ls[l].index]);
+    handled[ls[l].index] = true;
+  }
+  if (collected)
+    for (size_t l = 0; l < n; ++l)
+      cooptGramFree(&grams[l]);
+  free(grams);
+  free(layers);
+  return ok;
+}
+
 bool cooptPruneObs(MlirOperation module, const coopt_data_options *d, double damp, const coopt_pattern *pat,
                    double sparsity, bool global, coopt_weight **sel, float **vals, size_t nsel, bool *handled) {
   MlirOperation fn = cooptFindFunc(module, d->entry);
@@ -227,95 +326,14 @@ bool cooptPruneObs(MlirOperation module, const coopt_data_options *d, double dam
   size_t n = 0;
   for (size_t t = 0; t < nsel; ++t) {
     handled[t] = false;
-    char why[256], what[512];
-    cooptWeightDescribe(sel[t], what, sizeof what);
-    MlirOperation parent = mlirBlockGetParentOperation(mlirOperationGetBlock(sel[t]->user));
-    if (!mlirOperationEqual(parent, fn)) {
-      cooptEmitRemark(mlirOperationGetLocation(sel[t]->user), "coopt-prune: %s is outside @%s; pruned by magnitude",
-                      what, d->entry);
-      continue;
-    }
     coopt_layer layer;
-    if (!cooptLayerOf(sel[t], batch, &layer, why, sizeof why)) {
-      cooptEmitRemark(mlirOperationGetLocation(sel[t]->user), "coopt-prune: %s %s; pruned by magnitude", what, why);
+    if (!obs_layer_of(d, fn, pat, sel[t], batch, &layer))
       continue;
-    }
-    obs_layer *L = &ls[n];
-    L->layer = layer;
-    L->index = t;
-    int64_t patch = layer.geom.patch, rows = sel[t]->rows, R = 1;
-    L->unit_cols = pat->kind == COOPT_PAT_BLOCK ? pat->c : 1;
-    if (pat->kind == COOPT_PAT_BLOCK) {
-      R = pat->r;
-      /* The rows of one block must read the same inputs. */
-      bool same = true;
-      for (int64_t r = 0; r < rows && same; ++r)
-        same = cooptLayerGroupOf(&layer.geom, r) == cooptLayerGroupOf(&layer.geom, r - r % R);
-      if (!same) {
-        cooptEmitRemark(mlirOperationGetLocation(sel[t]->user),
-                        "coopt-prune: %s: %dx%d blocks span channels that read different inputs; pruned by magnitude",
-                        what, pat->r, pat->c);
-        continue;
-      }
-    }
-    L->nproblems = (rows + R - 1) / R;
-    L->problems = coopt_xcalloc((size_t)L->nproblems, sizeof *L->problems);
-    for (int64_t p = 0; p < L->nproblems; ++p) {
-      L->problems[p].row0 = p * R;
-      L->problems[p].nrows = p * R + R <= rows ? R : rows - p * R;
-    }
-    L->unit_elems = R * L->unit_cols;
-    int64_t units = (patch + L->unit_cols - 1) / L->unit_cols;
-    if (pat->kind == COOPT_PAT_NM) {
-      L->steps = L->take = nm_removals(patch, pat->n, pat->m);
-      L->target = L->take * L->nproblems;
-    } else {
-      L->target = (int64_t)ceil(sparsity * (double)(units * L->nproblems) - 1e-9);
-      L->take = (L->target + L->nproblems - 1) / L->nproblems;
-      /* Global allocation looks past the target, to move sparsity between
-       * layers. */
-      double reach = sparsity + 0.3 < 1 ? sparsity + 0.3 : 1;
-      L->steps = global ? (int64_t)ceil(reach * (double)units - 1e-9) : L->take;
-      if (L->steps > units)
-        L->steps = units;
-      if (L->take > L->steps)
-        L->take = L->steps;
-    }
-    ++n;
+    ls[n].layer = layer;
+    ls[n].index = t;
+    plan_layer(&ls[n++], pat, sparsity, global);
   }
-  bool ok = true;
-  if (n > 0) {
-    coopt_layer *layers = coopt_xcalloc(n, sizeof *layers);
-    coopt_gram *grams = coopt_xcalloc(n, sizeof *grams);
-    for (size_t l = 0; l < n; ++l)
-      layers[l] = ls[l].layer;
-    ok = cooptCollectGrams(module, fn, d->entry, &s, layers, n, true, "coopt-prune", grams);
-    bool collected = ok;
-    for (size_t l = 0; l < n && ok; ++l) {
-      if (!(ok = solve_problems(&ls[l], &grams[l], vals[ls[l].index], pat, damp))) {
-        char what[512];
-        cooptWeightDescribe(ls[l].layer.weight, what, sizeof what);
-        cooptEmitError(mlirOperationGetLocation(ls[l].layer.weight->user),
-                       "coopt-prune: %s: no OBS solution (its input gram is not positive definite even after "
-                       "damping)",
-                       what);
-      }
-    }
-    if (ok && global && pat->kind != COOPT_PAT_NM)
-      allocate_global(ls, n, sparsity);
-    else if (ok)
-      for (size_t l = 0; l < n; ++l)
-        distribute(&ls[l]);
-    for (size_t l = 0; l < n && ok; ++l) {
-      apply_mask(&ls[l], vals[ls[l].index]);
-      handled[ls[l].index] = true;
-    }
-    if (collected)
-      for (size_t l = 0; l < n; ++l)
-        cooptGramFree(&grams[l]);
-    free(grams);
-    free(layers);
-  }
+  bool ok = n == 0 || prune_layers(module, fn, d, damp, pat, sparsity, global, ls, n, &s, vals, handled);
   for (size_t l = 0; l < n; ++l) {
     for (int64_t p = 0; p < ls[l].nproblems; ++p) {
       free(ls[l].problems[p].order);
