@@ -63,21 +63,21 @@ static const char *elem_name(coopt_elem_kind k) {
   return "?";
 }
 
+/* "key": integer, the pair every row of the report is made of. */
+static void json_int_field(coopt_json *j, const char *key, int64_t v) {
+  coopt_json_key(j, key);
+  coopt_json_int(j, v);
+}
+
 static void bytes_json(coopt_json *j, const coopt_weight_stats *s) {
   coopt_json_key(j, "bytes");
   coopt_json_begin_object(j);
-  coopt_json_key(j, "f32");
-  coopt_json_int(j, s->bytes_f32);
-  coopt_json_key(j, "int8");
-  coopt_json_int(j, s->bytes_int8);
-  coopt_json_key(j, "sparse");
-  coopt_json_int(j, s->bytes_sparse);
-  coopt_json_key(j, "palettized");
-  coopt_json_int(j, s->bytes_palettized);
-  coopt_json_key(j, "sparse_palettized");
-  coopt_json_int(j, s->bytes_sparse_palettized);
-  coopt_json_key(j, "gzip");
-  coopt_json_int(j, s->bytes_gzip);
+  json_int_field(j, "f32", s->bytes_f32);
+  json_int_field(j, "int8", s->bytes_int8);
+  json_int_field(j, "sparse", s->bytes_sparse);
+  json_int_field(j, "palettized", s->bytes_palettized);
+  json_int_field(j, "sparse_palettized", s->bytes_sparse_palettized);
+  json_int_field(j, "gzip", s->bytes_gzip);
   coopt_json_end_object(j);
 }
 
@@ -252,32 +252,23 @@ static void weight_json(coopt_json *j, const coopt_weight *w, const coopt_weight
   coopt_json_end_array(j);
   coopt_json_key(j, "dtype");
   coopt_json_cstring(j, elem_name(w->elem));
-  coopt_json_key(j, "users");
-  coopt_json_int(j, w->num_users);
-  coopt_json_key(j, "channels");
-  coopt_json_int(j, s->channels);
-  coopt_json_key(j, "elements");
-  coopt_json_int(j, s->elements);
-  coopt_json_key(j, "zeros");
-  coopt_json_int(j, s->zeros);
+  json_int_field(j, "users", w->num_users);
+  json_int_field(j, "channels", s->channels);
+  json_int_field(j, "elements", s->elements);
+  json_int_field(j, "zeros", s->zeros);
   coopt_json_key(j, "zero_fraction");
   coopt_json_double(j, s->elements ? (double)s->zeros / (double)s->elements : 0);
-  coopt_json_key(j, "nonfinite");
-  coopt_json_int(j, s->nonfinite);
-  coopt_json_key(j, "distinct");
-  coopt_json_int(j, s->distinct);
-  coopt_json_key(j, "max_channel_distinct");
-  coopt_json_int(j, s->max_channel_distinct);
+  json_int_field(j, "nonfinite", s->nonfinite);
+  json_int_field(j, "distinct", s->distinct);
+  json_int_field(j, "max_channel_distinct", s->max_channel_distinct);
   bytes_json(j, s);
   coopt_json_key(j, "palette");
   coopt_json_cstring(j, s->palette_bits == 0 ? "none" : s->palette_per_channel ? "channel" : "tensor");
-  coopt_json_key(j, "palette_bits");
-  coopt_json_int(j, s->palette_bits);
+  json_int_field(j, "palette_bits", s->palette_bits);
   if (kernel->known) {
     coopt_json_key(j, "int8_kernel");
     coopt_json_cstring(j, cooptKernelKindName(kernel->kind));
-    coopt_json_key(j, "int8_kernel_bytes");
-    coopt_json_int(j, (int64_t)kernel->bytes);
+    json_int_field(j, "int8_kernel_bytes", (int64_t)kernel->bytes);
   }
   MlirAttribute structure =
       mlirOperationGetDiscardableAttributeByName(w->constant, mlirStringRefCreateFromCString("coopt.structure"));
@@ -303,11 +294,9 @@ static void kernel_calls_json(coopt_json *j, const kernel_call *calls, size_t nc
     coopt_json_string(j, loc, strlen(loc));
     coopt_json_key(j, "kernel");
     coopt_json_string(j, calls[i].kind, strlen(calls[i].kind));
-    coopt_json_key(j, "packed_bytes");
-    coopt_json_int(j, calls[i].bytes);
+    json_int_field(j, "packed_bytes", calls[i].bytes);
     if (calls[i].macs >= 0) {
-      coopt_json_key(j, "macs");
-      coopt_json_int(j, calls[i].macs);
+      json_int_field(j, "macs", calls[i].macs);
     }
     coopt_json_end_object(j);
   }
@@ -327,16 +316,12 @@ static void emit_json(const stats_report *r, coopt_buf *out) {
   const coopt_weight_stats *total = &r->total;
   coopt_json_key(&j, "totals");
   coopt_json_begin_object(&j);
-  coopt_json_key(&j, "tensors");
-  coopt_json_int(&j, (int64_t)r->set.count);
-  coopt_json_key(&j, "elements");
-  coopt_json_int(&j, total->elements);
-  coopt_json_key(&j, "zeros");
-  coopt_json_int(&j, total->zeros);
+  json_int_field(&j, "tensors", (int64_t)r->set.count);
+  json_int_field(&j, "elements", total->elements);
+  json_int_field(&j, "zeros", total->zeros);
   coopt_json_key(&j, "zero_fraction");
   coopt_json_double(&j, total->elements ? (double)total->zeros / (double)total->elements : 0);
-  coopt_json_key(&j, "nonfinite");
-  coopt_json_int(&j, total->nonfinite);
+  json_int_field(&j, "nonfinite", total->nonfinite);
   bytes_json(&j, total);
   coopt_json_end_object(&j);
   coopt_json_end_object(&j);
