@@ -151,7 +151,6 @@ static void forward_solve(const double *l, int n, double *x) {
   }
 }
 
-
 /* The greedy OBS walk's state.  H⁻¹ after removals = H⁻¹₀ - V Vᵀ with V
  * the downdate columns so far (k1 x nv, column-major in v).  Only what
  * saliency needs is kept up to date: the diagonal blocks of the alive
