@@ -92,6 +92,12 @@ static bool window_2d(importer *im, const value *x, const int64_t *kernel, bool 
     if ((n = im_attr_ints(im->node, "pads", pads, 4)) >= 0 && n != 4)
       return im_fail(im, "pads must have 4 values");
   }
+  /* TOSA takes dilations >= 1 only (fuzz-onnx: a 1x1 Conv with dilations
+   * [1, 0] imported into IR that did not verify); the bound keeps
+   * (kernel - 1) * dilation far from overflow. */
+  for (int i = 0; i < 2; ++i)
+    if (dil[i] < 1 || dil[i] > INT32_MAX)
+      return im_fail(im, "dilations must be in [1, 2147483647], not %lld", (long long)dil[i]);
   if (!with_dilation && (dil[0] != 1 || dil[1] != 1))
     return im_fail(im, "dilations other than 1 are not supported");
   for (int i = 0; i < 4; ++i)
