@@ -650,14 +650,13 @@ typedef struct leaf_job {
   explore_leaf L;
   char cal_path[4096], cal[4200];
   model_session m;
-  bool opened;
   dataset data;
   MlirOperation model; /* the model after the chain's stages (owned by m) */
   MlirOperation kernels, host;
   char *obj, *host_obj, *header;
   size_t obj_size, host_size, header_size;
   bool cross;
-  const char *mcpu, *mattr;
+  const char *mcpu;
   kernel_summary ks;
   coopt_jit jit;
   double compile_s;
@@ -711,9 +710,9 @@ static bool leaf_open_model(leaf_job *j) {
   char *work_model = NULL;
   if (j->o->work && asprintf(&work_model, "%s/model.mlirbc", j->o->work) >= 0 && !file_exists(work_model))
     free(work_model), work_model = NULL;
-  j->opened = session_open(&j->m, work_model ? work_model : j->o->model, j->o->model);
+  bool ok = session_open(&j->m, work_model ? work_model : j->o->model, j->o->model);
   free(work_model);
-  return j->opened;
+  return ok;
 }
 
 /* The time the stages chain[k..n-1] took when other jobs built them. */
@@ -854,9 +853,9 @@ static bool leaf_compile(leaf_job *j) {
     return false;
   }
   j->mcpu = o->mcpu ? o->mcpu : j->cross ? "neoverse-n1" : NULL;
-  j->mattr = o->mattr ? o->mattr : j->cross ? "+dotprod" : NULL;
-  bool host_is_target = !j->cross && j->mcpu && !strcmp(j->mcpu, "native") && !j->mattr;
-  coopt_target target = {o->target, j->mcpu, j->mattr, 2, "model"};
+  const char *mattr = o->mattr ? o->mattr : j->cross ? "+dotprod" : NULL;
+  bool host_is_target = !j->cross && j->mcpu && !strcmp(j->mcpu, "native") && !mattr;
+  coopt_target target = {o->target, j->mcpu, mattr, 2, "model"};
   char err[1024];
   if (!cooptEmitHeader(mlirModuleFromOperation(j->kernels), "model", &j->header, &j->header_size, err, sizeof err)) {
     fprintf(stderr, "coopt-explore: error: node '%s': %s\n", L->name, err);
