@@ -49,6 +49,54 @@ static bool static_shape(MlirType t, int *rank, int64_t *shape) {
   return true;
 }
 
+/* Compose t->map with the transpose `def` (t is its operand, traced). */
+static bool trace_transpose(MlirOperation def, traced *t, const char **why) {
+  MlirAttribute perms = mlirOperationGetAttributeByName(def, mlirStringRefCreateFromCString("perms"));
+  int rank = t->rank;
+  if (mlirAttributeIsNull(perms) || !mlirAttributeIsADenseI32Array(perms) ||
+      mlirDenseArrayGetNumElements(perms) != rank) {
+    free(t->map);
+    *why = "is transposed with unreadable perms";
+    return false;
+  }
+  int perm[8];
+  for (int d = 0; d < rank; ++d) {
+    perm[d] = mlirDenseI32ArrayGetElement(perms, d);
+    if (perm[d] < 0 || perm[d] >= rank) {
+      free(t->map);
+      *why = "is transposed with invalid perms";
+      return false;
+    }
+  }
+  int64_t in_shape[8], out_shape[8], in_stride[8];
+  memcpy(in_shape, t->shape, sizeof in_shape);
+  for (int d = 0; d < rank; ++d)
+    out_shape[d] = in_shape[perm[d]];
+  int64_t s = 1;
+  for (int d = rank - 1; d >= 0; --d) {
+    in_stride[d] = s;
+    s *= in_shape[d];
+  }
+  int64_t n = product(in_shape, rank);
+  int64_t *map = coopt_xmalloc((size_t)(n ? n : 1) * sizeof(int64_t));
+  int64_t idx[8] = {0};
+  for (int64_t o = 0; o < n; ++o) {
+    int64_t in_lin = 0;
+    for (int d = 0; d < rank; ++d)
+      in_lin += idx[d] * in_stride[perm[d]];
+    map[o] = t->map ? t->map[in_lin] : in_lin;
+    for (int d = rank - 1; d >= 0; --d) {
+      if (++idx[d] < out_shape[d])
+        break;
+      idx[d] = 0;
+    }
+  }
+  free(t->map);
+  t->map = map;
+  memcpy(t->shape, out_shape, sizeof out_shape);
+  return true;
+}
+
 /* Follow v back to a tosa.const.  Returns false (with *why set) when v is
  * not a constant seen through reshape/transpose only. */
 static bool trace_value(MlirValue v, traced *t, const char **why, int depth) {
@@ -83,54 +131,8 @@ static bool trace_value(MlirValue v, traced *t, const char **why, int depth) {
     }
     return true; /* a reshape keeps the linear order */
   }
-  if (op_is(def, "tosa.transpose")) {
-    if (!trace_value(mlirOperationGetOperand(def, 0), t, why, depth + 1))
-      return false;
-    MlirAttribute perms = mlirOperationGetAttributeByName(def, mlirStringRefCreateFromCString("perms"));
-    int rank = t->rank;
-    if (mlirAttributeIsNull(perms) || !mlirAttributeIsADenseI32Array(perms) ||
-        mlirDenseArrayGetNumElements(perms) != rank) {
-      free(t->map);
-      *why = "is transposed with unreadable perms";
-      return false;
-    }
-    int perm[8];
-    for (int d = 0; d < rank; ++d) {
-      perm[d] = mlirDenseI32ArrayGetElement(perms, d);
-      if (perm[d] < 0 || perm[d] >= rank) {
-        free(t->map);
-        *why = "is transposed with invalid perms";
-        return false;
-      }
-    }
-    int64_t in_shape[8], out_shape[8], in_stride[8];
-    memcpy(in_shape, t->shape, sizeof in_shape);
-    for (int d = 0; d < rank; ++d)
-      out_shape[d] = in_shape[perm[d]];
-    int64_t s = 1;
-    for (int d = rank - 1; d >= 0; --d) {
-      in_stride[d] = s;
-      s *= in_shape[d];
-    }
-    int64_t n = product(in_shape, rank);
-    int64_t *map = coopt_xmalloc((size_t)(n ? n : 1) * sizeof(int64_t));
-    int64_t idx[8] = {0};
-    for (int64_t o = 0; o < n; ++o) {
-      int64_t in_lin = 0;
-      for (int d = 0; d < rank; ++d)
-        in_lin += idx[d] * in_stride[perm[d]];
-      map[o] = t->map ? t->map[in_lin] : in_lin;
-      for (int d = rank - 1; d >= 0; --d) {
-        if (++idx[d] < out_shape[d])
-          break;
-        idx[d] = 0;
-      }
-    }
-    free(t->map);
-    t->map = map;
-    memcpy(t->shape, out_shape, sizeof out_shape);
-    return true;
-  }
+  if (op_is(def, "tosa.transpose"))
+    return trace_value(mlirOperationGetOperand(def, 0), t, why, depth + 1) && trace_transpose(def, t, why);
   *why = "is not a constant";
   return false;
 }
@@ -169,6 +171,50 @@ static bool elem_kind(MlirType t, coopt_elem_kind *k) {
   return true;
 }
 
+/* The operand's own layout -> canonical rows x spatial x inner; false for
+ * a rank the op does not take. */
+static bool canonical_dims(coopt_weight_op kind, const traced *t, int64_t *rows, int64_t *spatial, int64_t *inner) {
+  const int64_t *s = t->shape;
+  switch (kind) {
+  case COOPT_WOP_CONV2D:
+  case COOPT_WOP_TRANSPOSE_CONV2D: *rows = s[0], *spatial = s[1] * s[2], *inner = s[3]; return t->rank == 4;
+  case COOPT_WOP_DEPTHWISE_CONV2D: *rows = s[2] * s[3], *spatial = s[0] * s[1], *inner = 1; return t->rank == 4;
+  default: *rows = s[0] * s[2], *spatial = 1, *inner = s[1]; return t->rank == 3;
+  }
+}
+
+/* Canonical index -> the constant's linear index, through the op's own
+ * layout (depthwise [KH,KW,C,M], matmul [N,K,W]) and the traced view; NULL
+ * when that is the identity. */
+static int64_t *canonical_map(coopt_weight_op kind, const traced *t, int64_t rows, int64_t spatial, int64_t inner) {
+  if (kind != COOPT_WOP_DEPTHWISE_CONV2D && kind != COOPT_WOP_MATMUL && !t->map)
+    return NULL;
+  const int64_t *s = t->shape;
+  int64_t n = rows * spatial * inner;
+  int64_t *map = coopt_xmalloc((size_t)(n ? n : 1) * sizeof(int64_t));
+  bool identity = true;
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t sp = 0; sp < spatial; ++sp)
+      for (int64_t i = 0; i < inner; ++i) {
+        int64_t canon = (r * spatial + sp) * inner + i, lin;
+        if (kind == COOPT_WOP_DEPTHWISE_CONV2D)
+          lin = sp * rows + r;
+        else if (kind == COOPT_WOP_MATMUL) {
+          int64_t nb = r / s[2], w = r % s[2];
+          lin = (nb * s[1] + i) * s[2] + w;
+        } else
+          lin = canon;
+        int64_t src = t->map ? t->map[lin] : lin;
+        map[canon] = src;
+        identity &= src == canon;
+      }
+  if (identity) {
+    free(map);
+    return NULL;
+  }
+  return map;
+}
+
 static void consider(collect_ctx *c, MlirOperation op, coopt_weight_op kind) {
   unsigned operand = 1; /* the weight / B operand of all four ops */
   if (mlirOperationGetNumOperands(op) <= (intptr_t)operand)
@@ -205,56 +251,14 @@ static void consider(collect_ctx *c, MlirOperation op, coopt_weight_op kind) {
     free(t.map);
     return;
   }
-  /* The operand's own layout -> canonical rows x spatial x inner. */
   int64_t rows, spatial, inner;
-  const int64_t *s = t.shape;
-  bool ok = true;
-  switch (kind) {
-  case COOPT_WOP_CONV2D:
-  case COOPT_WOP_TRANSPOSE_CONV2D:
-    ok = t.rank == 4;
-    rows = s[0], spatial = s[1] * s[2], inner = s[3];
-    break;
-  case COOPT_WOP_DEPTHWISE_CONV2D:
-    ok = t.rank == 4;
-    rows = s[2] * s[3], spatial = s[0] * s[1], inner = 1;
-    break;
-  default:
-    ok = t.rank == 3;
-    rows = s[0] * s[2], spatial = 1, inner = s[1];
-    break;
-  }
-  if (!ok) {
+  if (!canonical_dims(kind, &t, &rows, &spatial, &inner)) {
     if (c->remark)
       cooptEmitRemark(op_loc(op), "weight of '%s' has an unexpected rank %d; skipped", tosa_op_names[kind], t.rank);
     free(t.map);
     return;
   }
-  int64_t n = rows * spatial * inner;
-  int64_t *map = NULL;
-  if (kind == COOPT_WOP_DEPTHWISE_CONV2D || kind == COOPT_WOP_MATMUL || t.map) {
-    map = coopt_xmalloc((size_t)(n ? n : 1) * sizeof(int64_t));
-    bool identity = true;
-    for (int64_t r = 0; r < rows; ++r)
-      for (int64_t sp = 0; sp < spatial; ++sp)
-        for (int64_t i = 0; i < inner; ++i) {
-          int64_t canon = (r * spatial + sp) * inner + i, lin;
-          if (kind == COOPT_WOP_DEPTHWISE_CONV2D)
-            lin = sp * rows + r;
-          else if (kind == COOPT_WOP_MATMUL) {
-            int64_t nb = r / s[2], w = r % s[2];
-            lin = (nb * s[1] + i) * s[2] + w;
-          } else
-            lin = canon;
-          int64_t src = t.map ? t.map[lin] : lin;
-          map[canon] = src;
-          identity &= src == canon;
-        }
-    if (identity) {
-      free(map);
-      map = NULL;
-    }
-  }
+  int64_t *map = canonical_map(kind, &t, rows, spatial, inner);
   free(t.map);
   if (c->set->count == c->cap) {
     c->cap = c->cap ? 2 * c->cap : 16;

@@ -133,62 +133,109 @@ static MlirBlock probe_entry(MlirOperation module, const char *entry, char *err,
   return entry_block(fn);
 }
 
-bool cooptProbeCreate(MlirOperation module, const char *entry, const MlirValue *values, int num_values, unsigned flags,
-                      coopt_probe_prepare prepare, void *prepare_data, coopt_probe *p, char *err, size_t err_size) {
-  memset(p, 0, sizeof *p);
-  MlirContext ctx = mlirOperationGetContext(module);
-  MlirBlock block = probe_entry(module, entry, err, err_size);
-  if (mlirBlockIsNull(block))
+/* The slot of v among the clone's results outs[0..*m): a value already
+ * returned is read from that result (returning one tensor twice breaks
+ * buffer-results-to-out-params).  -1 past the JIT's result limit. */
+static int output_slot(MlirValue *outs, intptr_t *m, MlirValue v, int num_values, char *err, size_t err_size) {
+  intptr_t dup = find_value(outs, *m, v);
+  if (dup >= 0)
+    return (int)dup;
+  if (*m == COOPT_MAX_IO) {
+    snprintf(err, err_size, "%d probed values exceed the %d results the JIT supports", num_values, COOPT_MAX_IO);
+    return -1;
+  }
+  outs[*m] = v;
+  return (int)(*m)++;
+}
+
+/* The end of both constructors once p->clone returns m values: compile it,
+ * unless only the input was asked for. */
+static bool probe_finish(coopt_probe *p, bool ok, intptr_t m, coopt_probe_prepare prepare, void *prepare_data,
+                         char *err, size_t err_size) {
+  if (ok && m == 0) {
+    p->input = coopt_xmalloc((size_t)(p->batch * p->per_sample) * sizeof(float));
+    return true;
+  }
+  if (!ok || !compile(p, prepare, prepare_data, err, err_size)) {
+    cooptProbeDestroy(p);
     return false;
+  }
+  return true;
+}
+
+/* The model's input type into *in_type: one static f32 tensor [batch, ...]. */
+static bool model_input(MlirBlock block, MlirType *in_type, char *err, size_t err_size) {
   if (mlirBlockGetNumArguments(block) != 1 || !cooptIsF32Tensor(mlirValueGetType(mlirBlockGetArgument(block, 0))) ||
       mlirShapedTypeGetRank(mlirValueGetType(mlirBlockGetArgument(block, 0))) < 1) {
     snprintf(err, err_size, "needs a model with one f32 input [batch, ...]");
     return false;
   }
-  MlirType in_type = mlirValueGetType(mlirBlockGetArgument(block, 0));
-  if (!mlirShapedTypeHasStaticShape(in_type)) {
+  *in_type = mlirValueGetType(mlirBlockGetArgument(block, 0));
+  if (!mlirShapedTypeHasStaticShape(*in_type)) {
     snprintf(err, err_size, "needs a model with a static input shape");
     return false;
   }
-  p->batch = mlirShapedTypeGetDimSize(in_type, 0);
-  p->per_sample = per_sample_elements(in_type, p->batch);
-  p->num_values = num_values;
-  p->output = coopt_xcalloc((size_t)num_values + 1, sizeof *p->output);
-  p->elements = coopt_xcalloc((size_t)num_values + 1, sizeof *p->elements);
-  value_ref *refs = coopt_xcalloc((size_t)num_values + 1, sizeof *refs);
-  bool ok = true;
-  for (int k = 0; k < num_values && ok; ++k) {
+  return true;
+}
+
+/* Where each probed value lives (refs), so that it can be found again in
+ * the clone, and its elements per sample. */
+static bool locate_values(coopt_probe *p, MlirBlock block, const MlirValue *values, value_ref *refs, char *err,
+                          size_t err_size) {
+  for (int k = 0; k < p->num_values; ++k) {
     MlirType t = mlirValueGetType(values[k]);
     if (!cooptIsF32Tensor(t) || !mlirShapedTypeHasStaticShape(t) || !sample_major(t, p->batch)) {
       snprintf(err, err_size, "a probed value is not a static f32 tensor laid out sample after sample");
-      ok = false;
-      break;
+      return false;
     }
     p->elements[k] = per_sample_elements(t, p->batch);
-    ok = locate(block, values[k], &refs[k], err, err_size);
+    if (!locate(block, values[k], &refs[k], err, err_size))
+      return false;
   }
-  if (!ok) {
-    free(refs);
-    cooptProbeDestroy(p);
-    return false;
-  }
+  return true;
+}
 
+/* p->clone: the module to probe (with the reference values back when asked
+ * for), its entry function renamed @main, which the JIT calls. */
+static MlirOperation clone_for_probe(coopt_probe *p, MlirOperation module, const char *entry, unsigned flags) {
+  MlirContext ctx = mlirOperationGetContext(module);
   MlirOperation clone_op = mlirOperationClone(module);
   p->clone = mlirModuleFromOperation(clone_op);
   if (flags & COOPT_PROBE_REFERENCE)
     restore_references(clone_op);
   MlirOperation cfn = cooptFindFunc(clone_op, entry);
-  /* The JIT calls @main: the probed function takes that name in the clone. */
   if (strcmp(entry, "main") != 0) {
     MlirOperation other = cooptFindFunc(clone_op, "main");
     if (!mlirOperationIsNull(other))
       mlirOperationSetAttributeByName(other, S("sym_name"), mlirStringAttrGet(ctx, S("coopt_probe_shadowed_main")));
     mlirOperationSetAttributeByName(cfn, S("sym_name"), mlirStringAttrGet(ctx, S("main")));
   }
+  return cfn;
+}
+
+bool cooptProbeCreate(MlirOperation module, const char *entry, const MlirValue *values, int num_values, unsigned flags,
+                      coopt_probe_prepare prepare, void *prepare_data, coopt_probe *p, char *err, size_t err_size) {
+  memset(p, 0, sizeof *p);
+  MlirBlock block = probe_entry(module, entry, err, err_size);
+  MlirType in_type;
+  if (mlirBlockIsNull(block) || !model_input(block, &in_type, err, err_size))
+    return false;
+  p->batch = mlirShapedTypeGetDimSize(in_type, 0);
+  p->per_sample = per_sample_elements(in_type, p->batch);
+  p->num_values = num_values;
+  p->output = coopt_xcalloc((size_t)num_values + 1, sizeof *p->output);
+  p->elements = coopt_xcalloc((size_t)num_values + 1, sizeof *p->elements);
+  value_ref *refs = coopt_xcalloc((size_t)num_values + 1, sizeof *refs);
+  if (!locate_values(p, block, values, refs, err, err_size)) {
+    free(refs);
+    cooptProbeDestroy(p);
+    return false;
+  }
+
+  MlirOperation cfn = clone_for_probe(p, module, entry, flags);
   MlirBlock cblock = entry_block(cfn);
   MlirOperation ret = mlirBlockGetTerminator(cblock);
   MlirValue outs[COOPT_MAX_IO];
-  MlirType out_types[COOPT_MAX_IO];
   intptr_t m = 0;
   if (flags & COOPT_PROBE_KEEP_RESULTS) {
     intptr_t nret = mlirOperationGetNumOperands(ret);
@@ -198,48 +245,26 @@ bool cooptProbeCreate(MlirOperation module, const char *entry, const MlirValue *
       outs[m++] = mlirOperationGetOperand(ret, i);
     p->num_results = (int)m;
   }
+  bool ok = true;
   for (int k = 0; k < num_values && ok; ++k) {
-    MlirValue v = find_again(cblock, &refs[k]);
-    if (refs[k].op_index < 0) {
-      p->output[k] = -1;
-      continue;
-    }
-    /* A value already returned is read from that result: returning one
-     * tensor twice breaks buffer-results-to-out-params. */
-    intptr_t dup = find_value(outs, m, v);
-    if (dup >= 0) {
-      p->output[k] = (int)dup;
-      continue;
-    }
-    if (m == COOPT_MAX_IO) {
-      snprintf(err, err_size, "%d probed values exceed the %d results the JIT supports", num_values, COOPT_MAX_IO);
-      ok = false;
-      break;
-    }
-    p->output[k] = (int)m;
-    outs[m++] = v;
+    p->output[k] =
+        refs[k].op_index < 0 ? -1 : output_slot(outs, &m, find_again(cblock, &refs[k]), num_values, err, err_size);
+    ok = refs[k].op_index < 0 || p->output[k] >= 0;
   }
   free(refs);
-  if (ok && m == 0) {
-    /* Only the input was asked for: nothing to compile. */
-    p->input = coopt_xmalloc((size_t)(p->batch * p->per_sample) * sizeof(float));
-    return true;
-  }
-  if (ok) {
+  if (ok && m > 0) {
+    MlirType out_types[COOPT_MAX_IO];
     mlirOperationSetOperands(ret, m, outs);
     for (intptr_t i = 0; i < m; ++i)
       out_types[i] = mlirValueGetType(outs[i]);
+    MlirContext ctx = mlirOperationGetContext(module);
     mlirOperationSetAttributeByName(cfn, S("function_type"),
                                     mlirTypeAttrGet(mlirFunctionTypeGet(ctx, 1, &in_type, m, out_types)));
     mlirOperationRemoveAttributeByName(cfn, S("res_attrs"));
     /* What no probed value needs is not compiled (or run). */
     cooptEraseDeadTosa(cblock);
   }
-  if (!ok || !compile(p, prepare, prepare_data, err, err_size)) {
-    cooptProbeDestroy(p);
-    return false;
-  }
-  return true;
+  return probe_finish(p, ok, m, prepare, prepare_data, err, err_size);
 }
 
 /* ---- segments ---- */
@@ -301,14 +326,8 @@ static MlirValue map_get(const value_map *m, MlirValue a) {
   return a;
 }
 
-bool cooptProbeCreateSegment(MlirOperation module, const char *entry, MlirValue from, const MlirValue *values,
-                             int num_values, coopt_probe_prepare prepare, void *prepare_data, coopt_probe *p, char *err,
-                             size_t err_size) {
-  memset(p, 0, sizeof *p);
-  MlirContext ctx = mlirOperationGetContext(module);
-  MlirBlock block = probe_entry(module, entry, err, err_size);
-  if (mlirBlockIsNull(block))
-    return false;
+/* p->batch and p->per_sample of a segment starting at `from`. */
+static bool segment_input(coopt_probe *p, MlirBlock block, MlirValue from, char *err, size_t err_size) {
   if (mlirBlockGetNumArguments(block) != 1) {
     snprintf(err, err_size, "needs a model with one f32 input [batch, ...]");
     return false;
@@ -325,6 +344,59 @@ bool cooptProbeCreateSegment(MlirOperation module, const char *entry, MlirValue 
     return false;
   }
   p->per_sample = per_sample_elements(from_type, p->batch);
+  return true;
+}
+
+/* A block taking `from` with the ops of slice cloned into it in program
+ * order; map takes the model's values to the clones'. */
+static MlirBlock clone_slice(MlirBlock block, const op_set *slice, MlirValue from, MlirLocation loc, value_map *map) {
+  MlirType from_type = mlirValueGetType(from);
+  MlirBlock fblock = mlirBlockCreate(1, &from_type, &loc);
+  map_add(map, from, mlirBlockGetArgument(fblock, 0));
+  for (MlirOperation op = mlirBlockGetFirstOperation(block); !mlirOperationIsNull(op);
+       op = mlirOperationGetNextInBlock(op)) {
+    if (!op_set_has(slice, op))
+      continue;
+    MlirOperation c = mlirOperationClone(op);
+    for (intptr_t i = 0; i < mlirOperationGetNumOperands(c); ++i)
+      mlirOperationSetOperand(c, i, map_get(map, mlirOperationGetOperand(op, i)));
+    mlirBlockAppendOwnedOperation(fblock, c);
+    for (intptr_t r = 0; r < mlirOperationGetNumResults(op); ++r)
+      map_add(map, mlirOperationGetResult(op, r), mlirOperationGetResult(c, r));
+  }
+  return fblock;
+}
+
+/* A module of its own: func @main(%from) -> outs, with fblock as its body. */
+static MlirModule segment_module(MlirContext ctx, MlirLocation loc, MlirBlock fblock, MlirType from_type,
+                                 const MlirValue *outs, intptr_t m) {
+  MlirModule seg = mlirModuleCreateEmpty(loc);
+  MlirRegion region = mlirRegionCreate();
+  mlirRegionAppendOwnedBlock(region, fblock);
+  MlirType out_types[COOPT_MAX_IO];
+  for (intptr_t i = 0; i < m; ++i)
+    out_types[i] = mlirValueGetType(outs[i]);
+  MlirOperationState rs = mlirOperationStateGet(S("func.return"), loc);
+  mlirOperationStateAddOperands(&rs, m, outs);
+  mlirBlockAppendOwnedOperation(fblock, mlirOperationCreate(&rs));
+  MlirOperationState fs = mlirOperationStateGet(S("func.func"), loc);
+  MlirNamedAttribute attrs[2] = {
+      mlirNamedAttributeGet(mlirIdentifierGet(ctx, S("sym_name")), mlirStringAttrGet(ctx, S("main"))),
+      mlirNamedAttributeGet(mlirIdentifierGet(ctx, S("function_type")),
+                            mlirTypeAttrGet(mlirFunctionTypeGet(ctx, 1, &from_type, m, out_types)))};
+  mlirOperationStateAddAttributes(&fs, 2, attrs);
+  mlirOperationStateAddOwnedRegions(&fs, 1, &region);
+  mlirBlockAppendOwnedOperation(mlirModuleGetBody(seg), mlirOperationCreate(&fs));
+  return seg;
+}
+
+bool cooptProbeCreateSegment(MlirOperation module, const char *entry, MlirValue from, const MlirValue *values,
+                             int num_values, coopt_probe_prepare prepare, void *prepare_data, coopt_probe *p, char *err,
+                             size_t err_size) {
+  memset(p, 0, sizeof *p);
+  MlirBlock block = probe_entry(module, entry, err, err_size);
+  if (mlirBlockIsNull(block) || !segment_input(p, block, from, err, err_size))
+    return false;
   op_set slice = {0};
   bool ok = true;
   for (int k = 0; k < num_values && ok; ++k) {
@@ -341,73 +413,23 @@ bool cooptProbeCreateSegment(MlirOperation module, const char *entry, MlirValue 
   p->output = coopt_xcalloc((size_t)num_values + 1, sizeof *p->output);
   p->elements = coopt_xcalloc((size_t)num_values + 1, sizeof *p->elements);
 
-  /* A module of its own: func @main(%from) -> values, the slice cloned in
-   * program order. */
   MlirLocation loc = mlirOperationGetLocation(cooptFindFunc(module, entry));
-  MlirModule seg = mlirModuleCreateEmpty(loc);
-  MlirBlock body = mlirModuleGetBody(seg);
-  MlirRegion region = mlirRegionCreate();
-  MlirBlock fblock = mlirBlockCreate(1, &from_type, &loc);
-  mlirRegionAppendOwnedBlock(region, fblock);
   value_map map = {0};
-  map_add(&map, from, mlirBlockGetArgument(fblock, 0));
-  for (MlirOperation op = mlirBlockGetFirstOperation(block); !mlirOperationIsNull(op);
-       op = mlirOperationGetNextInBlock(op)) {
-    if (!op_set_has(&slice, op))
-      continue;
-    MlirOperation c = mlirOperationClone(op);
-    for (intptr_t i = 0; i < mlirOperationGetNumOperands(c); ++i)
-      mlirOperationSetOperand(c, i, map_get(&map, mlirOperationGetOperand(op, i)));
-    mlirBlockAppendOwnedOperation(fblock, c);
-    for (intptr_t r = 0; r < mlirOperationGetNumResults(op); ++r)
-      map_add(&map, mlirOperationGetResult(op, r), mlirOperationGetResult(c, r));
-  }
+  MlirBlock fblock = clone_slice(block, &slice, from, loc, &map);
   MlirValue outs[COOPT_MAX_IO];
-  MlirType out_types[COOPT_MAX_IO];
   intptr_t m = 0;
   for (int k = 0; k < num_values && ok; ++k) {
     p->elements[k] = per_sample_elements(mlirValueGetType(values[k]), p->batch);
-    MlirValue v = map_get(&map, values[k]);
-    if (mlirValueEqual(values[k], from)) {
-      p->output[k] = -1;
-      continue;
-    }
-    intptr_t dup = find_value(outs, m, v);
-    if (dup < 0 && m == COOPT_MAX_IO) {
-      snprintf(err, err_size, "%d probed values exceed the %d results the JIT supports", num_values, COOPT_MAX_IO);
-      ok = false;
-      break;
-    }
-    if (dup < 0) {
-      out_types[m] = mlirValueGetType(v);
-      outs[dup = m++] = v;
-    }
-    p->output[k] = (int)dup;
+    p->output[k] = mlirValueEqual(values[k], from)
+                       ? -1
+                       : output_slot(outs, &m, map_get(&map, values[k]), num_values, err, err_size);
+    ok = mlirValueEqual(values[k], from) || p->output[k] >= 0;
   }
   free(map.from);
   free(map.to);
   free(slice.ops);
-  MlirOperationState rs = mlirOperationStateGet(S("func.return"), loc);
-  mlirOperationStateAddOperands(&rs, m, outs);
-  mlirBlockAppendOwnedOperation(fblock, mlirOperationCreate(&rs));
-  MlirOperationState fs = mlirOperationStateGet(S("func.func"), loc);
-  MlirNamedAttribute attrs[2] = {
-      mlirNamedAttributeGet(mlirIdentifierGet(ctx, S("sym_name")), mlirStringAttrGet(ctx, S("main"))),
-      mlirNamedAttributeGet(mlirIdentifierGet(ctx, S("function_type")),
-                            mlirTypeAttrGet(mlirFunctionTypeGet(ctx, 1, &from_type, m, out_types)))};
-  mlirOperationStateAddAttributes(&fs, 2, attrs);
-  mlirOperationStateAddOwnedRegions(&fs, 1, &region);
-  mlirBlockAppendOwnedOperation(body, mlirOperationCreate(&fs));
-  p->clone = seg;
-  if (ok && m == 0) {
-    p->input = coopt_xmalloc((size_t)(p->batch * p->per_sample) * sizeof(float));
-    return true;
-  }
-  if (!ok || !compile(p, prepare, prepare_data, err, err_size)) {
-    cooptProbeDestroy(p);
-    return false;
-  }
-  return true;
+  p->clone = segment_module(mlirOperationGetContext(module), loc, fblock, mlirValueGetType(from), outs, m);
+  return probe_finish(p, ok, m, prepare, prepare_data, err, err_size);
 }
 
 bool cooptProbeRun(coopt_probe *p, const float *samples, int64_t count) {

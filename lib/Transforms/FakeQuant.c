@@ -542,104 +542,132 @@ static int32_t *bias_codes(MlirOperation bias, double s_in, const double *ws, in
   return q;
 }
 
-static bool emulate_anchor(const coopt_weight *w, double s_out) {
-  MlirOperation A = w->user;
-  double s_in, *ws = NULL;
-  int64_t zp_in, bits = 0, nscales = 0, nb = 0;
-  if (w->num_users != 1 || !activation_params(mlirOperationGetOperand(A, 0), &s_in, &zp_in) ||
-      !cooptGetConstQuant(w->constant, &bits, &ws, &nscales) || bits != 8) {
-    free(ws);
-    return keep_textbook(A, "its weights or its input are not fake-quantized, or the weights are shared");
-  }
-  bool matmul = cooptOpIs(A, "tosa.matmul");
-  /* The bias (conv operand 2, or the matmul's add) and the accumulator:
-   * through the matmul's reshape and bias add, before any clamp (which stays
-   * on the real values, as in the textbook form). */
-  MlirOperation bias_user = A;
-  intptr_t bias_operand = 2;
-  MlirOperation bias = matmul ? cooptBiasOf(A) : cooptDefiningOp(mlirOperationGetOperand(A, 2));
+/* The anchor's accumulator: through the matmul's reshape and bias add,
+ * before any clamp (which stays on the real values, as in the textbook
+ * form).  *bias_user / *bias_operand: where the bias enters (conv operand 2,
+ * or the matmul's add). */
+static MlirValue accumulator_of(MlirOperation A, MlirOperation bias, MlirOperation *bias_user, intptr_t *bias_operand) {
+  *bias_user = A;
+  *bias_operand = 2;
   MlirValue acc = cooptResult(A);
   for (MlirOperation u = cooptSoleUser(acc);
        cooptOpIs(u, "tosa.reshape") || (cooptOpIs(u, "tosa.add") && !mlirOperationIsNull(bias) &&
                                         mlirOperationEqual(cooptDefiningOp(mlirOperationGetOperand(u, 1)), bias));
        u = cooptSoleUser(acc)) {
     if (cooptOpIs(u, "tosa.add"))
-      bias_user = u, bias_operand = 1;
+      *bias_user = u, *bias_operand = 1;
     acc = cooptResult(u);
   }
-  MlirType at = mlirValueGetType(acc);
-  int64_t rows = w->rows, len = w->num_elements / rows, nr = nscales == 1 ? 1 : rows;
-  if (nr != 1 && mlirShapedTypeGetDimSize(at, mlirShapedTypeGetRank(at) - 1) != rows) {
-    free(ws);
-    return keep_textbook(A, "its weight scales do not follow its output channels");
-  }
-  int32_t *bq = NULL;
-  double *bs = NULL;
-  if (!mlirOperationIsNull(bias) &&
-      (!cooptOpIs(bias, "tosa.const") || !(bq = bias_codes(bias, s_in, ws, nscales, rows, &nb, &bs)))) {
-    free(ws);
-    return keep_textbook(A, "its bias is not a constant with one value per channel scale");
-  }
-  float *v = cooptWeightLoad(w);
-  int32_t *m = coopt_xmalloc((size_t)rows * sizeof *m), *sh = coopt_xmalloc((size_t)rows * sizeof *sh);
-  requant_form form = REQUANT_DIRECT;
-  const char *why = NULL;
-  for (int64_t row = 0; row < rows && !why; ++row) {
-    double s_w = ws[nscales == 1 ? 0 : row];
+  return acc;
+}
+
+/* What one anchor's exact emulation needs: its input grid, weight scales,
+ * bias codes, and per output channel the requantization multiplier. */
+typedef struct anchor_codes {
+  double s_in, s_out, *ws, *bs;
+  int64_t zp_in, nscales, nb, rows;
+  int32_t *bq, *m, *sh;
+  requant_form form;
+} anchor_codes;
+
+/* Turn v (the anchor's float weights) into codes in place and choose each
+ * channel's requantization; the reason the emulation cannot be exact, or
+ * NULL. */
+static const char *code_weights(anchor_codes *c, float *v, int64_t len) {
+  c->form = REQUANT_DIRECT;
+  for (int64_t row = 0; row < c->rows; ++row) {
+    double s_w = c->ws[c->nscales == 1 ? 0 : row];
     /* With input codes in [lo, hi] the accumulator lies in
      * [lo P - hi N, hi P - lo N] for P, N the sums of the positive and
      * negative weight codes' magnitudes (after a ReLU, lo = 0 and the bound
      * is about half of max|code| * sum|w|). */
-    int64_t pos = 0, neg = 0, lo = -128 - zp_in, hi = 127 - zp_in;
+    int64_t pos = 0, neg = 0, lo = -128 - c->zp_in, hi = 127 - c->zp_in;
     for (int64_t i = row * len; i < (row + 1) * len; ++i) {
-      int64_t c = cooptWeightCode(v[i], s_w);
-      v[i] = (float)c;
-      pos += c > 0 ? c : 0;
-      neg += c < 0 ? -c : 0;
+      int64_t q = cooptWeightCode(v[i], s_w);
+      v[i] = (float)q;
+      pos += q > 0 ? q : 0;
+      neg += q < 0 ? -q : 0;
     }
     int64_t top = hi * pos - lo * neg, bottom = lo * pos - hi * neg;
-    int64_t bound = (top > -bottom ? top : -bottom) + (bq ? llabs((int64_t)bq[nb == 1 ? 0 : row]) : 0);
+    int64_t bound = (top > -bottom ? top : -bottom) + (c->bq ? llabs((int64_t)c->bq[c->nb == 1 ? 0 : row]) : 0);
     requant_form f;
-    if (!coopt_quantize_multiplier(cooptAccumulatorReal(s_in, s_w, s_out), &m[row], &sh[row]))
-      why = "its requantization multiplier is outside what tosa.rescale can represent";
-    else if (bound >= (1 << 23) || (f = requant_form_for(bound, m[row], sh[row])) == REQUANT_NONE)
-      why = "its accumulator can exceed the range f32 and f64 hold exactly";
-    else if (f == REQUANT_SPLIT)
-      form = REQUANT_SPLIT;
+    if (!coopt_quantize_multiplier(cooptAccumulatorReal(c->s_in, s_w, c->s_out), &c->m[row], &c->sh[row]))
+      return "its requantization multiplier is outside what tosa.rescale can represent";
+    if (bound >= (1 << 23) || (f = requant_form_for(bound, c->m[row], c->sh[row])) == REQUANT_NONE)
+      return "its accumulator can exceed the range f32 and f64 hold exactly";
+    if (f == REQUANT_SPLIT)
+      c->form = REQUANT_SPLIT;
   }
-  free(ws);
+  return NULL;
+}
+
+/* Give bias_user a constant of its own holding the bias codes: a bias
+ * shared with another op is on that op's grid there. */
+static void replace_bias_by_codes(MlirOperation bias, MlirOperation bias_user, intptr_t bias_operand,
+                                  const anchor_codes *c) {
+  MlirType bt = mlirValueGetType(cooptResult(bias));
+  int rank = (int)mlirShapedTypeGetRank(bt);
+  int64_t shape[8];
+  for (int i = 0; i < rank && i < 8; ++i)
+    shape[i] = mlirShapedTypeGetDimSize(bt, i);
+  float *bf = coopt_xmalloc((size_t)c->nb * sizeof *bf);
+  for (int64_t i = 0; i < c->nb; ++i)
+    bf[i] = (float)c->bq[i];
+  coopt_builder bb = cooptBuilderBefore(bias_user);
+  MlirValue codes = cooptConstF32(&bb, rank, shape, bf);
+  cooptSetConstQuant(cooptDefiningOp(codes), 32, c->bs, c->nb);
+  cooptMarkConstCodes(cooptDefiningOp(codes));
+  mlirOperationSetOperand(bias_user, bias_operand, codes);
+  if (mlirOpOperandIsNull(mlirValueGetFirstUse(cooptResult(bias))))
+    mlirOperationDestroy(bias);
+  free(bf);
+}
+
+static void anchor_codes_free(anchor_codes *c) { free(c->ws), free(c->bs), free(c->bq), free(c->m), free(c->sh); }
+
+static bool emulate_anchor(const coopt_weight *w, double s_out) {
+  MlirOperation A = w->user;
+  anchor_codes c = {.s_out = s_out, .rows = w->rows};
+  int64_t bits = 0;
+  if (w->num_users != 1 || !activation_params(mlirOperationGetOperand(A, 0), &c.s_in, &c.zp_in) ||
+      !cooptGetConstQuant(w->constant, &bits, &c.ws, &c.nscales) || bits != 8) {
+    anchor_codes_free(&c);
+    return keep_textbook(A, "its weights or its input are not fake-quantized, or the weights are shared");
+  }
+  MlirOperation bias = cooptOpIs(A, "tosa.matmul") ? cooptBiasOf(A) : cooptDefiningOp(mlirOperationGetOperand(A, 2));
+  MlirOperation bias_user;
+  intptr_t bias_operand;
+  MlirValue acc = accumulator_of(A, bias, &bias_user, &bias_operand);
+  MlirType at = mlirValueGetType(acc);
+  int64_t rows = w->rows, nr = c.nscales == 1 ? 1 : rows;
+  if (nr != 1 && mlirShapedTypeGetDimSize(at, mlirShapedTypeGetRank(at) - 1) != rows) {
+    anchor_codes_free(&c);
+    return keep_textbook(A, "its weight scales do not follow its output channels");
+  }
+  if (!mlirOperationIsNull(bias) &&
+      (!cooptOpIs(bias, "tosa.const") || !(c.bq = bias_codes(bias, c.s_in, c.ws, c.nscales, rows, &c.nb, &c.bs)))) {
+    anchor_codes_free(&c);
+    return keep_textbook(A, "its bias is not a constant with one value per channel scale");
+  }
+  float *v = cooptWeightLoad(w);
+  c.m = coopt_xmalloc((size_t)rows * sizeof *c.m);
+  c.sh = coopt_xmalloc((size_t)rows * sizeof *c.sh);
+  const char *why = code_weights(&c, v, w->num_elements / rows);
   if (why) {
-    free(v), free(m), free(sh), free(bq), free(bs);
+    free(v);
+    anchor_codes_free(&c);
     return keep_textbook(A, why);
   }
   cooptWeightStore(w, v);
   cooptMarkConstCodes(w->constant);
   free(v);
-  if (bq) {
-    /* A constant of its own: a bias shared with another op is on that op's
-     * grid there. */
-    MlirType bt = mlirValueGetType(cooptResult(bias));
-    int rank = (int)mlirShapedTypeGetRank(bt);
-    int64_t shape[8];
-    for (int i = 0; i < rank && i < 8; ++i)
-      shape[i] = mlirShapedTypeGetDimSize(bt, i);
-    float *bf = coopt_xmalloc((size_t)nb * sizeof *bf);
-    for (int64_t i = 0; i < nb; ++i)
-      bf[i] = (float)bq[i];
-    coopt_builder bb = cooptBuilderBefore(bias_user);
-    MlirValue codes = cooptConstF32(&bb, rank, shape, bf);
-    cooptSetConstQuant(cooptDefiningOp(codes), 32, bs, nb);
-    cooptMarkConstCodes(cooptDefiningOp(codes));
-    mlirOperationSetOperand(bias_user, bias_operand, codes);
-    if (mlirOpOperandIsNull(mlirValueGetFirstUse(cooptResult(bias))))
-      mlirOperationDestroy(bias);
-    free(bf), free(bq), free(bs);
-  }
+  if (c.bq)
+    replace_bias_by_codes(bias, bias_user, bias_operand, &c);
   coopt_builder b = cooptBuilderBefore(A);
-  mlirOperationSetOperand(A, 0, recover_codes(&b, mlirOperationGetOperand(A, 0), s_in));
+  mlirOperationSetOperand(A, 0, recover_codes(&b, mlirOperationGetOperand(A, 0), c.s_in));
   b = builder_after(acc);
   MlirOperation first;
-  MlirValue out = requantize_exactly(&b, acc, m, sh, nr, form, s_out, &first);
+  MlirValue out = requantize_exactly(&b, acc, c.m, c.sh, nr, c.form, s_out, &first);
   reroute(acc, first, out);
   /* A range recorded on the accumulator (a matmul's bias add) describes the
    * real value, which is now the requantization's result. */
@@ -649,7 +677,7 @@ static bool emulate_anchor(const coopt_weight *w, double s_out) {
     mlirOperationSetDiscardableAttributeByName(cooptDefiningOp(out), S("coopt.range"), range);
     mlirOperationRemoveDiscardableAttributeByName(acc_op, S("coopt.range"));
   }
-  free(m), free(sh);
+  anchor_codes_free(&c);
   return true;
 }
 

@@ -196,28 +196,124 @@ typedef struct layer_result {
   bool solved_all;
 } layer_result;
 
+/* One layer's solve: the float inputs, the scratch rows and the refit
+ * values (newv / newb), which replace the old ones only when they lower the
+ * error. */
+typedef struct layer_solve {
+  const coopt_layer *L;
+  const coopt_gram *gr;
+  const float *v;
+  const double *b;
+  bool shared;                       /* one codebook for the whole tensor */
+  int64_t rows, patch, k1, k_shared; /* k_shared: that codebook's size */
+  double *w0, *wn, *newb;
+  int32_t *map;
+  float *codebook, *newv;
+} layer_solve;
+
+/* map[i]: the unknown that value i of row r is tied to, -1 when it stays
+ * fixed (a pruned zero, or a bias that is not free).  Zeros stay fixed so
+ * the sparsity pattern is kept; clustered values share an unknown so the
+ * value count is kept.  Returns the number of unknowns of the row's own
+ * system (unused when the codebook is shared over the whole tensor). */
+static int64_t map_row(layer_solve *s, const coopt_structure *st, int64_t r) {
+  const float *row = s->v + r * s->patch;
+  int64_t patch = s->patch, nvar = 0;
+  int32_t *map = s->map;
+  if (s->shared) {
+    for (int64_t i = 0; i < patch; ++i)
+      map[i] = row[i] != 0 ? index_of(s->codebook, s->k_shared, row[i]) : -1;
+    map[patch] = s->L->bias_free ? (int32_t)(s->k_shared + r) : -1;
+    return 0;
+  }
+  if (st->has_clusters) {
+    int64_t kc = distinct_nonzero(row, patch, s->codebook);
+    for (int64_t i = 0; i < patch; ++i)
+      map[i] = row[i] != 0 ? index_of(s->codebook, kc, row[i]) : -1;
+    nvar = kc;
+  } else {
+    for (int64_t i = 0; i < patch; ++i)
+      map[i] = row[i] != 0 ? (int32_t)nvar++ : -1;
+  }
+  map[patch] = s->L->bias_free ? (int32_t)nvar++ : -1;
+  return nvar;
+}
+
+/* Solve row r on its own (per-channel values or no clusters): returns the
+ * number of values it freed, its error at the solution into res->after. */
+static int64_t solve_row_alone(layer_solve *s, int64_t r, int64_t nvar, const double *hh, const double *rhs,
+                               double lambda, layer_result *res) {
+  int64_t patch = s->patch, k1 = s->k1;
+  const float *row = s->v + r * patch;
+  coopt_ls one;
+  cooptLsInit(&one, nvar);
+  cooptLsAddRow(&one, hh, rhs, k1, s->w0, s->map, lambda);
+  double *t = coopt_xmalloc((size_t)(nvar + 1) * sizeof(double));
+  if (!cooptLsSolve(&one, t))
+    res->solved_all = false;
+  for (int64_t i = 0; i < k1; ++i)
+    s->wn[i] = s->map[i] >= 0 ? t[s->map[i]] : s->w0[i];
+  /* A value the solution puts at exactly 0 keeps its old one: the zero
+   * mask may not change. */
+  for (int64_t i = 0; i < patch; ++i) {
+    float f = (float)s->wn[i];
+    s->newv[r * patch + i] = s->map[i] >= 0 && f == 0 ? row[i] : f;
+    s->wn[i] = s->newv[r * patch + i];
+  }
+  s->newb[r] = (float)s->wn[patch];
+  s->wn[patch] = s->newb[r];
+  res->after += cooptGramRowError(s->gr, &s->L->geom, r, s->wn);
+  free(t);
+  cooptLsFree(&one);
+  return nvar;
+}
+
+/* Solve the tensor-wide codebook (and free biases) from the summed normal
+ * equations in ls, then write every row from it. */
+static void solve_shared(layer_solve *s, coopt_ls *ls, layer_result *res) {
+  int64_t patch = s->patch, k_shared = s->k_shared;
+  double *theta = coopt_xmalloc((size_t)(ls->n + 1) * sizeof(double));
+  if (!cooptLsSolve(ls, theta))
+    res->solved_all = false;
+  for (int64_t j = 0; j < k_shared; ++j) {
+    float f = (float)theta[j];
+    theta[j] = f == 0 ? s->codebook[j] : f;
+  }
+  for (int64_t r = 0; r < s->rows; ++r) {
+    const float *row = s->v + r * patch;
+    for (int64_t i = 0; i < patch; ++i) {
+      s->newv[r * patch + i] = row[i] != 0 ? (float)theta[index_of(s->codebook, k_shared, row[i])] : 0.0f;
+      s->wn[i] = s->newv[r * patch + i];
+    }
+    s->newb[r] = s->L->bias_free ? (float)theta[k_shared + r] : s->b[r];
+    s->wn[patch] = s->newb[r];
+    res->after += cooptGramRowError(s->gr, &s->L->geom, r, s->wn);
+  }
+  free(theta);
+}
+
 /* Solve one layer in place: v (canonical weights) and b (bias) in, refit
- * values out.  ref / bref are the float values. */
+ * values out. */
 static void solve_layer(const coopt_layer *L, const coopt_gram *gr, const coopt_structure *st, double damp, float *v,
                         double *b, layer_result *res) {
   const coopt_weight *w = L->weight;
   int64_t rows = w->rows, patch = L->geom.patch, k1 = patch + 1;
-  double *w0 = coopt_xmalloc((size_t)k1 * sizeof(double));
-  double *wn = coopt_xmalloc((size_t)k1 * sizeof(double));
-  int32_t *map = coopt_xmalloc((size_t)k1 * sizeof(int32_t));
-  float *codebook = coopt_xmalloc((size_t)(w->num_elements + 1) * sizeof(float));
-  float *newv = coopt_xmalloc((size_t)(w->num_elements + 1) * sizeof(float));
-  double *newb = coopt_xmalloc((size_t)(rows + 1) * sizeof(double));
-  memcpy(newv, v, (size_t)w->num_elements * sizeof(float));
-  memcpy(newb, b, (size_t)rows * sizeof(double));
+  layer_solve s = {.L = L, .gr = gr, .v = v, .b = b, .rows = rows, .patch = patch, .k1 = k1};
+  s.w0 = coopt_xmalloc((size_t)k1 * sizeof(double));
+  s.wn = coopt_xmalloc((size_t)k1 * sizeof(double));
+  s.map = coopt_xmalloc((size_t)k1 * sizeof(int32_t));
+  s.codebook = coopt_xmalloc((size_t)(w->num_elements + 1) * sizeof(float));
+  s.newv = coopt_xmalloc((size_t)(w->num_elements + 1) * sizeof(float));
+  s.newb = coopt_xmalloc((size_t)(rows + 1) * sizeof(double));
+  memcpy(s.newv, v, (size_t)w->num_elements * sizeof(float));
+  memcpy(s.newb, b, (size_t)rows * sizeof(double));
   memset(res, 0, sizeof *res);
   res->solved_all = true;
-  bool shared = st->has_clusters && !st->per_channel;
-  int64_t k_shared = shared ? distinct_nonzero(v, w->num_elements, codebook) : 0;
+  bool shared = s.shared = st->has_clusters && !st->per_channel;
+  s.k_shared = shared ? distinct_nonzero(v, w->num_elements, s.codebook) : 0;
   coopt_ls ls = {0};
-  double *theta = NULL;
   if (shared) {
-    cooptLsInit(&ls, k_shared + (L->bias_free ? rows : 0));
+    cooptLsInit(&ls, s.k_shared + (L->bias_free ? rows : 0));
     res->free_values = ls.n;
   }
   for (int64_t r = 0; r < rows; ++r) {
@@ -225,89 +321,36 @@ static void solve_layer(const coopt_layer *L, const coopt_gram *gr, const coopt_
     const double *hh = cooptGramHH(gr, g), *rhs = gr->rhs + r * k1;
     const float *row = v + r * patch;
     for (int64_t i = 0; i < patch; ++i)
-      w0[i] = row[i];
-    w0[patch] = b[r];
-    int64_t nvar = 0, kc = 0;
-    if (shared) {
-      for (int64_t i = 0; i < patch; ++i)
-        map[i] = row[i] != 0 ? index_of(codebook, k_shared, row[i]) : -1;
-      map[patch] = L->bias_free ? (int32_t)(k_shared + r) : -1;
-    } else if (st->has_clusters) {
-      kc = distinct_nonzero(row, patch, codebook);
-      for (int64_t i = 0; i < patch; ++i)
-        map[i] = row[i] != 0 ? index_of(codebook, kc, row[i]) : -1;
-      nvar = kc;
-      map[patch] = L->bias_free ? (int32_t)nvar++ : -1;
-    } else {
-      for (int64_t i = 0; i < patch; ++i)
-        map[i] = row[i] != 0 ? (int32_t)nvar++ : -1;
-      map[patch] = L->bias_free ? (int32_t)nvar++ : -1;
-    }
+      s.w0[i] = row[i];
+    s.w0[patch] = b[r];
+    int64_t nvar = map_row(&s, st, r);
     double lambda = cooptDampingOf(hh, k1, damp);
-    res->before += cooptGramRowError(gr, &L->geom, r, w0);
+    res->before += cooptGramRowError(gr, &L->geom, r, s.w0);
     res->energy += gr->energy[r];
-    if (shared) {
-      cooptLsAddRow(&ls, hh, rhs, k1, w0, map, lambda);
-      continue;
-    }
-    coopt_ls one;
-    cooptLsInit(&one, nvar);
-    cooptLsAddRow(&one, hh, rhs, k1, w0, map, lambda);
-    double *t = coopt_xmalloc((size_t)(nvar + 1) * sizeof(double));
-    if (!cooptLsSolve(&one, t))
-      res->solved_all = false;
-    for (int64_t i = 0; i < k1; ++i)
-      wn[i] = map[i] >= 0 ? t[map[i]] : w0[i];
-    /* A value the solution puts at exactly 0 keeps its old one: the zero
-     * mask may not change. */
-    for (int64_t i = 0; i < patch; ++i) {
-      float f = (float)wn[i];
-      newv[r * patch + i] = map[i] >= 0 && f == 0 ? row[i] : f;
-      wn[i] = newv[r * patch + i];
-    }
-    newb[r] = (float)wn[patch];
-    wn[patch] = newb[r];
-    res->after += cooptGramRowError(gr, &L->geom, r, wn);
-    res->free_values += nvar;
-    free(t);
-    cooptLsFree(&one);
+    if (shared)
+      cooptLsAddRow(&ls, hh, rhs, k1, s.w0, s.map, lambda);
+    else
+      res->free_values += solve_row_alone(&s, r, nvar, hh, rhs, lambda, res);
   }
   if (shared) {
-    theta = coopt_xmalloc((size_t)(ls.n + 1) * sizeof(double));
-    if (!cooptLsSolve(&ls, theta))
-      res->solved_all = false;
-    for (int64_t j = 0; j < k_shared; ++j) {
-      float f = (float)theta[j];
-      theta[j] = f == 0 ? codebook[j] : f;
-    }
-    for (int64_t r = 0; r < rows; ++r) {
-      const float *row = v + r * patch;
-      for (int64_t i = 0; i < patch; ++i) {
-        newv[r * patch + i] = row[i] != 0 ? (float)theta[index_of(codebook, k_shared, row[i])] : 0.0f;
-        wn[i] = newv[r * patch + i];
-      }
-      newb[r] = L->bias_free ? (float)theta[k_shared + r] : b[r];
-      wn[patch] = newb[r];
-      res->after += cooptGramRowError(gr, &L->geom, r, wn);
-    }
-    free(theta);
+    solve_shared(&s, &ls, res);
     cooptLsFree(&ls);
   }
   /* The objective at the old values is the error there (the damping term is
    * zero), so the solution can only be worse through float rounding; keep
    * the old values then. */
   if (res->after <= res->before) {
-    memcpy(v, newv, (size_t)w->num_elements * sizeof(float));
-    memcpy(b, newb, (size_t)rows * sizeof(double));
+    memcpy(v, s.newv, (size_t)w->num_elements * sizeof(float));
+    memcpy(b, s.newb, (size_t)rows * sizeof(double));
   } else {
     res->after = res->before;
   }
-  free(w0);
-  free(wn);
-  free(map);
-  free(codebook);
-  free(newv);
-  free(newb);
+  free(s.w0);
+  free(s.wn);
+  free(s.map);
+  free(s.codebook);
+  free(s.newv);
+  free(s.newb);
 }
 
 static bool same_zeros(const float *a, const float *b, int64_t n) {
