@@ -28,24 +28,69 @@ static bool fail(char *err, size_t n, const char *fmt, ...) {
   return false;
 }
 
-static bool load_npy(const char *path, const coopt_buf *f, coopt_tensor *out, char *err, size_t n) {
+/* Where the .npy header's dictionary lies: version 1 has a 2-byte length,
+ * versions 2 and 3 a 4-byte one. */
+static bool npy_header_span(const char *path, const coopt_buf *f, size_t *hstart, size_t *hlen, char *err, size_t n) {
   const unsigned char *p = (const unsigned char *)f->data;
   if (f->size < 10)
     return fail(err, n, "%s: truncated .npy header", path);
   unsigned major = p[6];
-  size_t hlen, hstart;
   if (major == 1) {
-    hlen = (size_t)p[8] | (size_t)p[9] << 8;
-    hstart = 10;
+    *hlen = (size_t)p[8] | (size_t)p[9] << 8;
+    *hstart = 10;
   } else if (major == 2 || major == 3) {
     if (f->size < 12)
       return fail(err, n, "%s: truncated .npy header", path);
-    hlen = (size_t)p[8] | (size_t)p[9] << 8 | (size_t)p[10] << 16 | (size_t)p[11] << 24;
-    hstart = 12;
+    *hlen = (size_t)p[8] | (size_t)p[9] << 8 | (size_t)p[10] << 16 | (size_t)p[11] << 24;
+    *hstart = 12;
   } else
     return fail(err, n, "%s: unsupported .npy version %u", path, major);
-  if (hstart + hlen > f->size)
+  if (*hstart + *hlen > f->size)
     return fail(err, n, "%s: truncated .npy header", path);
+  return true;
+}
+
+/* The dtype of a .npy 'descr' (little-endian or byte-sized only). */
+static bool npy_dtype(const char *descr, coopt_dtype *dtype) {
+  static const struct {
+    const char *descr;
+    coopt_dtype dtype;
+  } table[] = {{"<f4", COOPT_F32}, {"|i1", COOPT_I8},  {"|u1", COOPT_U8},
+               {"<i4", COOPT_I32}, {"<i8", COOPT_I64}, {"|b1", COOPT_BOOL}};
+  for (size_t i = 0; i < sizeof table / sizeof table[0]; ++i)
+    if (!strcmp(descr, table[i].descr)) {
+      *dtype = table[i].dtype;
+      return true;
+    }
+  return false;
+}
+
+/* The dims of a .npy 'shape' tuple, "(2, 3)" or "(4,)", from sh on. */
+static bool npy_shape(const char *sh, coopt_tensor_type *type) {
+  const char *s = strchr(sh, '(');
+  type->rank = 0;
+  if (!s)
+    return false;
+  ++s;
+  while (*s && *s != ')') {
+    while (*s == ' ' || *s == ',')
+      ++s;
+    if (*s == ')')
+      break;
+    char *end;
+    long long v = strtoll(s, &end, 10);
+    if (end == s || v < 0 || type->rank >= COOPT_MAX_RANK)
+      return false;
+    type->dims[type->rank++] = v;
+    s = end;
+  }
+  return true;
+}
+
+static bool load_npy(const char *path, const coopt_buf *f, coopt_tensor *out, char *err, size_t n) {
+  size_t hstart = 0, hlen = 0;
+  if (!npy_header_span(path, f, &hstart, &hlen, err, n))
+    return false;
   char *h = coopt_xstrndup(f->data + hstart, hlen);
   bool ok = false;
   const char *d = strstr(h, "'descr'"), *fo = strstr(h, "'fortran_order'"), *sh = strstr(h, "'shape'");
@@ -60,19 +105,7 @@ static bool load_npy(const char *path, const coopt_buf *f, coopt_tensor *out, ch
   }
   char descr[16] = {0};
   sscanf(q + 1, "%15[^']", descr);
-  if (!strcmp(descr, "<f4"))
-    out->type.dtype = COOPT_F32;
-  else if (!strcmp(descr, "|i1"))
-    out->type.dtype = COOPT_I8;
-  else if (!strcmp(descr, "|u1"))
-    out->type.dtype = COOPT_U8;
-  else if (!strcmp(descr, "<i4"))
-    out->type.dtype = COOPT_I32;
-  else if (!strcmp(descr, "<i8"))
-    out->type.dtype = COOPT_I64;
-  else if (!strcmp(descr, "|b1"))
-    out->type.dtype = COOPT_BOOL;
-  else {
+  if (!npy_dtype(descr, &out->type.dtype)) {
     fail(err, n, "%s: unsupported dtype '%s' (f4, i1, u1, i4, i8, b1 little-endian)", path, descr);
     goto done;
   }
@@ -80,26 +113,9 @@ static bool load_npy(const char *path, const coopt_buf *f, coopt_tensor *out, ch
     fail(err, n, "%s: Fortran-order arrays are not supported", path);
     goto done;
   }
-  const char *s = strchr(sh, '(');
-  out->type.rank = 0;
-  if (!s) {
+  if (!npy_shape(sh, &out->type)) {
     fail(err, n, "%s: bad shape", path);
     goto done;
-  }
-  ++s;
-  while (*s && *s != ')') {
-    while (*s == ' ' || *s == ',')
-      ++s;
-    if (*s == ')')
-      break;
-    char *end;
-    long long v = strtoll(s, &end, 10);
-    if (end == s || v < 0 || out->type.rank >= COOPT_MAX_RANK) {
-      fail(err, n, "%s: bad shape", path);
-      goto done;
-    }
-    out->type.dims[out->type.rank++] = v;
-    s = end;
   }
   size_t bytes, have = f->size - hstart - hlen;
   if (!cooptTensorBytesWithin(&out->type, have, &bytes) || bytes != have) {

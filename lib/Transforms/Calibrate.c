@@ -177,6 +177,52 @@ static void mse_range(const point_stats *s, double *lo, double *hi) {
   }
 }
 
+/* Run the calibration data through the probe, collecting each point's
+ * range and (for the methods that need one) a histogram in a second pass. */
+static bool observe_all(coopt_probe *probe, const coopt_samples *data, int method, point_stats *stats, size_t ntodo,
+                        MlirLocation loc) {
+  int64_t B = probe->batch;
+  for (size_t k = 0; k < ntodo; ++k)
+    stats[k].lo = INFINITY, stats[k].hi = -INFINITY;
+  int passes = method == METHOD_MINMAX ? 1 : 2;
+  for (int pass = 0; pass < passes; ++pass) {
+    if (pass == 1)
+      for (size_t k = 0; k < ntodo; ++k)
+        stats[k].hist = coopt_xcalloc(HIST_BINS, sizeof(uint64_t));
+    for (int64_t base = 0; base < data->count; base += B) {
+      int64_t cnt = data->count - base < B ? data->count - base : B;
+      if (!cooptProbeRun(probe, data->values + base * data->per_sample, cnt)) {
+        cooptEmitError(loc, "coopt-calibrate: execution failed");
+        return false;
+      }
+      for (size_t k = 0; k < ntodo; ++k)
+        observe(&stats[k], cooptProbeValue(probe, (int)k), cnt * probe->elements[k], pass == 1);
+    }
+  }
+  return true;
+}
+
+/* Each measured point's range, by the chosen method, onto the IR. */
+static bool set_ranges(MlirOperation fn, const coopt_qpoints *qp, const int *todo, point_stats *stats, size_t ntodo,
+                       const calibrate_options *o, MlirLocation loc) {
+  for (size_t k = 0; k < ntodo; ++k) {
+    point_stats *s = &stats[k];
+    double lo = s->lo, hi = s->hi;
+    if (!(isfinite(lo) && isfinite(hi))) {
+      char what[512];
+      cooptDescribeQuantPoint(fn, &qp->items[todo[k]], what, sizeof what);
+      cooptEmitError(loc, "coopt-calibrate: %s is not finite on the calibration data", what);
+      return false;
+    }
+    if (o->method == METHOD_PERCENTILE)
+      percentile_range(s, o->percentile, &lo, &hi);
+    else if (o->method == METHOD_MSE)
+      mse_range(s, &lo, &hi);
+    cooptSetRange(fn, &qp->items[todo[k]], lo, hi);
+  }
+  return true;
+}
+
 static coopt_pass_result run_calibrate(MlirOperation module, const void *opaque) {
   const calibrate_options *o = opaque;
   MlirOperation fn = cooptFindFunc(module, o->entry);
@@ -209,8 +255,6 @@ static coopt_pass_result run_calibrate(MlirOperation module, const void *opaque)
     result = COOPT_PASS_SUCCESS;
     goto done;
   }
-  for (size_t k = 0; k < ntodo; ++k)
-    stats[k].lo = INFINITY, stats[k].hi = -INFINITY;
   if (!cooptProbeCreate(module, o->entry, values, (int)ntodo, COOPT_PROBE_KEEP_RESULTS, NULL, NULL, &probe, err,
                         sizeof err)) {
     cooptEmitError(loc, "coopt-calibrate: %s", err);
@@ -226,36 +270,8 @@ static coopt_pass_result run_calibrate(MlirOperation module, const void *opaque)
     cooptEmitError(loc, "coopt-calibrate: %s", err);
     goto done;
   }
-  int passes = o->method == METHOD_MINMAX ? 1 : 2;
-  for (int pass = 0; pass < passes; ++pass) {
-    if (pass == 1)
-      for (size_t k = 0; k < ntodo; ++k)
-        stats[k].hist = coopt_xcalloc(HIST_BINS, sizeof(uint64_t));
-    for (int64_t base = 0; base < data.count; base += B) {
-      int64_t cnt = data.count - base < B ? data.count - base : B;
-      if (!cooptProbeRun(&probe, data.values + base * data.per_sample, cnt)) {
-        cooptEmitError(loc, "coopt-calibrate: execution failed");
-        goto done;
-      }
-      for (size_t k = 0; k < ntodo; ++k)
-        observe(&stats[k], cooptProbeValue(&probe, (int)k), cnt * probe.elements[k], pass == 1);
-    }
-  }
-  for (size_t k = 0; k < ntodo; ++k) {
-    point_stats *s = &stats[k];
-    double lo = s->lo, hi = s->hi;
-    if (!(isfinite(lo) && isfinite(hi))) {
-      char what[512];
-      cooptDescribeQuantPoint(fn, &qp.items[todo[k]], what, sizeof what);
-      cooptEmitError(loc, "coopt-calibrate: %s is not finite on the calibration data", what);
-      goto done;
-    }
-    if (o->method == METHOD_PERCENTILE)
-      percentile_range(s, o->percentile, &lo, &hi);
-    else if (o->method == METHOD_MSE)
-      mse_range(s, &lo, &hi);
-    cooptSetRange(fn, &qp.items[todo[k]], lo, hi);
-  }
+  if (!observe_all(&probe, &data, o->method, stats, ntodo, loc) || !set_ranges(fn, &qp, todo, stats, ntodo, o, loc))
+    goto done;
   result = COOPT_PASS_SUCCESS;
 done:
   cooptProbeDestroy(&probe);

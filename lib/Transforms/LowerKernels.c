@@ -454,6 +454,104 @@ static void emit_image_call(MlirOperation module, MlirOperation op, MlirOperatio
   mlirValueReplaceAllUsesOfWith(cooptResult(last), y);
 }
 
+/* A packed weight blob for one of the runtime's image kernels, and the op
+ * whose result the kernel's call replaces. */
+typedef struct image_pack {
+  void *blob;
+  size_t size;
+  MlirOperation last;
+  coopt_rt_status status;
+  coopt_rt_error err;
+} image_pack;
+
+/* Emit the call for a packed image kernel; false with a diagnostic when
+ * packing failed.  Frees the blob. */
+static bool emit_image_pack(MlirOperation module, MlirOperation op, MlirValue x, image_pack *pk, const char *fn,
+                            const char *kind) {
+  if (pk->status != COOPT_RT_OK) {
+    cooptEmitError(mlirOperationGetLocation(op), "coopt-lower-kernels: packing failed: %s", pk->err.message);
+    free(pk->blob);
+    return false;
+  }
+  emit_image_call(module, op, pk->last, x, pk->blob, pk->size, fn, kind);
+  free(pk->blob);
+  return true;
+}
+
+/* The depthwise kernel's geometry: 3x3, multiplier 1, equal strides 1 or 2,
+ * padding up to 2.  False when it does not apply, with *why for a remark
+ * (NULL: the op's attributes are unreadable, left alone silently). */
+static bool dw3x3_geometry(MlirOperation dw, MlirType xt, MlirType wt, coopt_rt_dw_shape *shape, const char **why) {
+  *why = NULL;
+  if (mlirShapedTypeGetDimSize(wt, 0) != 3 || mlirShapedTypeGetDimSize(wt, 1) != 3 ||
+      mlirShapedTypeGetDimSize(wt, 3) != 1) {
+    *why = "the depthwise kernel is 3x3 with multiplier 1";
+    return false;
+  }
+  if (!array_is(dw, "dilation", 1)) {
+    *why = "dilated";
+    return false;
+  }
+  MlirAttribute st = mlirOperationGetAttributeByName(dw, S("stride")),
+                pd = mlirOperationGetAttributeByName(dw, S("pad"));
+  if (mlirAttributeIsNull(st) || mlirAttributeIsNull(pd) || mlirDenseArrayGetNumElements(st) != 2 ||
+      mlirDenseArrayGetNumElements(pd) != 4)
+    return false;
+  int64_t sy = mlirDenseI64ArrayGetElement(st, 0), sx = mlirDenseI64ArrayGetElement(st, 1);
+  /* TOSA pad order: top, bottom, left, right. */
+  int64_t pt = mlirDenseI64ArrayGetElement(pd, 0), pb_ = mlirDenseI64ArrayGetElement(pd, 1),
+          pl = mlirDenseI64ArrayGetElement(pd, 2), pr = mlirDenseI64ArrayGetElement(pd, 3);
+  if (sy != sx || (sy != 1 && sy != 2) || pt > 2 || pb_ > 2 || pl > 2 || pr > 2 || pt < 0 || pb_ < 0 || pl < 0 ||
+      pr < 0) {
+    *why = "the depthwise kernel takes strides 1 or 2 (equal) and padding up to 2";
+    return false;
+  }
+  *shape = (coopt_rt_dw_shape){(size_t)mlirShapedTypeGetDimSize(xt, 1),
+                               (size_t)mlirShapedTypeGetDimSize(xt, 2),
+                               (size_t)mlirShapedTypeGetDimSize(wt, 2),
+                               (size_t)sy,
+                               (size_t)pt,
+                               (size_t)pl,
+                               (size_t)pb_,
+                               (size_t)pr};
+  return true;
+}
+
+/* Pack a depthwise 3x3's weights; false (with *why for a remark, or NULL)
+ * when its operands or tail are not what the kernel takes. */
+static bool pack_dw3x3(MlirOperation dw, bool f32, const coopt_rt_dw_shape *shape, image_pack *pk, const char **why) {
+  size_t C = shape->c;
+  *why = NULL;
+  if (f32) {
+    float *w, *bias, lo, hi;
+    if (!f32_operands(dw, 9 * C, C, &w, &bias))
+      return false;
+    pk->last = match_f32_clamp(dw, &lo, &hi);
+    pk->size = coopt_rt_f32_dw3x3_packed_size(C);
+    pk->blob = aligned_blob(pk->size);
+    pk->status = coopt_rt_pack_f32_dw3x3(shape, w, bias, lo, hi, pk->blob, pk->size, &pk->err);
+    free(w), free(bias);
+    return true;
+  }
+  MlirAttribute wv = const_values(mlirOperationGetOperand(dw, 1)), bv = const_values(mlirOperationGetOperand(dw, 2));
+  int64_t a_zp;
+  int8_layer L;
+  /* w[3][3][C] is read as it lies: the kernel's own layout. */
+  if (mlirAttributeIsNull(wv) || mlirAttributeIsNull(bv) || !int8_zero_points(dw, 3, &a_zp))
+    return false;
+  if (!read_int8_layer(dw, wv, bv, C, 9, false, &L)) {
+    *why = "its int32 result is not requantized by a tosa.rescale that only it feeds";
+    return false;
+  }
+  pk->last = L.last;
+  coopt_rt_requant rq = int8_layer_rq(&L);
+  pk->size = coopt_rt_qs8_dw3x3_packed_size(C);
+  pk->blob = aligned_blob(pk->size);
+  pk->status = coopt_rt_pack_qs8_dw3x3(shape, L.w, L.bias, (int8_t)a_zp, &rq, pk->blob, pk->size, &pk->err);
+  int8_layer_free(&L);
+  return true;
+}
+
 /* Depthwise 3x3 (multiplier 1, stride 1 or 2), int8 or f32, on the
  * runtime's kernel. */
 static bool lower_dw(MlirOperation module, MlirOperation dw, const lower_kernels_options *o, bool *done) {
@@ -470,76 +568,20 @@ static bool lower_dw(MlirOperation module, MlirOperation dw, const lower_kernels
     return true;
   if (!static_or_fail(dw, xt))
     return false;
-  if (mlirShapedTypeGetDimSize(wt, 0) != 3 || mlirShapedTypeGetDimSize(wt, 1) != 3 ||
-      mlirShapedTypeGetDimSize(wt, 3) != 1)
-    return no_kernel(dw, "the depthwise kernel is 3x3 with multiplier 1");
-  if (!array_is(dw, "dilation", 1))
-    return no_kernel(dw, "dilated");
-  MlirAttribute st = mlirOperationGetAttributeByName(dw, S("stride")),
-                pd = mlirOperationGetAttributeByName(dw, S("pad"));
-  if (mlirAttributeIsNull(st) || mlirAttributeIsNull(pd) || mlirDenseArrayGetNumElements(st) != 2 ||
-      mlirDenseArrayGetNumElements(pd) != 4)
-    return true;
-  int64_t sy = mlirDenseI64ArrayGetElement(st, 0), sx = mlirDenseI64ArrayGetElement(st, 1);
-  /* TOSA pad order: top, bottom, left, right. */
-  int64_t pt = mlirDenseI64ArrayGetElement(pd, 0), pb_ = mlirDenseI64ArrayGetElement(pd, 1),
-          pl = mlirDenseI64ArrayGetElement(pd, 2), pr = mlirDenseI64ArrayGetElement(pd, 3);
-  if (sy != sx || (sy != 1 && sy != 2) || pt > 2 || pb_ > 2 || pl > 2 || pr > 2 || pt < 0 || pb_ < 0 || pl < 0 ||
-      pr < 0)
-    return no_kernel(dw, "the depthwise kernel takes strides 1 or 2 (equal) and padding up to 2");
-  size_t C = (size_t)mlirShapedTypeGetDimSize(wt, 2);
-  coopt_rt_dw_shape shape = {(size_t)mlirShapedTypeGetDimSize(xt, 1),
-                             (size_t)mlirShapedTypeGetDimSize(xt, 2),
-                             C,
-                             (size_t)sy,
-                             (size_t)pt,
-                             (size_t)pl,
-                             (size_t)pb_,
-                             (size_t)pr};
-  coopt_rt_error err = {{0}};
-  coopt_rt_status status;
-  size_t size;
-  void *blob;
-  MlirOperation last;
-  if (f32) {
-    float *w, *bias, lo, hi;
-    if (!f32_operands(dw, 9 * C, C, &w, &bias))
-      return true;
-    last = match_f32_clamp(dw, &lo, &hi);
-    size = coopt_rt_f32_dw3x3_packed_size(C);
-    blob = aligned_blob(size);
-    status = coopt_rt_pack_f32_dw3x3(&shape, w, bias, lo, hi, blob, size, &err);
-    free(w), free(bias);
-  } else {
-    MlirAttribute wv = const_values(mlirOperationGetOperand(dw, 1)), bv = const_values(mlirOperationGetOperand(dw, 2));
-    int64_t a_zp;
-    int8_layer L;
-    /* w[3][3][C] is read as it lies: the kernel's own layout. */
-    if (mlirAttributeIsNull(wv) || mlirAttributeIsNull(bv) || !int8_zero_points(dw, 3, &a_zp))
-      return true;
-    if (!read_int8_layer(dw, wv, bv, C, 9, false, &L))
-      return no_kernel(dw, "its int32 result is not requantized by a tosa.rescale that only it feeds");
-    last = L.last;
-    coopt_rt_requant rq = int8_layer_rq(&L);
-    size = coopt_rt_qs8_dw3x3_packed_size(C);
-    blob = aligned_blob(size);
-    status = coopt_rt_pack_qs8_dw3x3(&shape, L.w, L.bias, (int8_t)a_zp, &rq, blob, size, &err);
-    int8_layer_free(&L);
-  }
-  if (status != COOPT_RT_OK) {
-    cooptEmitError(mlirOperationGetLocation(dw), "coopt-lower-kernels: packing failed: %s", err.message);
-    free(blob);
+  coopt_rt_dw_shape shape;
+  image_pack pk = {0};
+  const char *why;
+  if (!dw3x3_geometry(dw, xt, wt, &shape, &why) || !pack_dw3x3(dw, f32, &shape, &pk, &why))
+    return why ? no_kernel(dw, why) : true;
+  if (!emit_image_pack(module, dw, x, &pk, f32 ? "coopt_rt_mlir_f32_dw3x3" : "coopt_rt_mlir_qs8_dw3x3",
+                       f32 ? "depthwise f32" : "depthwise int8"))
     return false;
-  }
-  emit_image_call(module, dw, last, x, blob, size, f32 ? "coopt_rt_mlir_f32_dw3x3" : "coopt_rt_mlir_qs8_dw3x3",
-                  f32 ? "depthwise f32" : "depthwise int8");
   char what[256];
   cooptDescribeOp(dw, what, sizeof what);
   cooptEmitRemark(mlirOperationGetLocation(dw),
-                  "coopt-lower-kernels: %s (3x3x%zu, stride %lld): depthwise %s kernel, %zu packed bytes", what, C,
-                  (long long)sy, f32 ? "f32" : "int8", size);
+                  "coopt-lower-kernels: %s (3x3x%zu, stride %zu): depthwise %s kernel, %zu packed bytes", what, shape.c,
+                  shape.stride, f32 ? "f32" : "int8", pk.size);
   *done = true;
-  free(blob);
   return true;
 }
 
@@ -571,19 +613,15 @@ static bool lower_conv_kxk(MlirOperation module, MlirOperation conv, MlirValue x
   cooptDescribeOp(conv, what, sizeof what);
   if (K * (f32 ? 4 : 1) > COOPT_RT_CONV_MAX_PATCH_BYTES)
     return no_kernel(conv, "its patch exceeds the im2col kernel's 16 KiB");
-  coopt_rt_error err = {{0}};
-  coopt_rt_status status = COOPT_RT_OK;
-  size_t size = 0;
-  void *blob = NULL;
-  MlirOperation last;
+  image_pack pk = {0};
   if (f32) {
     float *w, *bias, lo, hi;
     if (!f32_operands(conv, N * K, N, &w, &bias))
       return true;
-    last = match_f32_clamp(conv, &lo, &hi);
-    size = coopt_rt_f32_conv_packed_size(&shape, N);
-    blob = aligned_blob(size);
-    status = coopt_rt_pack_f32_conv(&shape, N, w, bias, lo, hi, blob, size, &err);
+    pk.last = match_f32_clamp(conv, &lo, &hi);
+    pk.size = coopt_rt_f32_conv_packed_size(&shape, N);
+    pk.blob = aligned_blob(pk.size);
+    pk.status = coopt_rt_pack_f32_conv(&shape, N, w, bias, lo, hi, pk.blob, pk.size, &pk.err);
     free(w), free(bias);
   } else {
     MlirAttribute wv = const_values(mlirOperationGetOperand(conv, 1)),
@@ -594,26 +632,21 @@ static bool lower_conv_kxk(MlirOperation module, MlirOperation conv, MlirValue x
       return true;
     if (!read_int8_layer(conv, wv, bv, N, K, false, &L))
       return no_kernel(conv, "its int32 result is not requantized by a tosa.rescale that only it feeds");
-    last = L.last;
+    pk.last = L.last;
     coopt_rt_requant rq = int8_layer_rq(&L);
-    size = coopt_rt_qs8_conv_packed_size(&shape, N);
-    blob = aligned_blob(size);
-    status = coopt_rt_pack_qs8_conv(&shape, N, L.w, L.bias, (int8_t)a_zp, &rq, blob, size, &err);
+    pk.size = coopt_rt_qs8_conv_packed_size(&shape, N);
+    pk.blob = aligned_blob(pk.size);
+    pk.status = coopt_rt_pack_qs8_conv(&shape, N, L.w, L.bias, (int8_t)a_zp, &rq, pk.blob, pk.size, &pk.err);
     int8_layer_free(&L);
   }
-  if (status != COOPT_RT_OK) {
-    cooptEmitError(mlirOperationGetLocation(conv), "coopt-lower-kernels: packing failed: %s", err.message);
-    free(blob);
+  if (!emit_image_pack(module, conv, x, &pk, f32 ? "coopt_rt_mlir_f32_conv" : "coopt_rt_mlir_qs8_conv",
+                       f32 ? "im2col + dense f32" : "im2col + dense int8"))
     return false;
-  }
-  emit_image_call(module, conv, last, x, blob, size, f32 ? "coopt_rt_mlir_f32_conv" : "coopt_rt_mlir_qs8_conv",
-                  f32 ? "im2col + dense f32" : "im2col + dense int8");
   cooptEmitRemark(
       mlirOperationGetLocation(conv),
       "coopt-lower-kernels: %s (%zux%zux%zux%zu, stride %zux%zu): im2col + dense %s kernel, %zu packed bytes", what, N,
-      KH, KW, C, shape.stride_h, shape.stride_w, f32 ? "f32" : "int8", size);
+      KH, KW, C, shape.stride_h, shape.stride_w, f32 ? "f32" : "int8", pk.size);
   *done = true;
-  free(blob);
   return true;
 }
 
@@ -625,6 +658,23 @@ static coopt_kernel_policy kernel_policy(const lower_kernels_options *o) {
   coopt_kernel_policy p = {(coopt_kernel_objective)o->objective, o->sparse_threshold, o->lut == LUT_AUTO,
                            o->force != FORCE_AUTO, forced[o->force]};
   return p;
+}
+
+/* Pack int8 GEMM weights w (N x K; v: their analysis, with the codebook
+ * indices the LUT kernels take) for the kernel `kind`. */
+static coopt_rt_status pack_qs8_gemm_kind(coopt_kernel_kind kind, size_t N, size_t K, const coopt_int8_weights *v,
+                                          const int8_t *w, const int32_t *bias, int8_t a_zp, const coopt_rt_requant *rq,
+                                          void *blob, size_t size, coopt_rt_error *err) {
+  switch (kind) {
+  case COOPT_KERNEL_LUT: return coopt_rt_pack_qs8_lut4_gemm(N, K, v->idx, v->book, 16, bias, a_zp, rq, blob, size, err);
+  case COOPT_KERNEL_SPARSE_LUT:
+    return coopt_rt_pack_qs8_splut4_gemm(N, K, v->idx, v->book, 16, bias, a_zp, rq, blob, size, err);
+  case COOPT_KERNEL_SPARSE: return coopt_rt_pack_qs8_spgemm(N, K, w, bias, a_zp, rq, blob, size, err);
+  case COOPT_KERNEL_MASKED: return coopt_rt_pack_qs8_masked_gemm(N, K, w, bias, a_zp, rq, blob, size, err);
+  case COOPT_KERNEL_MASKED_LUT:
+    return coopt_rt_pack_qs8_masked_lut4_gemm(N, K, v->idx, v->book, 16, bias, a_zp, rq, blob, size, err);
+  default: return coopt_rt_pack_qs8_gemm(N, K, w, bias, a_zp, rq, blob, size, err);
+  }
 }
 
 /* Lower one conv2d; false with a diagnostic on error, *done when rewritten. */
@@ -659,35 +709,16 @@ static bool lower_conv(MlirOperation module, MlirOperation conv, const lower_ker
   coopt_kernel_policy policy = kernel_policy(o);
   coopt_kernel_kind kind = cooptChooseKernel(&policy, &v);
   double zf = v.zero_block_fraction;
-  const uint8_t *idx = v.idx;
-  const int8_t *book = v.book;
   if (o->force != FORCE_AUTO && kind == COOPT_KERNEL_DENSE && o->force != FORCE_DENSE)
     cooptEmitRemark(mlirOperationGetLocation(conv),
                     "coopt-lower-kernels: force=%s does not apply (%zu distinct weights in a channel, K = %zu); using "
                     "dense",
                     force_values[o->force], v.max_distinct, K);
   coopt_rt_requant rq = int8_layer_rq(&L);
-  const int32_t *bias = L.bias;
   coopt_rt_error err = {{0}};
   size_t size = v.sizes[kind];
   void *blob = aligned_blob(size);
-  coopt_rt_status st;
-  switch (kind) {
-  case COOPT_KERNEL_LUT:
-    st = coopt_rt_pack_qs8_lut4_gemm(N, K, idx, book, 16, bias, (int8_t)a_zp, &rq, blob, size, &err);
-    break;
-  case COOPT_KERNEL_SPARSE_LUT:
-    st = coopt_rt_pack_qs8_splut4_gemm(N, K, idx, book, 16, bias, (int8_t)a_zp, &rq, blob, size, &err);
-    break;
-  case COOPT_KERNEL_SPARSE: st = coopt_rt_pack_qs8_spgemm(N, K, w, bias, (int8_t)a_zp, &rq, blob, size, &err); break;
-  case COOPT_KERNEL_MASKED:
-    st = coopt_rt_pack_qs8_masked_gemm(N, K, w, bias, (int8_t)a_zp, &rq, blob, size, &err);
-    break;
-  case COOPT_KERNEL_MASKED_LUT:
-    st = coopt_rt_pack_qs8_masked_lut4_gemm(N, K, idx, book, 16, bias, (int8_t)a_zp, &rq, blob, size, &err);
-    break;
-  default: st = coopt_rt_pack_qs8_gemm(N, K, w, bias, (int8_t)a_zp, &rq, blob, size, &err); break;
-  }
+  coopt_rt_status st = pack_qs8_gemm_kind(kind, N, K, &v, w, L.bias, (int8_t)a_zp, &rq, blob, size, &err);
   bool result = true;
   if (st != COOPT_RT_OK) {
     cooptEmitError(mlirOperationGetLocation(conv), "coopt-lower-kernels: packing failed: %s", err.message);

@@ -627,82 +627,95 @@ static void svg_density(const explore_leaf *l, const char *caption, coopt_buf *o
   coopt_buf_puts(out, "</figcaption></figure>\n");
 }
 
-/* Accuracy against bytes or latency, with the 2-D frontier. */
-static void svg_scatter(const explore_results *r, bool latency, coopt_buf *out) {
-  int w = 640, h = 380, L = 60, R = 50, T = 20, B = 50;
-  double xmin = INFINITY, xmax = -INFINITY, ymin = INFINITY, ymax = -INFINITY;
+/* A scatter plot's frame: the SVG's size, its margins and the value
+ * ranges its axes span. */
+typedef struct plot {
+  int w, h, L, R, T, B;
+  bool latency; /* x is latency (else bytes) */
+  double xmin, xmax, ymin, ymax;
+} plot;
+
+static double plot_x_of(const plot *p, const explore_leaf *l) { return p->latency ? l->latency_us : (double)l->bytes; }
+static double plot_px(const plot *p, double v) {
+  return p->L + (v - p->xmin) / (p->xmax - p->xmin) * (p->w - p->L - p->R);
+}
+static double plot_py(const plot *p, double v) {
+  return p->h - p->B - (v - p->ymin) / (p->ymax - p->ymin) * (p->h - p->T - p->B);
+}
+
+/* The ranges of the evaluated leaves, padded so that no point sits on an
+ * axis; false when no leaf was evaluated. */
+static bool plot_bounds(plot *p, const explore_results *r) {
+  p->xmin = p->ymin = INFINITY, p->xmax = p->ymax = -INFINITY;
   for (int i = 0; i < r->count; ++i) {
     const explore_leaf *l = &r->leaves[i];
     if (!l->evaluated)
       continue;
-    double xv = latency ? l->latency_us : (double)l->bytes;
-    xmin = xv < xmin ? xv : xmin, xmax = xv > xmax ? xv : xmax;
-    ymin = l->accuracy < ymin ? l->accuracy : ymin, ymax = l->accuracy > ymax ? l->accuracy : ymax;
+    double xv = plot_x_of(p, l);
+    p->xmin = xv < p->xmin ? xv : p->xmin, p->xmax = xv > p->xmax ? xv : p->xmax;
+    p->ymin = l->accuracy < p->ymin ? l->accuracy : p->ymin, p->ymax = l->accuracy > p->ymax ? l->accuracy : p->ymax;
   }
-  coopt_buf_printf(
-      out,
-      "<svg id=\"scatter-%s\" xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
-      "role=\"img\" aria-label=\"accuracy against %s\">\n",
-      latency ? "latency" : "bytes", w, h, w, h, latency ? "latency" : "bytes");
-  if (!isfinite(xmin)) {
-    coopt_buf_puts(out, "<text x=\"20\" y=\"40\">no evaluated leaf</text></svg>\n");
-    return;
-  }
-  if (xmax - xmin < 1e-9)
-    xmax = xmin + 1, xmin -= 1;
-  if (ymax - ymin < 0.5)
-    ymax += 0.25, ymin -= 0.25;
-  double xpad = 0.05 * (xmax - xmin), ypad = 0.08 * (ymax - ymin);
-  xmin -= xpad, xmax += xpad, ymin -= ypad, ymax += ypad;
-#define PX(v) (L + ((v) - xmin) / (xmax - xmin) * (w - L - R))
-#define PY(v) (h - B - ((v) - ymin) / (ymax - ymin) * (h - T - B))
+  if (!isfinite(p->xmin))
+    return false;
+  if (p->xmax - p->xmin < 1e-9)
+    p->xmax = p->xmin + 1, p->xmin -= 1;
+  if (p->ymax - p->ymin < 0.5)
+    p->ymax += 0.25, p->ymin -= 0.25;
+  double xpad = 0.05 * (p->xmax - p->xmin), ypad = 0.08 * (p->ymax - p->ymin);
+  p->xmin -= xpad, p->xmax += xpad, p->ymin -= ypad, p->ymax += ypad;
+  return true;
+}
+
+static void plot_axes(const plot *p, coopt_buf *out) {
+  int w = p->w, h = p->h, L = p->L, R = p->R, T = p->T, B = p->B;
   coopt_buf_printf(out, "<line class=\"axis\" x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>\n", L, h - B, w - R, h - B);
   coopt_buf_printf(out, "<line class=\"axis\" x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>\n", L, T, L, h - B);
   for (int k = 0; k <= 4; ++k) {
-    double xv = xmin + (xmax - xmin) * k / 4, yv = ymin + (ymax - ymin) * k / 4;
+    double xv = p->xmin + (p->xmax - p->xmin) * k / 4, yv = p->ymin + (p->ymax - p->ymin) * k / 4;
     char b[32];
-    if (latency)
+    if (p->latency)
       snprintf(b, sizeof b, "%.0f µs", xv);
     else
       human_bytes(b, sizeof b, (int64_t)xv);
-    coopt_buf_printf(out, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s</text>\n", PX(xv), h - B + 18, b);
-    coopt_buf_printf(out, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%.1f%%</text>\n", L - 6, PY(yv) + 4, yv);
+    coopt_buf_printf(out, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s</text>\n", plot_px(p, xv), h - B + 18,
+                     b);
+    coopt_buf_printf(out, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%.1f%%</text>\n", L - 6, plot_py(p, yv) + 4,
+                     yv);
   }
   coopt_buf_printf(out, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">%s</text>\n", (L + w - R) / 2, h - 10,
-                   latency ? "latency per image" : "deployable bytes (weights)");
-  /* Frontier: sorted by x, each point more accurate than all before it. */
-  int *idx = coopt_xmalloc((size_t)r->count * sizeof(int)), n = 0;
+                   p->latency ? "latency per image" : "deployable bytes (weights)");
+}
+
+/* The evaluated leaves sorted by x (ties: the more accurate first), into
+ * idx; their count.  Walking them, a point more accurate than all before it
+ * is on the frontier. */
+static int frontier_order(const plot *p, const explore_results *r, int *idx) {
+  int n = 0;
   for (int i = 0; i < r->count; ++i)
     if (r->leaves[i].evaluated)
       idx[n++] = i;
   for (int a = 1; a < n; ++a)
     for (int b = a; b > 0; --b) {
-      const explore_leaf *p = &r->leaves[idx[b - 1]], *q = &r->leaves[idx[b]];
-      double px = latency ? p->latency_us : (double)p->bytes, qx = latency ? q->latency_us : (double)q->bytes;
-      if (qx < px || (qx == px && q->accuracy > p->accuracy)) {
+      const explore_leaf *u = &r->leaves[idx[b - 1]], *q = &r->leaves[idx[b]];
+      double ux = plot_x_of(p, u), qx = plot_x_of(p, q);
+      if (qx < ux || (qx == ux && q->accuracy > u->accuracy)) {
         int t = idx[b];
         idx[b] = idx[b - 1], idx[b - 1] = t;
       }
     }
-  coopt_buf_puts(out, "<polyline class=\"frontier\" points=\"");
+  return n;
+}
+
+/* Every point has its name as a tooltip; only the frontier's and the
+ * chosen one are labelled, the rest would print over each other. */
+static void plot_points(const plot *p, const explore_results *r, const int *idx, int n, coopt_buf *out) {
   double best = -INFINITY;
-  for (int k = 0; k < n; ++k) {
-    const explore_leaf *l = &r->leaves[idx[k]];
-    if (l->accuracy > best) {
-      best = l->accuracy;
-      coopt_buf_printf(out, "%.1f,%.1f ", PX(latency ? l->latency_us : (double)l->bytes), PY(l->accuracy));
-    }
-  }
-  coopt_buf_puts(out, "\"/>\n");
-  /* Every point has its name as a tooltip; only the frontier's and the
-   * chosen one are labelled, the rest would print over each other. */
-  best = -INFINITY;
   for (int k = 0; k < n; ++k) {
     int i = idx[k];
     const explore_leaf *l = &r->leaves[i];
     bool front = l->accuracy > best;
     best = front ? l->accuracy : best;
-    double px = PX(latency ? l->latency_us : (double)l->bytes), py = PY(l->accuracy);
+    double px = plot_px(p, plot_x_of(p, l)), py = plot_py(p, l->accuracy);
     coopt_buf_printf(out, "<circle class=\"%s\" cx=\"%.1f\" cy=\"%.1f\" r=\"%d\"><title>",
                      i == r->chosen ? "point chosen" : "point", px, py, i == r->chosen ? 7 : 4);
     esc(out, l->name);
@@ -713,8 +726,34 @@ static void svg_scatter(const explore_results *r, bool latency, coopt_buf *out) 
       coopt_buf_puts(out, "</text>\n");
     }
   }
-#undef PX
-#undef PY
+}
+
+/* Accuracy against bytes or latency, with the 2-D frontier. */
+static void svg_scatter(const explore_results *r, bool latency, coopt_buf *out) {
+  plot p = {.w = 640, .h = 380, .L = 60, .R = 50, .T = 20, .B = 50, .latency = latency};
+  coopt_buf_printf(
+      out,
+      "<svg id=\"scatter-%s\" xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
+      "role=\"img\" aria-label=\"accuracy against %s\">\n",
+      latency ? "latency" : "bytes", p.w, p.h, p.w, p.h, latency ? "latency" : "bytes");
+  if (!plot_bounds(&p, r)) {
+    coopt_buf_puts(out, "<text x=\"20\" y=\"40\">no evaluated leaf</text></svg>\n");
+    return;
+  }
+  plot_axes(&p, out);
+  int *idx = coopt_xmalloc((size_t)r->count * sizeof(int) + 1);
+  int n = frontier_order(&p, r, idx);
+  coopt_buf_puts(out, "<polyline class=\"frontier\" points=\"");
+  double best = -INFINITY;
+  for (int k = 0; k < n; ++k) {
+    const explore_leaf *l = &r->leaves[idx[k]];
+    if (l->accuracy > best) {
+      best = l->accuracy;
+      coopt_buf_printf(out, "%.1f,%.1f ", plot_px(&p, plot_x_of(&p, l)), plot_py(&p, l->accuracy));
+    }
+  }
+  coopt_buf_puts(out, "\"/>\n");
+  plot_points(&p, r, idx, n, out);
   free(idx);
   coopt_buf_puts(out, "</svg>\n");
 }
@@ -735,7 +774,8 @@ static const char css[] =
     ".point.chosen{fill:#1a7f37}text.label{font-size:10px;fill:#57606a}"
     "figure.density{display:inline-block;margin:0 12px 12px 0}figcaption{font-size:12px;max-width:300px}";
 
-void explore_write_html(const explore_options *o, const explore_results *r, coopt_buf *out) {
+/* The title, the targets and the chosen leaf (or why none was). */
+static void html_summary(const explore_options *o, const explore_results *r, coopt_buf *out) {
   coopt_buf_puts(out, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>coopt-explore: ");
   esc(out, o->model);
   coopt_buf_printf(out, "</title>\n<style>%s</style>\n</head>\n<body>\n<h1>coopt-explore: ", css);
@@ -764,11 +804,11 @@ void explore_write_html(const explore_options *o, const explore_results *r, coop
     esc(out, r->why);
     coopt_buf_puts(out, ".</p>\n");
   }
-  coopt_buf_puts(out, "<h2>Deployment tree</h2>\n");
-  svg_tree(o, r, out);
+}
 
-  /* The density plots follow the chosen leaf's chain (or the most accurate
-   * leaf's when none is chosen) from the float model down. */
+/* The density plots follow the chosen leaf's chain (or the most accurate
+ * leaf's when none is chosen) from the float model down. */
+static void html_density(const explore_results *r, coopt_buf *out) {
   int focus = r->chosen;
   for (int i = 0; i < r->count && focus < 0; ++i)
     if (r->leaves[i].level >= 0 && r->leaves[i].evaluated)
@@ -796,10 +836,12 @@ void explore_write_html(const explore_options *o, const explore_results *r, coop
       snprintf(cap, sizeof cap, "%s%s", r->leaves[chain[k]].name, r->leaves[chain[k]].quantized ? " (int8)" : "");
       svg_density(&r->leaves[chain[k]], cap, out);
     }
-  coopt_buf_puts(out, "</div>\n<h2>Accuracy against size</h2>\n");
-  svg_scatter(r, false, out);
-  coopt_buf_puts(out, "<h2>Accuracy against latency</h2>\n");
-  svg_scatter(r, true, out);
+  coopt_buf_puts(out, "</div>\n");
+}
+
+/* One row a leaf: its accuracies, size, latency and the targets it meets
+ * (or why not). */
+static void html_results(const explore_options *o, const explore_results *r, coopt_buf *out) {
   coopt_buf_puts(out, "<h2>Results</h2>\n<table id=\"results\">\n<tr><th>level</th><th>leaf</th><th>FP32 / fake-INT8 "
                       "(val)</th><th>INT8 (val)</th><th>test</th><th>bytes</th><th>×</th><th>latency µs</th>"
                       "<th>compile s</th><th>targets</th></tr>\n");
@@ -826,5 +868,18 @@ void explore_write_html(const explore_options *o, const explore_results *r, coop
     esc(out, l->level < 0 ? "baseline" : r->meets[i] ? "met" : why);
     coopt_buf_puts(out, "</td></tr>\n");
   }
-  coopt_buf_puts(out, "</table>\n</body>\n</html>\n");
+  coopt_buf_puts(out, "</table>\n");
+}
+
+void explore_write_html(const explore_options *o, const explore_results *r, coopt_buf *out) {
+  html_summary(o, r, out);
+  coopt_buf_puts(out, "<h2>Deployment tree</h2>\n");
+  svg_tree(o, r, out);
+  html_density(r, out);
+  coopt_buf_puts(out, "<h2>Accuracy against size</h2>\n");
+  svg_scatter(r, false, out);
+  coopt_buf_puts(out, "<h2>Accuracy against latency</h2>\n");
+  svg_scatter(r, true, out);
+  html_results(o, r, out);
+  coopt_buf_puts(out, "</body>\n</html>\n");
 }

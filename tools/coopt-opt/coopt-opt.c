@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -93,82 +94,98 @@ static int usage_error(const char *fmt, ...) {
   return 1;
 }
 
+/* The options without a value, each setting one field of cli. */
+static const struct {
+  const char *name, *alias;
+  size_t offset;
+} bool_flags[] = {
+    {"dump-pass-pipeline", NULL, offsetof(cli, dump_pipeline)},
+    {"verify-diagnostics", NULL, offsetof(cli, verify_diagnostics)},
+    {"emit-bytecode", NULL, offsetof(cli, emit_bytecode)},
+    {"mlir-print-ir-before-all", NULL, offsetof(cli, print_before_all)},
+    {"mlir-print-ir-after-all", "print-ir-after-all", offsetof(cli, print_after_all)},
+    {"mlir-print-ir-after-change", NULL, offsetof(cli, print_after_change)},
+    {"mlir-print-ir-after-failure", NULL, offsetof(cli, print_after_failure)},
+    {"mlir-print-ir-module-scope", NULL, offsetof(cli, print_module_scope)},
+    {"mlir-print-debuginfo", NULL, offsetof(cli, print_debuginfo)},
+    {"mlir-print-op-generic", NULL, offsetof(cli, print_generic)},
+    {"mlir-print-local-scope", NULL, offsetof(cli, print_local_scope)},
+    {"mlir-disable-threading", NULL, offsetof(cli, disable_threading)},
+    {"mlir-timing", NULL, offsetof(cli, timing)},
+    {"allow-unregistered-dialect", NULL, offsetof(cli, allow_unregistered)},
+    {"list-passes", NULL, offsetof(cli, list_passes)},
+    {"version", NULL, offsetof(cli, version)},
+    {"help", "h", offsetof(cli, help)},
+};
+
+static bool set_bool_flag(const char *a, cli *c) {
+  for (size_t k = 0; k < sizeof bool_flags / sizeof bool_flags[0]; ++k)
+    if (coopt_match_flag(a, bool_flags[k].name, NULL) ||
+        (bool_flags[k].alias && coopt_match_flag(a, bool_flags[k].alias, NULL))) {
+      *(bool *)((char *)c + bool_flags[k].offset) = true;
+      return true;
+    }
+  return false;
+}
+
+/* An option that takes a value (as --name=value, or -name value when
+ * the value is required); returns 0, an exit code, or -1 when `argv[*i]`
+ * is none of them. */
+static int set_value_option(int argc, char **argv, int *i, cli *c) {
+  const char *a = argv[*i], *v = NULL;
+#define NEEDS_VALUE(flagname)                                                                                          \
+  do {                                                                                                                 \
+    if (!v) {                                                                                                          \
+      if (*i + 1 >= argc)                                                                                              \
+        return usage_error("option '%s' needs a value", flagname);                                                     \
+      v = argv[++*i];                                                                                                  \
+    }                                                                                                                  \
+  } while (0)
+  if (coopt_match_flag(a, "o", &v) || coopt_match_flag(a, "output", &v)) {
+    NEEDS_VALUE("-o");
+    c->output = v;
+  } else if (coopt_match_flag(a, "pass-pipeline", &v) || coopt_match_flag(a, "p", &v)) {
+    NEEDS_VALUE("--pass-pipeline");
+    c->pipeline = v;
+  } else if (coopt_match_flag(a, "split-input-file", &v)) {
+    c->split_marker = v && *v ? v : "// -----";
+  } else if (coopt_match_flag(a, "mlir-elide-elementsattrs-if-larger", &v)) {
+    NEEDS_VALUE("--mlir-elide-elementsattrs-if-larger");
+    char *end;
+    errno = 0;
+    c->elide_larger = strtoll(v, &end, 10);
+    if (*end || errno || c->elide_larger < 0)
+      return usage_error("--mlir-elide-elementsattrs-if-larger expects a non-negative integer, got '%s'", v);
+  } else if (coopt_match_flag(a, "verify-each", &v)) {
+    if (!parse_bool_value(v, &c->verify_each))
+      return usage_error("--verify-each expects true or false, got '%s'", v);
+  } else {
+    return -1;
+  }
+#undef NEEDS_VALUE
+  return 0;
+}
+
 static int parse_cli(int argc, char **argv, cli *c) {
   memset(c, 0, sizeof *c);
   c->output = "-";
   c->verify_each = true;
   c->elide_larger = -1;
   for (int i = 1; i < argc; ++i) {
-    const char *a = argv[i], *v = NULL;
-#define NEEDS_VALUE(flagname)                                                                                          \
-  do {                                                                                                                 \
-    if (!v) {                                                                                                          \
-      if (i + 1 >= argc)                                                                                               \
-        return usage_error("option '%s' needs a value", flagname);                                                     \
-      v = argv[++i];                                                                                                   \
-    }                                                                                                                  \
-  } while (0)
+    const char *a = argv[i];
     if (!strcmp(a, "-") || a[0] != '-') {
       if (c->input)
         return usage_error("more than one input file given ('%s')", a);
       c->input = a;
-    } else if (coopt_match_flag(a, "o", &v) || coopt_match_flag(a, "output", &v)) {
-      NEEDS_VALUE("-o");
-      c->output = v;
-    } else if (coopt_match_flag(a, "pass-pipeline", &v) || coopt_match_flag(a, "p", &v)) {
-      NEEDS_VALUE("--pass-pipeline");
-      c->pipeline = v;
-    } else if (coopt_match_flag(a, "dump-pass-pipeline", NULL)) {
-      c->dump_pipeline = true;
-    } else if (coopt_match_flag(a, "split-input-file", &v)) {
-      c->split_marker = v && *v ? v : "// -----";
-    } else if (coopt_match_flag(a, "verify-diagnostics", NULL)) {
-      c->verify_diagnostics = true;
-    } else if (coopt_match_flag(a, "emit-bytecode", NULL)) {
-      c->emit_bytecode = true;
-    } else if (coopt_match_flag(a, "mlir-print-ir-before-all", NULL)) {
-      c->print_before_all = true;
-    } else if (coopt_match_flag(a, "mlir-print-ir-after-all", NULL) ||
-               coopt_match_flag(a, "print-ir-after-all", NULL)) {
-      c->print_after_all = true;
-    } else if (coopt_match_flag(a, "mlir-print-ir-after-change", NULL)) {
-      c->print_after_change = true;
-    } else if (coopt_match_flag(a, "mlir-print-ir-after-failure", NULL)) {
-      c->print_after_failure = true;
-    } else if (coopt_match_flag(a, "mlir-print-ir-module-scope", NULL)) {
-      c->print_module_scope = true;
-    } else if (coopt_match_flag(a, "mlir-print-debuginfo", NULL)) {
-      c->print_debuginfo = true;
-    } else if (coopt_match_flag(a, "mlir-print-op-generic", NULL)) {
-      c->print_generic = true;
-    } else if (coopt_match_flag(a, "mlir-print-local-scope", NULL)) {
-      c->print_local_scope = true;
-    } else if (coopt_match_flag(a, "mlir-elide-elementsattrs-if-larger", &v)) {
-      NEEDS_VALUE("--mlir-elide-elementsattrs-if-larger");
-      char *end;
-      errno = 0;
-      c->elide_larger = strtoll(v, &end, 10);
-      if (*end || errno || c->elide_larger < 0)
-        return usage_error("--mlir-elide-elementsattrs-if-larger expects a non-negative integer, got '%s'", v);
-    } else if (coopt_match_flag(a, "mlir-disable-threading", NULL)) {
-      c->disable_threading = true;
-    } else if (coopt_match_flag(a, "mlir-timing", NULL)) {
-      c->timing = true;
-    } else if (coopt_match_flag(a, "verify-each", &v)) {
-      if (!parse_bool_value(v, &c->verify_each))
-        return usage_error("--verify-each expects true or false, got '%s'", v);
-    } else if (coopt_match_flag(a, "allow-unregistered-dialect", NULL)) {
-      c->allow_unregistered = true;
-    } else if (coopt_match_flag(a, "list-passes", NULL)) {
-      c->list_passes = true;
-    } else if (coopt_match_flag(a, "version", NULL)) {
-      c->version = true;
-    } else if (coopt_match_flag(a, "help", NULL) || coopt_match_flag(a, "h", NULL)) {
-      c->help = true;
-    } else {
-      return usage_error("unknown option '%s'", a);
+      continue;
     }
-#undef NEEDS_VALUE
+    if (set_bool_flag(a, c))
+      continue;
+    int rc = set_value_option(argc, argv, &i, c);
+    if (rc < 0)
+      return usage_error("unknown option '%s'", a);
+    if (rc > 0)
+      return rc;
   }
   if (!c->input)
     c->input = "-";
