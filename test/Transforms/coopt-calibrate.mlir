@@ -17,8 +17,11 @@
 // RUN: coopt-opt %S/Inputs/calib-model.mlir -p 'builtin.module(coopt-calibrate{data=%S/Inputs/calib-outlier.npy samples=1001})' | FileCheck %s --check-prefix=OUT-MINMAX
 // RUN: coopt-opt %S/Inputs/calib-model.mlir -p 'builtin.module(coopt-calibrate{data=%S/Inputs/calib-outlier.npy samples=1001 method=percentile percentile=99.9})' | FileCheck %s --check-prefix=OUT-PCT
 // RUN: coopt-opt %S/Inputs/calib-model.mlir -p 'builtin.module(coopt-calibrate{data=%S/Inputs/calib-outlier.npy samples=1001 method=mse})' | FileCheck %s --check-prefix=OUT-MSE
+// OUT-MINMAX-LABEL: func.func @main(
 // OUT-MINMAX: coopt.range = array<f64: 1.8996000289916992E-4, 1.000000e+02>
+// OUT-PCT-LABEL: func.func @main(
 // OUT-PCT: coopt.range = array<f64: 1.8996000289916992E-4, 1.0255786371708382>
+// OUT-MSE-LABEL: func.func @main(
 // OUT-MSE: coopt.range = array<f64: 1.8806040287017823E-4, 9.900000e+01>
 
 // Ranges already in the graph are kept unless overwrite=true; deterministic.
@@ -33,8 +36,10 @@
 // (the model has no coopt.metadata).
 // RUN: coopt-opt %S/Inputs/calib-image-model.mlir -p 'builtin.module(coopt-calibrate{data=/usr/share/datasets/fashion-mnist samples=64 normalize=0,1})' | FileCheck %s --check-prefix=IDX01
 // RUN: coopt-opt %S/Inputs/calib-image-model.mlir -p 'builtin.module(coopt-calibrate{data=/usr/share/datasets/fashion-mnist samples=64 normalize=0.5,0.5})' | FileCheck %s --check-prefix=IDX11
+// IDX01-LABEL: func.func @main(
 // IDX01: coopt.range = array<f64: 0.000000e+00, 1.000000e+00>
 // IDX01: coopt.range = array<f64: 0.000000e+00, 5.000000e-01>
+// IDX11-LABEL: func.func @main(
 // IDX11: coopt.range = array<f64: -1.000000e+00, 1.000000e+00>
 // IDX11: coopt.range = array<f64: -1.000000e+00, 5.000000e-01>
 // KEEP: remark: coopt-calibrate: all 2 quantization points already have ranges

@@ -18,6 +18,7 @@
 // SPARSE: "zeros": 2,
 // SPARSE: "distinct": 3,
 // Fewer distinct values than clusters: values unchanged.
+// FEW-LABEL: func.func @f(
 // FEW: dense<{{\[\[\[\[}}0.000000e+00, 1.000000e+00, 1.100000e+00, 0.000000e+00]]], {{\[\[\[}}1.000000e+01, 1.050000e+01, -5.000000e+00, -5.500000e+00]]]]>
 // FEW-SAME: coopt.structure = {clusters = 16 : i64, per_channel = false}
 func.func @f(%x: tensor<1x2x2x4xf32>) -> tensor<1x2x2x2xf32> {
@@ -34,7 +35,9 @@ func.func @f(%x: tensor<1x2x2x4xf32>) -> tensor<1x2x2x2xf32> {
 // RUN: coopt-opt %S/Inputs/dw.mlir -p 'builtin.module(coopt-cluster{clusters=2 ops=depthwise_conv2d min-elements=9})' | FileCheck %s --check-prefix=NODW
 // RUN: coopt-opt %S/Inputs/dw.mlir -p 'builtin.module(coopt-cluster{clusters=2 ops=depthwise_conv2d filter=elsewhere})' | FileCheck %s --check-prefix=NODW
 // RUN: coopt-opt %S/Inputs/dw.mlir -p 'builtin.module(coopt-cluster{clusters=2 ops=depthwise_conv2d filter=dwlayer})' | FileCheck %s --check-prefix=DW
+// NODW-LABEL: func.func @f(
 // NODW-NOT: coopt.structure
+// DW-LABEL: func.func @f(
 // DW: coopt.structure = {clusters = 2 : i64, per_channel = false}
 
 // method=hessian: k-means weighted by each weight's input energy on data

@@ -39,6 +39,7 @@
 // exact=true (the default): the same chains and parameters, but the int8
 // graph's arithmetic in between.  Weights and biases hold their codes.
 // RUN: coopt-opt %S/Inputs/quant-model.mlir -p 'builtin.module(coopt-fake-quant)' | FileCheck %s --check-prefix=EXACT
+// EXACT-LABEL: func.func @main(
 // EXACT: %[[X:.*]] = tosa.mul {{.*}}coopt.fake_quant = {scale = 0.0078431372549019607 : f64, zero_point = 0 : i64}
 // EXACT: %[[W:.*]] = "tosa.const"() <{values = dense<{{\[\[\[\[}}1.270000e+02, -6.400000e+01]]], {{\[\[\[}}0.000000e+00, 1.270000e+02]]], {{\[\[\[}}-1.270000e+02, 2.100000e+01]]], {{\[\[\[}}1.270000e+02, 0.000000e+00]]]]> : tensor<4x1x1x2xf32>}> {coopt.quant = {bits = 8 : i64, codes = true, scales = array<f64: 0.003937007874015748,
 // EXACT: %[[B:.*]] = "tosa.const"() <{values = dense<[3.239000e+03, -3.239000e+03, 0.000000e+00, 2.699000e+03]> : tensor<4xf32>}> {coopt.quant = {bits = 32 : i64, codes = true,
@@ -82,6 +83,7 @@
 // RUN: coopt-opt %S/Inputs/fq-big-accumulator.mlir -p 'builtin.module(coopt-fake-quant)' -o %t.big.mlir 2>&1 | FileCheck %s --check-prefix=BIG
 // RUN: FileCheck %s --check-prefix=BIG-IR < %t.big.mlir
 // BIG: remark: 'wide': coopt-fake-quant: tosa.conv2d 'wide' keeps the float emulation: its accumulator can exceed the range f32 and f64 hold exactly
+// BIG-IR-LABEL: func.func @main(
 // BIG-IR: tosa.floor
 // BIG-IR-NOT: tosa.floor
 // BIG-IR: return
@@ -96,6 +98,7 @@
 // graph (test/Integration/Compiled/pass-numerics.test).
 // RUN: coopt-opt %S/Inputs/fq-split.mlir -p 'builtin.module(coopt-fake-quant)' -o %t.split.mlir
 // RUN: FileCheck %s --check-prefix=SPLIT < %t.split.mlir
+// SPLIT-LABEL: func.func @main(
 // SPLIT: %[[ACC:.*]] = tosa.conv2d
 // SPLIT: %[[X:.*]] = tosa.cast %[[ACC]] {coopt.exact} : {{.*}} -> tensor<1x1x2x2xf64>
 // SPLIT: dense<1.52587890625E-5>
@@ -116,6 +119,7 @@
 // POOL: remark: 'padded': coopt-fake-quant: tosa.avg_pool2d 'padded' keeps the float emulation: it is padded, so its divisor varies across the output
 // POOL-NOT: remark
 // RUN: FileCheck %s --check-prefix=POOL-IR < %t.pool.mlir
+// POOL-IR-LABEL: func.func @main(
 // POOL-IR: %[[G:.*]] = tosa.avg_pool2d {{.*}}kernel = array<i64: 4, 4>
 // POOL-IR: tosa.mul %[[G]], {{.*}} {coopt.exact}
 // POOL-IR: tosa.floor
@@ -123,6 +127,7 @@
 
 // per-channel=false: one scale per tensor.
 // RUN: coopt-opt %S/Inputs/quant-model.mlir -p 'builtin.module(coopt-fake-quant{per-channel=false})' | FileCheck %s --check-prefix=TENSOR
+// TENSOR-LABEL: func.func @main(
 // TENSOR: coopt.quant = {bits = 8 : i64, codes = true, scales = array<f64: 0.0078740157480314959>}
 // TENSOR: coopt.quant = {bits = 32 : i64, codes = true, scales = array<f64: 6.1756986259070556E-5, 6.1756986259070556E-5, 6.1756986259070556E-5, 6.1756986259070556E-5>}
 

@@ -31,6 +31,7 @@
 // CHECK-NEXT: return %[[OUT]]
 // No float compute left.
 // RUN: FileCheck %s --check-prefix=NOFLOAT < %t.i8.mlir
+// NOFLOAT-LABEL: func.func @main(
 // NOFLOAT-NOT: xf32>) -> tensor<1x4x4x4xf32>
 // NOFLOAT-NOT: acc_type = f32
 
@@ -60,12 +61,14 @@
 
 // Structure survives: a pruned model's int8 weights still verify.
 // RUN: coopt-opt %S/Inputs/quant-model.mlir -p 'builtin.module(coopt-prune{sparsity=0.5},coopt-fake-quant{preserve-sparsity=true},coopt-lower-int8,coopt-verify-structure)' | FileCheck %s --check-prefix=SPARSE
+// SPARSE-LABEL: func.func @main(
 // SPARSE: tensor<4x1x1x2xi8>}> {coopt.quant = {{.*}}, coopt.structure = {pattern = "unstructured", sparsity = 5.000000e-01 : f64}}
 
 // A fused clamp narrower than the range becomes an i8 clamp (6 / (8/255) -> code 63);
 // an op without an int8 lowering stays float between dequantize and quantize.
 // RUN: coopt-opt %S/Inputs/int8-fallback.mlir -p 'builtin.module(coopt-fake-quant,coopt-lower-int8)' 2>%t.err | FileCheck %s --check-prefix=FALLBACK
 // RUN: FileCheck %s --check-prefix=REMARK < %t.err
+// FALLBACK-LABEL: func.func @main(
 // FALLBACK: %[[R:.*]] = tosa.rescale
 // FALLBACK-NEXT: %[[CL:.*]] = tosa.clamp %[[R]] {max_val = 63 : i8, min_val = -128 : i8}
 // FALLBACK-NEXT: %[[DQ:.*]] = tosa.cast %[[CL]] : (tensor<1x1x1x2xi8>) -> tensor<1x1x1x2xf32>
@@ -97,6 +100,7 @@
 // The textbook form lowers to the same int8 graph.
 // RUN: coopt-opt %S/Inputs/int8-residual.mlir -p 'builtin.module(coopt-fake-quant{exact=false},coopt-lower-int8{strict=true})' -o %t.res-tb.i8.mlir
 // RUN: cmp %t.res.mlir %t.res-tb.i8.mlir
+// RESIDUAL-LABEL: func.func @main(
 // RESIDUAL: %[[A:.*]] = tosa.rescale %{{.*}} {{.*}}per_channel = false{{.*}} : (tensor<1x2x2x4xi8>, tensor<1xi32>, tensor<1xi8>, tensor<1xi8>, tensor<1xi32>) -> tensor<1x2x2x4xi32>
 // RESIDUAL: %[[B:.*]] = tosa.rescale %{{.*}} : (tensor<1x2x2x4xi8>, tensor<1xi32>, tensor<1xi8>, tensor<1xi8>, tensor<1xi32>) -> tensor<1x2x2x4xi32>
 // RESIDUAL: %[[S:.*]] = tosa.add %[[A]], %[[B]] : (tensor<1x2x2x4xi32>, tensor<1x2x2x4xi32>) -> tensor<1x2x2x4xi32>

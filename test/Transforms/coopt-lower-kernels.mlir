@@ -52,6 +52,7 @@
 // DENSE: dense int8 kernel
 // SPARSE: sparse int8 1x4 kernel
 // SPLUT: sparse lookup-table int8 (1x4, 4-bit) kernel
+// SPLUT-IR-LABEL: func.func @main(
 // SPLUT-IR: call @coopt_rt_mlir_qs8_splut4_gemm(
 
 // A pruned model: 75% of the 1x4 blocks zero selects the sparse kernel.
@@ -103,6 +104,7 @@
 // DW-IR: func.func private @coopt_rt_mlir_qs8_dw3x3(tensor<?xi8>, tensor<?x?x?x?xi8>) -> tensor<?x?x?x?xi8>
 // DW-IR: call @coopt_rt_mlir_qs8_dw3x3
 // DW-IR-NOT: tosa.depthwise_conv2d
+// NO-DW-LABEL: func.func @main(
 // NO-DW: tosa.depthwise_conv2d
 // RUN: not coopt-opt %t.i8.mlir -p 'builtin.module(coopt-lower-kernels{depthwise=yes})' 2>&1 | FileCheck %s --check-prefix=BADDW
 // BADDW: error: option 'depthwise' has no value 'yes' (expected one of auto|on|off)
@@ -134,6 +136,7 @@
 // lists the calls (table and JSON).  macs: 4x4x4 outputs x 3x3x3 and
 // 3x3x3 outputs x 2x2x4.
 // RUN: FileCheck %s --check-prefix=TAG < %t.kxk.i8k.mlir
+// TAG-LABEL: func.func @main(
 // TAG: call @coopt_rt_mlir_qs8_conv({{.*}}) {coopt.kernel = {kind = "im2col + dense int8", macs = 1728 : i64, packed_bytes = {{[0-9]+}} : i64}}
 // TAG: call @coopt_rt_mlir_qs8_conv({{.*}}) {coopt.kernel = {kind = "im2col + dense int8", macs = 432 : i64, packed_bytes = {{[0-9]+}} : i64}}
 // RUN: coopt-opt %t.kxk.i8k.mlir -p 'builtin.module(coopt-stats)' -o /dev/null | FileCheck %s --check-prefix=STATS

@@ -18,6 +18,7 @@
 // RECOVERED: 'pw': coopt-recover: {{.*}} -> 0.0{{[0-4][0-9]+}} (
 // Kept weights keep their float values: only the mask is chosen.
 // RUN: coopt-opt %S/Inputs/recover-model.mlir -p 'builtin.module(coopt-prune{sparsity=0.5 method=obs data=%S/Inputs/recover-calib.npy})' | FileCheck %s --check-prefix=KEPT
+// KEPT-LABEL: func.func @main(
 // KEPT: "tosa.const"() <{values = dense<{{.*}}> : tensor<8x3x3x4xf32>}> {coopt.reference =
 // N:M and blocks: the patterns hold (coopt-verify-structure) and every row loses the same count.
 // RUN: coopt-opt %S/Inputs/recover-model.mlir -p 'builtin.module(coopt-prune{pattern=2:4 method=obs data=%S/Inputs/recover-calib.npy},coopt-verify-structure,coopt-stats)' -o /dev/null | FileCheck %s --check-prefix=NM

@@ -15,6 +15,7 @@
 // RUN: diff %t.before.txt %t.after.txt
 // The refit weights and biases are new, the float values stay as coopt.reference.
 // RUN: FileCheck %s --check-prefix=REF < %t.rec.mlir
+// REF-LABEL: func.func @main(
 // REF: tosa.const{{.*}}coopt.reference = dense<{{.*}}tensor<8x3x3x4xf32>, coopt.structure = {pattern = "unstructured", sparsity = 5.000000e-01 : f64}
 // REF: tosa.const{{.*}}tensor<8xf32>}> {coopt.reference = dense
 // Deterministic.
@@ -65,6 +66,7 @@
 // SELECT-NOT: coopt-recover: tosa
 // keep-reference=false leaves no reference behind.
 // RUN: coopt-opt %S/Inputs/recover-model.mlir -p 'builtin.module(coopt-prune{sparsity=0.5},coopt-recover{data=%S/Inputs/recover-calib.npy keep-reference=false})' 2>/dev/null | FileCheck %s --check-prefix=NOREF
+// NOREF-LABEL: func.func @main(
 // NOREF-NOT: coopt.reference
 // entry: another function name.
 // RUN: sed 's/@main/@net/' %S/Inputs/recover-model.mlir > %t.net.mlir
