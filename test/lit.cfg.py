@@ -31,3 +31,18 @@ config.substitutions.append(("%coopt_src", config.coopt_src_root))
 config.substitutions.append(("%coopt_obj", config.coopt_obj_root))
 config.substitutions.append(("%coopt_runtime_bin", config.coopt_runtime_bin_dir))
 config.substitutions.append(("%mlir_opt", os.path.join(config.llvm_tools_dir, "mlir-opt")))
+
+# Programs built from a compiled model link the runtime libraries the build
+# made, as an embedder links the installed ones: the host's (with the
+# kernels its CPU runs) and the aarch64 copy cross-built with
+# cmake/toolchains/aarch64-linux-gnu.cmake (+dotprod), which run under qemu.
+def runtime_link(libdir):
+    return "-I{} {} {} -lm".format(os.path.join(config.coopt_src_root, "runtime", "include"),
+                                   os.path.join(libdir, "libcoopt_rt_kernels.a"),
+                                   os.path.join(libdir, "libcoopt_rt.a"))
+
+config.substitutions.append(("%coopt_rt_host", runtime_link(config.coopt_runtime_bin_dir)))
+config.substitutions.append(("%coopt_rt_aarch64",
+                             runtime_link(os.path.join(config.coopt_obj_root, "runtime-aarch64", "lib"))))
+config.substitutions.append(("%cc_aarch64", "clang-22 --target=aarch64-linux-gnu -fuse-ld=lld"))
+config.substitutions.append(("%run_aarch64", "qemu-aarch64 -L /usr/aarch64-linux-gnu"))

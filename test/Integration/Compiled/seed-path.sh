@@ -1,36 +1,40 @@
 #!/bin/sh
 # One seed path, end to end on the code that ships:
-#   seed-path.sh <coopt source dir> <graph.mlir> <work prefix> <exact|float>
+#   seed-path.sh <coopt source dir> <coopt build dir> <graph.mlir> <work prefix> <exact|float>
 # lowers <graph.mlir> with coopt-lower-kernels{target=aarch64}, emits the
 # header and objects for x86-64 and aarch64 (+dotprod), links each with the
-# C driver and the runtime, runs them on 10 Fashion-MNIST images (aarch64
+# C driver and the runtime libraries the build made (the host's and the
+# cross-built aarch64 copy), runs them on 10 Fashion-MNIST images (aarch64
 # under qemu), and compares with the JIT of <graph.mlir> without kernels:
 # "exact" (int8) requires identical bytes everywhere (also from an aarch64
 # build with the runtime's i8mm kernels), "float" 1e-5 relative.
 # Prints the kernel-choice remarks, a count per kernel kind ("used: N x
 # <kind>"), then "seed path ok".
 set -eu
-src=$1 graph=$2 p=$3 mode=$4
+src=$1 obj=$2 graph=$3 p=$4 mode=$5
 in=$src/test/Integration/Compiled/Inputs/fmnist-10.npy
-rt=$src/runtime/src
+inc=$src/runtime/include
+a64="clang-22 --target=aarch64-linux-gnu -fuse-ld=lld"
 coopt-runner "$graph" --input "$in" --output "$p.jit.npy" >/dev/null
 coopt-opt "$graph" -p 'builtin.module(coopt-lower-kernels{target=aarch64})' -o "$p.k.mlir" 2>"$p.remarks"
 cat "$p.remarks"
 coopt-translate "$p.k.mlir" --emit=header -o "$p.h"
 coopt-translate "$p.k.mlir" --emit=obj -o "$p.x86.o"
 coopt-translate "$p.k.mlir" --emit=obj --target=aarch64 --mcpu=neoverse-n1 --mattr=+dotprod -o "$p.a64.o"
-common="$rt/quant.c $rt/pack.c $rt/masked.c $rt/ref.c $rt/dispatch.c $rt/conv.c $rt/mlir_support.c $rt/mlir_entry.c"
-cc -O2 -mavx2 -mfma -I"$src/runtime/include" -DMODEL_HEADER="\"$p.h\"" "$src/test/Integration/Compiled/driver.c" "$p.x86.o" \
-  $common "$rt/arch/x86_64/avx2.c" -lm -o "$p.x86"
-clang-22 --target=aarch64-linux-gnu -march=armv8.2-a+dotprod -O2 -I"$src/runtime/include" -DMODEL_HEADER="\"$p.h\"" \
-  "$src/test/Integration/Compiled/driver.c" "$p.a64.o" $common "$rt/arch/arm_64/neon.c" -lm -fuse-ld=lld -o "$p.a64"
+cc -O2 -I"$inc" -DMODEL_HEADER="\"$p.h\"" "$src/test/Integration/Compiled/driver.c" "$p.x86.o" \
+  "$obj/runtime/libcoopt_rt_kernels.a" "$obj/runtime/libcoopt_rt.a" -lm -o "$p.x86"
+$a64 -O2 -I"$inc" -DMODEL_HEADER="\"$p.h\"" "$src/test/Integration/Compiled/driver.c" "$p.a64.o" \
+  "$obj/runtime-aarch64/lib/libcoopt_rt_kernels.a" "$obj/runtime-aarch64/lib/libcoopt_rt.a" -lm -o "$p.a64"
 "$p.x86" "$in" "$p.x86.npy"
 qemu-aarch64 -L /usr/aarch64-linux-gnu "$p.a64" "$in" "$p.a64.npy"
 if [ "$mode" = exact ]; then
-  # The same object with the runtime built for i8mm (SMMLA GEMM).
-  clang-22 --target=aarch64-linux-gnu -march=armv8.2-a+dotprod+i8mm -O2 -I"$src/runtime/include" \
-    -DMODEL_HEADER="\"$p.h\"" "$src/test/Integration/Compiled/driver.c" "$p.a64.o" $common "$rt/arch/arm_64/neon.c" -lm \
-    -fuse-ld=lld -o "$p.a64i8mm"
+  # The same object with the runtime built for i8mm (SMMLA GEMM): the
+  # build's aarch64 copy is +dotprod only, so this one is built from the
+  # sources the runtime's CMakeLists lists for aarch64.
+  rt=$src/runtime/src
+  $a64 -march=armv8.2-a+dotprod+i8mm -O2 -I"$inc" -DMODEL_HEADER="\"$p.h\"" "$src/test/Integration/Compiled/driver.c" \
+    "$p.a64.o" "$rt/quant.c" "$rt/pack.c" "$rt/masked.c" "$rt/ref.c" "$rt/dispatch.c" "$rt/conv.c" "$rt/mlir_support.c" \
+    "$rt/mlir_entry.c" "$rt/arch/arm_64/neon.c" -lm -o "$p.a64i8mm"
   qemu-aarch64 -L /usr/aarch64-linux-gnu "$p.a64i8mm" "$in" "$p.a64i8mm.npy"
   cmp "$p.a64.npy" "$p.a64i8mm.npy"
   cmp "$p.x86.npy" "$p.a64.npy"
