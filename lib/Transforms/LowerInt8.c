@@ -55,6 +55,8 @@ typedef struct lower_int8_options {
 
 static const char *const interface_values[] = {"float", "int8", NULL};
 static const char *const rounding_values[] = {"single", "double", NULL};
+enum { INTERFACE_FLOAT, INTERFACE_INT8 };
+enum { ROUNDING_SINGLE, ROUNDING_DOUBLE };
 
 static const coopt_option_info lower_int8_option_table[] = {
     {"interface",
@@ -262,8 +264,8 @@ static bool build_rescale(lowering *L, coopt_builder *b, MlirOperation at, const
   MlirNamedAttribute ra[5] = {
       cooptNamedAttr(L->ctx, "scale32", mlirBoolAttrGet(L->ctx, 1)),
       cooptNamedAttr(L->ctx, "rounding_mode",
-                     cooptAttr(L->ctx, L->o->rounding == 1 ? "#tosa.rounding_mode<DOUBLE_ROUND>"
-                                                           : "#tosa.rounding_mode<SINGLE_ROUND>")),
+                     cooptAttr(L->ctx, L->o->rounding == ROUNDING_DOUBLE ? "#tosa.rounding_mode<DOUBLE_ROUND>"
+                                                                         : "#tosa.rounding_mode<SINGLE_ROUND>")),
       cooptNamedAttr(L->ctx, "per_channel", mlirBoolAttrGet(L->ctx, n != 1)),
       cooptNamedAttr(L->ctx, "input_unsigned", mlirBoolAttrGet(L->ctx, 0)),
       cooptNamedAttr(L->ctx, "output_unsigned", mlirBoolAttrGet(L->ctx, 0)),
@@ -679,7 +681,7 @@ static bool lower_func(MlirOperation func, const void *opaque) {
       lower_anchor(&L, work[i]);
   coopt_pass_result result = L.failed ? COOPT_PASS_FAILURE : COOPT_PASS_SUCCESS;
   if (!L.failed) {
-    if (o->interface == 1)
+    if (o->interface == INTERFACE_INT8)
       int8_interface(&L, block);
     cooptEraseDeadTosa(block);
     /* Whatever float compute is left sits between a dequantize and a quantize. */

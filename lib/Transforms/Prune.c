@@ -26,7 +26,7 @@
 typedef struct prune_options {
   double sparsity;
   char *pattern;
-  int scope; /* 0 layer, 1 global */
+  int scope;
   coopt_list ops;
   int64_t min_elements;
   coopt_list filter;

@@ -25,12 +25,13 @@
 #include <zlib.h>
 
 typedef struct stats_options {
-  int format; /* 0 table, 1 json */
+  int format;
   char *output;
   coopt_list ops; /* enum indices into coopt_weight_op_names */
 } stats_options;
 
 static const char *const format_values[] = {"table", "json", NULL};
+enum { FORMAT_TABLE, FORMAT_JSON };
 
 static const coopt_option_info stats_option_table[] = {
     {"format", COOPT_OPT_ENUM, "report format", "table", {0}, format_values, offsetof(stats_options, format)},
@@ -404,7 +405,7 @@ static coopt_pass_result run_stats(MlirOperation root, const void *opaque) {
 
   coopt_buf out;
   coopt_buf_init(&out);
-  if (o->format == 1) {
+  if (o->format == FORMAT_JSON) {
     emit_json(&r, &out);
   } else {
     emit_table_weights(&r, &out);
