@@ -2,7 +2,7 @@
 """Generate the committed inputs of the bad-input corpus (offline; the files
 are committed, the corpus does not need Python).  /usr/bin/python3 with
 python3-onnx and python3-numpy.  Inputs derived from the bundled models or
-Debian's test data at test time are made by ../make-inputs.sh instead."""
+Debian's test data at test time are made by make-inputs.sh (beside this file) instead."""
 import os
 import numpy as np
 import onnx

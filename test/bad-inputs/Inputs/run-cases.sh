@@ -14,7 +14,7 @@
 # own).  Relative paths keep the diagnostics, and so the generated table,
 # independent of where the tree is checked out.
 #
-# usage: run-cases.sh <this-dir> <work-dir> [<doc-to-update>]
+# usage: run-cases.sh <test/bad-inputs> <work-dir> [<doc-to-update>]
 # Writes <work-dir>/table.md, the docs table; with a third argument, rewrites
 # that file's table between the bad-inputs markers instead of failing on a
 # difference (the lit test compares).
@@ -24,7 +24,7 @@ T=$2
 DOC=${3:-}
 rm -rf "$T"
 mkdir -p "$T/gen" "$T/runs" "$T/io"
-if ! sh "$S/make-inputs.sh" "$S" "$T/gen"; then
+if ! sh "$S/Inputs/make-inputs.sh" "$S" "$T/gen"; then
   echo "run-cases: make-inputs.sh failed" >&2
   exit 1
 fi
@@ -86,7 +86,7 @@ while IFS= read -r line; do
   esc_cmd=$(printf '%s' "$cmd" | sed 's/|/\\|/g')
   esc_diag=$(printf '%s' "$diag" | sed 's/|/\\|/g')
   printf '| %d | `%s` | %s | `%s` | `%s` |\n' "$n" "$id" "$what" "$esc_cmd" "$esc_diag" >> "$table"
-done < "$S/cases.txt"
+done < "$S/Inputs/cases.txt"
 
 gen_after=$(cd "$T/gen" && find . -type f -exec cksum {} + | sort)
 in_after=$(cd "$S/Inputs" && find . -type f -exec cksum {} + | sort)

@@ -21,9 +21,9 @@ cat "$p.remarks"
 coopt-translate "$p.k.mlir" --emit=header -o "$p.h"
 coopt-translate "$p.k.mlir" --emit=obj -o "$p.x86.o"
 coopt-translate "$p.k.mlir" --emit=obj --target=aarch64 --mcpu=neoverse-n1 --mattr=+dotprod -o "$p.a64.o"
-cc -O2 -I"$inc" -DMODEL_HEADER="\"$p.h\"" "$src/test/Integration/Compiled/driver.c" "$p.x86.o" \
+cc -O2 -I"$inc" -DMODEL_HEADER="\"$p.h\"" "$src/test/Integration/Compiled/Inputs/driver.c" "$p.x86.o" \
   "$obj/runtime/libcoopt_rt_kernels.a" "$obj/runtime/libcoopt_rt.a" -lm -o "$p.x86"
-$a64 -O2 -I"$inc" -DMODEL_HEADER="\"$p.h\"" "$src/test/Integration/Compiled/driver.c" "$p.a64.o" \
+$a64 -O2 -I"$inc" -DMODEL_HEADER="\"$p.h\"" "$src/test/Integration/Compiled/Inputs/driver.c" "$p.a64.o" \
   "$obj/runtime-aarch64/lib/libcoopt_rt_kernels.a" "$obj/runtime-aarch64/lib/libcoopt_rt.a" -lm -o "$p.a64"
 "$p.x86" "$in" "$p.x86.npy"
 qemu-aarch64 -L /usr/aarch64-linux-gnu "$p.a64" "$in" "$p.a64.npy"
@@ -32,7 +32,7 @@ if [ "$mode" = exact ]; then
   # build's aarch64 copy is +dotprod only, so this one is built from the
   # sources the runtime's CMakeLists lists for aarch64.
   rt=$src/runtime/src
-  $a64 -march=armv8.2-a+dotprod+i8mm -O2 -I"$inc" -DMODEL_HEADER="\"$p.h\"" "$src/test/Integration/Compiled/driver.c" \
+  $a64 -march=armv8.2-a+dotprod+i8mm -O2 -I"$inc" -DMODEL_HEADER="\"$p.h\"" "$src/test/Integration/Compiled/Inputs/driver.c" \
     "$p.a64.o" "$rt/quant.c" "$rt/pack.c" "$rt/masked.c" "$rt/ref.c" "$rt/dispatch.c" "$rt/conv.c" "$rt/mlir_support.c" \
     "$rt/mlir_entry.c" "$rt/arch/arm_64/neon.c" -lm -o "$p.a64i8mm"
   qemu-aarch64 -L /usr/aarch64-linux-gnu "$p.a64i8mm" "$in" "$p.a64i8mm.npy"
