@@ -44,5 +44,10 @@ def runtime_link(libdir):
 config.substitutions.append(("%coopt_rt_host", runtime_link(config.coopt_runtime_bin_dir)))
 config.substitutions.append(("%coopt_rt_aarch64",
                              runtime_link(os.path.join(config.coopt_obj_root, "runtime-aarch64", "lib"))))
+# The host compiler for those programs: in a sanitizer build the libraries
+# are instrumented, and so must the program that links them be.
+host_cc = "clang-22 -fsanitize=" + config.coopt_sanitize if config.coopt_sanitize else "cc"
+config.substitutions.append(("%cc_host", host_cc))
+config.environment["COOPT_HOST_CC"] = host_cc
 config.substitutions.append(("%cc_aarch64", "clang-22 --target=aarch64-linux-gnu -fuse-ld=lld"))
 config.substitutions.append(("%run_aarch64", "qemu-aarch64 -L /usr/aarch64-linux-gnu"))

@@ -15,13 +15,16 @@ src=$1 obj=$2 graph=$3 p=$4 mode=$5
 in=$src/test/Integration/Compiled/Inputs/fmnist-10.npy
 inc=$src/runtime/include
 a64="clang-22 --target=aarch64-linux-gnu -fuse-ld=lld"
+# The host compiler lit chooses (instrumented like the libraries in a
+# sanitizer build).
+cc=${COOPT_HOST_CC:-cc}
 coopt-runner "$graph" --input "$in" --output "$p.jit.npy" >/dev/null
 coopt-opt "$graph" -p 'builtin.module(coopt-lower-kernels{target=aarch64})' -o "$p.k.mlir" 2>"$p.remarks"
 cat "$p.remarks"
 coopt-translate "$p.k.mlir" --emit=header -o "$p.h"
 coopt-translate "$p.k.mlir" --emit=obj -o "$p.x86.o"
 coopt-translate "$p.k.mlir" --emit=obj --target=aarch64 --mcpu=neoverse-n1 --mattr=+dotprod -o "$p.a64.o"
-cc -O2 -I"$inc" -DMODEL_HEADER="\"$p.h\"" "$src/test/Integration/Compiled/Inputs/driver.c" "$p.x86.o" \
+$cc -O2 -I"$inc" -DMODEL_HEADER="\"$p.h\"" "$src/test/Integration/Compiled/Inputs/driver.c" "$p.x86.o" \
   "$obj/runtime/libcoopt_rt_kernels.a" "$obj/runtime/libcoopt_rt.a" -lm -o "$p.x86"
 $a64 -O2 -I"$inc" -DMODEL_HEADER="\"$p.h\"" "$src/test/Integration/Compiled/Inputs/driver.c" "$p.a64.o" \
   "$obj/runtime-aarch64/lib/libcoopt_rt_kernels.a" "$obj/runtime-aarch64/lib/libcoopt_rt.a" -lm -o "$p.a64"
