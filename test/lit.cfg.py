@@ -46,8 +46,10 @@ config.substitutions.append(("%coopt_rt_aarch64",
                              runtime_link(os.path.join(config.coopt_obj_root, "runtime-aarch64", "lib"))))
 # The host compiler for those programs: in a sanitizer build the libraries
 # are instrumented, and so must the program that links them be.
-host_cc = "clang-22 -fsanitize=" + config.coopt_sanitize if config.coopt_sanitize else "cc"
-config.substitutions.append(("%cc_host", host_cc))
-config.environment["COOPT_HOST_CC"] = host_cc
-config.substitutions.append(("%cc_aarch64", "clang-22 --target=aarch64-linux-gnu -fuse-ld=lld"))
-config.substitutions.append(("%run_aarch64", "qemu-aarch64 -L /usr/aarch64-linux-gnu"))
+# Each command is a substitution for RUN lines and, for the scripts under
+# Inputs/ that build programs themselves, an environment variable.
+for name, command in (("cc_host", "clang-22 -fsanitize=" + config.coopt_sanitize if config.coopt_sanitize else "cc"),
+                      ("cc_aarch64", "clang-22 --target=aarch64-linux-gnu -fuse-ld=lld"),
+                      ("run_aarch64", "qemu-aarch64 -L /usr/aarch64-linux-gnu")):
+    config.substitutions.append(("%" + name, command))
+    config.environment["COOPT_" + name.upper()] = command

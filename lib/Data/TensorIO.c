@@ -50,19 +50,29 @@ static bool npy_header_span(const char *path, const coopt_buf *f, size_t *hstart
   return true;
 }
 
-/* The dtype of a .npy 'descr' (little-endian or byte-sized only). */
+/* The .npy 'descr' of each dtype coopt reads and writes (little-endian or
+ * byte-sized only), one table for both directions. */
+static const struct {
+  const char *descr;
+  coopt_dtype dtype;
+} npy_dtypes[] = {{"<f4", COOPT_F32}, {"|i1", COOPT_I8},  {"|u1", COOPT_U8},
+                  {"<i4", COOPT_I32}, {"<i8", COOPT_I64}, {"|b1", COOPT_BOOL}};
+
 static bool npy_dtype(const char *descr, coopt_dtype *dtype) {
-  static const struct {
-    const char *descr;
-    coopt_dtype dtype;
-  } table[] = {{"<f4", COOPT_F32}, {"|i1", COOPT_I8},  {"|u1", COOPT_U8},
-               {"<i4", COOPT_I32}, {"<i8", COOPT_I64}, {"|b1", COOPT_BOOL}};
-  for (size_t i = 0; i < sizeof table / sizeof table[0]; ++i)
-    if (!strcmp(descr, table[i].descr)) {
-      *dtype = table[i].dtype;
+  for (size_t i = 0; i < sizeof npy_dtypes / sizeof npy_dtypes[0]; ++i)
+    if (!strcmp(descr, npy_dtypes[i].descr)) {
+      *dtype = npy_dtypes[i].dtype;
       return true;
     }
   return false;
+}
+
+/* The descr of dtype (every coopt_dtype is in the table). */
+static const char *npy_descr(coopt_dtype dtype) {
+  for (size_t i = 0; i < sizeof npy_dtypes / sizeof npy_dtypes[0]; ++i)
+    if (npy_dtypes[i].dtype == dtype)
+      return npy_dtypes[i].descr;
+  return "|b1";
 }
 
 /* The dims of a .npy 'shape' tuple, "(2, 3)" or "(4,)", from sh on. */
@@ -188,15 +198,7 @@ bool cooptTensorLoad(const char *path, coopt_tensor *out, char *err, size_t err_
 }
 
 bool cooptTensorSaveNpy(const char *path, const coopt_tensor *t, char *err, size_t err_size) {
-  const char *descr;
-  switch (t->type.dtype) {
-  case COOPT_F32: descr = "<f4"; break;
-  case COOPT_I8: descr = "|i1"; break;
-  case COOPT_U8: descr = "|u1"; break;
-  case COOPT_I32: descr = "<i4"; break;
-  case COOPT_I64: descr = "<i8"; break;
-  default: descr = "|b1"; break;
-  }
+  const char *descr = npy_descr(t->type.dtype);
   coopt_buf h;
   coopt_buf_init(&h);
   coopt_buf_printf(&h, "{'descr': '%s', 'fortran_order': False, 'shape': (", descr);

@@ -148,6 +148,14 @@ static int output_slot(MlirValue *outs, intptr_t *m, MlirValue v, int num_values
   return (int)(*m)++;
 }
 
+/* The type attribute of a function from `in` to the types of outs[0..m). */
+static MlirAttribute function_type_of(MlirContext ctx, MlirType in, const MlirValue *outs, intptr_t m) {
+  MlirType out_types[COOPT_MAX_IO];
+  for (intptr_t i = 0; i < m; ++i)
+    out_types[i] = mlirValueGetType(outs[i]);
+  return mlirTypeAttrGet(mlirFunctionTypeGet(ctx, 1, &in, m, out_types));
+}
+
 /* The end of both constructors once p->clone returns m values: compile it,
  * unless only the input was asked for. */
 static bool probe_finish(coopt_probe *p, bool ok, intptr_t m, coopt_probe_prepare prepare, void *prepare_data,
@@ -253,13 +261,9 @@ bool cooptProbeCreate(MlirOperation module, const char *entry, const MlirValue *
   }
   free(refs);
   if (ok && m > 0) {
-    MlirType out_types[COOPT_MAX_IO];
     mlirOperationSetOperands(ret, m, outs);
-    for (intptr_t i = 0; i < m; ++i)
-      out_types[i] = mlirValueGetType(outs[i]);
-    MlirContext ctx = mlirOperationGetContext(module);
     mlirOperationSetAttributeByName(cfn, S("function_type"),
-                                    mlirTypeAttrGet(mlirFunctionTypeGet(ctx, 1, &in_type, m, out_types)));
+                                    function_type_of(mlirOperationGetContext(module), in_type, outs, m));
     mlirOperationRemoveAttributeByName(cfn, S("res_attrs"));
     /* What no probed value needs is not compiled (or run). */
     cooptEraseDeadTosa(cblock);
@@ -373,17 +377,13 @@ static MlirModule segment_module(MlirContext ctx, MlirLocation loc, MlirBlock fb
   MlirModule seg = mlirModuleCreateEmpty(loc);
   MlirRegion region = mlirRegionCreate();
   mlirRegionAppendOwnedBlock(region, fblock);
-  MlirType out_types[COOPT_MAX_IO];
-  for (intptr_t i = 0; i < m; ++i)
-    out_types[i] = mlirValueGetType(outs[i]);
   MlirOperationState rs = mlirOperationStateGet(S("func.return"), loc);
   mlirOperationStateAddOperands(&rs, m, outs);
   mlirBlockAppendOwnedOperation(fblock, mlirOperationCreate(&rs));
   MlirOperationState fs = mlirOperationStateGet(S("func.func"), loc);
   MlirNamedAttribute attrs[2] = {
       mlirNamedAttributeGet(mlirIdentifierGet(ctx, S("sym_name")), mlirStringAttrGet(ctx, S("main"))),
-      mlirNamedAttributeGet(mlirIdentifierGet(ctx, S("function_type")),
-                            mlirTypeAttrGet(mlirFunctionTypeGet(ctx, 1, &from_type, m, out_types)))};
+      mlirNamedAttributeGet(mlirIdentifierGet(ctx, S("function_type")), function_type_of(ctx, from_type, outs, m))};
   mlirOperationStateAddAttributes(&fs, 2, attrs);
   mlirOperationStateAddOwnedRegions(&fs, 1, &region);
   mlirBlockAppendOwnedOperation(mlirModuleGetBody(seg), mlirOperationCreate(&fs));

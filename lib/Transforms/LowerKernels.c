@@ -334,6 +334,23 @@ static bool int8_zero_points(MlirOperation op, int first, int64_t *a_zp) {
          cooptDenseIntAt(const_values(mlirOperationGetOperand(op, first + 1)), 0, &w_zp) && w_zp == 0;
 }
 
+/* A conv-like op's int8 weights (operand 1, n x k as they lie), bias
+ * (operand 2) and requantization tail into L, its input zero point into
+ * *a_zp.  False when the kernels cannot take it: with *why for a remark, or
+ * *why NULL when its operands are not constants with a zero weight zero
+ * point (left to the upstream lowering without one). */
+static bool read_int8_conv(MlirOperation op, size_t n, size_t k, int8_layer *L, int64_t *a_zp, const char **why) {
+  MlirAttribute wv = const_values(mlirOperationGetOperand(op, 1)), bv = const_values(mlirOperationGetOperand(op, 2));
+  *why = NULL;
+  if (mlirAttributeIsNull(wv) || mlirAttributeIsNull(bv) || !int8_zero_points(op, 3, a_zp))
+    return false;
+  if (!read_int8_layer(op, wv, bv, n, k, false, L)) {
+    *why = "its int32 result is not requantized by a tosa.rescale that only it feeds";
+    return false;
+  }
+  return true;
+}
+
 /* An eligible op (constant weights) that no kernel takes keeps the upstream
  * lowering; the remark says why, so a missing kernel is never silent. */
 static bool no_kernel(MlirOperation op, const char *why) {
@@ -533,16 +550,11 @@ static bool pack_dw3x3(MlirOperation dw, bool f32, const coopt_rt_dw_shape *shap
     free(w), free(bias);
     return true;
   }
-  MlirAttribute wv = const_values(mlirOperationGetOperand(dw, 1)), bv = const_values(mlirOperationGetOperand(dw, 2));
   int64_t a_zp;
   int8_layer L;
   /* w[3][3][C] is read as it lies: the kernel's own layout. */
-  if (mlirAttributeIsNull(wv) || mlirAttributeIsNull(bv) || !int8_zero_points(dw, 3, &a_zp))
+  if (!read_int8_conv(dw, C, 9, &L, &a_zp, why))
     return false;
-  if (!read_int8_layer(dw, wv, bv, C, 9, false, &L)) {
-    *why = "its int32 result is not requantized by a tosa.rescale that only it feeds";
-    return false;
-  }
   pk->last = L.last;
   coopt_rt_requant rq = int8_layer_rq(&L);
   pk->size = coopt_rt_qs8_dw3x3_packed_size(C);
@@ -624,14 +636,11 @@ static bool lower_conv_kxk(MlirOperation module, MlirOperation conv, MlirValue x
     pk.status = coopt_rt_pack_f32_conv(&shape, N, w, bias, lo, hi, pk.blob, pk.size, &pk.err);
     free(w), free(bias);
   } else {
-    MlirAttribute wv = const_values(mlirOperationGetOperand(conv, 1)),
-                  bv = const_values(mlirOperationGetOperand(conv, 2));
     int64_t a_zp;
     int8_layer L;
-    if (mlirAttributeIsNull(wv) || mlirAttributeIsNull(bv) || !int8_zero_points(conv, 3, &a_zp))
-      return true;
-    if (!read_int8_layer(conv, wv, bv, N, K, false, &L))
-      return no_kernel(conv, "its int32 result is not requantized by a tosa.rescale that only it feeds");
+    const char *why;
+    if (!read_int8_conv(conv, N, K, &L, &a_zp, &why))
+      return why ? no_kernel(conv, why) : true;
     pk.last = L.last;
     coopt_rt_requant rq = int8_layer_rq(&L);
     pk.size = coopt_rt_qs8_conv_packed_size(&shape, N);
@@ -694,15 +703,12 @@ static bool lower_conv(MlirOperation module, MlirOperation conv, const lower_ker
     return lower_conv_kxk(module, conv, x, f32, done);
   if (f32)
     return lower_conv_f32(module, conv, x, done);
-  MlirAttribute wv = const_values(mlirOperationGetOperand(conv, 1)),
-                bv = const_values(mlirOperationGetOperand(conv, 2));
   int64_t a_zp;
   size_t N = (size_t)mlirShapedTypeGetDimSize(wt, 0), K = (size_t)mlirShapedTypeGetDimSize(wt, 3);
   int8_layer L;
-  if (mlirAttributeIsNull(wv) || mlirAttributeIsNull(bv) || !int8_zero_points(conv, 3, &a_zp))
-    return true;
-  if (!read_int8_layer(conv, wv, bv, N, K, false, &L))
-    return no_kernel(conv, "its int32 result is not requantized by a tosa.rescale that only it feeds");
+  const char *why;
+  if (!read_int8_conv(conv, N, K, &L, &a_zp, &why))
+    return why ? no_kernel(conv, why) : true;
   const int8_t *w = L.w;
   coopt_int8_weights v;
   cooptAnalyzeInt8Weights(w, N, K, &v);

@@ -239,10 +239,10 @@ static int64_t map_row(layer_solve *s, const coopt_structure *st, int64_t r) {
   return nvar;
 }
 
-/* Solve row r on its own (per-channel values or no clusters): returns the
- * number of values it freed, its error at the solution into res->after. */
-static int64_t solve_row_alone(layer_solve *s, int64_t r, int64_t nvar, const double *hh, const double *rhs,
-                               double lambda, layer_result *res) {
+/* Solve row r (nvar unknowns) on its own, for per-channel values or no
+ * clusters; its error at the solution goes into res->after. */
+static void solve_row_alone(layer_solve *s, int64_t r, int64_t nvar, const double *hh, const double *rhs, double lambda,
+                            layer_result *res) {
   int64_t patch = s->patch, k1 = s->k1;
   const float *row = s->v + r * patch;
   coopt_ls one;
@@ -265,7 +265,6 @@ static int64_t solve_row_alone(layer_solve *s, int64_t r, int64_t nvar, const do
   res->after += cooptGramRowError(s->gr, &s->L->geom, r, s->wn);
   free(t);
   cooptLsFree(&one);
-  return nvar;
 }
 
 /* Solve the tensor-wide codebook (and free biases) from the summed normal
@@ -309,10 +308,10 @@ static void solve_layer(const coopt_layer *L, const coopt_gram *gr, const coopt_
   memcpy(s.newb, b, (size_t)rows * sizeof(double));
   memset(res, 0, sizeof *res);
   res->solved_all = true;
-  bool shared = s.shared = st->has_clusters && !st->per_channel;
-  s.k_shared = shared ? distinct_nonzero(v, w->num_elements, s.codebook) : 0;
+  s.shared = st->has_clusters && !st->per_channel;
+  s.k_shared = s.shared ? distinct_nonzero(v, w->num_elements, s.codebook) : 0;
   coopt_ls ls = {0};
-  if (shared) {
+  if (s.shared) {
     cooptLsInit(&ls, s.k_shared + (L->bias_free ? rows : 0));
     res->free_values = ls.n;
   }
@@ -327,12 +326,14 @@ static void solve_layer(const coopt_layer *L, const coopt_gram *gr, const coopt_
     double lambda = cooptDampingOf(hh, k1, damp);
     res->before += cooptGramRowError(gr, &L->geom, r, s.w0);
     res->energy += gr->energy[r];
-    if (shared)
+    if (s.shared)
       cooptLsAddRow(&ls, hh, rhs, k1, s.w0, s.map, lambda);
-    else
-      res->free_values += solve_row_alone(&s, r, nvar, hh, rhs, lambda, res);
+    else {
+      solve_row_alone(&s, r, nvar, hh, rhs, lambda, res);
+      res->free_values += nvar;
+    }
   }
-  if (shared) {
+  if (s.shared) {
     solve_shared(&s, &ls, res);
     cooptLsFree(&ls);
   }

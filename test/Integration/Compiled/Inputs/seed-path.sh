@@ -14,10 +14,11 @@ set -eu
 src=$1 obj=$2 graph=$3 p=$4 mode=$5
 in=$src/test/Integration/Compiled/Inputs/fmnist-10.npy
 inc=$src/runtime/include
-a64="clang-22 --target=aarch64-linux-gnu -fuse-ld=lld"
-# The host compiler lit chooses (instrumented like the libraries in a
-# sanitizer build).
-cc=${COOPT_HOST_CC:-cc}
+# The compilers and the aarch64 runner lit chooses (test/lit.cfg.py; the
+# host compiler is instrumented like the libraries in a sanitizer build).
+cc=${COOPT_CC_HOST:-cc}
+a64=${COOPT_CC_AARCH64:-clang-22 --target=aarch64-linux-gnu -fuse-ld=lld}
+run_a64=${COOPT_RUN_AARCH64:-qemu-aarch64 -L /usr/aarch64-linux-gnu}
 coopt-runner "$graph" --input "$in" --output "$p.jit.npy" >/dev/null
 coopt-opt "$graph" -p 'builtin.module(coopt-lower-kernels{target=aarch64})' -o "$p.k.mlir" 2>"$p.remarks"
 cat "$p.remarks"
@@ -29,7 +30,7 @@ $cc -O2 -I"$inc" -DMODEL_HEADER="\"$p.h\"" "$src/test/Integration/Compiled/Input
 $a64 -O2 -I"$inc" -DMODEL_HEADER="\"$p.h\"" "$src/test/Integration/Compiled/Inputs/driver.c" "$p.a64.o" \
   "$obj/runtime-aarch64/lib/libcoopt_rt_kernels.a" "$obj/runtime-aarch64/lib/libcoopt_rt.a" -lm -o "$p.a64"
 "$p.x86" "$in" "$p.x86.npy"
-qemu-aarch64 -L /usr/aarch64-linux-gnu "$p.a64" "$in" "$p.a64.npy"
+$run_a64 "$p.a64" "$in" "$p.a64.npy"
 if [ "$mode" = exact ]; then
   # The same object with the runtime built for i8mm (SMMLA GEMM): the
   # build's aarch64 copy is +dotprod only, so this one is built from the
@@ -38,7 +39,7 @@ if [ "$mode" = exact ]; then
   $a64 -march=armv8.2-a+dotprod+i8mm -O2 -I"$inc" -DMODEL_HEADER="\"$p.h\"" "$src/test/Integration/Compiled/Inputs/driver.c" \
     "$p.a64.o" "$rt/quant.c" "$rt/pack.c" "$rt/masked.c" "$rt/ref.c" "$rt/dispatch.c" "$rt/conv.c" "$rt/mlir_support.c" \
     "$rt/mlir_entry.c" "$rt/arch/arm_64/neon.c" -lm -o "$p.a64i8mm"
-  qemu-aarch64 -L /usr/aarch64-linux-gnu "$p.a64i8mm" "$in" "$p.a64i8mm.npy"
+  $run_a64 "$p.a64i8mm" "$in" "$p.a64i8mm.npy"
   cmp "$p.a64.npy" "$p.a64i8mm.npy"
   cmp "$p.x86.npy" "$p.a64.npy"
   coopt-runner "$graph" --input "$in" --expect "$p.a64.npy" --rtol=0 --atol=0 >/dev/null
