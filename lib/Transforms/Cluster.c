@@ -228,23 +228,12 @@ static double **input_energies(MlirOperation root, const cluster_options *o, coo
     }
     cooptEmitRemark(mlirOperationGetLocation(w->user), "coopt-cluster: %s %s; plain k-means", what, why);
   }
-  coopt_gram *grams = coopt_xcalloc(n + 1, sizeof *grams);
-  if (n > 0 && !cooptCollectGrams(root, fn, o->d.entry, &s, layers, n, true, "coopt-cluster", grams)) {
+  double **per_layer = coopt_xcalloc(n + 1, sizeof *per_layer);
+  if (!cooptCollectInputEnergies(root, fn, o->d.entry, &s, layers, n, true, "coopt-cluster", per_layer))
     *failed = true;
-  } else {
-    for (size_t l = 0; l < n; ++l) {
-      coopt_weight *w = layers[l].weight;
-      int64_t patch = layers[l].geom.patch, k1 = patch + 1;
-      double *e = energy[which[l]] = coopt_xmalloc((size_t)w->num_elements * sizeof(double));
-      for (int64_t r = 0; r < w->rows; ++r) {
-        const double *h = cooptGramHH(&grams[l], cooptLayerGroupOf(&layers[l].geom, r));
-        for (int64_t i = 0; i < patch; ++i)
-          e[r * patch + i] = h[i * k1 + i];
-      }
-      cooptGramFree(&grams[l]);
-    }
-  }
-  free(grams);
+  for (size_t l = 0; l < n && !*failed; ++l)
+    energy[which[l]] = per_layer[l];
+  free(per_layer);
   free(layers);
   free(which);
   cooptSamplesFree(&s);

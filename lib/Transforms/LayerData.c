@@ -124,3 +124,22 @@ bool cooptCollectGrams(MlirOperation module, MlirOperation fn, const char *entry
       cooptGramFree(&grams[i]);
   return ok;
 }
+
+bool cooptCollectInputEnergies(MlirOperation module, MlirOperation fn, const char *entry, const coopt_samples *s,
+                               coopt_layer *layers, size_t n, bool reference, const char *pass, double **out) {
+  coopt_gram *grams = coopt_xcalloc(n + 1, sizeof *grams);
+  bool ok = n == 0 || cooptCollectGrams(module, fn, entry, s, layers, n, reference, pass, grams);
+  for (size_t l = 0; l < n && ok; ++l) {
+    const coopt_weight *w = layers[l].weight;
+    int64_t patch = layers[l].geom.patch, k1 = patch + 1;
+    double *e = out[l] = coopt_xmalloc((size_t)w->num_elements * sizeof(double));
+    for (int64_t r = 0; r < w->rows; ++r) {
+      const double *h = cooptGramHH(&grams[l], cooptLayerGroupOf(&layers[l].geom, r));
+      for (int64_t i = 0; i < patch; ++i)
+        e[r * patch + i] = h[i * k1 + i];
+    }
+    cooptGramFree(&grams[l]);
+  }
+  free(grams);
+  return ok;
+}

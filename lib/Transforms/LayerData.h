@@ -85,4 +85,11 @@ bool cooptLoadPassSamples(MlirOperation module, MlirOperation fn, const coopt_da
 bool cooptCollectGrams(MlirOperation module, MlirOperation fn, const char *entry, const coopt_samples *s,
                        coopt_layer *layers, size_t n, bool reference, const char *pass, coopt_gram *grams);
 
+/* The diagonal of each layer's input gram, per weight: out[l][r * patch + i]
+ * is the mean energy of the input that weight i of row r multiplies (rows
+ * of a depthwise layer read different inputs).  Each out[l] is the
+ * caller's to free; errors as cooptCollectGrams (nothing allocated). */
+bool cooptCollectInputEnergies(MlirOperation module, MlirOperation fn, const char *entry, const coopt_samples *s,
+                               coopt_layer *layers, size_t n, bool reference, const char *pass, double **out);
+
 #endif

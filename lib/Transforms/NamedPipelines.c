@@ -14,9 +14,12 @@
  * chooses its mask by OBS (prune-method=auto): what retraining buys tfmot,
  * layer-wise reconstruction buys here.  PCQAT recovers twice, as the order
  * matters: prune, recover the kept weights, cluster those (sparsity kept),
- * then refit the codebooks with the assignment fixed.  recover=false gives
- * the plain form (magnitude pruning, nothing refit).  Calibration runs after
- * compression, so the ranges are those of the compressed model.
+ * then refit the codebooks with the assignment fixed.  For an N:M or RxC
+ * pattern, coopt-permute-channels first reorders the channels between
+ * layers so that the pattern's groups keep more (permute=false: not).
+ * recover=false gives the plain form (magnitude pruning, nothing refit).
+ * Calibration runs after compression, so the ranges are those of the
+ * compressed model.
  */
 #include "Analysis/KMeans.h"
 #include "Analysis/Structure.h"
@@ -45,6 +48,7 @@ typedef struct path_options {
   char *pattern;
   int scope;
   int prune_method;
+  bool permute;
   /* cluster */
   int64_t clusters;
   bool per_channel;
@@ -118,9 +122,17 @@ static const char *const calib_method_names[] = {"minmax", "percentile", "mse", 
   {"sparsity", COOPT_OPT_FLOAT,      "coopt-prune sparsity", "0.5", {true, true, false, true, 0, 1},                   \
    NULL,       offsetof(T, sparsity)},                                                                                 \
       {"pattern", COOPT_OPT_STRING, "coopt-prune pattern", "unstructured", {0}, NULL, offsetof(T, pattern)},           \
-      {"scope", COOPT_OPT_ENUM, "coopt-prune scope", "layer", {0}, scope_names, offsetof(T, scope)}, {                 \
-    "prune-method", COOPT_OPT_ENUM, "coopt-prune method; auto = obs when recovering, magnitude otherwise", "auto",     \
-        {0}, prune_method_names, offsetof(T, prune_method)                                                             \
+      {"scope", COOPT_OPT_ENUM, "coopt-prune scope", "layer", {0}, scope_names, offsetof(T, scope)},                   \
+      {"prune-method",                                                                                                 \
+       COOPT_OPT_ENUM,                                                                                                 \
+       "coopt-prune method; auto = obs when recovering, magnitude otherwise",                                          \
+       "auto",                                                                                                         \
+       {0},                                                                                                            \
+       prune_method_names,                                                                                             \
+       offsetof(T, prune_method)},                                                                                     \
+  {                                                                                                                    \
+    "permute", COOPT_OPT_BOOL, "when recovering an N:M or RxC pattern: coopt-permute-channels before coopt-prune",     \
+        "true", {0}, NULL, offsetof(T, permute)                                                                        \
   }
 #define OPT_CLUSTER                                                                                                    \
   {"clusters", COOPT_OPT_INT,        "coopt-cluster clusters", "16", {true, true, false, false, 2, 256},               \
@@ -228,6 +240,17 @@ static bool expand(const path_options *o, unsigned parts, char *buf, size_t size
   /* References only matter to a later coopt-recover; the plain form keeps
    * none, so its output is what it always was. */
   const char *keep = recover ? "true" : "false";
+  coopt_pattern pat = {0};
+  char msg[128];
+  bool grouped = prune && cooptParsePattern(o->pattern, &pat, msg, sizeof msg) &&
+                 (pat.kind == COOPT_PAT_NM || pat.kind == COOPT_PAT_BLOCK);
+  if (grouped && recover && o->permute) {
+    put(&w, "coopt-permute-channels{pattern=%s sparsity=%.17g", o->pattern, o->sparsity);
+    put_list(&w, "ops", &o->ops, coopt_weight_op_names);
+    put(&w, " min-elements=%lld ", (long long)o->min_elements);
+    put_data(&w, o);
+    put(&w, "},");
+  }
   if (prune) {
     bool obs = o->prune_method == PRUNE_OBS || (o->prune_method == PRUNE_AUTO && recover);
     put(&w, "coopt-prune{sparsity=%.17g pattern=%s scope=%s", o->sparsity, o->pattern, scope_names[o->scope]);

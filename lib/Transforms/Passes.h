@@ -7,6 +7,7 @@
 #include "coopt/Pass.h"
 
 extern const coopt_pass_info coopt_stats_pass;
+extern const coopt_pass_info coopt_permute_channels_pass;
 extern const coopt_pass_info coopt_prune_pass;
 extern const coopt_pass_info coopt_cluster_pass;
 extern const coopt_pass_info coopt_verify_structure_pass;
