@@ -47,8 +47,10 @@ kib() { awk -v b="$1" 'BEGIN {printf "%.1f", b / 1024}'; }
   echo "the post-training forms of the tfmot paths. Each compressed path is shown twice: the plain form"
   echo "(recover=false: magnitude pruning, nothing refit), which loses accuracy, and the default form, where"
   echo "coopt-recover refits every compressed layer on 512 training images (layer-wise least squares that"
-  echo "keeps every zero and every cluster assignment; OBS masks for pruning). The float model is the"
-  echo "target; the issue's target is every recovered int8 leaf within 1.0 point of it."
+  echo "keeps every zero and every cluster assignment; OBS masks for pruning; for 2:4 and 1x4, the"
+  echo "channels between layers first reordered by coopt-permute-channels so that the pattern keeps"
+  echo "more). The float model is the target; the issue's target is every recovered int8 leaf within"
+  echo "1.0 point of it."
   echo
   echo "Columns:"
   echo "- **top-1 FP32 / fake INT8**: the float model's accuracy for the first four rows and the fake-quant"

@@ -187,6 +187,14 @@ static bool bias_edit(chain *ch, MlirOperation op, int64_t C, char *why, size_t 
   return add_edit(ch, EDIT_LAST_DIM, NULL, cooptDefiningOp(b), why, size);
 }
 
+/* A weight may move when one op uses it and nothing was recorded about it
+ * (a structure record or a reference would describe the old order). */
+static bool movable_weight(const coopt_weight *w) {
+  coopt_structure st = cooptGetStructure(w);
+  return w->num_users == 1 && !cooptHasReference(w->constant) && !st.has_sparsity && !st.has_clusters &&
+         st.pattern.kind == COOPT_PAT_NONE;
+}
+
 /* A weight whose rows move: single user, not compressed. */
 static bool rows_edit(chain *ch, const coopt_weight_set *set, MlirOperation op, char *why, size_t size) {
   const coopt_weight *w = weight_of(set, op);
@@ -194,8 +202,7 @@ static bool rows_edit(chain *ch, const coopt_weight_set *set, MlirOperation op, 
     snprintf(why, size, "its producer's weight is not a constant");
     return false;
   }
-  coopt_structure st = cooptGetStructure(w);
-  if (w->num_users != 1 || cooptHasReference(w->constant) || st.has_sparsity || st.has_clusters) {
+  if (!movable_weight(w)) {
     snprintf(why, size, "its producer's weight is shared or already compressed");
     return false;
   }
@@ -267,8 +274,9 @@ static bool find_chain(const coopt_weight_set *set, const coopt_weight *consumer
       return rows_edit(ch, set, def, why, size);
     }
     if (cooptOpIs(def, "tosa.depthwise_conv2d")) {
-      const coopt_weight *w = weight_of(set, def);
-      if (w && w->rank == 4 && w->shape[3] != 1) {
+      /* Output channel c*M + m reads input channel c: only M = 1 maps
+       * channels one to one. */
+      if (!channels_last(mlirValueGetType(mlirOperationGetOperand(def, 0)), C)) {
         snprintf(why, size, "a depthwise convolution on the way has a channel multiplier");
         return false;
       }
@@ -402,14 +410,13 @@ static size_t find_candidates(const permute_options *o, const coopt_pattern *pat
     char what[512], why[256];
     cooptWeightDescribe(w, what, sizeof what);
     MlirLocation loc = mlirOperationGetLocation(w->user);
-    coopt_structure st = cooptGetStructure(w);
     if (w->inner % group != 0 || w->inner / group < 2)
       snprintf(why, sizeof why, "its %lld input channels do not make two or more groups of %lld", (long long)w->inner,
                (long long)group);
     else if (w->rows % R != 0)
       snprintf(why, sizeof why, "its %lld output channels are not a multiple of the %lld-row blocks",
                (long long)w->rows, (long long)R);
-    else if (w->num_users != 1 || cooptHasReference(w->constant) || st.has_sparsity || st.has_clusters)
+    else if (!movable_weight(w))
       snprintf(why, sizeof why, "it is shared or already compressed");
     else if (find_chain(set, w, &out[n].ch, why, sizeof why)) {
       out[n++].w = w;

@@ -61,12 +61,15 @@
 // RUN: FileCheck %s --check-prefix=MOVED < %t.chain.mlir
 // MOVED: %[[K:.*]] = "tosa.const"() <{values = dense<{{.*}}> : tensor<1x1x1x8xf32>}>
 // MOVED-NOT: coopt.reference
-// What stops a chain: a residual add, a value with two users.
+// What stops a chain: a residual add, a value with two users, a depthwise
+// convolution with a channel multiplier.
 // RUN: coopt-opt %S/Inputs/permute-chains.mlir -p 'builtin.module(coopt-permute-channels{entry=residual})' -o /dev/null 2>&1 | FileCheck %s --check-prefix=RESIDUAL
 // RESIDUAL: 'after-residual': {{.*}}: tosa.add joins two computed values; channels left in place
 // RUN: coopt-opt %S/Inputs/permute-chains.mlir -p 'builtin.module(coopt-permute-channels{entry=shared})' -o /dev/null 2>&1 | FileCheck %s --check-prefix=SHARED
 // SHARED: 'left': {{.*}}: a value on the way to its producer has other users; channels left in place
 // SHARED: 'right': {{.*}}: a value on the way to its producer has other users; channels left in place
+// RUN: coopt-opt %S/Inputs/permute-chains.mlir -p 'builtin.module(coopt-permute-channels{entry=multiplier})' -o /dev/null 2>&1 | FileCheck %s --check-prefix=MULT
+// MULT: 'after-multiplier': {{.*}}: a depthwise convolution on the way has a channel multiplier; channels left in place
 // A compressed weight keeps its channels (its record and reference would no longer match).
 // RUN: coopt-opt %S/Inputs/recover-model.mlir -p 'builtin.module(coopt-prune{filter=fc},coopt-permute-channels)' -o /dev/null 2>&1 | FileCheck %s --check-prefix=COMPRESSED
 // COMPRESSED: 'fc': {{.*}}: it is shared or already compressed; channels left in place

@@ -224,7 +224,7 @@ static void generate_pipeline(coopt_buf *p, fuzz_bytes *b) {
   for (int i = 0; i < passes; ++i) {
     if (i)
       coopt_buf_putc(p, ',');
-    switch (take(b, 9)) {
+    switch (take(b, 10)) {
     case 0: coopt_buf_printf(p, "coopt-stats{format=%s output=%s}", take(b, 2) ? "json" : "table", report_path); break;
     case 1:
       coopt_buf_printf(p, "coopt-prune{sparsity=%.3f pattern=%s ops=conv2d,depthwise_conv2d,matmul%s}",
@@ -250,6 +250,13 @@ static void generate_pipeline(coopt_buf *p, fuzz_bytes *b) {
                        "coopt-calibrate{data=%s samples=8},coopt-fake-quant,coopt-lower-int8,"
                        "coopt-lower-kernels{objective=%s force=%s}",
                        data_path, objectives[take(b, 3)], forces[take(b, 7)]);
+      break;
+    case 8:
+      coopt_buf_printf(p, "coopt-permute-channels{pattern=%s sparsity=%.2f passes=%u", patterns[1 + take(b, 5)],
+                       take(b, 100) / 100.0, 1 + take(b, 3));
+      if (take(b, 2))
+        coopt_buf_printf(p, " data=%s samples=8", data_path);
+      coopt_buf_putc(p, '}');
       break;
     default: coopt_buf_puts(p, "canonicalize"); break;
     }

@@ -39,3 +39,16 @@ func.func @shared(%x: tensor<2x4x4x8xf32>) -> (tensor<2x4x4x8xf32>, tensor<2x4x4
   %c3 = tosa.conv2d %c1, %w3, %b3, %z, %z {acc_type = f32, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 0>, stride = array<i64: 1, 1>} : (tensor<2x4x4x8xf32>, tensor<8x1x1x8xf32>, tensor<8xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<2x4x4x8xf32> loc("right")
   return %c2, %c3 : tensor<2x4x4x8xf32>, tensor<2x4x4x8xf32>
 }
+func.func @multiplier(%x: tensor<2x4x4x8xf32>) -> tensor<2x4x4x8xf32> {
+  %z = "tosa.const"() <{values = dense<0.0> : tensor<1xf32>}> : () -> tensor<1xf32>
+  %w1 = "tosa.const"() <{values = dense<[[[[-1.12181, -0.0662739, -0.0386734, 1.29056, 1.86673, -0.136989,    -0.766306, -0.0649821]]], [[[-0.607621, -0.742434, -0.0586502, -1.0433, 0.606107, -0.103916,    0.250008, -0.18294]]], [[[-0.727254, -0.94796, -0.237276, -0.54876, 0.233901, -0.0044317,    -1.36231, 0.0671213]]], [[[-1.34286, -0.616478, -0.294354, -2.07527, 0.0915074, 0.150983,    -0.158024, -0.424317]]]]> : tensor<4x1x1x8xf32>}> : () -> tensor<4x1x1x8xf32>
+  %b1 = "tosa.const"() <{values = dense<[-0.373604, -0.976539, -0.2697, -0.552612]> : tensor<4xf32>}> : () -> tensor<4xf32>
+  %c1 = tosa.conv2d %x, %w1, %b1, %z, %z {acc_type = f32, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 0>, stride = array<i64: 1, 1>} : (tensor<2x4x4x8xf32>, tensor<4x1x1x8xf32>, tensor<4xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<2x4x4x4xf32> loc("first")
+  %wd = "tosa.const"() <{values = dense<[[[[0.0916854, -1.20414],   [0.23559, 0.143219],   [-0.141563, -0.439205],   [0.55234, -1.6646]]]]> : tensor<1x1x4x2xf32>}> : () -> tensor<1x1x4x2xf32>
+  %bd = "tosa.const"() <{values = dense<[0.460453, 0.243037, 0.283376, 0.383313, -0.653644, -0.25946, 0.637058, 0.430639]> : tensor<8xf32>}> : () -> tensor<8xf32>
+  %d = tosa.depthwise_conv2d %c1, %wd, %bd, %z, %z {acc_type = f32, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 0>, stride = array<i64: 1, 1>} : (tensor<2x4x4x4xf32>, tensor<1x1x4x2xf32>, tensor<8xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<2x4x4x8xf32> loc("dw2")
+  %w2 = "tosa.const"() <{values = dense<[[[[0.206713, -1.51432, 0.537887, 1.16947, 1.00967, 0.233878, -1.55768,    0.942545]]], [[[-0.147255, -2.53252, 0.377207, -1.49217, -1.29644, -0.634959,    1.27259, -0.370845]]], [[[0.270992, 1.74797, 1.59403, -0.103353, -0.241521, -1.26087,    -0.694458, 0.425358]]], [[[0.395731, 0.110238, 0.994802, -0.772368, -0.0560765, 0.731243,    0.584146, 1.07095]]], [[[0.39702, -0.309403, 0.362192, -1.0026, -1.63946, 0.580672,    -0.0551403, 0.30841]]], [[[-1.69768, -0.365114, -0.599857, -0.864212, -2.25501, -0.334873,    0.897304, 0.380998]]], [[[-0.600947, -0.014876, 0.7568, -2.76042, -0.124537, 0.5432, 0.682129,    1.70073]]], [[[1.13505, 0.312563, 0.301976, 0.786945, -0.539327, -0.0401881,    0.906239, 1.95745]]]]> : tensor<8x1x1x8xf32>}> : () -> tensor<8x1x1x8xf32>
+  %b2 = "tosa.const"() <{values = dense<[-0.159267, -0.0484007, 0.19848, 1.3432, -0.0303133, 1.46936, -0.966657, -0.186036]> : tensor<8xf32>}> : () -> tensor<8xf32>
+  %c2 = tosa.conv2d %d, %w2, %b2, %z, %z {acc_type = f32, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 0>, stride = array<i64: 1, 1>} : (tensor<2x4x4x8xf32>, tensor<8x1x1x8xf32>, tensor<8xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<2x4x4x8xf32> loc("after-multiplier")
+  return %c2 : tensor<2x4x4x8xf32>
+}
