@@ -14,7 +14,6 @@
 #include "Support/Support.h"
 
 #include <stdlib.h>
-#include <string.h>
 
 /* Sum of the n largest of x[0..len) (n <= 64). */
 static double top_n_sum(const double *x, int64_t len, int n) {
