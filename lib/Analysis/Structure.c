@@ -42,6 +42,12 @@ bool cooptParsePattern(const char *text, coopt_pattern *out, char *msg, size_t m
   return false;
 }
 
+int64_t cooptPatternGroupCols(const coopt_pattern *p) {
+  return p->kind == COOPT_PAT_NM ? p->m : p->kind == COOPT_PAT_BLOCK ? p->c : 1;
+}
+
+int64_t cooptPatternGroupRows(const coopt_pattern *p) { return p->kind == COOPT_PAT_BLOCK ? p->r : 1; }
+
 void cooptFormatPattern(const coopt_pattern *p, char *buf, size_t size) {
   switch (p->kind) {
   case COOPT_PAT_NONE: snprintf(buf, size, "none"); break;

@@ -40,6 +40,12 @@ typedef struct coopt_structure {
 bool cooptParsePattern(const char *text, coopt_pattern *out, char *msg, size_t msg_size);
 void cooptFormatPattern(const coopt_pattern *p, char *buf, size_t size);
 
+/* The extent of the pattern's groups: consecutive reduction values (M of
+ * N:M, C of RxC; 1 otherwise) and output channels (R of RxC; 1 otherwise).
+ * A pattern applies to a weight only where these tile it. */
+int64_t cooptPatternGroupCols(const coopt_pattern *p);
+int64_t cooptPatternGroupRows(const coopt_pattern *p);
+
 /* Read (all fields false when absent) and write the attribute. */
 coopt_structure cooptGetStructure(const coopt_weight *w);
 void cooptSetStructure(const coopt_weight *w, const coopt_structure *s);

@@ -348,12 +348,11 @@ static void apply_order(const coopt_weight *consumer, const chain *ch, const int
 typedef struct candidate {
   const coopt_weight *w;
   chain ch;
-  coopt_layer layer; /* for the gram, when there is data */
 } candidate;
 
 /* Importance of each weight, rows grouped by R: s[(g*spatial + t)*C + i]. */
 static double *importance(const coopt_weight *w, const coopt_pattern *pat, const double *diag, int64_t *rows_out) {
-  int64_t R = pat->kind == COOPT_PAT_BLOCK ? pat->r : 1, C = w->inner, sp = w->spatial, groups = w->rows / R;
+  int64_t R = cooptPatternGroupRows(pat), C = w->inner, sp = w->spatial, groups = w->rows / R;
   float *v = cooptWeightLoad(w);
   double *s = coopt_xcalloc((size_t)(groups * sp * C + 1), sizeof(double));
   for (int64_t r = 0; r < w->rows; ++r)
@@ -371,7 +370,7 @@ static void order_one(const permute_options *o, const coopt_pattern *pat, candid
   const coopt_weight *w = c->w;
   int64_t rows = 0;
   double *s = importance(w, pat, diag, &rows);
-  int64_t group = pat->kind == COOPT_PAT_NM ? pat->m : pat->c, ngroups = w->inner / group;
+  int64_t group = cooptPatternGroupCols(pat), ngroups = w->inner / group;
   int64_t zeroed = (int64_t)ceil(o->sparsity * (double)ngroups - 1e-9);
   coopt_permute_problem p = {s, rows, w->inner, group, ngroups - zeroed, pat->kind == COOPT_PAT_NM ? pat->n : 0};
   int64_t *perm = coopt_xmalloc((size_t)w->inner * sizeof(int64_t));
@@ -401,7 +400,7 @@ static void order_one(const permute_options *o, const coopt_pattern *pat, candid
 /* Consumers whose channels can move, each with its chain. */
 static size_t find_candidates(const permute_options *o, const coopt_pattern *pat, const coopt_weight_set *set,
                               candidate *out) {
-  int64_t group = pat->kind == COOPT_PAT_NM ? pat->m : pat->c, R = pat->kind == COOPT_PAT_BLOCK ? pat->r : 1;
+  int64_t group = cooptPatternGroupCols(pat), R = cooptPatternGroupRows(pat);
   size_t n = 0;
   for (size_t i = 0; i < set->count; ++i) {
     const coopt_weight *w = &set->items[i];

@@ -262,9 +262,9 @@ static void keep_clusters(const coopt_weight *w, float *v, const coopt_structure
 static bool tiles(const coopt_weight *w, const coopt_pattern *p) {
   int64_t cols = w->spatial * w->inner, n = 0;
   const char *why = NULL;
-  if ((p->kind == COOPT_PAT_NM && cols % p->m != 0) || (p->kind == COOPT_PAT_BLOCK && cols % p->c != 0))
+  if (cols % cooptPatternGroupCols(p) != 0)
     why = "reduction length", n = cols;
-  else if (p->kind == COOPT_PAT_BLOCK && w->rows % p->r != 0)
+  else if (w->rows % cooptPatternGroupRows(p) != 0)
     why = "output channel count", n = w->rows;
   if (!why)
     return true;

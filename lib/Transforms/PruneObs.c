@@ -248,7 +248,7 @@ static bool obs_layer_of(const coopt_data_options *d, MlirOperation fn, const co
  * move sparsity between layers). */
 static void plan_layer(obs_layer *L, const coopt_pattern *pat, double sparsity, bool global) {
   int64_t patch = L->layer.geom.patch, rows = L->layer.weight->rows;
-  int64_t R = pat->kind == COOPT_PAT_BLOCK ? pat->r : 1;
+  int64_t R = cooptPatternGroupRows(pat);
   L->unit_cols = pat->kind == COOPT_PAT_BLOCK ? pat->c : 1;
   L->nproblems = (rows + R - 1) / R;
   L->problems = coopt_xcalloc((size_t)L->nproblems, sizeof *L->problems);
