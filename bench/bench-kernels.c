@@ -7,7 +7,7 @@
  * usage: bench-kernels [repeats]
  */
 #define _POSIX_C_SOURCE 200809L
-#include "../runtime/src/blob.h"
+#include "../runtime/src/tiles.h"
 #include "coopt_rt/kernels.h"
 #include "coopt_rt/quant.h"
 

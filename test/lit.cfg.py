@@ -27,6 +27,18 @@ if config.coopt_sanitize:
     config.environment["LSAN_OPTIONS"] = "suppressions=" + os.path.join(config.test_source_root, "lsan.supp")
     config.available_features.add("sanitizer")
 
+# The x86 features the runtime's tiles use (it detects them itself with
+# CPUID; tests that name a level must know whether this CPU reaches it).
+try:
+    with open("/proc/cpuinfo") as f:
+        cpu_flags = next((l.split(":", 1)[1].split() for l in f if l.startswith("flags")), [])
+except OSError:
+    cpu_flags = []
+if "avx_vnni" in cpu_flags:
+    config.available_features.add("x86-avxvnni")
+if {"avx512f", "avx512bw", "avx512vl", "avx512_vnni", "avx512vbmi", "avx512_vbmi2"} <= set(cpu_flags):
+    config.available_features.add("x86-avx512")
+
 config.substitutions.append(("%coopt_src", config.coopt_src_root))
 config.substitutions.append(("%coopt_obj", config.coopt_obj_root))
 config.substitutions.append(("%coopt_runtime_bin", config.coopt_runtime_bin_dir))

@@ -19,7 +19,7 @@
  * byte-identical to the one coopt_rt_pack_qs8_gemm writes (packing goes
  * through it).
  */
-#include "blob.h"
+#include "tiles.h"
 
 #include <stdint.h>
 #include <stdlib.h>

@@ -4,7 +4,7 @@
  * results are exact, float sums run in K order (build with
  * -ffp-contract=off so no FMA changes the rounding).
  */
-#include "blob.h"
+#include "tiles.h"
 
 #include <string.h>
 

@@ -11,7 +11,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "coopt_rt/kernels.h"
-#include "../src/blob.h"
+#include "../src/tiles.h"
 #include "coopt_rt/quant.h"
 
 #include <math.h>
@@ -108,6 +108,28 @@ static void naive_qs8(size_t m, size_t n, size_t k, const int8_t *a, const int8_
     }
 }
 
+/* The x86 tiles of each family, run directly on every shape where this CPU
+ * has their features (under COOPT_RT_ISA's cap, as the dispatcher). */
+#if defined(COOPT_RT_X86_TILES)
+static bool cpu_has(uint32_t isa) { return (coopt_rt_cpu_features() & isa) == isa; }
+static const struct {
+  uint32_t isa;
+  coopt_qs8_gemm_fn fn;
+} x86_gemm[] = {{COOPT_ISA_X86_AVX2, coopt_qs8_gemm_4x8c4__avx2},
+                {COOPT_ISA_X86_AVXVNNI, coopt_qs8_gemm_4x16c4__avxvnni},
+                {COOPT_ISA_X86_AVX512VNNI, coopt_qs8_gemm_4x32c4__avx512vnni},
+                {COOPT_ISA_X86_AVX512VNNI, coopt_qs8_gemm_1x32c4__avx512vnni}};
+static const struct {
+  uint32_t isa;
+  coopt_qs8_rows_fn fn;
+} x86_spgemm[] = {{COOPT_ISA_X86_AVX2, coopt_qs8_spgemm_1x1c4__avx2},
+                  {COOPT_ISA_X86_AVX2, coopt_qs8_spgemm_8x1c4__avx2},
+                  {COOPT_ISA_X86_AVXVNNI, coopt_qs8_spgemm_8x1c4__avxvnni}},
+  x86_lut4[] = {{COOPT_ISA_X86_AVX2, coopt_qs8_lut4_gemm_1x2c16__avx2},
+                {COOPT_ISA_X86_AVXVNNI, coopt_qs8_lut4_gemm_1x2c32__avxvnni},
+                {COOPT_ISA_X86_AVXVNNI, coopt_qs8_lut4_gemm_4x2c32__avxvnni}};
+#endif
+
 static void test_qs8_gemm(void) {
   for (size_t mi = 0; mi < NDIMS; ++mi)
     for (size_t ni = 0; ni < NDIMS; ++ni)
@@ -141,11 +163,16 @@ static void test_qs8_gemm(void) {
           coopt_qs8_gemm_4x8c8__neoni8mm(blob, m, a, k, c2, n, NULL, 0);
           CHECK(memcmp(c1, c2, m * n) == 0);
 #endif
-#if defined(COOPT_RT_TEST_AVX2)
-          coopt_qs8_gemm_4x8c4__avx2(blob, m, a, k, c2, n, acc1, n);
-          CHECK(memcmp(acc0, acc1, m * n * 4) == 0);
-          coopt_qs8_gemm_4x8c4__avx2(blob, m, a, k, c2, n, NULL, 0);
-          CHECK(memcmp(c1, c2, m * n) == 0);
+#if defined(COOPT_RT_X86_TILES)
+          /* Every x86 tile this CPU has, whatever the dispatcher picks. */
+          for (size_t t = 0; t < sizeof x86_gemm / sizeof x86_gemm[0]; ++t)
+            if (cpu_has(x86_gemm[t].isa)) {
+              x86_gemm[t].fn(blob, m, a, k, c2, n, acc1, n);
+              CHECK(memcmp(acc0, acc1, m * n * 4) == 0);
+              memset(c2, 0, m * n);
+              x86_gemm[t].fn(blob, m, a, k, c2, n, NULL, 0);
+              CHECK(memcmp(c1, c2, m * n) == 0);
+            }
 #endif
           free(a), free(w), free(c0), free(c1), free(c2), free(acc0), free(acc1), free(blob);
         }
@@ -250,10 +277,13 @@ static void test_qs8_spgemm(void) {
           coopt_rt_qs8_spgemm(blob, m, a, k, c2, n);
           CHECK(memcmp(c0, c1, m * n) == 0);
           CHECK(memcmp(c1, c2, m * n) == 0);
-#if defined(COOPT_RT_TEST_AVX2)
-          memset(c2, 0, m * n);
-          coopt_qs8_spgemm_8x1c4__avx2(blob, m, a, k, c2, n);
-          CHECK(memcmp(c1, c2, m * n) == 0);
+#if defined(COOPT_RT_X86_TILES)
+          for (size_t t = 0; t < sizeof x86_spgemm / sizeof x86_spgemm[0]; ++t)
+            if (cpu_has(x86_spgemm[t].isa)) {
+              memset(c2, 0, m * n);
+              x86_spgemm[t].fn(blob, m, a, k, c2, n);
+              CHECK(memcmp(c1, c2, m * n) == 0);
+            }
 #endif
           free(a), free(w), free(c0), free(c1), free(c2), free(blob);
         }
@@ -344,17 +374,13 @@ static void test_qs8_lut4(bool sparse) {
           }
           CHECK(memcmp(c0, c1, m * n) == 0);
           CHECK(memcmp(c1, c2, m * n) == 0);
-#if defined(COOPT_RT_TEST_AVX2)
-          if (!sparse) {
-            memset(c2, 0, m * n);
-            coopt_qs8_lut4_gemm_1x2c16__avx2(blob, m, a, k, c2, n);
-            CHECK(memcmp(c1, c2, m * n) == 0);
-#if defined(__AVXVNNI__) || defined(COOPT_RT_TEST_AVXVNNI)
-            memset(c2, 0, m * n);
-            coopt_qs8_lut4_gemm_1x2c32__avxvnni(blob, m, a, k, c2, n);
-            CHECK(memcmp(c1, c2, m * n) == 0);
-#endif
-          }
+#if defined(COOPT_RT_X86_TILES)
+          for (size_t t = 0; !sparse && t < sizeof x86_lut4 / sizeof x86_lut4[0]; ++t)
+            if (cpu_has(x86_lut4[t].isa)) {
+              memset(c2, 0, m * n);
+              x86_lut4[t].fn(blob, m, a, k, c2, n);
+              CHECK(memcmp(c1, c2, m * n) == 0);
+            }
 #endif
           free(a), free(w), free(c0), free(c1), free(c2), free(idx), free(book), free(blob);
         }
@@ -657,13 +683,21 @@ static void test_qs8_masked(bool lut) {
                : coopt_rt_pack_qs8_masked_gemm(n, k, w, NULL, q.a_zp, &q.rq, blob, size - 1, &err)) ==
           COOPT_RT_INVALID_ARGUMENT);
     /* Every decoded panel is the dense packer's, byte for byte. */
-    _Alignas(64) int8_t panel[96 + 8 * 2032];
+    _Alignas(64) int8_t panel[96 + 8 * 2032 + 64];
     size_t pbytes = 96 + 8 * ((k + 3) / 4 * 4);
     for (size_t p = 0; p * 8 < n; ++p) {
       coopt_qs8_masked_decode__ref(blob, p, panel);
       CHECK(memcmp(panel, (const char *)dense + 128 + p * pbytes, pbytes) == 0);
       coopt_qs8_masked_decode(blob, p, panel);
       CHECK(memcmp(panel, (const char *)dense + 128 + p * pbytes, pbytes) == 0);
+#if defined(COOPT_RT_X86_TILES)
+      if (cpu_has(COOPT_ISA_X86_AVX512VBMI2)) {
+        memset(panel, 0x5A, sizeof panel);
+        coopt_qs8_masked_decode__avx512vbmi2(blob, p, panel);
+        CHECK(memcmp(panel, (const char *)dense + 128 + p * pbytes, pbytes) == 0);
+        CHECK((uint8_t)panel[pbytes] == 0x5A); /* nothing written past the panel */
+      }
+#endif
     }
     coopt_rt_qs8_gemm(dense, m, a, k, c1, n);
     coopt_rt_qs8_masked_gemm(blob, m, a, k, c2, n);

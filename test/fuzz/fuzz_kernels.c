@@ -16,7 +16,7 @@
 #include "FuzzBytes.h"
 #include "coopt_rt/kernels.h"
 #include "coopt_rt/quant.h"
-#include "src/blob.h"
+#include "src/tiles.h"
 
 #include <stdint.h>
 #include <stdio.h>

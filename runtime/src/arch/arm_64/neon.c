@@ -3,7 +3,7 @@
  * (SDOT, Armv8.2 dotprod); f32 kernels are base NEON.  Same packed formats
  * as every other variant (blob.h).
  */
-#include "../../blob.h"
+#include "../../tiles.h"
 
 #include <arm_neon.h>
 

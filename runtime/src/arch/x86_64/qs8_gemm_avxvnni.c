@@ -1,0 +1,82 @@
+/*
+ * x86-64 AVX-VNNI dense int8 GEMM (VEX vpdpbusd on ymm).
+ */
+#include "x86.h"
+
+/* qs8 GEMM with AVX-VNNI (VEX vpdpbusd; called on CPUs that have it):
+ * one vpdpbusd is a whole c4 group of 8 channels for one row, i.e. 32 MACs,
+ * where the AVX2 kernel needs two widenings, two vpmaddwd and two adds.
+ * vpdpbusd multiplies unsigned by signed bytes, so activations go in as
+ * a + 128 (xor 0x80) and 128 * sum(w) per channel comes off the bias; that
+ * sum is one more vpdpbusd per group and panel against all-ones bytes, paid
+ * once per call, not per row.  The wrapping (non-saturating) form keeps the
+ * sums exact modulo 2^32, and the true accumulator fits int32 (K <= 2^16).
+ * 4 rows x 16 channels (two panels) per step: 8 accumulators, each
+ * broadcast activation group feeds two vpdpbusd.  Rows beyond m repeat the
+ * last row and are not stored. */
+static inline __m256i vnni_bias(const int8_t *pw, size_t groups, const int32_t *pb) {
+  __m256i ws = _mm256_setzero_si256();
+  const __m256i ones = _mm256_set1_epi8(1);
+  for (size_t g = 0; g < groups; ++g)
+    ws = _mm256_dpbusd_avx_epi32(ws, ones, _mm256_loadu_si256((const __m256i *)(pw + 32 * g)));
+  return _mm256_sub_epi32(_mm256_loadu_si256((const __m256i *)pb), _mm256_slli_epi32(ws, 7));
+}
+
+static inline __m256i bcast4_u8(const int8_t *a, size_t avail) {
+  int32_t v = 0;
+  memcpy(&v, a, avail < 4 ? avail : 4);
+  return _mm256_xor_si256(_mm256_set1_epi32(v), _mm256_set1_epi8((char)0x80));
+}
+
+void coopt_qs8_gemm_4x16c4__avxvnni(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
+                                    size_t c_stride, int32_t *acc_out, size_t acc_stride) {
+  const coopt_blob *b = coopt_blob_of(packed);
+  const size_t groups = b->kp / 4, full = b->k / 4, rem = b->k % 4;
+  const size_t panels = (b->n + COOPT_QS8_NR - 1) / COOPT_QS8_NR;
+  for (size_t p = 0; p < panels; p += 2) {
+    const bool two = p + 1 < panels;
+    /* A lone last panel runs as both halves; its second half is not stored. */
+    const coopt_qs8_panel P0 = coopt_qs8_panel_of(packed, p), P1 = coopt_qs8_panel_of(packed, two ? p + 1 : p);
+    const int8_t *pw0 = P0.w, *pw1 = P1.w;
+    const __m256i bias0 = vnni_bias(pw0, groups, P0.bias), bias1 = two ? vnni_bias(pw1, groups, P1.bias) : bias0;
+    for (size_t r0 = 0; r0 < m; r0 += 4) {
+      const size_t mr = m - r0 < 4 ? m - r0 : 4;
+      const int8_t *ar[4];
+      for (size_t r = 0; r < 4; ++r)
+        ar[r] = a + (r0 + (r < mr ? r : mr - 1)) * a_stride;
+      __m256i x0 = bias0, x1 = bias0, x2 = bias0, x3 = bias0, y0 = bias1, y1 = bias1, y2 = bias1, y3 = bias1;
+      for (size_t g = 0; g < full; ++g) {
+        const __m256i u = _mm256_loadu_si256((const __m256i *)(pw0 + 32 * g));
+        const __m256i v = _mm256_loadu_si256((const __m256i *)(pw1 + 32 * g));
+        __m256i a0 = bcast4_u8(ar[0] + 4 * g, 4), a1 = bcast4_u8(ar[1] + 4 * g, 4);
+        x0 = _mm256_dpbusd_avx_epi32(x0, a0, u), y0 = _mm256_dpbusd_avx_epi32(y0, a0, v);
+        x1 = _mm256_dpbusd_avx_epi32(x1, a1, u), y1 = _mm256_dpbusd_avx_epi32(y1, a1, v);
+        __m256i a2 = bcast4_u8(ar[2] + 4 * g, 4), a3 = bcast4_u8(ar[3] + 4 * g, 4);
+        x2 = _mm256_dpbusd_avx_epi32(x2, a2, u), y2 = _mm256_dpbusd_avx_epi32(y2, a2, v);
+        x3 = _mm256_dpbusd_avx_epi32(x3, a3, u), y3 = _mm256_dpbusd_avx_epi32(y3, a3, v);
+      }
+      if (rem) {
+        /* The K tail: packed weights past K are 0, so the filler bytes of
+         * the activations contribute nothing. */
+        const __m256i u = _mm256_loadu_si256((const __m256i *)(pw0 + 32 * full));
+        const __m256i v = _mm256_loadu_si256((const __m256i *)(pw1 + 32 * full));
+        __m256i t[4];
+        for (size_t r = 0; r < 4; ++r)
+          t[r] = bcast4_u8(ar[r] + 4 * full, rem);
+        x0 = _mm256_dpbusd_avx_epi32(x0, t[0], u), y0 = _mm256_dpbusd_avx_epi32(y0, t[0], v);
+        x1 = _mm256_dpbusd_avx_epi32(x1, t[1], u), y1 = _mm256_dpbusd_avx_epi32(y1, t[1], v);
+        x2 = _mm256_dpbusd_avx_epi32(x2, t[2], u), y2 = _mm256_dpbusd_avx_epi32(y2, t[2], v);
+        x3 = _mm256_dpbusd_avx_epi32(x3, t[3], u), y3 = _mm256_dpbusd_avx_epi32(y3, t[3], v);
+      }
+      const __m256i xs[4] = {x0, x1, x2, x3}, ys[4] = {y0, y1, y2, y3};
+      for (size_t r = 0; r < mr; ++r) {
+        size_t row = r0 + r, col = p * COOPT_QS8_NR;
+        epilogue8(b, xs[r], P0.mult, P0.shift, c ? c + row * c_stride + col : NULL,
+                  acc_out ? acc_out + row * acc_stride + col : NULL, P0.ncols);
+        if (two)
+          epilogue8(b, ys[r], P1.mult, P1.shift, c ? c + row * c_stride + col + COOPT_QS8_NR : NULL,
+                    acc_out ? acc_out + row * acc_stride + col + COOPT_QS8_NR : NULL, P1.ncols);
+      }
+    }
+  }
+}

@@ -1,0 +1,82 @@
+/*
+ * x86-64 AVX-512 VBMI2 decode of the masked int8 forms into the dense panel
+ * layout (masked.c's driver then runs the dense tile on it).
+ *
+ * The mask words are the dense layout's bitmap, so the decode is what
+ * vpexpandb does: the next popcount(mask) stored bytes go to the set bits,
+ * zeros elsewhere.  Two K groups (two 32-bit words, 64 dense bytes) per
+ * step.  The 4-bit form first unpacks the next 64 codes from the packed
+ * nibbles (vpermb + vpmultishiftqb, which handle an odd starting nibble by
+ * shifting 4 bits more), expands them the same way and looks each up in
+ * its channel's 16-entry codebook: the panel's 8 codebooks are 128 bytes,
+ * exactly the two-register table of vpermi2b, indexed by 16 * channel +
+ * code.  Loads of the stored bytes are masked to what the step consumes,
+ * so nothing is read past the blob.
+ */
+#include "x86.h"
+
+static inline uint64_t mask_pair(const uint32_t *mask, size_t g, size_t groups) {
+  return mask[g] | (g + 1 < groups ? (uint64_t)mask[g + 1] << 32 : 0);
+}
+
+static inline __mmask64 low_bytes(size_t n) { return n >= 64 ? ~(__mmask64)0 : ((__mmask64)1 << n) - 1; }
+
+static void decode_i8(const uint32_t *mask, const uint8_t *v, size_t groups, int8_t *out) {
+  for (size_t g = 0; g < groups; g += 2) {
+    const uint64_t m = mask_pair(mask, g, groups);
+    const __m512i w = _mm512_maskz_expandloadu_epi8(m, v);
+    _mm512_mask_storeu_epi8(out + 32 * g, low_bytes(g + 1 < groups ? 64 : 32), w);
+    v += __builtin_popcountll(m);
+  }
+}
+
+/* The 64 codes from nibble `at` on, one per byte (only the first `count`
+ * are meaningful). */
+static inline __m512i unpack_codes(const uint8_t *values, size_t at, size_t count) {
+  /* Output qword q holds codes 8q..8q+7, which lie in source bytes
+   * 4q..4q+4 counted from at / 2. */
+  const __m512i spread =
+      _mm512_set_epi8(35, 34, 33, 32, 31, 30, 29, 28, 31, 30, 29, 28, 27, 26, 25, 24, 27, 26, 25, 24, 23, 22, 21, 20,
+                      23, 22, 21, 20, 19, 18, 17, 16, 19, 18, 17, 16, 15, 14, 13, 12, 15, 14, 13, 12, 11, 10, 9, 8, 11,
+                      10, 9, 8, 7, 6, 5, 4, 7, 6, 5, 4, 3, 2, 1, 0);
+  const __m512i shifts =
+      _mm512_add_epi8(_mm512_set1_epi64(0x1C1814100C080400LL), _mm512_set1_epi8((char)(4 * (at % 2))));
+  const size_t bytes = (at % 2 + count + 1) / 2;
+  const __m512i src = _mm512_maskz_loadu_epi8(low_bytes(bytes), values + at / 2);
+  const __m512i nib = _mm512_multishift_epi64_epi8(shifts, _mm512_permutexvar_epi8(spread, src));
+  return _mm512_and_si512(nib, _mm512_set1_epi8(0x0F));
+}
+
+static void decode_lut4(const uint32_t *mask, const uint8_t *values, size_t groups, const int8_t *book, size_t ncols,
+                        int8_t *out) {
+  /* Dense byte j of a group belongs to channel (j % 32) / 4 of the panel. */
+  const __m512i chan =
+      _mm512_set_epi8(112, 112, 112, 112, 96, 96, 96, 96, 80, 80, 80, 80, 64, 64, 64, 64, 48, 48, 48, 48, 32, 32, 32,
+                      32, 16, 16, 16, 16, 0, 0, 0, 0, 112, 112, 112, 112, 96, 96, 96, 96, 80, 80, 80, 80, 64, 64, 64,
+                      64, 48, 48, 48, 48, 32, 32, 32, 32, 16, 16, 16, 16, 0, 0, 0, 0);
+  const __m512i lo = _mm512_maskz_loadu_epi8(low_bytes(16 * ncols), book);
+  const __m512i hi = _mm512_maskz_loadu_epi8(low_bytes(16 * ncols > 64 ? 16 * ncols - 64 : 0), book + 64);
+  size_t at = 0;
+  for (size_t g = 0; g < groups; g += 2) {
+    const uint64_t m = mask_pair(mask, g, groups);
+    const size_t count = (size_t)__builtin_popcountll(m);
+    const __m512i codes = _mm512_maskz_expand_epi8(m, unpack_codes(values, at, count));
+    const __m512i w = _mm512_maskz_permutex2var_epi8(m, lo, _mm512_add_epi8(codes, chan), hi);
+    _mm512_mask_storeu_epi8(out + 32 * g, low_bytes(g + 1 < groups ? 64 : 32), w);
+    at += count;
+  }
+}
+
+void coopt_qs8_masked_decode__avx512vbmi2(const void *packed, size_t p, void *dst) {
+  const coopt_blob *b = coopt_blob_of(packed);
+  const coopt_masked_panel P = coopt_masked_panel_of(packed, p);
+  memcpy(dst, P.arrays, 3 * 4 * COOPT_QS8_NR);
+  int8_t *out = (int8_t *)dst + 3 * 4 * COOPT_QS8_NR;
+  const size_t groups = b->kp / COOPT_QS8_KR;
+  if (b->kind == COOPT_BLOB_QS8_MASKED) {
+    decode_i8(P.mask, P.values, groups, out);
+    return;
+  }
+  const size_t first = p * COOPT_QS8_NR, ncols = b->n - first < COOPT_QS8_NR ? b->n - first : COOPT_QS8_NR;
+  decode_lut4(P.mask, P.values, groups, coopt_masked_codebook(packed) + 16 * first, ncols, out);
+}

@@ -1,0 +1,79 @@
+/*
+ * x86-64 AVX2 1x4 block-sparse int8 GEMM.
+ */
+#include "x86.h"
+
+/* qs8 sparse 1x4, 1 row x 1 channel (GEMV-shaped calls): 8 nonzero blocks at
+ * a time, their activations gathered as int32 (4 bytes = one block) against
+ * 32 contiguous weight bytes.  A block that would read past the row's end
+ * (K % 4 != 0) is done one value at a time. */
+void coopt_qs8_spgemm_1x1c4__avx2(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
+                                  size_t c_stride) {
+  const coopt_blob *b = coopt_blob_of(packed);
+  const coopt_chan_view V = coopt_chan_view_of(packed);
+  const int32_t *pb = V.bias, *pm = V.mult, *ps = V.shift;
+  const uint32_t *pn = V.nnz, *pk = V.index;
+  const int8_t *pv = V.values;
+  const size_t k = b->k;
+  for (size_t r = 0; r < m; ++r) {
+    const int8_t *x = a + r * a_stride;
+    size_t j = 0;
+    for (size_t ch = 0; ch < b->n; ++ch) {
+      size_t end = j + pn[ch];
+      size_t safe_end = end > j && pk[end - 1] + 4 > k ? end - 1 : end;
+      __m256i acc = _mm256_setzero_si256();
+      for (; j + 8 <= safe_end; j += 8) {
+        __m256i idx = _mm256_loadu_si256((const __m256i *)(pk + j));
+        __m256i xa = _mm256_i32gather_epi32((const int *)x, idx, 1);
+        __m256i w = _mm256_loadu_si256((const __m256i *)(pv + 4 * j));
+        acc = _mm256_add_epi32(acc, dot16(_mm256_castsi256_si128(w), _mm256_castsi256_si128(xa)));
+        acc = _mm256_add_epi32(acc, dot16(_mm256_extracti128_si256(w, 1), _mm256_extracti128_si256(xa, 1)));
+      }
+      int32_t s = pb[ch] + hsum_i32(acc);
+      for (; j < end; ++j)
+        for (size_t u = 0; u < 4 && pk[j] + u < k; ++u)
+          s += (int32_t)x[pk[j] + u] * pv[4 * j + u];
+      c[r * c_stride + ch] = coopt_requant(s, pm[ch], ps[ch], b);
+    }
+  }
+}
+
+/* qs8 sparse 1x4, 8 rows x 1 channel: the row tile's activations are first
+ * regrouped block-major (for every 4-block of K, 8 rows x 4 bytes = 32
+ * contiguous bytes), so each nonzero block of any channel is one aligned
+ * load, two widenings and two vpmaddwd against its 4 weights.  The regroup
+ * costs 8*K bytes once per tile and is shared by every channel, which is
+ * what lets the skipped blocks turn into time.  Rows past the end repeat
+ * the last row; K past the end reads as 0. */
+void coopt_qs8_spgemm_8x1c4__avx2(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
+                                  size_t c_stride) {
+  const coopt_blob *b = coopt_blob_of(packed);
+  const coopt_chan_view V = coopt_chan_view_of(packed);
+  const int32_t *pb = V.bias, *pm = V.mult, *ps = V.shift;
+  const uint32_t *pn = V.nnz, *pk = V.index;
+  const int8_t *pv = V.values;
+  const size_t k = b->k, blocks = b->kp / 4;
+  int8_t *tile = NULL;
+  if (posix_memalign((void **)&tile, 32, blocks > 0 ? blocks * 32 : 32))
+    return;
+  const __m256i order = _mm256_setr_epi32(0, 1, 4, 5, 2, 3, 6, 7);
+  for (size_t r0 = 0; r0 < m; r0 += 8) {
+    size_t mr = m - r0 < 8 ? m - r0 : 8;
+    regroup_8rows(a + r0 * a_stride, a_stride, mr, k, blocks, 0, tile);
+    size_t j = 0;
+    for (size_t ch = 0; ch < b->n; ++ch) {
+      __m256i acc0 = _mm256_setzero_si256(), acc1 = _mm256_setzero_si256();
+      for (size_t end = j + pn[ch]; j < end; ++j) {
+        __m256i xt = _mm256_load_si256((const __m256i *)(tile + 8 * pk[j]));
+        __m256i w = bcast4_i16(pv + 4 * j);
+        acc0 = _mm256_add_epi32(acc0, _mm256_madd_epi16(_mm256_cvtepi8_epi16(_mm256_castsi256_si128(xt)), w));
+        acc1 = _mm256_add_epi32(acc1, _mm256_madd_epi16(_mm256_cvtepi8_epi16(_mm256_extracti128_si256(xt, 1)), w));
+      }
+      /* Pair sums of rows 0-3 and 4-7 -> rows 0..7. */
+      __m256i sum = _mm256_permutevar8x32_epi32(_mm256_hadd_epi32(acc0, acc1), order);
+      store_channel_8rows(b, _mm256_add_epi32(sum, _mm256_set1_epi32(pb[ch])), pm[ch], ps[ch], c + r0 * c_stride + ch,
+                          c_stride, mr);
+    }
+  }
+  free(tile);
+}

@@ -1,0 +1,146 @@
+/*
+ * Helpers shared by the x86-64 tiles (internal).  Every file that includes
+ * this is compiled with at least -mavx2 -mfma (runtime/CMakeLists.txt); the
+ * dispatcher calls a tile only on a CPU that has its features, so these
+ * inline functions never run where AVX2 is missing.
+ */
+#ifndef COOPT_RT_ARCH_X86_64_X86_H
+#define COOPT_RT_ARCH_X86_64_X86_H
+
+#define _POSIX_C_SOURCE 200809L
+#include "../../tiles.h"
+
+#include <immintrin.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Four int8 activations a[0..3] as int16, in all four 64-bit lanes. */
+static inline __m256i bcast4_i16(const int8_t *a) {
+  int32_t v;
+  memcpy(&v, a, 4);
+  __m128i x = _mm_cvtepi8_epi16(_mm_cvtsi32_si128(v));
+  return _mm256_broadcastq_epi64(x);
+}
+
+/* Same for the last, partial group of a row: missing values read as 0
+ * (their packed weights are 0 too). */
+static inline __m256i bcast4_tail_i16(const int8_t *a, size_t n) {
+  int8_t t[4] = {0, 0, 0, 0};
+  memcpy(t, a, n);
+  return bcast4_i16(t);
+}
+
+/* TOSA SINGLE_ROUND rescale of 8 accumulators with per-lane multiplier and
+ * shift, + zero point, clamp: (acc * m + 2^(s-1)) >> s in 64-bit lanes.
+ * AVX2 has no 64-bit arithmetic shift, so x >> s = ((x ^ 2^63) >>> s) -
+ * (2^63 >>> s).  The result fits int32 whenever TOSA's REQUIRE holds. */
+static inline __m256i rescale8_single(__m256i acc, __m256i mult, __m256i shift, __m256i zp, __m256i lo, __m256i hi) {
+  const __m256i one = _mm256_set1_epi64x(1), sign = _mm256_set1_epi64x((long long)(1ull << 63));
+  __m256i sh_even = _mm256_and_si256(shift, _mm256_set1_epi64x(0xFFFFFFFF)), sh_odd = _mm256_srli_epi64(shift, 32);
+  __m256i pe = _mm256_mul_epi32(acc, mult);
+  __m256i po = _mm256_mul_epi32(_mm256_srli_epi64(acc, 32), _mm256_srli_epi64(mult, 32));
+  pe = _mm256_add_epi64(pe, _mm256_sllv_epi64(one, _mm256_sub_epi64(sh_even, one)));
+  po = _mm256_add_epi64(po, _mm256_sllv_epi64(one, _mm256_sub_epi64(sh_odd, one)));
+  pe = _mm256_sub_epi64(_mm256_srlv_epi64(_mm256_xor_si256(pe, sign), sh_even), _mm256_srlv_epi64(sign, sh_even));
+  po = _mm256_sub_epi64(_mm256_srlv_epi64(_mm256_xor_si256(po, sign), sh_odd), _mm256_srlv_epi64(sign, sh_odd));
+  __m256i r = _mm256_blend_epi32(pe, _mm256_slli_epi64(po, 32), 0xAA);
+  r = _mm256_add_epi32(r, zp);
+  return _mm256_min_epi32(_mm256_max_epi32(r, lo), hi);
+}
+
+/* Store 8 int32 (already in int8 range) as int8. */
+static inline void store8_i8(int8_t *out, __m256i v, size_t ncols) {
+  __m128i w = _mm_packs_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+  __m128i b = _mm_packs_epi16(w, w);
+  if (ncols == 8) {
+    _mm_storel_epi64((__m128i *)out, b);
+  } else {
+    int8_t t[16];
+    _mm_storeu_si128((__m128i *)t, b);
+    memcpy(out, t, ncols);
+  }
+}
+
+/* The 8 channels' accumulators of one row: vphaddd folds the pair sums. */
+static inline __m256i finish8(__m256i lo, __m256i hi, __m256i bias) {
+  const __m256i order = _mm256_setr_epi32(0, 1, 4, 5, 2, 3, 6, 7);
+  return _mm256_add_epi32(_mm256_permutevar8x32_epi32(_mm256_hadd_epi32(lo, hi), order), bias);
+}
+
+static inline void epilogue8(const coopt_blob *b, __m256i s, const int32_t *pm, const int32_t *ps, int8_t *c,
+                             int32_t *acc_out, size_t ncols) {
+  if (acc_out) {
+    int32_t t[8];
+    _mm256_storeu_si256((__m256i *)t, s);
+    memcpy(acc_out, t, ncols * 4);
+  } else if (!b->double_round) {
+    __m256i r = rescale8_single(s, _mm256_loadu_si256((const __m256i *)pm), _mm256_loadu_si256((const __m256i *)ps),
+                                _mm256_set1_epi32(b->out_zero_point), _mm256_set1_epi32(b->out_min),
+                                _mm256_set1_epi32(b->out_max));
+    store8_i8(c, r, ncols);
+  } else {
+    int32_t t[8];
+    _mm256_storeu_si256((__m256i *)t, s);
+    for (size_t j = 0; j < ncols; ++j)
+      c[j] = coopt_requant(t[j], pm[j], ps[j], b);
+  }
+}
+
+/* Horizontal sum of 8 int32. */
+static inline int32_t hsum_i32(__m256i v) {
+  __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+  s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(1, 0, 3, 2)));
+  s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(2, 3, 0, 1)));
+  return _mm_cvtsi128_si32(s);
+}
+
+/* 16 int8 activations and 16 int8 weights: 8 int32 partial sums. */
+static inline __m256i dot16(__m128i w, __m128i x) {
+  return _mm256_madd_epi16(_mm256_cvtepi8_epi16(w), _mm256_cvtepi8_epi16(x));
+}
+
+/* The 8-row tile of the sparse 1x4 kernels: for every 4-block of K, rows
+ * 0..7 x 4 bytes contiguous (32 bytes), each 4-byte word xor `flip` (0, or
+ * 0x80808080 for the unsigned operand of vpdpbusd).  Rows past mr repeat
+ * the last row; K past the end reads as 0 (before the flip; its weights
+ * are 0). */
+static inline void regroup_8rows(const int8_t *a, size_t a_stride, size_t mr, size_t k, size_t blocks, uint32_t flip,
+                                 int8_t *tile) {
+  for (size_t r = 0; r < 8; ++r) {
+    const int8_t *x = a + (r < mr ? r : mr - 1) * a_stride;
+    size_t q = 0;
+    for (; 4 * q + 4 <= k; ++q) {
+      uint32_t v;
+      memcpy(&v, x + 4 * q, 4);
+      v ^= flip;
+      memcpy(tile + 32 * q + 4 * r, &v, 4);
+    }
+    if (q < blocks) {
+      uint32_t v = 0;
+      memcpy(&v, x + 4 * q, k - 4 * q);
+      v ^= flip;
+      memcpy(tile + 32 * q + 4 * r, &v, 4);
+    }
+  }
+}
+
+/* Requantize one channel's 8 row accumulators and store the first mr rows
+ * (a column of the output, stride c_stride). */
+static inline void store_channel_8rows(const coopt_blob *b, __m256i acc, int32_t mult, int32_t shift, int8_t *c,
+                                       size_t c_stride, size_t mr) {
+  int32_t t[8];
+  if (!b->double_round) {
+    __m256i rq =
+        rescale8_single(acc, _mm256_set1_epi32(mult), _mm256_set1_epi32(shift), _mm256_set1_epi32(b->out_zero_point),
+                        _mm256_set1_epi32(b->out_min), _mm256_set1_epi32(b->out_max));
+    _mm256_storeu_si256((__m256i *)t, rq);
+    for (size_t r = 0; r < mr; ++r)
+      c[r * c_stride] = (int8_t)t[r];
+  } else {
+    _mm256_storeu_si256((__m256i *)t, acc);
+    for (size_t r = 0; r < mr; ++r)
+      c[r * c_stride] = coopt_requant(t[r], mult, shift, b);
+  }
+}
+
+#endif

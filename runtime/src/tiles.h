@@ -1,0 +1,124 @@
+/*
+ * Kernel tiles and how the dispatcher chooses them (internal).
+ *
+ * The runtime is laid out as XNNPACK and IREE's ukernels are: blob.h owns
+ * the packed formats, ref.c holds the generic C kernels that define every
+ * family's result, arch/<isa>/ holds one file per family and ISA feature
+ * (each compiled with only its own flags) and dispatch.c holds, per family,
+ * an ordered table of (CPU features, minimum M, tile).  The first entry
+ * whose features the CPU has and whose minimum M the call meets runs; the
+ * last entry of every table is the reference, so a table always answers.
+ *
+ * On x86 the features are read from CPUID once, at run time, so one build
+ * runs on any x86-64 and uses the best tile of the machine it runs on.  On
+ * aarch64 a compiled model is built for one -march; the features are the
+ * compiler's target macros.
+ */
+#ifndef COOPT_RT_TILES_H
+#define COOPT_RT_TILES_H
+
+#include "blob.h"
+
+/* CPU features a tile needs (bit set) and the CPU has. */
+enum {
+  COOPT_ISA_X86_AVX2 = 1u << 0,        /* AVX2 + FMA, ymm state enabled by the OS */
+  COOPT_ISA_X86_AVXVNNI = 1u << 1,     /* VEX vpdpbusd */
+  COOPT_ISA_X86_AVX512VNNI = 1u << 2,  /* AVX-512 F, BW, VL, VNNI, zmm and opmask state */
+  COOPT_ISA_X86_AVX512VBMI2 = 1u << 3, /* AVX-512 VBMI + VBMI2 (byte expand, byte permutes) */
+  COOPT_ISA_ARM_NEON = 1u << 8,
+  COOPT_ISA_ARM_DOTPROD = 1u << 9,
+  COOPT_ISA_ARM_I8MM = 1u << 10
+};
+
+/* The features of this CPU the build has tiles for, limited by the
+ * environment variable COOPT_RT_ISA when set (generic, avx2, avxvnni,
+ * avx512: that level and the ones below it), so benchmarks and tests can
+ * run every level on one machine. */
+uint32_t coopt_rt_cpu_features(void);
+
+/* ---- tile signatures, one per family ---- */
+
+/* qs8 GEMM tiles write int32 accumulators to acc when it is not NULL, else
+ * requantized int8 to c. */
+typedef void (*coopt_qs8_gemm_fn)(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
+                                  size_t c_stride, int32_t *acc, size_t acc_stride);
+/* The sparse, 2:4 and lookup-table int8 families. */
+typedef void (*coopt_qs8_rows_fn)(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
+                                  size_t c_stride);
+typedef void (*coopt_f32_gemm_fn)(const void *packed, size_t m, const float *a, size_t a_stride, float *c,
+                                  size_t c_stride);
+typedef void (*coopt_f32_spmm_fn)(const void *packed, size_t m, const float *in, float *out);
+typedef void (*coopt_qs8_dw_fn)(const void *packed, const int8_t *in, int8_t *out);
+typedef void (*coopt_f32_dw_fn)(const void *packed, const float *in, float *out);
+/* Panel p of a masked blob into the dense panel layout at dst. */
+typedef void (*coopt_masked_decode_fn)(const void *packed, size_t p, void *dst);
+
+/* ---- generic C (ref.c, masked.c): the ground truth ---- */
+void coopt_qs8_gemm__ref(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c, size_t c_stride,
+                         int32_t *acc, size_t acc_stride);
+void coopt_f32_gemm__ref(const void *packed, size_t m, const float *a, size_t a_stride, float *c, size_t c_stride);
+void coopt_f32_spmm__ref(const void *packed, size_t m, const float *in, float *out);
+void coopt_qs8_spgemm__ref(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c, size_t c_stride);
+void coopt_qs8_lut4_gemm__ref(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
+                              size_t c_stride);
+void coopt_qs8_nm24_gemm__ref(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
+                              size_t c_stride);
+void coopt_qs8_splut4_gemm__ref(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
+                                size_t c_stride);
+void coopt_qs8_dw3x3__ref(const void *packed, const int8_t *in, int8_t *out);
+void coopt_f32_dw3x3__ref(const void *packed, const float *in, float *out);
+void coopt_qs8_masked_decode__ref(const void *packed, size_t p, void *dst);
+/* The dispatching form of the decode (masked.c's driver calls it). */
+void coopt_qs8_masked_decode(const void *packed, size_t p, void *dst);
+
+/* ---- x86-64 (arch/x86_64; built unless COOPT_RT_X86_TILES is off) ---- */
+void coopt_qs8_gemm_4x8c4__avx2(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
+                                size_t c_stride, int32_t *acc, size_t acc_stride);
+void coopt_qs8_gemm_4x16c4__avxvnni(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
+                                    size_t c_stride, int32_t *acc, size_t acc_stride);
+void coopt_f32_gemm_4x8__avx2_fma(const void *packed, size_t m, const float *a, size_t a_stride, float *c,
+                                  size_t c_stride);
+void coopt_f32_spmm_32x1__avx2_fma(const void *packed, size_t m, const float *in, float *out);
+void coopt_qs8_lut4_gemm_1x2c16__avx2(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
+                                      size_t c_stride);
+void coopt_qs8_lut4_gemm_1x2c32__avxvnni(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
+                                         size_t c_stride);
+void coopt_qs8_lut4_gemm_4x2c32__avxvnni(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
+                                         size_t c_stride);
+void coopt_qs8_nm24_gemm_1x2c16__avx2(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
+                                      size_t c_stride);
+void coopt_qs8_spgemm_1x1c4__avx2(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
+                                  size_t c_stride);
+void coopt_qs8_spgemm_8x1c4__avx2(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
+                                  size_t c_stride);
+void coopt_qs8_spgemm_8x1c4__avxvnni(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
+                                     size_t c_stride);
+void coopt_qs8_gemm_4x32c4__avx512vnni(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
+                                       size_t c_stride, int32_t *acc, size_t acc_stride);
+void coopt_qs8_gemm_1x32c4__avx512vnni(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
+                                       size_t c_stride, int32_t *acc, size_t acc_stride);
+void coopt_qs8_masked_decode__avx512vbmi2(const void *packed, size_t p, void *dst);
+void coopt_qs8_dw3x3_16c__avx2(const void *packed, const int8_t *in, int8_t *out);
+void coopt_f32_dw3x3_8c__avx2_fma(const void *packed, const float *in, float *out);
+
+/* ---- aarch64 (arch/arm_64; each defined when the target has its feature) ---- */
+void coopt_qs8_dw3x3_16c__neon(const void *packed, const int8_t *in, int8_t *out);
+void coopt_f32_dw3x3_4c__neon(const void *packed, const float *in, float *out);
+void coopt_qs8_gemm_8x8c8__neoni8mm(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
+                                    size_t c_stride, int32_t *acc, size_t acc_stride);
+void coopt_qs8_gemm_4x8c8__neoni8mm(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
+                                    size_t c_stride, int32_t *acc, size_t acc_stride);
+void coopt_qs8_gemm_4x8c4__neondot(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
+                                   size_t c_stride, int32_t *acc, size_t acc_stride);
+void coopt_qs8_gemm_4x8c4__neon(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
+                                size_t c_stride, int32_t *acc, size_t acc_stride);
+void coopt_f32_gemm_4x8__neon(const void *packed, size_t m, const float *a, size_t a_stride, float *c, size_t c_stride);
+void coopt_f32_spmm_16x1__neon(const void *packed, size_t m, const float *in, float *out);
+void coopt_qs8_nm24_gemm_1x2c16__neondot(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
+                                         size_t c_stride);
+void coopt_qs8_lut4_gemm_1x1c16__neondot(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
+                                         size_t c_stride);
+void coopt_qs8_spgemm_1x1c4__neondot(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
+                                     size_t c_stride);
+
+#endif
