@@ -10,6 +10,8 @@
 #include "coopt_rt/kernels.h"
 #include "coopt_rt/quant.h"
 
+#include <string.h>
+
 #define COOPT_RT_MAGIC 0x31545043u /* "CPT1" */
 
 enum {
@@ -149,6 +151,38 @@ static inline const int8_t *coopt_masked_codebook(const void *packed) {
   const coopt_blob *b = (const coopt_blob *)packed;
   size_t panels = (b->n + COOPT_QS8_NR - 1) / COOPT_QS8_NR;
   return (const int8_t *)packed + coopt_align16(COOPT_BLOB_HEADER + 4 * (panels + 1));
+}
+
+/* The end of panel p's stored bytes (the next panel's start, or the blob's
+ * end): decoders that load 8 or 16 bytes at a time must not read past it. */
+static inline const uint8_t *coopt_masked_panel_end(const void *packed, size_t p) {
+  const uint32_t *off = (const uint32_t *)((const char *)packed + COOPT_BLOB_HEADER);
+  return (const uint8_t *)packed + off[p + 1];
+}
+
+/* Eight dense positions with mask bits m8 (bit j: position j is stored):
+ * byte j of the result is where in the packed run position j's value is
+ * (the number of stored values before it), or 0xFF where nothing is
+ * stored, which is a zero lane for both pshufb and TBL; *count is how many
+ * are stored.  Plain 64-bit arithmetic (bits spread to bytes by a multiply,
+ * prefix sums by another), so vector decoders need one byte shuffle per 8
+ * positions and the scalar one no branches. */
+static inline uint64_t coopt_masked_slots(unsigned m8, size_t *count) {
+  const uint64_t ones = 0x0101010101010101ull;
+  const uint64_t bits = ((((uint64_t)m8 * ones) & 0x8040201008040201ull) + 0x7F7F7F7F7F7F7F7Full) >> 7 & ones;
+  const uint64_t inclusive = bits * ones;
+  *count = (size_t)(inclusive >> 56);
+  return (inclusive - bits) | ((bits ^ ones) * 0xFF);
+}
+
+/* The 8 bytes at v, or the ones before end (zeros after) near the end. */
+static inline uint64_t coopt_load8_until(const uint8_t *v, const uint8_t *end) {
+  uint64_t x = 0;
+  if (end - v >= 8)
+    memcpy(&x, v, 8);
+  else
+    memcpy(&x, v, (size_t)(end - v));
+  return x;
 }
 
 /* Depthwise 3x3 arrays after the header, each 16-byte aligned: qs8 int32

@@ -319,7 +319,9 @@ void coopt_rt_f32_dw3x3(const void *packed, const float *in, float *out) {
  * MACs in the dense tile, so it matters most at small M. */
 static const decode_tile masked_decode_tiles[] = {
     X86({AVX512VBMI2, 0, coopt_qs8_masked_decode__avx512vbmi2}) /* */
-    {0, 0, coopt_qs8_masked_decode__ref},
+    X86({AVX2, 0, coopt_qs8_masked_decode__avx2})               /* */
+    NEON({ARM_NEON, 0, coopt_qs8_masked_decode__neon})          /* */
+    {0, 0, coopt_qs8_masked_decode__scalar},
 };
 
 void coopt_qs8_masked_decode(const void *packed, size_t p, void *dst) {

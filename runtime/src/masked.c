@@ -238,6 +238,54 @@ void coopt_qs8_masked_decode__ref(const void *packed, size_t p, void *dst) {
   }
 }
 
+/* The decode without branches on the mask, for CPUs with no vector one:
+ * the reference's per-bit branch mispredicts on half the bits of a 50%
+ * mask.  Eight positions per step (coopt_masked_slots); the 4-bit form
+ * reads the step's codes from one 8-byte load at the run's nibble. */
+static void decode_i8_scalar(const uint32_t *mask, const uint8_t *v, const uint8_t *end, size_t groups, uint8_t *out) {
+  for (size_t i = 0; i < 4 * groups; ++i, out += 8) {
+    size_t count;
+    const uint64_t slots = coopt_masked_slots(mask[i / 4] >> (8 * (i % 4)) & 0xFF, &count);
+    uint8_t s[16] = {0}; /* 8 values, then zeros for the 0xFF slots */
+    const uint64_t x = coopt_load8_until(v, end);
+    memcpy(s, &x, 8);
+    for (size_t j = 0; j < 8; ++j)
+      out[j] = s[slots >> (8 * j) & 15];
+    v += count;
+  }
+}
+
+static void decode_lut4_scalar(const uint32_t *mask, const uint8_t *values, const uint8_t *end, size_t groups,
+                               const int8_t *book, uint8_t *out) {
+  size_t at = 0; /* nibbles consumed */
+  for (size_t i = 0; i < 4 * groups; ++i, out += 8) {
+    size_t count;
+    const uint64_t slots = coopt_masked_slots(mask[i / 4] >> (8 * (i % 4)) & 0xFF, &count);
+    const uint64_t codes = coopt_load8_until(values + at / 2, end) >> (4 * (at % 2));
+    /* Positions 8i..8i+7 of a group are channels 2(i%4) and 2(i%4)+1. */
+    const int8_t *b0 = book + 32 * (i % 4);
+    for (size_t j = 0; j < 8; ++j) {
+      const unsigned slot = slots >> (8 * j) & 0xFF, stored = slot != 0xFF;
+      const int8_t w = b0[16 * (j / 4) + (codes >> (4 * (slot & 7)) & 15)];
+      out[j] = (uint8_t)(w & -(int)stored);
+    }
+    at += count;
+  }
+}
+
+void coopt_qs8_masked_decode__scalar(const void *packed, size_t p, void *dst) {
+  const coopt_blob *b = coopt_blob_of(packed);
+  const coopt_masked_panel P = coopt_masked_panel_of(packed, p);
+  memcpy(dst, P.arrays, 3 * 4 * COOPT_QS8_NR);
+  uint8_t *out = (uint8_t *)dst + 3 * 4 * COOPT_QS8_NR;
+  const size_t groups = b->kp / COOPT_QS8_KR;
+  const uint8_t *end = coopt_masked_panel_end(packed, p);
+  if (b->kind == COOPT_BLOB_QS8_MASKED)
+    decode_i8_scalar(P.mask, P.values, end, groups, out);
+  else
+    decode_lut4_scalar(P.mask, P.values, end, groups, coopt_masked_codebook(packed) + 16 * p * COOPT_QS8_NR, out);
+}
+
 /* Chunks of panels decoded into a dense blob on the stack, then the dense
  * kernel over all M rows.  Whole panel pairs where they fit, so the 16-wide
  * tiles see full panels. */

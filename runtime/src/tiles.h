@@ -68,6 +68,9 @@ void coopt_qs8_splut4_gemm__ref(const void *packed, size_t m, const int8_t *a, s
 void coopt_qs8_dw3x3__ref(const void *packed, const int8_t *in, int8_t *out);
 void coopt_f32_dw3x3__ref(const void *packed, const float *in, float *out);
 void coopt_qs8_masked_decode__ref(const void *packed, size_t p, void *dst);
+/* The same without branches on the mask: what runs where no vector decode
+ * does. */
+void coopt_qs8_masked_decode__scalar(const void *packed, size_t p, void *dst);
 /* The dispatching form of the decode (masked.c's driver calls it). */
 void coopt_qs8_masked_decode(const void *packed, size_t p, void *dst);
 
@@ -98,6 +101,7 @@ void coopt_qs8_gemm_4x32c4__avx512vnni(const void *packed, size_t m, const int8_
 void coopt_qs8_gemm_1x32c4__avx512vnni(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
                                        size_t c_stride, int32_t *acc, size_t acc_stride);
 void coopt_qs8_masked_decode__avx512vbmi2(const void *packed, size_t p, void *dst);
+void coopt_qs8_masked_decode__avx2(const void *packed, size_t p, void *dst);
 void coopt_qs8_dw3x3_16c__avx2(const void *packed, const int8_t *in, int8_t *out);
 void coopt_f32_dw3x3_8c__avx2_fma(const void *packed, const float *in, float *out);
 
@@ -114,6 +118,7 @@ void coopt_qs8_gemm_4x8c4__neon(const void *packed, size_t m, const int8_t *a, s
                                 size_t c_stride, int32_t *acc, size_t acc_stride);
 void coopt_f32_gemm_4x8__neon(const void *packed, size_t m, const float *a, size_t a_stride, float *c, size_t c_stride);
 void coopt_f32_spmm_16x1__neon(const void *packed, size_t m, const float *in, float *out);
+void coopt_qs8_masked_decode__neon(const void *packed, size_t p, void *dst);
 void coopt_qs8_nm24_gemm_1x2c16__neondot(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
                                          size_t c_stride);
 void coopt_qs8_lut4_gemm_1x1c16__neondot(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,

@@ -128,6 +128,11 @@ static const struct {
   x86_lut4[] = {{COOPT_ISA_X86_AVX2, coopt_qs8_lut4_gemm_1x2c16__avx2},
                 {COOPT_ISA_X86_AVXVNNI, coopt_qs8_lut4_gemm_1x2c32__avxvnni},
                 {COOPT_ISA_X86_AVXVNNI, coopt_qs8_lut4_gemm_4x2c32__avxvnni}};
+static const struct {
+  uint32_t isa;
+  coopt_masked_decode_fn fn;
+} x86_decode[] = {{COOPT_ISA_X86_AVX2, coopt_qs8_masked_decode__avx2},
+                  {COOPT_ISA_X86_AVX512VBMI2, coopt_qs8_masked_decode__avx512vbmi2}};
 #endif
 
 static void test_qs8_gemm(void) {
@@ -690,13 +695,20 @@ static void test_qs8_masked(bool lut) {
       CHECK(memcmp(panel, (const char *)dense + 128 + p * pbytes, pbytes) == 0);
       coopt_qs8_masked_decode(blob, p, panel);
       CHECK(memcmp(panel, (const char *)dense + 128 + p * pbytes, pbytes) == 0);
+      coopt_qs8_masked_decode__scalar(blob, p, panel);
+      CHECK(memcmp(panel, (const char *)dense + 128 + p * pbytes, pbytes) == 0);
+#if defined(__aarch64__) && defined(__ARM_NEON)
+      coopt_qs8_masked_decode__neon(blob, p, panel);
+      CHECK(memcmp(panel, (const char *)dense + 128 + p * pbytes, pbytes) == 0);
+#endif
 #if defined(COOPT_RT_X86_TILES)
-      if (cpu_has(COOPT_ISA_X86_AVX512VBMI2)) {
-        memset(panel, 0x5A, sizeof panel);
-        coopt_qs8_masked_decode__avx512vbmi2(blob, p, panel);
-        CHECK(memcmp(panel, (const char *)dense + 128 + p * pbytes, pbytes) == 0);
-        CHECK((uint8_t)panel[pbytes] == 0x5A); /* nothing written past the panel */
-      }
+      for (size_t t = 0; t < sizeof x86_decode / sizeof x86_decode[0]; ++t)
+        if (cpu_has(x86_decode[t].isa)) {
+          memset(panel, 0x5A, sizeof panel);
+          x86_decode[t].fn(blob, p, panel);
+          CHECK(memcmp(panel, (const char *)dense + 128 + p * pbytes, pbytes) == 0);
+          CHECK((uint8_t)panel[pbytes] == 0x5A); /* nothing written past the panel */
+        }
 #endif
     }
     coopt_rt_qs8_gemm(dense, m, a, k, c1, n);

@@ -224,6 +224,53 @@ void coopt_f32_dw3x3_4c__neon(const void *packed, const float *in, float *out) {
     }
 }
 
+/* Decode of the masked int8 forms (base NEON), as the x86 pshufb one:
+ * coopt_masked_slots turns each mask byte into TBL indices (0xFF where
+ * nothing is stored, which TBL reads as 0), so one TBL places the next 8
+ * stored bytes; the 4-bit form places the step's 8 codes the same way and
+ * looks them up with one TBL over the two channels' codebooks (32 bytes,
+ * index 16 * (j / 4) + code). */
+static void decode_i8_neon(const uint32_t *mask, const uint8_t *v, const uint8_t *end, size_t groups, uint8_t *out) {
+  for (size_t i = 0; i < 4 * groups; ++i, out += 8) {
+    size_t count;
+    const uint64_t slots = coopt_masked_slots(mask[i / 4] >> (8 * (i % 4)) & 0xFF, &count);
+    vst1_u8(out, vtbl1_u8(vcreate_u8(coopt_load8_until(v, end)), vcreate_u8(slots)));
+    v += count;
+  }
+}
+
+static void decode_lut4_neon(const uint32_t *mask, const uint8_t *values, const uint8_t *end, size_t groups,
+                             const int8_t *book, uint8_t *out) {
+  const uint8x8_t nib = vdup_n_u8(0x0F), hi_byte = vdup_n_u8(0x80);
+  const uint8x8_t second = vcreate_u8(0x1010101000000000ull); /* + 16 for positions 4-7 */
+  size_t at = 0;
+  for (size_t i = 0; i < 4 * groups; ++i, out += 8) {
+    size_t count;
+    const uint8x8_t slots = vcreate_u8(coopt_masked_slots(mask[i / 4] >> (8 * (i % 4)) & 0xFF, &count));
+    const uint8x8_t raw = vcreate_u8(coopt_load8_until(values + at / 2, end) >> (4 * (at % 2)));
+    const uint8x8_t codes = vzip1_u8(vand_u8(raw, nib), vshr_n_u8(raw, 4)); /* low nibble first */
+    /* Unstored positions keep bit 7: out of the table's range, so 0. */
+    const uint8x8_t idx = vorr_u8(vadd_u8(vtbl1_u8(codes, slots), second), vand_u8(slots, hi_byte));
+    const uint8x16x2_t tab = {
+        {vld1q_u8((const uint8_t *)book + 32 * (i % 4)), vld1q_u8((const uint8_t *)book + 32 * (i % 4) + 16)}};
+    vst1_u8(out, vqtbl2_u8(tab, idx));
+    at += count;
+  }
+}
+
+void coopt_qs8_masked_decode__neon(const void *packed, size_t p, void *dst) {
+  const coopt_blob *b = coopt_blob_of(packed);
+  const coopt_masked_panel P = coopt_masked_panel_of(packed, p);
+  memcpy(dst, P.arrays, 3 * 4 * COOPT_QS8_NR);
+  uint8_t *out = (uint8_t *)dst + 3 * 4 * COOPT_QS8_NR;
+  const size_t groups = b->kp / COOPT_QS8_KR;
+  const uint8_t *end = coopt_masked_panel_end(packed, p);
+  if (b->kind == COOPT_BLOB_QS8_MASKED)
+    decode_i8_neon(P.mask, P.values, end, groups, out);
+  else
+    decode_lut4_neon(P.mask, P.values, end, groups, coopt_masked_codebook(packed) + 16 * p * COOPT_QS8_NR, out);
+}
+
 #if defined(__ARM_FEATURE_DOTPROD)
 
 /* 16 K (4 c4 groups) of `rows` rows against 8 channels: the 128 weight
