@@ -84,21 +84,35 @@ typedef struct coopt_chan_arrays {
   size_t bias, mult, shift; /* int32[N] (f32 spmm: float bias[N]) */
   size_t nnz;               /* uint32[N]: nonzeros / blocks per channel */
   size_t codebook;          /* int8[N][16] */
-  size_t index;             /* spmm: int32 byte deltas; sparse: uint32 block k offsets;
+  size_t index;             /* spmm: int32 byte deltas; sparse, splut4: uint8 block deltas (below);
                                nm24: nibbles[N][kp/4] (each kept value's k within its 16-k window) */
   size_t values; /* spmm: float; sparse: int8[4] per block; lut4: nibbles[N][kp/2]; splut4: uint8[2] per block;
                     nm24: int8[N][kp/2] (the 2 kept values of every 4) */
   size_t end;
 } coopt_chan_arrays;
 
+/* The sparse 1x4 forms (int8 and 4-bit) index their kept blocks the way
+ * XNNPACK's SpMM does, by deltas, but in one byte: block j of a channel
+ * starts at k = 4 * (delta[0] + ... + delta[j]) (the first delta counts
+ * from k = 0).  A gap of more than 255 blocks of 4 is bridged by all-zero
+ * filler blocks, which count in nnz; they are rare (K > 1020 and a long
+ * run of zeros) and cost one block each.  So an index is 1 byte per block
+ * against the 4 bytes of a value block, where a 32-bit offset was 4. */
+#define COOPT_SPARSE_MAX_DELTA 255
+static inline size_t coopt_sparse_fillers(size_t prev_block, size_t block) {
+  return block - prev_block > COOPT_SPARSE_MAX_DELTA ? (block - prev_block - 1) / COOPT_SPARSE_MAX_DELTA : 0;
+}
+
 coopt_chan_arrays coopt_chan_layout(int kind, size_t n, size_t kp, size_t count);
 
 /* Typed pointers into a per-channel blob (sparse, LUT and SpMM families). */
 typedef struct coopt_chan_view {
   const int32_t *bias, *mult, *shift;
-  const float *fbias;          /* f32 SpMM: the bias array as floats */
-  const uint32_t *nnz, *index; /* sparse int8 / LUT: block k offsets */
-  const int32_t *deltas;       /* f32 SpMM: byte deltas */
+  const float *fbias;      /* f32 SpMM: the bias array as floats */
+  const uint32_t *nnz;     /* blocks (sparse) per channel */
+  const uint8_t *delta;    /* sparse int8 / sparse LUT: block deltas */
+  const uint8_t *nm24_pos; /* 2:4: position nibbles */
+  const int32_t *deltas;   /* f32 SpMM: byte deltas */
   const int8_t *codebook;
   const void *values;
 } coopt_chan_view;
@@ -110,7 +124,7 @@ static inline coopt_chan_view coopt_chan_view_of(const void *packed) {
   coopt_chan_view v;
   v.bias = (const int32_t *)(base + L.bias), v.fbias = (const float *)(base + L.bias);
   v.mult = (const int32_t *)(base + L.mult), v.shift = (const int32_t *)(base + L.shift);
-  v.nnz = (const uint32_t *)(base + L.nnz), v.index = (const uint32_t *)(base + L.index);
+  v.nnz = (const uint32_t *)(base + L.nnz), v.delta = v.nm24_pos = (const uint8_t *)(base + L.index);
   v.deltas = (const int32_t *)(base + L.index);
   v.codebook = (const int8_t *)(base + L.codebook);
   v.values = base + L.values;

@@ -102,12 +102,12 @@ coopt_chan_arrays coopt_chan_layout(int kind, size_t n, size_t kp, size_t count)
     L.values = at, at = coopt_align16(at + 4 * count);
     break;
   case COOPT_BLOB_QS8_SPGEMM:
-    L.index = at, at = coopt_align16(at + 4 * count);
+    L.index = at, at = coopt_align16(at + count);
     L.values = at, at = coopt_align16(at + 4 * count);
     break;
   case COOPT_BLOB_QS8_LUT4: L.values = at, at = coopt_align16(at + n * kp / 2); break;
   case COOPT_BLOB_QS8_SPLUT4:
-    L.index = at, at = coopt_align16(at + 4 * count);
+    L.index = at, at = coopt_align16(at + count);
     L.values = at, at = coopt_align16(at + 2 * count);
     break;
   case COOPT_BLOB_QS8_NM24:
@@ -245,14 +245,16 @@ coopt_rt_status coopt_rt_pack_f32_spmm(size_t n, size_t k, const float *w, const
 
 /* ---- qs8 sparse 1x4 ---- */
 
+/* Kept blocks plus the fillers their deltas need. */
 static size_t count_blocks(size_t n, size_t k, const int8_t *w) {
   size_t blocks = 0;
   for (size_t c = 0; c < n; ++c)
-    for (size_t i = 0; i < k; i += 4) {
+    for (size_t i = 0, prev = 0; i < k; i += 4) {
       bool nz = false;
       for (size_t t = i; t < i + 4 && t < k; ++t)
         nz |= w[c * k + t] != 0;
-      blocks += nz;
+      if (nz)
+        blocks += 1 + coopt_sparse_fillers(prev, i / 4), prev = i / 4;
     }
   return blocks;
 }
@@ -281,19 +283,24 @@ coopt_rt_status coopt_rt_pack_qs8_spgemm(size_t n, size_t k, const int8_t *w, co
   write_header(packed, COOPT_BLOB_QS8_SPGEMM, n, k, kp, count, a_zp, rq);
   coopt_chan_arrays L = coopt_chan_layout(COOPT_BLOB_QS8_SPGEMM, n, kp, count);
   write_chan_requant(packed, &L, n, w, k, bias, a_zp, rq);
-  uint32_t *pn = (uint32_t *)((char *)packed + L.nnz), *pk = (uint32_t *)((char *)packed + L.index);
+  uint32_t *pn = (uint32_t *)((char *)packed + L.nnz);
+  uint8_t *pd = (uint8_t *)packed + L.index;
   int8_t *pv = (int8_t *)((char *)packed + L.values);
   size_t j = 0;
   for (size_t c = 0; c < n; ++c) {
     pn[c] = 0;
-    for (size_t i = 0; i < k; i += 4) {
+    for (size_t i = 0, prev = 0; i < k; i += 4) {
       int8_t blk[4] = {0, 0, 0, 0};
       bool nz = false;
       for (size_t t = i; t < i + 4 && t < k; ++t)
         blk[t - i] = w[c * k + t], nz |= w[c * k + t] != 0;
       if (!nz)
         continue;
-      pk[j] = (uint32_t)i;
+      for (size_t f = coopt_sparse_fillers(prev, i / 4); f > 0; --f, ++j, pn[c]++) {
+        pd[j] = COOPT_SPARSE_MAX_DELTA, prev += COOPT_SPARSE_MAX_DELTA;
+        memset(pv + 4 * j, 0, 4);
+      }
+      pd[j] = (uint8_t)(i / 4 - prev), prev = i / 4;
       memcpy(pv + 4 * j++, blk, 4);
       pn[c]++;
     }
@@ -376,11 +383,12 @@ coopt_rt_status coopt_rt_pack_qs8_lut4_gemm(size_t n, size_t k, const uint8_t *i
 static size_t count_lut_blocks(size_t n, size_t k, const uint8_t *idx, const int8_t *codebook) {
   size_t blocks = 0;
   for (size_t c = 0; c < n; ++c)
-    for (size_t i = 0; i < k; i += 4) {
+    for (size_t i = 0, prev = 0; i < k; i += 4) {
       bool nz = false;
       for (size_t t = i; t < i + 4 && t < k; ++t)
         nz |= idx[c * k + t] < 16 && codebook[16 * c + idx[c * k + t]] != 0;
-      blocks += nz;
+      if (nz)
+        blocks += 1 + coopt_sparse_fillers(prev, i / 4), prev = i / 4;
     }
   return blocks;
 }
@@ -409,7 +417,8 @@ coopt_rt_status coopt_rt_pack_qs8_splut4_gemm(size_t n, size_t k, const uint8_t 
   coopt_chan_arrays L = coopt_chan_layout(COOPT_BLOB_QS8_SPLUT4, n, kp, count);
   write_lut_requant(packed, &L, n, k, idx, codebook, codebook_size, bias, a_zp, rq, row);
   free(row);
-  uint32_t *pn = (uint32_t *)((char *)packed + L.nnz), *pk = (uint32_t *)((char *)packed + L.index);
+  uint32_t *pn = (uint32_t *)((char *)packed + L.nnz);
+  uint8_t *pd = (uint8_t *)packed + L.index;
   uint8_t *pv = (uint8_t *)((char *)packed + L.values);
   size_t j = 0;
   for (size_t c = 0; c < n; ++c) {
@@ -420,12 +429,17 @@ coopt_rt_status coopt_rt_pack_qs8_splut4_gemm(size_t n, size_t k, const uint8_t 
     for (size_t e = 0; e < codebook_size && zero_index < 0; ++e)
       if (book[e] == 0)
         zero_index = (int)e;
-    for (size_t i = 0; i < k; i += 4) {
+    for (size_t i = 0, prev = 0; i < k; i += 4) {
       bool nz = false;
       for (size_t t = i; t < i + 4 && t < k; ++t)
         nz |= book[idx[c * k + t]] != 0;
       if (!nz)
         continue;
+      /* A gap means zero blocks, so a zero entry exists for the fillers. */
+      for (size_t f = coopt_sparse_fillers(prev, i / 4); f > 0; --f, ++j, pn[c]++) {
+        pd[j] = COOPT_SPARSE_MAX_DELTA, prev += COOPT_SPARSE_MAX_DELTA;
+        pv[2 * j] = pv[2 * j + 1] = (uint8_t)(zero_index | zero_index << 4);
+      }
       uint8_t codes[4] = {0, 0, 0, 0};
       for (size_t t = i; t < i + 4; ++t) {
         if (t < k)
@@ -437,7 +451,7 @@ coopt_rt_status coopt_rt_pack_qs8_splut4_gemm(size_t n, size_t k, const uint8_t 
               err, COOPT_RT_INVALID_STRUCTURE,
               "channel %zu: K = %zu is not a multiple of 4 and the codebook has no 0 entry for the padding", c, k);
       }
-      pk[j] = (uint32_t)i;
+      pd[j] = (uint8_t)(i / 4 - prev), prev = i / 4;
       pv[2 * j] = (uint8_t)(codes[0] | codes[1] << 4);
       pv[2 * j + 1] = (uint8_t)(codes[2] | codes[3] << 4);
       ++j;

@@ -69,15 +69,18 @@ void coopt_qs8_spgemm__ref(const void *packed, size_t m, const int8_t *a, size_t
   const coopt_blob *b = coopt_blob_of(packed);
   const coopt_chan_view V = coopt_chan_view_of(packed);
   const int32_t *pb = V.bias, *pm = V.mult, *ps = V.shift;
-  const uint32_t *pn = V.nnz, *pk = V.index;
+  const uint32_t *pn = V.nnz;
+  const uint8_t *pd = V.delta;
   const int8_t *pv = V.values;
   for (size_t r = 0; r < m; ++r) {
     size_t j = 0;
     for (size_t ch = 0; ch < b->n; ++ch) {
       int32_t s = pb[ch];
-      for (uint32_t t = 0; t < pn[ch]; ++t, ++j)
-        for (size_t u = 0; u < 4 && pk[j] + u < b->k; ++u)
-          s += (int32_t)a[r * a_stride + pk[j] + u] * pv[4 * j + u];
+      for (size_t t = 0, at = 0; t < pn[ch]; ++t, ++j) {
+        at += 4u * pd[j];
+        for (size_t u = 0; u < 4 && at + u < b->k; ++u)
+          s += (int32_t)a[r * a_stride + at + u] * pv[4 * j + u];
+      }
       c[r * c_stride + ch] = coopt_requant(s, pm[ch], ps[ch], b);
     }
   }
@@ -101,7 +104,7 @@ void coopt_qs8_nm24_gemm__ref(const void *packed, size_t m, const int8_t *a, siz
                               size_t c_stride) {
   const coopt_blob *b = coopt_blob_of(packed);
   const coopt_chan_view V = coopt_chan_view_of(packed);
-  const uint8_t *pos = (const uint8_t *)V.index;
+  const uint8_t *pos = V.nm24_pos;
   const int8_t *val = (const int8_t *)V.values;
   for (size_t r = 0; r < m; ++r)
     for (size_t ch = 0; ch < b->n; ++ch) {
@@ -120,18 +123,21 @@ void coopt_qs8_splut4_gemm__ref(const void *packed, size_t m, const int8_t *a, s
   const coopt_blob *b = coopt_blob_of(packed);
   const coopt_chan_view V = coopt_chan_view_of(packed);
   const int32_t *pb = V.bias, *pm = V.mult, *ps = V.shift;
-  const uint32_t *pn = V.nnz, *pk = V.index;
+  const uint32_t *pn = V.nnz;
+  const uint8_t *pd = V.delta;
   const int8_t *book = V.codebook;
   const uint8_t *pv = V.values;
   for (size_t r = 0; r < m; ++r) {
     size_t j = 0;
     for (size_t ch = 0; ch < b->n; ++ch) {
       int32_t s = pb[ch];
-      for (uint32_t t = 0; t < pn[ch]; ++t, ++j)
-        for (size_t u = 0; u < 4 && pk[j] + u < b->k; ++u) {
+      for (size_t t = 0, at = 0; t < pn[ch]; ++t, ++j) {
+        at += 4u * pd[j];
+        for (size_t u = 0; u < 4 && at + u < b->k; ++u) {
           int idx = (pv[2 * j + u / 2] >> (4 * (u % 2))) & 15;
-          s += (int32_t)a[r * a_stride + pk[j] + u] * book[16 * ch + idx];
+          s += (int32_t)a[r * a_stride + at + u] * book[16 * ch + idx];
         }
+      }
       c[r * c_stride + ch] = coopt_requant(s, pm[ch], ps[ch], b);
     }
   }

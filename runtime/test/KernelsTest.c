@@ -294,6 +294,77 @@ static void test_qs8_spgemm(void) {
         }
 }
 
+/* The sparse forms' one-byte block deltas across gaps of more than 255
+ * blocks (K = 4091, so the tail block is partial): each channel is a
+ * pattern of kept blocks, and the packed block count must include exactly
+ * the fillers the gaps need. */
+static void test_sparse_long_gaps(void) {
+  enum { M = 5, N = 9, K = 4091, BLOCKS = (K + 3) / 4 };
+  /* Kept block positions per channel, -1 ends a list; the fillers after
+   * each list are (gap - 1) / 255 for every gap over 255 (from block 0). */
+  static const int kept[N][6] = {{0, BLOCKS - 1, -1},       /* the partial tail block 1022 after 0: 4 fillers */
+                                 {300, -1},                 /* 1 */
+                                 {-1},                      /* all zero */
+                                 {255, 510, 766, -1},       /* gaps 255, 255, 256: 1 */
+                                 {100, 356, 357, 1000, -1}, /* gaps 100, 256, 1, 643: 1 + 2 */
+                                 {BLOCKS - 1, -1},          /* only the tail: 4 */
+                                 {0, 1, 2, 3, 4, -1},       /* 0 */
+                                 {256, -1},                 /* 1 */
+                                 {511, -1}};                /* 255 + 255 + 1: 2 */
+  static const size_t fillers = 4 + 1 + 0 + 1 + 3 + 4 + 0 + 1 + 2;
+  int8_t *a = malloc(M * K), *w = calloc(N * K, 1), c0[M * N], c1[M * N], c2[M * N];
+  uint8_t *idx = calloc(N * K, 1);
+  int8_t book[16 * N];
+  size_t blocks = 0;
+  for (size_t i = 0; i < M * K; ++i)
+    a[i] = (int8_t)(rnd() % 256 - 128);
+  for (size_t ch = 0; ch < N; ++ch) {
+    for (size_t e = 0; e < 16; ++e)
+      book[16 * ch + e] = e == 0 ? 0 : rnd_i8();
+    for (const int *q = kept[ch]; *q >= 0; ++q, ++blocks)
+      for (size_t t = 4 * (size_t)*q; t < 4 * (size_t)*q + 4 && t < K; ++t) {
+        idx[ch * K + t] = (uint8_t)(1 + rnd() % 15);
+        w[ch * K + t] = book[16 * ch + idx[ch * K + t]];
+      }
+  }
+  qparams q;
+  make_qparams(&q, N, K, true, false);
+  naive_qs8(M, N, K, a, w, &q, c0, NULL);
+  coopt_rt_error err;
+  for (int lut = 0; lut < 2; ++lut) {
+    size_t size =
+        lut ? coopt_rt_qs8_splut4_gemm_packed_size(N, K, idx, book) : coopt_rt_qs8_spgemm_packed_size(N, K, w);
+    void *blob = alloc_blob(size);
+    coopt_rt_status st =
+        lut ? coopt_rt_pack_qs8_splut4_gemm(N, K, idx, book, 16, q.bias, q.a_zp, &q.rq, blob, size, &err)
+            : coopt_rt_pack_qs8_spgemm(N, K, w, q.bias, q.a_zp, &q.rq, blob, size, &err);
+    CHECK(st == COOPT_RT_OK);
+    CHECK(coopt_blob_of(blob)->count == blocks + fillers);
+    for (size_t m = 1; m <= M; m += M - 1) {
+      memset(c1, 0, sizeof c1), memset(c2, 0, sizeof c2);
+      if (lut) {
+        coopt_qs8_splut4_gemm__ref(blob, m, a, K, c1, N);
+        coopt_rt_qs8_splut4_gemm(blob, m, a, K, c2, N);
+      } else {
+        coopt_qs8_spgemm__ref(blob, m, a, K, c1, N);
+        coopt_rt_qs8_spgemm(blob, m, a, K, c2, N);
+      }
+      CHECK(memcmp(c0, c1, m * N) == 0);
+      CHECK(memcmp(c1, c2, m * N) == 0);
+#if defined(COOPT_RT_X86_TILES)
+      for (size_t t = 0; !lut && t < sizeof x86_spgemm / sizeof x86_spgemm[0]; ++t)
+        if (cpu_has(x86_spgemm[t].isa)) {
+          memset(c2, 0, sizeof c2);
+          x86_spgemm[t].fn(blob, m, a, K, c2, N);
+          CHECK(memcmp(c1, c2, m * N) == 0);
+        }
+#endif
+    }
+    free(blob);
+  }
+  free(a), free(w), free(idx);
+}
+
 /* 2:4 weights: per group of 4 along K, `keep` (0..2; 3 = random 0..2)
  * nonzeros at random positions. */
 static void fill_nm24(int8_t *w, size_t n, size_t k, int keep) {
@@ -750,6 +821,7 @@ int main(void) {
   test_qs8_lut4(false);
   test_qs8_lut4(true);
   test_qs8_nm24();
+  test_sparse_long_gaps();
   test_qs8_masked(false);
   test_qs8_masked(true);
   test_dw3x3();

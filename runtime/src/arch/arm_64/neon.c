@@ -444,7 +444,7 @@ void coopt_qs8_nm24_gemm_1x2c16__neondot(const void *packed, size_t m, const int
                                          size_t c_stride) {
   const coopt_blob *b = coopt_blob_of(packed);
   const coopt_chan_view V = coopt_chan_view_of(packed);
-  const uint8_t *pos = (const uint8_t *)V.index;
+  const uint8_t *pos = V.nm24_pos;
   const int8_t *val = (const int8_t *)V.values;
   const size_t k = b->k, kp = b->kp, windows = kp / COOPT_NM24_WINDOW, full = k / COOPT_NM24_WINDOW;
   const uint8x8_t nib = vdup_n_u8(15);
@@ -520,38 +520,47 @@ void coopt_qs8_lut4_gemm_1x1c16__neondot(const void *packed, size_t m, const int
   }
 }
 
-/* qs8 sparse 1x4: 4 nonzero blocks per SDOT, their activations loaded by
- * lane (4 bytes each) against 16 contiguous weight bytes. */
+/* qs8 sparse 1x4: 4 nonzero blocks per SDOT, their offsets summed from the
+ * byte deltas and their activations loaded by lane (4 bytes each) against
+ * 16 contiguous weight bytes; from a block that would read past the row's
+ * end (only ever the channel's last) one value at a time. */
 void coopt_qs8_spgemm_1x1c4__neondot(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
                                      size_t c_stride) {
   const coopt_blob *b = coopt_blob_of(packed);
   const coopt_chan_view V = coopt_chan_view_of(packed);
   const int32_t *pb = V.bias, *pm = V.mult, *ps = V.shift;
-  const uint32_t *pn = V.nnz, *pk = V.index;
+  const uint32_t *pn = V.nnz;
+  const uint8_t *pd = V.delta;
   const int8_t *pv = V.values;
   const size_t k = b->k;
   for (size_t r = 0; r < m; ++r) {
     const int8_t *x = a + r * a_stride;
     size_t j = 0;
     for (size_t ch = 0; ch < b->n; ++ch) {
-      size_t end = j + pn[ch];
-      size_t safe_end = end > j && pk[end - 1] + 4 > k ? end - 1 : end;
+      const size_t end = j + pn[ch];
+      size_t at = 0; /* k of the last block summed */
       int32x4_t acc = vdupq_n_s32(0);
-      for (; j + 4 <= safe_end; j += 4) {
+      for (; j + 4 <= end; j += 4) {
         MCA_BEGIN("qs8_spgemm_1x1c4__neondot");
+        const size_t k0 = at + 4u * pd[j], k1 = k0 + 4u * pd[j + 1], k2 = k1 + 4u * pd[j + 2], k3 = k2 + 4u * pd[j + 3];
+        if (k3 + 4 > k)
+          break;
+        at = k3;
         int32x4_t xa = vdupq_n_s32(0);
         int32_t v;
-        memcpy(&v, x + pk[j], 4), xa = vsetq_lane_s32(v, xa, 0);
-        memcpy(&v, x + pk[j + 1], 4), xa = vsetq_lane_s32(v, xa, 1);
-        memcpy(&v, x + pk[j + 2], 4), xa = vsetq_lane_s32(v, xa, 2);
-        memcpy(&v, x + pk[j + 3], 4), xa = vsetq_lane_s32(v, xa, 3);
+        memcpy(&v, x + k0, 4), xa = vsetq_lane_s32(v, xa, 0);
+        memcpy(&v, x + k1, 4), xa = vsetq_lane_s32(v, xa, 1);
+        memcpy(&v, x + k2, 4), xa = vsetq_lane_s32(v, xa, 2);
+        memcpy(&v, x + k3, 4), xa = vsetq_lane_s32(v, xa, 3);
         acc = vdotq_s32(acc, vld1q_s8(pv + 4 * j), vreinterpretq_s8_s32(xa));
         MCA_END("qs8_spgemm_1x1c4__neondot");
       }
       int32_t s = pb[ch] + vaddvq_s32(acc);
-      for (; j < end; ++j)
-        for (size_t u = 0; u < 4 && pk[j] + u < k; ++u)
-          s += (int32_t)x[pk[j] + u] * pv[4 * j + u];
+      for (; j < end; ++j) {
+        at += 4u * pd[j];
+        for (size_t u = 0; u < 4 && at + u < k; ++u)
+          s += (int32_t)x[at + u] * pv[4 * j + u];
+      }
       c[r * c_stride + ch] = coopt_requant(s, pm[ch], ps[ch], b);
     }
   }

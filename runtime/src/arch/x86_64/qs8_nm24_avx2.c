@@ -19,7 +19,7 @@ void coopt_qs8_nm24_gemm_1x2c16__avx2(const void *packed, size_t m, const int8_t
                                       size_t c_stride) {
   const coopt_blob *b = coopt_blob_of(packed);
   const coopt_chan_view V = coopt_chan_view_of(packed);
-  const uint8_t *pos = (const uint8_t *)V.index;
+  const uint8_t *pos = V.nm24_pos;
   const int8_t *val = (const int8_t *)V.values;
   const size_t k = b->k, kp = b->kp, windows = kp / COOPT_NM24_WINDOW, full = k / COOPT_NM24_WINDOW;
   for (size_t r = 0; r < m; ++r) {

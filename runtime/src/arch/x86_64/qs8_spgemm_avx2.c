@@ -4,35 +4,45 @@
 #include "x86.h"
 
 /* qs8 sparse 1x4, 1 row x 1 channel (GEMV-shaped calls): 8 nonzero blocks at
- * a time, their activations gathered as int32 (4 bytes = one block) against
- * 32 contiguous weight bytes.  A block that would read past the row's end
- * (K % 4 != 0) is done one value at a time. */
+ * a time, their offsets summed from the byte deltas and their activations
+ * gathered as int32 (4 bytes = one block) against 32 contiguous weight
+ * bytes.  The blocks from one that would read past the row's end
+ * (K % 4 != 0, only ever the channel's last) are done one value at a time. */
 void coopt_qs8_spgemm_1x1c4__avx2(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
                                   size_t c_stride) {
   const coopt_blob *b = coopt_blob_of(packed);
   const coopt_chan_view V = coopt_chan_view_of(packed);
   const int32_t *pb = V.bias, *pm = V.mult, *ps = V.shift;
-  const uint32_t *pn = V.nnz, *pk = V.index;
+  const uint32_t *pn = V.nnz;
+  const uint8_t *pd = V.delta;
   const int8_t *pv = V.values;
   const size_t k = b->k;
   for (size_t r = 0; r < m; ++r) {
     const int8_t *x = a + r * a_stride;
     size_t j = 0;
     for (size_t ch = 0; ch < b->n; ++ch) {
-      size_t end = j + pn[ch];
-      size_t safe_end = end > j && pk[end - 1] + 4 > k ? end - 1 : end;
+      const size_t end = j + pn[ch];
+      size_t at = 0; /* k of the last block summed */
       __m256i acc = _mm256_setzero_si256();
-      for (; j + 8 <= safe_end; j += 8) {
-        __m256i idx = _mm256_loadu_si256((const __m256i *)(pk + j));
-        __m256i xa = _mm256_i32gather_epi32((const int *)x, idx, 1);
+      for (; j + 8 <= end; j += 8) {
+        int32_t off[8];
+        size_t next = at;
+        for (size_t t = 0; t < 8; ++t)
+          next += 4u * pd[j + t], off[t] = (int32_t)next;
+        if (next + 4 > k)
+          break;
+        at = next;
+        __m256i xa = _mm256_i32gather_epi32((const int *)x, _mm256_loadu_si256((const __m256i *)off), 1);
         __m256i w = _mm256_loadu_si256((const __m256i *)(pv + 4 * j));
         acc = _mm256_add_epi32(acc, dot16(_mm256_castsi256_si128(w), _mm256_castsi256_si128(xa)));
         acc = _mm256_add_epi32(acc, dot16(_mm256_extracti128_si256(w, 1), _mm256_extracti128_si256(xa, 1)));
       }
       int32_t s = pb[ch] + hsum_i32(acc);
-      for (; j < end; ++j)
-        for (size_t u = 0; u < 4 && pk[j] + u < k; ++u)
-          s += (int32_t)x[pk[j] + u] * pv[4 * j + u];
+      for (; j < end; ++j) {
+        at += 4u * pd[j];
+        for (size_t u = 0; u < 4 && at + u < k; ++u)
+          s += (int32_t)x[at + u] * pv[4 * j + u];
+      }
       c[r * c_stride + ch] = coopt_requant(s, pm[ch], ps[ch], b);
     }
   }
@@ -50,7 +60,8 @@ void coopt_qs8_spgemm_8x1c4__avx2(const void *packed, size_t m, const int8_t *a,
   const coopt_blob *b = coopt_blob_of(packed);
   const coopt_chan_view V = coopt_chan_view_of(packed);
   const int32_t *pb = V.bias, *pm = V.mult, *ps = V.shift;
-  const uint32_t *pn = V.nnz, *pk = V.index;
+  const uint32_t *pn = V.nnz;
+  const uint8_t *pd = V.delta;
   const int8_t *pv = V.values;
   const size_t k = b->k, blocks = b->kp / 4;
   int8_t *tile = NULL;
@@ -63,8 +74,9 @@ void coopt_qs8_spgemm_8x1c4__avx2(const void *packed, size_t m, const int8_t *a,
     size_t j = 0;
     for (size_t ch = 0; ch < b->n; ++ch) {
       __m256i acc0 = _mm256_setzero_si256(), acc1 = _mm256_setzero_si256();
-      for (size_t end = j + pn[ch]; j < end; ++j) {
-        __m256i xt = _mm256_load_si256((const __m256i *)(tile + 8 * pk[j]));
+      for (size_t end = j + pn[ch], q = 0; j < end; ++j) {
+        q += pd[j]; /* block index */
+        __m256i xt = _mm256_load_si256((const __m256i *)(tile + 32 * q));
         __m256i w = bcast4_i16(pv + 4 * j);
         acc0 = _mm256_add_epi32(acc0, _mm256_madd_epi16(_mm256_cvtepi8_epi16(_mm256_castsi256_si128(xt)), w));
         acc1 = _mm256_add_epi32(acc1, _mm256_madd_epi16(_mm256_cvtepi8_epi16(_mm256_extracti128_si256(xt, 1)), w));

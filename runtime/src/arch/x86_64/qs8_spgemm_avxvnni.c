@@ -13,7 +13,8 @@ void coopt_qs8_spgemm_8x1c4__avxvnni(const void *packed, size_t m, const int8_t 
   const coopt_blob *b = coopt_blob_of(packed);
   const coopt_chan_view V = coopt_chan_view_of(packed);
   const int32_t *pb = V.bias, *pm = V.mult, *ps = V.shift;
-  const uint32_t *pn = V.nnz, *pk = V.index;
+  const uint32_t *pn = V.nnz;
+  const uint8_t *pd = V.delta;
   const int8_t *pv = V.values;
   const size_t k = b->k, blocks = b->kp / 4;
   int8_t *tile = NULL;
@@ -34,11 +35,11 @@ void coopt_qs8_spgemm_8x1c4__avxvnni(const void *packed, size_t m, const int8_t 
     size_t j = 0;
     for (size_t ch = 0; ch < b->n; ++ch) {
       __m256i acc = _mm256_set1_epi32(start[ch]);
-      for (size_t end = j + pn[ch]; j < end; ++j) {
+      for (size_t end = j + pn[ch], q = 0; j < end; ++j) {
         int32_t w;
         memcpy(&w, pv + 4 * j, 4);
-        acc =
-            _mm256_dpbusd_avx_epi32(acc, _mm256_load_si256((const __m256i *)(tile + 8 * pk[j])), _mm256_set1_epi32(w));
+        q += pd[j]; /* block index */
+        acc = _mm256_dpbusd_avx_epi32(acc, _mm256_load_si256((const __m256i *)(tile + 32 * q)), _mm256_set1_epi32(w));
       }
       store_channel_8rows(b, acc, pm[ch], ps[ch], c + r0 * c_stride + ch, c_stride, mr);
     }
