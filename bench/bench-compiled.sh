@@ -30,8 +30,8 @@ for m in dscnn mobilenet_v1_0.5; do
   coopt-opt "$TMP/$m.f32.mlir" -p "builtin.module(coopt-qat{data=$DATA samples=256},coopt-lower-int8)" -o "$TMP/$m.i8.mlir" 2>/dev/null
   coopt-opt "$TMP/$m.f32.mlir" -p "builtin.module(coopt-lower-kernels)" -o "$TMP/$m.f32k.mlir" 2>/dev/null
   coopt-opt "$TMP/$m.i8.mlir" -p "builtin.module(coopt-lower-kernels)" -o "$TMP/$m.i8k.mlir" 2>/dev/null
-  coopt-opt "$TMP/$m.f32.mlir" -p "builtin.module(coopt-pqat{data=$DATA samples=256 sparsity=0.5},coopt-lower-int8,coopt-lower-kernels)" -o "$TMP/$m.pqk.mlir" 2>/dev/null
-  coopt-opt "$TMP/$m.f32.mlir" -p "builtin.module(coopt-pcqat{data=$DATA samples=256 sparsity=0.5 clusters=16 per-channel=true},coopt-lower-int8,coopt-lower-kernels)" -o "$TMP/$m.pck.mlir" 2>/dev/null
+  coopt-opt "$TMP/$m.f32.mlir" -p "builtin.module(coopt-pqat{data=$DATA samples=512 sparsity=0.5},coopt-lower-int8,coopt-lower-kernels)" -o "$TMP/$m.pqk.mlir" 2>/dev/null
+  coopt-opt "$TMP/$m.f32.mlir" -p "builtin.module(coopt-pcqat{data=$DATA samples=512 sparsity=0.5 clusters=16 per-channel=true},coopt-lower-int8,coopt-lower-kernels)" -o "$TMP/$m.pck.mlir" 2>/dev/null
   ORT=$(node "$ROOT/bench/ort-eval.js" "$ROOT/models/$m.onnx" 100 0.2860 0.3530 | sed -n 's/.*batch-1 latency median \([0-9.]*\) us.*/\1/p')
   TORCH=$(/usr/bin/python3 "$ROOT/scripts/torch-peer.py" --latency "$ROOT/models/$m.onnx" "$DATA" 200)
   TF=$(echo "$TORCH" | sed -n 's/.*"float_us": \([0-9.]*\).*/\1/p')

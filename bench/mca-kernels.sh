@@ -4,6 +4,9 @@
 # LLVM-MCA-BEGIN/END markers delimit each kernel's steady-state loop body.
 # Prints cycles per iteration, MAC per cycle and, for the dense int8 GEMM,
 # the fraction of the SDOT peak (Neoverse N1: 2 SDOT/cycle = 32 int8 MAC).
+# The masked decode rows count decoded weights where the others count MACs:
+# a layer pays their cycles per weight once per call, i.e. divided by M per
+# MAC of the dense tile that follows.
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 MCA=/usr/lib/llvm-22/bin/llvm-mca
@@ -24,6 +27,7 @@ macs() {
     qs8_nm24_gemm_1x2c16__neondot) echo 16 ;;  # 2 channels x 8 kept values of 16 K
     f32_gemm_4x8__neon) echo 32 ;;             # 4 rows x 8 channels x 1 K
     f32_spmm_16x1__neon) echo 16 ;;            # 16 pixels x 1 nonzero
+    qs8_masked_decode_*) echo 8 ;;             # 8 decoded weights (not MACs)
   esac
 }
 for CPU in neoverse-n1 neoverse-v2; do

@@ -231,7 +231,18 @@ void coopt_f32_dw3x3_4c__neon(const void *packed, const float *in, float *out) {
  * looks them up with one TBL over the two channels' codebooks (32 bytes,
  * index 16 * (j / 4) + code). */
 static void decode_i8_neon(const uint32_t *mask, const uint8_t *v, const uint8_t *end, size_t groups, uint8_t *out) {
-  for (size_t i = 0; i < 4 * groups; ++i, out += 8) {
+  size_t i = 0;
+  /* While 8 stored bytes are left, plain loads; then loads that stop at
+   * the panel's end. */
+  for (; i < 4 * groups && end - v >= 8; ++i, out += 8) {
+    MCA_BEGIN("qs8_masked_decode_i8__neon");
+    size_t count;
+    const uint64_t slots = coopt_masked_slots(mask[i / 4] >> (8 * (i % 4)) & 0xFF, &count);
+    vst1_u8(out, vtbl1_u8(vld1_u8(v), vcreate_u8(slots)));
+    v += count;
+    MCA_END("qs8_masked_decode_i8__neon");
+  }
+  for (; i < 4 * groups; ++i, out += 8) {
     size_t count;
     const uint64_t slots = coopt_masked_slots(mask[i / 4] >> (8 * (i % 4)) & 0xFF, &count);
     vst1_u8(out, vtbl1_u8(vcreate_u8(coopt_load8_until(v, end)), vcreate_u8(slots)));
@@ -239,21 +250,37 @@ static void decode_i8_neon(const uint32_t *mask, const uint8_t *v, const uint8_t
   }
 }
 
-static void decode_lut4_neon(const uint32_t *mask, const uint8_t *values, const uint8_t *end, size_t groups,
-                             const int8_t *book, uint8_t *out) {
+/* Eight positions of the 4-bit form: `raw` holds the next codes from the
+ * run's current nibble on, `book` the two channels' codebooks. */
+static inline uint8x8_t lut4_step(uint64_t raw, uint64_t slots64, const uint8_t *book) {
   const uint8x8_t nib = vdup_n_u8(0x0F), hi_byte = vdup_n_u8(0x80);
   const uint8x8_t second = vcreate_u8(0x1010101000000000ull); /* + 16 for positions 4-7 */
-  size_t at = 0;
-  for (size_t i = 0; i < 4 * groups; ++i, out += 8) {
+  const uint8x8_t r = vcreate_u8(raw), slots = vcreate_u8(slots64);
+  const uint8x8_t codes = vzip1_u8(vand_u8(r, nib), vshr_n_u8(r, 4)); /* low nibble first */
+  /* Unstored positions keep bit 7: out of the table's range, so 0. */
+  const uint8x8_t idx = vorr_u8(vadd_u8(vtbl1_u8(codes, slots), second), vand_u8(slots, hi_byte));
+  const uint8x16x2_t tab = {{vld1q_u8(book), vld1q_u8(book + 16)}};
+  return vqtbl2_u8(tab, idx);
+}
+
+static void decode_lut4_neon(const uint32_t *mask, const uint8_t *values, const uint8_t *end, size_t groups,
+                             const int8_t *book, uint8_t *out) {
+  size_t at = 0, i = 0;
+  for (; i < 4 * groups && end - (values + at / 2) >= 8; ++i, out += 8) {
+    MCA_BEGIN("qs8_masked_decode_lut4__neon");
     size_t count;
-    const uint8x8_t slots = vcreate_u8(coopt_masked_slots(mask[i / 4] >> (8 * (i % 4)) & 0xFF, &count));
-    const uint8x8_t raw = vcreate_u8(coopt_load8_until(values + at / 2, end) >> (4 * (at % 2)));
-    const uint8x8_t codes = vzip1_u8(vand_u8(raw, nib), vshr_n_u8(raw, 4)); /* low nibble first */
-    /* Unstored positions keep bit 7: out of the table's range, so 0. */
-    const uint8x8_t idx = vorr_u8(vadd_u8(vtbl1_u8(codes, slots), second), vand_u8(slots, hi_byte));
-    const uint8x16x2_t tab = {
-        {vld1q_u8((const uint8_t *)book + 32 * (i % 4)), vld1q_u8((const uint8_t *)book + 32 * (i % 4) + 16)}};
-    vst1_u8(out, vqtbl2_u8(tab, idx));
+    const uint64_t slots = coopt_masked_slots(mask[i / 4] >> (8 * (i % 4)) & 0xFF, &count);
+    uint64_t raw;
+    memcpy(&raw, values + at / 2, 8);
+    vst1_u8(out, lut4_step(raw >> (4 * (at % 2)), slots, (const uint8_t *)book + 32 * (i % 4)));
+    at += count;
+    MCA_END("qs8_masked_decode_lut4__neon");
+  }
+  for (; i < 4 * groups; ++i, out += 8) {
+    size_t count;
+    const uint64_t slots = coopt_masked_slots(mask[i / 4] >> (8 * (i % 4)) & 0xFF, &count);
+    const uint64_t raw = coopt_load8_until(values + at / 2, end) >> (4 * (at % 2));
+    vst1_u8(out, lut4_step(raw, slots, (const uint8_t *)book + 32 * (i % 4)));
     at += count;
   }
 }
@@ -542,7 +569,12 @@ void coopt_qs8_spgemm_1x1c4__neondot(const void *packed, size_t m, const int8_t 
       int32x4_t acc = vdupq_n_s32(0);
       for (; j + 4 <= end; j += 4) {
         MCA_BEGIN("qs8_spgemm_1x1c4__neondot");
-        const size_t k0 = at + 4u * pd[j], k1 = k0 + 4u * pd[j + 1], k2 = k1 + 4u * pd[j + 2], k3 = k2 + 4u * pd[j + 3];
+        /* The four deltas in one load (the load ports are the bottleneck:
+         * the activations go in by lane). */
+        uint32_t d;
+        memcpy(&d, pd + j, 4);
+        const size_t s0 = d & 0xFF, s1 = s0 + (d >> 8 & 0xFF), s2 = s1 + (d >> 16 & 0xFF), s3 = s2 + (d >> 24);
+        const size_t k0 = at + 4 * s0, k1 = at + 4 * s1, k2 = at + 4 * s2, k3 = at + 4 * s3;
         if (k3 + 4 > k)
           break;
         at = k3;
