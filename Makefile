@@ -47,6 +47,7 @@ bench: build
 	@sh bench/bench-compress.sh $(BUILD)
 	@sh bench/bench-kernels.sh $(BUILD)
 	@sh bench/bench-compiled.sh $(BUILD)
+	@sh bench/bench-masked.sh $(BUILD)
 	@sh bench/bench-size.sh $(BUILD)
 	@sh bench/bench-recover.sh $(BUILD)
 

@@ -25,14 +25,21 @@ void coopt_qs8_spgemm_1x1c4__avx2(const void *packed, size_t m, const int8_t *a,
       size_t at = 0; /* k of the last block summed */
       __m256i acc = _mm256_setzero_si256();
       for (; j + 8 <= end; j += 8) {
-        int32_t off[8];
-        size_t next = at;
-        for (size_t t = 0; t < 8; ++t)
-          next += 4u * pd[j + t], off[t] = (int32_t)next;
+        /* The 8 deltas' running sums in vector lanes (a scalar loop into
+         * memory would stall the gather's index load on store forwarding);
+         * their total, for the K check and `at`, from psadbw. */
+        const __m128i d8 = _mm_loadl_epi64((const __m128i *)(pd + j));
+        const size_t next = at + 4u * (size_t)_mm_cvtsi128_si32(_mm_sad_epu8(d8, _mm_setzero_si128()));
         if (next + 4 > k)
           break;
+        __m256i run = _mm256_cvtepu8_epi32(d8);
+        run = _mm256_add_epi32(run, _mm256_slli_si256(run, 4));
+        run = _mm256_add_epi32(run, _mm256_slli_si256(run, 8));
+        run = _mm256_add_epi32(run, _mm256_blend_epi32(_mm256_setzero_si256(),
+                                                       _mm256_permutevar8x32_epi32(run, _mm256_set1_epi32(3)), 0xF0));
+        const __m256i off = _mm256_add_epi32(_mm256_set1_epi32((int)at), _mm256_slli_epi32(run, 2));
         at = next;
-        __m256i xa = _mm256_i32gather_epi32((const int *)x, _mm256_loadu_si256((const __m256i *)off), 1);
+        __m256i xa = _mm256_i32gather_epi32((const int *)x, off, 1);
         __m256i w = _mm256_loadu_si256((const __m256i *)(pv + 4 * j));
         acc = _mm256_add_epi32(acc, dot16(_mm256_castsi256_si128(w), _mm256_castsi256_si128(xa)));
         acc = _mm256_add_epi32(acc, dot16(_mm256_extracti128_si256(w, 1), _mm256_extracti128_si256(xa, 1)));
