@@ -12,7 +12,9 @@
 
 #include <string.h>
 
-#define COOPT_RT_MAGIC 0x31545043u /* "CPT1" */
+/* "CPT2": the sparse forms index blocks by one-byte deltas (CPT1: 32-bit
+ * offsets).  A blob and the runtime that reads it come from one build. */
+#define COOPT_RT_MAGIC 0x32545043u
 
 enum {
   COOPT_BLOB_QS8_GEMM = 1,

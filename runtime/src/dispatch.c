@@ -32,7 +32,7 @@ static uint32_t detect(void) {
   if (!__get_cpuid(1, &a, &b, &c, &d))
     return 0;
   const bool fma = c >> 12 & 1, osxsave = c >> 27 & 1;
-  if (!osxsave || !__get_cpuid_max(0, NULL) || __get_cpuid_max(0, NULL) < 7)
+  if (!osxsave || __get_cpuid_max(0, NULL) < 7)
     return 0;
   const uint64_t xcr0 = xgetbv0();
   const bool ymm = (xcr0 & 0x6) == 0x6, zmm = ymm && (xcr0 & 0xE0) == 0xE0;

@@ -31,9 +31,10 @@ enum {
 };
 
 /* The features of this CPU the build has tiles for, limited by the
- * environment variable COOPT_RT_ISA when set (generic, avx2, avxvnni,
- * avx512: that level and the ones below it), so benchmarks and tests can
- * run every level on one machine. */
+ * environment variable COOPT_RT_ISA when set (x86-64: generic, avx2,
+ * avxvnni, avx512; aarch64: generic, neon, dotprod, i8mm; each keeps its
+ * level and the ones below), so benchmarks and tests can run every level
+ * on one machine. */
 uint32_t coopt_rt_cpu_features(void);
 
 /* ---- tile signatures, one per family ---- */

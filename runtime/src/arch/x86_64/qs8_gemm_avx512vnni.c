@@ -39,9 +39,6 @@ static inline __m512i pair_bias(const int8_t *pw0, const int8_t *pw1, size_t gro
 
 /* Four int8 activations, + 128 as unsigned bytes, in all 16 lanes; `avail`
  * < 4 for the K tail (the rest reads 0; its weights are 0). */
-/* A mask of the first min(n, 64) bytes. */
-static inline __mmask64 low64(size_t n) { return n >= 64 ? ~(__mmask64)0 : ((__mmask64)1 << n) - 1; }
-
 static inline __attribute__((always_inline)) __m512i bcast4_u8_512(const int8_t *a, size_t avail) {
   int32_t v = 0;
   memcpy(&v, a, avail < 4 ? avail : 4);
@@ -176,7 +173,7 @@ static int32_t expand_row(const int8_t *x, size_t k, size_t pairs, int32_t *row)
   /* sum(a): vpdpbusd of all-ones bytes against the row, 64 bytes a step. */
   __m512i s = _mm512_setzero_si512();
   for (size_t i = 0; i < k; i += 64)
-    s = _mm512_dpbusd_epi32(s, _mm512_set1_epi8(1), _mm512_maskz_loadu_epi8(low64(k - i), x + i));
+    s = _mm512_dpbusd_epi32(s, _mm512_set1_epi8(1), _mm512_maskz_loadu_epi8(coopt_low_bytes_mask(k - i), x + i));
   return _mm512_reduce_add_epi32(s);
 }
 

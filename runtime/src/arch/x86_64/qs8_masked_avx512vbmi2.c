@@ -19,13 +19,11 @@ static inline uint64_t mask_pair(const uint32_t *mask, size_t g, size_t groups) 
   return mask[g] | (g + 1 < groups ? (uint64_t)mask[g + 1] << 32 : 0);
 }
 
-static inline __mmask64 low_bytes(size_t n) { return n >= 64 ? ~(__mmask64)0 : ((__mmask64)1 << n) - 1; }
-
 static void decode_i8(const uint32_t *mask, const uint8_t *v, size_t groups, int8_t *out) {
   for (size_t g = 0; g < groups; g += 2) {
     const uint64_t m = mask_pair(mask, g, groups);
     const __m512i w = _mm512_maskz_expandloadu_epi8(m, v);
-    _mm512_mask_storeu_epi8(out + 32 * g, low_bytes(g + 1 < groups ? 64 : 32), w);
+    _mm512_mask_storeu_epi8(out + 32 * g, coopt_low_bytes_mask(g + 1 < groups ? 64 : 32), w);
     v += __builtin_popcountll(m);
   }
 }
@@ -42,7 +40,7 @@ static inline __m512i unpack_codes(const uint8_t *values, size_t at, size_t coun
   const __m512i shifts =
       _mm512_add_epi8(_mm512_set1_epi64(0x1C1814100C080400LL), _mm512_set1_epi8((char)(4 * (at % 2))));
   const size_t bytes = (at % 2 + count + 1) / 2;
-  const __m512i src = _mm512_maskz_loadu_epi8(low_bytes(bytes), values + at / 2);
+  const __m512i src = _mm512_maskz_loadu_epi8(coopt_low_bytes_mask(bytes), values + at / 2);
   const __m512i nib = _mm512_multishift_epi64_epi8(shifts, _mm512_permutexvar_epi8(spread, src));
   return _mm512_and_si512(nib, _mm512_set1_epi8(0x0F));
 }
@@ -54,15 +52,15 @@ static void decode_lut4(const uint32_t *mask, const uint8_t *values, size_t grou
       _mm512_set_epi8(112, 112, 112, 112, 96, 96, 96, 96, 80, 80, 80, 80, 64, 64, 64, 64, 48, 48, 48, 48, 32, 32, 32,
                       32, 16, 16, 16, 16, 0, 0, 0, 0, 112, 112, 112, 112, 96, 96, 96, 96, 80, 80, 80, 80, 64, 64, 64,
                       64, 48, 48, 48, 48, 32, 32, 32, 32, 16, 16, 16, 16, 0, 0, 0, 0);
-  const __m512i lo = _mm512_maskz_loadu_epi8(low_bytes(16 * ncols), book);
-  const __m512i hi = _mm512_maskz_loadu_epi8(low_bytes(16 * ncols > 64 ? 16 * ncols - 64 : 0), book + 64);
+  const __m512i lo = _mm512_maskz_loadu_epi8(coopt_low_bytes_mask(16 * ncols), book);
+  const __m512i hi = _mm512_maskz_loadu_epi8(coopt_low_bytes_mask(16 * ncols > 64 ? 16 * ncols - 64 : 0), book + 64);
   size_t at = 0;
   for (size_t g = 0; g < groups; g += 2) {
     const uint64_t m = mask_pair(mask, g, groups);
     const size_t count = (size_t)__builtin_popcountll(m);
     const __m512i codes = _mm512_maskz_expand_epi8(m, unpack_codes(values, at, count));
     const __m512i w = _mm512_maskz_permutex2var_epi8(m, lo, _mm512_add_epi8(codes, chan), hi);
-    _mm512_mask_storeu_epi8(out + 32 * g, low_bytes(g + 1 < groups ? 64 : 32), w);
+    _mm512_mask_storeu_epi8(out + 32 * g, coopt_low_bytes_mask(g + 1 < groups ? 64 : 32), w);
     at += count;
   }
 }

@@ -143,4 +143,8 @@ static inline void store_channel_8rows(const coopt_blob *b, __m256i acc, int32_t
   }
 }
 
+/* An AVX-512 byte mask of the first min(n, 64) bytes (plain integer code,
+ * so it compiles in the AVX2 files too). */
+static inline __mmask64 coopt_low_bytes_mask(size_t n) { return n >= 64 ? ~(__mmask64)0 : ((__mmask64)1 << n) - 1; }
+
 #endif
