@@ -11,12 +11,9 @@
  * off the bias once per call), so results are bit-identical to it.  Panels
  * past N repeat the last real one and rows past M the last real row;
  * neither is stored. */
-static inline __m512i panel_pair(const int8_t *p0, const int8_t *p1) {
-  return _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)p0)),
-                            _mm256_loadu_si256((const __m256i *)p1), 1);
-}
-
-static inline __m512i join8(const int32_t *lo, const int32_t *hi) {
+/* 32 bytes at lo and 32 at hi as one register: a c4 group of two panels,
+ * or two panels' 8 per-channel int32s. */
+static inline __m512i join256(const void *lo, const void *hi) {
   return _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)lo)),
                             _mm256_loadu_si256((const __m256i *)hi), 1);
 }
@@ -29,12 +26,12 @@ static inline __m512i pair_bias(const int8_t *pw0, const int8_t *pw1, size_t gro
   const __m512i ones = _mm512_set1_epi8(1);
   size_t g = 0;
   for (; g + 2 <= groups; g += 2) {
-    we = _mm512_dpbusd_epi32(we, ones, panel_pair(pw0 + 32 * g, pw1 + 32 * g));
-    wo = _mm512_dpbusd_epi32(wo, ones, panel_pair(pw0 + 32 * g + 32, pw1 + 32 * g + 32));
+    we = _mm512_dpbusd_epi32(we, ones, join256(pw0 + 32 * g, pw1 + 32 * g));
+    wo = _mm512_dpbusd_epi32(wo, ones, join256(pw0 + 32 * g + 32, pw1 + 32 * g + 32));
   }
   if (g < groups)
-    we = _mm512_dpbusd_epi32(we, ones, panel_pair(pw0 + 32 * g, pw1 + 32 * g));
-  return _mm512_sub_epi32(join8(b0, b1), _mm512_slli_epi32(_mm512_add_epi32(we, wo), 7));
+    we = _mm512_dpbusd_epi32(we, ones, join256(pw0 + 32 * g, pw1 + 32 * g));
+  return _mm512_sub_epi32(join256(b0, b1), _mm512_slli_epi32(_mm512_add_epi32(we, wo), 7));
 }
 
 /* Four int8 activations, + 128 as unsigned bytes, in all 16 lanes; `avail`
@@ -49,7 +46,7 @@ static inline __attribute__((always_inline)) __m512i bcast4_u8_512(const int8_t 
  * is not kept in registers by GCC 12). */
 #define GROUP_STEP(g, avail)                                                                                           \
   do {                                                                                                                 \
-    const __m512i u = panel_pair(w0 + 32 * (g), w1 + 32 * (g)), v = panel_pair(w2 + 32 * (g), w3 + 32 * (g));          \
+    const __m512i u = join256(w0 + 32 * (g), w1 + 32 * (g)), v = join256(w2 + 32 * (g), w3 + 32 * (g));                \
     const __m512i a0 = bcast4_u8_512(ar[0] + 4 * (g), avail), a1 = bcast4_u8_512(ar[1] + 4 * (g), avail);              \
     x0 = _mm512_dpbusd_epi32(x0, a0, u), y0 = _mm512_dpbusd_epi32(y0, a0, v);                                          \
     x1 = _mm512_dpbusd_epi32(x1, a1, u), y1 = _mm512_dpbusd_epi32(y1, a1, v);                                          \
@@ -99,7 +96,7 @@ static inline void epilogue16(const coopt_blob *b, __m512i s, const coopt_qs8_pa
   if (acc_out) {
     _mm512_mask_storeu_epi32(acc_out, keep, s);
   } else if (!b->double_round) {
-    const __m512i r = rescale16_single(s, join8(p0->mult, p1->mult), join8(p0->shift, p1->shift), b);
+    const __m512i r = rescale16_single(s, join256(p0->mult, p1->mult), join256(p0->shift, p1->shift), b);
     _mm_mask_storeu_epi8(c, keep, _mm512_cvtepi32_epi8(r));
   } else {
     epilogue8(b, _mm512_castsi512_si256(s), p0->mult, p0->shift, c, NULL, n0);
@@ -211,8 +208,8 @@ void coopt_qs8_gemm_1x32c4__avx512vnni(const void *packed, size_t m, const int8_
       const __m512i y = _mm512_add_epi32(_mm512_shuffle_i64x2(s2, s3, _MM_SHUFFLE(1, 0, 1, 0)),
                                          _mm512_shuffle_i64x2(s2, s3, _MM_SHUFFLE(3, 2, 3, 2)));
       const size_t col = p * COOPT_QS8_NR;
-      store_row(b, &T, _mm512_sub_epi32(_mm512_add_epi32(x, join8(T.P[0].bias, T.P[1].bias)), corr),
-                _mm512_sub_epi32(_mm512_add_epi32(y, join8(T.P[2].bias, T.P[3].bias)), corr),
+      store_row(b, &T, _mm512_sub_epi32(_mm512_add_epi32(x, join256(T.P[0].bias, T.P[1].bias)), corr),
+                _mm512_sub_epi32(_mm512_add_epi32(y, join256(T.P[2].bias, T.P[3].bias)), corr),
                 c ? c + r * c_stride + col : NULL, acc_out ? acc_out + r * acc_stride + col : NULL);
     }
   }
