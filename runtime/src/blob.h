@@ -176,6 +176,33 @@ static inline const uint8_t *coopt_masked_panel_end(const void *packed, size_t p
   return (const uint8_t *)packed + off[p + 1];
 }
 
+/* What every decoder of panel p works from, once the panel's per-channel
+ * arrays (stored as the dense panel's) are copied to dst: the mask, the
+ * stored bytes up to the panel's end, the panel's 8 codebooks (NULL for the
+ * int8 form) and where the dense weights go. */
+typedef struct coopt_masked_job {
+  const uint32_t *mask; /* kp/4 words */
+  const uint8_t *values, *end;
+  size_t groups, ncols;
+  const int8_t *book;
+  uint8_t *out;
+} coopt_masked_job;
+
+static inline coopt_masked_job coopt_masked_start(const void *packed, size_t p, void *dst) {
+  const coopt_blob *b = (const coopt_blob *)packed;
+  const coopt_masked_panel P = coopt_masked_panel_of(packed, p);
+  memcpy(dst, P.arrays, 3 * 4 * COOPT_QS8_NR);
+  const size_t first = p * COOPT_QS8_NR;
+  coopt_masked_job j = {P.mask,
+                        P.values,
+                        coopt_masked_panel_end(packed, p),
+                        b->kp / COOPT_QS8_KR,
+                        b->n - first < COOPT_QS8_NR ? b->n - first : COOPT_QS8_NR,
+                        b->kind == COOPT_BLOB_QS8_MASKED ? NULL : coopt_masked_codebook(packed) + 16 * first,
+                        (uint8_t *)dst + 3 * 4 * COOPT_QS8_NR};
+  return j;
+}
+
 /* Eight dense positions with mask bits m8 (bit j: position j is stored):
  * byte j of the result is where in the packed run position j's value is
  * (the number of stored values before it), or 0xFF where nothing is

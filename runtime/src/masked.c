@@ -203,15 +203,12 @@ coopt_rt_status coopt_rt_pack_qs8_masked_lut4_gemm(size_t n, size_t k, const uin
 /* Panel p into dst (the dense panel layout): arrays, then the weights
  * [kp/4][NR][4] from the mask and the nonzeros. */
 void coopt_qs8_masked_decode__ref(const void *packed, size_t p, void *dst) {
-  const coopt_blob *b = coopt_blob_of(packed);
-  const coopt_masked_panel P = coopt_masked_panel_of(packed, p);
-  memcpy(dst, P.arrays, 3 * 4 * COOPT_QS8_NR);
-  int8_t *out = (int8_t *)dst + 3 * 4 * COOPT_QS8_NR;
-  const size_t groups = b->kp / COOPT_QS8_KR;
-  if (b->kind == COOPT_BLOB_QS8_MASKED) {
-    const int8_t *v = (const int8_t *)P.values;
-    for (size_t g = 0; g < groups; ++g, out += 32) {
-      uint32_t m = P.mask[g];
+  const coopt_masked_job J = coopt_masked_start(packed, p, dst);
+  uint8_t *out = J.out;
+  if (!J.book) {
+    const uint8_t *v = J.values;
+    for (size_t g = 0; g < J.groups; ++g, out += 32) {
+      uint32_t m = J.mask[g];
       if (m == 0xFFFFFFFFu) { /* dense stretches copy as a block */
         memcpy(out, v, 32);
         v += 32;
@@ -222,17 +219,16 @@ void coopt_qs8_masked_decode__ref(const void *packed, size_t p, void *dst) {
     }
     return;
   }
-  const int8_t *book = coopt_masked_codebook(packed) + 16 * p * COOPT_QS8_NR;
   size_t v = 0;
-  for (size_t g = 0; g < groups; ++g, out += 32) {
-    uint32_t m = P.mask[g];
+  for (size_t g = 0; g < J.groups; ++g, out += 32) {
+    uint32_t m = J.mask[g];
     for (int j = 0; j < 32; ++j, m >>= 1) {
       if (!(m & 1)) {
         out[j] = 0;
         continue;
       }
-      unsigned code = (P.values[v / 2] >> (4 * (v % 2))) & 15;
-      out[j] = book[16 * (j / COOPT_QS8_KR) + code];
+      unsigned code = (J.values[v / 2] >> (4 * (v % 2))) & 15;
+      out[j] = (uint8_t)J.book[16 * (j / COOPT_QS8_KR) + code];
       ++v;
     }
   }
@@ -274,16 +270,11 @@ static void decode_lut4_scalar(const uint32_t *mask, const uint8_t *values, cons
 }
 
 void coopt_qs8_masked_decode__scalar(const void *packed, size_t p, void *dst) {
-  const coopt_blob *b = coopt_blob_of(packed);
-  const coopt_masked_panel P = coopt_masked_panel_of(packed, p);
-  memcpy(dst, P.arrays, 3 * 4 * COOPT_QS8_NR);
-  uint8_t *out = (uint8_t *)dst + 3 * 4 * COOPT_QS8_NR;
-  const size_t groups = b->kp / COOPT_QS8_KR;
-  const uint8_t *end = coopt_masked_panel_end(packed, p);
-  if (b->kind == COOPT_BLOB_QS8_MASKED)
-    decode_i8_scalar(P.mask, P.values, end, groups, out);
+  const coopt_masked_job J = coopt_masked_start(packed, p, dst);
+  if (!J.book)
+    decode_i8_scalar(J.mask, J.values, J.end, J.groups, J.out);
   else
-    decode_lut4_scalar(P.mask, P.values, end, groups, coopt_masked_codebook(packed) + 16 * p * COOPT_QS8_NR, out);
+    decode_lut4_scalar(J.mask, J.values, J.end, J.groups, J.book, J.out);
 }
 
 /* Chunks of panels decoded into a dense blob on the stack, then the dense

@@ -41,14 +41,9 @@ static void decode_lut4(const uint32_t *mask, const uint8_t *values, const uint8
 }
 
 void coopt_qs8_masked_decode__avx2(const void *packed, size_t p, void *dst) {
-  const coopt_blob *b = coopt_blob_of(packed);
-  const coopt_masked_panel P = coopt_masked_panel_of(packed, p);
-  memcpy(dst, P.arrays, 3 * 4 * COOPT_QS8_NR);
-  uint8_t *out = (uint8_t *)dst + 3 * 4 * COOPT_QS8_NR;
-  const size_t groups = b->kp / COOPT_QS8_KR;
-  const uint8_t *end = coopt_masked_panel_end(packed, p);
-  if (b->kind == COOPT_BLOB_QS8_MASKED)
-    decode_i8(P.mask, P.values, end, groups, out);
+  const coopt_masked_job J = coopt_masked_start(packed, p, dst);
+  if (!J.book)
+    decode_i8(J.mask, J.values, J.end, J.groups, J.out);
   else
-    decode_lut4(P.mask, P.values, end, groups, coopt_masked_codebook(packed) + 16 * p * COOPT_QS8_NR, out);
+    decode_lut4(J.mask, J.values, J.end, J.groups, J.book, J.out);
 }

@@ -66,15 +66,9 @@ static void decode_lut4(const uint32_t *mask, const uint8_t *values, size_t grou
 }
 
 void coopt_qs8_masked_decode__avx512vbmi2(const void *packed, size_t p, void *dst) {
-  const coopt_blob *b = coopt_blob_of(packed);
-  const coopt_masked_panel P = coopt_masked_panel_of(packed, p);
-  memcpy(dst, P.arrays, 3 * 4 * COOPT_QS8_NR);
-  int8_t *out = (int8_t *)dst + 3 * 4 * COOPT_QS8_NR;
-  const size_t groups = b->kp / COOPT_QS8_KR;
-  if (b->kind == COOPT_BLOB_QS8_MASKED) {
-    decode_i8(P.mask, P.values, groups, out);
-    return;
-  }
-  const size_t first = p * COOPT_QS8_NR, ncols = b->n - first < COOPT_QS8_NR ? b->n - first : COOPT_QS8_NR;
-  decode_lut4(P.mask, P.values, groups, coopt_masked_codebook(packed) + 16 * first, ncols, out);
+  const coopt_masked_job J = coopt_masked_start(packed, p, dst);
+  if (!J.book)
+    decode_i8(J.mask, J.values, J.groups, (int8_t *)J.out);
+  else
+    decode_lut4(J.mask, J.values, J.groups, J.book, J.ncols, (int8_t *)J.out);
 }
