@@ -564,8 +564,9 @@ void coopt_qs8_spgemm_1x1c4__neondot(const void *packed, size_t m, const int8_t 
       int32x4_t acc = vdupq_n_s32(0);
       for (; j + 4 <= end; j += 4) {
         MCA_BEGIN("qs8_spgemm_1x1c4__neondot");
-        /* The four deltas in one load (the load ports are the bottleneck:
-         * the activations go in by lane). */
+        /* The four deltas in one load, summed from `at` so only at += 4 * s3
+         * is loop-carried.  llvm-mca: 5.69 cycles per 4 blocks on V2 against
+         * 8.29 with four byte loads (N1: 11.24 against 10.24). */
         uint32_t d;
         memcpy(&d, pd + j, 4);
         const size_t s0 = d & 0xFF, s1 = s0 + (d >> 8 & 0xFF), s2 = s1 + (d >> 16 & 0xFF), s3 = s2 + (d >> 24);
