@@ -230,21 +230,25 @@ void coopt_f32_dw3x3_4c__neon(const void *packed, const float *in, float *out) {
  * stored bytes; the 4-bit form places the step's 8 codes the same way and
  * looks them up with one TBL over the two channels' codebooks (32 bytes,
  * index 16 * (j / 4) + code). */
+/* The mask words read as bytes: byte i holds positions 8i..8i+7 of the
+ * panel on a little-endian target, which every aarch64 Linux is. */
+_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "the masked decode reads mask words as bytes");
+
 static void decode_i8_neon(const uint32_t *mask, const uint8_t *v, const uint8_t *end, size_t groups, uint8_t *out) {
-  size_t i = 0;
+  const uint8_t *mb = (const uint8_t *)mask, *mend = mb + 4 * groups;
   /* While 8 stored bytes are left, plain loads; then loads that stop at
    * the panel's end. */
-  for (; i < 4 * groups && end - v >= 8; ++i, out += 8) {
+  for (; mb < mend && end - v >= 8; ++mb, out += 8) {
     MCA_BEGIN("qs8_masked_decode_i8__neon");
     size_t count;
-    const uint64_t slots = coopt_masked_slots(mask[i / 4] >> (8 * (i % 4)) & 0xFF, &count);
+    const uint64_t slots = coopt_masked_slots(*mb, &count);
     vst1_u8(out, vtbl1_u8(vld1_u8(v), vcreate_u8(slots)));
     v += count;
     MCA_END("qs8_masked_decode_i8__neon");
   }
-  for (; i < 4 * groups; ++i, out += 8) {
+  for (; mb < mend; ++mb, out += 8) {
     size_t count;
-    const uint64_t slots = coopt_masked_slots(mask[i / 4] >> (8 * (i % 4)) & 0xFF, &count);
+    const uint64_t slots = coopt_masked_slots(*mb, &count);
     vst1_u8(out, vtbl1_u8(vcreate_u8(coopt_load8_until(v, end)), vcreate_u8(slots)));
     v += count;
   }
@@ -265,11 +269,12 @@ static inline uint8x8_t lut4_step(uint64_t raw, uint64_t slots64, const uint8_t 
 
 static void decode_lut4_neon(const uint32_t *mask, const uint8_t *values, const uint8_t *end, size_t groups,
                              const int8_t *book, uint8_t *out) {
+  const uint8_t *mb = (const uint8_t *)mask;
   size_t at = 0, i = 0;
   for (; i < 4 * groups && end - (values + at / 2) >= 8; ++i, out += 8) {
     MCA_BEGIN("qs8_masked_decode_lut4__neon");
     size_t count;
-    const uint64_t slots = coopt_masked_slots(mask[i / 4] >> (8 * (i % 4)) & 0xFF, &count);
+    const uint64_t slots = coopt_masked_slots(mb[i], &count);
     uint64_t raw;
     memcpy(&raw, values + at / 2, 8);
     vst1_u8(out, lut4_step(raw >> (4 * (at % 2)), slots, (const uint8_t *)book + 32 * (i % 4)));
@@ -278,7 +283,7 @@ static void decode_lut4_neon(const uint32_t *mask, const uint8_t *values, const 
   }
   for (; i < 4 * groups; ++i, out += 8) {
     size_t count;
-    const uint64_t slots = coopt_masked_slots(mask[i / 4] >> (8 * (i % 4)) & 0xFF, &count);
+    const uint64_t slots = coopt_masked_slots(mb[i], &count);
     const uint64_t raw = coopt_load8_until(values + at / 2, end) >> (4 * (at % 2));
     vst1_u8(out, lut4_step(raw, slots, (const uint8_t *)book + 32 * (i % 4)));
     at += count;
