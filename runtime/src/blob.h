@@ -105,6 +105,21 @@ static inline size_t coopt_sparse_fillers(size_t prev_block, size_t block) {
   return block - prev_block > COOPT_SPARSE_MAX_DELTA ? (block - prev_block - 1) / COOPT_SPARSE_MAX_DELTA : 0;
 }
 
+/* Row x (K values) times a channel's int8 sparse blocks j..end-1, whose
+ * running offset so far is `at` (0 at the channel's start), one value at a
+ * time so the partial K-tail block never reads past the row: the
+ * reference's whole channel and the vector tiles' leftover blocks. */
+static inline int32_t coopt_sparse_blocks_dot(const int8_t *x, size_t k, const uint8_t *delta, const int8_t *values,
+                                              size_t j, size_t end, size_t at) {
+  int32_t s = 0;
+  for (; j < end; ++j) {
+    at += 4u * delta[j];
+    for (size_t u = 0; u < 4 && at + u < k; ++u)
+      s += (int32_t)x[at + u] * values[4 * j + u];
+  }
+  return s;
+}
+
 coopt_chan_arrays coopt_chan_layout(int kind, size_t n, size_t kp, size_t count);
 
 /* Typed pointers into a per-channel blob (sparse, LUT and SpMM families). */

@@ -75,12 +75,8 @@ void coopt_qs8_spgemm__ref(const void *packed, size_t m, const int8_t *a, size_t
   for (size_t r = 0; r < m; ++r) {
     size_t j = 0;
     for (size_t ch = 0; ch < b->n; ++ch) {
-      int32_t s = pb[ch];
-      for (size_t t = 0, at = 0; t < pn[ch]; ++t, ++j) {
-        at += 4u * pd[j];
-        for (size_t u = 0; u < 4 && at + u < b->k; ++u)
-          s += (int32_t)a[r * a_stride + at + u] * pv[4 * j + u];
-      }
+      int32_t s = pb[ch] + coopt_sparse_blocks_dot(a + r * a_stride, b->k, pd, pv, j, j + pn[ch], 0);
+      j += pn[ch];
       c[r * c_stride + ch] = coopt_requant(s, pm[ch], ps[ch], b);
     }
   }

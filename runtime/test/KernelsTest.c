@@ -119,20 +119,33 @@ static const struct {
                 {COOPT_ISA_X86_AVXVNNI, coopt_qs8_gemm_4x16c4__avxvnni},
                 {COOPT_ISA_X86_AVX512VNNI, coopt_qs8_gemm_4x32c4__avx512vnni},
                 {COOPT_ISA_X86_AVX512VNNI, coopt_qs8_gemm_1x32c4__avx512vnni}};
-static const struct {
+typedef struct x86_rows_tile {
   uint32_t isa;
   coopt_qs8_rows_fn fn;
-} x86_spgemm[] = {{COOPT_ISA_X86_AVX2, coopt_qs8_spgemm_1x1c4__avx2},
-                  {COOPT_ISA_X86_AVX2, coopt_qs8_spgemm_8x1c4__avx2},
-                  {COOPT_ISA_X86_AVXVNNI, coopt_qs8_spgemm_8x1c4__avxvnni}},
-  x86_lut4[] = {{COOPT_ISA_X86_AVX2, coopt_qs8_lut4_gemm_1x2c16__avx2},
-                {COOPT_ISA_X86_AVXVNNI, coopt_qs8_lut4_gemm_1x2c32__avxvnni},
-                {COOPT_ISA_X86_AVXVNNI, coopt_qs8_lut4_gemm_4x2c32__avxvnni}};
+} x86_rows_tile;
+static const x86_rows_tile x86_spgemm[] = {{COOPT_ISA_X86_AVX2, coopt_qs8_spgemm_1x1c4__avx2},
+                                           {COOPT_ISA_X86_AVX2, coopt_qs8_spgemm_8x1c4__avx2},
+                                           {COOPT_ISA_X86_AVXVNNI, coopt_qs8_spgemm_8x1c4__avxvnni}},
+                           x86_lut4[] = {{COOPT_ISA_X86_AVX2, coopt_qs8_lut4_gemm_1x2c16__avx2},
+                                         {COOPT_ISA_X86_AVXVNNI, coopt_qs8_lut4_gemm_1x2c32__avxvnni},
+                                         {COOPT_ISA_X86_AVXVNNI, coopt_qs8_lut4_gemm_4x2c32__avxvnni}};
 static const struct {
   uint32_t isa;
   coopt_masked_decode_fn fn;
 } x86_decode[] = {{COOPT_ISA_X86_AVX2, coopt_qs8_masked_decode__avx2},
                   {COOPT_ISA_X86_AVX512VBMI2, coopt_qs8_masked_decode__avx512vbmi2}};
+
+/* Every tile of a row family this CPU has, on the blob and rows the caller
+ * just ran through the reference (its output in want). */
+static void check_x86_rows_tiles(const x86_rows_tile *tiles, size_t count, const void *blob, size_t m, const int8_t *a,
+                                 size_t k, size_t n, const int8_t *want, int8_t *got) {
+  for (size_t t = 0; t < count; ++t)
+    if (cpu_has(tiles[t].isa)) {
+      memset(got, 0, m * n);
+      tiles[t].fn(blob, m, a, k, got, n);
+      CHECK(memcmp(want, got, m * n) == 0);
+    }
+}
 #endif
 
 static void test_qs8_gemm(void) {
@@ -283,12 +296,7 @@ static void test_qs8_spgemm(void) {
           CHECK(memcmp(c0, c1, m * n) == 0);
           CHECK(memcmp(c1, c2, m * n) == 0);
 #if defined(COOPT_RT_X86_TILES)
-          for (size_t t = 0; t < sizeof x86_spgemm / sizeof x86_spgemm[0]; ++t)
-            if (cpu_has(x86_spgemm[t].isa)) {
-              memset(c2, 0, m * n);
-              x86_spgemm[t].fn(blob, m, a, k, c2, n);
-              CHECK(memcmp(c1, c2, m * n) == 0);
-            }
+          check_x86_rows_tiles(x86_spgemm, sizeof x86_spgemm / sizeof x86_spgemm[0], blob, m, a, k, n, c1, c2);
 #endif
           free(a), free(w), free(c0), free(c1), free(c2), free(blob);
         }
@@ -352,12 +360,8 @@ static void test_sparse_long_gaps(void) {
       CHECK(memcmp(c0, c1, m * N) == 0);
       CHECK(memcmp(c1, c2, m * N) == 0);
 #if defined(COOPT_RT_X86_TILES)
-      for (size_t t = 0; !lut && t < sizeof x86_spgemm / sizeof x86_spgemm[0]; ++t)
-        if (cpu_has(x86_spgemm[t].isa)) {
-          memset(c2, 0, sizeof c2);
-          x86_spgemm[t].fn(blob, m, a, K, c2, N);
-          CHECK(memcmp(c1, c2, m * N) == 0);
-        }
+      if (!lut)
+        check_x86_rows_tiles(x86_spgemm, sizeof x86_spgemm / sizeof x86_spgemm[0], blob, m, a, K, N, c1, c2);
 #endif
     }
     free(blob);
@@ -451,12 +455,8 @@ static void test_qs8_lut4(bool sparse) {
           CHECK(memcmp(c0, c1, m * n) == 0);
           CHECK(memcmp(c1, c2, m * n) == 0);
 #if defined(COOPT_RT_X86_TILES)
-          for (size_t t = 0; !sparse && t < sizeof x86_lut4 / sizeof x86_lut4[0]; ++t)
-            if (cpu_has(x86_lut4[t].isa)) {
-              memset(c2, 0, m * n);
-              x86_lut4[t].fn(blob, m, a, k, c2, n);
-              CHECK(memcmp(c1, c2, m * n) == 0);
-            }
+          if (!sparse)
+            check_x86_rows_tiles(x86_lut4, sizeof x86_lut4 / sizeof x86_lut4[0], blob, m, a, k, n, c1, c2);
 #endif
           free(a), free(w), free(c0), free(c1), free(c2), free(idx), free(book), free(blob);
         }

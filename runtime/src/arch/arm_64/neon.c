@@ -589,11 +589,8 @@ void coopt_qs8_spgemm_1x1c4__neondot(const void *packed, size_t m, const int8_t 
         MCA_END("qs8_spgemm_1x1c4__neondot");
       }
       int32_t s = pb[ch] + vaddvq_s32(acc);
-      for (; j < end; ++j) {
-        at += 4u * pd[j];
-        for (size_t u = 0; u < 4 && at + u < k; ++u)
-          s += (int32_t)x[at + u] * pv[4 * j + u];
-      }
+      s += coopt_sparse_blocks_dot(x, k, pd, pv, j, end, at);
+      j = end;
       c[r * c_stride + ch] = coopt_requant(s, pm[ch], ps[ch], b);
     }
   }

@@ -45,11 +45,8 @@ void coopt_qs8_spgemm_1x1c4__avx2(const void *packed, size_t m, const int8_t *a,
         acc = _mm256_add_epi32(acc, dot16(_mm256_extracti128_si256(w, 1), _mm256_extracti128_si256(xa, 1)));
       }
       int32_t s = pb[ch] + hsum_i32(acc);
-      for (; j < end; ++j) {
-        at += 4u * pd[j];
-        for (size_t u = 0; u < 4 && at + u < k; ++u)
-          s += (int32_t)x[at + u] * pv[4 * j + u];
-      }
+      s += coopt_sparse_blocks_dot(x, k, pd, pv, j, end, at);
+      j = end;
       c[r * c_stride + ch] = coopt_requant(s, pm[ch], ps[ch], b);
     }
   }
