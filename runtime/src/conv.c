@@ -8,6 +8,7 @@
  */
 #include "blob.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 #define CONV_BUFFER_BYTES (4 * COOPT_RT_CONV_MAX_PATCH_BYTES)
@@ -20,6 +21,21 @@ static void im2col_row(const coopt_rt_conv_shape *s, const char *in, size_t esiz
   const size_t SH = s->stride_h, SW = s->stride_w, PT = s->pad_top, PL = s->pad_left;
   const size_t pix = C * esize;
   long ix0 = (long)(ox * SW) - (long)PL;
+  if (pix == 1) {
+    /* One byte a tap (an int8 single-channel stem): the libc calls below
+     * would be three per kernel row for a few bytes, which made the stem's
+     * im2col take as long as the whole of a DS-CNN pointwise layer. */
+    for (size_t ky = 0; ky < KH; ++ky, dst += KW) {
+      long iy = (long)(oy * SH + ky) - (long)PT;
+      bool row = iy >= 0 && iy < (long)H;
+      const char *src = in + (row ? (size_t)iy * W : 0);
+      for (size_t kx = 0; kx < KW; ++kx) {
+        long ix = ix0 + (long)kx;
+        dst[kx] = row && ix >= 0 && ix < (long)W ? src[ix] : (char)pad;
+      }
+    }
+    return;
+  }
   size_t lo = ix0 < 0 ? (size_t)-ix0 : 0;
   size_t hi = ix0 + (long)KW > (long)W ? (size_t)((long)W - ix0) : KW;
   for (size_t ky = 0; ky < KH; ++ky, dst += KW * pix) {

@@ -713,7 +713,7 @@ static void test_bad_input(void) {
  * shapes of the other families plus ones that need several decode chunks
  * (K x 8 panels past COOPT_RT_MASKED_CHUNK_BYTES) and the largest K. */
 static void test_qs8_masked(bool lut) {
-  static const size_t big[][3] = {{5, 40, 1000}, {3, 33, 2032}, {1, 24, 700}, {7, 9, 513}};
+  static const size_t big[][3] = {{5, 40, 1000}, {3, 33, 4084}, {1, 24, 700}, {7, 9, 513}};
   size_t ncases = NDIMS * NDIMS * NKDIMS * 4 + sizeof big / sizeof big[0];
   for (size_t cs = 0; cs < ncases; ++cs) {
     size_t m, n, k;
@@ -759,7 +759,7 @@ static void test_qs8_masked(bool lut) {
                : coopt_rt_pack_qs8_masked_gemm(n, k, w, NULL, q.a_zp, &q.rq, blob, size - 1, &err)) ==
           COOPT_RT_INVALID_ARGUMENT);
     /* Every decoded panel is the dense packer's, byte for byte. */
-    _Alignas(64) int8_t panel[96 + 8 * 2032 + 64];
+    _Alignas(64) int8_t panel[96 + 8 * COOPT_RT_MASKED_MAX_K + 64];
     size_t pbytes = 96 + 8 * ((k + 3) / 4 * 4);
     for (size_t p = 0; p * 8 < n; ++p) {
       coopt_qs8_masked_decode__ref(blob, p, panel);
@@ -804,7 +804,7 @@ static void test_qs8_masked(bool lut) {
   void *blob = alloc_blob(4096);
   CHECK(coopt_rt_pack_qs8_masked_gemm(1, COOPT_RT_MASKED_MAX_K + 1, w1, NULL, 0, &rq, blob, 4096, &err) ==
         COOPT_RT_INVALID_ARGUMENT);
-  CHECK(strstr(err.message, "K = 2033") != NULL);
+  CHECK(strstr(err.message, "K = 4085") != NULL);
   CHECK(coopt_rt_pack_qs8_masked_lut4_gemm(1, 8, i1, b1, 4, NULL, 0, &rq, blob, 4096, &err) ==
         COOPT_RT_INVALID_STRUCTURE);
   CHECK(strstr(err.message, "channel 0, k 4: index 4 is beyond the 4-entry codebook") != NULL);

@@ -152,8 +152,8 @@ void coopt_rt_qs8_nm24_gemm(const void *packed, size_t m, const int8_t *a, size_
  * 50% zeros).  The kernel decodes panels into the dense layout in a stack
  * buffer of COOPT_RT_MASKED_CHUNK_BYTES and runs the dense tile on them, so
  * K is limited to COOPT_RT_MASKED_MAX_K. */
-#define COOPT_RT_MASKED_CHUNK_BYTES 16384
-#define COOPT_RT_MASKED_MAX_K       2032
+#define COOPT_RT_MASKED_CHUNK_BYTES 32768
+#define COOPT_RT_MASKED_MAX_K       4084
 size_t coopt_rt_qs8_masked_gemm_packed_size(size_t n, size_t k, const int8_t *w);
 coopt_rt_status coopt_rt_pack_qs8_masked_gemm(size_t n, size_t k, const int8_t *w, const int32_t *bias,
                                               int8_t a_zero_point, const coopt_rt_requant *rq, void *packed,

@@ -69,51 +69,79 @@ static tile_panels panels_from(const void *packed, size_t p, size_t panels) {
   return t;
 }
 
-/* The AVX2 epilogue's SINGLE_ROUND rescale on 16 lanes: (acc * m +
- * 2^(s-1)) >> s in 64-bit lanes (the arithmetic shift spelled with logical
- * ones exactly as there, so both agree bit for bit on every shift), + zero
- * point, clamp. */
-static inline __m512i rescale16_single(__m512i acc, __m512i mult, __m512i shift, const coopt_blob *b) {
-  const __m512i one = _mm512_set1_epi64(1), sign = _mm512_set1_epi64((long long)(1ull << 63));
-  const __m512i sh_even = _mm512_and_si512(shift, _mm512_set1_epi64(0xFFFFFFFF)), sh_odd = _mm512_srli_epi64(shift, 32);
-  __m512i pe = _mm512_mul_epi32(acc, mult);
-  __m512i po = _mm512_mul_epi32(_mm512_srli_epi64(acc, 32), _mm512_srli_epi64(mult, 32));
-  pe = _mm512_add_epi64(pe, _mm512_sllv_epi64(one, _mm512_sub_epi64(sh_even, one)));
-  po = _mm512_add_epi64(po, _mm512_sllv_epi64(one, _mm512_sub_epi64(sh_odd, one)));
-  pe = _mm512_sub_epi64(_mm512_srlv_epi64(_mm512_xor_si512(pe, sign), sh_even), _mm512_srlv_epi64(sign, sh_even));
-  po = _mm512_sub_epi64(_mm512_srlv_epi64(_mm512_xor_si512(po, sign), sh_odd), _mm512_srlv_epi64(sign, sh_odd));
-  __m512i r = _mm512_mask_blend_epi32(0xAAAA, pe, _mm512_slli_epi64(po, 32));
-  r = _mm512_add_epi32(r, _mm512_set1_epi32(b->out_zero_point));
-  return _mm512_min_epi32(_mm512_max_epi32(r, _mm512_set1_epi32(b->out_min)), _mm512_set1_epi32(b->out_max));
+/* The requantization of two adjacent panels (16 channels), prepared once
+ * per tile so that each row's epilogue is only the arithmetic: SINGLE_ROUND
+ * (acc * m + 2^(s-1)) >> s in 64-bit lanes, even and odd channels apart,
+ * with AVX-512's arithmetic 64-bit shift (vpsravq; the AVX2 epilogue spells
+ * it with logical shifts, which is the same function), + zero point, clamp.
+ * Preparing it per row cost as much as the tile's MACs on DS-CNN's K = 64
+ * layers (a quarter of the whole model's time under perf). */
+typedef struct rq16 {
+  __m512i mult, mult_odd, sh_even, sh_odd, rnd_even, rnd_odd, zp, lo, hi;
+  __mmask16 keep;
+  bool any, scalar; /* any: a real channel; scalar: double rounding (the AVX2 epilogue, per panel) */
+  const coopt_qs8_panel *p0, *p1;
+  size_t n0, n1;
+} rq16;
+
+static rq16 rq16_of(const coopt_blob *b, const coopt_qs8_panel *p0, const coopt_qs8_panel *p1, size_t n0, size_t n1) {
+  rq16 q;
+  const __m512i one = _mm512_set1_epi64(1), shift = join256(p0->shift, p1->shift);
+  q.mult = join256(p0->mult, p1->mult);
+  q.mult_odd = _mm512_srli_epi64(q.mult, 32);
+  q.sh_even = _mm512_and_si512(shift, _mm512_set1_epi64(0xFFFFFFFF));
+  q.sh_odd = _mm512_srli_epi64(shift, 32);
+  q.rnd_even = _mm512_sllv_epi64(one, _mm512_sub_epi64(q.sh_even, one));
+  q.rnd_odd = _mm512_sllv_epi64(one, _mm512_sub_epi64(q.sh_odd, one));
+  q.zp = _mm512_set1_epi32(b->out_zero_point);
+  q.lo = _mm512_set1_epi32(b->out_min);
+  q.hi = _mm512_set1_epi32(b->out_max);
+  q.keep = (__mmask16)(((1u << n0) - 1) | (((1u << n1) - 1) << 8));
+  q.any = n0 != 0;
+  q.scalar = b->double_round != 0;
+  q.p0 = p0, q.p1 = p1, q.n0 = n0, q.n1 = n1;
+  return q;
 }
 
-/* Two adjacent panels' 16 accumulators (channels col..col+15, of which
- * n0 + n1 are real) to c or acc.  Double rounding stays scalar, as in the
- * AVX2 epilogue. */
-static inline void epilogue16(const coopt_blob *b, __m512i s, const coopt_qs8_panel *p0, const coopt_qs8_panel *p1,
-                              size_t n0, size_t n1, int8_t *c, int32_t *acc_out) {
-  const __mmask16 keep = (__mmask16)(((1u << n0) - 1) | (((1u << n1) - 1) << 8));
+/* 16 accumulators to c (requantized) or acc_out (raw). */
+static inline void epilogue16(const coopt_blob *b, const rq16 *q, __m512i acc, int8_t *c, int32_t *acc_out) {
   if (acc_out) {
-    _mm512_mask_storeu_epi32(acc_out, keep, s);
-  } else if (!b->double_round) {
-    const __m512i r = rescale16_single(s, join256(p0->mult, p1->mult), join256(p0->shift, p1->shift), b);
-    _mm_mask_storeu_epi8(c, keep, _mm512_cvtepi32_epi8(r));
+    _mm512_mask_storeu_epi32(acc_out, q->keep, acc);
+  } else if (!q->scalar) {
+    __m512i pe = _mm512_add_epi64(_mm512_mul_epi32(acc, q->mult), q->rnd_even);
+    __m512i po = _mm512_add_epi64(_mm512_mul_epi32(_mm512_srli_epi64(acc, 32), q->mult_odd), q->rnd_odd);
+    pe = _mm512_srav_epi64(pe, q->sh_even);
+    po = _mm512_srav_epi64(po, q->sh_odd);
+    __m512i r = _mm512_add_epi32(_mm512_mask_blend_epi32(0xAAAA, pe, _mm512_slli_epi64(po, 32)), q->zp);
+    r = _mm512_min_epi32(_mm512_max_epi32(r, q->lo), q->hi);
+    _mm_mask_storeu_epi8(c, q->keep, _mm512_cvtepi32_epi8(r));
   } else {
-    epilogue8(b, _mm512_castsi512_si256(s), p0->mult, p0->shift, c, NULL, n0);
-    if (n1)
-      epilogue8(b, _mm512_extracti64x4_epi64(s, 1), p1->mult, p1->shift, c + COOPT_QS8_NR, NULL, n1);
+    epilogue8(b, _mm512_castsi512_si256(acc), q->p0->mult, q->p0->shift, c, NULL, q->n0);
+    if (q->n1)
+      epilogue8(b, _mm512_extracti64x4_epi64(acc, 1), q->p1->mult, q->p1->shift, c + COOPT_QS8_NR, NULL, q->n1);
   }
 }
 
-/* One row's 32 accumulators: x for panels 0-1, y for panels 2-3. */
-static void store_row(const coopt_blob *b, const tile_panels *t, __m512i x, __m512i y, int8_t *c, int32_t *acc) {
-  const __m512i v[2] = {x, y};
+/* The tile's two panel pairs' requantization: x for panels 0-1, y for 2-3. */
+typedef struct tile_rq {
+  rq16 h[2];
+} tile_rq;
+
+static tile_rq tile_rq_of(const coopt_blob *b, const tile_panels *t) {
+  tile_rq r;
   for (size_t h = 0; h < 2; ++h) {
     size_t n0 = t->real[2 * h] ? t->P[2 * h].ncols : 0, n1 = t->real[2 * h + 1] ? t->P[2 * h + 1].ncols : 0;
-    if (n0)
-      epilogue16(b, v[h], &t->P[2 * h], &t->P[2 * h + 1], n0, n1, c ? c + 2 * h * COOPT_QS8_NR : NULL,
-                 acc ? acc + 2 * h * COOPT_QS8_NR : NULL);
+    r.h[h] = rq16_of(b, &t->P[2 * h], &t->P[2 * h + 1], n0, n1);
   }
+  return r;
+}
+
+/* One row's 32 accumulators. */
+static inline void store_row(const coopt_blob *b, const tile_rq *q, __m512i x, __m512i y, int8_t *c, int32_t *acc) {
+  if (q->h[0].any)
+    epilogue16(b, &q->h[0], x, c, acc);
+  if (q->h[1].any)
+    epilogue16(b, &q->h[1], y, c ? c + 2 * COOPT_QS8_NR : NULL, acc ? acc + 2 * COOPT_QS8_NR : NULL);
 }
 
 void coopt_qs8_gemm_4x32c4__avx512vnni(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
@@ -126,6 +154,7 @@ void coopt_qs8_gemm_4x32c4__avx512vnni(const void *packed, size_t m, const int8_
     const int8_t *w0 = T.P[0].w, *w1 = T.P[1].w, *w2 = T.P[2].w, *w3 = T.P[3].w;
     const __m512i bx = pair_bias(w0, w1, groups, T.P[0].bias, T.P[1].bias);
     const __m512i by = pair_bias(w2, w3, groups, T.P[2].bias, T.P[3].bias);
+    const tile_rq Q = tile_rq_of(b, &T);
     for (size_t r0 = 0; r0 < m; r0 += 4) {
       const size_t mr = m - r0 < 4 ? m - r0 : 4;
       const int8_t *ar[4];
@@ -139,7 +168,7 @@ void coopt_qs8_gemm_4x32c4__avx512vnni(const void *packed, size_t m, const int8_
       const __m512i x[4] = {x0, x1, x2, x3}, y[4] = {y0, y1, y2, y3};
       for (size_t r = 0; r < mr; ++r) {
         size_t row = r0 + r, col = p * COOPT_QS8_NR;
-        store_row(b, &T, x[r], y[r], c ? c + row * c_stride + col : NULL,
+        store_row(b, &Q, x[r], y[r], c ? c + row * c_stride + col : NULL,
                   acc_out ? acc_out + row * acc_stride + col : NULL);
       }
     }
@@ -208,7 +237,8 @@ void coopt_qs8_gemm_1x32c4__avx512vnni(const void *packed, size_t m, const int8_
       const __m512i y = _mm512_add_epi32(_mm512_shuffle_i64x2(s2, s3, _MM_SHUFFLE(1, 0, 1, 0)),
                                          _mm512_shuffle_i64x2(s2, s3, _MM_SHUFFLE(3, 2, 3, 2)));
       const size_t col = p * COOPT_QS8_NR;
-      store_row(b, &T, _mm512_sub_epi32(_mm512_add_epi32(x, join256(T.P[0].bias, T.P[1].bias)), corr),
+      const tile_rq Q = tile_rq_of(b, &T);
+      store_row(b, &Q, _mm512_sub_epi32(_mm512_add_epi32(x, join256(T.P[0].bias, T.P[1].bias)), corr),
                 _mm512_sub_epi32(_mm512_add_epi32(y, join256(T.P[2].bias, T.P[3].bias)), corr),
                 c ? c + r * c_stride + col : NULL, acc_out ? acc_out + r * acc_stride + col : NULL);
     }
