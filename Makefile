@@ -46,6 +46,7 @@ bench: build
 	@sh bench/bench-stats.sh $(BUILD)
 	@sh bench/bench-compress.sh $(BUILD)
 	@sh bench/bench-kernels.sh $(BUILD)
+	@sh bench/kernel-costs.sh $(BUILD)
 	@sh bench/bench-compiled.sh $(BUILD)
 	@sh bench/bench-masked.sh $(BUILD)
 	@sh bench/bench-size.sh $(BUILD)

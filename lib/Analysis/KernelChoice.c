@@ -3,6 +3,7 @@
 
 #include "coopt_rt/kernels.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -85,29 +86,98 @@ void cooptInt8WeightsFree(coopt_int8_weights *v) {
 }
 
 coopt_kernel_policy cooptDefaultKernelPolicy(void) {
-  coopt_kernel_policy p = {COOPT_KERNEL_BALANCED, COOPT_KERNEL_SPARSE_THRESHOLD, true, false, COOPT_KERNEL_DENSE};
+  coopt_kernel_policy p = {COOPT_KERNEL_BALANCED, COOPT_KERNEL_SPARSE_THRESHOLD, true, false,
+                           COOPT_KERNEL_DENSE,    COOPT_CPU_X86_AVX512};
   return p;
 }
 
-/* The 1x4 sparse kernel is the only one that skips work, so latency takes
- * it or dense; the lookup-table and masked forms save bytes at the price of
- * decoding them. */
-coopt_kernel_kind cooptChooseKernel(const coopt_kernel_policy *p, const coopt_int8_weights *v) {
+double cooptPredictKernel(coopt_cost_cpu cpu, const coopt_int8_weights *v, coopt_kernel_kind kind, size_t m) {
+  bool skips = kind == COOPT_KERNEL_SPARSE || kind == COOPT_KERNEL_SPARSE_LUT;
+  return cooptKernelCost(cpu, kind, m, v->n, v->k, skips ? 1 - v->zero_block_fraction : 1, v->sizes[kind]);
+}
+
+static bool is_lut(int k) {
+  return k == COOPT_KERNEL_LUT || k == COOPT_KERNEL_SPARSE_LUT || k == COOPT_KERNEL_MASKED_LUT;
+}
+
+/* The forms latency and balanced consider for a layer (lut=off leaves
+ * the lookup-table ones out). */
+static bool candidate(const coopt_kernel_policy *p, const coopt_int8_weights *v, int k) {
+  return v->admitted[k] && (p->lut || !is_lut(k));
+}
+
+/* A layer's predictions, and the form each objective starts from: the
+ * forced one, sparse past sparse-threshold, the smallest (size), or the
+ * fastest (latency, and where balanced starts). */
+static coopt_kernel_kind first_choice(const coopt_kernel_policy *p, const coopt_int8_weights *v, size_t m, double *c) {
+  for (int k = 0; k < COOPT_KERNEL_KINDS; ++k)
+    c[k] = v->admitted[k] ? cooptPredictKernel(p->cpu, v, (coopt_kernel_kind)k, m) : INFINITY;
   if (p->forced)
     return v->admitted[p->force] ? p->force : COOPT_KERNEL_DENSE;
-  coopt_kernel_kind fast = v->zero_block_fraction >= p->sparse_threshold ? COOPT_KERNEL_SPARSE : COOPT_KERNEL_DENSE;
-  if (p->objective == COOPT_KERNEL_LATENCY || (p->objective == COOPT_KERNEL_BALANCED && fast == COOPT_KERNEL_SPARSE))
-    return fast;
-  /* size: every form; balanced: the vectorised ones (the 1x4 lookup-table
-   * kernel is generic C), lookup tables only if allowed. */
+  if (p->objective != COOPT_KERNEL_SIZE && v->zero_block_fraction >= p->sparse_threshold)
+    return COOPT_KERNEL_SPARSE;
   coopt_kernel_kind best = COOPT_KERNEL_DENSE;
-  for (int k = COOPT_KERNEL_DENSE + 1; k < COOPT_KERNEL_KINDS; ++k) {
-    bool lut = k == COOPT_KERNEL_LUT || k == COOPT_KERNEL_SPARSE_LUT || k == COOPT_KERNEL_MASKED_LUT;
-    bool sparse_1x4 = k == COOPT_KERNEL_SPARSE || k == COOPT_KERNEL_SPARSE_LUT;
-    if (!v->admitted[k] || (p->objective == COOPT_KERNEL_BALANCED && (sparse_1x4 || (lut && !p->lut))))
+  for (int k = 1; k < COOPT_KERNEL_KINDS; ++k) {
+    if (p->objective == COOPT_KERNEL_SIZE ? !v->admitted[k] || v->sizes[k] >= v->sizes[best]
+                                          : !candidate(p, v, k) || c[k] >= c[best])
       continue;
-    if (v->sizes[k] < v->sizes[best])
-      best = (coopt_kernel_kind)k;
+    best = (coopt_kernel_kind)k;
   }
   return best;
+}
+
+/* size: the smallest form; latency: the one predicted fastest; balanced:
+ * from the fastest forms, layers move to smaller ones while the predicted
+ * time of all of them stays within COOPT_KERNEL_BALANCED_SLACK of the
+ * fastest total, best bytes saved per predicted ns first (a greedy
+ * knapsack: a decode paid once per call is bought where the call's rows
+ * amortise it, and a layer that is a small share of the time can take a
+ * form that is slower by more than the slack on its own).  For one layer
+ * that is the smallest form within the slack of its fastest.  Ties go to
+ * the earlier layer and kind, so the choice is deterministic. */
+void cooptChooseKernels(const coopt_kernel_policy *p, size_t n, const coopt_int8_weights *const *v, const size_t *m,
+                        coopt_kernel_kind *kinds, double *costs) {
+  double (*c)[COOPT_KERNEL_KINDS] = coopt_xmalloc((n ? n : 1) * sizeof *c);
+  double total = 0;
+  bool fixed = p->forced || p->objective != COOPT_KERNEL_BALANCED;
+  bool *frozen = coopt_xcalloc(n ? n : 1, sizeof *frozen);
+  for (size_t i = 0; i < n; ++i) {
+    kinds[i] = first_choice(p, v[i], m[i], c[i]);
+    frozen[i] = fixed || (kinds[i] == COOPT_KERNEL_SPARSE && v[i]->zero_block_fraction >= p->sparse_threshold);
+    total += c[i][kinds[i]];
+  }
+  const double budget = total * (1 + COOPT_KERNEL_BALANCED_SLACK);
+  for (;;) {
+    size_t bi = 0;
+    int bk = -1;
+    double best = -1, best_db = 0;
+    for (size_t i = 0; i < n; ++i) {
+      if (frozen[i])
+        continue;
+      for (int k = 0; k < COOPT_KERNEL_KINDS; ++k) {
+        if (!candidate(p, v[i], k) || v[i]->sizes[k] >= v[i]->sizes[kinds[i]])
+          continue;
+        double dc = c[i][k] - c[i][kinds[i]], db = (double)(v[i]->sizes[kinds[i]] - v[i]->sizes[k]);
+        if (total + dc > budget)
+          continue;
+        double score = dc <= 0 ? INFINITY : db / dc;
+        if (score > best || (score == best && db > best_db))
+          best = score, best_db = db, bi = i, bk = k;
+      }
+    }
+    if (bk < 0)
+      break;
+    total += c[bi][bk] - c[bi][kinds[bi]];
+    kinds[bi] = (coopt_kernel_kind)bk;
+  }
+  for (size_t i = 0; i < n && costs; ++i)
+    costs[i] = c[i][kinds[i]];
+  free(c);
+  free(frozen);
+}
+
+coopt_kernel_kind cooptChooseKernel(const coopt_kernel_policy *p, const coopt_int8_weights *v, size_t m, double *cost) {
+  coopt_kernel_kind kind;
+  cooptChooseKernels(p, 1, &v, &m, &kind, cost);
+  return kind;
 }

@@ -2,8 +2,9 @@
  * Which int8 GEMM kernel a weight matrix gets, decided from the weights
  * alone: the structure they have (all-zero 1x4 blocks, distinct values per
  * output channel), the packed size of every form the runtime offers for
- * them, and a policy (objective, sparse threshold, lookup tables on or
- * off, a forced kind).
+ * them, their predicted cost on the target CPU at the call's M rows
+ * (Analysis/KernelCost.h), and a policy (objective, CPU, sparse
+ * threshold, lookup tables on or off, a forced kind).
  *
  * Deciding is kept apart from rewriting (coopt-lower-kernels) so that
  * every place that reports a choice (coopt-lower-kernels' remarks, its
@@ -12,42 +13,40 @@
 #ifndef COOPT_LIB_ANALYSIS_KERNEL_CHOICE_H
 #define COOPT_LIB_ANALYSIS_KERNEL_CHOICE_H
 
+#include "Analysis/KernelCost.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-/* The int8 pointwise (GEMM) kernel forms, in the runtime's terms. */
-typedef enum coopt_kernel_kind {
-  COOPT_KERNEL_DENSE,
-  COOPT_KERNEL_SPARSE,     /* 1x4 blocks, all-zero blocks skipped */
-  COOPT_KERNEL_LUT,        /* 4-bit indices into 16 values per channel */
-  COOPT_KERNEL_SPARSE_LUT, /* both */
-  COOPT_KERNEL_MASKED,     /* a bitmask of non-zeros and the non-zero bytes */
-  COOPT_KERNEL_MASKED_LUT, /* a bitmask and 4-bit indices */
-  COOPT_KERNEL_KINDS
-} coopt_kernel_kind;
-
 typedef enum coopt_kernel_objective {
-  COOPT_KERNEL_BALANCED, /* the sparse kernel where latency takes it, else the smallest vectorised form */
+  COOPT_KERNEL_BALANCED, /* the smallest forms whose predicted time is within COOPT_KERNEL_BALANCED_SLACK of the
+                            fastest (over the layers decided together) */
   COOPT_KERNEL_SIZE,     /* the smallest form */
-  COOPT_KERNEL_LATENCY   /* dense unless the sparse kernel skips enough blocks */
+  COOPT_KERNEL_LATENCY   /* the form predicted fastest */
 } coopt_kernel_objective;
+
+/* objective=balanced gives up at most this fraction of the predicted
+ * fastest time (of the layers decided together) for bytes. */
+#define COOPT_KERNEL_BALANCED_SLACK 0.10
 
 typedef struct coopt_kernel_policy {
   coopt_kernel_objective objective;
-  double sparse_threshold; /* fraction of all-zero 1x4 blocks from which sparse is faster */
-  bool lut;                /* lookup-table forms allowed (balanced) */
+  double sparse_threshold; /* balanced/latency: the 1x4 sparse form from this fraction of all-zero blocks,
+                              whatever the cost model predicts (1: the cost model alone) */
+  bool lut;                /* lookup-table forms allowed (balanced, latency) */
   bool forced;             /* use `force` where the weights admit it, else dense */
   coopt_kernel_kind force;
+  coopt_cost_cpu cpu; /* whose costs */
 } coopt_kernel_policy;
 
 /* coopt-lower-kernels' defaults (its option table uses the same text). */
-#define COOPT_KERNEL_SPARSE_THRESHOLD      0.6
+#define COOPT_KERNEL_SPARSE_THRESHOLD      1
 #define COOPT_KERNEL_STRINGIFY_(x)         #x
 #define COOPT_KERNEL_STRINGIFY(x)          COOPT_KERNEL_STRINGIFY_(x)
 #define COOPT_KERNEL_SPARSE_THRESHOLD_TEXT COOPT_KERNEL_STRINGIFY(COOPT_KERNEL_SPARSE_THRESHOLD)
 /* balanced, COOPT_KERNEL_SPARSE_THRESHOLD, lookup tables allowed, nothing
- * forced. */
+ * forced, AVX-512 costs. */
 coopt_kernel_policy cooptDefaultKernelPolicy(void);
 
 /* What the weights [n][k] admit: their structure, the codebook view
@@ -67,8 +66,19 @@ typedef struct coopt_int8_weights {
 void cooptAnalyzeInt8Weights(const int8_t *w, size_t n, size_t k, coopt_int8_weights *out);
 void cooptInt8WeightsFree(coopt_int8_weights *v);
 
-/* The kernel for these weights under the policy. */
-coopt_kernel_kind cooptChooseKernel(const coopt_kernel_policy *policy, const coopt_int8_weights *v);
+/* The kernels of n layers that run together (one function), the weights
+ * v[i] called on m[i] rows: each layer's choice under the policy, and
+ * objective=balanced over all of them (the smallest bytes whose predicted
+ * time stays within COOPT_KERNEL_BALANCED_SLACK of the fastest total).
+ * costs (when not NULL): each choice's predicted cost (KernelCost.h's
+ * unit). */
+void cooptChooseKernels(const coopt_kernel_policy *policy, size_t n, const coopt_int8_weights *const *v,
+                        const size_t *m, coopt_kernel_kind *kinds, double *costs);
+/* One layer on its own: cooptChooseKernels with n = 1. */
+coopt_kernel_kind cooptChooseKernel(const coopt_kernel_policy *policy, const coopt_int8_weights *v, size_t m,
+                                    double *cost);
+/* The predicted cost of one call of m rows of `kind` on these weights. */
+double cooptPredictKernel(coopt_cost_cpu cpu, const coopt_int8_weights *v, coopt_kernel_kind kind, size_t m);
 
 /* "sparse int8 1x4", ... (for remarks and reports). */
 const char *cooptKernelKindName(coopt_kernel_kind kind);

@@ -5,12 +5,10 @@
  *
  * Int8 pointwise convolutions (the 1x1 conv2d + tosa.rescale [+ clamp] that
  * coopt-lower-int8 produces) get a kernel chosen from the weights' actual
- * values:
- *   sparse  1x4 blocks along K, when at least `sparse-threshold` of the
- *           blocks are all zero (the SDOT-friendly sparse form);
- *   lut     4-bit indices + per-channel codebook, when every output channel
- *           has at most 16 distinct values (clustered weights);
- *   dense   otherwise.
+ * values (which forms admit them, and their packed sizes) and the cost
+ * model's prediction for the call's rows on `cpu` (Analysis/KernelChoice.h,
+ * Analysis/KernelCost.h): dense, sparse 1x4, lookup-table (<= 16 values per
+ * channel), sparse lookup-table, masked, masked lookup-table.
  * The packed blob (bias, zero-point correction, requantization and clamp
  * folded in) becomes an i8 constant; the op becomes a func.call to
  * coopt_rt_mlir_qs8_<kind> on the activations viewed as [M, K].  The
@@ -41,6 +39,7 @@
 
 typedef struct lower_kernels_options {
   int target;
+  int cpu;
   double sparse_threshold;
   int lut;
   int force;
@@ -52,6 +51,10 @@ typedef struct lower_kernels_options {
 /* Each enum option's values, and its C enum in the same order. */
 static const char *const target_values[] = {"x86_64", "aarch64", "generic", NULL};
 enum { TARGET_X86_64, TARGET_AARCH64, TARGET_GENERIC };
+/* auto, then coopt_cost_cpu's order, then native. */
+static const char *const cpu_values[] = {"auto",        "generic",     "avx2",   "avxvnni", "avx512",
+                                         "neoverse-n1", "neoverse-v2", "native", NULL};
+enum { CPU_AUTO, CPU_NATIVE = 1 + COOPT_CPU_COUNT };
 static const char *const lut_values[] = {"auto", "off", NULL};
 enum { LUT_AUTO, LUT_OFF };
 enum { FORCE_AUTO, FORCE_DENSE, FORCE_SPARSE, FORCE_LUT, FORCE_SPARSE_LUT, FORCE_MASKED, FORCE_MASKED_LUT };
@@ -72,9 +75,18 @@ static const coopt_option_info lower_kernels_option_table[] = {
      {0},
      target_values,
      offsetof(lower_kernels_options, target)},
+    {"cpu",
+     COOPT_OPT_ENUM,
+     "whose costs the kernel choice predicts (docs/Passes.md): auto = avx512 for x86_64, neoverse-n1 for aarch64, "
+     "generic for generic; native = the x86 level of the CPU compiling (not reproducible across machines)",
+     "auto",
+     {0},
+     cpu_values,
+     offsetof(lower_kernels_options, cpu)},
     {"sparse-threshold",
      COOPT_OPT_FLOAT,
-     "fraction of all-zero 1x4 weight blocks from which the sparse kernel is used",
+     "objective=balanced/latency: the 1x4 sparse kernel whenever at least this fraction of the weight blocks is "
+     "zero, whatever the cost model predicts (1: the cost model decides)",
      COOPT_KERNEL_SPARSE_THRESHOLD_TEXT,
      {true, true, false, false, 0, 1},
      NULL,
@@ -96,8 +108,9 @@ static const coopt_option_info lower_kernels_option_table[] = {
     {"objective",
      COOPT_OPT_ENUM,
      "what the int8 pointwise kernel choice optimises: size = the smallest packed form the weights allow; latency = "
-     "dense unless the 1x4 sparse kernel skips enough blocks (sparse-threshold); balanced = the sparse kernel where "
-     "latency takes it, else the smallest of dense, lookup-table (unless lut=off), masked and masked-lut",
+     "the form the cost model predicts fastest for the call's rows on `cpu`; balanced = the smallest forms whose "
+     "predicted time, over a function's pointwise layers, is within 10% of the fastest (lookup-table forms unless "
+     "lut=off)",
      "balanced",
      {0},
      objective_values,
@@ -158,20 +171,36 @@ static void declare(MlirOperation module, const char *fn, int rank, const char *
   mlirBlockInsertOwnedOperation(body, 0, decl);
 }
 
+/* The cost model's prediction for a call (pointwise int8 GEMMs). */
+typedef struct kernel_prediction {
+  double cost;
+  coopt_cost_cpu cpu;
+} kernel_prediction;
+
 /* What coopt-stats reports for each kernel call: coopt.kernel = {kind,
- * packed_bytes, macs}.  `macs` counts the multiply-accumulates the kernel
- * performs per call (a sparse kernel skips its zero blocks'), which is what
- * coopt-explore's latency model for a cross target multiplies by the
- * kernel loop's cycles per MAC. */
-static void tag_call(MlirOperation call, const char *kind, size_t size, int64_t macs) {
+ * packed_bytes, macs[, predicted, unit, cpu]}.  `macs` counts the
+ * multiply-accumulates the kernel performs per call (a sparse kernel skips
+ * its zero blocks'), which is what coopt-explore's latency model for a
+ * cross target multiplies by the kernel loop's cycles per MAC; `predicted`
+ * is the cost model's time for the call in `unit` on `cpu`, where the
+ * choice used it. */
+static void tag_call(MlirOperation call, const char *kind, size_t size, int64_t macs, const kernel_prediction *pred) {
   MlirContext ctx = mlirOperationGetContext(call);
   MlirType i64 = mlirIntegerTypeGet(ctx, 64);
-  MlirNamedAttribute e[3] = {
+  MlirNamedAttribute e[6] = {
       cooptNamedAttr(ctx, "kind", mlirStringAttrGet(ctx, S(kind))),
       cooptNamedAttr(ctx, "packed_bytes", mlirIntegerAttrGet(i64, (int64_t)size)),
       cooptNamedAttr(ctx, "macs", mlirIntegerAttrGet(i64, macs)),
   };
-  mlirOperationSetDiscardableAttributeByName(call, S("coopt.kernel"), mlirDictionaryAttrGet(ctx, 3, e));
+  intptr_t n = 3;
+  if (pred) {
+    /* Rounded to a tenth, so the printed IR does not carry the float noise of the model's arithmetic. */
+    e[n++] =
+        cooptNamedAttr(ctx, "predicted", mlirFloatAttrDoubleGet(ctx, mlirF64TypeGet(ctx), round(pred->cost * 10) / 10));
+    e[n++] = cooptNamedAttr(ctx, "unit", mlirStringAttrGet(ctx, S(cooptCostUnit(pred->cpu))));
+    e[n++] = cooptNamedAttr(ctx, "cpu", mlirStringAttrGet(ctx, S(cooptCostCpuName(pred->cpu))));
+  }
+  mlirOperationSetDiscardableAttributeByName(call, S("coopt.kernel"), mlirDictionaryAttrGet(ctx, n, e));
 }
 
 /* A tosa.const_shape holding t's shape. */
@@ -195,7 +224,8 @@ static MlirValue shape_of(coopt_builder *b, MlirType t) {
  * bytes) and x are cast to ?s of their rank, and the result is cast back to
  * `result_type`.  The call carries coopt.kernel. */
 static MlirValue emit_call(MlirOperation module, coopt_builder *b, MlirValue bl, size_t size, MlirValue x,
-                           MlirType result_type, const char *fn, const char *kind, int64_t macs) {
+                           MlirType result_type, const char *fn, const char *kind, int64_t macs,
+                           const kernel_prediction *pred) {
   MlirType xt = mlirValueGetType(x), elem = mlirShapedTypeGetElementType(xt);
   int rank = (int)mlirShapedTypeGetRank(xt);
   int64_t dyn[4];
@@ -208,7 +238,7 @@ static MlirValue emit_call(MlirOperation module, coopt_builder *b, MlirValue bl,
   declare(module, fn, rank, mlirTypeIsAF32(elem) ? "f32" : "i8");
   MlirNamedAttribute callee = cooptNamedAttr(b->ctx, "callee", mlirFlatSymbolRefAttrGet(b->ctx, S(fn)));
   MlirOperation call = cooptBuildOp(b, "func.call", 2, args, tdyn, 1, &callee);
-  tag_call(call, kind, size, macs);
+  tag_call(call, kind, size, macs, pred);
   MlirValue y = cooptResult(call);
   return cooptResult(cooptBuildOp(b, "tensor.cast", 1, &y, result_type, 0, NULL));
 }
@@ -217,7 +247,8 @@ static MlirValue emit_call(MlirOperation module, coopt_builder *b, MlirValue bl,
  * viewed as [M, K]) viewed back in last's shape: for pointwise
  * convolutions (NHWC rows are the GEMM's rows) and matmuls. */
 static void emit_gemm_call(MlirOperation module, MlirOperation op, MlirOperation last, MlirValue x, size_t K, size_t N,
-                           const void *blob, size_t size, const char *fn, const char *kind, double kept) {
+                           const void *blob, size_t size, const char *fn, const char *kind, double kept,
+                           const kernel_prediction *pred) {
   MlirContext ctx = mlirOperationGetContext(op);
   MlirType xt = mlirValueGetType(x), elem = mlirShapedTypeGetElementType(xt);
   coopt_builder b = cooptBuilderBefore(last);
@@ -231,7 +262,7 @@ static void emit_gemm_call(MlirOperation module, MlirOperation op, MlirOperation
   MlirValue ops[2] = {x, shape_of(&b, t_mk)};
   MlirValue a2 = cooptResult(cooptBuildOp(&b, "tosa.reshape", 2, ops, t_mk, 0, NULL));
   int64_t macs = (int64_t)llround((double)M * (double)K * (double)N * kept);
-  MlirValue c2 = emit_call(module, &b, bl, size, a2, cooptTensorTypeOf(ctx, 2, mn, elem), fn, kind, macs);
+  MlirValue c2 = emit_call(module, &b, bl, size, a2, cooptTensorTypeOf(ctx, 2, mn, elem), fn, kind, macs, pred);
   MlirValue ops2[2] = {c2, shape_of(&b, yt)};
   mlirValueReplaceAllUsesOfWith(cooptResult(last), cooptResult(cooptBuildOp(&b, "tosa.reshape", 2, ops2, yt, 0, NULL)));
 }
@@ -436,7 +467,7 @@ static bool lower_conv_f32(MlirOperation module, MlirOperation conv, MlirValue x
   if (!ok) {
     cooptEmitError(mlirOperationGetLocation(conv), "coopt-lower-kernels: packing failed: %s", err.message);
   } else {
-    emit_gemm_call(module, conv, last, x, K, N, blob, size, "coopt_rt_mlir_f32_gemm", "dense f32", 1.0);
+    emit_gemm_call(module, conv, last, x, K, N, blob, size, "coopt_rt_mlir_f32_gemm", "dense f32", 1.0, NULL);
     char what[256];
     cooptDescribeOp(conv, what, sizeof what);
     int64_t M = mlirShapedTypeGetDimSize(xt, 0) * mlirShapedTypeGetDimSize(xt, 1) * mlirShapedTypeGetDimSize(xt, 2);
@@ -467,7 +498,7 @@ static void emit_image_call(MlirOperation module, MlirOperation op, MlirOperatio
     macs *= mlirShapedTypeGetDimSize(wt, 1) * mlirShapedTypeGetDimSize(wt, 2) * mlirShapedTypeGetDimSize(wt, 3);
   else
     macs *= mlirShapedTypeGetDimSize(wt, 0) * mlirShapedTypeGetDimSize(wt, 1);
-  MlirValue y = emit_call(module, &b, bl, size, x, rt, fn, kind, macs);
+  MlirValue y = emit_call(module, &b, bl, size, x, rt, fn, kind, macs, NULL);
   mlirValueReplaceAllUsesOfWith(cooptResult(last), y);
 }
 
@@ -659,13 +690,28 @@ static bool lower_conv_kxk(MlirOperation module, MlirOperation conv, MlirValue x
   return true;
 }
 
+/* The CPU whose costs the choice predicts. */
+static coopt_cost_cpu cost_cpu(const lower_kernels_options *o) {
+  if (o->cpu == CPU_NATIVE)
+    return cooptCostCpuOfHost();
+  if (o->cpu != CPU_AUTO)
+    return (coopt_cost_cpu)(o->cpu - 1);
+  return o->target == TARGET_AARCH64   ? COOPT_CPU_NEOVERSE_N1
+         : o->target == TARGET_GENERIC ? COOPT_CPU_X86_GENERIC
+                                       : COOPT_CPU_X86_AVX512;
+}
+
 /* The options' kernel policy. */
 static coopt_kernel_policy kernel_policy(const lower_kernels_options *o) {
   static const coopt_kernel_kind forced[] = {COOPT_KERNEL_DENSE,     COOPT_KERNEL_DENSE,      COOPT_KERNEL_SPARSE,
                                              COOPT_KERNEL_LUT,       COOPT_KERNEL_SPARSE_LUT, COOPT_KERNEL_MASKED,
                                              COOPT_KERNEL_MASKED_LUT};
-  coopt_kernel_policy p = {(coopt_kernel_objective)o->objective, o->sparse_threshold, o->lut == LUT_AUTO,
-                           o->force != FORCE_AUTO, forced[o->force]};
+  coopt_kernel_policy p = {(coopt_kernel_objective)o->objective,
+                           o->sparse_threshold,
+                           o->lut == LUT_AUTO,
+                           o->force != FORCE_AUTO,
+                           forced[o->force],
+                           cost_cpu(o)};
   return p;
 }
 
@@ -686,8 +732,65 @@ static coopt_rt_status pack_qs8_gemm_kind(coopt_kernel_kind kind, size_t N, size
   }
 }
 
+/* The int8 pointwise convolutions of a function, decided together before
+ * any is rewritten (objective=balanced weighs their predicted times as a
+ * whole): the op, its kind and the predicted cost. */
+typedef struct kernel_plan {
+  MlirOperation *ops;
+  coopt_kernel_kind *kinds;
+  double *costs;
+  size_t n;
+} kernel_plan;
+
+/* Is conv an int8 pointwise convolution the GEMM kernels take (the checks
+ * of lower_conv, without its remarks)? */
+static bool int8_pointwise(MlirOperation conv) {
+  MlirType xt = mlirValueGetType(mlirOperationGetOperand(conv, 0)),
+           wt = mlirValueGetType(mlirOperationGetOperand(conv, 1));
+  return cooptOpIs(conv, "tosa.conv2d") && is_i8(xt) && is_i8(wt) && mlirShapedTypeGetRank(xt) == 4 &&
+         mlirShapedTypeHasStaticShape(xt) && array_is(conv, "dilation", 1) && mlirShapedTypeGetDimSize(wt, 1) == 1 &&
+         mlirShapedTypeGetDimSize(wt, 2) == 1 && array_is(conv, "stride", 1) && array_is(conv, "pad", 0);
+}
+
+static kernel_plan plan_kernels(MlirOperation *targets, size_t n, const lower_kernels_options *o) {
+  kernel_plan plan = {coopt_xmalloc((n ? n : 1) * sizeof(MlirOperation)),
+                      coopt_xmalloc((n ? n : 1) * sizeof(coopt_kernel_kind)),
+                      coopt_xmalloc((n ? n : 1) * sizeof(double)), 0};
+  coopt_int8_weights *v = coopt_xcalloc(n ? n : 1, sizeof *v);
+  const coopt_int8_weights **vp = coopt_xcalloc(n ? n : 1, sizeof *vp);
+  size_t *m = coopt_xmalloc((n ? n : 1) * sizeof *m);
+  for (size_t i = 0; i < n; ++i) {
+    if (!int8_pointwise(targets[i]))
+      continue;
+    MlirType xt = mlirValueGetType(mlirOperationGetOperand(targets[i], 0)),
+             wt = mlirValueGetType(mlirOperationGetOperand(targets[i], 1));
+    size_t N = (size_t)mlirShapedTypeGetDimSize(wt, 0), K = (size_t)mlirShapedTypeGetDimSize(wt, 3);
+    int8_layer L;
+    int64_t a_zp;
+    const char *why;
+    if (!read_int8_conv(targets[i], N, K, &L, &a_zp, &why))
+      continue;
+    size_t j = plan.n++;
+    cooptAnalyzeInt8Weights(L.w, N, K, &v[j]);
+    int8_layer_free(&L);
+    vp[j] = &v[j];
+    m[j] =
+        (size_t)(mlirShapedTypeGetDimSize(xt, 0) * mlirShapedTypeGetDimSize(xt, 1) * mlirShapedTypeGetDimSize(xt, 2));
+    plan.ops[j] = targets[i];
+  }
+  coopt_kernel_policy policy = kernel_policy(o);
+  cooptChooseKernels(&policy, plan.n, vp, m, plan.kinds, plan.costs);
+  for (size_t j = 0; j < plan.n; ++j)
+    cooptInt8WeightsFree(&v[j]);
+  free(v), free(vp), free(m);
+  return plan;
+}
+
+static void kernel_plan_free(kernel_plan *plan) { free(plan->ops), free(plan->kinds), free(plan->costs); }
+
 /* Lower one conv2d; false with a diagnostic on error, *done when rewritten. */
-static bool lower_conv(MlirOperation module, MlirOperation conv, const lower_kernels_options *o, bool *done) {
+static bool lower_conv(MlirOperation module, MlirOperation conv, const lower_kernels_options *o,
+                       const kernel_plan *plan, bool *done) {
   *done = false;
   MlirValue x = mlirOperationGetOperand(conv, 0);
   MlirType xt = mlirValueGetType(x), wt = mlirValueGetType(mlirOperationGetOperand(conv, 1));
@@ -713,7 +816,16 @@ static bool lower_conv(MlirOperation module, MlirOperation conv, const lower_ker
   coopt_int8_weights v;
   cooptAnalyzeInt8Weights(w, N, K, &v);
   coopt_kernel_policy policy = kernel_policy(o);
-  coopt_kernel_kind kind = cooptChooseKernel(&policy, &v);
+  int64_t M = mlirShapedTypeGetDimSize(xt, 0) * mlirShapedTypeGetDimSize(xt, 1) * mlirShapedTypeGetDimSize(xt, 2);
+  double cost, dense_cost = cooptPredictKernel(policy.cpu, &v, COOPT_KERNEL_DENSE, (size_t)M);
+  coopt_kernel_kind kind = COOPT_KERNEL_DENSE;
+  size_t at = 0;
+  while (at < plan->n && !mlirOperationEqual(plan->ops[at], conv))
+    ++at;
+  if (at < plan->n)
+    kind = plan->kinds[at], cost = plan->costs[at];
+  else /* not planned: cannot happen for an op that got this far, but decide alone rather than guess */
+    kind = cooptChooseKernel(&policy, &v, (size_t)M, &cost);
   double zf = v.zero_block_fraction;
   if (o->force != FORCE_AUTO && kind == COOPT_KERNEL_DENSE && o->force != FORCE_DENSE)
     cooptEmitRemark(mlirOperationGetLocation(conv),
@@ -730,15 +842,16 @@ static bool lower_conv(MlirOperation module, MlirOperation conv, const lower_ker
     cooptEmitError(mlirOperationGetLocation(conv), "coopt-lower-kernels: packing failed: %s", err.message);
     result = false;
   } else {
+    kernel_prediction pred = {cost, policy.cpu};
     emit_gemm_call(module, conv, L.last, x, K, N, blob, size, kind_fn[kind], cooptKernelKindName(kind),
-                   kind == COOPT_KERNEL_SPARSE || kind == COOPT_KERNEL_SPARSE_LUT ? 1.0 - zf : 1.0);
-    int64_t M = mlirShapedTypeGetDimSize(xt, 0) * mlirShapedTypeGetDimSize(xt, 1) * mlirShapedTypeGetDimSize(xt, 2);
+                   kind == COOPT_KERNEL_SPARSE || kind == COOPT_KERNEL_SPARSE_LUT ? 1.0 - zf : 1.0, &pred);
     char what[256];
     cooptDescribeOp(conv, what, sizeof what);
     cooptEmitRemark(mlirOperationGetLocation(conv),
                     "coopt-lower-kernels: %s (%zux%zu weights, %lld rows): %s kernel, %zu packed bytes "
-                    "(%.0f%% zero 1x4 blocks, <= %zu values per channel)",
-                    what, N, K, (long long)M, cooptKernelKindName(kind), size, 100.0 * zf, v.max_distinct);
+                    "(%.0f%% zero 1x4 blocks, <= %zu values per channel); predicted %.0f %s on %s (dense %.0f)",
+                    what, N, K, (long long)M, cooptKernelKindName(kind), size, 100.0 * zf, v.max_distinct, cost,
+                    cooptCostUnit(policy.cpu), cooptCostCpuName(policy.cpu), dense_cost);
     *done = true;
   }
   int8_layer_free(&L);
@@ -821,8 +934,10 @@ static bool lower_matmul(MlirOperation module, MlirOperation mm, const lower_ker
     free(blob);
     return false;
   }
+  kernel_prediction pred = {0, cost_cpu(o)};
+  pred.cost = cooptKernelCost(pred.cpu, COOPT_KERNEL_DENSE, (size_t)(mlirShapedTypeGetDimSize(xt, 1)), N, K, 1, size);
   emit_gemm_call(module, mm, last, x, K, N, blob, size, f32 ? "coopt_rt_mlir_f32_gemm" : "coopt_rt_mlir_qs8_gemm",
-                 f32 ? "dense f32" : "dense int8", 1.0);
+                 f32 ? "dense f32" : "dense int8", 1.0, f32 ? NULL : &pred);
   char what[256];
   cooptDescribeOp(mm, what, sizeof what);
   cooptEmitRemark(mlirOperationGetLocation(mm),
@@ -835,6 +950,12 @@ static bool lower_matmul(MlirOperation module, MlirOperation mm, const lower_ker
 
 static coopt_pass_result run_lower_kernels(MlirOperation module, const void *opaque) {
   const lower_kernels_options *o = opaque;
+  bool arm_cpu = o->cpu != CPU_AUTO && o->cpu != CPU_NATIVE && cooptCostCpuIsAarch64((coopt_cost_cpu)(o->cpu - 1));
+  if (o->cpu != CPU_AUTO && arm_cpu != (o->target == TARGET_AARCH64)) {
+    cooptEmitError(mlirOperationGetLocation(module), "coopt-lower-kernels: cpu=%s is not a CPU of target=%s",
+                   cpu_values[o->cpu], target_values[o->target]);
+    return COOPT_PASS_FAILURE;
+  }
   /* The kernel is chosen from the values, so a false claim could not make
    * wrong code; but a claim the weights contradict means an earlier step
    * broke what it promised, and compiling on would hide that. */
@@ -861,15 +982,17 @@ static coopt_pass_result run_lower_kernels(MlirOperation module, const void *opa
         targets[n++] = op;
       }
     bool any = false;
+    kernel_plan plan = plan_kernels(targets, n, o);
     for (size_t i = 0; i < n; ++i) {
       bool done;
       bool ok = cooptOpIs(targets[i], "tosa.depthwise_conv2d") ? lower_dw(module, targets[i], o, &done)
                 : cooptOpIs(targets[i], "tosa.matmul")         ? lower_matmul(module, targets[i], o, &done)
-                                                               : lower_conv(module, targets[i], o, &done);
+                                                               : lower_conv(module, targets[i], o, &plan, &done);
       if (!ok)
         result = COOPT_PASS_FAILURE;
       any |= done;
     }
+    kernel_plan_free(&plan);
     free(targets);
     if (any)
       cooptEraseDeadTosa(block);

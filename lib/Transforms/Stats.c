@@ -107,14 +107,39 @@ typedef struct pointwise_kernel {
   size_t bytes;
 } pointwise_kernel;
 
-static pointwise_kernel choose_pointwise_kernel(const int8_t *codes, int64_t n, int64_t k) {
+/* The rows of a pointwise conv's GEMM: its input's N*H*W (1 when not static). */
+static size_t pointwise_rows(MlirOperation conv) {
+  MlirType t = mlirValueGetType(mlirOperationGetOperand(conv, 0));
+  if (!mlirTypeIsARankedTensor(t) || mlirShapedTypeGetRank(t) != 4 || !mlirShapedTypeHasStaticShape(t))
+    return 1;
+  return (size_t)(mlirShapedTypeGetDimSize(t, 0) * mlirShapedTypeGetDimSize(t, 1) * mlirShapedTypeGetDimSize(t, 2));
+}
+
+/* The pointwise kernels of the report's weights, decided together as
+ * coopt-lower-kernels decides a function's (default options). */
+typedef struct pointwise_set {
+  coopt_int8_weights *v;
+  size_t *m, *index, n;
+} pointwise_set;
+
+static void add_pointwise(pointwise_set *ps, size_t index, const int8_t *codes, int64_t n, int64_t k, size_t m) {
+  cooptAnalyzeInt8Weights(codes, (size_t)n, (size_t)k, &ps->v[ps->n]);
+  ps->m[ps->n] = m, ps->index[ps->n] = index;
+  ++ps->n;
+}
+
+static void choose_pointwise_kernels(pointwise_set *ps, pointwise_kernel *kernels) {
   coopt_kernel_policy policy = cooptDefaultKernelPolicy();
-  coopt_int8_weights v;
-  cooptAnalyzeInt8Weights(codes, (size_t)n, (size_t)k, &v);
-  pointwise_kernel r = {true, cooptChooseKernel(&policy, &v), 0};
-  r.bytes = v.sizes[r.kind];
-  cooptInt8WeightsFree(&v);
-  return r;
+  const coopt_int8_weights **vp = coopt_xcalloc(ps->n ? ps->n : 1, sizeof *vp);
+  coopt_kernel_kind *kinds = coopt_xcalloc(ps->n ? ps->n : 1, sizeof *kinds);
+  for (size_t i = 0; i < ps->n; ++i)
+    vp[i] = &ps->v[i];
+  cooptChooseKernels(&policy, ps->n, vp, ps->m, kinds, NULL);
+  for (size_t i = 0; i < ps->n; ++i) {
+    kernels[ps->index[i]] = (pointwise_kernel){true, kinds[i], ps->v[i].sizes[kinds[i]]};
+    cooptInt8WeightsFree(&ps->v[i]);
+  }
+  free(vp), free(kinds);
 }
 
 /* Bytes after zlib deflate at level 9 (what gzip stores, minus its header). */
@@ -136,7 +161,16 @@ typedef struct kernel_call {
   MlirOperation call;
   char kind[64];
   int64_t bytes, macs; /* macs: -1 when the call does not record it */
+  double predicted;    /* the cost model's time, in `unit` on `cpu`; -1 when not recorded */
+  char unit[16], cpu[32];
 } kernel_call;
+
+static void string_field(MlirAttribute d, const char *name, char *out, size_t size) {
+  MlirAttribute a = mlirDictionaryAttrGetElementByName(d, mlirStringRefCreateFromCString(name));
+  MlirStringRef v = !mlirAttributeIsNull(a) && mlirAttributeIsAString(a) ? mlirStringAttrGetValue(a)
+                                                                         : mlirStringRefCreateFromCString("");
+  snprintf(out, size, "%.*s", (int)v.length, v.data);
+}
 
 static size_t collect_kernel_calls(MlirOperation root, kernel_call **out) {
   size_t n = 0, cap = 0;
@@ -167,6 +201,10 @@ static size_t collect_kernel_calls(MlirOperation root, kernel_call **out) {
       c->bytes = mlirIntegerAttrGetValueInt(b);
       MlirAttribute m = mlirDictionaryAttrGetElementByName(d, mlirStringRefCreateFromCString("macs"));
       c->macs = !mlirAttributeIsNull(m) && mlirAttributeIsAInteger(m) ? mlirIntegerAttrGetValueInt(m) : -1;
+      MlirAttribute p = mlirDictionaryAttrGetElementByName(d, mlirStringRefCreateFromCString("predicted"));
+      c->predicted = !mlirAttributeIsNull(p) && mlirAttributeIsAFloat(p) ? mlirFloatAttrGetValueDouble(p) : -1;
+      string_field(d, "unit", c->unit, sizeof c->unit);
+      string_field(d, "cpu", c->cpu, sizeof c->cpu);
     }
   }
   return n;
@@ -216,18 +254,23 @@ static void compute_stats(stats_report *r) {
     all_n += set->items[i].num_elements;
   int8_t *all_codes = coopt_xmalloc((size_t)(all_n ? all_n : 1));
   int64_t at = 0;
+  size_t cap = set->count ? set->count : 1;
+  pointwise_set ps = {coopt_xcalloc(cap, sizeof(coopt_int8_weights)), coopt_xcalloc(cap, sizeof(size_t)),
+                      coopt_xcalloc(cap, sizeof(size_t)), 0};
   for (size_t i = 0; i < set->count; ++i) {
     const coopt_weight *w = &set->items[i];
     float *v = cooptWeightLoad(w);
     cooptComputeWeightStats(v, w->rows, w->spatial * w->inner, &r->st[i]);
     int8_codes(w, v, all_codes + at);
     if (w->op == COOPT_WOP_CONV2D && w->spatial == 1)
-      r->kernels[i] = choose_pointwise_kernel(all_codes + at, w->rows, w->inner);
+      add_pointwise(&ps, i, all_codes + at, w->rows, w->inner, pointwise_rows(w->user));
     r->st[i].bytes_gzip = deflated_size(all_codes + at, w->num_elements);
     at += w->num_elements;
     free(v);
     add_to_total(&r->total, &r->st[i]);
   }
+  choose_pointwise_kernels(&ps, r->kernels);
+  free(ps.v), free(ps.m), free(ps.index);
   /* One stream, as the weights of a deployed model would be compressed. */
   r->total.bytes_gzip = deflated_size(all_codes, all_n);
   free(all_codes);
@@ -299,9 +342,40 @@ static void kernel_calls_json(coopt_json *j, const kernel_call *calls, size_t nc
     if (calls[i].macs >= 0) {
       json_int_field(j, "macs", calls[i].macs);
     }
+    if (calls[i].predicted >= 0) {
+      coopt_json_key(j, "predicted");
+      coopt_json_double(j, calls[i].predicted);
+      coopt_json_key(j, "unit");
+      coopt_json_string(j, calls[i].unit, strlen(calls[i].unit));
+      coopt_json_key(j, "cpu");
+      coopt_json_string(j, calls[i].cpu, strlen(calls[i].cpu));
+    }
     coopt_json_end_object(j);
   }
   coopt_json_end_array(j);
+}
+
+/* The predicted time of one inference: the sum over the priced calls (the
+ * int8 GEMMs; what else runs is not modelled).  False when no call is
+ * priced, or they disagree on the CPU. */
+typedef struct predicted_total {
+  double sum;
+  size_t priced;
+  const kernel_call *first;
+} predicted_total;
+
+static bool predicted_sum(const kernel_call *calls, size_t ncalls, predicted_total *t) {
+  memset(t, 0, sizeof *t);
+  for (size_t i = 0; i < ncalls; ++i) {
+    if (calls[i].predicted < 0)
+      continue;
+    if (t->first && (strcmp(t->first->cpu, calls[i].cpu) || strcmp(t->first->unit, calls[i].unit)))
+      return false;
+    t->first = t->first ? t->first : &calls[i];
+    t->sum += calls[i].predicted;
+    ++t->priced;
+  }
+  return t->priced > 0;
 }
 
 static void emit_json(const stats_report *r, coopt_buf *out) {
@@ -314,6 +388,20 @@ static void emit_json(const stats_report *r, coopt_buf *out) {
     weight_json(&j, &r->set.items[i], &r->st[i], &r->kernels[i]);
   coopt_json_end_array(&j);
   kernel_calls_json(&j, r->calls, r->ncalls);
+  predicted_total pt;
+  if (predicted_sum(r->calls, r->ncalls, &pt)) {
+    coopt_json_key(&j, "predicted_per_inference");
+    coopt_json_begin_object(&j);
+    coopt_json_key(&j, "value");
+    coopt_json_double(&j, pt.sum);
+    coopt_json_key(&j, "unit");
+    coopt_json_string(&j, pt.first->unit, strlen(pt.first->unit));
+    coopt_json_key(&j, "cpu");
+    coopt_json_string(&j, pt.first->cpu, strlen(pt.first->cpu));
+    json_int_field(&j, "calls_priced", (int64_t)pt.priced);
+    json_int_field(&j, "calls", (int64_t)r->ncalls);
+    coopt_json_end_object(&j);
+  }
   const coopt_weight_stats *total = &r->total;
   coopt_json_key(&j, "totals");
   coopt_json_begin_object(&j);
@@ -377,16 +465,23 @@ static void emit_table_calls(const kernel_call *calls, size_t ncalls, coopt_buf 
     wl = (int)strlen(loc) > wl ? (int)strlen(loc) : wl;
     wk = (int)strlen(calls[i].kind) > wk ? (int)strlen(calls[i].kind) : wk;
   }
-  coopt_buf_printf(out, "\nkernel calls (coopt-lower-kernels)\n%-*s  %-*s  %12s\n", wl, "location", wk, "kernel",
-                   "packed B");
+  coopt_buf_printf(out, "\nkernel calls (coopt-lower-kernels)\n%-*s  %-*s  %12s  %12s\n", wl, "location", wk, "kernel",
+                   "packed B", "predicted");
   int64_t sum = 0;
   for (size_t i = 0; i < ncalls; ++i) {
     cooptFormatLocation(mlirOperationGetLocation(calls[i].call), loc, sizeof loc);
-    coopt_buf_printf(out, "%-*s  %-*s  %12lld\n", wl, loc, wk, calls[i].kind, (long long)calls[i].bytes);
+    coopt_buf_printf(out, "%-*s  %-*s  %12lld", wl, loc, wk, calls[i].kind, (long long)calls[i].bytes);
+    if (calls[i].predicted >= 0)
+      coopt_buf_printf(out, "  %12.0f %s", calls[i].predicted, calls[i].unit);
+    coopt_buf_putc(out, '\n');
     sum += calls[i].bytes;
   }
   snprintf(label, sizeof label, "total (%zu calls)", ncalls);
   coopt_buf_printf(out, "%-*s  %12lld\n", wl + wk + 2, label, (long long)sum);
+  predicted_total pt;
+  if (predicted_sum(calls, ncalls, &pt))
+    coopt_buf_printf(out, "predicted per inference: %.0f %s on %s (%zu of %zu calls priced: the int8 GEMMs)\n", pt.sum,
+                     pt.first->unit, pt.first->cpu, pt.priced, ncalls);
 }
 
 static coopt_pass_result run_stats(MlirOperation root, const void *opaque) {

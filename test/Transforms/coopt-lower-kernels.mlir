@@ -26,7 +26,7 @@
 // AUTO: %[[FC:.*]] = call @coopt_rt_mlir_qs8_gemm(%{{.*}}, %{{.*}})
 // AUTO-NOT: tosa.conv2d
 // AUTO-NOT: tosa.matmul
-// AUTO-REMARK: :13:11: remark: coopt-lower-kernels: tosa.conv2d (4x2 weights, 16 rows): dense int8 kernel, {{[0-9]+}} packed bytes (0% zero 1x4 blocks, <= 2 values per channel)
+// AUTO-REMARK: :13:11: remark: coopt-lower-kernels: tosa.conv2d (4x2 weights, 16 rows): dense int8 kernel, {{[0-9]+}} packed bytes (0% zero 1x4 blocks, <= 2 values per channel); predicted [[COST:[0-9]+]] ns on avx512 (dense [[COST]])
 // AUTO-REMARK: remark: coopt-lower-kernels: tosa.matmul (4x3 weights, 1 rows): dense int8 kernel, {{[0-9]+}} packed bytes
 
 // force= picks each kernel.
@@ -55,11 +55,12 @@
 // SPLUT-IR-LABEL: func.func @main(
 // SPLUT-IR: call @coopt_rt_mlir_qs8_splut4_gemm(
 
-// A pruned model: 75% of the 1x4 blocks zero selects the sparse kernel.
+// A pruned model: half of the 1x4 blocks zero, and sparse-threshold=0.5
+// takes the sparse kernel there whatever the cost model predicts.
 // RUN: coopt-opt %S/Inputs/quant-model.mlir -p 'builtin.module(coopt-prune{pattern=1x2 sparsity=0.5 ops=conv2d},coopt-fake-quant{preserve-sparsity=true},coopt-lower-int8,coopt-lower-kernels{lut=off sparse-threshold=0.5})' -o - 2>&1 | FileCheck %s --check-prefix=PRUNED
 // PRUNED: sparse int8 1x4 kernel, {{[0-9]+}} packed bytes (50% zero 1x4 blocks
 // The sparse kernel's MACs are the kept half of 16 rows x 2 x 4.
-// PRUNED: coopt.kernel = {kind = "sparse int8 1x4", macs = 64 : i64
+// PRUNED: coopt.kernel = {cpu = "avx512", kind = "sparse int8 1x4", macs = 64 : i64, packed_bytes = {{[0-9]+}} : i64, predicted = {{[0-9.e+]+}} : f64, unit = "ns"}
 
 // F32 pointwise and depthwise convolutions go to the f32 kernels with the
 // following clamp fused (f32=on, the default; depthwise=auto routes f32
@@ -141,7 +142,7 @@
 // TAG: call @coopt_rt_mlir_qs8_conv({{.*}}) {coopt.kernel = {kind = "im2col + dense int8", macs = 432 : i64, packed_bytes = {{[0-9]+}} : i64}}
 // RUN: coopt-opt %t.kxk.i8k.mlir -p 'builtin.module(coopt-stats)' -o /dev/null | FileCheck %s --check-prefix=STATS
 // STATS: kernel calls (coopt-lower-kernels)
-// STATS-NEXT: location kernel packed B
+// STATS-NEXT: location kernel packed B predicted
 // STATS-NEXT: {{.*}}kxk.i8k.mlir:{{[0-9]+}}:{{[0-9]+}} im2col + dense int8 [[B1:[0-9]+]]
 // STATS-NEXT: {{.*}}kxk.i8k.mlir:{{[0-9]+}}:{{[0-9]+}} im2col + dense int8 [[B2:[0-9]+]]
 // STATS-NEXT: total (2 calls) {{[0-9]+}}

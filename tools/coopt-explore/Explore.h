@@ -63,6 +63,7 @@ typedef struct explore_targets {
 
 typedef struct explore_options {
   const char *model, *data, *labels, *out, *tree_path, *target, *mcpu, *mattr, *strategy, *leaf, *work;
+  const char *objective; /* coopt-lower-kernels objective for the leaves */
   bool has_norm, plan, quiet;
   double mean, std;
   explore_targets targets;

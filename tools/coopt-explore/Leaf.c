@@ -448,28 +448,24 @@ static int64_t section_bytes(const char *obj, size_t size, const char *prefix) {
   return total;
 }
 
-/* The latency model for a target without hardware here: each kernel call's
- * MACs (coopt.kernel macs) times its inner loop's cycles per MAC under
- * llvm-mca (docs/Performance.md, bench/mca-kernels.sh), at a nominal clock.
- * Everything off the kernels (pooling, reshapes, the upstream loops) is left
- * out, so it is a lower bound.  Kernels without an llvm-mca figure use the
- * assumption in their row, marked in docs/Explore.md. */
+/* The latency model for a target without hardware here: the int8 GEMM
+ * calls carry coopt-lower-kernels' cost-model prediction in cycles
+ * (coopt.kernel predicted; Analysis/KernelCost.h), which is taken as it is;
+ * every other call's MACs (coopt.kernel macs) are multiplied by its inner
+ * loop's cycles per MAC under llvm-mca (docs/Performance.md,
+ * bench/mca-kernels.sh), at a nominal clock.  Everything off the kernels
+ * (pooling, reshapes, the upstream loops) is left out, so it is a lower
+ * bound.  Kernels without an llvm-mca figure use the assumption in their
+ * row, marked in docs/Explore.md. */
 typedef struct kernel_cost {
   const char *kind;
   double n1, v2; /* cycles per MAC */
 } kernel_cost;
 static const kernel_cost kernel_costs[] = {
-    {"dense int8", 0.031, 0.020},
-    {"sparse int8 1x4", 0.448, 0.263},
-    {"lookup-table int8 (4-bit)", 0.160, 0.082},
-    {"sparse lookup-table int8 (1x4, 4-bit)", 1.0, 0.6},       /* generic C kernel: assumed */
-    {"masked sparse int8", 0.036, 0.023},                      /* dense + decode: assumed 1.15x (x86: 1.13x) */
-    {"masked sparse lookup-table int8 (4-bit)", 0.036, 0.023}, /* likewise */
-    {"im2col + dense int8", 0.047, 0.030},                     /* dense + im2col copies: assumed 1.5x */
-    {"depthwise int8", 0.25, 0.15},                            /* assumed */
-    {"dense f32", 0.284, 0.129},
-    {"im2col + dense f32", 0.341, 0.155}, /* assumed 1.2x dense */
-    {"depthwise f32", 0.35, 0.17},        /* assumed */
+    {"im2col + dense int8", 0.047, 0.030}, /* dense int8 (0.031, 0.020) + im2col copies: assumed 1.5x */
+    {"depthwise int8", 0.25, 0.15},        /* assumed */
+    {"dense f32", 0.284, 0.129},           {"im2col + dense f32", 0.341, 0.155}, /* assumed 1.2x dense */
+    {"depthwise f32", 0.35, 0.17},                                               /* assumed */
 };
 
 typedef struct kernel_summary {
@@ -506,6 +502,13 @@ static void summarise_kernels(MlirOperation module, bool v2, kernel_summary *s) 
     if (i < 16)
       counts[i]++;
     double macs = !mlirAttributeIsNull(m) && mlirAttributeIsAInteger(m) ? (double)mlirIntegerAttrGetValueInt(m) : 0;
+    MlirAttribute p = mlirDictionaryAttrGetElementByName(d, mlirStringRefCreateFromCString("predicted"));
+    MlirAttribute u = mlirDictionaryAttrGetElementByName(d, mlirStringRefCreateFromCString("unit"));
+    if (!mlirAttributeIsNull(p) && mlirAttributeIsAFloat(p) && !mlirAttributeIsNull(u) && mlirAttributeIsAString(u) &&
+        mlirStringRefEqual(mlirStringAttrGetValue(u), mlirStringRefCreateFromCString("cycles"))) {
+      s->cycles += mlirFloatAttrGetValueDouble(p);
+      continue;
+    }
     bool known = false;
     for (size_t c = 0; c < sizeof kernel_costs / sizeof *kernel_costs; ++c)
       if (!strcmp(kernel_costs[c].kind, kind)) {
@@ -577,12 +580,17 @@ static double median_latency_us(coopt_jit *jit, const float *x, int64_t per, int
 
 /* Put a copy of `model` on coopt's kernels for `arch`: int8 lowering where
  * the chain quantized, the structure check, the kernels. */
-static MlirOperation deploy(MlirContext ctx, MlirOperation model, bool quantized, const char *arch) {
+static MlirOperation deploy(MlirContext ctx, MlirOperation model, bool quantized, const char *arch, bool v2,
+                            const char *objective) {
   MlirOperation m = mlirOperationClone(model);
   cooptDropReferences(m);
   char pipe[256];
-  snprintf(pipe, sizeof pipe, "builtin.module(%scoopt-verify-structure,coopt-lower-kernels{target=%s})",
-           quantized ? "coopt-lower-int8," : "", arch);
+  /* The kernel choice predicts for the CPU the latency is estimated for. */
+  snprintf(pipe, sizeof pipe, "builtin.module(%scoopt-verify-structure,coopt-lower-kernels{target=%s objective=%s%s})",
+           quantized ? "coopt-lower-int8," : "", arch, objective,
+           strcmp(arch, "aarch64") ? ""
+           : v2                    ? " cpu=neoverse-v2"
+                                   : " cpu=neoverse-n1");
   cooptDiagnosticsQuiet(true);
   bool ok = run_pipeline(ctx, m, pipe);
   cooptDiagnosticsQuiet(false);
@@ -847,12 +855,13 @@ static bool leaf_compile(leaf_job *j) {
   explore_leaf *L = &j->L;
   double t0 = explore_now();
   j->cross = strcmp(o->target, "x86_64") != 0;
-  j->kernels = deploy(j->m.ctx, j->model, L->quantized, o->target);
+  j->mcpu = o->mcpu ? o->mcpu : j->cross ? "neoverse-n1" : NULL;
+  bool v2 = j->mcpu && strstr(j->mcpu, "v2");
+  j->kernels = deploy(j->m.ctx, j->model, L->quantized, o->target, v2, o->objective);
   if (mlirOperationIsNull(j->kernels)) {
     fprintf(stderr, "coopt-explore: error: node '%s': lowering to coopt's kernels failed\n", L->name);
     return false;
   }
-  j->mcpu = o->mcpu ? o->mcpu : j->cross ? "neoverse-n1" : NULL;
   const char *mattr = o->mattr ? o->mattr : j->cross ? "+dotprod" : NULL;
   bool host_is_target = !j->cross && j->mcpu && !strcmp(j->mcpu, "native") && !mattr;
   coopt_target target = {o->target, j->mcpu, mattr, 2, "model"};
@@ -866,12 +875,12 @@ static bool leaf_compile(leaf_job *j) {
   j->compile_s += explore_now() - t0;
   L->bytes = section_bytes(j->obj, j->obj_size, ".rodata");
   L->text_bytes = section_bytes(j->obj, j->obj_size, ".text");
-  summarise_kernels(j->kernels, j->mcpu && strstr(j->mcpu, "v2"), &j->ks);
+  summarise_kernels(j->kernels, v2, &j->ks);
   snprintf(L->kernels, sizeof L->kernels, "%s", j->ks.text);
   if (host_is_target)
     return true;
   if (j->cross)
-    j->host = deploy(j->m.ctx, j->model, L->quantized, "x86_64");
+    j->host = deploy(j->m.ctx, j->model, L->quantized, "x86_64", false, o->objective);
   coopt_target ht = {"x86_64", "native", NULL, 2, "model"};
   return !(j->cross && mlirOperationIsNull(j->host)) &&
          emit_object(j->m.ctx, j->cross ? j->host : j->kernels, &ht, &j->host_obj, &j->host_size);

@@ -373,6 +373,7 @@ void explore_write_json(const explore_options *o, const explore_results *r, coop
   key_string(&j, "model", o->model);
   key_string(&j, "target", o->target);
   key_string(&j, "strategy", o->strategy);
+  key_string(&j, "objective", o->objective ? o->objective : "balanced");
   coopt_json_key(&j, "targets");
   coopt_json_begin_object(&j);
   key_double(&j, "max_accuracy_drop", o->targets.max_drop);

@@ -65,6 +65,9 @@ static void help(void) {
          "  --mcpu=<cpu> --mattr=<feat>   LLVM CPU and features of leaf.o (default: generic x86-64, or\n"
          "                                neoverse-n1 and +dotprod for aarch64); latency is always measured\n"
          "                                on an object built for this host\n"
+         "  --objective=<balanced|size|latency>  the kernel choice (coopt-lower-kernels objective): the\n"
+         "                                fewest bytes within 10%% of the fastest time, the smallest, the\n"
+         "                                fastest (default balanced)\n"
          "  --strategy=<first-fit|pareto> first-fit: level by level, stop at the first level with a leaf that\n"
          "                                meets every target (tfmot's process); pareto: build every level.\n"
          "                                Either takes the smallest leaf that meets them, then the most\n"
@@ -146,11 +149,12 @@ typedef struct cli_option {
   size_t offset; /* into explore_options */
   double lo, hi;
   const char *expects;        /* "<name> expects <expects>, not '<value>'" */
-  const char *const *choices; /* CLI_CHOICE: the values, then the noun */
+  const char *const *choices; /* CLI_CHOICE: the values, NULL, then the noun */
 } cli_option;
 
 static const char *const target_choices[] = {"x86_64", "aarch64", NULL, "target"};
 static const char *const strategy_choices[] = {"first-fit", "pareto", NULL, "strategy"};
+static const char *const objective_choices[] = {"balanced", "size", "latency", NULL, "objective"};
 
 #define OPT(field) offsetof(explore_options, field)
 static const cli_option cli_options[] = {
@@ -162,6 +166,7 @@ static const cli_option cli_options[] = {
     {"--mcpu", NULL, CLI_STRING, OPT(mcpu), 0, 0, NULL, NULL},
     {"--mattr", NULL, CLI_STRING, OPT(mattr), 0, 0, NULL, NULL},
     {"--strategy", NULL, CLI_CHOICE, OPT(strategy), 0, 0, NULL, strategy_choices},
+    {"--objective", NULL, CLI_CHOICE, OPT(objective), 0, 0, NULL, objective_choices},
     {"--max-accuracy-drop", NULL, CLI_NUMBER, OPT(targets.max_drop), 0, 100, "points in [0, 100]", NULL},
     {"--min-accuracy", NULL, CLI_NUMBER, OPT(targets.min_accuracy), 0, 100, "a percentage in [0, 100]", NULL},
     {"--max-bytes", NULL, CLI_WHOLE, OPT(targets.max_bytes), 1, 1e15, "a positive integer", NULL},
@@ -191,8 +196,16 @@ static int set_option(const cli_option *opt, const char *v, explore_options *o) 
       size_t c = 0;
       while (opt->choices[c] && strcmp(opt->choices[c], v))
         ++c;
-      if (!opt->choices[c])
-        return usage_error("unknown %s '%s' (expected %s or %s)", opt->choices[3], v, opt->choices[0], opt->choices[1]);
+      if (!opt->choices[c]) { /* "a, b or c"; the noun follows the NULL */
+        char list[128] = "";
+        for (size_t i = 0; i < c; ++i)
+          snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s",
+                   i == 0       ? ""
+                   : i + 1 == c ? " or "
+                                : ", ",
+                   opt->choices[i]);
+        return usage_error("unknown %s '%s' (expected %s)", opt->choices[c + 1], v, list);
+      }
     }
     memcpy(field, &v, sizeof v);
     return 0;
@@ -321,6 +334,7 @@ static int parse_cli(int argc, char **argv, explore_options *o) {
   memset(o, 0, sizeof *o);
   o->target = "x86_64";
   o->strategy = "first-fit";
+  o->objective = "balanced";
   o->targets = (explore_targets){NAN, NAN, NAN, NAN, NAN};
   o->calibration = 512, o->validation = 5000, o->test = -1, o->repeats = 100;
   o->collect = coopt_xcalloc((size_t)argc, sizeof(char *));
@@ -458,6 +472,7 @@ static argv_list leaf_argv(const explore_options *o, const char *self, const cha
     push(&a, "--normalize=", buf);
   }
   push(&a, "--target=", o->target);
+  push(&a, "--objective=", o->objective);
   if (o->mcpu)
     push(&a, "--mcpu=", o->mcpu);
   if (o->mattr)

@@ -1,7 +1,8 @@
 #!/bin/sh
 # One seed path, end to end on the code that ships:
 #   seed-path.sh <coopt source dir> <coopt build dir> <graph.mlir> <work prefix> <exact|float>
-# lowers <graph.mlir> with coopt-lower-kernels{target=aarch64}, emits the
+# lowers <graph.mlir> with coopt-lower-kernels{target=aarch64 objective=size}
+# (each leaf's smallest forms, so that every compressed kernel runs), emits the
 # header and objects for x86-64 and aarch64 (+dotprod), links each with the
 # C driver and the runtime libraries the build made (the host's and the
 # cross-built aarch64 copy), runs them on 10 Fashion-MNIST images (aarch64
@@ -20,7 +21,7 @@ cc=${COOPT_CC_HOST:-cc}
 a64=${COOPT_CC_AARCH64:-clang-22 --target=aarch64-linux-gnu -fuse-ld=lld}
 run_a64=${COOPT_RUN_AARCH64:-qemu-aarch64 -L /usr/aarch64-linux-gnu}
 coopt-runner "$graph" --input "$in" --output "$p.jit.npy" >/dev/null
-coopt-opt "$graph" -p 'builtin.module(coopt-lower-kernels{target=aarch64})' -o "$p.k.mlir" 2>"$p.remarks"
+coopt-opt "$graph" -p 'builtin.module(coopt-lower-kernels{target=aarch64 objective=size})' -o "$p.k.mlir" 2>"$p.remarks"
 cat "$p.remarks"
 coopt-translate "$p.k.mlir" --emit=header -o "$p.h"
 coopt-translate "$p.k.mlir" --emit=obj -o "$p.x86.o"

@@ -1,0 +1,180 @@
+/* The latency cost model (Analysis/KernelCost.h) and the choice built on
+ * it (Analysis/KernelChoice.h): the model's shape (linear in M within a
+ * regime, the regime switch at M = 4, the aarch64 roofline, kept MACs),
+ * and the choice per objective against the predictions it is made from. */
+#include "Analysis/KernelCost.h"
+#include "Analysis/KernelChoice.h"
+#include "UnitTest.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+
+static uint64_t rs = 7;
+static uint32_t rnd(void) {
+  rs = rs * 6364136223846793005ull + 1442695040888963407ull;
+  return (uint32_t)(rs >> 33);
+}
+
+static bool near(double a, double b) { return fabs(a - b) <= 1e-9 * fmax(1, fabs(b)); }
+
+static void test_model_shape(void) {
+  for (int cpu = 0; cpu < COOPT_CPU_COUNT; ++cpu)
+    for (int kind = 0; kind < COOPT_KERNEL_KINDS; ++kind) {
+      /* Linear in M within each regime (bytes 0: no roofline). */
+      double c4 = cooptKernelCost((coopt_cost_cpu)cpu, (coopt_kernel_kind)kind, 4, 256, 256, 1, 0),
+             c16 = cooptKernelCost((coopt_cost_cpu)cpu, (coopt_kernel_kind)kind, 16, 256, 256, 1, 0),
+             c28 = cooptKernelCost((coopt_cost_cpu)cpu, (coopt_kernel_kind)kind, 28, 256, 256, 1, 0);
+      CHECK(near(c28 - c16, c16 - c4));
+      double c1 = cooptKernelCost((coopt_cost_cpu)cpu, (coopt_kernel_kind)kind, 1, 256, 256, 1, 0),
+             c2 = cooptKernelCost((coopt_cost_cpu)cpu, (coopt_kernel_kind)kind, 2, 256, 256, 1, 0),
+             c3 = cooptKernelCost((coopt_cost_cpu)cpu, (coopt_kernel_kind)kind, 3, 256, 256, 1, 0);
+      CHECK(near(c3 - c2, c2 - c1));
+      /* Positive, finite, and more rows never cost less. */
+      CHECK(c1 > 0 && isfinite(c1) && c2 >= c1 && c16 >= c4);
+      /* Doing a quarter of the MACs never costs more. */
+      CHECK(cooptKernelCost((coopt_cost_cpu)cpu, (coopt_kernel_kind)kind, 64, 256, 256, 0.25, 0) <=
+            cooptKernelCost((coopt_cost_cpu)cpu, (coopt_kernel_kind)kind, 64, 256, 256, 1, 0));
+    }
+  /* aarch64: a call streams at least its packed bytes (8 bytes a cycle on
+   * N1); x86 has no roofline (its measured table includes the caches). */
+  double big = 1e9;
+  CHECK(near(cooptKernelCost(COOPT_CPU_NEOVERSE_N1, COOPT_KERNEL_DENSE, 1, 16, 16, 1, (size_t)big), big / 8));
+  CHECK(near(cooptKernelCost(COOPT_CPU_NEOVERSE_V2, COOPT_KERNEL_DENSE, 1, 16, 16, 1, (size_t)big), big / 16));
+  CHECK(cooptKernelCost(COOPT_CPU_X86_AVX512, COOPT_KERNEL_DENSE, 1, 16, 16, 1, (size_t)big) < 1e6);
+  /* The masked forms decode once per call: their extra cost over dense
+   * does not grow with M on aarch64, where they share dense's tile. */
+  for (int cpu = COOPT_CPU_NEOVERSE_N1; cpu <= COOPT_CPU_NEOVERSE_V2; ++cpu) {
+    double d16 = cooptKernelCost((coopt_cost_cpu)cpu, COOPT_KERNEL_MASKED, 16, 64, 64, 1, 0) -
+                 cooptKernelCost((coopt_cost_cpu)cpu, COOPT_KERNEL_DENSE, 16, 64, 64, 1, 0),
+           d64 = cooptKernelCost((coopt_cost_cpu)cpu, COOPT_KERNEL_MASKED, 64, 64, 64, 1, 0) -
+                 cooptKernelCost((coopt_cost_cpu)cpu, COOPT_KERNEL_DENSE, 64, 64, 64, 1, 0);
+    CHECK(d16 > 0 && near(d16, d64));
+  }
+  CHECK(isinf(cooptKernelCost(COOPT_CPU_COUNT, COOPT_KERNEL_DENSE, 1, 1, 1, 1, 0)));
+  CHECK_STR(cooptCostCpuName(COOPT_CPU_X86_AVX512), "avx512");
+  CHECK_STR(cooptCostCpuName(COOPT_CPU_NEOVERSE_N1), "neoverse-n1");
+  CHECK_STR(cooptCostUnit(COOPT_CPU_X86_AVX2), "ns");
+  CHECK_STR(cooptCostUnit(COOPT_CPU_NEOVERSE_V2), "cycles");
+  CHECK(cooptCostCpuIsAarch64(COOPT_CPU_NEOVERSE_V2) && !cooptCostCpuIsAarch64(COOPT_CPU_X86_GENERIC));
+  coopt_cost_cpu host = cooptCostCpuOfHost();
+  CHECK(host <= COOPT_CPU_X86_AVX512);
+}
+
+/* 256 x 256 int8 weights with ~50% unstructured zeros and <= 16 values
+ * per channel (every form admits them). */
+static int8_t *half_zero_weights(size_t n, size_t k) {
+  int8_t *w = malloc(n * k);
+  for (size_t i = 0; i < n * k; ++i)
+    w[i] = rnd() % 2 ? (int8_t)(8 * (int)(1 + rnd() % 15) - 64) : 0;
+  return w;
+}
+
+/* The choice is what its definition says, computed here from the
+ * predictions directly. */
+static void test_choice(void) {
+  const size_t n = 256, k = 256;
+  int8_t *w = half_zero_weights(n, k);
+  coopt_int8_weights v;
+  cooptAnalyzeInt8Weights(w, n, k, &v);
+  for (int kind = 0; kind < COOPT_KERNEL_KINDS; ++kind)
+    CHECK(v.admitted[kind]);
+  static const size_t ms[] = {1, 3, 4, 16, 196, 4096};
+  for (int cpu = 0; cpu < COOPT_CPU_COUNT; ++cpu)
+    for (size_t i = 0; i < sizeof ms / sizeof ms[0]; ++i) {
+      coopt_kernel_policy p = cooptDefaultKernelPolicy();
+      p.cpu = (coopt_cost_cpu)cpu;
+      double c[COOPT_KERNEL_KINDS], fastest = INFINITY, got;
+      for (int kind = 0; kind < COOPT_KERNEL_KINDS; ++kind)
+        fastest = fmin(fastest, c[kind] = cooptPredictKernel(p.cpu, &v, (coopt_kernel_kind)kind, ms[i]));
+      p.objective = COOPT_KERNEL_LATENCY;
+      coopt_kernel_kind lat = cooptChooseKernel(&p, &v, ms[i], &got);
+      CHECK(c[lat] == fastest && got == fastest);
+      p.objective = COOPT_KERNEL_BALANCED;
+      coopt_kernel_kind bal = cooptChooseKernel(&p, &v, ms[i], &got);
+      CHECK(c[bal] <= fastest * (1 + COOPT_KERNEL_BALANCED_SLACK) && got == c[bal]);
+      for (int kind = 0; kind < COOPT_KERNEL_KINDS; ++kind)
+        if (c[kind] <= fastest * (1 + COOPT_KERNEL_BALANCED_SLACK))
+          CHECK(v.sizes[bal] <= v.sizes[kind]);
+      p.objective = COOPT_KERNEL_SIZE;
+      coopt_kernel_kind size = cooptChooseKernel(&p, &v, ms[i], NULL);
+      for (int kind = 0; kind < COOPT_KERNEL_KINDS; ++kind)
+        CHECK(v.sizes[size] <= v.sizes[kind]);
+      /* lut=off leaves the lookup-table forms out of latency and balanced. */
+      p.lut = false;
+      p.objective = COOPT_KERNEL_BALANCED;
+      bal = cooptChooseKernel(&p, &v, ms[i], NULL);
+      CHECK(bal != COOPT_KERNEL_LUT && bal != COOPT_KERNEL_SPARSE_LUT && bal != COOPT_KERNEL_MASKED_LUT);
+    }
+  /* On AVX-512 the masked decode is paid once per call: balanced takes
+   * the masked form for many rows and dense for one. */
+  coopt_kernel_policy p = cooptDefaultKernelPolicy();
+  CHECK_EQ_INT(cooptChooseKernel(&p, &v, 1, NULL), COOPT_KERNEL_DENSE);
+  coopt_kernel_kind many = cooptChooseKernel(&p, &v, 4096, NULL);
+  CHECK(many == COOPT_KERNEL_MASKED || many == COOPT_KERNEL_MASKED_LUT);
+  /* sparse-threshold below the zero-block fraction takes sparse whatever
+   * the model says; force takes what is asked. */
+  p.sparse_threshold = 0;
+  CHECK_EQ_INT(cooptChooseKernel(&p, &v, 1, NULL), COOPT_KERNEL_SPARSE);
+  p.sparse_threshold = 1;
+  p.forced = true, p.force = COOPT_KERNEL_LUT;
+  double got;
+  CHECK_EQ_INT(cooptChooseKernel(&p, &v, 1, &got), COOPT_KERNEL_LUT);
+  CHECK(got == cooptPredictKernel(p.cpu, &v, COOPT_KERNEL_LUT, 1));
+  cooptInt8WeightsFree(&v);
+  free(w);
+}
+
+/* balanced over several layers: the total predicted time within the
+ * slack of the fastest total, and no layer can move to a smaller form
+ * without breaking it (the greedy stops only there). */
+static void test_balanced_layers(void) {
+  static const size_t shapes[][3] = {{196, 64, 64}, {49, 64, 64}, {16, 256, 256}, {4, 512, 512}, {1, 128, 512}};
+  enum { L = sizeof shapes / sizeof shapes[0] };
+  coopt_int8_weights v[L];
+  const coopt_int8_weights *vp[L];
+  size_t m[L];
+  int8_t *w[L];
+  for (size_t i = 0; i < L; ++i) {
+    m[i] = shapes[i][0];
+    w[i] = half_zero_weights(shapes[i][1], shapes[i][2]);
+    cooptAnalyzeInt8Weights(w[i], shapes[i][1], shapes[i][2], &v[i]);
+    vp[i] = &v[i];
+  }
+  for (int cpu = 0; cpu < COOPT_CPU_COUNT; ++cpu) {
+    coopt_kernel_policy p = cooptDefaultKernelPolicy();
+    p.cpu = (coopt_cost_cpu)cpu;
+    coopt_kernel_kind kinds[L];
+    double costs[L], fastest = 0, total = 0;
+    cooptChooseKernels(&p, L, vp, m, kinds, costs);
+    for (size_t i = 0; i < L; ++i) {
+      double f = INFINITY;
+      for (int k = 0; k < COOPT_KERNEL_KINDS; ++k)
+        f = fmin(f, cooptPredictKernel(p.cpu, &v[i], (coopt_kernel_kind)k, m[i]));
+      fastest += f;
+      total += costs[i];
+      CHECK(costs[i] == cooptPredictKernel(p.cpu, &v[i], kinds[i], m[i]));
+    }
+    CHECK(total <= fastest * (1 + COOPT_KERNEL_BALANCED_SLACK) * (1 + 1e-12));
+    for (size_t i = 0; i < L; ++i)
+      for (int k = 0; k < COOPT_KERNEL_KINDS; ++k)
+        if (v[i].sizes[k] < v[i].sizes[kinds[i]])
+          CHECK(total - costs[i] + cooptPredictKernel(p.cpu, &v[i], (coopt_kernel_kind)k, m[i]) >
+                fastest * (1 + COOPT_KERNEL_BALANCED_SLACK));
+    /* Deterministic. */
+    coopt_kernel_kind again[L];
+    cooptChooseKernels(&p, L, vp, m, again, NULL);
+    CHECK(memcmp(kinds, again, sizeof kinds) == 0);
+  }
+  for (size_t i = 0; i < L; ++i) {
+    cooptInt8WeightsFree(&v[i]);
+    free(w[i]);
+  }
+}
+
+int main(void) {
+  test_model_shape();
+  test_choice();
+  test_balanced_layers();
+  printf("unit-kernel-cost: %d passed, %d failed\n", unit_passed, unit_failed);
+  return unit_failed != 0;
+}
