@@ -8,6 +8,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "../runtime/src/tiles.h"
+#include "bench.h"
 #include "coopt_rt/kernels.h"
 #include "coopt_rt/quant.h"
 
@@ -17,26 +18,6 @@
 #include <string.h>
 #include <time.h>
 #include <xnnpack.h>
-
-static double now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static uint64_t rng = 88172645463325252ull;
-static uint32_t rnd(void) {
-  rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
-  return (uint32_t)(rng >> 16);
-}
-
-static void *aligned(size_t n) {
-  void *p;
-  if (posix_memalign(&p, 64, n ? n : 64))
-    abort();
-  memset(p, 0, n);
-  return p;
-}
 
 static int repeats = 30;
 

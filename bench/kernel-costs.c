@@ -20,6 +20,7 @@
  * usage: kernel-costs [repeats]
  */
 #define _POSIX_C_SOURCE 200809L
+#include "bench.h"
 #include "coopt_rt/kernels.h"
 #include "coopt_rt/quant.h"
 
@@ -28,19 +29,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-
-static double now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static uint64_t rng = 88172645463325252ull;
-static uint32_t rnd(void) {
-  rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
-  return (uint32_t)(rng >> 16);
-}
 
 static int repeats = 15;
 
@@ -71,13 +59,6 @@ static double measure(gemm_fn fn, const void *blob, size_t m, size_t n, size_t k
       s[j] = s[j - 1], s[j - 1] = t;
     }
   return s[r / 2];
-}
-
-static void *blob_of(size_t size) {
-  void *p;
-  if (posix_memalign(&p, 64, size))
-    abort();
-  return p;
 }
 
 static void packed(coopt_rt_status st, const coopt_rt_error *err) {
@@ -126,27 +107,27 @@ static void *pack_form(int form, size_t n, size_t k, double *kept) {
   void *blob = NULL;
   switch (form) {
   case 0:
-    blob = blob_of(s = coopt_rt_qs8_gemm_packed_size(n, k));
+    blob = aligned(s = coopt_rt_qs8_gemm_packed_size(n, k));
     packed(coopt_rt_pack_qs8_gemm(n, k, w, NULL, 3, &rq, blob, s, &err), &err);
     break;
   case 1:
-    blob = blob_of(s = coopt_rt_qs8_spgemm_packed_size(n, k, w));
+    blob = aligned(s = coopt_rt_qs8_spgemm_packed_size(n, k, w));
     packed(coopt_rt_pack_qs8_spgemm(n, k, w, NULL, 3, &rq, blob, s, &err), &err);
     break;
   case 2:
-    blob = blob_of(s = coopt_rt_qs8_lut4_gemm_packed_size(n, k));
+    blob = aligned(s = coopt_rt_qs8_lut4_gemm_packed_size(n, k));
     packed(coopt_rt_pack_qs8_lut4_gemm(n, k, idx, book, 16, NULL, 3, &rq, blob, s, &err), &err);
     break;
   case 3:
-    blob = blob_of(s = coopt_rt_qs8_splut4_gemm_packed_size(n, k, idx, book));
+    blob = aligned(s = coopt_rt_qs8_splut4_gemm_packed_size(n, k, idx, book));
     packed(coopt_rt_pack_qs8_splut4_gemm(n, k, idx, book, 16, NULL, 3, &rq, blob, s, &err), &err);
     break;
   case 4:
-    blob = blob_of(s = coopt_rt_qs8_masked_gemm_packed_size(n, k, w));
+    blob = aligned(s = coopt_rt_qs8_masked_gemm_packed_size(n, k, w));
     packed(coopt_rt_pack_qs8_masked_gemm(n, k, w, NULL, 3, &rq, blob, s, &err), &err);
     break;
   default:
-    blob = blob_of(s = coopt_rt_qs8_masked_lut4_gemm_packed_size(n, k, idx, book));
+    blob = aligned(s = coopt_rt_qs8_masked_lut4_gemm_packed_size(n, k, idx, book));
     packed(coopt_rt_pack_qs8_masked_lut4_gemm(n, k, idx, book, 16, NULL, 3, &rq, blob, s, &err), &err);
   }
   free(w), free(book), free(idx), free(mults), free(shifts);
@@ -220,7 +201,7 @@ static double fit_regime(const double x[][PARAMS], const double *t, int rows, do
 int main(int argc, char **argv) {
   if (argc > 1)
     repeats = atoi(argv[1]) > 2 ? atoi(argv[1]) : 3;
-  int8_t *a = blob_of(64 * 512), *c = blob_of(64 * 512);
+  int8_t *a = aligned(64 * 512), *c = aligned(64 * 512);
   for (size_t i = 0; i < 64 * 512; ++i)
     a[i] = (int8_t)(rnd() % 256 - 128);
   printf(
