@@ -732,18 +732,30 @@ static coopt_rt_status pack_qs8_gemm_kind(coopt_kernel_kind kind, size_t N, size
   }
 }
 
-/* The int8 pointwise convolutions of a function, decided together before
- * any is rewritten (objective=balanced weighs their predicted times as a
- * whole): the op, its kind and the predicted cost. */
+/* The int8 pointwise convolutions of a function, read and decided
+ * together before any is rewritten (objective=balanced weighs their
+ * predicted times as a whole); lower_conv then packs what was read here.
+ * Rewriting one layer replaces only the uses of its own tail, so the
+ * others' weights and tails stay as read. */
+typedef struct planned_conv {
+  MlirOperation op;
+  bool ok;         /* read_int8_conv took it */
+  const char *why; /* when not: the remark's reason, or NULL for none */
+  int8_layer L;
+  int64_t a_zp;
+  coopt_int8_weights v;
+  size_t m; /* the GEMM's rows */
+  coopt_kernel_kind kind;
+  double cost;
+} planned_conv;
+
 typedef struct kernel_plan {
-  MlirOperation *ops;
-  coopt_kernel_kind *kinds;
-  double *costs;
+  planned_conv *convs;
   size_t n;
 } kernel_plan;
 
-/* Is conv an int8 pointwise convolution the GEMM kernels take (the checks
- * of lower_conv, without its remarks)? */
+/* Is conv an int8 pointwise convolution the GEMM kernels take?  The checks
+ * lower_conv makes, with their diagnostics, before it looks in the plan. */
 static bool int8_pointwise(MlirOperation conv) {
   MlirType xt = mlirValueGetType(mlirOperationGetOperand(conv, 0)),
            wt = mlirValueGetType(mlirOperationGetOperand(conv, 1));
@@ -753,40 +765,42 @@ static bool int8_pointwise(MlirOperation conv) {
 }
 
 static kernel_plan plan_kernels(MlirOperation *targets, size_t n, const lower_kernels_options *o) {
-  kernel_plan plan = {coopt_xmalloc((n ? n : 1) * sizeof(MlirOperation)),
-                      coopt_xmalloc((n ? n : 1) * sizeof(coopt_kernel_kind)),
-                      coopt_xmalloc((n ? n : 1) * sizeof(double)), 0};
-  coopt_int8_weights *v = coopt_xcalloc(n ? n : 1, sizeof *v);
+  kernel_plan plan = {coopt_xcalloc(n ? n : 1, sizeof(planned_conv)), 0};
   const coopt_int8_weights **vp = coopt_xcalloc(n ? n : 1, sizeof *vp);
-  size_t *m = coopt_xmalloc((n ? n : 1) * sizeof *m);
+  size_t *m = coopt_xmalloc((n ? n : 1) * sizeof *m), *of = coopt_xmalloc((n ? n : 1) * sizeof *of), nok = 0;
+  coopt_kernel_kind *kinds = coopt_xmalloc((n ? n : 1) * sizeof *kinds);
+  double *costs = coopt_xmalloc((n ? n : 1) * sizeof *costs);
   for (size_t i = 0; i < n; ++i) {
     if (!int8_pointwise(targets[i]))
       continue;
-    MlirType xt = mlirValueGetType(mlirOperationGetOperand(targets[i], 0)),
-             wt = mlirValueGetType(mlirOperationGetOperand(targets[i], 1));
+    planned_conv *e = &plan.convs[plan.n++];
+    e->op = targets[i];
+    MlirType xt = mlirValueGetType(mlirOperationGetOperand(e->op, 0)),
+             wt = mlirValueGetType(mlirOperationGetOperand(e->op, 1));
     size_t N = (size_t)mlirShapedTypeGetDimSize(wt, 0), K = (size_t)mlirShapedTypeGetDimSize(wt, 3);
-    int8_layer L;
-    int64_t a_zp;
-    const char *why;
-    if (!read_int8_conv(targets[i], N, K, &L, &a_zp, &why))
+    if (!(e->ok = read_int8_conv(e->op, N, K, &e->L, &e->a_zp, &e->why)))
       continue;
-    size_t j = plan.n++;
-    cooptAnalyzeInt8Weights(L.w, N, K, &v[j]);
-    int8_layer_free(&L);
-    vp[j] = &v[j];
-    m[j] =
+    cooptAnalyzeInt8Weights(e->L.w, N, K, &e->v);
+    e->m =
         (size_t)(mlirShapedTypeGetDimSize(xt, 0) * mlirShapedTypeGetDimSize(xt, 1) * mlirShapedTypeGetDimSize(xt, 2));
-    plan.ops[j] = targets[i];
+    vp[nok] = &e->v, m[nok] = e->m, of[nok++] = plan.n - 1;
   }
   coopt_kernel_policy policy = kernel_policy(o);
-  cooptChooseKernels(&policy, plan.n, vp, m, plan.kinds, plan.costs);
-  for (size_t j = 0; j < plan.n; ++j)
-    cooptInt8WeightsFree(&v[j]);
-  free(v), free(vp), free(m);
+  cooptChooseKernels(&policy, nok, vp, m, kinds, costs);
+  for (size_t j = 0; j < nok; ++j)
+    plan.convs[of[j]].kind = kinds[j], plan.convs[of[j]].cost = costs[j];
+  free(vp), free(m), free(of), free(kinds), free(costs);
   return plan;
 }
 
-static void kernel_plan_free(kernel_plan *plan) { free(plan->ops), free(plan->kinds), free(plan->costs); }
+static void kernel_plan_free(kernel_plan *plan) {
+  for (size_t i = 0; i < plan->n; ++i)
+    if (plan->convs[i].ok) {
+      int8_layer_free(&plan->convs[i].L);
+      cooptInt8WeightsFree(&plan->convs[i].v);
+    }
+  free(plan->convs);
+}
 
 /* Lower one conv2d; false with a diagnostic on error, *done when rewritten. */
 static bool lower_conv(MlirOperation module, MlirOperation conv, const lower_kernels_options *o,
@@ -806,56 +820,51 @@ static bool lower_conv(MlirOperation module, MlirOperation conv, const lower_ker
     return lower_conv_kxk(module, conv, x, f32, done);
   if (f32)
     return lower_conv_f32(module, conv, x, done);
-  int64_t a_zp;
-  size_t N = (size_t)mlirShapedTypeGetDimSize(wt, 0), K = (size_t)mlirShapedTypeGetDimSize(wt, 3);
-  int8_layer L;
-  const char *why;
-  if (!read_int8_conv(conv, N, K, &L, &a_zp, &why))
-    return why ? no_kernel(conv, why) : true;
-  const int8_t *w = L.w;
-  coopt_int8_weights v;
-  cooptAnalyzeInt8Weights(w, N, K, &v);
-  coopt_kernel_policy policy = kernel_policy(o);
-  int64_t M = mlirShapedTypeGetDimSize(xt, 0) * mlirShapedTypeGetDimSize(xt, 1) * mlirShapedTypeGetDimSize(xt, 2);
-  double cost, dense_cost = cooptPredictKernel(policy.cpu, &v, COOPT_KERNEL_DENSE, (size_t)M);
-  coopt_kernel_kind kind = COOPT_KERNEL_DENSE;
+  /* An int8 pointwise convolution: int8_pointwise holds, so it is planned. */
   size_t at = 0;
-  while (at < plan->n && !mlirOperationEqual(plan->ops[at], conv))
+  while (at < plan->n && !mlirOperationEqual(plan->convs[at].op, conv))
     ++at;
-  if (at < plan->n)
-    kind = plan->kinds[at], cost = plan->costs[at];
-  else /* not planned: cannot happen for an op that got this far, but decide alone rather than guess */
-    kind = cooptChooseKernel(&policy, &v, (size_t)M, &cost);
-  double zf = v.zero_block_fraction;
+  if (at == plan->n) {
+    cooptEmitError(mlirOperationGetLocation(conv), "coopt-lower-kernels: internal error: an int8 pointwise "
+                                                   "convolution the kernel plan did not read");
+    return false;
+  }
+  const planned_conv *e = &plan->convs[at];
+  if (!e->ok)
+    return e->why ? no_kernel(conv, e->why) : true;
+  const coopt_int8_weights *v = &e->v;
+  const size_t N = v->n, K = v->k;
+  const coopt_kernel_kind kind = e->kind;
+  coopt_kernel_policy policy = kernel_policy(o);
+  double dense_cost = cooptPredictKernel(policy.cpu, v, COOPT_KERNEL_DENSE, e->m);
+  double zf = v->zero_block_fraction;
   if (o->force != FORCE_AUTO && kind == COOPT_KERNEL_DENSE && o->force != FORCE_DENSE)
     cooptEmitRemark(mlirOperationGetLocation(conv),
                     "coopt-lower-kernels: force=%s does not apply (%zu distinct weights in a channel, K = %zu); using "
                     "dense",
-                    force_values[o->force], v.max_distinct, K);
-  coopt_rt_requant rq = int8_layer_rq(&L);
+                    force_values[o->force], v->max_distinct, K);
+  coopt_rt_requant rq = int8_layer_rq(&e->L);
   coopt_rt_error err = {{0}};
-  size_t size = v.sizes[kind];
+  size_t size = v->sizes[kind];
   void *blob = aligned_blob(size);
-  coopt_rt_status st = pack_qs8_gemm_kind(kind, N, K, &v, w, L.bias, (int8_t)a_zp, &rq, blob, size, &err);
+  coopt_rt_status st = pack_qs8_gemm_kind(kind, N, K, v, e->L.w, e->L.bias, (int8_t)e->a_zp, &rq, blob, size, &err);
   bool result = true;
   if (st != COOPT_RT_OK) {
     cooptEmitError(mlirOperationGetLocation(conv), "coopt-lower-kernels: packing failed: %s", err.message);
     result = false;
   } else {
-    kernel_prediction pred = {cost, policy.cpu};
-    emit_gemm_call(module, conv, L.last, x, K, N, blob, size, kind_fn[kind], cooptKernelKindName(kind),
+    kernel_prediction pred = {e->cost, policy.cpu};
+    emit_gemm_call(module, conv, e->L.last, x, K, N, blob, size, kind_fn[kind], cooptKernelKindName(kind),
                    kind == COOPT_KERNEL_SPARSE || kind == COOPT_KERNEL_SPARSE_LUT ? 1.0 - zf : 1.0, &pred);
     char what[256];
     cooptDescribeOp(conv, what, sizeof what);
     cooptEmitRemark(mlirOperationGetLocation(conv),
-                    "coopt-lower-kernels: %s (%zux%zu weights, %lld rows): %s kernel, %zu packed bytes "
+                    "coopt-lower-kernels: %s (%zux%zu weights, %zu rows): %s kernel, %zu packed bytes "
                     "(%.0f%% zero 1x4 blocks, <= %zu values per channel); predicted %.0f %s on %s (dense %.0f)",
-                    what, N, K, (long long)M, cooptKernelKindName(kind), size, 100.0 * zf, v.max_distinct, cost,
+                    what, N, K, e->m, cooptKernelKindName(kind), size, 100.0 * zf, v->max_distinct, e->cost,
                     cooptCostUnit(policy.cpu), cooptCostCpuName(policy.cpu), dense_cost);
     *done = true;
   }
-  int8_layer_free(&L);
-  cooptInt8WeightsFree(&v);
   free(blob);
   return result;
 }

@@ -79,9 +79,8 @@ static tile_panels panels_from(const void *packed, size_t p, size_t panels) {
 typedef struct rq16 {
   __m512i mult, mult_odd, sh_even, sh_odd, rnd_even, rnd_odd, zp, lo, hi;
   __mmask16 keep;
-  bool any, scalar; /* any: a real channel; scalar: double rounding (the AVX2 epilogue, per panel) */
   const coopt_qs8_panel *p0, *p1;
-  size_t n0, n1;
+  size_t n0, n1; /* real channels of each panel (n0 = 0: none in the pair) */
 } rq16;
 
 static rq16 rq16_of(const coopt_blob *b, const coopt_qs8_panel *p0, const coopt_qs8_panel *p1, size_t n0, size_t n1) {
@@ -97,17 +96,16 @@ static rq16 rq16_of(const coopt_blob *b, const coopt_qs8_panel *p0, const coopt_
   q.lo = _mm512_set1_epi32(b->out_min);
   q.hi = _mm512_set1_epi32(b->out_max);
   q.keep = (__mmask16)(((1u << n0) - 1) | (((1u << n1) - 1) << 8));
-  q.any = n0 != 0;
-  q.scalar = b->double_round != 0;
   q.p0 = p0, q.p1 = p1, q.n0 = n0, q.n1 = n1;
   return q;
 }
 
-/* 16 accumulators to c (requantized) or acc_out (raw). */
+/* 16 accumulators to c (requantized; double rounding per panel through the
+ * AVX2 epilogue, which keeps it scalar) or acc_out (raw). */
 static inline void epilogue16(const coopt_blob *b, const rq16 *q, __m512i acc, int8_t *c, int32_t *acc_out) {
   if (acc_out) {
     _mm512_mask_storeu_epi32(acc_out, q->keep, acc);
-  } else if (!q->scalar) {
+  } else if (!b->double_round) {
     __m512i pe = _mm512_add_epi64(_mm512_mul_epi32(acc, q->mult), q->rnd_even);
     __m512i po = _mm512_add_epi64(_mm512_mul_epi32(_mm512_srli_epi64(acc, 32), q->mult_odd), q->rnd_odd);
     pe = _mm512_srav_epi64(pe, q->sh_even);
@@ -138,9 +136,9 @@ static tile_rq tile_rq_of(const coopt_blob *b, const tile_panels *t) {
 
 /* One row's 32 accumulators. */
 static inline void store_row(const coopt_blob *b, const tile_rq *q, __m512i x, __m512i y, int8_t *c, int32_t *acc) {
-  if (q->h[0].any)
+  if (q->h[0].n0)
     epilogue16(b, &q->h[0], x, c, acc);
-  if (q->h[1].any)
+  if (q->h[1].n0)
     epilogue16(b, &q->h[1], y, c ? c + 2 * COOPT_QS8_NR : NULL, acc ? acc + 2 * COOPT_QS8_NR : NULL);
 }
 
