@@ -230,6 +230,48 @@ static void bench_int8_forms(size_t m, size_t n, size_t k, const char *what) {
       free(nm24);
 }
 
+static void run_bsqs8(void *p) {
+  ctx *c = p;
+  coopt_rt_qs8_bsgemm(c->packed, c->m, c->a8, c->k, c->c8, c->n);
+}
+
+/* Block-sparse 8x4 (a panel's 8 channels x 4 K, the dense tile's step)
+ * with 0%, 50% and 75% of the blocks zero, each against coopt's dense
+ * int8 GEMM on the same weights (ratio = dense time / block-sparse time:
+ * above 1 is faster), and its bytes against the dense blob's. */
+static void bench_block(size_t m, size_t n, size_t k, const char *what) {
+  static const double zero[3] = {0, 0.5, 0.75};
+  int8_t *w = aligned(n * k), *a = aligned(m * k), *c = aligned(m * n);
+  for (size_t i = 0; i < m * k; ++i)
+    a[i] = (int8_t)(rnd() % 256 - 128);
+  int32_t mult, shift;
+  coopt_rt_requant rq = requant(k, &mult, &shift);
+  coopt_rt_error err;
+  printf("| %-26s | %4zu x %4zu x %4zu |", what, m, n, k);
+  for (int z = 0; z < 3; ++z) {
+    for (size_t p = 0; p < n; p += 8)
+      for (size_t g = 0; g < k; g += 4) {
+        bool zero_block = (double)(rnd() % 1000) < 1000.0 * zero[z];
+        for (size_t ch = p; ch < p + 8 && ch < n; ++ch)
+          for (size_t t = g; t < g + 4 && t < k; ++t)
+            w[ch * k + t] = zero_block ? 0 : (int8_t)(rnd() % 255 - 127);
+      }
+    void *dense = pack_qs8(n, k, w, &mult, &shift);
+    size_t bsize = coopt_rt_qs8_bsgemm_packed_size(n, k, w);
+    void *block = aligned(bsize);
+    if (coopt_rt_pack_qs8_bsgemm(n, k, w, NULL, 3, &rq, block, bsize, &err))
+      fprintf(stderr, "pack: %s\n", err.message), exit(1);
+    ctx cx = {m, n, k, dense, a, c, NULL, NULL, NULL};
+    double t_dense = measure(run_qs8, &cx);
+    cx.packed = block;
+    double t_block = measure(run_bsqs8, &cx);
+    printf(" **%.2fx** (%.2f) |", t_dense / t_block, (double)bsize / (double)coopt_rt_qs8_gemm_packed_size(n, k));
+    free(dense), free(block);
+  }
+  printf("\n");
+  free(w), free(a), free(c);
+}
+
 typedef struct dw_ctx {
   const void *packed;
   const int8_t *in8;
@@ -316,6 +358,16 @@ int main(int argc, char **argv) {
   bench_int8_forms(1, 2048, 8192, "GEMV 2048x8192");
   bench_int8_forms(1, 1024, 1024, "GEMV 1024 (cache-resident)");
   bench_int8_forms(1, 8192, 8192, "GEMV 8192 (64 MB, DRAM)");
+  printf("\nBlock-sparse int8 8x4 against coopt dense int8 on the same weights (time ratio dense / block-sparse; "
+         "in brackets the bytes, block-sparse / dense)\n\n");
+  printf("| layer | M x N x K | 0%% zero blocks | 50%% | 75%% |\n|---|---|---|---|---|\n");
+  bench_block(196, 64, 64, "DS-CNN pointwise 14x14");
+  bench_block(49, 64, 64, "DS-CNN pointwise 7x7");
+  bench_block(196, 64, 32, "MobileNet pw 14x14 32->64");
+  bench_block(16, 256, 256, "MobileNet pw 4x4 256");
+  bench_block(4, 512, 512, "MobileNet pw 2x2 512");
+  bench_block(64, 1024, 1024, "GEMM 64x1024x1024");
+  bench_block(256, 512, 512, "GEMM 256x512x512");
   printf("\nDepthwise 3x3 (pad 1): vectorized kernels against the generic C reference\n\n");
   printf("| layer | H x W x C, stride | int8 GMAC/s | vs ref | f32 GMAC/s | vs ref |\n|---|---|---|---|---|---|\n");
   bench_dw(28, 64, 2, "DS-CNN dw 28x28 s2");

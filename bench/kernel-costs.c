@@ -68,17 +68,21 @@ static void packed(coopt_rt_status st, const coopt_rt_error *err) {
   }
 }
 
-enum { FORMS = 6, SHAPES = 5, MS = 2, PARAMS = 4 };
-static const char *const form_names[FORMS] = {"dense",  "sparse 1x4",         "lookup-table", "sparse lookup-table",
-                                              "masked", "masked lookup-table"};
+enum { FORMS = 7, SHAPES = 5, MS = 2, PARAMS = 4 };
+static const char *const form_names[FORMS] = {"dense",  "sparse 1x4",          "lookup-table",    "sparse lookup-table",
+                                              "masked", "masked lookup-table", "block-sparse 8x4"};
 static const size_t shapes[SHAPES][2] = {{64, 64}, {256, 256}, {512, 512}, {64, 512}, {512, 64}}; /* N, K */
 static const size_t small_m[MS] = {1, 2}, large_m[MS] = {16, 64};
 
 /* One form's blob for n x k weights: 16 values per channel (so every form
  * admits them); the 1x4 forms with 75% of their blocks zero, the masked
- * forms with 50% of their weights zero.  *kept: the fraction of the MACs
- * the kernel does. */
-static void *pack_form(int form, size_t n, size_t k, double *kept) {
+ * forms with 50% of their weights zero, the block-sparse form with a
+ * fraction of its 8x4 blocks zero that differs from shape to shape
+ * (block_keep), so that the fit can tell its per-MAC cost from its
+ * per-output one.  *kept: the fraction of the MACs the kernel does. */
+static const double block_keep[SHAPES] = {1.0, 0.5, 0.25, 0.75, 0.5};
+
+static void *pack_form(int form, size_t shape, size_t n, size_t k, double *kept) {
   int8_t *w = malloc(n * k), *book = malloc(16 * n);
   uint8_t *idx = malloc(n * k);
   for (size_t ch = 0; ch < n; ++ch)
@@ -95,6 +99,17 @@ static void *pack_form(int form, size_t n, size_t k, double *kept) {
     }
   }
   *kept = form == 1 || form == 3 ? (double)kept_blocks / (double)blocks : 1.0;
+  if (form == 6) {
+    size_t groups = (k + 3) / 4, kept_groups = 0;
+    for (size_t p = 0; p < n / 8; ++p)
+      for (size_t g = 0; g < groups; ++g) {
+        bool keep = (double)(rnd() % 1000) < 1000.0 * block_keep[shape];
+        kept_groups += keep;
+        for (size_t ch = 8 * p; !keep && ch < 8 * p + 8; ++ch)
+          memset(w + ch * k + 4 * g, 0, 4 * g + 4 <= k ? 4 : k - 4 * g);
+      }
+    *kept = (double)kept_groups / (double)(n / 8 * groups);
+  }
   int32_t mult, shift;
   coopt_quantize_multiplier(1.0 / ((double)k * 30.0), &mult, &shift);
   /* One requantization for every channel (packing reads N of each). */
@@ -126,16 +141,21 @@ static void *pack_form(int form, size_t n, size_t k, double *kept) {
     blob = aligned(s = coopt_rt_qs8_masked_gemm_packed_size(n, k, w));
     packed(coopt_rt_pack_qs8_masked_gemm(n, k, w, NULL, 3, &rq, blob, s, &err), &err);
     break;
-  default:
+  case 5:
     blob = aligned(s = coopt_rt_qs8_masked_lut4_gemm_packed_size(n, k, idx, book));
     packed(coopt_rt_pack_qs8_masked_lut4_gemm(n, k, idx, book, 16, NULL, 3, &rq, blob, s, &err), &err);
+    break;
+  default:
+    blob = aligned(s = coopt_rt_qs8_bsgemm_packed_size(n, k, w));
+    packed(coopt_rt_pack_qs8_bsgemm(n, k, w, NULL, 3, &rq, blob, s, &err), &err);
   }
   free(w), free(book), free(idx), free(mults), free(shifts);
   return blob;
 }
 
 static const gemm_fn form_fn[FORMS] = {coopt_rt_qs8_gemm,        coopt_rt_qs8_spgemm,      coopt_rt_qs8_lut4_gemm,
-                                       coopt_rt_qs8_splut4_gemm, coopt_rt_qs8_masked_gemm, coopt_rt_qs8_masked_gemm};
+                                       coopt_rt_qs8_splut4_gemm, coopt_rt_qs8_masked_gemm, coopt_rt_qs8_masked_gemm,
+                                       coopt_rt_qs8_bsgemm};
 
 /* Least squares of rows x[i] . p ~ t[i], each row weighted by 1 / t[i],
  * over the coefficients `use` allows (the others 0).  Gaussian elimination
@@ -214,7 +234,7 @@ int main(int argc, char **argv) {
     for (int s = 0; s < SHAPES; ++s) {
       size_t n = shapes[s][0], k = shapes[s][1];
       double kept;
-      void *blob = pack_form(f, n, k, &kept);
+      void *blob = pack_form(f, (size_t)s, n, k, &kept);
       for (int i = 0; i < MS; ++i) {
         for (int reg = 0; reg < 2; ++reg) {
           size_t m = reg ? large_m[i] : small_m[i];

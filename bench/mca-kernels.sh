@@ -24,6 +24,8 @@ macs() {
     qs8_gemm_8x8c8__neoni8mm) echo 512 ;;      # 8 rows x 8 channels x 8 K
     qs8_lut4_gemm_1x1c16__neondot) echo 32 ;;  # 1 row x 1 channel x 32 K
     qs8_spgemm_1x1c4__neondot) echo 16 ;;      # 4 nonzero 1x4 blocks
+    qs8_bsgemm_8x8c4__neondot) echo 256 ;;     # 8 rows x one kept 8x4 block
+    qs8_bsgemm_4x8c4__neondot) echo 128 ;;     # 4 rows (a call's last <= 4) x one kept block
     qs8_nm24_gemm_1x2c16__neondot) echo 16 ;;  # 2 channels x 8 kept values of 16 K
     f32_gemm_4x8__neon) echo 32 ;;             # 4 rows x 8 channels x 1 K
     f32_spmm_16x1__neon) echo 16 ;;            # 16 pixels x 1 nonzero

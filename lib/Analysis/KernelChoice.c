@@ -12,7 +12,8 @@ static const char *const kind_names[COOPT_KERNEL_KINDS] = {"dense int8",
                                                            "lookup-table int8 (4-bit)",
                                                            "sparse lookup-table int8 (1x4, 4-bit)",
                                                            "masked sparse int8",
-                                                           "masked sparse lookup-table int8 (4-bit)"};
+                                                           "masked sparse lookup-table int8 (4-bit)",
+                                                           "block-sparse int8 8x4"};
 
 const char *cooptKernelKindName(coopt_kernel_kind kind) { return kind < COOPT_KERNEL_KINDS ? kind_names[kind] : "?"; }
 
@@ -35,6 +36,18 @@ static void measure(const int8_t *w, size_t n, size_t k, coopt_int8_weights *v) 
     v->max_distinct = d > v->max_distinct ? d : v->max_distinct;
   }
   v->zero_block_fraction = blocks ? (double)zero_blocks / (double)blocks : 0;
+  /* The 8x4 blocks the block-sparse kernel skips: a panel's 8 channels
+   * (the dense tile's) by a K group of 4. */
+  size_t blocks8 = 0, zero_blocks8 = 0;
+  for (size_t p = 0; p < n; p += COOPT_QS8_NR)
+    for (size_t i = 0; i < k; i += COOPT_QS8_KR) {
+      bool z = true;
+      for (size_t c = p; c < n && c < p + COOPT_QS8_NR; ++c)
+        for (size_t t = i; t < i + COOPT_QS8_KR && t < k; ++t)
+          z &= w[c * k + t] == 0;
+      ++blocks8, zero_blocks8 += z;
+    }
+  v->zero_block8_fraction = blocks8 ? (double)zero_blocks8 / (double)blocks8 : 0;
 }
 
 /* The codebook view: each channel's values in order of first appearance,
@@ -63,7 +76,8 @@ void cooptAnalyzeInt8Weights(const int8_t *w, size_t n, size_t k, coopt_int8_wei
     build_codebooks(w, n, k, v);
   v->sizes[COOPT_KERNEL_DENSE] = coopt_rt_qs8_gemm_packed_size(n, k);
   v->sizes[COOPT_KERNEL_SPARSE] = coopt_rt_qs8_spgemm_packed_size(n, k, w);
-  v->admitted[COOPT_KERNEL_DENSE] = v->admitted[COOPT_KERNEL_SPARSE] = true;
+  v->sizes[COOPT_KERNEL_BLOCK] = coopt_rt_qs8_bsgemm_packed_size(n, k, w);
+  v->admitted[COOPT_KERNEL_DENSE] = v->admitted[COOPT_KERNEL_SPARSE] = v->admitted[COOPT_KERNEL_BLOCK] = true;
   if (v->idx) {
     v->sizes[COOPT_KERNEL_LUT] = coopt_rt_qs8_lut4_gemm_packed_size(n, k);
     v->sizes[COOPT_KERNEL_SPARSE_LUT] = coopt_rt_qs8_splut4_gemm_packed_size(n, k, v->idx, v->book);
@@ -92,8 +106,16 @@ coopt_kernel_policy cooptDefaultKernelPolicy(void) {
 }
 
 double cooptPredictKernel(coopt_cost_cpu cpu, const coopt_int8_weights *v, coopt_kernel_kind kind, size_t m) {
-  bool skips = kind == COOPT_KERNEL_SPARSE || kind == COOPT_KERNEL_SPARSE_LUT;
-  return cooptKernelCost(cpu, kind, m, v->n, v->k, skips ? 1 - v->zero_block_fraction : 1, v->sizes[kind]);
+  return cooptKernelCost(cpu, kind, m, v->n, v->k, cooptKernelKept(v, kind), v->sizes[kind]);
+}
+
+double cooptKernelKept(const coopt_int8_weights *v, coopt_kernel_kind kind) {
+  switch (kind) {
+  case COOPT_KERNEL_SPARSE:
+  case COOPT_KERNEL_SPARSE_LUT: return 1 - v->zero_block_fraction;
+  case COOPT_KERNEL_BLOCK: return 1 - v->zero_block8_fraction;
+  default: return 1;
+  }
 }
 
 static bool is_lut(int k) {
@@ -103,7 +125,8 @@ static bool is_lut(int k) {
 /* The forms latency and balanced consider for a layer (lut=off leaves
  * the lookup-table ones out). */
 static bool candidate(const coopt_kernel_policy *p, const coopt_int8_weights *v, int k) {
-  return v->admitted[k] && (p->lut || !is_lut(k));
+  return v->admitted[k] && (p->lut || !is_lut(k)) &&
+         (k != COOPT_KERNEL_BLOCK || v->zero_block8_fraction >= COOPT_KERNEL_BLOCK_MIN_ZERO);
 }
 
 /* A layer's predictions, and the form each objective starts from: the

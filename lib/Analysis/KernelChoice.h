@@ -40,6 +40,15 @@ typedef struct coopt_kernel_policy {
   coopt_cost_cpu cpu; /* whose costs */
 } coopt_kernel_policy;
 
+/* objective=latency/balanced consider the 8x4 block-sparse form only from
+ * this fraction of zero 8x4 blocks.  Its break-even against the dense tile
+ * is measured at about 25% at K = 64 (1.12x dense with none zero, 0.88x
+ * with half, bench-kernels.c) and lower at larger K, while the fitted model
+ * puts it near 5% at K = 64: it cannot see the per-output costs that grow
+ * as K shrinks.  Pruned 8x4 layers are far above this; incidental zero
+ * blocks of other patterns are below it. */
+#define COOPT_KERNEL_BLOCK_MIN_ZERO 0.25
+
 /* coopt-lower-kernels' defaults (its option table uses the same text). */
 #define COOPT_KERNEL_SPARSE_THRESHOLD      1
 #define COOPT_KERNEL_STRINGIFY_(x)         #x
@@ -55,8 +64,9 @@ coopt_kernel_policy cooptDefaultKernelPolicy(void);
  * hold them). */
 typedef struct coopt_int8_weights {
   size_t n, k;
-  double zero_block_fraction;
-  size_t max_distinct; /* most distinct values in one output channel */
+  double zero_block_fraction;  /* all-zero 1x4 blocks (one channel, 4 K) */
+  double zero_block8_fraction; /* all-zero 8x4 blocks (a panel of 8 channels from channel 0, 4 K) */
+  size_t max_distinct;         /* most distinct values in one output channel */
   uint8_t *idx;
   int8_t *book;
   size_t sizes[COOPT_KERNEL_KINDS];
@@ -79,6 +89,10 @@ coopt_kernel_kind cooptChooseKernel(const coopt_kernel_policy *policy, const coo
                                     double *cost);
 /* The predicted cost of one call of m rows of `kind` on these weights. */
 double cooptPredictKernel(coopt_cost_cpu cpu, const coopt_int8_weights *v, coopt_kernel_kind kind, size_t m);
+
+/* The fraction of the MACs `kind` does on these weights (the sparse forms
+ * skip their all-zero blocks). */
+double cooptKernelKept(const coopt_int8_weights *v, coopt_kernel_kind kind);
 
 /* "sparse int8 1x4", ... (for remarks and reports). */
 const char *cooptKernelKindName(coopt_kernel_kind kind);

@@ -12,8 +12,9 @@
  * call however many rows there are (the masked forms' decode, the dense
  * tiles' per-call pass over the weights); output: per output value (the
  * requantizing epilogue); mac: per multiply-accumulate done, `kept` being
- * the fraction the form does (the 1x4 sparse forms skip their zero blocks;
- * every other form does them all).  Each CPU has two sets of coefficients,
+ * the fraction the form does (the 1x4 sparse forms and the 8x4
+ * block-sparse form skip their zero blocks; every other form does them
+ * all).  Each CPU has two sets of coefficients,
  * for M < 4 (the 1-row tiles) and M >= 4 (the row tiles), because the
  * runtime dispatches on M.  On aarch64 the result is also at least the
  * packed bytes over the CPU's assumed bytes per cycle (a roofline), as a
@@ -42,6 +43,7 @@ typedef enum coopt_kernel_kind {
   COOPT_KERNEL_SPARSE_LUT, /* both */
   COOPT_KERNEL_MASKED,     /* a bitmask of non-zeros and the non-zero bytes */
   COOPT_KERNEL_MASKED_LUT, /* a bitmask and 4-bit indices */
+  COOPT_KERNEL_BLOCK,      /* 8x4 blocks (a panel's K group), all-zero blocks skipped by the dense tile */
   COOPT_KERNEL_KINDS
 } coopt_kernel_kind;
 

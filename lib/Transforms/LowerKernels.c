@@ -57,9 +57,18 @@ static const char *const cpu_values[] = {"auto",        "generic",     "avx2",  
 enum { CPU_AUTO, CPU_NATIVE = 1 + COOPT_CPU_COUNT };
 static const char *const lut_values[] = {"auto", "off", NULL};
 enum { LUT_AUTO, LUT_OFF };
-enum { FORCE_AUTO, FORCE_DENSE, FORCE_SPARSE, FORCE_LUT, FORCE_SPARSE_LUT, FORCE_MASKED, FORCE_MASKED_LUT };
-static const char *const force_values[] = {"auto",       "dense",  "sparse",     "lut",
-                                           "sparse-lut", "masked", "masked-lut", NULL};
+enum {
+  FORCE_AUTO,
+  FORCE_DENSE,
+  FORCE_SPARSE,
+  FORCE_LUT,
+  FORCE_SPARSE_LUT,
+  FORCE_MASKED,
+  FORCE_MASKED_LUT,
+  FORCE_BLOCK
+};
+static const char *const force_values[] = {"auto",   "dense",      "sparse", "lut", "sparse-lut",
+                                           "masked", "masked-lut", "block",  NULL};
 /* In coopt_kernel_objective's order. */
 static const char *const objective_values[] = {"balanced", "size", "latency", NULL};
 static const char *const depthwise_values[] = {"auto", "on", "off", NULL};
@@ -270,7 +279,8 @@ static void emit_gemm_call(MlirOperation module, MlirOperation op, MlirOperation
 /* The runtime entry point of each int8 GEMM form (Analysis/KernelChoice.h). */
 static const char *const kind_fn[COOPT_KERNEL_KINDS] = {
     "coopt_rt_mlir_qs8_gemm",        "coopt_rt_mlir_qs8_spgemm",      "coopt_rt_mlir_qs8_lut4_gemm",
-    "coopt_rt_mlir_qs8_splut4_gemm", "coopt_rt_mlir_qs8_masked_gemm", "coopt_rt_mlir_qs8_masked_gemm"};
+    "coopt_rt_mlir_qs8_splut4_gemm", "coopt_rt_mlir_qs8_masked_gemm", "coopt_rt_mlir_qs8_masked_gemm",
+    "coopt_rt_mlir_qs8_bsgemm"};
 
 /* The requantization that follows an integer conv: tosa.rescale (input zero
  * point 0) and an optional i8 clamp.  Fills multipliers/shifts for n
@@ -703,9 +713,9 @@ static coopt_cost_cpu cost_cpu(const lower_kernels_options *o) {
 
 /* The options' kernel policy. */
 static coopt_kernel_policy kernel_policy(const lower_kernels_options *o) {
-  static const coopt_kernel_kind forced[] = {COOPT_KERNEL_DENSE,     COOPT_KERNEL_DENSE,      COOPT_KERNEL_SPARSE,
-                                             COOPT_KERNEL_LUT,       COOPT_KERNEL_SPARSE_LUT, COOPT_KERNEL_MASKED,
-                                             COOPT_KERNEL_MASKED_LUT};
+  static const coopt_kernel_kind forced[] = {COOPT_KERNEL_DENSE,      COOPT_KERNEL_DENSE,      COOPT_KERNEL_SPARSE,
+                                             COOPT_KERNEL_LUT,        COOPT_KERNEL_SPARSE_LUT, COOPT_KERNEL_MASKED,
+                                             COOPT_KERNEL_MASKED_LUT, COOPT_KERNEL_BLOCK};
   coopt_kernel_policy p = {(coopt_kernel_objective)o->objective,
                            o->sparse_threshold,
                            o->lut == LUT_AUTO,
@@ -726,6 +736,7 @@ static coopt_rt_status pack_qs8_gemm_kind(coopt_kernel_kind kind, size_t N, size
     return coopt_rt_pack_qs8_splut4_gemm(N, K, v->idx, v->book, 16, bias, a_zp, rq, blob, size, err);
   case COOPT_KERNEL_SPARSE: return coopt_rt_pack_qs8_spgemm(N, K, w, bias, a_zp, rq, blob, size, err);
   case COOPT_KERNEL_MASKED: return coopt_rt_pack_qs8_masked_gemm(N, K, w, bias, a_zp, rq, blob, size, err);
+  case COOPT_KERNEL_BLOCK: return coopt_rt_pack_qs8_bsgemm(N, K, w, bias, a_zp, rq, blob, size, err);
   case COOPT_KERNEL_MASKED_LUT:
     return coopt_rt_pack_qs8_masked_lut4_gemm(N, K, v->idx, v->book, 16, bias, a_zp, rq, blob, size, err);
   default: return coopt_rt_pack_qs8_gemm(N, K, w, bias, a_zp, rq, blob, size, err);
@@ -855,14 +866,15 @@ static bool lower_conv(MlirOperation module, MlirOperation conv, const lower_ker
   } else {
     kernel_prediction pred = {e->cost, policy.cpu};
     emit_gemm_call(module, conv, e->L.last, x, K, N, blob, size, kind_fn[kind], cooptKernelKindName(kind),
-                   kind == COOPT_KERNEL_SPARSE || kind == COOPT_KERNEL_SPARSE_LUT ? 1.0 - zf : 1.0, &pred);
+                   cooptKernelKept(v, kind), &pred);
     char what[256];
     cooptDescribeOp(conv, what, sizeof what);
     cooptEmitRemark(mlirOperationGetLocation(conv),
                     "coopt-lower-kernels: %s (%zux%zu weights, %zu rows): %s kernel, %zu packed bytes "
-                    "(%.0f%% zero 1x4 blocks, <= %zu values per channel); predicted %.0f %s on %s (dense %.0f)",
-                    what, N, K, e->m, cooptKernelKindName(kind), size, 100.0 * zf, v->max_distinct, e->cost,
-                    cooptCostUnit(policy.cpu), cooptCostCpuName(policy.cpu), dense_cost);
+                    "(%.0f%% zero 1x4 blocks, %.0f%% zero 8x4 blocks, <= %zu values per channel); predicted %.0f %s "
+                    "on %s (dense %.0f)",
+                    what, N, K, e->m, cooptKernelKindName(kind), size, 100.0 * zf, 100.0 * v->zero_block8_fraction,
+                    v->max_distinct, e->cost, cooptCostUnit(policy.cpu), cooptCostCpuName(policy.cpu), dense_cost);
     *done = true;
   }
   free(blob);

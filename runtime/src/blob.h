@@ -29,7 +29,8 @@ enum {
   COOPT_BLOB_F32_CONV,
   COOPT_BLOB_QS8_NM24,
   COOPT_BLOB_QS8_MASKED,
-  COOPT_BLOB_QS8_MASKED_LUT4
+  COOPT_BLOB_QS8_MASKED_LUT4,
+  COOPT_BLOB_QS8_BSGEMM
 };
 
 typedef struct coopt_blob {
@@ -241,6 +242,40 @@ static inline uint64_t coopt_load8_until(const uint8_t *v, const uint8_t *end) {
   else
     memcpy(&x, v, (size_t)(end - v));
   return x;
+}
+
+/* qs8 block-sparse (bsgemm): the dense panel layout with its all-zero c4
+ * groups left out, so a block is exactly what the dense tile multiplies per
+ * K group (NR channels x 4 K, 32 bytes) and the kernel is the dense tile
+ * skipping groups.  After the header: uint32 offsets[panels + 1] (bytes
+ * from the blob start) and uint32 blocks[panels]; then per panel, 16-byte
+ * aligned: int32 bias'[NR], mult[NR], shift[NR] (the dense panel's), int8
+ * blocks[nb][NR][4], uint8 delta[nb].  Block j of a panel is K group
+ * delta[0] + ... + delta[j]; gaps over 255 groups are bridged by all-zero
+ * filler blocks, as in the 1x4 sparse forms. */
+typedef struct coopt_bs_panel {
+  const int32_t *bias, *mult, *shift; /* NR each */
+  const int8_t *blocks;               /* [nb][NR][4] */
+  const uint8_t *delta;               /* [nb] */
+  size_t nb, ncols;
+} coopt_bs_panel;
+
+static inline size_t coopt_bs_table_bytes(size_t panels) { return coopt_align16(4 * (2 * panels + 1)); }
+
+static inline coopt_bs_panel coopt_bs_panel_of(const void *packed, size_t p) {
+  const coopt_blob *b = (const coopt_blob *)packed;
+  const size_t panels = (b->n + COOPT_QS8_NR - 1) / COOPT_QS8_NR, first = p * COOPT_QS8_NR;
+  const uint32_t *off = (const uint32_t *)((const char *)packed + COOPT_BLOB_HEADER), *nb = off + panels + 1;
+  const int32_t *at = (const int32_t *)((const char *)packed + off[p]);
+  const int8_t *blocks = (const int8_t *)(at + 3 * COOPT_QS8_NR);
+  coopt_bs_panel v = {at,
+                      at + COOPT_QS8_NR,
+                      at + 2 * COOPT_QS8_NR,
+                      blocks,
+                      (const uint8_t *)(blocks + (size_t)nb[p] * COOPT_QS8_NR * COOPT_QS8_KR),
+                      nb[p],
+                      b->n - first < COOPT_QS8_NR ? b->n - first : COOPT_QS8_NR};
+  return v;
 }
 
 /* Depthwise 3x3 arrays after the header, each 16-byte aligned: qs8 int32

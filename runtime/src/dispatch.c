@@ -265,6 +265,20 @@ void coopt_rt_qs8_spgemm(const void *packed, size_t m, const int8_t *a, size_t a
   qs8_rows_pick(qs8_spgemm_tiles, m)(packed, m, a, a_stride, c, c_stride);
 }
 
+/* Block-sparse: the 16-row AVX-512 tile (which runs a last block of <= 8
+ * rows, and so any M <= 8, as broadcasts on ymm), else the 8-row AVX-VNNI
+ * one. */
+static const qs8_rows_tile qs8_bsgemm_tiles[] = {
+    X86({AVX512VNNI, 0, coopt_qs8_bsgemm_16x8c4__avx512vnni})  /* */
+    X86({AVXVNNI, 0, coopt_qs8_bsgemm_8x8c4__avxvnni})         /* */
+    DOTPROD({ARM_DOTPROD, 0, coopt_qs8_bsgemm_8x8c4__neondot}) /* */
+    {0, 0, coopt_qs8_bsgemm__ref},
+};
+
+void coopt_rt_qs8_bsgemm(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c, size_t c_stride) {
+  qs8_rows_pick(qs8_bsgemm_tiles, m)(packed, m, a, a_stride, c, c_stride);
+}
+
 static const qs8_rows_tile qs8_nm24_tiles[] = {
     X86({AVX2, 0, coopt_qs8_nm24_gemm_1x2c16__avx2})               /* */
     DOTPROD({ARM_DOTPROD, 0, coopt_qs8_nm24_gemm_1x2c16__neondot}) /* */

@@ -45,6 +45,7 @@ void _mlir_ciface_coopt_rt_mlir_qs8_spgemm(coopt_memref2 *ret, coopt_memref1 *bl
 void _mlir_ciface_coopt_rt_mlir_qs8_lut4_gemm(coopt_memref2 *ret, coopt_memref1 *blob, coopt_memref2 *a);
 void _mlir_ciface_coopt_rt_mlir_qs8_splut4_gemm(coopt_memref2 *ret, coopt_memref1 *blob, coopt_memref2 *a);
 void _mlir_ciface_coopt_rt_mlir_qs8_masked_gemm(coopt_memref2 *ret, coopt_memref1 *blob, coopt_memref2 *a);
+void _mlir_ciface_coopt_rt_mlir_qs8_bsgemm(coopt_memref2 *ret, coopt_memref1 *blob, coopt_memref2 *a);
 
 void _mlir_ciface_coopt_rt_mlir_qs8_gemm(coopt_memref2 *ret, coopt_memref1 *blob, coopt_memref2 *a) {
   call(coopt_rt_qs8_gemm, ret, blob, a);
@@ -60,6 +61,9 @@ void _mlir_ciface_coopt_rt_mlir_qs8_splut4_gemm(coopt_memref2 *ret, coopt_memref
 }
 void _mlir_ciface_coopt_rt_mlir_qs8_masked_gemm(coopt_memref2 *ret, coopt_memref1 *blob, coopt_memref2 *a) {
   call(coopt_rt_qs8_masked_gemm, ret, blob, a);
+}
+void _mlir_ciface_coopt_rt_mlir_qs8_bsgemm(coopt_memref2 *ret, coopt_memref1 *blob, coopt_memref2 *a) {
+  call(coopt_rt_qs8_bsgemm, ret, blob, a);
 }
 
 typedef struct coopt_memref4 {

@@ -155,6 +155,86 @@ coopt_rt_status coopt_rt_pack_qs8_gemm(size_t n, size_t k, const int8_t *w, cons
   return COOPT_RT_OK;
 }
 
+/* ---- qs8 block-sparse (NR x 4 blocks, the dense tile's K groups) ---- */
+
+/* Whether K group g of panel p has a nonzero weight. */
+static bool bs_group_nonzero(size_t n, size_t k, const int8_t *w, size_t p, size_t g) {
+  for (size_t j = p * COOPT_QS8_NR; j < n && j < (p + 1) * COOPT_QS8_NR; ++j)
+    for (size_t i = g * COOPT_QS8_KR; i < k && i < (g + 1) * COOPT_QS8_KR; ++i)
+      if (w[j * k + i])
+        return true;
+  return false;
+}
+
+/* Panel p's stored blocks: its nonzero groups and the fillers their deltas
+ * need. */
+static size_t bs_panel_blocks(size_t n, size_t k, const int8_t *w, size_t p) {
+  size_t nb = 0, prev = 0;
+  for (size_t g = 0; g * COOPT_QS8_KR < k; ++g)
+    if (bs_group_nonzero(n, k, w, p, g))
+      nb += 1 + coopt_sparse_fillers(prev, g), prev = g;
+  return nb;
+}
+
+static size_t bs_panel_bytes(size_t nb) { return coopt_align16(3 * 4 * COOPT_QS8_NR + nb * (COOPT_QS8_NR * 4 + 1)); }
+
+size_t coopt_rt_qs8_bsgemm_packed_size(size_t n, size_t k, const int8_t *w) {
+  if (!w || n == 0 || k == 0 || n > MAX_DIM || k > MAX_DIM)
+    return 0;
+  const size_t panels = round_up(n, COOPT_QS8_NR) / COOPT_QS8_NR;
+  size_t size = COOPT_BLOB_HEADER + coopt_bs_table_bytes(panels);
+  for (size_t p = 0; p < panels; ++p)
+    size += bs_panel_bytes(bs_panel_blocks(n, k, w, p));
+  return size;
+}
+
+coopt_rt_status coopt_rt_pack_qs8_bsgemm(size_t n, size_t k, const int8_t *w, const int32_t *bias, int8_t a_zp,
+                                         const coopt_rt_requant *rq, void *packed, size_t packed_size,
+                                         coopt_rt_error *err) {
+  const size_t needed = coopt_rt_qs8_bsgemm_packed_size(n, k, w);
+  coopt_rt_status st = check_common(n, k, w, packed, packed_size, needed, err);
+  if (st || (st = check_requant(n, rq, err)))
+    return st;
+  if (needed > UINT32_MAX) /* the panel offsets are 32-bit */
+    return coopt_rt_fail(err, COOPT_RT_INVALID_ARGUMENT, "shape %zux%zu: the block-sparse blob would exceed 4 GiB", n,
+                         k);
+  const size_t kp = round_up(k, COOPT_QS8_KR), panels = round_up(n, COOPT_QS8_NR) / COOPT_QS8_NR;
+  uint32_t *off = (uint32_t *)((char *)packed + COOPT_BLOB_HEADER), *nbs = off + panels + 1;
+  size_t at = COOPT_BLOB_HEADER + coopt_bs_table_bytes(panels), count = 0;
+  memset(off, 0, coopt_bs_table_bytes(panels));
+  for (size_t p = 0; p < panels; ++p) {
+    const size_t nb = bs_panel_blocks(n, k, w, p);
+    char *panel = (char *)packed + at;
+    memset(panel, 0, bs_panel_bytes(nb));
+    off[p] = (uint32_t)at, nbs[p] = (uint32_t)nb, count += nb;
+    int32_t *pb = (int32_t *)panel, *pm = pb + COOPT_QS8_NR, *ps = pm + COOPT_QS8_NR;
+    int8_t *blocks = (int8_t *)(ps + COOPT_QS8_NR);
+    uint8_t *delta = (uint8_t *)(blocks + nb * COOPT_QS8_NR * COOPT_QS8_KR);
+    for (size_t j = 0; j < COOPT_QS8_NR; ++j) {
+      const size_t c = p * COOPT_QS8_NR + j;
+      ps[j] = 2; /* as the dense panel's padding channels */
+      if (c < n)
+        pb[j] = folded_bias(w + c * k, k, bias, c, a_zp), pm[j] = rq_mult(rq, c), ps[j] = rq_shift(rq, c);
+    }
+    size_t b = 0, prev = 0;
+    for (size_t g = 0; g * COOPT_QS8_KR < k; ++g) {
+      if (!bs_group_nonzero(n, k, w, p, g))
+        continue;
+      for (size_t f = coopt_sparse_fillers(prev, g); f > 0; --f)
+        delta[b++] = COOPT_SPARSE_MAX_DELTA, prev += COOPT_SPARSE_MAX_DELTA; /* zero filler block */
+      delta[b] = (uint8_t)(g - prev), prev = g;
+      int8_t *blk = blocks + b++ * COOPT_QS8_NR * COOPT_QS8_KR;
+      for (size_t j = 0; j < COOPT_QS8_NR && p * COOPT_QS8_NR + j < n; ++j)
+        for (size_t i = g * COOPT_QS8_KR; i < k && i < (g + 1) * COOPT_QS8_KR; ++i)
+          blk[j * COOPT_QS8_KR + i % COOPT_QS8_KR] = w[(p * COOPT_QS8_NR + j) * k + i];
+    }
+    at += bs_panel_bytes(nb);
+  }
+  off[panels] = (uint32_t)at;
+  write_header(packed, COOPT_BLOB_QS8_BSGEMM, n, k, kp, count, a_zp, rq);
+  return COOPT_RT_OK;
+}
+
 /* ---- f32 dense ---- */
 
 size_t coopt_rt_f32_gemm_packed_size(size_t n, size_t k) {

@@ -82,6 +82,23 @@ void coopt_qs8_spgemm__ref(const void *packed, size_t m, const int8_t *a, size_t
   }
 }
 
+void coopt_qs8_bsgemm__ref(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c, size_t c_stride) {
+  const coopt_blob *b = coopt_blob_of(packed);
+  for (size_t p = 0; p * COOPT_QS8_NR < b->n; ++p) {
+    const coopt_bs_panel P = coopt_bs_panel_of(packed, p);
+    for (size_t j = 0; j < P.ncols; ++j)
+      for (size_t r = 0; r < m; ++r) {
+        int32_t s = P.bias[j];
+        for (size_t q = 0, g = 0; q < P.nb; ++q) {
+          g += P.delta[q];
+          for (size_t i = 0; i < COOPT_QS8_KR && COOPT_QS8_KR * g + i < b->k; ++i)
+            s += (int32_t)a[r * a_stride + COOPT_QS8_KR * g + i] * P.blocks[(q * COOPT_QS8_NR + j) * COOPT_QS8_KR + i];
+        }
+        c[r * c_stride + p * COOPT_QS8_NR + j] = coopt_requant(s, P.mult[j], P.shift[j], b);
+      }
+  }
+}
+
 void coopt_qs8_lut4_gemm__ref(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
                               size_t c_stride) {
   const coopt_blob *b = coopt_blob_of(packed);

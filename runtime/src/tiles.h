@@ -60,6 +60,7 @@ void coopt_qs8_gemm__ref(const void *packed, size_t m, const int8_t *a, size_t a
 void coopt_f32_gemm__ref(const void *packed, size_t m, const float *a, size_t a_stride, float *c, size_t c_stride);
 void coopt_f32_spmm__ref(const void *packed, size_t m, const float *in, float *out);
 void coopt_qs8_spgemm__ref(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c, size_t c_stride);
+void coopt_qs8_bsgemm__ref(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c, size_t c_stride);
 void coopt_qs8_lut4_gemm__ref(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
                               size_t c_stride);
 void coopt_qs8_nm24_gemm__ref(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
@@ -101,6 +102,10 @@ void coopt_qs8_gemm_4x32c4__avx512vnni(const void *packed, size_t m, const int8_
                                        size_t c_stride, int32_t *acc, size_t acc_stride);
 void coopt_qs8_gemm_1x32c4__avx512vnni(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
                                        size_t c_stride, int32_t *acc, size_t acc_stride);
+void coopt_qs8_bsgemm_16x8c4__avx512vnni(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
+                                         size_t c_stride);
+void coopt_qs8_bsgemm_8x8c4__avxvnni(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
+                                     size_t c_stride);
 void coopt_qs8_masked_decode__avx512vbmi2(const void *packed, size_t p, void *dst);
 void coopt_qs8_masked_decode__avx2(const void *packed, size_t p, void *dst);
 void coopt_qs8_dw3x3_16c__avx2(const void *packed, const int8_t *in, int8_t *out);
@@ -124,6 +129,8 @@ void coopt_qs8_nm24_gemm_1x2c16__neondot(const void *packed, size_t m, const int
                                          size_t c_stride);
 void coopt_qs8_lut4_gemm_1x1c16__neondot(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
                                          size_t c_stride);
+void coopt_qs8_bsgemm_8x8c4__neondot(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
+                                     size_t c_stride);
 void coopt_qs8_spgemm_1x1c4__neondot(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
                                      size_t c_stride);
 

@@ -128,7 +128,9 @@ static const x86_rows_tile x86_spgemm[] = {{COOPT_ISA_X86_AVX2, coopt_qs8_spgemm
                                            {COOPT_ISA_X86_AVXVNNI, coopt_qs8_spgemm_8x1c4__avxvnni}},
                            x86_lut4[] = {{COOPT_ISA_X86_AVX2, coopt_qs8_lut4_gemm_1x2c16__avx2},
                                          {COOPT_ISA_X86_AVXVNNI, coopt_qs8_lut4_gemm_1x2c32__avxvnni},
-                                         {COOPT_ISA_X86_AVXVNNI, coopt_qs8_lut4_gemm_4x2c32__avxvnni}};
+                                         {COOPT_ISA_X86_AVXVNNI, coopt_qs8_lut4_gemm_4x2c32__avxvnni}},
+                           x86_bsgemm[] = {{COOPT_ISA_X86_AVXVNNI, coopt_qs8_bsgemm_8x8c4__avxvnni},
+                                           {COOPT_ISA_X86_AVX512VNNI, coopt_qs8_bsgemm_16x8c4__avx512vnni}};
 static const struct {
   uint32_t isa;
   coopt_masked_decode_fn fn;
@@ -367,6 +369,76 @@ static void test_sparse_long_gaps(void) {
     free(blob);
   }
   free(a), free(w), free(idx);
+}
+
+/* Block-sparse (blocks of a panel's 8 channels x 4 K) against the naive
+ * GEMM, through the reference, the dispatcher and every x86 tile this CPU
+ * has: whole zero blocks (pattern 0), and the other patterns, whose zeros
+ * rarely fill a block. */
+static void run_bsgemm(size_t m, size_t n, size_t k, const int8_t *a, const int8_t *w, const qparams *q,
+                       size_t want_blocks) {
+  int8_t *c0 = malloc(m * n), *c1 = malloc(m * n), *c2 = malloc(m * n);
+  size_t size = coopt_rt_qs8_bsgemm_packed_size(n, k, w);
+  void *blob = alloc_blob(size);
+  coopt_rt_error err;
+  CHECK(coopt_rt_pack_qs8_bsgemm(n, k, w, q->bias, q->a_zp, &q->rq, blob, size, &err) == COOPT_RT_OK);
+  CHECK(coopt_rt_pack_qs8_bsgemm(n, k, w, q->bias, q->a_zp, &q->rq, blob, size - 1, &err) == COOPT_RT_INVALID_ARGUMENT);
+  CHECK(coopt_rt_pack_qs8_bsgemm(n, k, w, q->bias, q->a_zp, &q->rq, blob, size, &err) == COOPT_RT_OK);
+  if (want_blocks != SIZE_MAX)
+    CHECK(coopt_blob_of(blob)->count == want_blocks);
+  naive_qs8(m, n, k, a, w, q, c0, NULL);
+  memset(c1, 0, m * n), memset(c2, 0, m * n);
+  coopt_qs8_bsgemm__ref(blob, m, a, k, c1, n);
+  coopt_rt_qs8_bsgemm(blob, m, a, k, c2, n);
+  CHECK(memcmp(c0, c1, m * n) == 0);
+  CHECK(memcmp(c1, c2, m * n) == 0);
+#if defined(COOPT_RT_X86_TILES)
+  check_x86_rows_tiles(x86_bsgemm, sizeof x86_bsgemm / sizeof x86_bsgemm[0], blob, m, a, k, n, c1, c2);
+#endif
+  free(c0), free(c1), free(c2), free(blob);
+}
+
+static void test_qs8_bsgemm(void) {
+  for (size_t mi = 0; mi < NDIMS; ++mi)
+    for (size_t ni = 0; ni < NDIMS; ++ni)
+      for (size_t ki = 0; ki < NKDIMS; ++ki)
+        for (int pattern = 0; pattern < 5; ++pattern) {
+          size_t m = dims[mi], n = dims[ni], k = kdims[ki];
+          int8_t *a = malloc(m * k), *w = malloc(n * k);
+          for (size_t i = 0; i < m * k; ++i)
+            a[i] = (int8_t)(rnd() % 256 - 128);
+          fill_i8(w, n, k, pattern);
+          if (pattern == 0) /* 8x4 block sparsity: whole K groups of a panel */
+            for (size_t p = 0; p * COOPT_QS8_NR < n; ++p)
+              for (size_t g = 0; g * 4 < k; ++g)
+                if (rnd() % 2)
+                  for (size_t ch = p * COOPT_QS8_NR; ch < n && ch < (p + 1) * COOPT_QS8_NR; ++ch)
+                    for (size_t t = 4 * g; t < 4 * g + 4 && t < k; ++t)
+                      w[ch * k + t] = 0;
+          qparams q;
+          make_qparams(&q, n, k, mi % 2 == 0, ki % 2);
+          run_bsgemm(m, n, k, a, w, &q, SIZE_MAX);
+          free(a), free(w);
+        }
+  /* One-byte group deltas across gaps of more than 255 groups, and the
+   * partial tail group (K = 4091): per panel a list of kept groups, with
+   * the fillers its gaps need counted in the blob. */
+  enum { N = 20, K = 4091, GROUPS = (K + 3) / 4 };
+  static const int kept[3][6] = {{0, GROUPS - 1, -1}, {300, -1}, {100, 356, 357, 1000, -1}};
+  const size_t blocks = 2 + 1 + 4, fillers = 4 + 1 + 3;
+  int8_t *a = malloc(33 * K), *w = calloc(N * K, 1);
+  for (size_t i = 0; i < 33 * K; ++i)
+    a[i] = (int8_t)(rnd() % 256 - 128);
+  for (size_t p = 0; p < 3; ++p)
+    for (const int *g = kept[p]; *g >= 0; ++g)
+      for (size_t ch = 8 * p; ch < N && ch < 8 * p + 8; ++ch)
+        for (size_t t = 4 * (size_t)*g; t < 4 * (size_t)*g + 4 && t < K; ++t)
+          w[ch * K + t] = rnd_i8();
+  qparams q;
+  make_qparams(&q, N, K, true, false);
+  for (size_t m = 1; m <= 33; m += 16)
+    run_bsgemm(m, N, K, a, w, &q, blocks + fillers);
+  free(a), free(w);
 }
 
 /* 2:4 weights: per group of 4 along K, `keep` (0..2; 3 = random 0..2)
@@ -822,6 +894,7 @@ int main(void) {
   test_qs8_lut4(true);
   test_qs8_nm24();
   test_sparse_long_gaps();
+  test_qs8_bsgemm();
   test_qs8_masked(false);
   test_qs8_masked(true);
   test_dw3x3();

@@ -26,7 +26,7 @@
 // AUTO: %[[FC:.*]] = call @coopt_rt_mlir_qs8_gemm(%{{.*}}, %{{.*}})
 // AUTO-NOT: tosa.conv2d
 // AUTO-NOT: tosa.matmul
-// AUTO-REMARK: :13:11: remark: coopt-lower-kernels: tosa.conv2d (4x2 weights, 16 rows): dense int8 kernel, {{[0-9]+}} packed bytes (0% zero 1x4 blocks, <= 2 values per channel); predicted [[COST:[0-9]+]] ns on avx512 (dense [[COST]])
+// AUTO-REMARK: :13:11: remark: coopt-lower-kernels: tosa.conv2d (4x2 weights, 16 rows): dense int8 kernel, {{[0-9]+}} packed bytes (0% zero 1x4 blocks, 0% zero 8x4 blocks, <= 2 values per channel); predicted [[COST:[0-9]+]] ns on avx512 (dense [[COST]])
 // AUTO-REMARK: remark: coopt-lower-kernels: tosa.matmul (4x3 weights, 1 rows): dense int8 kernel, {{[0-9]+}} packed bytes
 
 // force= picks each kernel.
@@ -38,13 +38,21 @@
 // RUN: FileCheck %s --check-prefix=SPLUT-IR < %t.splut.mlir
 // RUN: coopt-opt %t.i8.mlir -p 'builtin.module(coopt-lower-kernels{force=lut})' -o %t.lut.mlir 2>&1 | FileCheck %s --check-prefix=LUT
 // RUN: FileCheck %s --check-prefix=LUT-IR < %t.lut.mlir
-// LUT: lookup-table int8 (4-bit) kernel, 288 packed bytes (0% zero 1x4 blocks, <= 2 values per channel)
+// LUT: lookup-table int8 (4-bit) kernel, 288 packed bytes (0% zero 1x4 blocks, 0% zero 8x4 blocks, <= 2 values per channel)
 // LUT-IR: func.func private @coopt_rt_mlir_qs8_lut4_gemm(tensor<?xi8>, tensor<?x?xi8>) -> tensor<?x?xi8>
 // LUT-IR: call @coopt_rt_mlir_qs8_lut4_gemm(
 // RUN: coopt-opt %t.i8.mlir -p 'builtin.module(coopt-lower-kernels{force=masked})' -o %t.masked.mlir 2>&1 | FileCheck %s --check-prefix=MASKED
 // RUN: FileCheck %s --check-prefix=MASKED-IR < %t.masked.mlir
 // RUN: coopt-opt %t.i8.mlir -p 'builtin.module(coopt-lower-kernels{force=masked-lut})' -o %t.mlut.mlir 2>&1 | FileCheck %s --check-prefix=MLUT
 // RUN: FileCheck %s --check-prefix=MASKED-IR < %t.mlut.mlir
+// RUN: coopt-opt %t.i8.mlir -p 'builtin.module(coopt-lower-kernels{force=block})' -o %t.block.mlir 2>&1 | FileCheck %s --check-prefix=BLOCK
+// RUN: FileCheck %s --check-prefix=BLOCK-IR < %t.block.mlir
+// The one 8x4 block of the 4x2 weights is not zero: the form stores it
+// (and a panel's per-channel arrays, offset, count and index byte).
+// BLOCK: :13:11: remark: coopt-lower-kernels: tosa.conv2d (4x2 weights, 16 rows): block-sparse int8 8x4 kernel, 288 packed bytes (0% zero 1x4 blocks, 0% zero 8x4 blocks, <= 2 values per channel)
+// BLOCK-IR: func.func private @coopt_rt_mlir_qs8_bsgemm(tensor<?xi8>, tensor<?x?xi8>) -> tensor<?x?xi8> attributes {llvm.emit_c_interface}
+// BLOCK-IR: call @coopt_rt_mlir_qs8_bsgemm(
+// BLOCK-IR-SAME: coopt.kernel = {cpu = "avx512", kind = "block-sparse int8 8x4", macs = 128 : i64
 // MASKED: masked sparse int8 kernel
 // MLUT: masked sparse lookup-table int8 (4-bit) kernel
 // MASKED-IR: func.func private @coopt_rt_mlir_qs8_masked_gemm(tensor<?xi8>, tensor<?x?xi8>) -> tensor<?x?xi8>
@@ -90,7 +98,7 @@
 // RUN: not coopt-opt %t.i8.mlir -p 'builtin.module(coopt-lower-kernels{target=riscv})' 2>&1 | FileCheck %s --check-prefix=BADTARGET
 // BADTARGET: error: option 'target' has no value 'riscv' (expected one of x86_64|aarch64|generic)
 // RUN: not coopt-opt %t.i8.mlir -p 'builtin.module(coopt-lower-kernels{force=magic})' 2>&1 | FileCheck %s --check-prefix=BADFORCE
-// BADFORCE: error: option 'force' has no value 'magic' (expected one of auto|dense|sparse|lut|sparse-lut|masked|masked-lut)
+// BADFORCE: error: option 'force' has no value 'magic' (expected one of auto|dense|sparse|lut|sparse-lut|masked|masked-lut|block)
 // RUN: not coopt-opt %t.i8.mlir -p 'builtin.module(coopt-lower-kernels{objective=speed})' 2>&1 | FileCheck %s --check-prefix=BADOBJ
 // BADOBJ: error: option 'objective' has no value 'speed' (expected one of balanced|size|latency)
 // RUN: not coopt-opt %t.i8.mlir -p 'builtin.module(coopt-lower-kernels{sparse-threshold=1.5})' 2>&1 | FileCheck %s --check-prefix=BADTHR

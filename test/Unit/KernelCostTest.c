@@ -69,6 +69,12 @@ static int8_t *half_zero_weights(size_t n, size_t k) {
   return w;
 }
 
+/* The forms latency and balanced weigh: every admitted one, but the
+ * block-sparse form only from COOPT_KERNEL_BLOCK_MIN_ZERO zero blocks. */
+static bool weighed(const coopt_int8_weights *v, int kind) {
+  return v->admitted[kind] && (kind != COOPT_KERNEL_BLOCK || v->zero_block8_fraction >= COOPT_KERNEL_BLOCK_MIN_ZERO);
+}
+
 /* The choice is what its definition says, computed here from the
  * predictions directly. */
 static void test_choice(void) {
@@ -85,7 +91,8 @@ static void test_choice(void) {
       p.cpu = (coopt_cost_cpu)cpu;
       double c[COOPT_KERNEL_KINDS], fastest = INFINITY, got;
       for (int kind = 0; kind < COOPT_KERNEL_KINDS; ++kind)
-        fastest = fmin(fastest, c[kind] = cooptPredictKernel(p.cpu, &v, (coopt_kernel_kind)kind, ms[i]));
+        if ((c[kind] = cooptPredictKernel(p.cpu, &v, (coopt_kernel_kind)kind, ms[i])) < fastest && weighed(&v, kind))
+          fastest = c[kind];
       p.objective = COOPT_KERNEL_LATENCY;
       coopt_kernel_kind lat = cooptChooseKernel(&p, &v, ms[i], &got);
       CHECK(c[lat] == fastest && got == fastest);
@@ -93,7 +100,7 @@ static void test_choice(void) {
       coopt_kernel_kind bal = cooptChooseKernel(&p, &v, ms[i], &got);
       CHECK(c[bal] <= fastest * (1 + COOPT_KERNEL_BALANCED_SLACK) && got == c[bal]);
       for (int kind = 0; kind < COOPT_KERNEL_KINDS; ++kind)
-        if (c[kind] <= fastest * (1 + COOPT_KERNEL_BALANCED_SLACK))
+        if (weighed(&v, kind) && c[kind] <= fastest * (1 + COOPT_KERNEL_BALANCED_SLACK))
           CHECK(v.sizes[bal] <= v.sizes[kind]);
       p.objective = COOPT_KERNEL_SIZE;
       coopt_kernel_kind size = cooptChooseKernel(&p, &v, ms[i], NULL);
@@ -149,7 +156,8 @@ static void test_balanced_layers(void) {
     for (size_t i = 0; i < L; ++i) {
       double f = INFINITY;
       for (int k = 0; k < COOPT_KERNEL_KINDS; ++k)
-        f = fmin(f, cooptPredictKernel(p.cpu, &v[i], (coopt_kernel_kind)k, m[i]));
+        if (weighed(&v[i], k))
+          f = fmin(f, cooptPredictKernel(p.cpu, &v[i], (coopt_kernel_kind)k, m[i]));
       fastest += f;
       total += costs[i];
       CHECK(costs[i] == cooptPredictKernel(p.cpu, &v[i], kinds[i], m[i]));
@@ -157,7 +165,7 @@ static void test_balanced_layers(void) {
     CHECK(total <= fastest * (1 + COOPT_KERNEL_BALANCED_SLACK) * (1 + 1e-12));
     for (size_t i = 0; i < L; ++i)
       for (int k = 0; k < COOPT_KERNEL_KINDS; ++k)
-        if (v[i].sizes[k] < v[i].sizes[kinds[i]])
+        if (weighed(&v[i], k) && v[i].sizes[k] < v[i].sizes[kinds[i]])
           CHECK(total - costs[i] + cooptPredictKernel(p.cpu, &v[i], (coopt_kernel_kind)k, m[i]) >
                 fastest * (1 + COOPT_KERNEL_BALANCED_SLACK));
     /* Deterministic. */
@@ -171,10 +179,66 @@ static void test_balanced_layers(void) {
   }
 }
 
+/* Weights whose 8x4 blocks (a panel's 8 channels x 4 K) are zero with
+ * probability `zero`, the rest random int8 (too many values for the
+ * lookup-table forms). */
+static int8_t *block_zero_weights(size_t n, size_t k, double zero) {
+  int8_t *w = malloc(n * k);
+  for (size_t p = 0; p < n; p += 8)
+    for (size_t g = 0; g < k; g += 4) {
+      bool z = (double)(rnd() % 1000) < 1000.0 * zero;
+      for (size_t c = p; c < p + 8; ++c)
+        for (size_t t = g; t < g + 4; ++t)
+          w[c * k + t] = z ? 0 : (int8_t)(1 + rnd() % 127);
+    }
+  return w;
+}
+
+/* The block-sparse form: half the blocks zero, it does half the MACs, is
+ * the smallest form, and latency takes it at many rows on the CPUs with a
+ * tile for it; with few zero blocks latency and balanced never weigh it,
+ * whatever the model predicts; force takes it on any weights. */
+static void test_block_choice(void) {
+  const size_t n = 256, k = 256;
+  int8_t *w = block_zero_weights(n, k, 0.5), *few = block_zero_weights(n, k, 0.05);
+  coopt_int8_weights v, f;
+  cooptAnalyzeInt8Weights(w, n, k, &v);
+  cooptAnalyzeInt8Weights(few, n, k, &f);
+  CHECK(v.zero_block8_fraction > 0.45 && v.zero_block8_fraction < 0.55);
+  CHECK(cooptKernelKept(&v, COOPT_KERNEL_BLOCK) == 1 - v.zero_block8_fraction);
+  CHECK(cooptKernelKept(&v, COOPT_KERNEL_MASKED) == 1);
+  CHECK(f.zero_block8_fraction < COOPT_KERNEL_BLOCK_MIN_ZERO);
+  coopt_kernel_policy p = cooptDefaultKernelPolicy();
+  p.objective = COOPT_KERNEL_SIZE;
+  CHECK_EQ_INT(cooptChooseKernel(&p, &v, 196, NULL), COOPT_KERNEL_BLOCK);
+  p.objective = COOPT_KERNEL_LATENCY;
+  static const coopt_cost_cpu tiled[] = {COOPT_CPU_X86_AVXVNNI, COOPT_CPU_X86_AVX512, COOPT_CPU_NEOVERSE_N1};
+  for (size_t i = 0; i < sizeof tiled / sizeof tiled[0]; ++i) {
+    p.cpu = tiled[i];
+    CHECK_EQ_INT(cooptChooseKernel(&p, &v, 196, NULL), COOPT_KERNEL_BLOCK);
+  }
+  static const size_t ms[] = {1, 4, 196, 4096};
+  for (int cpu = 0; cpu < COOPT_CPU_COUNT; ++cpu)
+    for (size_t i = 0; i < sizeof ms / sizeof ms[0]; ++i) {
+      p.cpu = (coopt_cost_cpu)cpu;
+      p.objective = COOPT_KERNEL_LATENCY;
+      CHECK(cooptChooseKernel(&p, &f, ms[i], NULL) != COOPT_KERNEL_BLOCK);
+      p.objective = COOPT_KERNEL_BALANCED;
+      CHECK(cooptChooseKernel(&p, &f, ms[i], NULL) != COOPT_KERNEL_BLOCK);
+    }
+  p = cooptDefaultKernelPolicy();
+  p.forced = true, p.force = COOPT_KERNEL_BLOCK;
+  CHECK_EQ_INT(cooptChooseKernel(&p, &f, 1, NULL), COOPT_KERNEL_BLOCK);
+  cooptInt8WeightsFree(&v);
+  cooptInt8WeightsFree(&f);
+  free(w), free(few);
+}
+
 int main(void) {
   test_model_shape();
   test_choice();
   test_balanced_layers();
+  test_block_choice();
   printf("unit-kernel-cost: %d passed, %d failed\n", unit_passed, unit_failed);
   return unit_failed != 0;
 }

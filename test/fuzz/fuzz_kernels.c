@@ -2,7 +2,8 @@
  * libFuzzer target: the runtime's int8 GEMM families, differentially.
  *
  * The input picks a family (dense, sparse 1x4, lookup-table, sparse
- * lookup-table, 2:4, masked, masked lookup-table), the shape (M, N, K and
+ * lookup-table, 2:4, masked, masked lookup-table, block-sparse 8x4), the
+ * shape (M, N, K and
  * the row strides), the weights (or indices and per-channel codebooks) in a
  * structure that may or may not fit the family, and the requantization.
  * The packer must accept or reject without crashing; a packed blob must give
@@ -23,9 +24,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { DENSE, SPARSE, LUT, SPARSE_LUT, NM24, MASKED, MASKED_LUT, FAMILIES };
-static const char *const family_names[FAMILIES] = {"dense", "sparse 1x4", "lut4",       "sparse lut4",
-                                                   "2:4",   "masked",     "masked lut4"};
+enum { DENSE, SPARSE, LUT, SPARSE_LUT, NM24, MASKED, MASKED_LUT, BLOCK, FAMILIES };
+static const char *const family_names[FAMILIES] = {"dense", "sparse 1x4", "lut4",        "sparse lut4",
+                                                   "2:4",   "masked",     "masked lut4", "block-sparse 8x4"};
 
 #define MAX_N 40
 #define MAX_M 20
@@ -46,7 +47,8 @@ typedef struct gemm_case {
 } gemm_case;
 
 /* The weights, at the input's density, in the structure the family packs
- * (whole 1x4 blocks, 2 of every 4, codebook entries) or not. */
+ * (whole 1x4 blocks, whole 8x4 blocks of a panel, 2 of every 4, codebook
+ * entries) or not. */
 static void make_weights(gemm_case *g, fuzz_bytes *b) {
   size_t n = g->n, k = g->k;
   unsigned density = take(b, 5); /* 0 all zero .. 4 dense */
@@ -62,6 +64,10 @@ static void make_weights(gemm_case *g, fuzz_bytes *b) {
       bool keep = take(b, 4) < density;
       if (g->family == SPARSE || g->family == SPARSE_LUT) /* whole 1x4 blocks */
         keep = (i % 4 == 0 ? take(b, 4) < density : g->w[c * k + i - i % 4] != 0 || g->idx[c * k + i - i % 4] != 0);
+      if (g->family == BLOCK && c % COOPT_QS8_NR != 0) /* the panel's first channel decides the block */
+        keep = g->w[(c - c % COOPT_QS8_NR) * k + i - i % 4] != 0 && take(b, 8) != 0;
+      else if (g->family == BLOCK)
+        keep = i % 4 == 0 ? take(b, 4) < density : g->w[c * k + i - i % 4] != 0;
       if (g->family == NM24 && i % 4 >= 2) /* at most 2 of every 4 (structure by position) */
         keep = false;
       if (lut) {
@@ -100,6 +106,7 @@ static coopt_rt_status pack(gemm_case *g) {
   case SPARSE_LUT: g->psize = coopt_rt_qs8_splut4_gemm_packed_size(n, k, g->idx, g->codebook); break;
   case NM24: g->psize = coopt_rt_qs8_nm24_gemm_packed_size(n, k); break;
   case MASKED: g->psize = coopt_rt_qs8_masked_gemm_packed_size(n, k, g->w); break;
+  case BLOCK: g->psize = coopt_rt_qs8_bsgemm_packed_size(n, k, g->w); break;
   default: g->psize = coopt_rt_qs8_masked_lut4_gemm_packed_size(n, k, g->idx, g->codebook); break;
   }
   if (posix_memalign(&g->blob, 64, g->psize ? g->psize : 64))
@@ -117,6 +124,7 @@ static coopt_rt_status pack(gemm_case *g) {
     return coopt_rt_pack_qs8_splut4_gemm(n, k, g->idx, g->codebook, g->cs, bias, g->a_zp, &g->rq, blob, ps, &err);
   case NM24: return coopt_rt_pack_qs8_nm24_gemm(n, k, g->w, bias, g->a_zp, &g->rq, blob, ps, &err);
   case MASKED: return coopt_rt_pack_qs8_masked_gemm(n, k, g->w, bias, g->a_zp, &g->rq, blob, ps, &err);
+  case BLOCK: return coopt_rt_pack_qs8_bsgemm(n, k, g->w, bias, g->a_zp, &g->rq, blob, ps, &err);
   default:
     return coopt_rt_pack_qs8_masked_lut4_gemm(n, k, g->idx, g->codebook, g->cs, bias, g->a_zp, &g->rq, blob, ps, &err);
   }
@@ -165,6 +173,10 @@ static bool run_kernels(const gemm_case *g, const int8_t *a, int8_t *ref, int8_t
   case NM24:
     coopt_qs8_nm24_gemm__ref(blob, m, a, as, ref, cst);
     coopt_rt_qs8_nm24_gemm(blob, m, a, as, got, cst);
+    return true;
+  case BLOCK:
+    coopt_qs8_bsgemm__ref(blob, m, a, as, ref, cst);
+    coopt_rt_qs8_bsgemm(blob, m, a, as, got, cst);
     return true;
   default: /* the masked forms: the reference is the decoder's, panel by panel */
     coopt_rt_qs8_masked_gemm(blob, m, a, as, got, cst);

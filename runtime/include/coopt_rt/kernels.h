@@ -111,6 +111,20 @@ coopt_rt_status coopt_rt_pack_qs8_spgemm(size_t n, size_t k, const int8_t *w, co
                                          coopt_rt_error *err);
 void coopt_rt_qs8_spgemm(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c, size_t c_stride);
 
+/* ---- qs8 block-sparse, blocks of the dense tile's K groups ------------- */
+/* The dense GEMM's interface and results.  Blocks are COOPT_QS8_NR output
+ * channels (a panel, from channel 0) by COOPT_QS8_KR K values (from k = 0),
+ * exactly what the dense tile multiplies per step, and only blocks with a
+ * nonzero weight are stored (with a one-byte index each), so the kernel is
+ * the dense tile skipping the zero blocks: coopt-prune{pattern=8x4}'s
+ * weights run at the dense tile's cost per kept block, and take 33 / 32 of
+ * the dense bytes per kept block. */
+size_t coopt_rt_qs8_bsgemm_packed_size(size_t n, size_t k, const int8_t *w);
+coopt_rt_status coopt_rt_pack_qs8_bsgemm(size_t n, size_t k, const int8_t *w, const int32_t *bias, int8_t a_zero_point,
+                                         const coopt_rt_requant *rq, void *packed, size_t packed_size,
+                                         coopt_rt_error *err);
+void coopt_rt_qs8_bsgemm(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c, size_t c_stride);
+
 /* ---- qs8 lookup-table (4-bit indices) ---------------------------------- */
 /* idx: N x K indices (one per byte, < codebook_size); codebook: N x 16 int8
  * (entries >= codebook_size ignored).  Indices are packed two per byte in

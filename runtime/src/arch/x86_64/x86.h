@@ -99,28 +99,60 @@ static inline __m256i dot16(__m128i w, __m128i x) {
   return _mm256_madd_epi16(_mm256_cvtepi8_epi16(w), _mm256_cvtepi8_epi16(x));
 }
 
-/* The 8-row tile of the sparse 1x4 kernels: for every 4-block of K, rows
- * 0..7 x 4 bytes contiguous (32 bytes), each 4-byte word xor `flip` (0, or
- * 0x80808080 for the unsigned operand of vpdpbusd).  Rows past mr repeat
- * the last row; K past the end reads as 0 (before the flip; its weights
- * are 0). */
-static inline void regroup_8rows(const int8_t *a, size_t a_stride, size_t mr, size_t k, size_t blocks, uint32_t flip,
-                                 int8_t *tile) {
-  for (size_t r = 0; r < 8; ++r) {
+/* The row tile of the sparse kernels (1x4: 8 rows; block-sparse: 8 or
+ * 16): for every K group of 4, rows 0..rows-1 x 4 bytes contiguous (4 *
+ * rows bytes), each 4-byte word xor `flip` (0, or 0x80808080 for the
+ * unsigned operand of vpdpbusd).  Rows past mr repeat the last row; K past
+ * the end reads as 0 (before the flip; its weights are 0). */
+static inline void regroup_rows(const int8_t *a, size_t a_stride, size_t mr, size_t rows, size_t k, size_t groups,
+                                uint32_t flip, int8_t *tile) {
+  for (size_t r = 0; r < rows; ++r) {
     const int8_t *x = a + (r < mr ? r : mr - 1) * a_stride;
     size_t q = 0;
     for (; 4 * q + 4 <= k; ++q) {
       uint32_t v;
       memcpy(&v, x + 4 * q, 4);
       v ^= flip;
-      memcpy(tile + 32 * q + 4 * r, &v, 4);
+      memcpy(tile + 4 * rows * q + 4 * r, &v, 4);
     }
-    if (q < blocks) {
+    if (q < groups) {
       uint32_t v = 0;
       memcpy(&v, x + 4 * q, k - 4 * q);
       v ^= flip;
-      memcpy(tile + 32 * q + 4 * r, &v, 4);
+      memcpy(tile + 4 * rows * q + 4 * r, &v, 4);
     }
+  }
+}
+
+/* One panel's 8 channel columns of up to 16 rows (byte j of col[ch] is row
+ * j's output of channel ch, already int8) as rows: a byte transpose by
+ * three rounds of unpacks, then the first mr rows' first ncols bytes. */
+static inline void store_8ch_rows(const __m128i col[8], int8_t *c, size_t c_stride, size_t mr, size_t ncols) {
+  const __m128i a0 = _mm_unpacklo_epi8(col[0], col[1]), a1 = _mm_unpackhi_epi8(col[0], col[1]);
+  const __m128i a2 = _mm_unpacklo_epi8(col[2], col[3]), a3 = _mm_unpackhi_epi8(col[2], col[3]);
+  const __m128i a4 = _mm_unpacklo_epi8(col[4], col[5]), a5 = _mm_unpackhi_epi8(col[4], col[5]);
+  const __m128i a6 = _mm_unpacklo_epi8(col[6], col[7]), a7 = _mm_unpackhi_epi8(col[6], col[7]);
+  /* Channels 0-3 and 4-7 of rows 0-3, 4-7, 8-11, 12-15. */
+  const __m128i b0 = _mm_unpacklo_epi16(a0, a2), b1 = _mm_unpackhi_epi16(a0, a2);
+  const __m128i b2 = _mm_unpacklo_epi16(a1, a3), b3 = _mm_unpackhi_epi16(a1, a3);
+  const __m128i b4 = _mm_unpacklo_epi16(a4, a6), b5 = _mm_unpackhi_epi16(a4, a6);
+  const __m128i b6 = _mm_unpacklo_epi16(a5, a7), b7 = _mm_unpackhi_epi16(a5, a7);
+  /* Row pairs (0, 1), (2, 3), ... (14, 15), 8 bytes each. */
+  const __m128i d[8] = {_mm_unpacklo_epi32(b0, b4), _mm_unpackhi_epi32(b0, b4), _mm_unpacklo_epi32(b1, b5),
+                        _mm_unpackhi_epi32(b1, b5), _mm_unpacklo_epi32(b2, b6), _mm_unpackhi_epi32(b2, b6),
+                        _mm_unpacklo_epi32(b3, b7), _mm_unpackhi_epi32(b3, b7)};
+  if (ncols == 8) {
+    for (size_t r = 0; r < mr; ++r)
+      if (r % 2)
+        _mm_storeh_pd((double *)(void *)(c + r * c_stride), _mm_castsi128_pd(d[r / 2]));
+      else
+        _mm_storel_epi64((__m128i *)(void *)(c + r * c_stride), d[r / 2]);
+    return;
+  }
+  for (size_t r = 0; r < mr; ++r) {
+    int8_t t[16];
+    _mm_storeu_si128((__m128i *)t, d[r / 2]);
+    memcpy(c + r * c_stride, t + 8 * (r % 2), ncols);
   }
 }
 
