@@ -15,7 +15,9 @@ DATA=/usr/share/datasets/fashion-mnist
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 # 512 calibration images: recovery refits MobileNet's 512-wide classifier,
-# which 100 images cannot determine (the pipeline then fails).
+# which 100 images cannot determine (the pipeline then fails); 1024 for the
+# 8x4 path, which leaves that classifier (10 channels, not whole 8-channel
+# panels) dense, so its 513 unknowns per channel need more than 512.
 C="data=$DATA samples=512"
 # Sum of the sizes (hex in llvm-objdump -h) of the sections named like $2.
 section_bytes() {
@@ -56,6 +58,7 @@ PQAT 1x4 75%|coopt-pqat{$C sparsity=0.75 pattern=1x4},coopt-lower-int8
 CQAT 16|coopt-cqat{$C clusters=16},coopt-lower-int8
 PCQAT 50% + 16/ch|coopt-pcqat{$C sparsity=0.5 clusters=16 per-channel=true},coopt-lower-int8
 PCQAT 1x4 75% + 16/ch|coopt-pcqat{$C sparsity=0.75 pattern=1x4 clusters=16 per-channel=true},coopt-lower-int8
+PQAT 8x4 50%|coopt-pqat{data=$DATA samples=1024 sparsity=0.5 pattern=8x4},coopt-lower-int8
 PATHS
 done
 echo

@@ -922,11 +922,14 @@ static bool lower_matmul(MlirOperation module, MlirOperation mm, const lower_ker
     if (!mlirAttributeIsNull(bv))
       cur = u;
   }
-  size_t size = 0;
+  size_t size = 0, M = (size_t)mlirShapedTypeGetDimSize(xt, 1);
   void *blob = NULL;
   coopt_rt_error err = {{0}};
   coopt_rt_status status;
   MlirOperation last;
+  coopt_kernel_kind kind = COOPT_KERNEL_DENSE;
+  kernel_prediction pred = {0, cost_cpu(o)};
+  double kept = 1.0;
   if (f32) {
     float *w = coopt_xmalloc(N * K * sizeof *w), *bias = coopt_xcalloc(N, sizeof *bias), lo, hi;
     for (size_t k = 0; k < K; ++k)
@@ -945,9 +948,19 @@ static bool lower_matmul(MlirOperation module, MlirOperation mm, const lower_ker
       return no_kernel(mm, "its int32 result is not requantized by a tosa.rescale that only it feeds");
     last = L.last;
     coopt_rt_requant rq = int8_layer_rq(&L);
-    size = coopt_rt_qs8_gemm_packed_size(N, K);
+    /* The same choice as a pointwise layer's, on its own (a classifier is
+     * one call, usually of one row, so objective=balanced keeps it dense
+     * unless a compact form costs under the slack; size takes the
+     * smallest). */
+    coopt_int8_weights v;
+    cooptAnalyzeInt8Weights(L.w, N, K, &v);
+    const coopt_kernel_policy policy = kernel_policy(o);
+    kind = cooptChooseKernel(&policy, &v, M, &pred.cost);
+    kept = cooptKernelKept(&v, kind);
+    size = v.sizes[kind];
     blob = aligned_blob(size);
-    status = coopt_rt_pack_qs8_gemm(N, K, L.w, L.bias, (int8_t)a_zp, &rq, blob, size, &err);
+    status = pack_qs8_gemm_kind(kind, N, K, &v, L.w, L.bias, (int8_t)a_zp, &rq, blob, size, &err);
+    cooptInt8WeightsFree(&v);
     int8_layer_free(&L);
   }
   if (status != COOPT_RT_OK) {
@@ -955,15 +968,13 @@ static bool lower_matmul(MlirOperation module, MlirOperation mm, const lower_ker
     free(blob);
     return false;
   }
-  kernel_prediction pred = {0, cost_cpu(o)};
-  pred.cost = cooptKernelCost(pred.cpu, COOPT_KERNEL_DENSE, (size_t)(mlirShapedTypeGetDimSize(xt, 1)), N, K, 1, size);
-  emit_gemm_call(module, mm, last, x, K, N, blob, size, f32 ? "coopt_rt_mlir_f32_gemm" : "coopt_rt_mlir_qs8_gemm",
-                 f32 ? "dense f32" : "dense int8", 1.0, f32 ? NULL : &pred);
+  emit_gemm_call(module, mm, last, x, K, N, blob, size, f32 ? "coopt_rt_mlir_f32_gemm" : kind_fn[kind],
+                 f32 ? "dense f32" : cooptKernelKindName(kind), kept, f32 ? NULL : &pred);
   char what[256];
   cooptDescribeOp(mm, what, sizeof what);
   cooptEmitRemark(mlirOperationGetLocation(mm),
-                  "coopt-lower-kernels: %s (%zux%zu weights, %lld rows): dense %s kernel, %zu packed bytes", what, K, N,
-                  (long long)mlirShapedTypeGetDimSize(xt, 1), f32 ? "f32" : "int8", size);
+                  "coopt-lower-kernels: %s (%zux%zu weights, %zu rows): %s kernel, %zu packed bytes", what, K, N, M,
+                  f32 ? "dense f32" : cooptKernelKindName(kind), size);
   *done = true;
   free(blob);
   return true;

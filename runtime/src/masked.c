@@ -2,8 +2,8 @@
  * qs8 masked GEMM: unstructured sparsity (and, in the lut4 form, a
  * per-channel codebook) stored compactly, computed by the dense tile.
  *
- * The blob keeps, per panel of NR output channels, the dense panel's int32
- * arrays, one bit per weight of the dense layout ([kp/4][NR][4], a 32-bit
+ * The blob keeps, per panel of NR output channels, the dense panel's
+ * per-channel arrays (the shifts as bytes), one bit per weight of the dense layout ([kp/4][NR][4], a 32-bit
  * word per K group) and only the nonzero weights: int8 values, or 4-bit
  * codes into the channel's 16-entry codebook.  At 50% zeros that is 0.625x
  * the dense weight bytes (0.375x with codes), where the 1x4 sparse form
@@ -60,11 +60,11 @@ static size_t layout(size_t n, size_t k, bool lut, const size_t *nonzeros, uint3
   for (size_t p = 0; p < np; ++p) {
     if (offsets)
       offsets[p] = (uint32_t)at;
-    at = coopt_align16(at + 3 * 4 * COOPT_QS8_NR + kp + value_bytes(lut, nonzeros[p]));
+    at = (at + COOPT_MASKED_ARRAYS_BYTES + kp + value_bytes(lut, nonzeros[p]) + 3) & ~(size_t)3;
   }
   if (offsets)
     offsets[np] = (uint32_t)at;
-  return at;
+  return coopt_align16(at);
 }
 
 /* w: the weights (lut: already decoded through the codebook). */
@@ -149,8 +149,10 @@ static coopt_rt_status pack(size_t n, size_t k, const int8_t *w, const uint8_t *
   for (size_t p = 0; p < np; ++p) {
     const coopt_qs8_panel D = coopt_qs8_panel_of(dense, p);
     char *dst = base + off[p];
-    memcpy(dst, D.bias, 3 * 4 * COOPT_QS8_NR);
-    uint32_t *mask = (uint32_t *)(dst + 3 * 4 * COOPT_QS8_NR);
+    memcpy(dst, D.bias, 2 * 4 * COOPT_QS8_NR);
+    for (size_t j = 0; j < COOPT_QS8_NR; ++j) /* 2..62 (packing checked it) */
+      ((uint8_t *)dst)[2 * 4 * COOPT_QS8_NR + j] = (uint8_t)D.shift[j];
+    uint32_t *mask = (uint32_t *)(dst + COOPT_MASKED_ARRAYS_BYTES);
     uint8_t *vals = (uint8_t *)(mask + kp / COOPT_QS8_KR);
     size_t v = 0;
     for (size_t pos = 0; pos < kp * COOPT_QS8_NR; ++pos) {

@@ -19,15 +19,17 @@
 // AUTO: %[[CS:.*]] = tensor.cast %[[C]] : tensor<?x?xi8> to tensor<16x4xi8>
 // AUTO: tosa.reshape %[[CS]], %{{.*}} : (tensor<16x4xi8>, !tosa.shape<4>) -> tensor<1x4x4x4xi8>
 // The depthwise conv keeps the upstream lowering (depthwise=auto on
-// x86_64); the matmul with its bias add goes to the dense int8 GEMM, with
-// the weights transposed to [N, K] at pack time.
+// x86_64); the matmul with its bias add goes to an int8 GEMM kernel, with
+// the weights transposed to [N, K] at pack time, chosen as a pointwise
+// layer's: its 3 channels fill 3 of a dense panel's 8, so the masked form
+// (which stores only the nonzeros) is smaller, and within balanced's slack.
 // AUTO: tosa.depthwise_conv2d
 // AUTO: %[[FA:.*]] = tosa.reshape %{{.*}}, %{{.*}} : (tensor<1x1x4xi8>, !tosa.shape<2>) -> tensor<1x4xi8>
-// AUTO: %[[FC:.*]] = call @coopt_rt_mlir_qs8_gemm(%{{.*}}, %{{.*}})
+// AUTO: %[[FC:.*]] = call @coopt_rt_mlir_qs8_masked_gemm(%{{.*}}, %{{.*}})
 // AUTO-NOT: tosa.conv2d
 // AUTO-NOT: tosa.matmul
 // AUTO-REMARK: :13:11: remark: coopt-lower-kernels: tosa.conv2d (4x2 weights, 16 rows): dense int8 kernel, {{[0-9]+}} packed bytes (0% zero 1x4 blocks, 0% zero 8x4 blocks, <= 2 values per channel); predicted [[COST:[0-9]+]] ns on avx512 (dense [[COST]])
-// AUTO-REMARK: remark: coopt-lower-kernels: tosa.matmul (4x3 weights, 1 rows): dense int8 kernel, {{[0-9]+}} packed bytes
+// AUTO-REMARK: remark: coopt-lower-kernels: tosa.matmul (4x3 weights, 1 rows): masked sparse int8 kernel, 240 packed bytes
 
 // force= picks each kernel.
 // RUN: coopt-opt %t.i8.mlir -p 'builtin.module(coopt-lower-kernels{force=dense target=aarch64})' -o %t.dense.mlir 2>&1 | FileCheck %s --check-prefix=DENSE
