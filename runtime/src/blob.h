@@ -159,7 +159,8 @@ static inline coopt_qs8_panel coopt_qs8_panel_of(const void *packed, size_t p) {
 }
 
 /* qs8 masked (masked.c): after the header uint32 panel offsets[panels + 1]
- * (bytes from the blob start), the lut4 form's int8 codebook[N][16], then
+ * (bytes from the blob start), the lut4 form's int8 codebook[panels * NR][16]
+ * (zero past N: decoders read a panel's 8 or a channel pair's 2), then
  * per panel of NR channels, 4-byte aligned: int32 bias'[NR], mult[NR] (the
  * dense panel's), uint8 shift[NR] (2..62, widened to the dense panel's
  * int32 when decoded), uint32 mask[kp/4] (bit i of word g: dense position

@@ -55,8 +55,11 @@ static size_t value_bytes(bool lut, size_t nonzeros) { return lut ? (nonzeros + 
 static size_t layout(size_t n, size_t k, bool lut, const size_t *nonzeros, uint32_t *offsets) {
   size_t np = panels_of(n), kp = kp_of(k);
   size_t at = coopt_align16(COOPT_BLOB_HEADER + 4 * (np + 1));
+  /* The codebooks of whole panels: the vector decoders load a panel's 8
+   * (or a channel pair's 2) at once, so a last panel's padding channels
+   * must have zero entries inside the blob to read. */
   if (lut)
-    at = coopt_align16(at + 16 * n);
+    at = coopt_align16(at + 16 * np * COOPT_QS8_NR);
   for (size_t p = 0; p < np; ++p) {
     if (offsets)
       offsets[p] = (uint32_t)at;
