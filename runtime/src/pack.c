@@ -121,6 +121,20 @@ coopt_chan_arrays coopt_chan_layout(int kind, size_t n, size_t kp, size_t count)
 
 /* ---- qs8 dense ---- */
 
+/* Panel p's per-channel arrays, the dense panel's and the block-sparse
+ * one's: bias' (the zero point folded in), multiplier and shift of its NR
+ * channels.  Padding channels compute 0 and are never stored; shift 2
+ * keeps apply_scale well-defined for them. */
+static void write_panel_arrays(int32_t *pb, int32_t *pm, int32_t *ps, size_t p, size_t n, size_t k, const int8_t *w,
+                               const int32_t *bias, int a_zp, const coopt_rt_requant *rq) {
+  for (size_t j = 0; j < COOPT_QS8_NR; ++j) {
+    const size_t c = p * COOPT_QS8_NR + j;
+    ps[j] = 2;
+    if (c < n)
+      pb[j] = folded_bias(w + c * k, k, bias, c, a_zp), pm[j] = rq_mult(rq, c), ps[j] = rq_shift(rq, c);
+  }
+}
+
 size_t coopt_rt_qs8_gemm_packed_size(size_t n, size_t k) {
   size_t kp = round_up(k, COOPT_QS8_KR);
   return COOPT_BLOB_HEADER + round_up(n, COOPT_QS8_NR) / COOPT_QS8_NR * coopt_qs8_panel_bytes(kp);
@@ -139,18 +153,11 @@ coopt_rt_status coopt_rt_pack_qs8_gemm(size_t n, size_t k, const int8_t *w, cons
     int32_t *pb = (int32_t *)panel, *pm = pb + COOPT_QS8_NR, *ps = pm + COOPT_QS8_NR;
     int8_t *pw = (int8_t *)(ps + COOPT_QS8_NR);
     memset(panel, 0, coopt_qs8_panel_bytes(kp));
-    for (size_t j = 0; j < COOPT_QS8_NR; ++j) {
-      size_t c = p * COOPT_QS8_NR + j;
-      /* Padding channels compute 0 and are never stored; shift 2 keeps
-       * apply_scale well-defined for them. */
-      ps[j] = 2;
-      if (c >= n)
-        continue;
-      pb[j] = folded_bias(w + c * k, k, bias, c, a_zp);
-      pm[j] = rq_mult(rq, c), ps[j] = rq_shift(rq, c);
+    write_panel_arrays(pb, pm, ps, p, n, k, w, bias, a_zp, rq);
+    for (size_t c = p * COOPT_QS8_NR; c < n && c < (p + 1) * COOPT_QS8_NR; ++c)
       for (size_t i = 0; i < k; ++i)
-        pw[(i / COOPT_QS8_KR) * COOPT_QS8_NR * COOPT_QS8_KR + j * COOPT_QS8_KR + i % COOPT_QS8_KR] = w[c * k + i];
-    }
+        pw[(i / COOPT_QS8_KR) * COOPT_QS8_NR * COOPT_QS8_KR + (c % COOPT_QS8_NR) * COOPT_QS8_KR + i % COOPT_QS8_KR] =
+            w[c * k + i];
   }
   return COOPT_RT_OK;
 }
@@ -210,12 +217,7 @@ coopt_rt_status coopt_rt_pack_qs8_bsgemm(size_t n, size_t k, const int8_t *w, co
     int32_t *pb = (int32_t *)panel, *pm = pb + COOPT_QS8_NR, *ps = pm + COOPT_QS8_NR;
     int8_t *blocks = (int8_t *)(ps + COOPT_QS8_NR);
     uint8_t *delta = (uint8_t *)(blocks + nb * COOPT_QS8_NR * COOPT_QS8_KR);
-    for (size_t j = 0; j < COOPT_QS8_NR; ++j) {
-      const size_t c = p * COOPT_QS8_NR + j;
-      ps[j] = 2; /* as the dense panel's padding channels */
-      if (c < n)
-        pb[j] = folded_bias(w + c * k, k, bias, c, a_zp), pm[j] = rq_mult(rq, c), ps[j] = rq_shift(rq, c);
-    }
+    write_panel_arrays(pb, pm, ps, p, n, k, w, bias, a_zp, rq);
     size_t b = 0, prev = 0;
     for (size_t g = 0; g * COOPT_QS8_KR < k; ++g) {
       if (!bs_group_nonzero(n, k, w, p, g))

@@ -37,6 +37,31 @@ enum {
  * on one machine. */
 uint32_t coopt_rt_cpu_features(void);
 
+/* The row tile of the sparse kernels (x86 1x4: 8 rows; block-sparse: 1 to
+ * 8, as many as the call has left): for every K group of 4, rows 0..rows-1 x 4 bytes contiguous (4 *
+ * rows bytes), each 4-byte word xor `flip` (0, or 0x80808080 for the
+ * unsigned operand of vpdpbusd).  Rows past mr repeat the last row; K past
+ * the end reads as 0 (before the flip; its weights are 0). */
+static inline void coopt_regroup_rows(const int8_t *a, size_t a_stride, size_t mr, size_t rows, size_t k, size_t groups,
+                                      uint32_t flip, int8_t *tile) {
+  for (size_t r = 0; r < rows; ++r) {
+    const int8_t *x = a + (r < mr ? r : mr - 1) * a_stride;
+    size_t q = 0;
+    for (; 4 * q + 4 <= k; ++q) {
+      uint32_t v;
+      memcpy(&v, x + 4 * q, 4);
+      v ^= flip;
+      memcpy(tile + 4 * rows * q + 4 * r, &v, 4);
+    }
+    if (q < groups) {
+      uint32_t v = 0;
+      memcpy(&v, x + 4 * q, k - 4 * q);
+      v ^= flip;
+      memcpy(tile + 4 * rows * q + 4 * r, &v, 4);
+    }
+  }
+}
+
 /* ---- tile signatures, one per family ---- */
 
 /* qs8 GEMM tiles write int32 accumulators to acc when it is not NULL, else

@@ -380,20 +380,6 @@ void coopt_qs8_gemm_4x8c4__neondot(const void *packed, size_t m, const int8_t *a
  * the group picked by the block index instead of the loop; a zero block
  * costs nothing.  A last block of at most 4 rows runs a 4-row body (8
  * SDOTs per block).  Rows past m repeat the last row and are not stored. */
-static void bs_regroup(const int8_t *a, size_t a_stride, size_t mr, size_t rows, size_t k, size_t groups,
-                       int8_t *tile) {
-  for (size_t r = 0; r < rows; ++r) {
-    const int8_t *x = a + (r < mr ? r : mr - 1) * a_stride;
-    for (size_t g = 0; g < groups; ++g) {
-      int8_t *t = tile + 4 * rows * g + 4 * r;
-      if (4 * g + 4 <= k)
-        memcpy(t, x + 4 * g, 4);
-      else
-        memset(t, 0, 4), memcpy(t, x + 4 * g, k - 4 * g);
-    }
-  }
-}
-
 /* One panel: `rows` (4 or 8, a constant where inlined) rows of the tile. */
 static inline __attribute__((always_inline)) void bs_panel(const coopt_blob *b, const coopt_bs_panel *P,
                                                            const int8_t *tile, const size_t rows, size_t mr, int8_t *c,
@@ -445,7 +431,7 @@ void coopt_qs8_bsgemm_8x8c4__neondot(const void *packed, size_t m, const int8_t 
     return;
   for (size_t r0 = 0; r0 < m; r0 += 8) {
     const size_t mr = m - r0 < 8 ? m - r0 : 8, rows = mr <= 4 ? 4 : 8;
-    bs_regroup(a + r0 * a_stride, a_stride, mr, rows, b->k, groups, tile);
+    coopt_regroup_rows(a + r0 * a_stride, a_stride, mr, rows, b->k, groups, 0, tile);
     for (size_t p = 0; p * COOPT_QS8_NR < b->n; ++p) {
       const coopt_bs_panel P = coopt_bs_panel_of(packed, p);
       int8_t *cp = c + r0 * c_stride + p * COOPT_QS8_NR;

@@ -3,10 +3,11 @@
  * kept block, nothing for a zero one.
  */
 #define BS_DPBUSD256(acc, u, s) _mm256_dpbusd_epi32(acc, u, s)
+#include "avx512.h"
 #include "qs8_bsgemm_x86.h"
 
-/* 16 rows of one channel to int8 (TOSA SINGLE_ROUND with vpsravq, as the
- * dense AVX-512 epilogue; DOUBLE_ROUND element by element). */
+/* 16 rows of one channel to int8 (SINGLE_ROUND as the dense AVX-512
+ * epilogue, avx512.h; DOUBLE_ROUND element by element). */
 static inline __m128i requant_rows16(const coopt_blob *b, __m512i acc, int32_t mult, int32_t shift) {
   if (b->double_round) {
     int32_t t[16];
@@ -16,14 +17,8 @@ static inline __m128i requant_rows16(const coopt_blob *b, __m512i acc, int32_t m
       o[r] = coopt_requant(t[r], mult, shift, b);
     return _mm_loadu_si128((const __m128i *)o);
   }
-  const __m512i m = _mm512_set1_epi64(mult), sh = _mm512_set1_epi64(shift),
-                rnd = _mm512_set1_epi64((long long)(1ull << (shift - 1)));
-  const __m512i pe = _mm512_srav_epi64(_mm512_add_epi64(_mm512_mul_epi32(acc, m), rnd), sh);
-  const __m512i po = _mm512_srav_epi64(_mm512_add_epi64(_mm512_mul_epi32(_mm512_srli_epi64(acc, 32), m), rnd), sh);
-  __m512i r = _mm512_add_epi32(_mm512_mask_blend_epi32(0xAAAA, pe, _mm512_slli_epi64(po, 32)),
-                               _mm512_set1_epi32(b->out_zero_point));
-  r = _mm512_min_epi32(_mm512_max_epi32(r, _mm512_set1_epi32(b->out_min)), _mm512_set1_epi32(b->out_max));
-  return _mm512_cvtepi32_epi8(r);
+  const rescale16 q = rescale16_uniform(b, mult, shift);
+  return _mm512_cvtepi32_epi8(rescale16_apply(&q, acc));
 }
 
 /* The tile of 16 rows, 16 K groups at a time: 16 64-byte row loads (masked

@@ -76,7 +76,7 @@ static inline __m128i requant_rows8(const coopt_blob *b, __m256i acc, int32_t mu
 static inline void bsgemm_rows8(const void *packed, const int32_t *start, const int8_t *a, size_t a_stride, size_t mr,
                                 int8_t *c, size_t c_stride, int8_t *tile) {
   const coopt_blob *b = coopt_blob_of(packed);
-  regroup_rows(a, a_stride, mr, 8, b->k, b->kp / COOPT_QS8_KR, 0x80808080u, tile);
+  coopt_regroup_rows(a, a_stride, mr, 8, b->k, b->kp / COOPT_QS8_KR, 0x80808080u, tile);
   for (size_t p = 0; p * COOPT_QS8_NR < b->n; ++p) {
     const coopt_bs_panel P = coopt_bs_panel_of(packed, p);
     const int32_t *s0 = start + COOPT_QS8_NR * p;
@@ -149,7 +149,7 @@ static inline __attribute__((always_inline)) void bs_panel_few(const coopt_blob 
 static inline void bsgemm_rows_few(const void *packed, const int32_t *start, const int8_t *a, size_t a_stride,
                                    size_t mr, int8_t *c, size_t c_stride, int8_t *tile) {
   const coopt_blob *b = coopt_blob_of(packed);
-  regroup_rows(a, a_stride, mr, mr, b->k, b->kp / COOPT_QS8_KR, 0x80808080u, tile);
+  coopt_regroup_rows(a, a_stride, mr, mr, b->k, b->kp / COOPT_QS8_KR, 0x80808080u, tile);
   for (size_t p = 0; p * COOPT_QS8_NR < b->n; ++p) {
     const coopt_bs_panel P = coopt_bs_panel_of(packed, p);
     const int32_t *s0 = start + COOPT_QS8_NR * p;

@@ -1,7 +1,7 @@
 /*
  * x86-64 AVX-512 VNNI dense int8 GEMM (EVEX vpdpbusd on zmm).
  */
-#include "x86.h"
+#include "avx512.h"
 
 /* The AVX-VNNI tile at twice the width: a zmm holds one c4 group of two
  * adjacent 8-channel panels (16 channels x 4 K), so one vpdpbusd is 64 MACs
@@ -69,15 +69,12 @@ static tile_panels panels_from(const void *packed, size_t p, size_t panels) {
   return t;
 }
 
-/* The requantization of two adjacent panels (16 channels), prepared once
- * per tile so that each row's epilogue is only the arithmetic: SINGLE_ROUND
- * (acc * m + 2^(s-1)) >> s in 64-bit lanes, even and odd channels apart,
- * with AVX-512's arithmetic 64-bit shift (vpsravq; the AVX2 epilogue spells
- * it with logical shifts, which is the same function), + zero point, clamp.
- * Preparing it per row cost as much as the tile's MACs on DS-CNN's K = 64
- * layers (a quarter of the whole model's time under perf). */
+/* The requantization of two adjacent panels (16 channels, avx512.h),
+ * prepared once per tile so that each row's epilogue is only the
+ * arithmetic: preparing it per row cost as much as the tile's MACs on
+ * DS-CNN's K = 64 layers (a quarter of the whole model's time under perf). */
 typedef struct rq16 {
-  __m512i mult, mult_odd, sh_even, sh_odd, rnd_even, rnd_odd, zp, lo, hi;
+  rescale16 r;
   __mmask16 keep;
   const coopt_qs8_panel *p0, *p1;
   size_t n0, n1; /* real channels of each panel (n0 = 0: none in the pair) */
@@ -85,16 +82,7 @@ typedef struct rq16 {
 
 static rq16 rq16_of(const coopt_blob *b, const coopt_qs8_panel *p0, const coopt_qs8_panel *p1, size_t n0, size_t n1) {
   rq16 q;
-  const __m512i one = _mm512_set1_epi64(1), shift = join256(p0->shift, p1->shift);
-  q.mult = join256(p0->mult, p1->mult);
-  q.mult_odd = _mm512_srli_epi64(q.mult, 32);
-  q.sh_even = _mm512_and_si512(shift, _mm512_set1_epi64(0xFFFFFFFF));
-  q.sh_odd = _mm512_srli_epi64(shift, 32);
-  q.rnd_even = _mm512_sllv_epi64(one, _mm512_sub_epi64(q.sh_even, one));
-  q.rnd_odd = _mm512_sllv_epi64(one, _mm512_sub_epi64(q.sh_odd, one));
-  q.zp = _mm512_set1_epi32(b->out_zero_point);
-  q.lo = _mm512_set1_epi32(b->out_min);
-  q.hi = _mm512_set1_epi32(b->out_max);
+  q.r = rescale16_of(b, join256(p0->mult, p1->mult), join256(p0->shift, p1->shift));
   q.keep = (__mmask16)(((1u << n0) - 1) | (((1u << n1) - 1) << 8));
   q.p0 = p0, q.p1 = p1, q.n0 = n0, q.n1 = n1;
   return q;
@@ -106,13 +94,7 @@ static inline void epilogue16(const coopt_blob *b, const rq16 *q, __m512i acc, i
   if (acc_out) {
     _mm512_mask_storeu_epi32(acc_out, q->keep, acc);
   } else if (!b->double_round) {
-    __m512i pe = _mm512_add_epi64(_mm512_mul_epi32(acc, q->mult), q->rnd_even);
-    __m512i po = _mm512_add_epi64(_mm512_mul_epi32(_mm512_srli_epi64(acc, 32), q->mult_odd), q->rnd_odd);
-    pe = _mm512_srav_epi64(pe, q->sh_even);
-    po = _mm512_srav_epi64(po, q->sh_odd);
-    __m512i r = _mm512_add_epi32(_mm512_mask_blend_epi32(0xAAAA, pe, _mm512_slli_epi64(po, 32)), q->zp);
-    r = _mm512_min_epi32(_mm512_max_epi32(r, q->lo), q->hi);
-    _mm_mask_storeu_epi8(c, q->keep, _mm512_cvtepi32_epi8(r));
+    _mm_mask_storeu_epi8(c, q->keep, _mm512_cvtepi32_epi8(rescale16_apply(&q->r, acc)));
   } else {
     epilogue8(b, _mm512_castsi512_si256(acc), q->p0->mult, q->p0->shift, c, NULL, q->n0);
     if (q->n1)

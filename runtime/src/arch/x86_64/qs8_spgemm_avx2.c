@@ -74,7 +74,7 @@ void coopt_qs8_spgemm_8x1c4__avx2(const void *packed, size_t m, const int8_t *a,
   const __m256i order = _mm256_setr_epi32(0, 1, 4, 5, 2, 3, 6, 7);
   for (size_t r0 = 0; r0 < m; r0 += 8) {
     size_t mr = m - r0 < 8 ? m - r0 : 8;
-    regroup_rows(a + r0 * a_stride, a_stride, mr, 8, k, blocks, 0, tile);
+    coopt_regroup_rows(a + r0 * a_stride, a_stride, mr, 8, k, blocks, 0, tile);
     size_t j = 0;
     for (size_t ch = 0; ch < b->n; ++ch) {
       __m256i acc0 = _mm256_setzero_si256(), acc1 = _mm256_setzero_si256();

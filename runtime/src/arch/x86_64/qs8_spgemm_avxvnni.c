@@ -31,7 +31,7 @@ void coopt_qs8_spgemm_8x1c4__avxvnni(const void *packed, size_t m, const int8_t 
   }
   for (size_t r0 = 0; r0 < m; r0 += 8) {
     size_t mr = m - r0 < 8 ? m - r0 : 8;
-    regroup_rows(a + r0 * a_stride, a_stride, mr, 8, k, blocks, 0x80808080u, tile);
+    coopt_regroup_rows(a + r0 * a_stride, a_stride, mr, 8, k, blocks, 0x80808080u, tile);
     size_t j = 0;
     for (size_t ch = 0; ch < b->n; ++ch) {
       __m256i acc = _mm256_set1_epi32(start[ch]);

@@ -99,31 +99,6 @@ static inline __m256i dot16(__m128i w, __m128i x) {
   return _mm256_madd_epi16(_mm256_cvtepi8_epi16(w), _mm256_cvtepi8_epi16(x));
 }
 
-/* The row tile of the sparse kernels (1x4: 8 rows; block-sparse: 8 or
- * 16): for every K group of 4, rows 0..rows-1 x 4 bytes contiguous (4 *
- * rows bytes), each 4-byte word xor `flip` (0, or 0x80808080 for the
- * unsigned operand of vpdpbusd).  Rows past mr repeat the last row; K past
- * the end reads as 0 (before the flip; its weights are 0). */
-static inline void regroup_rows(const int8_t *a, size_t a_stride, size_t mr, size_t rows, size_t k, size_t groups,
-                                uint32_t flip, int8_t *tile) {
-  for (size_t r = 0; r < rows; ++r) {
-    const int8_t *x = a + (r < mr ? r : mr - 1) * a_stride;
-    size_t q = 0;
-    for (; 4 * q + 4 <= k; ++q) {
-      uint32_t v;
-      memcpy(&v, x + 4 * q, 4);
-      v ^= flip;
-      memcpy(tile + 4 * rows * q + 4 * r, &v, 4);
-    }
-    if (q < groups) {
-      uint32_t v = 0;
-      memcpy(&v, x + 4 * q, k - 4 * q);
-      v ^= flip;
-      memcpy(tile + 4 * rows * q + 4 * r, &v, 4);
-    }
-  }
-}
-
 /* One panel's 8 channel columns of up to 16 rows (byte j of col[ch] is row
  * j's output of channel ch, already int8) as rows: a byte transpose by
  * three rounds of unpacks, then the first mr rows' first ncols bytes. */
