@@ -24,8 +24,9 @@ typedef struct coopt_data_options {
 } coopt_data_options;
 
 /* Their option-table entries, for a pass options struct T with member d;
- * `what` says what the samples are for. */
-#define COOPT_DATA_OPTION_TABLE(T, what)                                                                               \
+ * `what` says what the samples are for, `default_count` the default count
+ * (text). */
+#define COOPT_DATA_OPTION_TABLE_N(T, what, default_count)                                                              \
   {"data",                                                                                                             \
    COOPT_OPT_STRING,                                                                                                   \
    "inputs " what ": an IDX data set directory (its train-images file) or a .npy/.pb tensor [N, ...]",                 \
@@ -36,7 +37,7 @@ typedef struct coopt_data_options {
       {"samples",                                                                                                      \
        COOPT_OPT_INT,                                                                                                  \
        "number of inputs, spread evenly over the data set",                                                            \
-       "512",                                                                                                          \
+       default_count,                                                                                                  \
        {true, false, false, false, 1, 0},                                                                              \
        NULL,                                                                                                           \
        offsetof(T, d.samples)},                                                                                        \
@@ -58,6 +59,8 @@ typedef struct coopt_data_options {
   {                                                                                                                    \
     "entry", COOPT_OPT_STRING, "the function to run", "main", {0}, NULL, offsetof(T, d.entry)                          \
   }
+
+#define COOPT_DATA_OPTION_TABLE(T, what) COOPT_DATA_OPTION_TABLE_N(T, what, "512")
 
 /* A coopt_probe_prepare that routes the clone's convolutions to coopt's
  * kernels (coopt-lower-kernels, remarks silenced): probes run several

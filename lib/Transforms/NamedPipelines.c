@@ -18,6 +18,10 @@
  * pattern, coopt-permute-channels first reorders the channels between
  * layers so that the pattern's groups keep more (permute=false: not).
  * recover=false gives the plain form (magnitude pruning, nothing refit).
+ * distill=true adds coopt-distill after the last recovery: the whole
+ * model's output fit to the float model's, where layer-wise recovery has
+ * nothing left to give (slower: minutes, not seconds); the recoveries then
+ * keep the references it reads as the float model, and it drops them.
  * Calibration runs after compression, so the ranges are those of the
  * compressed model.
  */
@@ -43,6 +47,9 @@ typedef struct path_options {
   double damp;
   bool recover_dense;
   bool activation_aware;
+  bool distill;
+  int64_t distill_samples, distill_epochs;
+  double distill_lr;
   /* prune */
   double sparsity;
   char *pattern;
@@ -102,9 +109,32 @@ static const char *const calib_method_names[] = {"minmax", "percentile", "mse", 
        {0},                                                                                                            \
        NULL,                                                                                                           \
        offsetof(T, recover_dense)},                                                                                    \
+      {"activation-aware",           COOPT_OPT_BOOL, "coopt-recover activation-aware", "false", {0}, NULL,             \
+       offsetof(T, activation_aware)},                                                                                 \
+      {"distill",                                                                                                      \
+       COOPT_OPT_BOOL,                                                                                                 \
+       "after recovery, coopt-distill: fit the whole model's output to the float model's (slower; needs data)",        \
+       "false",                                                                                                        \
+       {0},                                                                                                            \
+       NULL,                                                                                                           \
+       offsetof(T, distill)},                                                                                          \
+      {"distill-samples",                                                                                              \
+       COOPT_OPT_INT,                                                                                                  \
+       "coopt-distill samples",                                                                                        \
+       "16384",                                                                                                        \
+       {true, false, false, false, 16, 0},                                                                             \
+       NULL,                                                                                                           \
+       offsetof(T, distill_samples)},                                                                                  \
+      {"distill-epochs",                                                                                               \
+       COOPT_OPT_INT,                                                                                                  \
+       "coopt-distill epochs",                                                                                         \
+       "8",                                                                                                            \
+       {true, true, false, false, 1, 1000},                                                                            \
+       NULL,                                                                                                           \
+       offsetof(T, distill_epochs)},                                                                                   \
   {                                                                                                                    \
-    "activation-aware", COOPT_OPT_BOOL, "coopt-recover activation-aware", "false", {0}, NULL,                          \
-        offsetof(T, activation_aware)                                                                                  \
+    "distill-lr", COOPT_OPT_FLOAT, "coopt-distill lr", "0.001", {true, true, true, false, 0, 1}, NULL,                 \
+        offsetof(T, distill_lr)                                                                                        \
   }
 #define OPT_SELECT                                                                                                     \
   {"ops",                                                                                                              \
@@ -219,12 +249,14 @@ static void put_list(writer *w, const char *key, const coopt_list *l, const char
 
 /* data=... samples=... normalize=... entry=... (the options the passes
  * that run the model share). */
-static void put_data(writer *w, const path_options *o) {
-  put(w, "data=%s samples=%lld", o->data, (long long)o->samples);
+static void put_data_n(writer *w, const path_options *o, int64_t samples) {
+  put(w, "data=%s samples=%lld", o->data, (long long)samples);
   if (o->normalize.size == 2)
     put(w, " normalize=%.17g,%.17g", ((double *)o->normalize.items)[0], ((double *)o->normalize.items)[1]);
   put(w, " entry=%s", o->entry);
 }
+
+static void put_data(writer *w, const path_options *o) { put_data_n(w, o, o->samples); }
 
 static void put_recover(writer *w, const path_options *o, bool dense, bool keep_reference) {
   put(w, "coopt-recover{");
@@ -233,10 +265,18 @@ static void put_recover(writer *w, const path_options *o, bool dense, bool keep_
       keep_reference ? "true" : "false", o->activation_aware ? "true" : "false");
 }
 
+/* The references stay until coopt-distill, which reads them as the float
+ * model and drops them. */
+static void put_distill(writer *w, const path_options *o) {
+  put(w, "coopt-distill{");
+  put_data_n(w, o, o->distill_samples);
+  put(w, " epochs=%lld lr=%.17g keep-reference=false},", (long long)o->distill_epochs, o->distill_lr);
+}
+
 static bool expand(const path_options *o, unsigned parts, char *buf, size_t size) {
   writer w = {buf, size, 0, true};
   bool prune = parts & PART_PRUNE, cluster = parts & PART_CLUSTER, quant = parts & PART_QUANT;
-  bool recover = o->recover && o->data[0];
+  bool recover = o->recover && o->data[0], distill = recover && o->distill;
   /* References only matter to a later coopt-recover; the plain form keeps
    * none, so its output is what it always was. */
   const char *keep = recover ? "true" : "false";
@@ -263,7 +303,7 @@ static bool expand(const path_options *o, unsigned parts, char *buf, size_t size
     }
     put(&w, "},");
     if (recover)
-      put_recover(&w, o, o->recover_dense, cluster);
+      put_recover(&w, o, o->recover_dense, cluster || distill);
   }
   if (cluster) {
     put(&w, "coopt-cluster{clusters=%lld per-channel=%s preserve-sparsity=%s init=%s seed=%lld", (long long)o->clusters,
@@ -279,8 +319,10 @@ static bool expand(const path_options *o, unsigned parts, char *buf, size_t size
     put(&w, "},");
     /* After pruning, the dense layers were refit already. */
     if (recover)
-      put_recover(&w, o, o->recover_dense && !prune, false);
+      put_recover(&w, o, o->recover_dense && !prune, distill);
   }
+  if (distill && (prune || cluster))
+    put_distill(&w, o);
   if (quant) {
     put(&w, "coopt-calibrate{");
     put_data(&w, o);

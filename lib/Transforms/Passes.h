@@ -13,6 +13,7 @@ extern const coopt_pass_info coopt_cluster_pass;
 extern const coopt_pass_info coopt_verify_structure_pass;
 extern const coopt_pass_info coopt_spc_pipeline;
 extern const coopt_pass_info coopt_recover_pass;
+extern const coopt_pass_info coopt_distill_pass;
 extern const coopt_pass_info coopt_calibrate_pass;
 extern const coopt_pass_info coopt_fake_quant_pass;
 extern const coopt_pass_info coopt_lower_int8_pass;
