@@ -22,11 +22,13 @@ With --latency, instead: torch's batch-1 latency (1 thread, median) of the
 float model and of its onednn int8 PTQ form (calibrated on the first test
 images; only the time matters), the peer row of bench/bench-compiled.sh.
 
-With --recover-time, only the time of that recovery (bench/bench-recover.sh).
+With --recover-time, only the time of that recovery (bench/bench-recover.sh);
+with --distill-time, the time of coopt-distill's end-to-end fit done in torch.
 
 usage: torch-peer.py model.onnx /usr/share/datasets/fashion-mnist [samples]
        torch-peer.py --latency model.onnx /usr/share/datasets/fashion-mnist [repeats]
        torch-peer.py --recover-time model.onnx /usr/share/datasets/fashion-mnist [samples]
+       torch-peer.py --distill-time model.onnx /usr/share/datasets/fashion-mnist [samples [epochs]]
 """
 import gzip
 import json
@@ -197,11 +199,64 @@ def recover_time():
                       "samples": samples, "recover_seconds": round(time.perf_counter() - t0, 2)}))
 
 
+def distill_time():
+    """The peer of coopt-distill's defaults (bench/bench-recover.sh): the same
+    end-to-end fit of a 50%-pruned model to the float model's logits, timed.
+    16,384 training images, every eighth held out; 8 epochs of batch-100 Adam
+    steps (lr 1e-3, cosine decay to 0) on the squared logit difference, the
+    zeros kept by masking the gradients; the held-out error after each epoch."""
+    model_path, data = sys.argv[2], sys.argv[3]
+    samples = int(sys.argv[4]) if len(sys.argv) > 4 else 16384
+    epochs = int(sys.argv[5]) if len(sys.argv) > 5 else 8
+    import math
+    import time
+    torch.manual_seed(0)
+    model, mean, std = build(model_path)
+    train = idx(f"{data}/train-images-idx3-ubyte.gz")
+    x = torch.from_numpy(((train[[i * len(train) // samples for i in range(samples)]].astype(np.float32) / 255.0
+                           - mean) / std).astype(np.float32))[:, None]
+    student, _, _ = build(model_path)
+    masks = []
+    for layer in student:
+        if isinstance(layer, nn.Linear) or (isinstance(layer, nn.Conv2d) and layer.groups == 1):
+            prune.l1_unstructured(layer, "weight", amount=0.5)
+            prune.remove(layer, "weight")
+            masks.append((layer.weight, (layer.weight != 0).float()))
+    t0 = time.perf_counter()
+    with torch.no_grad():
+        teacher = torch.cat([model(x[i:i + 100]) for i in range(0, len(x), 100)])
+    held = torch.arange(7, samples, 8)
+    fit = torch.tensor([i for i in range(samples) if i % 8 != 7])
+    opt = torch.optim.Adam(student.parameters(), lr=1e-3)
+    steps = len(fit) // 100 * epochs
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda t: 0.5 * (1 + math.cos(math.pi * t / steps)))
+    student.train()
+    for _ in range(epochs):
+        order = fit[torch.randperm(len(fit))]
+        for k in range(len(fit) // 100):
+            b = order[k * 100:(k + 1) * 100]
+            opt.zero_grad()
+            loss = 0.5 * ((student(x[b]) - teacher[b]) ** 2).sum() / 100
+            loss.backward()
+            for w, m in masks:
+                w.grad.mul_(m)
+            opt.step()
+            sched.step()
+        with torch.no_grad():
+            err = sum(((student(x[held[i:i + 100]]) - teacher[held[i:i + 100]]) ** 2).sum().item()
+                      for i in range(0, len(held), 100))
+    print(json.dumps({"model": model_path, "torch": torch.__version__, "threads": torch.get_num_threads(),
+                      "samples": samples, "epochs": epochs, "steps": steps, "held_out_error": err,
+                      "distill_seconds": round(time.perf_counter() - t0, 2)}))
+
+
 def main():
     if sys.argv[1] == "--latency":
         return latency()
     if sys.argv[1] == "--recover-time":
         return recover_time()
+    if sys.argv[1] == "--distill-time":
+        return distill_time()
     model_path, data = sys.argv[1], sys.argv[2]
     samples = int(sys.argv[3]) if len(sys.argv) > 3 else 512
     torch.manual_seed(0)

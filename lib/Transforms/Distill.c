@@ -466,13 +466,18 @@ static bool distill(MlirOperation module, MlirOperation fn, const distill_option
       fit[nfit++] = i;
   outcome res = {0};
   res.variables = nvars;
-  if (nfit < r.batch)
+  bool trained = false;
+  if (nvars == 0)
+    cooptEmitRemark(floc, "coopt-distill: no value may move (layers=%s); left as it is", layers_names[o->layers]);
+  else if (nfit < r.batch)
     cooptEmitRemark(floc, "coopt-distill: %lld samples to fit are fewer than one batch of %lld; left as it is",
                     (long long)nfit, (long long)r.batch);
-  else
+  else {
     train(&r, o, fit, nfit, held, nheld, &res);
+    trained = true;
+  }
   ok = store(student, r.vars, r.nparams, floc);
-  if (ok) {
+  if (ok && trained) {
     double e0 = res.energy > 0 ? res.before / res.energy : 0, e1 = res.energy > 0 ? res.after / res.energy : 0;
     cooptEmitRemark(floc,
                     "coopt-distill: relative output error on %lld held-out samples %.4f -> %.4f (%lld values in %lld "

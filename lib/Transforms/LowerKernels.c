@@ -725,6 +725,17 @@ static coopt_kernel_policy kernel_policy(const lower_kernels_options *o) {
   return p;
 }
 
+/* A forced kind that does not apply to op's weights falls back to dense;
+ * say so, so that a test forcing a kind sees where it did not run. */
+static void remark_forced_fallback(MlirOperation op, const lower_kernels_options *o, const coopt_int8_weights *v,
+                                   coopt_kernel_kind kind) {
+  if (o->force != FORCE_AUTO && kind == COOPT_KERNEL_DENSE && o->force != FORCE_DENSE)
+    cooptEmitRemark(mlirOperationGetLocation(op),
+                    "coopt-lower-kernels: force=%s does not apply (%zu distinct weights in a channel, K = %zu); using "
+                    "dense",
+                    force_values[o->force], v->max_distinct, v->k);
+}
+
 /* Pack int8 GEMM weights w (N x K; v: their analysis, with the codebook
  * indices the LUT kernels take) for the kernel `kind`. */
 static coopt_rt_status pack_qs8_gemm_kind(coopt_kernel_kind kind, size_t N, size_t K, const coopt_int8_weights *v,
@@ -849,11 +860,7 @@ static bool lower_conv(MlirOperation module, MlirOperation conv, const lower_ker
   coopt_kernel_policy policy = kernel_policy(o);
   double dense_cost = cooptPredictKernel(policy.cpu, v, COOPT_KERNEL_DENSE, e->m);
   double zf = v->zero_block_fraction;
-  if (o->force != FORCE_AUTO && kind == COOPT_KERNEL_DENSE && o->force != FORCE_DENSE)
-    cooptEmitRemark(mlirOperationGetLocation(conv),
-                    "coopt-lower-kernels: force=%s does not apply (%zu distinct weights in a channel, K = %zu); using "
-                    "dense",
-                    force_values[o->force], v->max_distinct, K);
+  remark_forced_fallback(conv, o, v, kind);
   coopt_rt_requant rq = int8_layer_rq(&e->L);
   coopt_rt_error err = {{0}};
   size_t size = v->sizes[kind];
@@ -956,6 +963,7 @@ static bool lower_matmul(MlirOperation module, MlirOperation mm, const lower_ker
     cooptAnalyzeInt8Weights(L.w, N, K, &v);
     const coopt_kernel_policy policy = kernel_policy(o);
     kind = cooptChooseKernel(&policy, &v, M, &pred.cost);
+    remark_forced_fallback(mm, o, &v, kind);
     kept = cooptKernelKept(&v, kind);
     size = v.sizes[kind];
     blob = aligned_blob(size);

@@ -71,6 +71,12 @@
 // RUN: coopt-opt %t.sig.mlir -p 'builtin.module(coopt-prune{sparsity=0.5})' -o %t.sig.ref 2>/dev/null
 // RUN: cmp %t.sig.ref %t.sig.out
 
+// Nothing compressed and layers=compressed: nothing may move.
+// RUN: coopt-opt %S/Inputs/recover-model.mlir -p 'builtin.module(coopt-distill{data=%S/Inputs/recover-calib.npy layers=compressed})' -o %t.none.mlir 2>&1 | FileCheck %s --check-prefix=NONE
+// NONE: recover-model.mlir:2:1: remark: coopt-distill: no value may move (layers=compressed); left as it is
+// RUN: coopt-opt %S/Inputs/recover-model.mlir -o %t.none.ref
+// RUN: cmp %t.none.ref %t.none.mlir
+
 // The named pipelines: distill=true runs it after the last coopt-recover,
 // which keeps the references for it; it drops them.
 // RUN: coopt-opt %S/Inputs/recover-model.mlir -p 'builtin.module(coopt-pqat{data=%S/Inputs/recover-calib.npy samples=200 distill=true distill-samples=200 distill-epochs=4 distill-lr=0.002})' --dump-pass-pipeline -o %t.pqat.mlir 2> %t.pqat.err
