@@ -31,6 +31,7 @@ typedef enum node_kind {
   NODE_AVG_POOL,
   NODE_MAX_POOL,
   NODE_RESHAPE,
+  NODE_TRANSPOSE,
   NODE_ADD
 } node_kind;
 
@@ -48,6 +49,7 @@ typedef struct node {
   float *bias_const; /* a bias that is not a parameter (or NULL: none) */
   /* window geometry: conv2d, depthwise_conv2d, pools */
   int64_t kh, kw, pad[4], stride[2], dil[2], mult;
+  int perm[MAX_RANK]; /* transpose: output dimension d is input dimension perm[d] */
   float lo, hi;
 } node;
 
@@ -273,6 +275,8 @@ static bool build_op(coopt_net *net, MlirOperation op, const coopt_weight_set *s
     kind = NODE_MAX_POOL;
   else if (cooptOpIs(op, "tosa.reshape"))
     kind = NODE_RESHAPE;
+  else if (cooptOpIs(op, "tosa.transpose"))
+    kind = NODE_TRANSPOSE;
   else if (cooptOpIs(op, "tosa.add"))
     kind = NODE_ADD;
   else
@@ -315,6 +319,18 @@ static bool build_op(coopt_net *net, MlirOperation op, const coopt_weight_set *s
     return x->size == n->size || fail(why, size, "its shapes differ");
   }
   case NODE_RESHAPE: return x->size == n->size || fail(why, size, "its sizes differ");
+  case NODE_TRANSPOSE: {
+    MlirAttribute p = mlirOperationGetAttributeByName(op, S("perms"));
+    if (mlirAttributeIsNull(p) || !mlirAttributeIsADenseI32Array(p) || mlirDenseArrayGetNumElements(p) != n->rank ||
+        x->rank != n->rank)
+      return fail(why, size, "its permutation does not match its rank");
+    for (int d = 0; d < n->rank; ++d) {
+      n->perm[d] = mlirDenseI32ArrayGetElement(p, d);
+      if (n->perm[d] < 0 || n->perm[d] >= n->rank || x->shape[n->perm[d]] != n->shape[d])
+        return fail(why, size, "its permutation does not match its shapes");
+    }
+    return true;
+  }
   case NODE_ADD: {
     node *c = &net->nodes[b];
     if (!broadcastable(x, c, n))
@@ -760,6 +776,32 @@ static void add_pass(coopt_net *net, node *n, bool backward) {
   }
 }
 
+/* ---- transpose: y[i] = x[j] with j walked by the input strides of the
+ * permuted dimensions; backward sends dy[i] back to x[j] ---- */
+
+static void transpose_pass(coopt_net *net, node *n, bool backward) {
+  node *x = &net->nodes[n->a];
+  int64_t in_stride[MAX_RANK], stride[MAX_RANK], idx[MAX_RANK] = {0}, t = 1;
+  for (int d = x->rank - 1; d >= 0; --d)
+    in_stride[d] = t, t *= x->shape[d];
+  for (int d = 0; d < n->rank; ++d)
+    stride[d] = in_stride[n->perm[d]];
+  int64_t j = 0;
+  for (int64_t i = 0; i < n->size; ++i) {
+    if (backward)
+      x->dy[j] += n->dy[i];
+    else
+      n->y[i] = x->y[j];
+    for (int d = n->rank - 1; d >= 0; --d) {
+      j += stride[d];
+      if (++idx[d] < n->shape[d])
+        break;
+      j -= stride[d] * n->shape[d];
+      idx[d] = 0;
+    }
+  }
+}
+
 /* ---- clamp: the gradient passes where the input is strictly inside ---- */
 
 static void clamp_forward(const float *restrict x, float *restrict y, int64_t n, float lo, float hi) {
@@ -792,6 +834,7 @@ const float *cooptNetForward(coopt_net *net, const float *x) {
     case NODE_AVG_POOL: avg_pool(net, n, false); break;
     case NODE_MAX_POOL: max_pool(net, n, false); break;
     case NODE_RESHAPE: memcpy(n->y, in->y, (size_t)n->size * sizeof(float)); break;
+    case NODE_TRANSPOSE: transpose_pass(net, n, false); break;
     case NODE_ADD: add_pass(net, n, false); break;
     }
   }
@@ -833,6 +876,10 @@ void cooptNetBackward(coopt_net *net, const float *dy) {
       if (in->dy)
         for (int64_t k = 0; k < n->size; ++k)
           in->dy[k] += n->dy[k];
+      break;
+    case NODE_TRANSPOSE:
+      if (in->dy)
+        transpose_pass(net, n, true);
       break;
     case NODE_ADD: add_pass(net, n, true); break;
     }

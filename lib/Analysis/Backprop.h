@@ -10,7 +10,8 @@
  * output gradient, accumulating a gradient for every weight and bias.
  *
  * Scope: the op set of the CNNs coopt imports (conv2d, depthwise_conv2d,
- * matmul, clamp, avg_pool2d, max_pool2d, reshape, add), f32 throughout, at
+ * matmul, clamp, avg_pool2d, max_pool2d, reshape, transpose, add), f32
+ * throughout, at
  * the function's static shapes (its batch is the batch of one step).  A
  * function with any other op is refused with the op's location, so the caller
  * can say why and leave the model as it is.  Tensors are row-major in the

@@ -5,8 +5,8 @@
  * The function has every op kind the interpreter takes: a strided, dilated,
  * asymmetrically padded conv2d, a depthwise_conv2d with multiplier 2, a
  * padded 3x3 conv2d (im2col and its adjoint), a 1x1 conv2d (the direct BLAS
- * path), clamps, a residual add, max and average
- * pools, reshapes, a matmul and its broadcast bias add. */
+ * path) after a transpose that is not its own inverse, clamps, a residual
+ * add, max and average pools, reshapes, a matmul and its broadcast bias add. */
 #include "Analysis/Backprop.h"
 #include "Analysis/Weights.h"
 #include "Exec/Probe.h"
@@ -85,15 +85,17 @@ static char *model_text(void) {
       "tensor<1xf32>) -> tensor<2x3x3x8xf32>\n"
       "  %s = tosa.add %c3, %r2 : (tensor<2x3x3x8xf32>, tensor<2x3x3x8xf32>) -> tensor<2x3x3x8xf32>\n"
       "  %mp = tosa.max_pool2d %s {kernel = array<i64: 2, 2>, pad = array<i64: 0, 0, 0, 0>, stride = array<i64: 1, "
-      "1>} : (tensor<2x3x3x8xf32>) -> tensor<2x2x2x8xf32>\n");
-  put_const(&p, &left, "w4", "8x1x1x8", 64);
+      "1>} : (tensor<2x3x3x8xf32>) -> tensor<2x2x2x8xf32>\n"
+      "  %tp = tosa.transpose %mp {perms = array<i32: 0, 2, 3, 1>} : (tensor<2x2x2x8xf32>) -> "
+      "tensor<2x2x8x2xf32>\n");
+  put_const(&p, &left, "w4", "8x1x1x2", 16);
   put_const(&p, &left, "b4", "8", 8);
   put(&p, &left,
-      "  %c4 = tosa.conv2d %mp, %w4, %b4, %z, %z {acc_type = f32, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, "
-      "0, 0>, stride = array<i64: 1, 1>} : (tensor<2x2x2x8xf32>, tensor<8x1x1x8xf32>, tensor<8xf32>, tensor<1xf32>, "
-      "tensor<1xf32>) -> tensor<2x2x2x8xf32>\n"
-      "  %p = tosa.avg_pool2d %c4, %z, %z {acc_type = f32, kernel = array<i64: 2, 2>, pad = array<i64: 0, 0, 0, 0>, "
-      "stride = array<i64: 1, 1>} : (tensor<2x2x2x8xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<2x1x1x8xf32>\n"
+      "  %c4 = tosa.conv2d %tp, %w4, %b4, %z, %z {acc_type = f32, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, "
+      "0, 0>, stride = array<i64: 1, 1>} : (tensor<2x2x8x2xf32>, tensor<8x1x1x2xf32>, tensor<8xf32>, tensor<1xf32>, "
+      "tensor<1xf32>) -> tensor<2x2x8x8xf32>\n"
+      "  %p = tosa.avg_pool2d %c4, %z, %z {acc_type = f32, kernel = array<i64: 2, 8>, pad = array<i64: 0, 0, 0, 0>, "
+      "stride = array<i64: 1, 1>} : (tensor<2x2x8x8xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<2x1x1x8xf32>\n"
       "  %s1 = tosa.const_shape {values = dense<[1, 2, 8]> : tensor<3xindex>} : () -> !tosa.shape<3>\n"
       "  %f = tosa.reshape %p, %s1 : (tensor<2x1x1x8xf32>, !tosa.shape<3>) -> tensor<1x2x8xf32>\n");
   put_const(&p, &left, "wf", "1x8x3", 24);
@@ -198,7 +200,7 @@ int main(void) {
       }
     }
   }
-  CHECK_EQ_INT(checked, 108 + 4 + 72 + 8 + 576 + 8 + 64 + 8 + 24 + 3);
+  CHECK_EQ_INT(checked, 108 + 4 + 72 + 8 + 576 + 8 + 16 + 8 + 24 + 3);
   CHECK_EQ_INT(bad, 0);
   /* Backward accumulates: a second pass doubles every gradient. */
   coopt_net_param *w1 = cooptNetParam(net, 0);
