@@ -292,3 +292,7 @@ bool cooptVerifyStructureClaims(MlirOperation root, const char *prefix, const ch
   cooptWeightSetFree(&set);
   return ok;
 }
+
+bool cooptStructureClaims(const coopt_structure *s) {
+  return s->has_sparsity || s->has_clusters || s->pattern.kind != COOPT_PAT_NONE;
+}

@@ -48,6 +48,8 @@ int64_t cooptPatternGroupRows(const coopt_pattern *p);
 
 /* Read (all fields false when absent) and write the attribute. */
 coopt_structure cooptGetStructure(const coopt_weight *w);
+/* Does the record claim anything (sparsity, a pattern, clusters)? */
+bool cooptStructureClaims(const coopt_structure *s);
 void cooptSetStructure(const coopt_weight *w, const coopt_structure *s);
 
 /* Check canonical-order values against a claim.  On violation returns false

@@ -160,3 +160,28 @@ void cooptComputeWeightStats(const float *values, int64_t rows, int64_t per_row,
   s->palette_bits = best_bits;
   s->palette_per_channel = per_channel;
 }
+
+int64_t cooptDistinctNonzero(const float *x, int64_t n, float *d) {
+  int64_t k = 0;
+  for (int64_t i = 0; i < n; ++i)
+    if (x[i] != 0)
+      d[k++] = x[i];
+  cooptSortFloats(d, k);
+  int64_t m = 0;
+  for (int64_t i = 0; i < k; ++i)
+    if (m == 0 || d[i] != d[m - 1])
+      d[m++] = d[i];
+  return m;
+}
+
+int32_t cooptSortedIndexOf(const float *d, int64_t n, float v) {
+  int64_t lo = 0, hi = n - 1;
+  while (lo < hi) {
+    int64_t mid = (lo + hi) / 2;
+    if (d[mid] < v)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return (int32_t)lo;
+}

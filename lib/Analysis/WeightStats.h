@@ -32,4 +32,12 @@ int64_t cooptCountDistinct(const float *values, int64_t n, uint32_t *scratch);
 /* Sort ascending (radix; -0 becomes +0, NaNs one quiet NaN at the end). */
 void cooptSortFloats(float *values, int64_t n);
 
+/* The distinct nonzero values of x[0..n), sorted ascending into d (room
+ * for n); their count.  What a clustered weight's codebook is, per channel
+ * or per tensor. */
+int64_t cooptDistinctNonzero(const float *x, int64_t n, float *d);
+
+/* The index of v in the sorted d[0..n) (n >= 1; v one of them). */
+int32_t cooptSortedIndexOf(const float *d, int64_t n, float v);
+
 #endif

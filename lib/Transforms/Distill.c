@@ -99,43 +99,13 @@ typedef struct variables {
   float *best; /* the parameter's values at the best held-out error */
 } variables;
 
-static bool has_record(const coopt_structure *s) {
-  return s->has_sparsity || s->has_clusters || s->pattern.kind != COOPT_PAT_NONE;
-}
-
-/* Distinct values of x (sorted, into d), their count. */
-static int64_t distinct(const float *x, int64_t n, float *d) {
-  int64_t k = 0;
-  for (int64_t i = 0; i < n; ++i)
-    if (x[i] != 0)
-      d[k++] = x[i];
-  cooptSortFloats(d, k);
-  int64_t m = 0;
-  for (int64_t i = 0; i < k; ++i)
-    if (m == 0 || d[i] != d[m - 1])
-      d[m++] = d[i];
-  return m;
-}
-
-static int32_t index_in(const float *d, int64_t n, float v) {
-  int64_t lo = 0, hi = n - 1;
-  while (lo < hi) {
-    int64_t mid = (lo + hi) / 2;
-    if (d[mid] < v)
-      lo = mid + 1;
-    else
-      hi = mid;
-  }
-  return (int32_t)lo;
-}
-
-/* Tie the elements of rows [0, rows) x width (row stride width) of a
- * clustered weight to one variable per distinct value of the group. */
+/* Tie the nonzeros of x[first, first + n) (one channel, or the whole
+ * tensor) to one variable per distinct value among them: its centroid. */
 static void tie_clusters(variables *va, const float *x, int64_t first, int64_t n, float *scratch) {
-  int64_t k = distinct(x + first, n, scratch);
+  int64_t k = cooptDistinctNonzero(x + first, n, scratch);
   for (int64_t i = 0; i < n; ++i)
     if (x[first + i] != 0) {
-      int32_t t = (int32_t)va->count + index_in(scratch, k, x[first + i]);
+      int32_t t = (int32_t)va->count + cooptSortedIndexOf(scratch, k, x[first + i]);
       va->tie[first + i] = t;
       va->theta[t] = x[first + i];
     }
@@ -366,7 +336,7 @@ static bool store(coopt_net *net, variables *vars, size_t nparams, MlirLocation 
       for (int64_t k = 0; k < p->n; ++k)
         same &= (old[k] == 0) == (vars[i].best[k] == 0);
       free(old);
-      if (!same || (has_record(&st) && !cooptCheckStructure(w, vars[i].best, &st, msg, sizeof msg))) {
+      if (!same || (cooptStructureClaims(&st) && !cooptCheckStructure(w, vars[i].best, &st, msg, sizeof msg))) {
         cooptWeightDescribe(w, what, sizeof what);
         cooptEmitError(loc, "coopt-distill: internal error: the fit of %s changed its structure", what);
         return false;
@@ -392,7 +362,7 @@ static bool moves(const coopt_net *net, const coopt_net_param *p, const distill_
   if (!w)
     return false;
   coopt_structure st = cooptGetStructure(w->weight);
-  return has_record(&st);
+  return cooptStructureClaims(&st);
 }
 
 static bool distill(MlirOperation module, MlirOperation fn, const distill_options *o, coopt_weight_set *set) {

@@ -294,7 +294,7 @@ static bool store_with_claims(weight_job *J) {
     ok = false;
   }
   cooptWeightStore(w, J->v);
-  if (st->has_sparsity || st->has_clusters || st->pattern.kind != COOPT_PAT_NONE)
+  if (cooptStructureClaims(st))
     cooptSetStructure(w, st);
   else
     mlirOperationRemoveDiscardableAttributeByName(w->constant, S("coopt.structure"));

@@ -164,32 +164,6 @@ static double *load_bias(MlirOperation bias, MlirAttribute values, int64_t rows)
   return b;
 }
 
-/* Distinct nonzero values of x[0..n) (sorted, into d), their count. */
-static int64_t distinct_nonzero(const float *x, int64_t n, float *d) {
-  int64_t k = 0;
-  for (int64_t i = 0; i < n; ++i)
-    if (x[i] != 0)
-      d[k++] = x[i];
-  cooptSortFloats(d, k);
-  int64_t m = 0;
-  for (int64_t i = 0; i < k; ++i)
-    if (m == 0 || d[i] != d[m - 1])
-      d[m++] = d[i];
-  return m;
-}
-
-static int32_t index_of(const float *d, int64_t n, float v) {
-  int64_t lo = 0, hi = n - 1;
-  while (lo < hi) {
-    int64_t mid = (lo + hi) / 2;
-    if (d[mid] < v)
-      lo = mid + 1;
-    else
-      hi = mid;
-  }
-  return (int32_t)lo;
-}
-
 typedef struct layer_result {
   double before, after, energy; /* summed squared errors and float output energy */
   int64_t free_values;
@@ -222,14 +196,14 @@ static int64_t map_row(layer_solve *s, const coopt_structure *st, int64_t r) {
   int32_t *map = s->map;
   if (s->shared) {
     for (int64_t i = 0; i < patch; ++i)
-      map[i] = row[i] != 0 ? index_of(s->codebook, s->k_shared, row[i]) : -1;
+      map[i] = row[i] != 0 ? cooptSortedIndexOf(s->codebook, s->k_shared, row[i]) : -1;
     map[patch] = s->L->bias_free ? (int32_t)(s->k_shared + r) : -1;
     return 0;
   }
   if (st->has_clusters) {
-    int64_t kc = distinct_nonzero(row, patch, s->codebook);
+    int64_t kc = cooptDistinctNonzero(row, patch, s->codebook);
     for (int64_t i = 0; i < patch; ++i)
-      map[i] = row[i] != 0 ? index_of(s->codebook, kc, row[i]) : -1;
+      map[i] = row[i] != 0 ? cooptSortedIndexOf(s->codebook, kc, row[i]) : -1;
     nvar = kc;
   } else {
     for (int64_t i = 0; i < patch; ++i)
@@ -281,7 +255,7 @@ static void solve_shared(layer_solve *s, coopt_ls *ls, layer_result *res) {
   for (int64_t r = 0; r < s->rows; ++r) {
     const float *row = s->v + r * patch;
     for (int64_t i = 0; i < patch; ++i) {
-      s->newv[r * patch + i] = row[i] != 0 ? (float)theta[index_of(s->codebook, k_shared, row[i])] : 0.0f;
+      s->newv[r * patch + i] = row[i] != 0 ? (float)theta[cooptSortedIndexOf(s->codebook, k_shared, row[i])] : 0.0f;
       s->wn[i] = s->newv[r * patch + i];
     }
     s->newb[r] = s->L->bias_free ? (float)theta[k_shared + r] : s->b[r];
@@ -309,7 +283,7 @@ static void solve_layer(const coopt_layer *L, const coopt_gram *gr, const coopt_
   memset(res, 0, sizeof *res);
   res->solved_all = true;
   s.shared = st->has_clusters && !st->per_channel;
-  s.k_shared = s.shared ? distinct_nonzero(v, w->num_elements, s.codebook) : 0;
+  s.k_shared = s.shared ? cooptDistinctNonzero(v, w->num_elements, s.codebook) : 0;
   coopt_ls ls = {0};
   if (s.shared) {
     cooptLsInit(&ls, s.k_shared + (L->bias_free ? rows : 0));
@@ -619,7 +593,7 @@ static int64_t max_unknowns(const coopt_layer *L) {
   for (int64_t r = 0; r < w->rows; ++r) {
     int64_t k = 0;
     if (st.has_clusters && st.per_channel)
-      k = distinct_nonzero(v + r * patch, patch, d);
+      k = cooptDistinctNonzero(v + r * patch, patch, d);
     else if (!st.has_clusters)
       for (int64_t i = 0; i < patch; ++i)
         k += v[r * patch + i] != 0;
@@ -629,10 +603,6 @@ static int64_t max_unknowns(const coopt_layer *L) {
   free(d);
   free(v);
   return most + (L->bias_free ? 1 : 0);
-}
-
-static bool has_record(const coopt_structure *s) {
-  return s->has_sparsity || s->has_clusters || s->pattern.kind != COOPT_PAT_NONE;
 }
 
 /* The batch of @entry's single input (0 when it has none to read). */
@@ -659,7 +629,7 @@ static int64_t select_layers(const recover_options *o, coopt_weight_set *set, in
     cooptWeightDescribe(w, what, sizeof what);
     MlirLocation loc = mlirOperationGetLocation(w->user);
     coopt_structure st = cooptGetStructure(w);
-    if (!has_record(&st) && !o->dense) {
+    if (!cooptStructureClaims(&st) && !o->dense) {
       cooptEmitRemark(loc, "coopt-recover: %s has no coopt.structure record; left as it is (dense=true refits it)",
                       what);
       continue;
@@ -668,7 +638,7 @@ static int64_t select_layers(const recover_options *o, coopt_weight_set *set, in
       cooptEmitRemark(loc, "coopt-recover: %s %s; left as it is", what, why);
       continue;
     }
-    if (has_record(&st) && !cooptHasReference(w->constant)) {
+    if (cooptStructureClaims(&st) && !cooptHasReference(w->constant)) {
       cooptEmitError(loc,
                      "coopt-recover: %s was compressed but has no coopt.reference (its float values) to recover "
                      "toward; run coopt-prune / coopt-cluster with keep-reference=true in the same pipeline",
