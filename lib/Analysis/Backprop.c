@@ -11,6 +11,7 @@
 
 #include "IR/Build.h"
 #include "Support/Support.h"
+#include "coopt/Diagnostics.h"
 
 #include <cblas.h>
 #include <math.h>
@@ -63,6 +64,8 @@ struct coopt_net {
 };
 
 static MlirStringRef S(const char *s) { return mlirStringRefCreateFromCString(s); }
+
+static bool fail(char *why, size_t size, const char *fmt, ...) COOPT_PRINTF(3, 4);
 
 static bool fail(char *why, size_t size, const char *fmt, ...) {
   va_list ap;
@@ -813,7 +816,7 @@ static void clamp_backward(const float *restrict x, const float *restrict dy, fl
                            float hi) {
   for (int64_t k = 0; k < n; ++k) {
     float g = dy[k]; /* loaded either way, so that the select vectorizes */
-    dx[k] += (x[k] > lo) & (x[k] < hi) ? g : 0.0f;
+    dx[k] += ((x[k] > lo) & (x[k] < hi)) ? g : 0.0f;
   }
 }
 
