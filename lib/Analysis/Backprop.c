@@ -396,7 +396,7 @@ coopt_net *cooptNetBuild(MlirOperation fn, const coopt_weight_set *set, bool ref
   mark_gradients(net);
   for (int i = 0; i < net->count; ++i) {
     node *n = &net->nodes[i];
-    if (n->kind != NODE_CONST && !n->y)
+    if (n->kind != NODE_CONST && n->kind != NODE_INPUT && !n->y)
       n->y = coopt_xmalloc((size_t)n->size * sizeof(float));
     if (n->kind == NODE_CONV) {
       const node *x = &net->nodes[n->a];
