@@ -47,6 +47,7 @@ typedef struct node {
   float *y, *dy;     /* dy is NULL when nothing trainable lies before the node */
   int w, bias;       /* parameter indices, -1 when none */
   float *wt;         /* depthwise: the weights as [spatial][channels], per forward */
+  float *gt;         /* depthwise: their gradient in that layout, per backward */
   float *bias_const; /* a bias that is not a parameter (or NULL: none) */
   /* window geometry: conv2d, depthwise_conv2d, pools */
   int64_t kh, kw, pad[4], stride[2], dil[2], mult;
@@ -404,8 +405,10 @@ coopt_net *cooptNetBuild(MlirOperation fn, const coopt_weight_set *set, bool ref
       if (cols > net->scratch_size)
         net->scratch_size = cols;
     }
-    if (n->kind == NODE_DEPTHWISE)
+    if (n->kind == NODE_DEPTHWISE) {
       n->wt = coopt_xmalloc((size_t)(n->kh * n->kw * n->shape[3]) * sizeof(float));
+      n->gt = coopt_xmalloc((size_t)(n->kh * n->kw * n->shape[3]) * sizeof(float));
+    }
   }
   net->scratch = coopt_xmalloc((net->scratch_size + 1) * sizeof(float));
   return net;
@@ -420,6 +423,7 @@ void cooptNetFree(coopt_net *net) {
       free(n->y);
     free(n->dy);
     free(n->wt);
+    free(n->gt);
     free(n->bias_const);
   }
   for (size_t i = 0; i < net->nparams; ++i) {
@@ -629,7 +633,8 @@ static void depthwise_backward(coopt_net *net, node *n) {
   node *x = &net->nodes[n->a];
   int64_t N = x->shape[0], H = x->shape[1], W = x->shape[2], C = x->shape[3], M = n->mult;
   int64_t OH = n->shape[1], OW = n->shape[2], CM = C * M, KS = n->kh * n->kw;
-  float *gt = coopt_xcalloc((size_t)(KS * CM), sizeof(float));
+  float *gt = n->gt;
+  memset(gt, 0, (size_t)(KS * CM) * sizeof(float));
   for (int64_t b = 0; b < N; ++b)
     for (int64_t oh = 0; oh < OH; ++oh)
       for (int64_t ow = 0; ow < OW; ++ow) {
@@ -649,7 +654,6 @@ static void depthwise_backward(coopt_net *net, node *n) {
   for (int64_t ch = 0; ch < CM; ++ch)
     for (int64_t s = 0; s < KS; ++s)
       gw[ch * KS + s] += gt[s * CM + ch];
-  free(gt);
   if (n->bias >= 0)
     sum_rows(n->dy, n->size / CM, CM, net->params[n->bias].grad);
 }

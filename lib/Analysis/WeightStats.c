@@ -185,3 +185,10 @@ int32_t cooptSortedIndexOf(const float *d, int64_t n, float v) {
   }
   return (int32_t)lo;
 }
+
+bool cooptSameZeros(const float *a, const float *b, int64_t n) {
+  for (int64_t i = 0; i < n; ++i)
+    if ((a[i] == 0) != (b[i] == 0))
+      return false;
+  return true;
+}

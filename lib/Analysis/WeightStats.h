@@ -37,6 +37,10 @@ void cooptSortFloats(float *values, int64_t n);
  * or per tensor. */
 int64_t cooptDistinctNonzero(const float *x, int64_t n, float *d);
 
+/* Do a[0..n) and b[0..n) have their zeros in the same places (the same
+ * sparsity mask)? */
+bool cooptSameZeros(const float *a, const float *b, int64_t n);
+
 /* The index of v in the sorted d[0..n) (n >= 1; v one of them). */
 int32_t cooptSortedIndexOf(const float *d, int64_t n, float v);
 

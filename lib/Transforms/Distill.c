@@ -332,9 +332,7 @@ static bool store(coopt_net *net, variables *vars, size_t nparams, MlirLocation 
       coopt_structure st = cooptGetStructure(w);
       float *old = cooptWeightLoad(w);
       char what[512], msg[512];
-      bool same = true;
-      for (int64_t k = 0; k < p->n; ++k)
-        same &= (old[k] == 0) == (vars[i].best[k] == 0);
+      bool same = cooptSameZeros(old, vars[i].best, p->n);
       free(old);
       if (!same || (cooptStructureClaims(&st) && !cooptCheckStructure(w, vars[i].best, &st, msg, sizeof msg))) {
         cooptWeightDescribe(w, what, sizeof what);

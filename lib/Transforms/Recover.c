@@ -328,13 +328,6 @@ static void solve_layer(const coopt_layer *L, const coopt_gram *gr, const coopt_
   free(s.newb);
 }
 
-static bool same_zeros(const float *a, const float *b, int64_t n) {
-  for (int64_t i = 0; i < n; ++i)
-    if ((a[i] == 0) != (b[i] == 0))
-      return false;
-  return true;
-}
-
 static void store_bias(MlirOperation bias, const double *b, int64_t rows) {
   MlirAttribute old = mlirOperationGetAttributeByName(bias, S("values"));
   MlirType t = mlirAttributeGetType(old);
@@ -560,7 +553,7 @@ static bool recover_layer(MlirOperation module, const recover_options *o, coopt_
   if (through)
     refit_through_clamp(L, &gr, &st, o->damp, pv->x, xf, s->count, lo, hi, old, bold, v, b, &res);
   char msg[512];
-  if (!same_zeros(old, v, w->num_elements) || !cooptCheckStructure(w, v, &st, msg, sizeof msg)) {
+  if (!cooptSameZeros(old, v, w->num_elements) || !cooptCheckStructure(w, v, &st, msg, sizeof msg)) {
     cooptEmitError(loc, "coopt-recover: internal error: the refit of %s changed its structure", what);
     ok = false;
   } else {
