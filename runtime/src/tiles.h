@@ -37,6 +37,25 @@ enum {
  * on one machine. */
 uint32_t coopt_rt_cpu_features(void);
 
+/* The 4 activation bytes of a c4 group as one word; `avail` (1..4) of them
+ * are real, the rest (the K tail, whose weights are 0) read 0.  A tail
+ * group of a row with at least 4 bytes (`back`) loads the row's last 4
+ * bytes and shifts the real ones down: a variable-length memcpy per row and
+ * tail group was 40% of a K = 9 GEMM (the 3x3 single-channel stem) under
+ * perf.  Constant `avail` = 4 folds to one load. */
+static inline uint32_t coopt_load_group4(const int8_t *g, size_t avail, bool back) {
+  uint32_t v = 0;
+  if (avail >= 4) {
+    memcpy(&v, g, 4);
+  } else if (back) {
+    memcpy(&v, g + avail - 4, 4);
+    v >>= 8 * (4 - avail);
+  } else {
+    memcpy(&v, g, avail);
+  }
+  return v;
+}
+
 /* The row tile of the sparse kernels (x86 1x4: 8 rows; block-sparse: 1 to
  * 8, as many as the call has left): for every K group of 4, rows 0..rows-1 x 4 bytes contiguous (4 *
  * rows bytes), each 4-byte word xor `flip` (0, or 0x80808080 for the

@@ -706,6 +706,19 @@ static void test_conv(void) {
   check_conv_case(&big8, 0);
   conv_case big32 = {5, 6, 400, 3, 3, 1, 2, 1, 1, 1, 1, 3};
   check_conv_case(&big32, 1);
+  /* Single-channel stems (conv.c's im2col_rows_c1): windows inside the
+   * image copied 8 bytes a kernel row, whose loads must stop at the image's
+   * end (the input is malloc'd to its exact size, so ASan sees an overread);
+   * KW = 8, the widest that path takes, and 9, which goes tap by tap;
+   * asymmetric padding; and 10,000 rows, more than one im2col block. */
+  static const conv_case c1[] = {
+      {28, 28, 1, 3, 3, 1, 1, 1, 1, 1, 1, 64}, {28, 28, 1, 3, 3, 2, 2, 0, 0, 1, 1, 16},
+      {9, 13, 1, 2, 8, 1, 1, 0, 3, 1, 4, 9},   {9, 13, 1, 4, 9, 1, 2, 2, 0, 1, 4, 5},
+      {7, 3, 1, 3, 3, 1, 1, 0, 0, 0, 0, 3},    {100, 100, 1, 3, 3, 1, 1, 1, 1, 1, 1, 4},
+      {6, 11, 1, 5, 5, 2, 3, 2, 1, 0, 2, 17},
+  };
+  for (size_t i = 0; i < sizeof c1 / sizeof c1[0]; ++i)
+    check_conv_case(&c1[i], (int)(i % 5));
 }
 
 static bool has(const coopt_rt_error *e, const char *text) { return strstr(e->message, text) != NULL; }

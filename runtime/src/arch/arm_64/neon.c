@@ -181,9 +181,8 @@ void coopt_qs8_gemm_4x8c4__neon(const void *packed, size_t m, const int8_t *a, s
         int8x8_t w0 = vld1_s8(pw + 32 * g), w1 = vld1_s8(pw + 32 * g + 8), w2 = vld1_s8(pw + 32 * g + 16),
                  w3 = vld1_s8(pw + 32 * g + 24);
         for (size_t r = 0; r < mr; ++r) {
-          int32_t v = 0;
-          memcpy(&v, a + (r0 + r) * a_stride + 4 * g, 4 * g + 4 <= k ? 4 : k - 4 * g);
-          int8x8_t x = vreinterpret_s8_s32(vdup_n_s32(v));
+          const uint32_t v = coopt_load_group4(a + (r0 + r) * a_stride + 4 * g, 4 * g + 4 <= k ? 4 : k - 4 * g, k >= 4);
+          int8x8_t x = vreinterpret_s8_u32(vdup_n_u32(v));
           acc[r][0] = vpadalq_s16(acc[r][0], vmull_s8(w0, x));
           acc[r][1] = vpadalq_s16(acc[r][1], vmull_s8(w1, x));
           acc[r][2] = vpadalq_s16(acc[r][2], vmull_s8(w2, x));
@@ -358,9 +357,8 @@ void coopt_qs8_gemm_4x8c4__neondot(const void *packed, size_t m, const int8_t *a
       for (; g < groups; ++g) {
         int8x16_t w0 = vld1q_s8(pw + 32 * g), w1 = vld1q_s8(pw + 32 * g + 16);
         for (size_t r = 0; r < mr; ++r) {
-          int8_t t[16] = {0};
-          memcpy(t, ar[r] + 4 * g, 4 * g + 4 <= k ? 4 : k - 4 * g);
-          int8x16_t x = vld1q_s8(t);
+          const uint32_t v = coopt_load_group4(ar[r] + 4 * g, 4 * g + 4 <= k ? 4 : k - 4 * g, k >= 4);
+          int8x16_t x = vreinterpretq_s8_u32(vdupq_n_u32(v));
           acc[r][0] = vdotq_laneq_s32(acc[r][0], w0, x, 0);
           acc[r][1] = vdotq_laneq_s32(acc[r][1], w1, x, 0);
         }

@@ -35,11 +35,9 @@ static inline __m512i pair_bias(const int8_t *pw0, const int8_t *pw1, size_t gro
 }
 
 /* Four int8 activations, + 128 as unsigned bytes, in all 16 lanes; `avail`
- * < 4 for the K tail (the rest reads 0; its weights are 0). */
-static inline __attribute__((always_inline)) __m512i bcast4_u8_512(const int8_t *a, size_t avail) {
-  int32_t v = 0;
-  memcpy(&v, a, avail < 4 ? avail : 4);
-  return _mm512_xor_si512(_mm512_set1_epi32(v), _mm512_set1_epi8((char)0x80));
+ * < 4 for the K tail (tiles.h coopt_load_group4). */
+static inline __attribute__((always_inline)) __m512i bcast4_u8_512(const int8_t *a, size_t avail, bool back) {
+  return _mm512_xor_si512(_mm512_set1_epi32((int)coopt_load_group4(a, avail, back)), _mm512_set1_epi8((char)0x80));
 }
 
 /* One K group of the 4 x 32 tile on named accumulators (an array of them
@@ -47,10 +45,10 @@ static inline __attribute__((always_inline)) __m512i bcast4_u8_512(const int8_t 
 #define GROUP_STEP(g, avail)                                                                                           \
   do {                                                                                                                 \
     const __m512i u = join256(w0 + 32 * (g), w1 + 32 * (g)), v = join256(w2 + 32 * (g), w3 + 32 * (g));                \
-    const __m512i a0 = bcast4_u8_512(ar[0] + 4 * (g), avail), a1 = bcast4_u8_512(ar[1] + 4 * (g), avail);              \
+    const __m512i a0 = bcast4_u8_512(ar[0] + 4 * (g), avail, back), a1 = bcast4_u8_512(ar[1] + 4 * (g), avail, back);  \
     x0 = _mm512_dpbusd_epi32(x0, a0, u), y0 = _mm512_dpbusd_epi32(y0, a0, v);                                          \
     x1 = _mm512_dpbusd_epi32(x1, a1, u), y1 = _mm512_dpbusd_epi32(y1, a1, v);                                          \
-    const __m512i a2 = bcast4_u8_512(ar[2] + 4 * (g), avail), a3 = bcast4_u8_512(ar[3] + 4 * (g), avail);              \
+    const __m512i a2 = bcast4_u8_512(ar[2] + 4 * (g), avail, back), a3 = bcast4_u8_512(ar[3] + 4 * (g), avail, back);  \
     x2 = _mm512_dpbusd_epi32(x2, a2, u), y2 = _mm512_dpbusd_epi32(y2, a2, v);                                          \
     x3 = _mm512_dpbusd_epi32(x3, a3, u), y3 = _mm512_dpbusd_epi32(y3, a3, v);                                          \
   } while (0)
@@ -129,6 +127,7 @@ void coopt_qs8_gemm_4x32c4__avx512vnni(const void *packed, size_t m, const int8_
   const coopt_blob *b = coopt_blob_of(packed);
   const size_t groups = b->kp / 4, full = b->k / 4, rem = b->k % 4;
   const size_t panels = (b->n + COOPT_QS8_NR - 1) / COOPT_QS8_NR;
+  const bool back = full > 0;
   for (size_t p = 0; p < panels; p += 4) {
     const tile_panels T = panels_from(packed, p, panels);
     const int8_t *w0 = T.P[0].w, *w1 = T.P[1].w, *w2 = T.P[2].w, *w3 = T.P[3].w;

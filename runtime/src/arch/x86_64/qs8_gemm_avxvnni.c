@@ -22,10 +22,8 @@ static inline __m256i vnni_bias(const int8_t *pw, size_t groups, const int32_t *
   return _mm256_sub_epi32(_mm256_loadu_si256((const __m256i *)pb), _mm256_slli_epi32(ws, 7));
 }
 
-static inline __m256i bcast4_u8(const int8_t *a, size_t avail) {
-  int32_t v = 0;
-  memcpy(&v, a, avail < 4 ? avail : 4);
-  return _mm256_xor_si256(_mm256_set1_epi32(v), _mm256_set1_epi8((char)0x80));
+static inline __m256i bcast4_u8(const int8_t *a, size_t avail, bool back) {
+  return _mm256_xor_si256(_mm256_set1_epi32((int)coopt_load_group4(a, avail, back)), _mm256_set1_epi8((char)0x80));
 }
 
 void coopt_qs8_gemm_4x16c4__avxvnni(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
@@ -48,10 +46,10 @@ void coopt_qs8_gemm_4x16c4__avxvnni(const void *packed, size_t m, const int8_t *
       for (size_t g = 0; g < full; ++g) {
         const __m256i u = _mm256_loadu_si256((const __m256i *)(pw0 + 32 * g));
         const __m256i v = _mm256_loadu_si256((const __m256i *)(pw1 + 32 * g));
-        __m256i a0 = bcast4_u8(ar[0] + 4 * g, 4), a1 = bcast4_u8(ar[1] + 4 * g, 4);
+        __m256i a0 = bcast4_u8(ar[0] + 4 * g, 4, true), a1 = bcast4_u8(ar[1] + 4 * g, 4, true);
         x0 = _mm256_dpbusd_avx_epi32(x0, a0, u), y0 = _mm256_dpbusd_avx_epi32(y0, a0, v);
         x1 = _mm256_dpbusd_avx_epi32(x1, a1, u), y1 = _mm256_dpbusd_avx_epi32(y1, a1, v);
-        __m256i a2 = bcast4_u8(ar[2] + 4 * g, 4), a3 = bcast4_u8(ar[3] + 4 * g, 4);
+        __m256i a2 = bcast4_u8(ar[2] + 4 * g, 4, true), a3 = bcast4_u8(ar[3] + 4 * g, 4, true);
         x2 = _mm256_dpbusd_avx_epi32(x2, a2, u), y2 = _mm256_dpbusd_avx_epi32(y2, a2, v);
         x3 = _mm256_dpbusd_avx_epi32(x3, a3, u), y3 = _mm256_dpbusd_avx_epi32(y3, a3, v);
       }
@@ -62,7 +60,7 @@ void coopt_qs8_gemm_4x16c4__avxvnni(const void *packed, size_t m, const int8_t *
         const __m256i v = _mm256_loadu_si256((const __m256i *)(pw1 + 32 * full));
         __m256i t[4];
         for (size_t r = 0; r < 4; ++r)
-          t[r] = bcast4_u8(ar[r] + 4 * full, rem);
+          t[r] = bcast4_u8(ar[r] + 4 * full, rem, full > 0);
         x0 = _mm256_dpbusd_avx_epi32(x0, t[0], u), y0 = _mm256_dpbusd_avx_epi32(y0, t[0], v);
         x1 = _mm256_dpbusd_avx_epi32(x1, t[1], u), y1 = _mm256_dpbusd_avx_epi32(y1, t[1], v);
         x2 = _mm256_dpbusd_avx_epi32(x2, t[2], u), y2 = _mm256_dpbusd_avx_epi32(y2, t[2], v);
