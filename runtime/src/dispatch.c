@@ -310,8 +310,9 @@ void coopt_rt_qs8_splut4_gemm(const void *packed, size_t m, const int8_t *a, siz
 }
 
 static const qs8_dw_tile qs8_dw3x3_tiles[] = {
-    X86({AVX2, 0, coopt_qs8_dw3x3_16c__avx2})      /* */
-    NEON({ARM_NEON, 0, coopt_qs8_dw3x3_16c__neon}) /* */
+    X86({AVX512VNNI, 0, coopt_qs8_dw3x3_32c__avx512vnni}) /* */
+    X86({AVX2, 0, coopt_qs8_dw3x3_16c__avx2})             /* */
+    NEON({ARM_NEON, 0, coopt_qs8_dw3x3_16c__neon})        /* */
     {0, 0, coopt_qs8_dw3x3__ref},
 };
 

@@ -66,8 +66,8 @@ static void fill_i8(int8_t *w, size_t n, size_t k, int pattern) {
 }
 
 typedef struct qparams {
-  int32_t mult[64], shift[64];
-  int32_t bias[64];
+  int32_t mult[320], shift[320]; /* up to test_dw3x3's 300 channels */
+  int32_t bias[320];
   coopt_rt_requant rq;
   int8_t a_zp;
 } qparams;
@@ -536,13 +536,19 @@ static void test_qs8_lut4(bool sparse) {
 
 static void test_dw3x3(void) {
   static const size_t hw[] = {1, 2, 3, 7, 14};
-  static const size_t cs[] = {1, 3, 16, 17, 64};
+  /* 33 and 300: a partial 32-channel group and more than one 256-channel
+   * block of the AVX-512 kernel. */
+  static const size_t cs[] = {1, 3, 16, 17, 64, 33, 300};
+  /* top, left, bottom, right */
+  static const size_t pads[][4] = {{0, 0, 0, 0}, {1, 1, 1, 1}, {1, 1, 0, 0}, {2, 0, 1, 2}};
   for (size_t hi = 0; hi < 5; ++hi)
-    for (size_t ci = 0; ci < 5; ++ci)
+    for (size_t ci = 0; ci < sizeof cs / sizeof cs[0]; ++ci)
       for (size_t stride = 1; stride <= 2; ++stride)
-        for (size_t pad = 0; pad < 3; ++pad) {
-          coopt_rt_dw_shape s = {hw[hi],      hw[(hi + 1) % 5], cs[ci],   stride,
-                                 pad ? 1 : 0, pad ? 1 : 0,      pad == 1, pad == 1};
+        for (size_t pad = 0; pad < 4; ++pad) {
+          if (ci >= 5 && hi % 2) /* the wide cases on fewer shapes */
+            continue;
+          coopt_rt_dw_shape s = {hw[hi],       hw[(hi + 1) % 5], cs[ci],       stride,
+                                 pads[pad][0], pads[pad][1],     pads[pad][2], pads[pad][3]};
           if (s.h + s.pad_top + s.pad_bottom < 3 || s.w + s.pad_left + s.pad_right < 3)
             continue;
           size_t C = s.c, oh = coopt_rt_dw_out_h(&s), ow = coopt_rt_dw_out_w(&s);
@@ -551,7 +557,7 @@ static void test_dw3x3(void) {
             in[i] = (int8_t)(rnd() % 256 - 128);
           fill_i8(w, 9, C, (int)(ci % 5));
           qparams q;
-          make_qparams(&q, C, 9, true, stride == 2);
+          make_qparams(&q, C, 9, true, (hi + ci + pad) % 3 == 0);
           size_t size = coopt_rt_qs8_dw3x3_packed_size(C);
           void *blob = alloc_blob(size);
           coopt_rt_error err;
