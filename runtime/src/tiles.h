@@ -154,6 +154,8 @@ void coopt_qs8_masked_decode__avx512vbmi2(const void *packed, size_t p, void *ds
 void coopt_qs8_masked_decode__avx2(const void *packed, size_t p, void *dst);
 void coopt_qs8_dw3x3_16c__avx2(const void *packed, const int8_t *in, int8_t *out);
 void coopt_qs8_dw3x3_32c__avx512vnni(const void *packed, const int8_t *in, int8_t *out);
+void coopt_f32_gemm_8x32__avx512f(const void *packed, size_t m, const float *a, size_t a_stride, float *c,
+                                  size_t c_stride);
 void coopt_f32_dw3x3_8c__avx2_fma(const void *packed, const float *in, float *out);
 
 /* ---- aarch64 (arch/arm_64; each defined when the target has its feature) ---- */

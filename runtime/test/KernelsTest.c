@@ -201,10 +201,15 @@ static void test_qs8_gemm(void) {
 static bool close_f(float x, float ref, float magnitude) { return fabsf(x - ref) <= 1e-5f * magnitude + 1e-30f; }
 
 static void test_f32_gemm(void) {
-  for (size_t mi = 0; mi < NDIMS; ++mi)
+  /* Beyond dims: row counts whose last 8-row block is 5-7 rows (run by the
+   * AVX-512 tile with repeated rows) or 1-4 (handed to the AVX2 tile). */
+  static const size_t more_m[] = {5, 7, 13, 14, 49, 196};
+  for (size_t mi = 0; mi < NDIMS + sizeof more_m / sizeof more_m[0]; ++mi)
     for (size_t ni = 0; ni < NDIMS; ++ni)
       for (size_t ki = 0; ki < NKDIMS; ++ki) {
-        size_t m = dims[mi], n = dims[ni], k = kdims[ki];
+        if (mi >= NDIMS && (ki % 3 || ni % 2 == 0)) /* the extra rows on fewer shapes */
+          continue;
+        size_t m = mi < NDIMS ? dims[mi] : more_m[mi - NDIMS], n = dims[ni], k = kdims[ki];
         float *a = malloc(m * k * 4), *w = malloc(n * k * 4), *bias = malloc(n * 4), *c1 = malloc(m * n * 4),
               *c2 = malloc(m * n * 4);
         for (size_t i = 0; i < m * k; ++i)
@@ -229,6 +234,14 @@ static void test_f32_gemm(void) {
             CHECK(c1[r * n + ch] == naive);
             CHECK(close_f(c2[r * n + ch], c1[r * n + ch], mag));
           }
+#if defined(COOPT_RT_X86_TILES)
+        /* The AVX-512 and AVX2 tiles add in the same order: the same bits. */
+        if (cpu_has(COOPT_ISA_X86_AVX512VNNI) && cpu_has(COOPT_ISA_X86_AVX2)) {
+          coopt_f32_gemm_4x8__avx2_fma(blob, m, a, k, c1, n);
+          coopt_f32_gemm_8x32__avx512f(blob, m, a, k, c2, n);
+          CHECK(memcmp(c1, c2, m * n * 4) == 0);
+        }
+#endif
         free(a), free(w), free(bias), free(c1), free(c2), free(blob);
       }
 }
