@@ -36,12 +36,14 @@
 #define JIT_TENSOR_STAGE                                                                                               \
   "func.func(tosa-optional-decompositions,tosa-infer-shapes,tosa-to-linalg-named,tosa-to-linalg,"                      \
   "tosa-to-arith{include-apply-rescale},tosa-to-tensor,linalg-fuse-elementwise-ops),canonicalize"
-#define JIT_BUFFER_STAGE                                                                                               \
+#define JIT_BUFFERIZE_STAGE                                                                                            \
   "one-shot-bufferize{bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map},"           \
-  "buffer-results-to-out-params{hoist-static-allocs modify-public-functions},buffer-deallocation-pipeline,"            \
+  "buffer-results-to-out-params{hoist-static-allocs modify-public-functions},buffer-deallocation-pipeline"
+#define JIT_LLVM_STAGE                                                                                                 \
   "func.func(convert-linalg-to-loops),expand-strided-metadata,lower-affine,convert-scf-to-cf,"                         \
   "convert-math-to-libm,finalize-memref-to-llvm,convert-math-to-llvm,convert-arith-to-llvm,convert-cf-to-llvm,"        \
   "convert-func-to-llvm,convert-index-to-llvm,reconcile-unrealized-casts"
+#define JIT_BUFFER_STAGE JIT_BUFFERIZE_STAGE "," JIT_LLVM_STAGE
 const char *const coopt_jit_pipeline = "builtin.module(" JIT_TENSOR_STAGE "," JIT_BUFFER_STAGE ")";
 
 static bool tensor_type_of(MlirType t, coopt_tensor_type *out) {
@@ -184,6 +186,42 @@ static void copy_repeated_results(MlirContext ctx, MlirOperation fn) {
   }
 }
 
+/* coopt-lower-kernels declares its kernels' arguments read-only
+ * (bufferization.access = "read"), which spares a copy of each argument per
+ * call; once bufferized the hint has done its work, and LLVM's translation
+ * would warn about it on every declaration. */
+static void drop_access_hints(MlirContext ctx, MlirModule module) {
+  MlirBlock body = mlirModuleGetBody(module);
+  MlirStringRef hint = mlirStringRefCreateFromCString("bufferization.access");
+  MlirStringRef arg_attrs = mlirStringRefCreateFromCString("arg_attrs");
+  for (MlirOperation op = mlirBlockGetFirstOperation(body); !mlirOperationIsNull(op);
+       op = mlirOperationGetNextInBlock(op)) {
+    MlirAttribute arr = mlirOperationGetAttributeByName(op, arg_attrs);
+    if (!cooptOpIs(op, "func.func") || mlirAttributeIsNull(arr) || !mlirAttributeIsAArray(arr))
+      continue;
+    intptr_t n = mlirArrayAttrGetNumElements(arr);
+    MlirAttribute *dicts = malloc(sizeof *dicts * (size_t)(n > 0 ? n : 1));
+    if (!dicts)
+      continue;
+    for (intptr_t i = 0; i < n; ++i) {
+      MlirAttribute d = mlirArrayAttrGetElement(arr, i);
+      intptr_t m = mlirAttributeIsADictionary(d) ? mlirDictionaryAttrGetNumElements(d) : 0;
+      MlirNamedAttribute *keep = malloc(sizeof *keep * (size_t)(m > 0 ? m : 1));
+      intptr_t k = 0;
+      for (intptr_t j = 0; keep && j < m; ++j) {
+        MlirNamedAttribute e = mlirDictionaryAttrGetElement(d, j);
+        MlirStringRef name = mlirIdentifierStr(e.name);
+        if (!(name.length == hint.length && memcmp(name.data, hint.data, hint.length) == 0))
+          keep[k++] = e;
+      }
+      dicts[i] = keep && mlirAttributeIsADictionary(d) ? mlirDictionaryAttrGet(ctx, k, keep) : d;
+      free(keep);
+    }
+    mlirOperationSetAttributeByName(op, arg_attrs, mlirArrayAttrGet(ctx, n, dicts));
+    free(dicts);
+  }
+}
+
 bool cooptLowerToLLVMDialect(MlirContext ctx, MlirModule module, const char *entry, char *err, size_t err_size) {
   MlirOperation main_fn = cooptFindFunc(mlirModuleGetOperation(module), entry);
   if (mlirOperationIsNull(main_fn)) {
@@ -195,7 +233,10 @@ bool cooptLowerToLLVMDialect(MlirContext ctx, MlirModule module, const char *ent
   if (!run_stage(ctx, module, "builtin.module(" JIT_TENSOR_STAGE ")", err, err_size))
     return false;
   copy_repeated_results(ctx, main_fn);
-  return run_stage(ctx, module, "builtin.module(" JIT_BUFFER_STAGE ")", err, err_size);
+  if (!run_stage(ctx, module, "builtin.module(" JIT_BUFFERIZE_STAGE ")", err, err_size))
+    return false;
+  drop_access_hints(ctx, module);
+  return run_stage(ctx, module, "builtin.module(" JIT_LLVM_STAGE ")", err, err_size);
 }
 
 static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {

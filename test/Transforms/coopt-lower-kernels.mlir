@@ -10,7 +10,7 @@
 // RUN: FileCheck %s --check-prefix=AUTO-REMARK < %t.auto.err
 // Two values per channel, but K = 2: the 4-bit form would not be smaller,
 // so the dense kernel.
-// AUTO: func.func private @coopt_rt_mlir_qs8_gemm(tensor<?xi8>, tensor<?x?xi8>) -> tensor<?x?xi8> attributes {llvm.emit_c_interface}
+// AUTO: func.func private @coopt_rt_mlir_qs8_gemm(tensor<?xi8> {bufferization.access = "read"}, tensor<?x?xi8> {bufferization.access = "read"}) -> tensor<?x?xi8> attributes {llvm.emit_c_interface}
 // AUTO: %[[BLOB:.*]] = "tosa.const"() <{values = dense<"0x{{[0-9A-F]+}}"> : tensor<[[SIZE:[0-9]+]]xi8>}>
 // AUTO: %[[A:.*]] = tosa.reshape %{{.*}}, %{{.*}} : (tensor<1x4x4x2xi8>, !tosa.shape<2>) -> tensor<16x2xi8>
 // AUTO: %[[B:.*]] = tensor.cast %[[BLOB]] : tensor<[[SIZE]]xi8> to tensor<?xi8>
@@ -41,7 +41,7 @@
 // RUN: coopt-opt %t.i8.mlir -p 'builtin.module(coopt-lower-kernels{force=lut})' -o %t.lut.mlir 2>&1 | FileCheck %s --check-prefix=LUT
 // RUN: FileCheck %s --check-prefix=LUT-IR < %t.lut.mlir
 // LUT: lookup-table int8 (4-bit) kernel, 288 packed bytes (0% zero 1x4 blocks, 0% zero 8x4 blocks, <= 2 values per channel)
-// LUT-IR: func.func private @coopt_rt_mlir_qs8_lut4_gemm(tensor<?xi8>, tensor<?x?xi8>) -> tensor<?x?xi8>
+// LUT-IR: func.func private @coopt_rt_mlir_qs8_lut4_gemm(tensor<?xi8> {bufferization.access = "read"}, tensor<?x?xi8> {bufferization.access = "read"}) -> tensor<?x?xi8>
 // LUT-IR: call @coopt_rt_mlir_qs8_lut4_gemm(
 // RUN: coopt-opt %t.i8.mlir -p 'builtin.module(coopt-lower-kernels{force=masked})' -o %t.masked.mlir 2>&1 | FileCheck %s --check-prefix=MASKED
 // RUN: FileCheck %s --check-prefix=MASKED-IR < %t.masked.mlir
@@ -52,12 +52,12 @@
 // The one 8x4 block of the 4x2 weights is not zero: the form stores it
 // (and a panel's per-channel arrays, offset, count and index byte).
 // BLOCK: :13:11: remark: coopt-lower-kernels: tosa.conv2d (4x2 weights, 16 rows): block-sparse int8 8x4 kernel, 288 packed bytes (0% zero 1x4 blocks, 0% zero 8x4 blocks, <= 2 values per channel)
-// BLOCK-IR: func.func private @coopt_rt_mlir_qs8_bsgemm(tensor<?xi8>, tensor<?x?xi8>) -> tensor<?x?xi8> attributes {llvm.emit_c_interface}
+// BLOCK-IR: func.func private @coopt_rt_mlir_qs8_bsgemm(tensor<?xi8> {bufferization.access = "read"}, tensor<?x?xi8> {bufferization.access = "read"}) -> tensor<?x?xi8> attributes {llvm.emit_c_interface}
 // BLOCK-IR: call @coopt_rt_mlir_qs8_bsgemm(
 // BLOCK-IR-SAME: coopt.kernel = {cpu = "avx512", kind = "block-sparse int8 8x4", macs = 128 : i64
 // MASKED: masked sparse int8 kernel
 // MLUT: masked sparse lookup-table int8 (4-bit) kernel
-// MASKED-IR: func.func private @coopt_rt_mlir_qs8_masked_gemm(tensor<?xi8>, tensor<?x?xi8>) -> tensor<?x?xi8>
+// MASKED-IR: func.func private @coopt_rt_mlir_qs8_masked_gemm(tensor<?xi8> {bufferization.access = "read"}, tensor<?x?xi8> {bufferization.access = "read"}) -> tensor<?x?xi8>
 // MASKED-IR: call @coopt_rt_mlir_qs8_masked_gemm(
 // DENSE: dense int8 kernel
 // SPARSE: sparse int8 1x4 kernel
@@ -80,8 +80,8 @@
 // FLOAT: remark: 'conv1': coopt-lower-kernels: tosa.conv2d 'conv1' (4x2 weights, 16 rows): dense f32 kernel, {{[0-9]+}} packed bytes
 // FLOAT: remark: 'dw2': coopt-lower-kernels: tosa.depthwise_conv2d 'dw2' (3x3x4, stride 1): depthwise f32 kernel, {{[0-9]+}} packed bytes
 // FLOAT: remark: 'fc': coopt-lower-kernels: tosa.matmul 'fc' (4x3 weights, 1 rows): dense f32 kernel, {{[0-9]+}} packed bytes
-// FLOAT-IR-DAG: func.func private @coopt_rt_mlir_f32_gemm(tensor<?xi8>, tensor<?x?xf32>) -> tensor<?x?xf32> attributes {llvm.emit_c_interface}
-// FLOAT-IR-DAG: func.func private @coopt_rt_mlir_f32_dw3x3(tensor<?xi8>, tensor<?x?x?x?xf32>) -> tensor<?x?x?x?xf32> attributes {llvm.emit_c_interface}
+// FLOAT-IR-DAG: func.func private @coopt_rt_mlir_f32_gemm(tensor<?xi8> {bufferization.access = "read"}, tensor<?x?xf32> {bufferization.access = "read"}) -> tensor<?x?xf32> attributes {llvm.emit_c_interface}
+// FLOAT-IR-DAG: func.func private @coopt_rt_mlir_f32_dw3x3(tensor<?xi8> {bufferization.access = "read"}, tensor<?x?x?x?xf32> {bufferization.access = "read"}) -> tensor<?x?x?x?xf32> attributes {llvm.emit_c_interface}
 // FLOAT-IR-NOT: tosa.conv2d
 // FLOAT-IR-NOT: tosa.depthwise_conv2d
 // FLOAT-IR-NOT: tosa.matmul
@@ -112,7 +112,7 @@
 // RUN: coopt-opt %t.i8.mlir -p 'builtin.module(coopt-lower-kernels{target=aarch64})' -o - 2>/dev/null | FileCheck %s --check-prefix=DW-IR
 // RUN: coopt-opt %t.i8.mlir -p 'builtin.module(coopt-lower-kernels{target=aarch64 depthwise=off})' -o - 2>/dev/null | FileCheck %s --check-prefix=NO-DW
 // DW: coopt-lower-kernels: tosa.depthwise_conv2d (3x3x4, stride 1): depthwise int8 kernel, {{[0-9]+}} packed bytes
-// DW-IR: func.func private @coopt_rt_mlir_qs8_dw3x3(tensor<?xi8>, tensor<?x?x?x?xi8>) -> tensor<?x?x?x?xi8>
+// DW-IR: func.func private @coopt_rt_mlir_qs8_dw3x3(tensor<?xi8> {bufferization.access = "read"}, tensor<?x?x?x?xi8> {bufferization.access = "read"}) -> tensor<?x?x?x?xi8>
 // DW-IR: call @coopt_rt_mlir_qs8_dw3x3
 // DW-IR-NOT: tosa.depthwise_conv2d
 // NO-DW-LABEL: func.func @main(
@@ -128,7 +128,7 @@
 // RUN: coopt-opt %S/Inputs/conv-kxk.mlir -p 'builtin.module(coopt-fake-quant,coopt-lower-int8)' -o %t.kxk.i8.mlir
 // RUN: coopt-opt %t.kxk.i8.mlir -p 'builtin.module(coopt-lower-kernels)' -o %t.kxk.i8k.mlir 2>/dev/null
 // RUN: FileCheck %s --check-prefix=KXK-IR < %t.kxk.i8k.mlir
-// KXK-IR: func.func private @coopt_rt_mlir_qs8_conv(tensor<?xi8>, tensor<?x?x?x?xi8>) -> tensor<?x?x?x?xi8> attributes {llvm.emit_c_interface}
+// KXK-IR: func.func private @coopt_rt_mlir_qs8_conv(tensor<?xi8> {bufferization.access = "read"}, tensor<?x?x?x?xi8> {bufferization.access = "read"}) -> tensor<?x?x?x?xi8> attributes {llvm.emit_c_interface}
 // KXK-IR: %[[X:.*]] = tensor.cast %{{.*}} : tensor<1x7x7x3xi8> to tensor<?x?x?x?xi8>
 // KXK-IR: %[[Y:.*]] = call @coopt_rt_mlir_qs8_conv(%{{.*}}, %[[X]])
 // KXK-IR: tensor.cast %[[Y]] : tensor<?x?x?x?xi8> to tensor<1x4x4x4xi8>
