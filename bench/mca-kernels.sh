@@ -1,6 +1,7 @@
 #!/bin/sh
 # Static throughput of the aarch64 inner loops (llvm-mca, L1-resident upper
-# bound): runtime/src/arch/arm_64/neon.c built with -DCOOPT_MCA, whose
+# bound): the tiles of runtime/src/arch/arm_64 built with -DCOOPT_MCA (as one
+# translation unit, so one assembly file per CPU), whose
 # LLVM-MCA-BEGIN/END markers delimit each kernel's steady-state loop body.
 # Prints cycles per iteration, MAC per cycle and, for the dense int8 GEMM,
 # the fraction of the SDOT peak (Neoverse N1: 2 SDOT/cycle = 32 int8 MAC).
@@ -13,10 +14,11 @@ MCA=/usr/lib/llvm-22/bin/llvm-mca
 OUT=${1:-/tmp}/coopt-mca
 mkdir -p "$OUT"
 # N1 has dotprod; V2 also i8mm (the SMMLA GEMM region exists only there).
+for f in "$ROOT"/runtime/src/arch/arm_64/*.c; do echo "#include \"$f\""; done > "$OUT/arm_64-tiles.c"
 clang-22 --target=aarch64-linux-gnu -march=armv8.2-a+dotprod -O2 -DCOOPT_MCA -I"$ROOT/runtime/include" \
-  -S "$ROOT/runtime/src/arch/arm_64/neon.c" -o "$OUT/neon-neoverse-n1.s"
+  -S "$OUT/arm_64-tiles.c" -o "$OUT/neon-neoverse-n1.s"
 clang-22 --target=aarch64-linux-gnu -march=armv8.2-a+dotprod+i8mm -O2 -DCOOPT_MCA -I"$ROOT/runtime/include" \
-  -S "$ROOT/runtime/src/arch/arm_64/neon.c" -o "$OUT/neon-neoverse-v2.s"
+  -S "$OUT/arm_64-tiles.c" -o "$OUT/neon-neoverse-v2.s"
 # MACs per loop iteration of each region (from the kernel code).
 macs() {
   case $1 in

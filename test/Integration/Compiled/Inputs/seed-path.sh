@@ -39,7 +39,7 @@ if [ "$mode" = exact ]; then
   rt=$src/runtime/src
   $a64 -march=armv8.2-a+dotprod+i8mm -O2 -I"$inc" -DMODEL_HEADER="\"$p.h\"" "$src/test/Integration/Compiled/Inputs/driver.c" \
     "$p.a64.o" "$rt/quant.c" "$rt/pack.c" "$rt/masked.c" "$rt/ref.c" "$rt/dispatch.c" "$rt/conv.c" "$rt/mlir_support.c" \
-    "$rt/mlir_entry.c" "$rt/arch/arm_64/neon.c" -lm -o "$p.a64i8mm"
+    "$rt/mlir_entry.c" "$rt"/arch/arm_64/*.c -lm -o "$p.a64i8mm"
   $run_a64 "$p.a64i8mm" "$in" "$p.a64i8mm.npy"
   cmp "$p.a64.npy" "$p.a64i8mm.npy"
   cmp "$p.x86.npy" "$p.a64.npy"

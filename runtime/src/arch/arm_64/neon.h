@@ -1,0 +1,44 @@
+/*
+ * Helpers shared by the AArch64 NEON tiles (internal): the llvm-mca region
+ * markers and the scalar requantizing row store.  Each tile family lives in
+ * a file of its own (arch/arm_64/<family>_<isa>.c, as on x86); files of the
+ * dot-product and int8 matrix-multiply extensions compile to nothing where
+ * the target lacks them, and the dispatcher's tables list only what was
+ * built.
+ */
+#ifndef COOPT_RT_ARCH_ARM_64_NEON_H
+#define COOPT_RT_ARCH_ARM_64_NEON_H
+
+#include "../../tiles.h"
+
+#include <arm_neon.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* llvm-mca regions (bench/mca-kernels.sh builds with -DCOOPT_MCA -S): the
+ * markers are empty asm comments, so only that build carries them. */
+#ifdef COOPT_MCA
+#define MCA_BEGIN(name) __asm volatile("# LLVM-MCA-BEGIN " name)
+#define MCA_END(name)   __asm volatile("# LLVM-MCA-END " name)
+#else
+#define MCA_BEGIN(name)
+#define MCA_END(name)
+#endif
+
+/* One output row of an int8 GEMM panel (8 channels, ncols of them real):
+ * the int32 accumulators to acc_out, or requantized to c. */
+static inline void store_row8(const coopt_blob *b, int32x4_t lo, int32x4_t hi, const int32_t *pm, const int32_t *ps,
+                              int8_t *c, int32_t *acc_out, size_t ncols) {
+  int32_t t[8];
+  vst1q_s32(t, lo);
+  vst1q_s32(t + 4, hi);
+  if (acc_out) {
+    memcpy(acc_out, t, ncols * 4);
+  } else {
+    for (size_t j = 0; j < ncols; ++j)
+      c[j] = coopt_requant(t[j], pm[j], ps[j], b);
+  }
+}
+
+#endif
