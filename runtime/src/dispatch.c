@@ -231,10 +231,8 @@ void coopt_rt_qs8_gemm_acc(const void *packed, size_t m, const int8_t *a, size_t
   qs8_gemm_pick(qs8_gemm_tiles, m)(packed, m, a, a_stride, NULL, 0, acc, acc_stride);
 }
 
-/* f32: the 8-row AVX-512 tile from 5 rows (it hands a last block of <= 4
- * rows to the AVX2 tile, which below that is the whole call). */
 static const f32_gemm_tile f32_gemm_tiles[] = {
-    X86({AVX512VNNI, 5, coopt_f32_gemm_8x32__avx512f}) /* */
+    X86({AVX512VNNI, 0, coopt_f32_gemm_8x32__avx512f}) /* */
     X86({AVX2, 0, coopt_f32_gemm_4x8__avx2_fma})       /* */
     NEON({ARM_NEON, 0, coopt_f32_gemm_4x8__neon})      /* */
     {0, 0, coopt_f32_gemm__ref},

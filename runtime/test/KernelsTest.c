@@ -201,8 +201,8 @@ static void test_qs8_gemm(void) {
 static bool close_f(float x, float ref, float magnitude) { return fabsf(x - ref) <= 1e-5f * magnitude + 1e-30f; }
 
 static void test_f32_gemm(void) {
-  /* Beyond dims: row counts whose last 8-row block is 5-7 rows (run by the
-   * AVX-512 tile with repeated rows) or 1-4 (handed to the AVX2 tile). */
+  /* Beyond dims: row counts whose last block of the AVX-512 tile is 5-7 rows
+   * (the 8-row body with repeated rows), 2-4 (the 4-row body) or 1. */
   static const size_t more_m[] = {5, 7, 13, 14, 49, 196};
   for (size_t mi = 0; mi < NDIMS + sizeof more_m / sizeof more_m[0]; ++mi)
     for (size_t ni = 0; ni < NDIMS; ++ni)
