@@ -186,8 +186,6 @@ void cooptDescribeQuantPoint(MlirOperation func, const coopt_qpoint *p, char *bu
 
 /* ---- function argument attributes ---- */
 
-static intptr_t num_args(MlirOperation func) { return mlirBlockGetNumArguments(func_block(func)); }
-
 static MlirAttribute get_arg_attr(MlirOperation func, int index, const char *name) {
   MlirAttribute all = mlirOperationGetAttributeByName(func, S("arg_attrs"));
   if (mlirAttributeIsNull(all) || !mlirAttributeIsAArray(all) || index >= mlirArrayAttrGetNumElements(all))
@@ -196,33 +194,6 @@ static MlirAttribute get_arg_attr(MlirOperation func, int index, const char *nam
   if (!mlirAttributeIsADictionary(d))
     return mlirAttributeGetNull();
   return mlirDictionaryAttrGetElementByName(d, S(name));
-}
-
-static void set_arg_attr(MlirOperation func, int index, const char *name, MlirAttribute value) {
-  MlirContext ctx = mlirOperationGetContext(func);
-  MlirAttribute all = mlirOperationGetAttributeByName(func, S("arg_attrs"));
-  intptr_t n = num_args(func);
-  MlirAttribute *dicts = coopt_xcalloc((size_t)n, sizeof *dicts);
-  for (intptr_t i = 0; i < n; ++i) {
-    MlirAttribute d = mlirAttributeGetNull();
-    if (!mlirAttributeIsNull(all) && mlirAttributeIsAArray(all) && i < mlirArrayAttrGetNumElements(all))
-      d = mlirArrayAttrGetElement(all, i);
-    intptr_t m = mlirAttributeIsNull(d) ? 0 : mlirDictionaryAttrGetNumElements(d);
-    MlirNamedAttribute *elems = coopt_xcalloc((size_t)m + 1, sizeof *elems);
-    intptr_t k = 0;
-    for (intptr_t j = 0; j < m; ++j) {
-      MlirNamedAttribute e = mlirDictionaryAttrGetElement(d, j);
-      if (i == index && coopt_str_eq(mlirIdentifierStr(e.name).data, mlirIdentifierStr(e.name).length, name))
-        continue;
-      elems[k++] = e;
-    }
-    if (i == index)
-      elems[k++] = cooptNamedAttr(ctx, name, value);
-    dicts[i] = mlirDictionaryAttrGet(ctx, k, elems);
-    free(elems);
-  }
-  mlirOperationSetAttributeByName(func, S("arg_attrs"), mlirArrayAttrGet(ctx, n, dicts));
-  free(dicts);
 }
 
 bool cooptReadRangeAttr(MlirAttribute a, double *lo, double *hi) {
@@ -243,7 +214,7 @@ void cooptSetRange(MlirOperation func, const coopt_qpoint *p, double lo, double 
   double v[2] = {lo, hi};
   MlirAttribute a = mlirDenseF64ArrayGet(mlirOperationGetContext(func), 2, v);
   if (p->arg >= 0)
-    set_arg_attr(func, p->arg, "coopt.range", a);
+    cooptSetArgAttr(func, p->arg, "coopt.range", a);
   else
     mlirOperationSetDiscardableAttributeByName(p->producer, S("coopt.range"), a);
 }

@@ -190,35 +190,19 @@ static void copy_repeated_results(MlirContext ctx, MlirOperation fn) {
  * (bufferization.access = "read"), which spares a copy of each argument per
  * call; once bufferized the hint has done its work, and LLVM's translation
  * would warn about it on every declaration. */
-static void drop_access_hints(MlirContext ctx, MlirModule module) {
-  MlirBlock body = mlirModuleGetBody(module);
-  MlirStringRef hint = mlirStringRefCreateFromCString("bufferization.access");
+static void drop_access_hints(MlirModule module) {
   MlirStringRef arg_attrs = mlirStringRefCreateFromCString("arg_attrs");
-  for (MlirOperation op = mlirBlockGetFirstOperation(body); !mlirOperationIsNull(op);
+  for (MlirOperation op = mlirBlockGetFirstOperation(mlirModuleGetBody(module)); !mlirOperationIsNull(op);
        op = mlirOperationGetNextInBlock(op)) {
     MlirAttribute arr = mlirOperationGetAttributeByName(op, arg_attrs);
     if (!cooptOpIs(op, "func.func") || mlirAttributeIsNull(arr) || !mlirAttributeIsAArray(arr))
       continue;
-    intptr_t n = mlirArrayAttrGetNumElements(arr);
-    MlirAttribute *dicts = malloc(sizeof *dicts * (size_t)(n > 0 ? n : 1));
-    if (!dicts)
-      continue;
-    for (intptr_t i = 0; i < n; ++i) {
+    for (intptr_t i = 0; i < mlirArrayAttrGetNumElements(arr); ++i) {
       MlirAttribute d = mlirArrayAttrGetElement(arr, i);
-      intptr_t m = mlirAttributeIsADictionary(d) ? mlirDictionaryAttrGetNumElements(d) : 0;
-      MlirNamedAttribute *keep = malloc(sizeof *keep * (size_t)(m > 0 ? m : 1));
-      intptr_t k = 0;
-      for (intptr_t j = 0; keep && j < m; ++j) {
-        MlirNamedAttribute e = mlirDictionaryAttrGetElement(d, j);
-        MlirStringRef name = mlirIdentifierStr(e.name);
-        if (!(name.length == hint.length && memcmp(name.data, hint.data, hint.length) == 0))
-          keep[k++] = e;
-      }
-      dicts[i] = keep && mlirAttributeIsADictionary(d) ? mlirDictionaryAttrGet(ctx, k, keep) : d;
-      free(keep);
+      if (mlirAttributeIsADictionary(d) && !mlirAttributeIsNull(mlirDictionaryAttrGetElementByName(
+                                               d, mlirStringRefCreateFromCString("bufferization.access"))))
+        cooptSetArgAttr(op, i, "bufferization.access", mlirAttributeGetNull());
     }
-    mlirOperationSetAttributeByName(op, arg_attrs, mlirArrayAttrGet(ctx, n, dicts));
-    free(dicts);
   }
 }
 
@@ -235,7 +219,7 @@ bool cooptLowerToLLVMDialect(MlirContext ctx, MlirModule module, const char *ent
   copy_repeated_results(ctx, main_fn);
   if (!run_stage(ctx, module, "builtin.module(" JIT_BUFFERIZE_STAGE ")", err, err_size))
     return false;
-  drop_access_hints(ctx, module);
+  drop_access_hints(module);
   return run_stage(ctx, module, "builtin.module(" JIT_LLVM_STAGE ")", err, err_size);
 }
 

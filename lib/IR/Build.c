@@ -1,4 +1,5 @@
 #include "IR/Build.h"
+#include "Support/Support.h"
 #include "coopt/Diagnostics.h"
 
 #include <stdio.h>
@@ -177,6 +178,35 @@ bool cooptMetadataNumber(MlirOperation module, const char *key, double *out) {
   char *end;
   *out = strtod(buf, &end);
   return end != buf && !*end;
+}
+
+void cooptSetArgAttr(MlirOperation func, intptr_t index, const char *name, MlirAttribute value) {
+  MlirContext ctx = mlirOperationGetContext(func);
+  MlirStringRef key = mlirStringRefCreateFromCString(name);
+  MlirAttribute all = mlirOperationGetAttributeByName(func, mlirStringRefCreateFromCString("arg_attrs"));
+  MlirAttribute ft = mlirOperationGetAttributeByName(func, mlirStringRefCreateFromCString("function_type"));
+  intptr_t n = mlirFunctionTypeGetNumInputs(mlirTypeAttrGetValue(ft));
+  MlirAttribute *dicts = coopt_xmalloc(sizeof *dicts * (size_t)(n > 0 ? n : 1));
+  for (intptr_t i = 0; i < n; ++i) {
+    MlirAttribute d = mlirAttributeGetNull();
+    if (!mlirAttributeIsNull(all) && mlirAttributeIsAArray(all) && i < mlirArrayAttrGetNumElements(all))
+      d = mlirArrayAttrGetElement(all, i);
+    intptr_t m = mlirAttributeIsNull(d) || !mlirAttributeIsADictionary(d) ? 0 : mlirDictionaryAttrGetNumElements(d);
+    MlirNamedAttribute *elems = coopt_xmalloc(sizeof *elems * (size_t)(m + 1));
+    intptr_t k = 0;
+    for (intptr_t j = 0; j < m; ++j) {
+      MlirNamedAttribute e = mlirDictionaryAttrGetElement(d, j);
+      if (i == index && mlirStringRefEqual(mlirIdentifierStr(e.name), key))
+        continue;
+      elems[k++] = e;
+    }
+    if (i == index && !mlirAttributeIsNull(value))
+      elems[k++] = mlirNamedAttributeGet(mlirIdentifierGet(ctx, key), value);
+    dicts[i] = mlirDictionaryAttrGet(ctx, k, elems);
+    free(elems);
+  }
+  mlirOperationSetAttributeByName(func, mlirStringRefCreateFromCString("arg_attrs"), mlirArrayAttrGet(ctx, n, dicts));
+  free(dicts);
 }
 
 MlirOperation cooptFindSymbol(MlirOperation module, const char *name) {

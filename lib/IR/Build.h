@@ -63,6 +63,10 @@ void cooptEraseDeadTosa(MlirBlock block);
 bool cooptMetadataNumber(MlirOperation module, const char *key, double *out);
 /* Run `fn` on every func.func of a module; fails if any run failed. */
 bool cooptForEachFunc(MlirOperation module, bool (*fn)(MlirOperation func, const void *options), const void *options);
+/* Set argument `index`'s attribute `name` of a func.func (a body or a
+ * declaration) to `value`, or remove it when `value` is null, keeping the
+ * argument's other attributes. */
+void cooptSetArgAttr(MlirOperation func, intptr_t index, const char *name, MlirAttribute value);
 /* The top-level op of a module whose sym_name is `name`, or a null op. */
 MlirOperation cooptFindSymbol(MlirOperation module, const char *name);
 /* The func.func @name of a module, or a null op. */
