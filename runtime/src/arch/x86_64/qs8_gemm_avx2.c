@@ -21,7 +21,7 @@
       __m256i wlo = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(pw + 32 * g)));                             \
       __m256i whi = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(pw + 32 * g + 16)));                        \
       for (int r = 0; r < MR; ++r) {                                                                                   \
-        __m256i x = g < full ? bcast4_i16(ar[r] + 4 * g) : bcast4_tail_i16(ar[r] + 4 * g, rem);                        \
+        __m256i x = bcast4_i16(ar[r] + 4 * g, g < full ? 4 : rem, full > 0);                                           \
         lo[r] = _mm256_add_epi32(lo[r], _mm256_madd_epi16(wlo, x));                                                    \
         hi[r] = _mm256_add_epi32(hi[r], _mm256_madd_epi16(whi, x));                                                    \
       }                                                                                                                \

@@ -81,7 +81,7 @@ void coopt_qs8_spgemm_8x1c4__avx2(const void *packed, size_t m, const int8_t *a,
       for (size_t end = j + pn[ch], q = 0; j < end; ++j) {
         q += pd[j]; /* block index */
         __m256i xt = _mm256_load_si256((const __m256i *)(tile + 32 * q));
-        __m256i w = bcast4_i16(pv + 4 * j);
+        __m256i w = bcast4_i16(pv + 4 * j, 4, true);
         acc0 = _mm256_add_epi32(acc0, _mm256_madd_epi16(_mm256_cvtepi8_epi16(_mm256_castsi256_si128(xt)), w));
         acc1 = _mm256_add_epi32(acc1, _mm256_madd_epi16(_mm256_cvtepi8_epi16(_mm256_extracti128_si256(xt, 1)), w));
       }

@@ -14,20 +14,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Four int8 activations a[0..3] as int16, in all four 64-bit lanes. */
-static inline __m256i bcast4_i16(const int8_t *a) {
-  int32_t v;
-  memcpy(&v, a, 4);
-  __m128i x = _mm_cvtepi8_epi16(_mm_cvtsi32_si128(v));
+/* A c4 group's 4 int8 activations (tiles.h coopt_load_group4: `avail` of
+ * them real, the K tail reading 0) as int16, in all four 64-bit lanes. */
+static inline __m256i bcast4_i16(const int8_t *a, size_t avail, bool back) {
+  __m128i x = _mm_cvtepi8_epi16(_mm_cvtsi32_si128((int)coopt_load_group4(a, avail, back)));
   return _mm256_broadcastq_epi64(x);
-}
-
-/* Same for the last, partial group of a row: missing values read as 0
- * (their packed weights are 0 too). */
-static inline __m256i bcast4_tail_i16(const int8_t *a, size_t n) {
-  int8_t t[4] = {0, 0, 0, 0};
-  memcpy(t, a, n);
-  return bcast4_i16(t);
 }
 
 /* TOSA SINGLE_ROUND rescale of 8 accumulators with per-lane multiplier and
