@@ -201,24 +201,13 @@ void coopt_qs8_gemm_1x32c4__avx512vnni(const void *packed, size_t m, const int8_
       const tile_panels T = panels_from(packed, p, panels);
       const int8_t *w[4] = {T.P[0].w, T.P[1].w, T.P[2].w, T.P[3].w};
       __m512i s0 = _mm512_setzero_si512(), s1 = s0, s2 = s0, s3 = s0;
-      if (p + 2 < panels) {
-        for (size_t q = 0; q < pairs; ++q) {
-          const __mmask64 k = q + 1 < pairs ? ~(__mmask64)0 : last;
-          const __m512i x = _mm512_load_si512(row + 16 * q);
-          s0 = _mm512_dpbusd_epi32(s0, _mm512_xor_si512(_mm512_maskz_loadu_epi8(k, w[0] + 64 * q), flip), x);
-          s1 = _mm512_dpbusd_epi32(s1, _mm512_xor_si512(_mm512_maskz_loadu_epi8(k, w[1] + 64 * q), flip), x);
-          s2 = _mm512_dpbusd_epi32(s2, _mm512_xor_si512(_mm512_maskz_loadu_epi8(k, w[2] + 64 * q), flip), x);
-          s3 = _mm512_dpbusd_epi32(s3, _mm512_xor_si512(_mm512_maskz_loadu_epi8(k, w[3] + 64 * q), flip), x);
-        }
-      } else {
-        /* At most two real panels (a classifier of <= 16 channels, or the
-         * last group): the other two would only repeat the last one. */
-        for (size_t q = 0; q < pairs; ++q) {
-          const __mmask64 k = q + 1 < pairs ? ~(__mmask64)0 : last;
-          const __m512i x = _mm512_load_si512(row + 16 * q);
-          s0 = _mm512_dpbusd_epi32(s0, _mm512_xor_si512(_mm512_maskz_loadu_epi8(k, w[0] + 64 * q), flip), x);
-          s1 = _mm512_dpbusd_epi32(s1, _mm512_xor_si512(_mm512_maskz_loadu_epi8(k, w[1] + 64 * q), flip), x);
-        }
+      for (size_t q = 0; q < pairs; ++q) {
+        const __mmask64 k = q + 1 < pairs ? ~(__mmask64)0 : last;
+        const __m512i x = _mm512_load_si512(row + 16 * q);
+        s0 = _mm512_dpbusd_epi32(s0, _mm512_xor_si512(_mm512_maskz_loadu_epi8(k, w[0] + 64 * q), flip), x);
+        s1 = _mm512_dpbusd_epi32(s1, _mm512_xor_si512(_mm512_maskz_loadu_epi8(k, w[1] + 64 * q), flip), x);
+        s2 = _mm512_dpbusd_epi32(s2, _mm512_xor_si512(_mm512_maskz_loadu_epi8(k, w[2] + 64 * q), flip), x);
+        s3 = _mm512_dpbusd_epi32(s3, _mm512_xor_si512(_mm512_maskz_loadu_epi8(k, w[3] + 64 * q), flip), x);
       }
       /* Each panel's two group halves added, two panels per register. */
       const __m512i corr = _mm512_set1_epi32(128 * sum);
