@@ -340,6 +340,7 @@ int main(int argc, char **argv) {
   bench_dense(16, 256, 256, "MobileNet pw 4x4 256");
   bench_dense(4, 512, 512, "MobileNet pw 2x2 512");
   bench_dense(1, 10, 512, "MobileNet fc");
+  bench_dense(1, 10, 64, "DS-CNN fc");
   bench_dense(1, 4096, 4096, "GEMV 4096");
   bench_dense(64, 1024, 1024, "GEMM 64x1024x1024");
   printf("\nSparse f32 (SpMM) against coopt dense f32, time ratio dense / sparse at 50%% / 75%% / 90%% zeros\n\n");

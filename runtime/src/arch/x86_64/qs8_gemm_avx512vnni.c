@@ -78,7 +78,8 @@ typedef struct rq16 {
   size_t n0, n1; /* real channels of each panel (n0 = 0: none in the pair) */
 } rq16;
 
-static rq16 rq16_of(const coopt_blob *b, const coopt_qs8_panel *p0, const coopt_qs8_panel *p1, size_t n0, size_t n1) {
+static inline __attribute__((always_inline)) rq16 rq16_of(const coopt_blob *b, const coopt_qs8_panel *p0,
+                                                          const coopt_qs8_panel *p1, size_t n0, size_t n1) {
   rq16 q;
   q.r = rescale16_of(b, join256(p0->mult, p1->mult), join256(p0->shift, p1->shift));
   q.keep = (__mmask16)(((1u << n0) - 1) | (((1u << n1) - 1) << 8));
@@ -158,70 +159,128 @@ void coopt_qs8_gemm_4x32c4__avx512vnni(const void *packed, size_t m, const int8_
  * tile's once-per-call 128 * sum(w) pass would cost as much as the product.
  * Here the weights take the unsigned side: vpdpbusd(w + 128, a) =
  * w.a + 128 * sum(a), and sum(a) is one row's, paid once per row.  Two
- * consecutive c4 groups of a panel are 64 contiguous bytes, one zmm load;
- * the row is first laid out to match (per group pair: the first group's 4
- * bytes in the low 8 lanes, the second's in the high 8), and the two halves
- * are added at the end.  Four panels keep four accumulator chains going. */
-static int32_t expand_row(const int8_t *x, size_t k, size_t pairs, int32_t *row) {
-  const __m512i spread = _mm512_set_epi32(1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0);
-  const size_t whole = k / 8 < pairs ? k / 8 : pairs;
-  for (size_t q = 0; q < whole; ++q) /* 8 bytes: two groups */
-    _mm512_store_si512(
-        row + 16 * q,
-        _mm512_permutexvar_epi32(spread, _mm512_castsi128_si512(_mm_loadl_epi64((const __m128i *)(x + 8 * q)))));
-  for (size_t q = 2 * whole; q < 2 * pairs; ++q) { /* the K tail reads 0 */
-    int32_t v = 0;
-    if (4 * q < k)
-      memcpy(&v, x + 4 * q, k - 4 * q < 4 ? k - 4 * q : 4);
-    _mm256_store_si256((__m256i *)(row + 16 * (q / 2) + 8 * (q % 2)), _mm256_set1_epi32(v));
+ * consecutive c4 groups of a panel are 64 contiguous bytes, one zmm load,
+ * against the row's matching 8 bytes spread to two halves of 8 lanes
+ * (spread_pair); the two halves are added at the end.
+ *
+ * The activations are spread from the row itself at each step.  A laid-out
+ * copy of the row (64 bytes per 8 K values) was read again by every group
+ * of panels; at K = 4096 it is 32 KB, as large as L1, and competed there
+ * with the weight stream (GEMV 4096 ran at 0.79x XNNPACK). */
+static inline __attribute__((always_inline)) __m512i spread_pair(const int8_t *x, size_t q, size_t k, bool whole) {
+  int32_t g0, g1;
+  if (whole) {
+    memcpy(&g0, x + 8 * q, 4), memcpy(&g1, x + 8 * q + 4, 4);
+  } else { /* the row's last pair, 1 to 8 bytes: the K tail reads 0 */
+    uint64_t v = 0;
+    if (k >= 8) /* the row's last 8 bytes, shifted down (coopt_load_group4) */
+      memcpy(&v, x + k - 8, 8), v >>= 8 * (8 * q + 8 - k);
+    else
+      memcpy(&v, x, k);
+    g0 = (int32_t)v, g1 = (int32_t)(v >> 32);
   }
-  /* sum(a): vpdpbusd of all-ones bytes against the row, 64 bytes a step. */
+  return _mm512_mask_set1_epi32(_mm512_set1_epi32(g0), 0xFF00, g1);
+}
+
+/* Group pair q of a panel as unsigned bytes (w + 128); `mask` keeps the
+ * first group only where the panel's last group is the pair's first (an
+ * odd group count), so the load stays inside the panel. */
+static inline __attribute__((always_inline)) __m512i weights_u8(const int8_t *w, size_t q, __mmask64 mask) {
+  return _mm512_xor_si512(_mm512_maskz_loadu_epi8(mask, w + 64 * q), _mm512_set1_epi8((char)0x80));
+}
+
+/* sum(a) of one row: vpdpbusd of all-ones bytes against it, 64 bytes a step. */
+static int32_t row_sum(const int8_t *x, size_t k) {
   __m512i s = _mm512_setzero_si512();
   for (size_t i = 0; i < k; i += 64)
     s = _mm512_dpbusd_epi32(s, _mm512_set1_epi8(1), _mm512_maskz_loadu_epi8(coopt_low_bytes_mask(k - i), x + i));
   return _mm512_reduce_add_epi32(s);
 }
 
+/* Each of two panels' two group halves added: panel 0 in the low 8 lanes,
+ * panel 1 in the high 8. */
+static inline __m512i fold_halves(__m512i s0, __m512i s1) {
+  return _mm512_add_epi32(_mm512_shuffle_i64x2(s0, s1, _MM_SHUFFLE(1, 0, 1, 0)),
+                          _mm512_shuffle_i64x2(s0, s1, _MM_SHUFFLE(3, 2, 3, 2)));
+}
+
+/* Two panels' 16 sums (fold_halves), biased and corrected for the unsigned
+ * weights, to c or acc_out; n1 = 0 when the second panel is not real. */
+static inline __attribute__((always_inline)) void store_pair(const coopt_blob *b, const coopt_qs8_panel *p0,
+                                                             const coopt_qs8_panel *p1, size_t n1, __m512i sums,
+                                                             int32_t sum_a, int8_t *c, int32_t *acc_out) {
+  const __m512i acc =
+      _mm512_sub_epi32(_mm512_add_epi32(sums, join256(p0->bias, p1->bias)), _mm512_set1_epi32(128 * sum_a));
+  const rq16 q = rq16_of(b, p0, p1, p0->ncols, n1);
+  epilogue16(b, &q, acc, c, acc_out);
+}
+
 void coopt_qs8_gemm_1x32c4__avx512vnni(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
                                        size_t c_stride, int32_t *acc_out, size_t acc_stride) {
   const coopt_blob *b = coopt_blob_of(packed);
-  const size_t groups = b->kp / 4, pairs = (groups + 1) / 2, odd = groups % 2;
+  const size_t k = b->k, groups = b->kp / 4, pairs = (groups + 1) / 2;
   const size_t panels = (b->n + COOPT_QS8_NR - 1) / COOPT_QS8_NR;
-  /* The laid-out row: 8 bytes per K value; on the stack up to K = 2048. */
-  _Alignas(64) int32_t local[16 * 256];
-  int32_t *row = local;
-  if (pairs > 256 && posix_memalign((void **)&row, 64, pairs * 64))
-    return;
-  const __m512i flip = _mm512_set1_epi8((char)0x80);
-  /* The last, odd group's pair would read 32 bytes past its panel. */
-  const __mmask64 last = odd ? 0xFFFFFFFFull : ~(__mmask64)0;
+  /* The last pair of an odd group count has one group in the panel. */
+  const __mmask64 last = groups % 2 ? 0xFFFFFFFFull : ~(__mmask64)0;
   for (size_t r = 0; r < m; ++r) {
-    const int32_t sum = expand_row(a + r * a_stride, b->k, pairs, row);
-    for (size_t p = 0; p < panels; p += 4) {
-      const tile_panels T = panels_from(packed, p, panels);
-      const int8_t *w[4] = {T.P[0].w, T.P[1].w, T.P[2].w, T.P[3].w};
+    const int8_t *x = a + r * a_stride;
+    const int32_t sum_a = row_sum(x, k);
+    int8_t *cr = c ? c + r * c_stride : NULL;
+    int32_t *ar = acc_out ? acc_out + r * acc_stride : NULL;
+    size_t p = 0;
+    /* Four panels, one accumulator chain each. */
+    for (; p + 4 <= panels; p += 4) {
+      coopt_qs8_panel P[4];
+      for (size_t i = 0; i < 4; ++i)
+        P[i] = coopt_qs8_panel_of(packed, p + i);
       __m512i s0 = _mm512_setzero_si512(), s1 = s0, s2 = s0, s3 = s0;
-      for (size_t q = 0; q < pairs; ++q) {
-        const __mmask64 k = q + 1 < pairs ? ~(__mmask64)0 : last;
-        const __m512i x = _mm512_load_si512(row + 16 * q);
-        s0 = _mm512_dpbusd_epi32(s0, _mm512_xor_si512(_mm512_maskz_loadu_epi8(k, w[0] + 64 * q), flip), x);
-        s1 = _mm512_dpbusd_epi32(s1, _mm512_xor_si512(_mm512_maskz_loadu_epi8(k, w[1] + 64 * q), flip), x);
-        s2 = _mm512_dpbusd_epi32(s2, _mm512_xor_si512(_mm512_maskz_loadu_epi8(k, w[2] + 64 * q), flip), x);
-        s3 = _mm512_dpbusd_epi32(s3, _mm512_xor_si512(_mm512_maskz_loadu_epi8(k, w[3] + 64 * q), flip), x);
-      }
-      /* Each panel's two group halves added, two panels per register. */
-      const __m512i corr = _mm512_set1_epi32(128 * sum);
-      const __m512i x = _mm512_add_epi32(_mm512_shuffle_i64x2(s0, s1, _MM_SHUFFLE(1, 0, 1, 0)),
-                                         _mm512_shuffle_i64x2(s0, s1, _MM_SHUFFLE(3, 2, 3, 2)));
-      const __m512i y = _mm512_add_epi32(_mm512_shuffle_i64x2(s2, s3, _MM_SHUFFLE(1, 0, 1, 0)),
-                                         _mm512_shuffle_i64x2(s2, s3, _MM_SHUFFLE(3, 2, 3, 2)));
+      /* Named pointers: GCC 12 keeps P[i].w in memory inside the loop. */
+      const int8_t *w0 = P[0].w, *w1 = P[1].w, *w2 = P[2].w, *w3 = P[3].w;
+#define PAIR_STEP4(q, mk, whole)                                                                                       \
+  do {                                                                                                                 \
+    const __m512i xv = spread_pair(x, q, k, whole);                                                                    \
+    s0 = _mm512_dpbusd_epi32(s0, weights_u8(w0, q, mk), xv);                                                           \
+    s1 = _mm512_dpbusd_epi32(s1, weights_u8(w1, q, mk), xv);                                                           \
+    s2 = _mm512_dpbusd_epi32(s2, weights_u8(w2, q, mk), xv);                                                           \
+    s3 = _mm512_dpbusd_epi32(s3, weights_u8(w3, q, mk), xv);                                                           \
+  } while (0)
+      for (size_t q = 0; q + 1 < pairs; ++q)
+        PAIR_STEP4(q, ~(__mmask64)0, true);
+      PAIR_STEP4(pairs - 1, last, false);
+#undef PAIR_STEP4
       const size_t col = p * COOPT_QS8_NR;
-      const tile_rq Q = tile_rq_of(b, &T);
-      store_row(b, &Q, _mm512_sub_epi32(_mm512_add_epi32(x, join256(T.P[0].bias, T.P[1].bias)), corr),
-                _mm512_sub_epi32(_mm512_add_epi32(y, join256(T.P[2].bias, T.P[3].bias)), corr),
-                c ? c + r * c_stride + col : NULL, acc_out ? acc_out + r * acc_stride + col : NULL);
+      store_pair(b, &P[0], &P[1], P[1].ncols, fold_halves(s0, s1), sum_a, cr ? cr + col : NULL, ar ? ar + col : NULL);
+      store_pair(b, &P[2], &P[3], P[3].ncols, fold_halves(s2, s3), sum_a, cr ? cr + col + 2 * COOPT_QS8_NR : NULL,
+                 ar ? ar + col + 2 * COOPT_QS8_NR : NULL);
+    }
+    /* The last one or two panels (the N = 10 classifier is only this): still
+     * four chains, by splitting K between even and odd pairs, so that the
+     * chains are half as long instead of two of them repeating a panel. */
+    for (; p < panels; p += 2) {
+      const bool two = p + 1 < panels;
+      const coopt_qs8_panel P0 = coopt_qs8_panel_of(packed, p), P1 = coopt_qs8_panel_of(packed, two ? p + 1 : p);
+      __m512i s0 = _mm512_setzero_si512(), s1 = s0, t0 = s0, t1 = s0;
+#define PAIR_STEP2(u0, u1, q, mk, whole)                                                                               \
+  do {                                                                                                                 \
+    const __m512i xv = spread_pair(x, q, k, whole);                                                                    \
+    u0 = _mm512_dpbusd_epi32(u0, weights_u8(P0.w, q, mk), xv);                                                         \
+    u1 = _mm512_dpbusd_epi32(u1, weights_u8(P1.w, q, mk), xv);                                                         \
+  } while (0)
+      size_t q = 0;
+      for (; q + 2 < pairs; q += 2) {
+        PAIR_STEP2(s0, s1, q, ~(__mmask64)0, true);
+        PAIR_STEP2(t0, t1, q + 1, ~(__mmask64)0, true);
+      }
+      if (q + 2 == pairs) {
+        PAIR_STEP2(s0, s1, q, ~(__mmask64)0, true);
+        PAIR_STEP2(t0, t1, q + 1, last, false);
+      } else {
+        PAIR_STEP2(s0, s1, q, last, false);
+      }
+#undef PAIR_STEP2
+      const size_t col = p * COOPT_QS8_NR;
+      store_pair(b, &P0, &P1, two ? P1.ncols : 0, fold_halves(_mm512_add_epi32(s0, t0), _mm512_add_epi32(s1, t1)),
+                 sum_a, cr ? cr + col : NULL, ar ? ar + col : NULL);
     }
   }
-  if (row != local)
-    free(row);
 }
