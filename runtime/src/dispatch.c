@@ -59,8 +59,32 @@ static const isa_level levels[] = {
     {"avxvnni", COOPT_ISA_X86_AVX2 | COOPT_ISA_X86_AVXVNNI},
     {"avx512", COOPT_ISA_X86_AVX2 | COOPT_ISA_X86_AVXVNNI | COOPT_ISA_X86_AVX512VNNI | COOPT_ISA_X86_AVX512VBMI2},
 };
+#elif defined(__aarch64__) && defined(__linux__) && defined(COOPT_RT_ARM64_TILES)
+#include <sys/auxv.h>
+
+/* The CMake build compiles the dotprod and i8mm tiles with their own -march
+ * (COOPT_RT_ARM64_TILES) on a baseline that may lack them, so one aarch64
+ * runtime runs on a Cortex-A53/A72 (no SDOT: a tile using it would stop on
+ * SIGILL) and uses SDOT and SMMLA where the kernel reports them.  Linux's
+ * hwcap bits (asm/hwcap.h), spelled out for C libraries without them. */
+enum { HWCAP_ASIMD_BIT = 1, HWCAP_ASIMDDP_BIT = 20, HWCAP2_I8MM_BIT = 13 };
+
+static uint32_t detect(void) {
+  const unsigned long hw = getauxval(AT_HWCAP), hw2 = getauxval(AT_HWCAP2);
+  if (!(hw >> HWCAP_ASIMD_BIT & 1))
+    return 0;
+  uint32_t f = COOPT_ISA_ARM_NEON;
+  if (hw >> HWCAP_ASIMDDP_BIT & 1) {
+    f |= COOPT_ISA_ARM_DOTPROD;
+    if (hw2 >> HWCAP2_I8MM_BIT & 1)
+      f |= COOPT_ISA_ARM_I8MM;
+  }
+  return f;
+}
 #else
-/* aarch64 (and a build without x86 tiles): what the compiler targets. */
+/* aarch64 built as one translation unit set for one -march (the cross unit
+ * tests, the llvm-mca script), or a build without SIMD tiles: what the
+ * compiler targets. */
 static uint32_t detect(void) {
   uint32_t f = 0;
 #if defined(__aarch64__) && defined(__ARM_NEON)
@@ -74,7 +98,9 @@ static uint32_t detect(void) {
 #endif
   return f;
 }
+#endif
 
+#if !(defined(__x86_64__) && defined(COOPT_RT_X86_TILES))
 static const isa_level levels[] = {
     {"generic", 0},
     {"neon", COOPT_ISA_ARM_NEON},
@@ -185,12 +211,15 @@ TILE_TABLE(decode, coopt_masked_decode_fn)
 #else
 #define NEON(...)
 #endif
-#if defined(__aarch64__) && defined(__ARM_FEATURE_DOTPROD)
+/* The dotprod and i8mm tiles exist where their files were built with their
+ * own flags (COOPT_RT_ARM64_TILES) or where the whole build targets them. */
+#if defined(__aarch64__) && (defined(COOPT_RT_ARM64_TILES) || defined(__ARM_FEATURE_DOTPROD))
 #define DOTPROD(...) __VA_ARGS__,
 #else
 #define DOTPROD(...)
 #endif
-#if defined(__aarch64__) && defined(__ARM_FEATURE_DOTPROD) && defined(__ARM_FEATURE_MATMUL_INT8)
+#if defined(__aarch64__) &&                                                                                            \
+    (defined(COOPT_RT_ARM64_TILES) || (defined(__ARM_FEATURE_DOTPROD) && defined(__ARM_FEATURE_MATMUL_INT8)))
 #define I8MM(...) __VA_ARGS__,
 #else
 #define I8MM(...)

@@ -9,10 +9,11 @@
  * whose features the CPU has and whose minimum M the call meets runs; the
  * last entry of every table is the reference, so a table always answers.
  *
- * On x86 the features are read from CPUID once, at run time, so one build
- * runs on any x86-64 and uses the best tile of the machine it runs on.  On
- * aarch64 a compiled model is built for one -march; the features are the
- * compiler's target macros.
+ * The features are read once, at run time: from CPUID on x86, from the
+ * kernel's AT_HWCAP on aarch64 (where the build compiled each tile file with
+ * its own flags), so one build runs on any CPU of the architecture and uses
+ * the best tile of the machine it runs on.  Compiled as one set of files for
+ * one -march, aarch64 takes the compiler's target macros instead.
  */
 #ifndef COOPT_RT_TILES_H
 #define COOPT_RT_TILES_H
