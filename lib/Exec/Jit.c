@@ -13,6 +13,7 @@
  * wrapper of its C interface (mlirExecutionEngineInvokePacked adds the
  * _mlir_ciface_ prefix): one pointer per memref descriptor, outputs last.
  */
+#include "Exec/PlanBuffers.h"
 #include "IR/Build.h"
 #include "Support/Support.h"
 #include "coopt/Exec.h"
@@ -38,12 +39,16 @@
   "tosa-to-arith{include-apply-rescale},tosa-to-tensor,linalg-fuse-elementwise-ops),canonicalize"
 #define JIT_BUFFERIZE_STAGE                                                                                            \
   "one-shot-bufferize{bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map},"           \
-  "buffer-results-to-out-params{hoist-static-allocs modify-public-functions},buffer-deallocation-pipeline"
+  "buffer-results-to-out-params{hoist-static-allocs modify-public-functions}"
+/* Between bufferization and deallocation coopt-plan-buffers (PlanBuffers.h)
+ * gives the intermediates and the kernels' results one arena. */
+#define JIT_DEALLOC_STAGE "buffer-deallocation-pipeline"
 #define JIT_LLVM_STAGE                                                                                                 \
   "func.func(convert-linalg-to-loops),expand-strided-metadata,lower-affine,convert-scf-to-cf,"                         \
   "convert-math-to-libm,finalize-memref-to-llvm,convert-math-to-llvm,convert-arith-to-llvm,convert-cf-to-llvm,"        \
   "convert-func-to-llvm,convert-index-to-llvm,reconcile-unrealized-casts"
-#define JIT_BUFFER_STAGE JIT_BUFFERIZE_STAGE "," JIT_LLVM_STAGE
+/* What coopt-runner --print-jit-pipeline shows (coopt-opt runs it). */
+#define JIT_BUFFER_STAGE JIT_BUFFERIZE_STAGE ",coopt-plan-buffers," JIT_DEALLOC_STAGE "," JIT_LLVM_STAGE
 const char *const coopt_jit_pipeline = "builtin.module(" JIT_TENSOR_STAGE "," JIT_BUFFER_STAGE ")";
 
 static bool tensor_type_of(MlirType t, coopt_tensor_type *out) {
@@ -220,7 +225,9 @@ bool cooptLowerToLLVMDialect(MlirContext ctx, MlirModule module, const char *ent
   if (!run_stage(ctx, module, "builtin.module(" JIT_BUFFERIZE_STAGE ")", err, err_size))
     return false;
   drop_access_hints(module);
-  return run_stage(ctx, module, "builtin.module(" JIT_LLVM_STAGE ")", err, err_size);
+  const coopt_plan_options plan = {COOPT_PLAN_DEFAULT_MAX_STACK, true};
+  cooptPlanBuffers(mlirModuleGetOperation(module), &plan);
+  return run_stage(ctx, module, "builtin.module(" JIT_DEALLOC_STAGE "," JIT_LLVM_STAGE ")", err, err_size);
 }
 
 static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {

@@ -10,7 +10,7 @@ static const coopt_pass_info *const transforms_passes[] = {
     &coopt_recover_pass,    &coopt_distill_pass,          &coopt_calibrate_pass,
     &coopt_fake_quant_pass, &coopt_lower_int8_pass,       &coopt_lower_kernels_pass,
     &coopt_qat_pipeline,    &coopt_pqat_pipeline,         &coopt_cqat_pipeline,
-    &coopt_pcqat_pipeline,
+    &coopt_pcqat_pipeline,  &coopt_plan_buffers_pass,
 };
 
 static pthread_once_t registered_once = PTHREAD_ONCE_INIT;

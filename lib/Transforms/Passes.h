@@ -18,6 +18,7 @@ extern const coopt_pass_info coopt_calibrate_pass;
 extern const coopt_pass_info coopt_fake_quant_pass;
 extern const coopt_pass_info coopt_lower_int8_pass;
 extern const coopt_pass_info coopt_lower_kernels_pass;
+extern const coopt_pass_info coopt_plan_buffers_pass;
 extern const coopt_pass_info coopt_qat_pipeline;
 extern const coopt_pass_info coopt_pqat_pipeline;
 extern const coopt_pass_info coopt_cqat_pipeline;

@@ -2,12 +2,16 @@
  * Entry points for code compiled by MLIR (coopt-lower-kernels): the kernels
  * behind MLIR's C interface, taking memref descriptors.  The packed blob is
  * a constant i8 tensor (a 64-byte aligned global after bufferization), the
- * activations an [M, K] i8 or f32 matrix; the result [M, N] is allocated
- * here with malloc and owned by the caller (MLIR's buffer deallocation frees
- * it).  Descriptor offsets and strides count elements, not bytes.
+ * activations an [M, K] i8 or f32 matrix.  Each kernel has two entries: K
+ * allocates the result [M, N] here with malloc, owned by the caller (MLIR's
+ * buffer deallocation frees it); K_out writes into a contiguous buffer of
+ * the caller (coopt-plan-buffers gives each one a place in the function's
+ * arena, so an inference makes no malloc).  Descriptor offsets and strides
+ * count elements, not bytes.
  */
 #include "blob.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 typedef struct coopt_memref1 {
@@ -20,60 +24,87 @@ typedef struct coopt_memref2 {
   int64_t offset, sizes[2], strides[2];
 } coopt_memref2;
 
-typedef void (*coopt_qs8_kernel)(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
-                                 size_t c_stride);
-
 /* Sizes and strides of a contiguous [m, n] result. */
 static void rows_layout(int64_t sizes[2], int64_t strides[2], size_t m, size_t n) {
   sizes[0] = (int64_t)m, sizes[1] = (int64_t)n;
   strides[0] = (int64_t)n, strides[1] = 1;
 }
 
-static void call(coopt_qs8_kernel k, coopt_memref2 *ret, const coopt_memref1 *blob, const coopt_memref2 *a) {
-  const void *packed = blob->aligned + blob->offset;
-  size_t m = (size_t)a->sizes[0], n = coopt_blob_of(packed)->n;
-  int8_t *out = malloc(m > 0 && n > 0 ? m * n : 1);
-  ret->allocated = ret->aligned = out;
-  ret->offset = 0;
-  rows_layout(ret->sizes, ret->strides, m, n);
-  if (out)
-    k(packed, m, a->aligned + a->offset, (size_t)a->strides[0], out, n);
+/* The caller's buffer for K_out: it must be the contiguous result shape.
+ * coopt-plan-buffers passes the result's own static type, so anything else
+ * is a compiler bug; stop rather than leave the output unwritten. */
+static void check_out(const char *entry, int rank, const int64_t *sizes, const int64_t *strides, const int64_t *want,
+                      const int64_t *want_strides) {
+  for (int d = 0; d < rank; ++d)
+    if (sizes[d] != want[d] || (want[d] > 1 && strides[d] != want_strides[d])) {
+      fprintf(stderr, "coopt runtime: %s: the output buffer is not the kernel's contiguous result\n", entry);
+      abort();
+    }
 }
 
-void _mlir_ciface_coopt_rt_mlir_qs8_gemm(coopt_memref2 *ret, coopt_memref1 *blob, coopt_memref2 *a);
-void _mlir_ciface_coopt_rt_mlir_qs8_spgemm(coopt_memref2 *ret, coopt_memref1 *blob, coopt_memref2 *a);
-void _mlir_ciface_coopt_rt_mlir_qs8_lut4_gemm(coopt_memref2 *ret, coopt_memref1 *blob, coopt_memref2 *a);
-void _mlir_ciface_coopt_rt_mlir_qs8_splut4_gemm(coopt_memref2 *ret, coopt_memref1 *blob, coopt_memref2 *a);
-void _mlir_ciface_coopt_rt_mlir_qs8_masked_gemm(coopt_memref2 *ret, coopt_memref1 *blob, coopt_memref2 *a);
-void _mlir_ciface_coopt_rt_mlir_qs8_bsgemm(coopt_memref2 *ret, coopt_memref1 *blob, coopt_memref2 *a);
+static const void *packed_of(const coopt_memref1 *blob) { return blob->aligned + blob->offset; }
 
-void _mlir_ciface_coopt_rt_mlir_qs8_gemm(coopt_memref2 *ret, coopt_memref1 *blob, coopt_memref2 *a) {
-  call(coopt_rt_qs8_gemm, ret, blob, a);
-}
-void _mlir_ciface_coopt_rt_mlir_qs8_spgemm(coopt_memref2 *ret, coopt_memref1 *blob, coopt_memref2 *a) {
-  call(coopt_rt_qs8_spgemm, ret, blob, a);
-}
-void _mlir_ciface_coopt_rt_mlir_qs8_lut4_gemm(coopt_memref2 *ret, coopt_memref1 *blob, coopt_memref2 *a) {
-  call(coopt_rt_qs8_lut4_gemm, ret, blob, a);
-}
-void _mlir_ciface_coopt_rt_mlir_qs8_splut4_gemm(coopt_memref2 *ret, coopt_memref1 *blob, coopt_memref2 *a) {
-  call(coopt_rt_qs8_splut4_gemm, ret, blob, a);
-}
-void _mlir_ciface_coopt_rt_mlir_qs8_masked_gemm(coopt_memref2 *ret, coopt_memref1 *blob, coopt_memref2 *a) {
-  call(coopt_rt_qs8_masked_gemm, ret, blob, a);
-}
-void _mlir_ciface_coopt_rt_mlir_qs8_bsgemm(coopt_memref2 *ret, coopt_memref1 *blob, coopt_memref2 *a) {
-  call(coopt_rt_qs8_bsgemm, ret, blob, a);
-}
+/* Both entries of a GEMM-shaped kernel K (coopt_rt_K: M rows of the [M, K]
+ * activations to M rows of N), element type T, descriptor type MEMREF. */
+#define ROWS_ENTRIES(K, T, MEMREF)                                                                                     \
+  void _mlir_ciface_coopt_rt_mlir_##K(MEMREF *ret, coopt_memref1 *blob, MEMREF *a);                                    \
+  void _mlir_ciface_coopt_rt_mlir_##K##_out(coopt_memref1 *blob, MEMREF *a, MEMREF *out);                              \
+  void _mlir_ciface_coopt_rt_mlir_##K(MEMREF *ret, coopt_memref1 *blob, MEMREF *a) {                                   \
+    const void *packed = packed_of(blob);                                                                              \
+    size_t m = (size_t)a->sizes[0], n = coopt_blob_of(packed)->n;                                                      \
+    T *out = malloc(m > 0 && n > 0 ? m * n * sizeof(T) : 1);                                                           \
+    ret->allocated = ret->aligned = out;                                                                               \
+    ret->offset = 0;                                                                                                   \
+    rows_layout(ret->sizes, ret->strides, m, n);                                                                       \
+    if (out)                                                                                                           \
+      coopt_rt_##K(packed, m, a->aligned + a->offset, (size_t)a->strides[0], out, n);                                  \
+  }                                                                                                                    \
+  void _mlir_ciface_coopt_rt_mlir_##K##_out(coopt_memref1 *blob, MEMREF *a, MEMREF *out) {                             \
+    const void *packed = packed_of(blob);                                                                              \
+    size_t m = (size_t)a->sizes[0], n = coopt_blob_of(packed)->n;                                                      \
+    int64_t sizes[2], strides[2];                                                                                      \
+    rows_layout(sizes, strides, m, n);                                                                                 \
+    check_out("coopt_rt_mlir_" #K "_out", 2, out->sizes, out->strides, sizes, strides);                                \
+    coopt_rt_##K(packed, m, a->aligned + a->offset, (size_t)a->strides[0], out->aligned + out->offset, n);             \
+  }
+
+/* Both entries of an image kernel K (coopt_rt_K: one NHWC image to one,
+ * looped over the batch), whose result geometry GEOMETRY gives. */
+#define IMAGE_ENTRIES(K, T, MEMREF, GEOMETRY)                                                                          \
+  void _mlir_ciface_coopt_rt_mlir_##K(MEMREF *ret, coopt_memref1 *blob, MEMREF *in);                                   \
+  void _mlir_ciface_coopt_rt_mlir_##K##_out(coopt_memref1 *blob, MEMREF *in, MEMREF *out);                             \
+  void _mlir_ciface_coopt_rt_mlir_##K(MEMREF *ret, coopt_memref1 *blob, MEMREF *in) {                                  \
+    const void *packed = packed_of(blob);                                                                              \
+    size_t n = (size_t)in->sizes[0], ii, oi;                                                                           \
+    GEOMETRY(packed, n, ret->sizes, ret->strides, &ii, &oi);                                                           \
+    T *out = malloc(n > 0 ? n * oi * sizeof(T) : 1);                                                                   \
+    ret->allocated = ret->aligned = out;                                                                               \
+    ret->offset = 0;                                                                                                   \
+    for (size_t i = 0; out && i < n; ++i)                                                                              \
+      coopt_rt_##K(packed, in->aligned + in->offset + i * ii, out + i * oi);                                           \
+  }                                                                                                                    \
+  void _mlir_ciface_coopt_rt_mlir_##K##_out(coopt_memref1 *blob, MEMREF *in, MEMREF *out) {                            \
+    const void *packed = packed_of(blob);                                                                              \
+    size_t n = (size_t)in->sizes[0], ii, oi;                                                                           \
+    int64_t sizes[4], strides[4];                                                                                      \
+    GEOMETRY(packed, n, sizes, strides, &ii, &oi);                                                                     \
+    check_out("coopt_rt_mlir_" #K "_out", 4, out->sizes, out->strides, sizes, strides);                                \
+    T *o = out->aligned + out->offset;                                                                                 \
+    for (size_t i = 0; i < n; ++i)                                                                                     \
+      coopt_rt_##K(packed, in->aligned + in->offset + i * ii, o + i * oi);                                             \
+  }
+
+ROWS_ENTRIES(qs8_gemm, int8_t, coopt_memref2)
+ROWS_ENTRIES(qs8_spgemm, int8_t, coopt_memref2)
+ROWS_ENTRIES(qs8_lut4_gemm, int8_t, coopt_memref2)
+ROWS_ENTRIES(qs8_splut4_gemm, int8_t, coopt_memref2)
+ROWS_ENTRIES(qs8_masked_gemm, int8_t, coopt_memref2)
+ROWS_ENTRIES(qs8_bsgemm, int8_t, coopt_memref2)
 
 typedef struct coopt_memref4 {
   int8_t *allocated, *aligned;
   int64_t offset, sizes[4], strides[4];
 } coopt_memref4;
-
-/* Depthwise 3x3 on NHWC images [N, H, W, C] (contiguous, as bufferization
- * lays them out); the blob holds one image's shape, the batch is looped. */
-void _mlir_ciface_coopt_rt_mlir_qs8_dw3x3(coopt_memref4 *ret, coopt_memref1 *blob, coopt_memref4 *in);
 
 /* Sizes and strides of a contiguous NHWC result [n, h, w, c]. */
 static void nhwc_layout(int64_t sizes[4], int64_t strides[4], size_t n, size_t h, size_t w, size_t c) {
@@ -91,16 +122,9 @@ static void dw_geometry(const void *packed, size_t batch, int64_t sizes[4], int6
   nhwc_layout(sizes, strides, batch, oh, ow, s.c);
 }
 
-void _mlir_ciface_coopt_rt_mlir_qs8_dw3x3(coopt_memref4 *ret, coopt_memref1 *blob, coopt_memref4 *in) {
-  const void *packed = blob->aligned + blob->offset;
-  size_t n = (size_t)in->sizes[0], ii, oi;
-  dw_geometry(packed, n, ret->sizes, ret->strides, &ii, &oi);
-  int8_t *out = malloc(n > 0 ? n * oi : 1);
-  ret->allocated = ret->aligned = out;
-  ret->offset = 0;
-  for (size_t i = 0; out && i < n; ++i)
-    coopt_rt_qs8_dw3x3(packed, in->aligned + in->offset + i * ii, out + i * oi);
-}
+/* Depthwise 3x3 on NHWC images [N, H, W, C] (contiguous, as bufferization
+ * lays them out); the blob holds one image's shape, the batch is looped. */
+IMAGE_ENTRIES(qs8_dw3x3, int8_t, coopt_memref4, dw_geometry)
 
 /* ---- f32 ---- */
 
@@ -114,30 +138,8 @@ typedef struct coopt_memref4f {
   int64_t offset, sizes[4], strides[4];
 } coopt_memref4f;
 
-void _mlir_ciface_coopt_rt_mlir_f32_gemm(coopt_memref2f *ret, coopt_memref1 *blob, coopt_memref2f *a);
-void _mlir_ciface_coopt_rt_mlir_f32_dw3x3(coopt_memref4f *ret, coopt_memref1 *blob, coopt_memref4f *in);
-
-void _mlir_ciface_coopt_rt_mlir_f32_gemm(coopt_memref2f *ret, coopt_memref1 *blob, coopt_memref2f *a) {
-  const void *packed = blob->aligned + blob->offset;
-  size_t m = (size_t)a->sizes[0], n = coopt_blob_of(packed)->n;
-  float *out = malloc(m > 0 && n > 0 ? m * n * sizeof *out : 1);
-  ret->allocated = ret->aligned = out;
-  ret->offset = 0;
-  rows_layout(ret->sizes, ret->strides, m, n);
-  if (out)
-    coopt_rt_f32_gemm(packed, m, a->aligned + a->offset, (size_t)a->strides[0], out, n);
-}
-
-void _mlir_ciface_coopt_rt_mlir_f32_dw3x3(coopt_memref4f *ret, coopt_memref1 *blob, coopt_memref4f *in) {
-  const void *packed = blob->aligned + blob->offset;
-  size_t n = (size_t)in->sizes[0], ii, oi;
-  dw_geometry(packed, n, ret->sizes, ret->strides, &ii, &oi);
-  float *out = malloc(n > 0 ? n * oi * sizeof *out : 1);
-  ret->allocated = ret->aligned = out;
-  ret->offset = 0;
-  for (size_t i = 0; out && i < n; ++i)
-    coopt_rt_f32_dw3x3(packed, in->aligned + in->offset + i * ii, out + i * oi);
-}
+ROWS_ENTRIES(f32_gemm, float, coopt_memref2f)
+IMAGE_ENTRIES(f32_dw3x3, float, coopt_memref4f, dw_geometry)
 
 /* ---- k x k convolution: NHWC images [N, H, W, Cin] -> [N, OH, OW, Cout] ---- */
 
@@ -152,27 +154,5 @@ static void conv_geometry(const void *packed, size_t batch, int64_t sizes[4], in
   nhwc_layout(sizes, strides, batch, oh, ow, cout);
 }
 
-void _mlir_ciface_coopt_rt_mlir_qs8_conv(coopt_memref4 *ret, coopt_memref1 *blob, coopt_memref4 *in);
-void _mlir_ciface_coopt_rt_mlir_f32_conv(coopt_memref4f *ret, coopt_memref1 *blob, coopt_memref4f *in);
-
-void _mlir_ciface_coopt_rt_mlir_qs8_conv(coopt_memref4 *ret, coopt_memref1 *blob, coopt_memref4 *in) {
-  const void *packed = blob->aligned + blob->offset;
-  size_t n = (size_t)in->sizes[0], ii, oi;
-  conv_geometry(packed, n, ret->sizes, ret->strides, &ii, &oi);
-  int8_t *out = malloc(n > 0 ? n * oi : 1);
-  ret->allocated = ret->aligned = out;
-  ret->offset = 0;
-  for (size_t i = 0; out && i < n; ++i)
-    coopt_rt_qs8_conv(packed, in->aligned + in->offset + i * ii, out + i * oi);
-}
-
-void _mlir_ciface_coopt_rt_mlir_f32_conv(coopt_memref4f *ret, coopt_memref1 *blob, coopt_memref4f *in) {
-  const void *packed = blob->aligned + blob->offset;
-  size_t n = (size_t)in->sizes[0], ii, oi;
-  conv_geometry(packed, n, ret->sizes, ret->strides, &ii, &oi);
-  float *out = malloc(n > 0 ? n * oi * sizeof *out : 1);
-  ret->allocated = ret->aligned = out;
-  ret->offset = 0;
-  for (size_t i = 0; out && i < n; ++i)
-    coopt_rt_f32_conv(packed, in->aligned + in->offset + i * ii, out + i * oi);
-}
+IMAGE_ENTRIES(qs8_conv, int8_t, coopt_memref4, conv_geometry)
+IMAGE_ENTRIES(f32_conv, float, coopt_memref4f, conv_geometry)

@@ -162,7 +162,7 @@ static void test_registry(void) {
   CHECK(cooptLookupPass("coopt-stats", 11) == NULL);
   cooptRegisterAllPasses();
   const coopt_pass_info *const *passes = cooptGetPasses(&n);
-  CHECK(n == 16);
+  CHECK(n == 17);
   cooptRegisterAllPasses();
   size_t again;
   CHECK(cooptGetPasses(&again) == passes && again == n);
