@@ -2,9 +2,10 @@
  * Static buffer planning for the JIT/AOT lowering (coopt-plan-buffers): after
  * One-Shot Bufferize, the kernel calls write into buffers the function
  * allocates, and every statically shaped buffer of a function's top-level
- * block is placed at a fixed offset of one arena, buffers whose lifetimes do
- * not overlap sharing bytes.  The arena is one stack allocation (no malloc
- * in the inference path) up to a size, one heap allocation above it.
+ * block (but a reduction's output: PlanBuffers.c) is placed at a fixed
+ * offset of one arena, buffers whose lifetimes do not overlap sharing bytes.
+ * The arena is one stack allocation up to a size, one heap allocation above
+ * it.
  */
 #ifndef COOPT_LIB_EXEC_PLANBUFFERS_H
 #define COOPT_LIB_EXEC_PLANBUFFERS_H

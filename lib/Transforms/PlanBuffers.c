@@ -44,7 +44,8 @@ const coopt_pass_info coopt_plan_buffers_pass = {
     .description =
         "Runs on bufferized IR before buffer-deallocation-pipeline (the JIT and --emit=obj run it there). Every "
         "statically shaped memref.alloc of a function's top-level block whose memory is reached only through views "
-        "becomes a memref.view of one arena at an offset chosen greedily, largest buffer first, so that buffers "
+        "(and is not the output of a reduction, whose loops LLVM vectorizes only on unaliased buffers) becomes a "
+        "memref.view of one arena at an offset chosen greedily, largest buffer first, so that buffers "
         "whose lifetimes (first to last op touching them) overlap never share bytes. The arena is a memref.alloca "
         "up to max-stack bytes, else one memref.alloc. Calls to the runtime kernels write into such buffers. The "
         "function gets coopt.arena = {bytes, buffers, unplanned_bytes, placement}.",

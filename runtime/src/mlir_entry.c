@@ -6,7 +6,7 @@
  * allocates the result [M, N] here with malloc, owned by the caller (MLIR's
  * buffer deallocation frees it); K_out writes into a contiguous buffer of
  * the caller (coopt-plan-buffers gives each one a place in the function's
- * arena, so an inference makes no malloc).  Descriptor offsets and strides
+ * arena, so a kernel call allocates nothing).  Descriptor offsets and strides
  * count elements, not bytes.
  */
 #include "blob.h"

@@ -70,6 +70,44 @@ func.func @nested(%in: memref<4x4xf32>, %out: memref<16xf32>, %n: index) {
 
 // -----
 
+// The output of an op that accumulates into it (a named convolution or
+// matmul, a generic with a reduction dimension) keeps its own allocation:
+// LLVM keeps the accumulator in a register only where the output provably
+// aliases no input, which views of one arena hide.  Inputs and elementwise
+// outputs are planned.
+// CHECK-LABEL: func.func @reductions
+// CHECK-SAME: coopt.arena = {buffers = 2 : i64
+// CHECK: %[[MM:.*]] = memref.alloc() : memref<4x4xf32>
+// CHECK: linalg.matmul ins(%{{.*}}, %{{.*}} : memref<4x4xf32>, memref<4x4xf32>) outs(%[[MM]] : memref<4x4xf32>)
+// CHECK: %[[SUM:.*]] = memref.alloc() : memref<4xf32>
+// CHECK: linalg.generic {{.*}} outs(%[[SUM]] : memref<4xf32>)
+// CHECK: memref.view
+// CHECK: linalg.generic {{.*}} ins(%[[SUM]] : memref<4xf32>) outs(%{{.*}} : memref<4xf32>)
+func.func @reductions(%x: memref<4x4xf32>, %out: memref<4xf32>) {
+  %a = memref.alloc() : memref<4x4xf32>
+  memref.copy %x, %a : memref<4x4xf32> to memref<4x4xf32>
+  %mm = memref.alloc() : memref<4x4xf32>
+  linalg.matmul ins(%a, %a : memref<4x4xf32>, memref<4x4xf32>) outs(%mm : memref<4x4xf32>)
+  %sum = memref.alloc() : memref<4xf32>
+  linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i)>], iterator_types = ["parallel", "reduction"]}
+      ins(%mm : memref<4x4xf32>) outs(%sum : memref<4xf32>) {
+  ^bb0(%v: f32, %acc: f32):
+    %s = arith.addf %v, %acc : f32
+    linalg.yield %s : f32
+  }
+  %neg = memref.alloc() : memref<4xf32>
+  linalg.generic {indexing_maps = [affine_map<(i) -> (i)>, affine_map<(i) -> (i)>], iterator_types = ["parallel"]}
+      ins(%sum : memref<4xf32>) outs(%neg : memref<4xf32>) {
+  ^bb0(%v: f32, %o: f32):
+    %n = arith.negf %v : f32
+    linalg.yield %n : f32
+  }
+  memref.copy %neg, %out : memref<4xf32> to memref<4xf32>
+  return
+}
+
+// -----
+
 // Left alone: a returned buffer, a dynamic shape, one aliased by an op that
 // is not a view (assume_alignment), one inside a loop; nothing is planned,
 // so the function gets no arena.
