@@ -177,18 +177,30 @@ const char *coopt_rt_isa(void) {
 
 /* ---- tile tables ---- */
 
+/* The requantization rounding an entry implements: either (the f32 tiles,
+ * and int8 tiles whose epilogue is the scalar coopt_requant, which reads it
+ * from the blob), or TOSA's SINGLE_ROUND or DOUBLE_ROUND alone (the x86
+ * tiles with a vector epilogue, compiled once per rounding: tiles.h). */
+enum { ROUND_ANY = 0, ROUND_SINGLE, ROUND_DOUBLE };
+
+static unsigned rounding_of(const void *packed) {
+  return coopt_blob_of(packed)->double_round ? ROUND_DOUBLE : ROUND_SINGLE;
+}
+
 /* A family's table type and its chooser: the first entry the CPU has the
- * features for and whose minimum M the call meets.  Every table ends with
- * the reference ({0, 0, ref}), which always matches. */
+ * features for, whose minimum M the call meets and whose rounding is the
+ * blob's.  Every table ends with the reference ({0, 0, ref}), which always
+ * matches. */
 #define TILE_TABLE(family, fn_type)                                                                                    \
   typedef struct family##_tile {                                                                                       \
     uint32_t isa;                                                                                                      \
     size_t min_m;                                                                                                      \
     fn_type fn;                                                                                                        \
+    unsigned rounding;                                                                                                 \
   } family##_tile;                                                                                                     \
-  static fn_type family##_pick(const family##_tile *t, size_t m) {                                                     \
+  static fn_type family##_pick(const family##_tile *t, size_t m, unsigned rounding) {                                  \
     const uint32_t have = coopt_rt_cpu_features();                                                                     \
-    while ((t->isa & ~have) != 0 || m < t->min_m)                                                                      \
+    while ((t->isa & ~have) != 0 || m < t->min_m || (t->rounding != ROUND_ANY && t->rounding != rounding))             \
       ++t;                                                                                                             \
     return t->fn;                                                                                                      \
   }
@@ -240,97 +252,105 @@ enum {
  * (SMMLA's 8-row tile at 8); AVX-512's 1-row tile corrects by the row's
  * sum instead, which costs nothing per weight. */
 static const qs8_gemm_tile qs8_gemm_tiles[] = {
-    X86({AVX512VNNI, 4, coopt_qs8_gemm_4x32c4__avx512vnni})  /* */
-    X86({AVX512VNNI, 0, coopt_qs8_gemm_1x32c4__avx512vnni})  /* */
-    X86({AVXVNNI, 4, coopt_qs8_gemm_4x16c4__avxvnni})        /* */
-    X86({AVX2, 0, coopt_qs8_gemm_4x8c4__avx2})               /* */
-    I8MM({ARM_I8MM, 8, coopt_qs8_gemm_8x8c8__neoni8mm})      /* */
-    I8MM({ARM_I8MM, 4, coopt_qs8_gemm_4x8c8__neoni8mm})      /* */
-    DOTPROD({ARM_DOTPROD, 0, coopt_qs8_gemm_4x8c4__neondot}) /* */
-    NEON({ARM_NEON, 0, coopt_qs8_gemm_4x8c4__neon})          /* */
-    {0, 0, coopt_qs8_gemm__ref},
+    X86({AVX512VNNI, 4, coopt_qs8_gemm_4x32c4__avx512vnni, ROUND_SINGLE})        /* */
+    X86({AVX512VNNI, 4, coopt_qs8_gemm_dround_4x32c4__avx512vnni, ROUND_DOUBLE}) /* */
+    X86({AVX512VNNI, 0, coopt_qs8_gemm_1x32c4__avx512vnni, ROUND_SINGLE})        /* */
+    X86({AVX512VNNI, 0, coopt_qs8_gemm_dround_1x32c4__avx512vnni, ROUND_DOUBLE}) /* */
+    X86({AVXVNNI, 4, coopt_qs8_gemm_4x16c4__avxvnni, ROUND_SINGLE})              /* */
+    X86({AVXVNNI, 4, coopt_qs8_gemm_dround_4x16c4__avxvnni, ROUND_DOUBLE})       /* */
+    X86({AVX2, 0, coopt_qs8_gemm_4x8c4__avx2, ROUND_SINGLE})                     /* */
+    X86({AVX2, 0, coopt_qs8_gemm_dround_4x8c4__avx2, ROUND_DOUBLE})              /* */
+    I8MM({ARM_I8MM, 8, coopt_qs8_gemm_8x8c8__neoni8mm, ROUND_ANY})               /* */
+    I8MM({ARM_I8MM, 4, coopt_qs8_gemm_4x8c8__neoni8mm, ROUND_ANY})               /* */
+    DOTPROD({ARM_DOTPROD, 0, coopt_qs8_gemm_4x8c4__neondot, ROUND_ANY})          /* */
+    NEON({ARM_NEON, 0, coopt_qs8_gemm_4x8c4__neon, ROUND_ANY})                   /* */
+    {0, 0, coopt_qs8_gemm__ref, ROUND_ANY},
 };
 
 void coopt_rt_qs8_gemm(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c, size_t c_stride) {
-  qs8_gemm_pick(qs8_gemm_tiles, m)(packed, m, a, a_stride, c, c_stride, NULL, 0);
+  qs8_gemm_pick(qs8_gemm_tiles, m, rounding_of(packed))(packed, m, a, a_stride, c, c_stride, NULL, 0);
 }
 
 void coopt_rt_qs8_gemm_acc(const void *packed, size_t m, const int8_t *a, size_t a_stride, int32_t *acc,
                            size_t acc_stride) {
-  qs8_gemm_pick(qs8_gemm_tiles, m)(packed, m, a, a_stride, NULL, 0, acc, acc_stride);
+  qs8_gemm_pick(qs8_gemm_tiles, m, rounding_of(packed))(packed, m, a, a_stride, NULL, 0, acc, acc_stride);
 }
 
 static const f32_gemm_tile f32_gemm_tiles[] = {
-    X86({AVX512VNNI, 0, coopt_f32_gemm_8x32__avx512f}) /* */
-    X86({AVX2, 0, coopt_f32_gemm_4x8__avx2_fma})       /* */
-    NEON({ARM_NEON, 0, coopt_f32_gemm_4x8__neon})      /* */
-    {0, 0, coopt_f32_gemm__ref},
+    X86({AVX512VNNI, 0, coopt_f32_gemm_8x32__avx512f, ROUND_ANY}) /* */
+    X86({AVX2, 0, coopt_f32_gemm_4x8__avx2_fma, ROUND_ANY})       /* */
+    NEON({ARM_NEON, 0, coopt_f32_gemm_4x8__neon, ROUND_ANY})      /* */
+    {0, 0, coopt_f32_gemm__ref, ROUND_ANY},
 };
 
 void coopt_rt_f32_gemm(const void *packed, size_t m, const float *a, size_t a_stride, float *c, size_t c_stride) {
-  f32_gemm_pick(f32_gemm_tiles, m)(packed, m, a, a_stride, c, c_stride);
+  f32_gemm_pick(f32_gemm_tiles, m, ROUND_ANY)(packed, m, a, a_stride, c, c_stride);
 }
 
 static const f32_spmm_tile f32_spmm_tiles[] = {
-    X86({AVX2, 0, coopt_f32_spmm_32x1__avx2_fma})  /* */
-    NEON({ARM_NEON, 0, coopt_f32_spmm_16x1__neon}) /* */
-    {0, 0, coopt_f32_spmm__ref},
+    X86({AVX2, 0, coopt_f32_spmm_32x1__avx2_fma, ROUND_ANY})  /* */
+    NEON({ARM_NEON, 0, coopt_f32_spmm_16x1__neon, ROUND_ANY}) /* */
+    {0, 0, coopt_f32_spmm__ref, ROUND_ANY},
 };
 
 void coopt_rt_f32_spmm(const void *packed, size_t m, const float *in, float *out) {
-  f32_spmm_pick(f32_spmm_tiles, m)(packed, m, in, out);
+  f32_spmm_pick(f32_spmm_tiles, m, ROUND_ANY)(packed, m, in, out);
 }
 
 /* Sparse 1x4: the 8-row tiles regroup activations once for all channels;
  * below 4 rows the regrouping costs more than the gathers it saves. */
 static const qs8_rows_tile qs8_spgemm_tiles[] = {
-    X86({AVXVNNI, 4, coopt_qs8_spgemm_8x1c4__avxvnni})         /* */
-    X86({AVX2, 4, coopt_qs8_spgemm_8x1c4__avx2})               /* */
-    X86({AVX2, 0, coopt_qs8_spgemm_1x1c4__avx2})               /* */
-    DOTPROD({ARM_DOTPROD, 0, coopt_qs8_spgemm_1x1c4__neondot}) /* */
-    {0, 0, coopt_qs8_spgemm__ref},
+    X86({AVXVNNI, 4, coopt_qs8_spgemm_8x1c4__avxvnni, ROUND_SINGLE})        /* */
+    X86({AVXVNNI, 4, coopt_qs8_spgemm_dround_8x1c4__avxvnni, ROUND_DOUBLE}) /* */
+    X86({AVX2, 4, coopt_qs8_spgemm_8x1c4__avx2, ROUND_SINGLE})              /* */
+    X86({AVX2, 4, coopt_qs8_spgemm_dround_8x1c4__avx2, ROUND_DOUBLE})       /* */
+    X86({AVX2, 0, coopt_qs8_spgemm_1x1c4__avx2, ROUND_ANY})                 /* */
+    DOTPROD({ARM_DOTPROD, 0, coopt_qs8_spgemm_1x1c4__neondot, ROUND_ANY})   /* */
+    {0, 0, coopt_qs8_spgemm__ref, ROUND_ANY},
 };
 
 void coopt_rt_qs8_spgemm(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c, size_t c_stride) {
-  qs8_rows_pick(qs8_spgemm_tiles, m)(packed, m, a, a_stride, c, c_stride);
+  qs8_rows_pick(qs8_spgemm_tiles, m, rounding_of(packed))(packed, m, a, a_stride, c, c_stride);
 }
 
 /* Block-sparse: the 16-row AVX-512 tile (which runs a last block of <= 8
  * rows, and so any M <= 8, as broadcasts on ymm), else the 8-row AVX-VNNI
  * one. */
 static const qs8_rows_tile qs8_bsgemm_tiles[] = {
-    X86({AVX512VNNI, 0, coopt_qs8_bsgemm_16x8c4__avx512vnni})  /* */
-    X86({AVXVNNI, 0, coopt_qs8_bsgemm_8x8c4__avxvnni})         /* */
-    DOTPROD({ARM_DOTPROD, 0, coopt_qs8_bsgemm_8x8c4__neondot}) /* */
-    {0, 0, coopt_qs8_bsgemm__ref},
+    X86({AVX512VNNI, 0, coopt_qs8_bsgemm_16x8c4__avx512vnni, ROUND_SINGLE})        /* */
+    X86({AVX512VNNI, 0, coopt_qs8_bsgemm_dround_16x8c4__avx512vnni, ROUND_DOUBLE}) /* */
+    X86({AVXVNNI, 0, coopt_qs8_bsgemm_8x8c4__avxvnni, ROUND_SINGLE})               /* */
+    X86({AVXVNNI, 0, coopt_qs8_bsgemm_dround_8x8c4__avxvnni, ROUND_DOUBLE})        /* */
+    DOTPROD({ARM_DOTPROD, 0, coopt_qs8_bsgemm_8x8c4__neondot, ROUND_ANY})          /* */
+    {0, 0, coopt_qs8_bsgemm__ref, ROUND_ANY},
 };
 
 void coopt_rt_qs8_bsgemm(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c, size_t c_stride) {
-  qs8_rows_pick(qs8_bsgemm_tiles, m)(packed, m, a, a_stride, c, c_stride);
+  qs8_rows_pick(qs8_bsgemm_tiles, m, rounding_of(packed))(packed, m, a, a_stride, c, c_stride);
 }
 
 static const qs8_rows_tile qs8_nm24_tiles[] = {
-    X86({AVX2, 0, coopt_qs8_nm24_gemm_1x2c16__avx2})               /* */
-    DOTPROD({ARM_DOTPROD, 0, coopt_qs8_nm24_gemm_1x2c16__neondot}) /* */
-    {0, 0, coopt_qs8_nm24_gemm__ref},
+    X86({AVX2, 0, coopt_qs8_nm24_gemm_1x2c16__avx2, ROUND_ANY})               /* */
+    DOTPROD({ARM_DOTPROD, 0, coopt_qs8_nm24_gemm_1x2c16__neondot, ROUND_ANY}) /* */
+    {0, 0, coopt_qs8_nm24_gemm__ref, ROUND_ANY},
 };
 
 void coopt_rt_qs8_nm24_gemm(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
                             size_t c_stride) {
-  qs8_rows_pick(qs8_nm24_tiles, m)(packed, m, a, a_stride, c, c_stride);
+  qs8_rows_pick(qs8_nm24_tiles, m, rounding_of(packed))(packed, m, a, a_stride, c, c_stride);
 }
 
 static const qs8_rows_tile qs8_lut4_tiles[] = {
-    X86({AVXVNNI, 4, coopt_qs8_lut4_gemm_4x2c32__avxvnni})         /* */
-    X86({AVXVNNI, 0, coopt_qs8_lut4_gemm_1x2c32__avxvnni})         /* */
-    X86({AVX2, 0, coopt_qs8_lut4_gemm_1x2c16__avx2})               /* */
-    DOTPROD({ARM_DOTPROD, 0, coopt_qs8_lut4_gemm_1x1c16__neondot}) /* */
-    {0, 0, coopt_qs8_lut4_gemm__ref},
+    X86({AVXVNNI, 4, coopt_qs8_lut4_gemm_4x2c32__avxvnni, ROUND_ANY})         /* */
+    X86({AVXVNNI, 0, coopt_qs8_lut4_gemm_1x2c32__avxvnni, ROUND_ANY})         /* */
+    X86({AVX2, 0, coopt_qs8_lut4_gemm_1x2c16__avx2, ROUND_ANY})               /* */
+    DOTPROD({ARM_DOTPROD, 0, coopt_qs8_lut4_gemm_1x1c16__neondot, ROUND_ANY}) /* */
+    {0, 0, coopt_qs8_lut4_gemm__ref, ROUND_ANY},
 };
 
 void coopt_rt_qs8_lut4_gemm(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
                             size_t c_stride) {
-  qs8_rows_pick(qs8_lut4_tiles, m)(packed, m, a, a_stride, c, c_stride);
+  qs8_rows_pick(qs8_lut4_tiles, m, rounding_of(packed))(packed, m, a, a_stride, c, c_stride);
 }
 
 /* Not yet vectorized: the reference is the kernel. */
@@ -340,35 +360,37 @@ void coopt_rt_qs8_splut4_gemm(const void *packed, size_t m, const int8_t *a, siz
 }
 
 static const qs8_dw_tile qs8_dw3x3_tiles[] = {
-    X86({AVX512VNNI, 0, coopt_qs8_dw3x3_32c__avx512vnni}) /* */
-    X86({AVX2, 0, coopt_qs8_dw3x3_16c__avx2})             /* */
-    NEON({ARM_NEON, 0, coopt_qs8_dw3x3_16c__neon})        /* */
-    {0, 0, coopt_qs8_dw3x3__ref},
+    X86({AVX512VNNI, 0, coopt_qs8_dw3x3_32c__avx512vnni, ROUND_SINGLE})        /* */
+    X86({AVX512VNNI, 0, coopt_qs8_dw3x3_dround_32c__avx512vnni, ROUND_DOUBLE}) /* */
+    X86({AVX2, 0, coopt_qs8_dw3x3_16c__avx2, ROUND_SINGLE})                    /* */
+    X86({AVX2, 0, coopt_qs8_dw3x3_dround_16c__avx2, ROUND_DOUBLE})             /* */
+    NEON({ARM_NEON, 0, coopt_qs8_dw3x3_16c__neon, ROUND_ANY})                  /* */
+    {0, 0, coopt_qs8_dw3x3__ref, ROUND_ANY},
 };
 
 void coopt_rt_qs8_dw3x3(const void *packed, const int8_t *in, int8_t *out) {
-  qs8_dw_pick(qs8_dw3x3_tiles, 0)(packed, in, out);
+  qs8_dw_pick(qs8_dw3x3_tiles, 0, rounding_of(packed))(packed, in, out);
 }
 
 static const f32_dw_tile f32_dw3x3_tiles[] = {
-    X86({AVX2, 0, coopt_f32_dw3x3_8c__avx2_fma})  /* */
-    NEON({ARM_NEON, 0, coopt_f32_dw3x3_4c__neon}) /* */
-    {0, 0, coopt_f32_dw3x3__ref},
+    X86({AVX2, 0, coopt_f32_dw3x3_8c__avx2_fma, ROUND_ANY})  /* */
+    NEON({ARM_NEON, 0, coopt_f32_dw3x3_4c__neon, ROUND_ANY}) /* */
+    {0, 0, coopt_f32_dw3x3__ref, ROUND_ANY},
 };
 
 void coopt_rt_f32_dw3x3(const void *packed, const float *in, float *out) {
-  f32_dw_pick(f32_dw3x3_tiles, 0)(packed, in, out);
+  f32_dw_pick(f32_dw3x3_tiles, 0, ROUND_ANY)(packed, in, out);
 }
 
 /* The masked forms' decode: K x N byte writes per call against M x K x N
  * MACs in the dense tile, so it matters most at small M. */
 static const decode_tile masked_decode_tiles[] = {
-    X86({AVX512VBMI2, 0, coopt_qs8_masked_decode__avx512vbmi2}) /* */
-    X86({AVX2, 0, coopt_qs8_masked_decode__avx2})               /* */
-    NEON({ARM_NEON, 0, coopt_qs8_masked_decode__neon})          /* */
-    {0, 0, coopt_qs8_masked_decode__scalar},
+    X86({AVX512VBMI2, 0, coopt_qs8_masked_decode__avx512vbmi2, ROUND_ANY}) /* */
+    X86({AVX2, 0, coopt_qs8_masked_decode__avx2, ROUND_ANY})               /* */
+    NEON({ARM_NEON, 0, coopt_qs8_masked_decode__neon, ROUND_ANY})          /* */
+    {0, 0, coopt_qs8_masked_decode__scalar, ROUND_ANY},
 };
 
 void coopt_qs8_masked_decode(const void *packed, size_t p, void *dst) {
-  decode_pick(masked_decode_tiles, 0)(packed, p, dst);
+  decode_pick(masked_decode_tiles, 0, ROUND_ANY)(packed, p, dst);
 }

@@ -121,11 +121,18 @@ void coopt_qs8_masked_decode__scalar(const void *packed, size_t p, void *dst);
 /* The dispatching form of the decode (masked.c's driver calls it). */
 void coopt_qs8_masked_decode(const void *packed, size_t p, void *dst);
 
-/* ---- x86-64 (arch/x86_64; built unless COOPT_RT_X86_TILES is off) ---- */
+/* ---- x86-64 (arch/x86_64; built unless COOPT_RT_X86_TILES is off) ----
+ * A tile whose requantization is vector code exists once per TOSA rounding:
+ * SINGLE_ROUND under the plain name, DOUBLE_ROUND as `<family>_dround_...`
+ * (x86.h rescale8); the tables pick by the blob's rounding. */
 void coopt_qs8_gemm_4x8c4__avx2(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
                                 size_t c_stride, int32_t *acc, size_t acc_stride);
+void coopt_qs8_gemm_dround_4x8c4__avx2(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
+                                       size_t c_stride, int32_t *acc, size_t acc_stride);
 void coopt_qs8_gemm_4x16c4__avxvnni(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
                                     size_t c_stride, int32_t *acc, size_t acc_stride);
+void coopt_qs8_gemm_dround_4x16c4__avxvnni(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
+                                           size_t c_stride, int32_t *acc, size_t acc_stride);
 void coopt_f32_gemm_4x8__avx2_fma(const void *packed, size_t m, const float *a, size_t a_stride, float *c,
                                   size_t c_stride);
 void coopt_f32_spmm_32x1__avx2_fma(const void *packed, size_t m, const float *in, float *out);
@@ -141,20 +148,34 @@ void coopt_qs8_spgemm_1x1c4__avx2(const void *packed, size_t m, const int8_t *a,
                                   size_t c_stride);
 void coopt_qs8_spgemm_8x1c4__avx2(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
                                   size_t c_stride);
+void coopt_qs8_spgemm_dround_8x1c4__avx2(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
+                                         size_t c_stride);
 void coopt_qs8_spgemm_8x1c4__avxvnni(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
                                      size_t c_stride);
+void coopt_qs8_spgemm_dround_8x1c4__avxvnni(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
+                                            size_t c_stride);
 void coopt_qs8_gemm_4x32c4__avx512vnni(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
                                        size_t c_stride, int32_t *acc, size_t acc_stride);
+void coopt_qs8_gemm_dround_4x32c4__avx512vnni(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
+                                              size_t c_stride, int32_t *acc, size_t acc_stride);
 void coopt_qs8_gemm_1x32c4__avx512vnni(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
                                        size_t c_stride, int32_t *acc, size_t acc_stride);
+void coopt_qs8_gemm_dround_1x32c4__avx512vnni(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
+                                              size_t c_stride, int32_t *acc, size_t acc_stride);
 void coopt_qs8_bsgemm_16x8c4__avx512vnni(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
                                          size_t c_stride);
+void coopt_qs8_bsgemm_dround_16x8c4__avx512vnni(const void *packed, size_t m, const int8_t *a, size_t a_stride,
+                                                int8_t *c, size_t c_stride);
 void coopt_qs8_bsgemm_8x8c4__avxvnni(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
                                      size_t c_stride);
+void coopt_qs8_bsgemm_dround_8x8c4__avxvnni(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
+                                            size_t c_stride);
 void coopt_qs8_masked_decode__avx512vbmi2(const void *packed, size_t p, void *dst);
 void coopt_qs8_masked_decode__avx2(const void *packed, size_t p, void *dst);
 void coopt_qs8_dw3x3_16c__avx2(const void *packed, const int8_t *in, int8_t *out);
+void coopt_qs8_dw3x3_dround_16c__avx2(const void *packed, const int8_t *in, int8_t *out);
 void coopt_qs8_dw3x3_32c__avx512vnni(const void *packed, const int8_t *in, int8_t *out);
+void coopt_qs8_dw3x3_dround_32c__avx512vnni(const void *packed, const int8_t *in, int8_t *out);
 void coopt_f32_gemm_8x32__avx512f(const void *packed, size_t m, const float *a, size_t a_stride, float *c,
                                   size_t c_stride);
 void coopt_f32_dw3x3_8c__avx2_fma(const void *packed, const float *in, float *out);

@@ -112,25 +112,43 @@ static void naive_qs8(size_t m, size_t n, size_t k, const int8_t *a, const int8_
  * has their features (under COOPT_RT_ISA's cap, as the dispatcher). */
 #if defined(COOPT_RT_X86_TILES)
 static bool cpu_has(uint32_t isa) { return (coopt_rt_cpu_features() & isa) == isa; }
+/* Which blobs a tile takes: either rounding (its requantization is the
+ * scalar coopt_requant), or only SINGLE_ROUND or only DOUBLE_ROUND ones (a
+ * vector epilogue compiled per rounding; the `_dround` tiles). */
+enum { EITHER, SINGLE, DOUBLE };
+static bool takes(int rounding, const void *blob) {
+  return rounding == EITHER || (rounding == DOUBLE) == (coopt_blob_of(blob)->double_round != 0);
+}
 static const struct {
   uint32_t isa;
   coopt_qs8_gemm_fn fn;
-} x86_gemm[] = {{COOPT_ISA_X86_AVX2, coopt_qs8_gemm_4x8c4__avx2},
-                {COOPT_ISA_X86_AVXVNNI, coopt_qs8_gemm_4x16c4__avxvnni},
-                {COOPT_ISA_X86_AVX512VNNI, coopt_qs8_gemm_4x32c4__avx512vnni},
-                {COOPT_ISA_X86_AVX512VNNI, coopt_qs8_gemm_1x32c4__avx512vnni}};
+  int rounding;
+} x86_gemm[] = {{COOPT_ISA_X86_AVX2, coopt_qs8_gemm_4x8c4__avx2, SINGLE},
+                {COOPT_ISA_X86_AVX2, coopt_qs8_gemm_dround_4x8c4__avx2, DOUBLE},
+                {COOPT_ISA_X86_AVXVNNI, coopt_qs8_gemm_4x16c4__avxvnni, SINGLE},
+                {COOPT_ISA_X86_AVXVNNI, coopt_qs8_gemm_dround_4x16c4__avxvnni, DOUBLE},
+                {COOPT_ISA_X86_AVX512VNNI, coopt_qs8_gemm_4x32c4__avx512vnni, SINGLE},
+                {COOPT_ISA_X86_AVX512VNNI, coopt_qs8_gemm_dround_4x32c4__avx512vnni, DOUBLE},
+                {COOPT_ISA_X86_AVX512VNNI, coopt_qs8_gemm_1x32c4__avx512vnni, SINGLE},
+                {COOPT_ISA_X86_AVX512VNNI, coopt_qs8_gemm_dround_1x32c4__avx512vnni, DOUBLE}};
 typedef struct x86_rows_tile {
   uint32_t isa;
   coopt_qs8_rows_fn fn;
+  int rounding;
 } x86_rows_tile;
-static const x86_rows_tile x86_spgemm[] = {{COOPT_ISA_X86_AVX2, coopt_qs8_spgemm_1x1c4__avx2},
-                                           {COOPT_ISA_X86_AVX2, coopt_qs8_spgemm_8x1c4__avx2},
-                                           {COOPT_ISA_X86_AVXVNNI, coopt_qs8_spgemm_8x1c4__avxvnni}},
-                           x86_lut4[] = {{COOPT_ISA_X86_AVX2, coopt_qs8_lut4_gemm_1x2c16__avx2},
-                                         {COOPT_ISA_X86_AVXVNNI, coopt_qs8_lut4_gemm_1x2c32__avxvnni},
-                                         {COOPT_ISA_X86_AVXVNNI, coopt_qs8_lut4_gemm_4x2c32__avxvnni}},
-                           x86_bsgemm[] = {{COOPT_ISA_X86_AVXVNNI, coopt_qs8_bsgemm_8x8c4__avxvnni},
-                                           {COOPT_ISA_X86_AVX512VNNI, coopt_qs8_bsgemm_16x8c4__avx512vnni}};
+static const x86_rows_tile x86_spgemm[] = {{COOPT_ISA_X86_AVX2, coopt_qs8_spgemm_1x1c4__avx2, EITHER},
+                                           {COOPT_ISA_X86_AVX2, coopt_qs8_spgemm_8x1c4__avx2, SINGLE},
+                                           {COOPT_ISA_X86_AVX2, coopt_qs8_spgemm_dround_8x1c4__avx2, DOUBLE},
+                                           {COOPT_ISA_X86_AVXVNNI, coopt_qs8_spgemm_8x1c4__avxvnni, SINGLE},
+                                           {COOPT_ISA_X86_AVXVNNI, coopt_qs8_spgemm_dround_8x1c4__avxvnni, DOUBLE}},
+                           x86_lut4[] = {{COOPT_ISA_X86_AVX2, coopt_qs8_lut4_gemm_1x2c16__avx2, EITHER},
+                                         {COOPT_ISA_X86_AVXVNNI, coopt_qs8_lut4_gemm_1x2c32__avxvnni, EITHER},
+                                         {COOPT_ISA_X86_AVXVNNI, coopt_qs8_lut4_gemm_4x2c32__avxvnni, EITHER}},
+                           x86_bsgemm[] = {
+                               {COOPT_ISA_X86_AVXVNNI, coopt_qs8_bsgemm_8x8c4__avxvnni, SINGLE},
+                               {COOPT_ISA_X86_AVXVNNI, coopt_qs8_bsgemm_dround_8x8c4__avxvnni, DOUBLE},
+                               {COOPT_ISA_X86_AVX512VNNI, coopt_qs8_bsgemm_16x8c4__avx512vnni, SINGLE},
+                               {COOPT_ISA_X86_AVX512VNNI, coopt_qs8_bsgemm_dround_16x8c4__avx512vnni, DOUBLE}};
 static const struct {
   uint32_t isa;
   coopt_masked_decode_fn fn;
@@ -142,7 +160,7 @@ static const struct {
 static void check_x86_rows_tiles(const x86_rows_tile *tiles, size_t count, const void *blob, size_t m, const int8_t *a,
                                  size_t k, size_t n, const int8_t *want, int8_t *got) {
   for (size_t t = 0; t < count; ++t)
-    if (cpu_has(tiles[t].isa)) {
+    if (cpu_has(tiles[t].isa) && takes(tiles[t].rounding, blob)) {
       memset(got, 0, m * n);
       tiles[t].fn(blob, m, a, k, got, n);
       CHECK(memcmp(want, got, m * n) == 0);
@@ -186,7 +204,7 @@ static void test_qs8_gemm(void) {
 #if defined(COOPT_RT_X86_TILES)
           /* Every x86 tile this CPU has, whatever the dispatcher picks. */
           for (size_t t = 0; t < sizeof x86_gemm / sizeof x86_gemm[0]; ++t)
-            if (cpu_has(x86_gemm[t].isa)) {
+            if (cpu_has(x86_gemm[t].isa) && takes(x86_gemm[t].rounding, blob)) {
               x86_gemm[t].fn(blob, m, a, k, c2, n, acc1, n);
               CHECK(memcmp(acc0, acc1, m * n * 4) == 0);
               memset(c2, 0, m * n);

@@ -9,7 +9,8 @@
  *
  * 16 channels x 9 taps per output pixel: int8 inputs and weights widen to
  * int16, vpmullw is exact (|a*w| <= 128*127), products widen to int32. */
-void coopt_qs8_dw3x3_16c__avx2(const void *packed, const int8_t *in, int8_t *out) {
+static inline __attribute__((always_inline)) void qs8_dw3x3_16c(const void *packed, const int8_t *in, int8_t *out,
+                                                                const bool dround) {
   const coopt_blob *b = coopt_blob_of(packed);
   const coopt_rt_dw_shape s = coopt_dw_shape_of(packed);
   const size_t C = s.c, oh = coopt_rt_dw_out_h(&s), ow = coopt_rt_dw_out_w(&s);
@@ -35,24 +36,26 @@ void coopt_qs8_dw3x3_16c__avx2(const void *packed, const int8_t *in, int8_t *out
           acc0 = _mm256_add_epi32(acc0, _mm256_cvtepi16_epi32(_mm256_castsi256_si128(p)));
           acc1 = _mm256_add_epi32(acc1, _mm256_cvtepi16_epi32(_mm256_extracti128_si256(p, 1)));
         }
-        if (!b->double_round) {
-          __m256i r0 = rescale8_single(acc0, _mm256_loadu_si256((const __m256i *)(pm + c)),
-                                       _mm256_loadu_si256((const __m256i *)(ps + c)), zp, lo, hi);
-          __m256i r1 = rescale8_single(acc1, _mm256_loadu_si256((const __m256i *)(pm + c + 8)),
-                                       _mm256_loadu_si256((const __m256i *)(ps + c + 8)), zp, lo, hi);
-          store8_i8(o + c, r0, 8);
-          store8_i8(o + c + 8, r1, 8);
-        } else {
-          int32_t t32[16];
-          _mm256_storeu_si256((__m256i *)t32, acc0);
-          _mm256_storeu_si256((__m256i *)(t32 + 8), acc1);
-          for (size_t j = 0; j < 16; ++j)
-            o[c + j] = coopt_requant(t32[j], pm[c + j], ps[c + j], b);
-        }
+        store8_i8(o + c,
+                  rescale8(acc0, _mm256_loadu_si256((const __m256i *)(pm + c)),
+                           _mm256_loadu_si256((const __m256i *)(ps + c)), zp, lo, hi, dround),
+                  8);
+        store8_i8(o + c + 8,
+                  rescale8(acc1, _mm256_loadu_si256((const __m256i *)(pm + c + 8)),
+                           _mm256_loadu_si256((const __m256i *)(ps + c + 8)), zp, lo, hi, dround),
+                  8);
       }
       for (size_t c = c16; c < C; ++c)
         o[c] = coopt_qs8_dw_channel(tap, pw, C, c, pb[c], pm[c], ps[c], b);
     }
+}
+
+void coopt_qs8_dw3x3_16c__avx2(const void *packed, const int8_t *in, int8_t *out) {
+  qs8_dw3x3_16c(packed, in, out, false);
+}
+
+void coopt_qs8_dw3x3_dround_16c__avx2(const void *packed, const int8_t *in, int8_t *out) {
+  qs8_dw3x3_16c(packed, in, out, true);
 }
 
 /* f32: 8 channels x 9 taps per output pixel with FMA. */

@@ -6,19 +6,11 @@
 #include "avx512.h"
 #include "qs8_bsgemm_x86.h"
 
-/* 16 rows of one channel to int8 (SINGLE_ROUND as the dense AVX-512
- * epilogue, avx512.h; DOUBLE_ROUND element by element). */
-static inline __m128i requant_rows16(const coopt_blob *b, __m512i acc, int32_t mult, int32_t shift) {
-  if (b->double_round) {
-    int32_t t[16];
-    int8_t o[16];
-    _mm512_storeu_si512(t, acc);
-    for (size_t r = 0; r < 16; ++r)
-      o[r] = coopt_requant(t[r], mult, shift, b);
-    return _mm_loadu_si128((const __m128i *)o);
-  }
+/* 16 rows of one channel to int8 (the dense AVX-512 epilogue, avx512.h). */
+static inline __attribute__((always_inline)) __m128i requant_rows16(const coopt_blob *b, __m512i acc, int32_t mult,
+                                                                    int32_t shift, const bool dround) {
   const rescale16 q = rescale16_uniform(b, mult, shift);
-  return _mm512_cvtepi32_epi8(rescale16_apply(&q, acc));
+  return _mm512_cvtepi32_epi8(rescale16_apply(&q, acc, dround));
 }
 
 /* The tile of 16 rows, 16 K groups at a time: 16 64-byte row loads (masked
@@ -56,7 +48,7 @@ static void regroup16(const int8_t *a, size_t a_stride, size_t mr, size_t k, siz
   }
 }
 
-#define REQUANT_COL(ch) col[ch] = requant_rows16(b, x##ch, P.mult[ch], P.shift[ch])
+#define REQUANT_COL(ch) col[ch] = requant_rows16(b, x##ch, P.mult[ch], P.shift[ch], dround)
 
 /* 16 rows x one panel per step in zmm (qs8_bsgemm_x86.h has the design),
  * each channel's 4 weights broadcast from the block.  A last row block of
@@ -65,8 +57,9 @@ static void regroup16(const int8_t *a, size_t a_stride, size_t mr, size_t k, siz
  * 16 rows. */
 #define BS_STEP16(x, ch) x = _mm512_dpbusd_epi32(x, t, _mm512_set1_epi32(dword_at(blk, ch)))
 
-void coopt_qs8_bsgemm_16x8c4__avx512vnni(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
-                                         size_t c_stride) {
+static inline __attribute__((always_inline)) void qs8_bsgemm_16x8c4(const void *packed, size_t m, const int8_t *a,
+                                                                    size_t a_stride, int8_t *c, size_t c_stride,
+                                                                    const bool dround) {
   const coopt_blob *b = coopt_blob_of(packed);
   const size_t groups = b->kp / COOPT_QS8_KR;
   int32_t *start;
@@ -77,7 +70,7 @@ void coopt_qs8_bsgemm_16x8c4__avx512vnni(const void *packed, size_t m, const int
   for (size_t r0 = 0; r0 < m; r0 += 16) {
     const size_t mr = m - r0 < 16 ? m - r0 : 16;
     if (mr <= 8) {
-      bsgemm_rows_few(packed, start, a + r0 * a_stride, a_stride, mr, c + r0 * c_stride, c_stride, tile);
+      bsgemm_rows_few(packed, start, a + r0 * a_stride, a_stride, mr, c + r0 * c_stride, c_stride, tile, dround);
       break;
     }
     regroup16(a + r0 * a_stride, a_stride, mr, b->k, groups, tile);
@@ -102,4 +95,14 @@ void coopt_qs8_bsgemm_16x8c4__avx512vnni(const void *packed, size_t m, const int
   }
   free(tile);
   free(start);
+}
+
+void coopt_qs8_bsgemm_16x8c4__avx512vnni(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
+                                         size_t c_stride) {
+  qs8_bsgemm_16x8c4(packed, m, a, a_stride, c, c_stride, false);
+}
+
+void coopt_qs8_bsgemm_dround_16x8c4__avx512vnni(const void *packed, size_t m, const int8_t *a, size_t a_stride,
+                                                int8_t *c, size_t c_stride) {
+  qs8_bsgemm_16x8c4(packed, m, a, a_stride, c, c_stride, true);
 }

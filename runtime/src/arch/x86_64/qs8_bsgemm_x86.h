@@ -52,29 +52,21 @@ static inline void bsgemm_start(const void *packed, int32_t *start) {
 }
 
 /* 8 rows of one channel to int8, in the low 8 bytes. */
-static inline __m128i requant_rows8(const coopt_blob *b, __m256i acc, int32_t mult, int32_t shift) {
-  if (b->double_round) {
-    int8_t o[16] = {0};
-    int32_t t[8];
-    _mm256_storeu_si256((__m256i *)t, acc);
-    for (size_t r = 0; r < 8; ++r)
-      o[r] = coopt_requant(t[r], mult, shift, b);
-    return _mm_loadu_si128((const __m128i *)o);
-  }
-  const __m256i r =
-      rescale8_single(acc, _mm256_set1_epi32(mult), _mm256_set1_epi32(shift), _mm256_set1_epi32(b->out_zero_point),
-                      _mm256_set1_epi32(b->out_min), _mm256_set1_epi32(b->out_max));
+static inline __attribute__((always_inline)) __m128i requant_rows8(const coopt_blob *b, __m256i acc, int32_t mult,
+                                                                   int32_t shift, const bool dround) {
+  const __m256i r = rescale8_blob(b, acc, _mm256_set1_epi32(mult), _mm256_set1_epi32(shift), dround);
   const __m128i w = _mm_packs_epi32(_mm256_castsi256_si128(r), _mm256_extracti128_si256(r, 1));
   return _mm_packs_epi16(w, w);
 }
 
 #define BS_STEP8(x, ch)    x = BS_DPBUSD256(x, t, _mm256_set1_epi32(dword_at(blk, ch)))
-#define BS_REQUANT8(x, ch) col[ch] = requant_rows8(b, x, P.mult[ch], P.shift[ch])
+#define BS_REQUANT8(x, ch) col[ch] = requant_rows8(b, x, P.mult[ch], P.shift[ch], dround)
 
 /* Rows r0..r0+mr-1 (mr <= 8) of every panel, through an 8-row tile
  * (tile: kp / 4 * 32 bytes, 32-byte aligned). */
-static inline void bsgemm_rows8(const void *packed, const int32_t *start, const int8_t *a, size_t a_stride, size_t mr,
-                                int8_t *c, size_t c_stride, int8_t *tile) {
+static inline __attribute__((always_inline)) void bsgemm_rows8(const void *packed, const int32_t *start,
+                                                               const int8_t *a, size_t a_stride, size_t mr, int8_t *c,
+                                                               size_t c_stride, int8_t *tile, const bool dround) {
   const coopt_blob *b = coopt_blob_of(packed);
   coopt_regroup_rows(a, a_stride, mr, 8, b->k, b->kp / COOPT_QS8_KR, 0x80808080u, tile);
   for (size_t p = 0; p * COOPT_QS8_NR < b->n; ++p) {
@@ -105,7 +97,7 @@ static inline void bsgemm_rows8(const void *packed, const int32_t *start, const 
  * padding: this costs `rows` vpdpbusd per block, a vector of rows 8. */
 static inline __attribute__((always_inline)) void bs_panel_few(const coopt_blob *b, const coopt_bs_panel *P,
                                                                const int32_t *s0, const int8_t *tile, const size_t rows,
-                                                               int8_t *c, size_t c_stride) {
+                                                               int8_t *c, size_t c_stride, const bool dround) {
   /* vpdpbusd's latency is several cycles: with few rows, blocks alternate
    * between `chains` accumulators per row so that about 8 are in flight. */
   const size_t chains = rows <= 2 ? 4 : rows <= 4 ? 2 : 1;
@@ -140,14 +132,16 @@ static inline __attribute__((always_inline)) void bs_panel_few(const coopt_blob 
 #pragma GCC unroll 4
     for (size_t u = 1; u < chains; ++u)
       acc[0][r] = _mm256_add_epi32(acc[0][r], acc[u][r]);
-    epilogue8(b, acc[0][r], P->mult, P->shift, c + r * c_stride, NULL, P->ncols);
+    epilogue8(b, acc[0][r], P->mult, P->shift, c + r * c_stride, NULL, P->ncols, dround);
   }
 }
 
 /* Rows r0..r0+mr-1 (1 <= mr <= 8) of every panel, rows as broadcasts
  * (tile: kp / 4 * 4 * mr bytes). */
-static inline void bsgemm_rows_few(const void *packed, const int32_t *start, const int8_t *a, size_t a_stride,
-                                   size_t mr, int8_t *c, size_t c_stride, int8_t *tile) {
+static inline __attribute__((always_inline)) void bsgemm_rows_few(const void *packed, const int32_t *start,
+                                                                  const int8_t *a, size_t a_stride, size_t mr,
+                                                                  int8_t *c, size_t c_stride, int8_t *tile,
+                                                                  const bool dround) {
   const coopt_blob *b = coopt_blob_of(packed);
   coopt_regroup_rows(a, a_stride, mr, mr, b->k, b->kp / COOPT_QS8_KR, 0x80808080u, tile);
   for (size_t p = 0; p * COOPT_QS8_NR < b->n; ++p) {
@@ -155,14 +149,14 @@ static inline void bsgemm_rows_few(const void *packed, const int32_t *start, con
     const int32_t *s0 = start + COOPT_QS8_NR * p;
     int8_t *cp = c + COOPT_QS8_NR * p;
     switch (mr) {
-    case 1: bs_panel_few(b, &P, s0, tile, 1, cp, c_stride); break;
-    case 2: bs_panel_few(b, &P, s0, tile, 2, cp, c_stride); break;
-    case 3: bs_panel_few(b, &P, s0, tile, 3, cp, c_stride); break;
-    case 4: bs_panel_few(b, &P, s0, tile, 4, cp, c_stride); break;
-    case 5: bs_panel_few(b, &P, s0, tile, 5, cp, c_stride); break;
-    case 6: bs_panel_few(b, &P, s0, tile, 6, cp, c_stride); break;
-    case 7: bs_panel_few(b, &P, s0, tile, 7, cp, c_stride); break;
-    default: bs_panel_few(b, &P, s0, tile, 8, cp, c_stride); break;
+    case 1: bs_panel_few(b, &P, s0, tile, 1, cp, c_stride, dround); break;
+    case 2: bs_panel_few(b, &P, s0, tile, 2, cp, c_stride, dround); break;
+    case 3: bs_panel_few(b, &P, s0, tile, 3, cp, c_stride, dround); break;
+    case 4: bs_panel_few(b, &P, s0, tile, 4, cp, c_stride, dround); break;
+    case 5: bs_panel_few(b, &P, s0, tile, 5, cp, c_stride, dround); break;
+    case 6: bs_panel_few(b, &P, s0, tile, 6, cp, c_stride, dround); break;
+    case 7: bs_panel_few(b, &P, s0, tile, 7, cp, c_stride, dround); break;
+    default: bs_panel_few(b, &P, s0, tile, 8, cp, c_stride, dround); break;
     }
   }
 }

@@ -57,7 +57,8 @@ static void prepare_group(const coopt_blob *b, const coopt_dw_arrays *D, size_t 
 }
 
 /* One output pixel's 32 channels of group g from the 9 tap rows. */
-static inline void pixel_group(const dw_group *g, const int8_t *const tap[9], size_t off, __mmask32 m, int8_t *o) {
+static inline __attribute__((always_inline)) void pixel_group(const dw_group *g, const int8_t *const tap[9], size_t off,
+                                                              __mmask32 m, int8_t *o, const bool dround) {
   __m512i e = g->bias_even, d = g->bias_odd;
   for (size_t t = 0; t < 9; ++t) {
     const __m512i x = _mm512_cvtepi8_epi16(_mm256_maskz_loadu_epi8(m, tap[t] + off));
@@ -66,18 +67,14 @@ static inline void pixel_group(const dw_group *g, const int8_t *const tap[9], si
   }
   /* Both halves are clamped to int8, so their low int16s interleave back
    * into channel order and vpmovwb narrows them exactly. */
-  const __m512i r = _mm512_mask_blend_epi16(0xAAAAAAAA, rescale16_apply(&g->rq_even, e),
-                                            _mm512_slli_epi32(rescale16_apply(&g->rq_odd, d), 16));
+  const __m512i r = _mm512_mask_blend_epi16(0xAAAAAAAA, rescale16_apply(&g->rq_even, e, dround),
+                                            _mm512_slli_epi32(rescale16_apply(&g->rq_odd, d, dround), 16));
   _mm256_mask_storeu_epi8(o, m, _mm512_cvtepi16_epi8(r));
 }
 
-void coopt_qs8_dw3x3_32c__avx512vnni(const void *packed, const int8_t *in, int8_t *out) {
+static inline __attribute__((always_inline)) void qs8_dw3x3_32c(const void *packed, const int8_t *in, int8_t *out,
+                                                                const bool dround) {
   const coopt_blob *b = coopt_blob_of(packed);
-  /* Double rounding is scalar in every x86 epilogue; the AVX2 kernel has it. */
-  if (b->double_round) {
-    coopt_qs8_dw3x3_16c__avx2(packed, in, out);
-    return;
-  }
   const coopt_rt_dw_shape s = coopt_dw_shape_of(packed);
   const size_t C = s.c, oh = coopt_rt_dw_out_h(&s), ow = coopt_rt_dw_out_w(&s);
   const coopt_dw_arrays D = coopt_dw_arrays_of(packed);
@@ -114,9 +111,17 @@ void coopt_qs8_dw3x3_32c__avx512vnni(const void *packed, const int8_t *in, int8_
         int8_t *o = out + (y * ow + x) * C + c0;
         for (size_t g = 0; g < ng; ++g, off += 32) {
           const __mmask32 m = (__mmask32)coopt_low_bytes_mask(nc - off);
-          pixel_group(&groups[g], tap, off, m, o + off);
+          pixel_group(&groups[g], tap, off, m, o + off, dround);
         }
       }
     }
   }
+}
+
+void coopt_qs8_dw3x3_32c__avx512vnni(const void *packed, const int8_t *in, int8_t *out) {
+  qs8_dw3x3_32c(packed, in, out, false);
+}
+
+void coopt_qs8_dw3x3_dround_32c__avx512vnni(const void *packed, const int8_t *in, int8_t *out) {
+  qs8_dw3x3_32c(packed, in, out, true);
 }

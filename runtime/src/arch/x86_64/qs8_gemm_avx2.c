@@ -30,8 +30,11 @@
 QS8_GEMM_TILE(4)
 QS8_GEMM_TILE(1)
 
-void coopt_qs8_gemm_4x8c4__avx2(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
-                                size_t c_stride, int32_t *acc_out, size_t acc_stride) {
+/* Each rounding its own tile (x86.h rescale8). */
+static inline __attribute__((always_inline)) void qs8_gemm_4x8c4(const void *packed, size_t m, const int8_t *a,
+                                                                 size_t a_stride, int8_t *c, size_t c_stride,
+                                                                 int32_t *acc_out, size_t acc_stride,
+                                                                 const bool dround) {
   const coopt_blob *b = coopt_blob_of(packed);
   for (size_t p = 0; p * COOPT_QS8_NR < b->n; ++p) {
     const coopt_qs8_panel P = coopt_qs8_panel_of(packed, p);
@@ -47,14 +50,24 @@ void coopt_qs8_gemm_4x8c4__avx2(const void *packed, size_t m, const int8_t *a, s
       qs8_gemm_tile_4(b, pw, ar, lo, hi);
       for (size_t r = 0; r < 4; ++r)
         epilogue8(b, finish8(lo[r], hi[r], bias), pm, ps, c ? c + (r0 + r) * c_stride + p * COOPT_QS8_NR : NULL,
-                  acc_out ? acc_out + (r0 + r) * acc_stride + p * COOPT_QS8_NR : NULL, ncols);
+                  acc_out ? acc_out + (r0 + r) * acc_stride + p * COOPT_QS8_NR : NULL, ncols, dround);
     }
     for (; r0 < m; ++r0) {
       const int8_t *ar[1] = {a + r0 * a_stride};
       __m256i lo[1], hi[1];
       qs8_gemm_tile_1(b, pw, ar, lo, hi);
       epilogue8(b, finish8(lo[0], hi[0], bias), pm, ps, c ? c + r0 * c_stride + p * COOPT_QS8_NR : NULL,
-                acc_out ? acc_out + r0 * acc_stride + p * COOPT_QS8_NR : NULL, ncols);
+                acc_out ? acc_out + r0 * acc_stride + p * COOPT_QS8_NR : NULL, ncols, dround);
     }
   }
+}
+
+void coopt_qs8_gemm_4x8c4__avx2(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
+                                size_t c_stride, int32_t *acc_out, size_t acc_stride) {
+  qs8_gemm_4x8c4(packed, m, a, a_stride, c, c_stride, acc_out, acc_stride, false);
+}
+
+void coopt_qs8_gemm_dround_4x8c4__avx2(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
+                                       size_t c_stride, int32_t *acc_out, size_t acc_stride) {
+  qs8_gemm_4x8c4(packed, m, a, a_stride, c, c_stride, acc_out, acc_stride, true);
 }

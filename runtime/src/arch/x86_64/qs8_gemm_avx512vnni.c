@@ -73,9 +73,7 @@ static tile_panels panels_from(const void *packed, size_t p, size_t panels) {
  * DS-CNN's K = 64 layers (a quarter of the whole model's time under perf). */
 typedef struct rq16 {
   rescale16 r;
-  __mmask16 keep;
-  const coopt_qs8_panel *p0, *p1;
-  size_t n0, n1; /* real channels of each panel (n0 = 0: none in the pair) */
+  __mmask16 keep; /* the real channels of the pair (0: none) */
 } rq16;
 
 static inline __attribute__((always_inline)) rq16 rq16_of(const coopt_blob *b, const coopt_qs8_panel *p0,
@@ -83,22 +81,16 @@ static inline __attribute__((always_inline)) rq16 rq16_of(const coopt_blob *b, c
   rq16 q;
   q.r = rescale16_of(b, join256(p0->mult, p1->mult), join256(p0->shift, p1->shift));
   q.keep = (__mmask16)(((1u << n0) - 1) | (((1u << n1) - 1) << 8));
-  q.p0 = p0, q.p1 = p1, q.n0 = n0, q.n1 = n1;
   return q;
 }
 
-/* 16 accumulators to c (requantized; double rounding per panel through the
- * AVX2 epilogue, which keeps it scalar) or acc_out (raw). */
-static inline void epilogue16(const coopt_blob *b, const rq16 *q, __m512i acc, int8_t *c, int32_t *acc_out) {
-  if (acc_out) {
+/* 16 accumulators to c (requantized) or acc_out (raw). */
+static inline __attribute__((always_inline)) void epilogue16(const rq16 *q, __m512i acc, int8_t *c, int32_t *acc_out,
+                                                             const bool dround) {
+  if (acc_out)
     _mm512_mask_storeu_epi32(acc_out, q->keep, acc);
-  } else if (!b->double_round) {
-    _mm_mask_storeu_epi8(c, q->keep, _mm512_cvtepi32_epi8(rescale16_apply(&q->r, acc)));
-  } else {
-    epilogue8(b, _mm512_castsi512_si256(acc), q->p0->mult, q->p0->shift, c, NULL, q->n0);
-    if (q->n1)
-      epilogue8(b, _mm512_extracti64x4_epi64(acc, 1), q->p1->mult, q->p1->shift, c + COOPT_QS8_NR, NULL, q->n1);
-  }
+  else
+    _mm_mask_storeu_epi8(c, q->keep, _mm512_cvtepi32_epi8(rescale16_apply(&q->r, acc, dround)));
 }
 
 /* The tile's two panel pairs' requantization: x for panels 0-1, y for 2-3. */
@@ -116,15 +108,18 @@ static tile_rq tile_rq_of(const coopt_blob *b, const tile_panels *t) {
 }
 
 /* One row's 32 accumulators. */
-static inline void store_row(const coopt_blob *b, const tile_rq *q, __m512i x, __m512i y, int8_t *c, int32_t *acc) {
-  if (q->h[0].n0)
-    epilogue16(b, &q->h[0], x, c, acc);
-  if (q->h[1].n0)
-    epilogue16(b, &q->h[1], y, c ? c + 2 * COOPT_QS8_NR : NULL, acc ? acc + 2 * COOPT_QS8_NR : NULL);
+static inline __attribute__((always_inline)) void store_row(const tile_rq *q, __m512i x, __m512i y, int8_t *c,
+                                                            int32_t *acc, const bool dround) {
+  if (q->h[0].keep)
+    epilogue16(&q->h[0], x, c, acc, dround);
+  if (q->h[1].keep)
+    epilogue16(&q->h[1], y, c ? c + 2 * COOPT_QS8_NR : NULL, acc ? acc + 2 * COOPT_QS8_NR : NULL, dround);
 }
 
-void coopt_qs8_gemm_4x32c4__avx512vnni(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
-                                       size_t c_stride, int32_t *acc_out, size_t acc_stride) {
+static inline __attribute__((always_inline)) void qs8_gemm_4x32c4(const void *packed, size_t m, const int8_t *a,
+                                                                  size_t a_stride, int8_t *c, size_t c_stride,
+                                                                  int32_t *acc_out, size_t acc_stride,
+                                                                  const bool dround) {
   const coopt_blob *b = coopt_blob_of(packed);
   const size_t groups = b->kp / 4, full = b->k / 4, rem = b->k % 4;
   const size_t panels = (b->n + COOPT_QS8_NR - 1) / COOPT_QS8_NR;
@@ -148,8 +143,8 @@ void coopt_qs8_gemm_4x32c4__avx512vnni(const void *packed, size_t m, const int8_
       const __m512i x[4] = {x0, x1, x2, x3}, y[4] = {y0, y1, y2, y3};
       for (size_t r = 0; r < mr; ++r) {
         size_t row = r0 + r, col = p * COOPT_QS8_NR;
-        store_row(b, &Q, x[r], y[r], c ? c + row * c_stride + col : NULL,
-                  acc_out ? acc_out + row * acc_stride + col : NULL);
+        store_row(&Q, x[r], y[r], c ? c + row * c_stride + col : NULL,
+                  acc_out ? acc_out + row * acc_stride + col : NULL, dround);
       }
     }
   }
@@ -208,15 +203,18 @@ static inline __m512i fold_halves(__m512i s0, __m512i s1) {
  * weights, to c or acc_out; n1 = 0 when the second panel is not real. */
 static inline __attribute__((always_inline)) void store_pair(const coopt_blob *b, const coopt_qs8_panel *p0,
                                                              const coopt_qs8_panel *p1, size_t n1, __m512i sums,
-                                                             int32_t sum_a, int8_t *c, int32_t *acc_out) {
+                                                             int32_t sum_a, int8_t *c, int32_t *acc_out,
+                                                             const bool dround) {
   const __m512i acc =
       _mm512_sub_epi32(_mm512_add_epi32(sums, join256(p0->bias, p1->bias)), _mm512_set1_epi32(128 * sum_a));
   const rq16 q = rq16_of(b, p0, p1, p0->ncols, n1);
-  epilogue16(b, &q, acc, c, acc_out);
+  epilogue16(&q, acc, c, acc_out, dround);
 }
 
-void coopt_qs8_gemm_1x32c4__avx512vnni(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
-                                       size_t c_stride, int32_t *acc_out, size_t acc_stride) {
+static inline __attribute__((always_inline)) void qs8_gemm_1x32c4(const void *packed, size_t m, const int8_t *a,
+                                                                  size_t a_stride, int8_t *c, size_t c_stride,
+                                                                  int32_t *acc_out, size_t acc_stride,
+                                                                  const bool dround) {
   const coopt_blob *b = coopt_blob_of(packed);
   const size_t k = b->k, groups = b->kp / 4, pairs = (groups + 1) / 2;
   const size_t panels = (b->n + COOPT_QS8_NR - 1) / COOPT_QS8_NR;
@@ -249,9 +247,10 @@ void coopt_qs8_gemm_1x32c4__avx512vnni(const void *packed, size_t m, const int8_
       PAIR_STEP4(pairs - 1, last, false);
 #undef PAIR_STEP4
       const size_t col = p * COOPT_QS8_NR;
-      store_pair(b, &P[0], &P[1], P[1].ncols, fold_halves(s0, s1), sum_a, cr ? cr + col : NULL, ar ? ar + col : NULL);
+      store_pair(b, &P[0], &P[1], P[1].ncols, fold_halves(s0, s1), sum_a, cr ? cr + col : NULL, ar ? ar + col : NULL,
+                 dround);
       store_pair(b, &P[2], &P[3], P[3].ncols, fold_halves(s2, s3), sum_a, cr ? cr + col + 2 * COOPT_QS8_NR : NULL,
-                 ar ? ar + col + 2 * COOPT_QS8_NR : NULL);
+                 ar ? ar + col + 2 * COOPT_QS8_NR : NULL, dround);
     }
     /* The last one or two panels (the N = 10 classifier is only this): still
      * four chains, by splitting K between even and odd pairs, so that the
@@ -280,7 +279,28 @@ void coopt_qs8_gemm_1x32c4__avx512vnni(const void *packed, size_t m, const int8_
 #undef PAIR_STEP2
       const size_t col = p * COOPT_QS8_NR;
       store_pair(b, &P0, &P1, two ? P1.ncols : 0, fold_halves(_mm512_add_epi32(s0, t0), _mm512_add_epi32(s1, t1)),
-                 sum_a, cr ? cr + col : NULL, ar ? ar + col : NULL);
+                 sum_a, cr ? cr + col : NULL, ar ? ar + col : NULL, dround);
     }
   }
+}
+
+/* Each tile in both roundings (x86.h rescale8). */
+void coopt_qs8_gemm_4x32c4__avx512vnni(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
+                                       size_t c_stride, int32_t *acc_out, size_t acc_stride) {
+  qs8_gemm_4x32c4(packed, m, a, a_stride, c, c_stride, acc_out, acc_stride, false);
+}
+
+void coopt_qs8_gemm_dround_4x32c4__avx512vnni(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
+                                              size_t c_stride, int32_t *acc_out, size_t acc_stride) {
+  qs8_gemm_4x32c4(packed, m, a, a_stride, c, c_stride, acc_out, acc_stride, true);
+}
+
+void coopt_qs8_gemm_1x32c4__avx512vnni(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
+                                       size_t c_stride, int32_t *acc_out, size_t acc_stride) {
+  qs8_gemm_1x32c4(packed, m, a, a_stride, c, c_stride, acc_out, acc_stride, false);
+}
+
+void coopt_qs8_gemm_dround_1x32c4__avx512vnni(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
+                                              size_t c_stride, int32_t *acc_out, size_t acc_stride) {
+  qs8_gemm_1x32c4(packed, m, a, a_stride, c, c_stride, acc_out, acc_stride, true);
 }

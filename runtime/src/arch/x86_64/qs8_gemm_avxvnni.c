@@ -26,8 +26,10 @@ static inline __m256i bcast4_u8(const int8_t *a, size_t avail, bool back) {
   return _mm256_xor_si256(_mm256_set1_epi32((int)coopt_load_group4(a, avail, back)), _mm256_set1_epi8((char)0x80));
 }
 
-void coopt_qs8_gemm_4x16c4__avxvnni(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
-                                    size_t c_stride, int32_t *acc_out, size_t acc_stride) {
+static inline __attribute__((always_inline)) void qs8_gemm_4x16c4(const void *packed, size_t m, const int8_t *a,
+                                                                  size_t a_stride, int8_t *c, size_t c_stride,
+                                                                  int32_t *acc_out, size_t acc_stride,
+                                                                  const bool dround) {
   const coopt_blob *b = coopt_blob_of(packed);
   const size_t groups = b->kp / 4, full = b->k / 4, rem = b->k % 4;
   const size_t panels = (b->n + COOPT_QS8_NR - 1) / COOPT_QS8_NR;
@@ -70,11 +72,21 @@ void coopt_qs8_gemm_4x16c4__avxvnni(const void *packed, size_t m, const int8_t *
       for (size_t r = 0; r < mr; ++r) {
         size_t row = r0 + r, col = p * COOPT_QS8_NR;
         epilogue8(b, xs[r], P0.mult, P0.shift, c ? c + row * c_stride + col : NULL,
-                  acc_out ? acc_out + row * acc_stride + col : NULL, P0.ncols);
+                  acc_out ? acc_out + row * acc_stride + col : NULL, P0.ncols, dround);
         if (two)
           epilogue8(b, ys[r], P1.mult, P1.shift, c ? c + row * c_stride + col + COOPT_QS8_NR : NULL,
-                    acc_out ? acc_out + row * acc_stride + col + COOPT_QS8_NR : NULL, P1.ncols);
+                    acc_out ? acc_out + row * acc_stride + col + COOPT_QS8_NR : NULL, P1.ncols, dround);
       }
     }
   }
+}
+
+void coopt_qs8_gemm_4x16c4__avxvnni(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
+                                    size_t c_stride, int32_t *acc_out, size_t acc_stride) {
+  qs8_gemm_4x16c4(packed, m, a, a_stride, c, c_stride, acc_out, acc_stride, false);
+}
+
+void coopt_qs8_gemm_dround_4x16c4__avxvnni(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
+                                           size_t c_stride, int32_t *acc_out, size_t acc_stride) {
+  qs8_gemm_4x16c4(packed, m, a, a_stride, c, c_stride, acc_out, acc_stride, true);
 }

@@ -59,8 +59,9 @@ void coopt_qs8_spgemm_1x1c4__avx2(const void *packed, size_t m, const int8_t *a,
  * costs 8*K bytes once per tile and is shared by every channel, which is
  * what lets the skipped blocks turn into time.  Rows past the end repeat
  * the last row; K past the end reads as 0. */
-void coopt_qs8_spgemm_8x1c4__avx2(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
-                                  size_t c_stride) {
+static inline __attribute__((always_inline)) void qs8_spgemm_8x1c4(const void *packed, size_t m, const int8_t *a,
+                                                                   size_t a_stride, int8_t *c, size_t c_stride,
+                                                                   const bool dround) {
   const coopt_blob *b = coopt_blob_of(packed);
   const coopt_chan_view V = coopt_chan_view_of(packed);
   const int32_t *pb = V.bias, *pm = V.mult, *ps = V.shift;
@@ -88,8 +89,18 @@ void coopt_qs8_spgemm_8x1c4__avx2(const void *packed, size_t m, const int8_t *a,
       /* Pair sums of rows 0-3 and 4-7 -> rows 0..7. */
       __m256i sum = _mm256_permutevar8x32_epi32(_mm256_hadd_epi32(acc0, acc1), order);
       store_channel_8rows(b, _mm256_add_epi32(sum, _mm256_set1_epi32(pb[ch])), pm[ch], ps[ch], c + r0 * c_stride + ch,
-                          c_stride, mr);
+                          c_stride, mr, dround);
     }
   }
   free(tile);
+}
+
+void coopt_qs8_spgemm_8x1c4__avx2(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
+                                  size_t c_stride) {
+  qs8_spgemm_8x1c4(packed, m, a, a_stride, c, c_stride, false);
+}
+
+void coopt_qs8_spgemm_dround_8x1c4__avx2(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
+                                         size_t c_stride) {
+  qs8_spgemm_8x1c4(packed, m, a, a_stride, c, c_stride, true);
 }

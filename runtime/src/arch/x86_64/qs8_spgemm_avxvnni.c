@@ -8,8 +8,9 @@
  * x 4) against the block's 4 weights broadcast, with no widening and no pair
  * folding.  Each channel starts from bias - 128 * sum(w), computed once per
  * call. */
-void coopt_qs8_spgemm_8x1c4__avxvnni(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
-                                     size_t c_stride) {
+static inline __attribute__((always_inline)) void qs8_spgemm_8x1c4(const void *packed, size_t m, const int8_t *a,
+                                                                   size_t a_stride, int8_t *c, size_t c_stride,
+                                                                   const bool dround) {
   const coopt_blob *b = coopt_blob_of(packed);
   const coopt_chan_view V = coopt_chan_view_of(packed);
   const int32_t *pb = V.bias, *pm = V.mult, *ps = V.shift;
@@ -41,9 +42,19 @@ void coopt_qs8_spgemm_8x1c4__avxvnni(const void *packed, size_t m, const int8_t 
         q += pd[j]; /* block index */
         acc = _mm256_dpbusd_avx_epi32(acc, _mm256_load_si256((const __m256i *)(tile + 32 * q)), _mm256_set1_epi32(w));
       }
-      store_channel_8rows(b, acc, pm[ch], ps[ch], c + r0 * c_stride + ch, c_stride, mr);
+      store_channel_8rows(b, acc, pm[ch], ps[ch], c + r0 * c_stride + ch, c_stride, mr, dround);
     }
   }
   free(tile);
   free(start);
+}
+
+void coopt_qs8_spgemm_8x1c4__avxvnni(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
+                                     size_t c_stride) {
+  qs8_spgemm_8x1c4(packed, m, a, a_stride, c, c_stride, false);
+}
+
+void coopt_qs8_spgemm_dround_8x1c4__avxvnni(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
+                                            size_t c_stride) {
+  qs8_spgemm_8x1c4(packed, m, a, a_stride, c, c_stride, true);
 }

@@ -21,22 +21,45 @@ static inline __m256i bcast4_i16(const int8_t *a, size_t avail, bool back) {
   return _mm256_broadcastq_epi64(x);
 }
 
-/* TOSA SINGLE_ROUND rescale of 8 accumulators with per-lane multiplier and
- * shift, + zero point, clamp: (acc * m + 2^(s-1)) >> s in 64-bit lanes.
- * AVX2 has no 64-bit arithmetic shift, so x >> s = ((x ^ 2^63) >>> s) -
- * (2^63 >>> s).  The result fits int32 whenever TOSA's REQUIRE holds. */
-static inline __m256i rescale8_single(__m256i acc, __m256i mult, __m256i shift, __m256i zp, __m256i lo, __m256i hi) {
+/* TOSA RESCALE of 8 accumulators with per-lane multiplier and shift, +
+ * zero point, clamp: (acc * m + 2^(s-1)) >> s in 64-bit lanes.  AVX2 has no
+ * 64-bit arithmetic shift, so x >> s = ((x ^ 2^63) >>> s) - (2^63 >>> s).
+ * The result fits int32 whenever TOSA's REQUIRE holds.
+ *
+ * `dround` (a constant wherever this expands) selects DOUBLE_ROUND, whose
+ * rounding term moves by 2^30 toward the accumulator's sign where the shift
+ * exceeds 31.  Each tile with a vector epilogue is compiled once per
+ * rounding, the DOUBLE_ROUND one named `_dround`, and the dispatcher picks
+ * by the blob (tiles.h): no epilogue branches on it. */
+static inline __attribute__((always_inline)) __m256i rescale8(__m256i acc, __m256i mult, __m256i shift, __m256i zp,
+                                                              __m256i lo, __m256i hi, const bool dround) {
   const __m256i one = _mm256_set1_epi64x(1), sign = _mm256_set1_epi64x((long long)(1ull << 63));
   __m256i sh_even = _mm256_and_si256(shift, _mm256_set1_epi64x(0xFFFFFFFF)), sh_odd = _mm256_srli_epi64(shift, 32);
   __m256i pe = _mm256_mul_epi32(acc, mult);
   __m256i po = _mm256_mul_epi32(_mm256_srli_epi64(acc, 32), _mm256_srli_epi64(mult, 32));
   pe = _mm256_add_epi64(pe, _mm256_sllv_epi64(one, _mm256_sub_epi64(sh_even, one)));
   po = _mm256_add_epi64(po, _mm256_sllv_epi64(one, _mm256_sub_epi64(sh_odd, one)));
+  if (dround) {
+    /* +-2^30 as (2^30 ^ neg) - neg, neg = -1 for a negative accumulator
+     * (the even one shifted into the lane's sign), kept where shift > 31. */
+    const __m256i zero = _mm256_setzero_si256(), q30 = _mm256_set1_epi64x(1ll << 30), s31 = _mm256_set1_epi64x(31);
+    const __m256i neg_e = _mm256_cmpgt_epi64(zero, _mm256_slli_epi64(acc, 32)), neg_o = _mm256_cmpgt_epi64(zero, acc);
+    pe = _mm256_add_epi64(
+        pe, _mm256_and_si256(_mm256_cmpgt_epi64(sh_even, s31), _mm256_sub_epi64(_mm256_xor_si256(q30, neg_e), neg_e)));
+    po = _mm256_add_epi64(
+        po, _mm256_and_si256(_mm256_cmpgt_epi64(sh_odd, s31), _mm256_sub_epi64(_mm256_xor_si256(q30, neg_o), neg_o)));
+  }
   pe = _mm256_sub_epi64(_mm256_srlv_epi64(_mm256_xor_si256(pe, sign), sh_even), _mm256_srlv_epi64(sign, sh_even));
   po = _mm256_sub_epi64(_mm256_srlv_epi64(_mm256_xor_si256(po, sign), sh_odd), _mm256_srlv_epi64(sign, sh_odd));
   __m256i r = _mm256_blend_epi32(pe, _mm256_slli_epi64(po, 32), 0xAA);
   r = _mm256_add_epi32(r, zp);
   return _mm256_min_epi32(_mm256_max_epi32(r, lo), hi);
+}
+
+/* The blob's output zero point and clamp, as rescale8 takes them. */
+static inline __m256i rescale8_blob(const coopt_blob *b, __m256i acc, __m256i mult, __m256i shift, const bool dround) {
+  return rescale8(acc, mult, shift, _mm256_set1_epi32(b->out_zero_point), _mm256_set1_epi32(b->out_min),
+                  _mm256_set1_epi32(b->out_max), dround);
 }
 
 /* Store 8 int32 (already in int8 range) as int8. */
@@ -58,22 +81,18 @@ static inline __m256i finish8(__m256i lo, __m256i hi, __m256i bias) {
   return _mm256_add_epi32(_mm256_permutevar8x32_epi32(_mm256_hadd_epi32(lo, hi), order), bias);
 }
 
-static inline void epilogue8(const coopt_blob *b, __m256i s, const int32_t *pm, const int32_t *ps, int8_t *c,
-                             int32_t *acc_out, size_t ncols) {
+static inline __attribute__((always_inline)) void epilogue8(const coopt_blob *b, __m256i s, const int32_t *pm,
+                                                            const int32_t *ps, int8_t *c, int32_t *acc_out,
+                                                            size_t ncols, const bool dround) {
   if (acc_out) {
     int32_t t[8];
     _mm256_storeu_si256((__m256i *)t, s);
     memcpy(acc_out, t, ncols * 4);
-  } else if (!b->double_round) {
-    __m256i r = rescale8_single(s, _mm256_loadu_si256((const __m256i *)pm), _mm256_loadu_si256((const __m256i *)ps),
-                                _mm256_set1_epi32(b->out_zero_point), _mm256_set1_epi32(b->out_min),
-                                _mm256_set1_epi32(b->out_max));
-    store8_i8(c, r, ncols);
   } else {
-    int32_t t[8];
-    _mm256_storeu_si256((__m256i *)t, s);
-    for (size_t j = 0; j < ncols; ++j)
-      c[j] = coopt_requant(t[j], pm[j], ps[j], b);
+    store8_i8(
+        c,
+        rescale8_blob(b, s, _mm256_loadu_si256((const __m256i *)pm), _mm256_loadu_si256((const __m256i *)ps), dround),
+        ncols);
   }
 }
 
@@ -124,21 +143,13 @@ static inline void store_8ch_rows(const __m128i col[8], int8_t *c, size_t c_stri
 
 /* Requantize one channel's 8 row accumulators and store the first mr rows
  * (a column of the output, stride c_stride). */
-static inline void store_channel_8rows(const coopt_blob *b, __m256i acc, int32_t mult, int32_t shift, int8_t *c,
-                                       size_t c_stride, size_t mr) {
+static inline __attribute__((always_inline)) void store_channel_8rows(const coopt_blob *b, __m256i acc, int32_t mult,
+                                                                      int32_t shift, int8_t *c, size_t c_stride,
+                                                                      size_t mr, const bool dround) {
   int32_t t[8];
-  if (!b->double_round) {
-    __m256i rq =
-        rescale8_single(acc, _mm256_set1_epi32(mult), _mm256_set1_epi32(shift), _mm256_set1_epi32(b->out_zero_point),
-                        _mm256_set1_epi32(b->out_min), _mm256_set1_epi32(b->out_max));
-    _mm256_storeu_si256((__m256i *)t, rq);
-    for (size_t r = 0; r < mr; ++r)
-      c[r * c_stride] = (int8_t)t[r];
-  } else {
-    _mm256_storeu_si256((__m256i *)t, acc);
-    for (size_t r = 0; r < mr; ++r)
-      c[r * c_stride] = coopt_requant(t[r], mult, shift, b);
-  }
+  _mm256_storeu_si256((__m256i *)t, rescale8_blob(b, acc, _mm256_set1_epi32(mult), _mm256_set1_epi32(shift), dround));
+  for (size_t r = 0; r < mr; ++r)
+    c[r * c_stride] = (int8_t)t[r];
 }
 
 /* An AVX-512 byte mask of the first min(n, 64) bytes (plain integer code,
