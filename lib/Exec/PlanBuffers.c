@@ -156,8 +156,8 @@ typedef struct top_op {
 } top_op;
 
 static int by_ptr(const void *x, const void *y) {
-  const top_op *a = x, *b = y;
-  return a->ptr < b->ptr ? -1 : a->ptr > b->ptr;
+  const uintptr_t a = (uintptr_t)((const top_op *)x)->ptr, b = (uintptr_t)((const top_op *)y)->ptr;
+  return a < b ? -1 : a > b;
 }
 
 typedef struct plan_ctx {
@@ -274,26 +274,28 @@ static bool lifetimes_overlap(const buffer *a, const buffer *b) { return a->firs
 
 /* Greedy by size; returns the arena's size. */
 static int64_t assign_offsets(buffer *bufs, size_t n) {
-  buffer **order = malloc((n ? n : 1) * sizeof *order);
+  buffer **order = malloc((n ? n : 1) * sizeof *order), **live = malloc((n ? n : 1) * sizeof *live);
   for (size_t i = 0; i < n; ++i)
     order[i] = &bufs[i];
   qsort(order, n, sizeof *order, by_size);
   int64_t total = 0;
   for (size_t i = 0; i < n; ++i) {
     buffer *b = order[i];
-    /* Candidates: 0 and the aligned end of every placed buffer live at the
-     * same time; the lowest that collides with none of them wins. */
+    /* The placed buffers live at the same time as b (few, whatever the
+     * function's size); candidates are 0 and their aligned ends, and the
+     * lowest that collides with none of them wins. */
+    size_t nlive = 0;
+    for (size_t j = 0; j < i; ++j)
+      if (lifetimes_overlap(order[j], b))
+        live[nlive++] = order[j];
     int64_t best = -1;
-    for (size_t c = 0; c <= i; ++c) {
-      int64_t at = c == i ? 0 : align_up(order[c]->offset + order[c]->bytes);
-      if (c < i && !lifetimes_overlap(order[c], b))
-        continue;
+    for (size_t c = 0; c <= nlive; ++c) {
+      const int64_t at = c == nlive ? 0 : align_up(live[c]->offset + live[c]->bytes);
       if (best >= 0 && at >= best)
         continue;
       bool fits = true;
-      for (size_t j = 0; j < i && fits; ++j)
-        fits = !lifetimes_overlap(order[j], b) || at >= order[j]->offset + order[j]->bytes ||
-               order[j]->offset >= at + b->bytes;
+      for (size_t j = 0; j < nlive && fits; ++j)
+        fits = at >= live[j]->offset + live[j]->bytes || live[j]->offset >= at + b->bytes;
       if (fits)
         best = at;
     }
@@ -301,6 +303,7 @@ static int64_t assign_offsets(buffer *bufs, size_t n) {
     if (align_up(best + b->bytes) > total)
       total = align_up(best + b->bytes);
   }
+  free(live);
   free(order);
   return total;
 }
