@@ -156,33 +156,11 @@ void coopt_qs8_splut4_gemm__ref(const void *packed, size_t m, const int8_t *a, s
   }
 }
 
+/* One channel at a time through the generic pixel loop (tiles.h). */
 void coopt_qs8_dw3x3__ref(const void *packed, const int8_t *in, int8_t *out) {
-  const coopt_blob *b = coopt_blob_of(packed);
-  const coopt_rt_dw_shape s = coopt_dw_shape_of(packed);
-  size_t C = s.c, oh = coopt_rt_dw_out_h(&s), ow = coopt_rt_dw_out_w(&s);
-  const coopt_dw_arrays D = coopt_dw_arrays_of(packed);
-  const int32_t *pb = D.bias, *pm = D.mult, *ps = D.shift;
-  const int8_t *pw = D.w;
-  for (size_t y = 0; y < oh; ++y)
-    for (size_t x = 0; x < ow; ++x) {
-      const int8_t *tap[9];
-      coopt_dw_taps(&s, in, 1, y, x, (const void **)tap);
-      for (size_t ch = 0; ch < C; ++ch)
-        out[(y * ow + x) * C + ch] = coopt_qs8_dw_channel(tap, pw, C, ch, pb[ch], pm[ch], ps[ch], b);
-    }
+  coopt_dw3x3_drive(packed, in, out, sizeof *in, 1, coopt_qs8_dw_one, coopt_qs8_dw_one, false);
 }
 
 void coopt_f32_dw3x3__ref(const void *packed, const float *in, float *out) {
-  const coopt_blob *b = coopt_blob_of(packed);
-  const coopt_rt_dw_shape s = coopt_dw_shape_of(packed);
-  size_t C = s.c, oh = coopt_rt_dw_out_h(&s), ow = coopt_rt_dw_out_w(&s);
-  const coopt_dw_arrays D = coopt_dw_arrays_of(packed);
-  const float *pb = D.fbias, *pw = D.fw;
-  for (size_t y = 0; y < oh; ++y)
-    for (size_t x = 0; x < ow; ++x) {
-      const float *tap[9];
-      coopt_dw_taps(&s, in, 4, y, x, (const void **)tap);
-      for (size_t ch = 0; ch < C; ++ch)
-        out[(y * ow + x) * C + ch] = coopt_f32_dw_channel(tap, pw, C, ch, pb[ch], b);
-    }
+  coopt_dw3x3_drive(packed, in, out, sizeof *in, 1, coopt_f32_dw_one, coopt_f32_dw_one, false);
 }

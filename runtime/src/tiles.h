@@ -99,6 +99,60 @@ typedef void (*coopt_f32_dw_fn)(const void *packed, const float *in, float *out)
 /* Panel p of a masked blob into the dense panel layout at dst. */
 typedef void (*coopt_masked_decode_fn)(const void *packed, size_t p, void *dst);
 
+/* ---- generic drivers ---- */
+
+/* The depthwise 3x3 pixel loop, shared by every ISA's kernel as IREE's
+ * ukernels share a generic driver between arch tiles: for each output pixel
+ * its 9 tap rows (NULL in the padding), then `block` channels at a time
+ * through the ISA's tile and the rest through `one`, a tile of one channel.
+ * Each ISA file expands it with its own tiles (always_inline, so their
+ * calls are direct and inlined); a tile holds only the 9-tap sum and the
+ * epilogue of its channels, on elements of `elem` bytes (int8 or f32: the
+ * taps and the output row are passed untyped).  `dround`: the blob's
+ * rounding, for int8 tiles compiled per rounding (x86.h rescale8); others
+ * read it from the blob. */
+typedef void (*coopt_dw_tile_fn)(const coopt_blob *b, const coopt_dw_arrays *D, size_t C, const void *const tap[9],
+                                 size_t c, void *o, bool dround);
+
+static inline __attribute__((always_inline)) void coopt_dw3x3_drive(const void *packed, const void *in, void *out,
+                                                                    const size_t elem, const size_t block,
+                                                                    const coopt_dw_tile_fn tile,
+                                                                    const coopt_dw_tile_fn one, const bool dround) {
+  const coopt_blob *b = coopt_blob_of(packed);
+  const coopt_rt_dw_shape s = coopt_dw_shape_of(packed);
+  const size_t C = s.c, oh = coopt_rt_dw_out_h(&s), ow = coopt_rt_dw_out_w(&s), whole = C / block * block;
+  const coopt_dw_arrays D = coopt_dw_arrays_of(packed);
+  for (size_t y = 0; y < oh; ++y)
+    for (size_t x = 0; x < ow; ++x) {
+      const void *tap[9];
+      coopt_dw_taps(&s, in, elem, y, x, tap);
+      void *o = (char *)out + (y * ow + x) * C * elem;
+      for (size_t c = 0; c < whole; c += block)
+        tile(b, &D, C, tap, c, o, dround);
+      for (size_t c = whole; c < C; ++c)
+        one(b, &D, C, tap, c, o, dround);
+    }
+}
+
+/* The tiles of one channel, as the reference computes it. */
+static inline void coopt_qs8_dw_one(const coopt_blob *b, const coopt_dw_arrays *D, size_t C, const void *const taps[9],
+                                    size_t c, void *o, bool dround) {
+  (void)dround;         /* coopt_requant reads the rounding from the blob */
+  const int8_t *tap[9]; /* typed copies: no access through the untyped array's type */
+  for (size_t t = 0; t < 9; ++t)
+    tap[t] = taps[t];
+  ((int8_t *)o)[c] = coopt_qs8_dw_channel(tap, D->w, C, c, D->bias[c], D->mult[c], D->shift[c], b);
+}
+
+static inline void coopt_f32_dw_one(const coopt_blob *b, const coopt_dw_arrays *D, size_t C, const void *const taps[9],
+                                    size_t c, void *o, bool dround) {
+  (void)dround;
+  const float *tap[9];
+  for (size_t t = 0; t < 9; ++t)
+    tap[t] = taps[t];
+  ((float *)o)[c] = coopt_f32_dw_channel(tap, D->fw, C, c, D->fbias[c], b);
+}
+
 /* ---- generic C (ref.c, masked.c): the ground truth ---- */
 void coopt_qs8_gemm__ref(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c, size_t c_stride,
                          int32_t *acc, size_t acc_stride);
