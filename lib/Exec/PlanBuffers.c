@@ -75,7 +75,7 @@ static int64_t static_bytes(MlirType t) {
 
 /* ---- kernel calls into caller buffers ---- */
 
-/* Declare @<name>_out(args..., result type) -> () next to @<name>. */
+/* Declare @<name>_out(args..., result type) -> () at the top of the module. */
 static void declare_out(MlirOperation module, MlirOperation call, const char *out_name) {
   if (!mlirOperationIsNull(cooptFindSymbol(module, out_name)))
     return;
@@ -102,16 +102,18 @@ static void declare_out(MlirOperation module, MlirOperation call, const char *ou
 /* %r = call @coopt_rt_mlir_K(args) -> memref<?x..>; %s = memref.cast %r to
  * memref<static> becomes %s = memref.alloc; call @coopt_rt_mlir_K_out(args,
  * cast of %s).  Only where the static shape is that one cast's: the runtime
- * entry checks the buffer's sizes against the kernel's result. */
-static bool kernel_in_place(MlirOperation module, MlirOperation call) {
+ * entry checks the buffer's sizes against the kernel's result.  Returns the
+ * new call (the old call and its cast are destroyed), or a null op. */
+static MlirOperation kernel_in_place(MlirOperation module, MlirOperation call) {
+  const MlirOperation none = {NULL};
   if (!is_runtime_kernel_call(call) || mlirOperationGetNumResults(call) != 1)
-    return false;
+    return none;
   MlirOperation cast = cooptSoleUser(cooptResult(call));
   if (mlirOperationIsNull(cast) || !cooptOpIs(cast, "memref.cast"))
-    return false;
+    return none;
   MlirType static_type = mlirValueGetType(cooptResult(cast));
   if (static_bytes(static_type) == 0)
-    return false;
+    return none;
   MlirContext ctx = mlirOperationGetContext(call);
   MlirStringRef callee = mlirFlatSymbolRefAttrGetValue(mlirOperationGetAttributeByName(call, S("callee")));
   char out_name[128];
@@ -145,7 +147,7 @@ static bool kernel_in_place(MlirOperation module, MlirOperation call) {
   mlirValueReplaceAllUsesOfWith(cooptResult(cast), buffer);
   mlirOperationDestroy(cast);
   mlirOperationDestroy(call);
-  return true;
+  return out_call;
 }
 
 /* ---- lifetimes ---- */
@@ -314,11 +316,11 @@ static void plan_function(MlirOperation module, MlirOperation func, const coopt_
   if (mlirBlockIsNull(block))
     return; /* a declaration */
   if (o->kernels_in_place) {
-    MlirOperation op = mlirBlockGetFirstOperation(block);
-    while (!mlirOperationIsNull(op)) {
-      MlirOperation next = mlirOperationGetNextInBlock(op);
-      kernel_in_place(module, op);
-      op = next;
+    /* The walk goes on from the new call: the rewrite destroys the old one
+     * and its cast, which is usually the op right after it. */
+    for (MlirOperation op = mlirBlockGetFirstOperation(block); !mlirOperationIsNull(op);) {
+      MlirOperation done = kernel_in_place(module, op);
+      op = mlirOperationGetNextInBlock(mlirOperationIsNull(done) ? op : done);
     }
   }
 
