@@ -45,15 +45,21 @@ static bool is_view(MlirOperation op) {
   return false;
 }
 
-static bool is_runtime_kernel_call(MlirOperation op) {
-  if (!cooptOpIs(op, "func.call"))
-    return false;
+/* The symbol a func.call calls; an empty name for any other op. */
+static MlirStringRef callee_of(MlirOperation op) {
   MlirAttribute callee = mlirOperationGetAttributeByName(op, S("callee"));
-  if (mlirAttributeIsNull(callee) || !mlirAttributeIsAFlatSymbolRef(callee))
-    return false;
-  MlirStringRef name = mlirFlatSymbolRefAttrGetValue(callee);
-  return name.length > 14 && strncmp(name.data, "coopt_rt_mlir_", 14) == 0;
+  if (!cooptOpIs(op, "func.call") || mlirAttributeIsNull(callee) || !mlirAttributeIsAFlatSymbolRef(callee))
+    return mlirStringRefCreate(NULL, 0);
+  return mlirFlatSymbolRefAttrGetValue(callee);
 }
+
+/* The runtime's entries for compiled code (runtime/src/mlir_entry.c). */
+static bool is_runtime_kernel(MlirStringRef name) {
+  static const char prefix[] = "coopt_rt_mlir_";
+  return name.length > sizeof prefix - 1 && strncmp(name.data, prefix, sizeof prefix - 1) == 0;
+}
+
+static bool is_runtime_kernel_call(MlirOperation op) { return is_runtime_kernel(callee_of(op)); }
 
 /* Bytes of a statically shaped memref with the identity layout, in the
  * default memory space, of whole-byte elements; 0 for anything else. */
@@ -115,7 +121,7 @@ static MlirOperation kernel_in_place(MlirOperation module, MlirOperation call) {
   if (static_bytes(static_type) == 0)
     return none;
   MlirContext ctx = mlirOperationGetContext(call);
-  MlirStringRef callee = mlirFlatSymbolRefAttrGetValue(mlirOperationGetAttributeByName(call, S("callee")));
+  MlirStringRef callee = callee_of(call);
   char out_name[128];
   snprintf(out_name, sizeof out_name, "%.*s_out", (int)callee.length, callee.data);
   declare_out(module, call, out_name);
@@ -400,9 +406,7 @@ typedef struct symbol_use {
 
 static MlirWalkResult find_call(MlirOperation op, void *user) {
   symbol_use *u = user;
-  MlirAttribute callee = mlirOperationGetAttributeByName(op, S("callee"));
-  if (cooptOpIs(op, "func.call") && !mlirAttributeIsNull(callee) && mlirAttributeIsAFlatSymbolRef(callee) &&
-      mlirStringRefEqual(mlirFlatSymbolRefAttrGetValue(callee), u->name)) {
+  if (mlirStringRefEqual(callee_of(op), u->name)) {
     u->used = true;
     return MlirWalkResultInterrupt;
   }
@@ -419,7 +423,7 @@ static void drop_unused_kernel_decls(MlirOperation module) {
     if (cooptOpIs(op, "func.func") && !mlirAttributeIsNull(name) &&
         mlirBlockIsNull(mlirRegionGetFirstBlock(mlirOperationGetRegion(op, 0)))) {
       symbol_use u = {mlirStringAttrGetValue(name), false};
-      if (u.name.length > 14 && strncmp(u.name.data, "coopt_rt_mlir_", 14) == 0) {
+      if (is_runtime_kernel(u.name)) {
         mlirOperationWalk(module, find_call, &u, MlirWalkPreOrder);
         if (!u.used)
           mlirOperationDestroy(op);
@@ -429,12 +433,13 @@ static void drop_unused_kernel_decls(MlirOperation module) {
   }
 }
 
+static bool plan_function_of_module(MlirOperation func, const void *options) {
+  plan_function(mlirOperationGetParentOperation(func), func, options);
+  return true;
+}
+
 void cooptPlanBuffers(MlirOperation module, const coopt_plan_options *options) {
-  MlirBlock body = mlirRegionGetFirstBlock(mlirOperationGetRegion(module, 0));
-  for (MlirOperation op = mlirBlockGetFirstOperation(body); !mlirOperationIsNull(op);
-       op = mlirOperationGetNextInBlock(op))
-    if (cooptOpIs(op, "func.func"))
-      plan_function(module, op, options);
+  cooptForEachFunc(module, plan_function_of_module, options);
   if (options->kernels_in_place)
     drop_unused_kernel_decls(module);
 }

@@ -54,9 +54,7 @@ static inline void bsgemm_start(const void *packed, int32_t *start) {
 /* 8 rows of one channel to int8, in the low 8 bytes. */
 static inline __attribute__((always_inline)) __m128i requant_rows8(const coopt_blob *b, __m256i acc, int32_t mult,
                                                                    int32_t shift, const bool dround) {
-  const __m256i r = rescale8_blob(b, acc, _mm256_set1_epi32(mult), _mm256_set1_epi32(shift), dround);
-  const __m128i w = _mm_packs_epi32(_mm256_castsi256_si128(r), _mm256_extracti128_si256(r, 1));
-  return _mm_packs_epi16(w, w);
+  return narrow8_i8(rescale8_blob(b, acc, _mm256_set1_epi32(mult), _mm256_set1_epi32(shift), dround));
 }
 
 #define BS_STEP8(x, ch)    x = BS_DPBUSD256(x, t, _mm256_set1_epi32(dword_at(blk, ch)))

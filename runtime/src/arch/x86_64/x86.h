@@ -63,9 +63,14 @@ static inline __m256i rescale8_blob(const coopt_blob *b, __m256i acc, __m256i mu
 }
 
 /* Store 8 int32 (already in int8 range) as int8. */
+/* 8 int32 (already in int8 range) as int8, in the low 8 bytes. */
+static inline __m128i narrow8_i8(__m256i v) {
+  const __m128i w = _mm_packs_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+  return _mm_packs_epi16(w, w);
+}
+
 static inline void store8_i8(int8_t *out, __m256i v, size_t ncols) {
-  __m128i w = _mm_packs_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
-  __m128i b = _mm_packs_epi16(w, w);
+  const __m128i b = narrow8_i8(v);
   if (ncols == 8) {
     _mm_storel_epi64((__m128i *)out, b);
   } else {
