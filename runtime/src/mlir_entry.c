@@ -45,20 +45,11 @@ static void check_out(const char *entry, int rank, const int64_t *sizes, const i
 static const void *packed_of(const coopt_memref1 *blob) { return blob->aligned + blob->offset; }
 
 /* Both entries of a GEMM-shaped kernel K (coopt_rt_K: M rows of the [M, K]
- * activations to M rows of N), element type T, descriptor type MEMREF. */
+ * activations to M rows of N), element type T, descriptor type MEMREF.  The
+ * allocating one describes its malloc'd result and runs K_out on it. */
 #define ROWS_ENTRIES(K, T, MEMREF)                                                                                     \
   void _mlir_ciface_coopt_rt_mlir_##K(MEMREF *ret, coopt_memref1 *blob, MEMREF *a);                                    \
   void _mlir_ciface_coopt_rt_mlir_##K##_out(coopt_memref1 *blob, MEMREF *a, MEMREF *out);                              \
-  void _mlir_ciface_coopt_rt_mlir_##K(MEMREF *ret, coopt_memref1 *blob, MEMREF *a) {                                   \
-    const void *packed = packed_of(blob);                                                                              \
-    size_t m = (size_t)a->sizes[0], n = coopt_blob_of(packed)->n;                                                      \
-    T *out = malloc(m > 0 && n > 0 ? m * n * sizeof(T) : 1);                                                           \
-    ret->allocated = ret->aligned = out;                                                                               \
-    ret->offset = 0;                                                                                                   \
-    rows_layout(ret->sizes, ret->strides, m, n);                                                                       \
-    if (out)                                                                                                           \
-      coopt_rt_##K(packed, m, a->aligned + a->offset, (size_t)a->strides[0], out, n);                                  \
-  }                                                                                                                    \
   void _mlir_ciface_coopt_rt_mlir_##K##_out(coopt_memref1 *blob, MEMREF *a, MEMREF *out) {                             \
     const void *packed = packed_of(blob);                                                                              \
     size_t m = (size_t)a->sizes[0], n = coopt_blob_of(packed)->n;                                                      \
@@ -66,23 +57,23 @@ static const void *packed_of(const coopt_memref1 *blob) { return blob->aligned +
     rows_layout(sizes, strides, m, n);                                                                                 \
     check_out("coopt_rt_mlir_" #K "_out", 2, out->sizes, out->strides, sizes, strides);                                \
     coopt_rt_##K(packed, m, a->aligned + a->offset, (size_t)a->strides[0], out->aligned + out->offset, n);             \
+  }                                                                                                                    \
+  void _mlir_ciface_coopt_rt_mlir_##K(MEMREF *ret, coopt_memref1 *blob, MEMREF *a) {                                   \
+    size_t m = (size_t)a->sizes[0], n = coopt_blob_of(packed_of(blob))->n;                                             \
+    T *out = malloc(m > 0 && n > 0 ? m * n * sizeof(T) : 1);                                                           \
+    ret->allocated = ret->aligned = out;                                                                               \
+    ret->offset = 0;                                                                                                   \
+    rows_layout(ret->sizes, ret->strides, m, n);                                                                       \
+    if (out)                                                                                                           \
+      _mlir_ciface_coopt_rt_mlir_##K##_out(blob, a, ret);                                                              \
   }
 
 /* Both entries of an image kernel K (coopt_rt_K: one NHWC image to one,
- * looped over the batch), whose result geometry GEOMETRY gives. */
+ * looped over the batch), whose result geometry GEOMETRY gives; the
+ * allocating one runs K_out on its malloc'd result. */
 #define IMAGE_ENTRIES(K, T, MEMREF, GEOMETRY)                                                                          \
   void _mlir_ciface_coopt_rt_mlir_##K(MEMREF *ret, coopt_memref1 *blob, MEMREF *in);                                   \
   void _mlir_ciface_coopt_rt_mlir_##K##_out(coopt_memref1 *blob, MEMREF *in, MEMREF *out);                             \
-  void _mlir_ciface_coopt_rt_mlir_##K(MEMREF *ret, coopt_memref1 *blob, MEMREF *in) {                                  \
-    const void *packed = packed_of(blob);                                                                              \
-    size_t n = (size_t)in->sizes[0], ii, oi;                                                                           \
-    GEOMETRY(packed, n, ret->sizes, ret->strides, &ii, &oi);                                                           \
-    T *out = malloc(n > 0 ? n * oi * sizeof(T) : 1);                                                                   \
-    ret->allocated = ret->aligned = out;                                                                               \
-    ret->offset = 0;                                                                                                   \
-    for (size_t i = 0; out && i < n; ++i)                                                                              \
-      coopt_rt_##K(packed, in->aligned + in->offset + i * ii, out + i * oi);                                           \
-  }                                                                                                                    \
   void _mlir_ciface_coopt_rt_mlir_##K##_out(coopt_memref1 *blob, MEMREF *in, MEMREF *out) {                            \
     const void *packed = packed_of(blob);                                                                              \
     size_t n = (size_t)in->sizes[0], ii, oi;                                                                           \
@@ -92,6 +83,15 @@ static const void *packed_of(const coopt_memref1 *blob) { return blob->aligned +
     T *o = out->aligned + out->offset;                                                                                 \
     for (size_t i = 0; i < n; ++i)                                                                                     \
       coopt_rt_##K(packed, in->aligned + in->offset + i * ii, o + i * oi);                                             \
+  }                                                                                                                    \
+  void _mlir_ciface_coopt_rt_mlir_##K(MEMREF *ret, coopt_memref1 *blob, MEMREF *in) {                                  \
+    size_t n = (size_t)in->sizes[0], ii, oi;                                                                           \
+    GEOMETRY(packed_of(blob), n, ret->sizes, ret->strides, &ii, &oi);                                                  \
+    T *out = malloc(n > 0 ? n * oi * sizeof(T) : 1);                                                                   \
+    ret->allocated = ret->aligned = out;                                                                               \
+    ret->offset = 0;                                                                                                   \
+    if (out)                                                                                                           \
+      _mlir_ciface_coopt_rt_mlir_##K##_out(blob, in, ret);                                                             \
   }
 
 ROWS_ENTRIES(qs8_gemm, int8_t, coopt_memref2)

@@ -934,6 +934,80 @@ static void test_qs8_masked(bool lut) {
   free(blob);
 }
 
+/* The entries compiled code calls (mlir_entry.c), on memref descriptors:
+ * the allocating one and the _out one give what the kernel gives, for a
+ * GEMM-shaped and an image (batch of 2) kernel.  Compiled models reach
+ * only the _out ones now; the allocating ones stay for objects built
+ * before coopt-plan-buffers. */
+typedef struct memref1 {
+  int8_t *allocated, *aligned;
+  int64_t offset, size, stride;
+} memref1;
+typedef struct memref2 {
+  int8_t *allocated, *aligned;
+  int64_t offset, sizes[2], strides[2];
+} memref2;
+typedef struct memref4 {
+  int8_t *allocated, *aligned;
+  int64_t offset, sizes[4], strides[4];
+} memref4;
+void _mlir_ciface_coopt_rt_mlir_qs8_gemm(memref2 *ret, memref1 *blob, memref2 *a);
+void _mlir_ciface_coopt_rt_mlir_qs8_gemm_out(memref1 *blob, memref2 *a, memref2 *out);
+void _mlir_ciface_coopt_rt_mlir_qs8_dw3x3(memref4 *ret, memref1 *blob, memref4 *in);
+void _mlir_ciface_coopt_rt_mlir_qs8_dw3x3_out(memref1 *blob, memref4 *in, memref4 *out);
+
+static void test_mlir_entries(void) {
+  enum { M = 5, N = 12, K = 9, H = 5, C = 17 };
+  int8_t w[N * K], a[M * K], want[M * N], got[M * N];
+  for (size_t i = 0; i < N * K; ++i)
+    w[i] = (int8_t)(rnd() % 255 - 127);
+  for (size_t i = 0; i < M * K; ++i)
+    a[i] = (int8_t)(rnd() % 256 - 128);
+  qparams q;
+  make_qparams(&q, N, K, true, false);
+  size_t size = coopt_rt_qs8_gemm_packed_size(N, K);
+  int8_t *blob = alloc_blob(size);
+  coopt_rt_error err;
+  CHECK(coopt_rt_pack_qs8_gemm(N, K, w, q.bias, q.a_zp, &q.rq, blob, size, &err) == COOPT_RT_OK);
+  coopt_rt_qs8_gemm(blob, M, a, K, want, N);
+  memref1 b = {blob, blob, 0, (int64_t)size, 1};
+  memref2 x = {a, a, 0, {M, K}, {K, 1}}, r;
+  _mlir_ciface_coopt_rt_mlir_qs8_gemm(&r, &b, &x);
+  CHECK(r.sizes[0] == M && r.sizes[1] == N && r.strides[0] == N && r.strides[1] == 1);
+  CHECK(r.aligned && memcmp(r.aligned + r.offset, want, sizeof want) == 0);
+  free(r.allocated);
+  memset(got, 0, sizeof got);
+  memref2 o = {got, got, 0, {M, N}, {N, 1}};
+  _mlir_ciface_coopt_rt_mlir_qs8_gemm_out(&b, &x, &o);
+  CHECK(memcmp(got, want, sizeof want) == 0);
+  free(blob);
+
+  coopt_rt_dw_shape s = {H, H, C, 1, 1, 1, 1, 1};
+  int8_t in[2 * H * H * C], dw[9 * C], dwant[2 * H * H * C], dgot[2 * H * H * C];
+  for (size_t i = 0; i < sizeof in; ++i)
+    in[i] = (int8_t)(rnd() % 256 - 128);
+  for (size_t i = 0; i < sizeof dw; ++i)
+    dw[i] = (int8_t)(rnd() % 255 - 127);
+  qparams dq;
+  make_qparams(&dq, C, 9, true, true);
+  size = coopt_rt_qs8_dw3x3_packed_size(C);
+  blob = alloc_blob(size);
+  CHECK(coopt_rt_pack_qs8_dw3x3(&s, dw, dq.bias, dq.a_zp, &dq.rq, blob, size, &err) == COOPT_RT_OK);
+  for (size_t i = 0; i < 2; ++i)
+    coopt_rt_qs8_dw3x3(blob, in + i * H * H * C, dwant + i * H * H * C);
+  memref1 db = {blob, blob, 0, (int64_t)size, 1};
+  memref4 din = {in, in, 0, {2, H, H, C}, {H * H * C, H * C, C, 1}}, dr;
+  _mlir_ciface_coopt_rt_mlir_qs8_dw3x3(&dr, &db, &din);
+  CHECK(dr.sizes[0] == 2 && dr.sizes[1] == H && dr.sizes[2] == H && dr.sizes[3] == C && dr.strides[0] == H * H * C);
+  CHECK(dr.aligned && memcmp(dr.aligned + dr.offset, dwant, sizeof dwant) == 0);
+  free(dr.allocated);
+  memset(dgot, 0, sizeof dgot);
+  memref4 dout = {dgot, dgot, 0, {2, H, H, C}, {H * H * C, H * C, C, 1}};
+  _mlir_ciface_coopt_rt_mlir_qs8_dw3x3_out(&db, &din, &dout);
+  CHECK(memcmp(dgot, dwant, sizeof dwant) == 0);
+  free(blob);
+}
+
 int main(void) {
   printf("isa: %s\n", coopt_rt_isa());
   test_qs8_gemm();
@@ -949,6 +1023,7 @@ int main(void) {
   test_qs8_masked(true);
   test_dw3x3();
   test_conv();
+  test_mlir_entries();
   test_bad_input();
   printf("unit-rt-kernels: %d passed, %d failed\n", checks - failures, failures);
   return failures != 0;
