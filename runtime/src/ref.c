@@ -44,42 +44,19 @@ void coopt_f32_gemm__ref(const void *packed, size_t m, const float *a, size_t a_
   }
 }
 
-void coopt_f32_spmm__ref(const void *packed, size_t m, const float *in, float *out) {
-  const coopt_blob *b = coopt_blob_of(packed);
-  const coopt_chan_view V = coopt_chan_view_of(packed);
-  const float *pb = V.fbias, *pv = V.values;
-  const uint32_t *pn = V.nnz;
-  const int32_t *pd = V.deltas;
-  for (size_t r = 0; r < m; ++r) {
-    const char *row = (const char *)(in + r) + pd[0];
-    size_t j = 0;
-    for (size_t c = 0; c < b->n; ++c) {
-      float s = pb[c];
-      for (uint32_t t = 0; t < pn[c]; ++t, ++j) {
-        s += pv[j] * *(const float *)row;
-        row += pd[j + 1];
-      }
-      s = s < b->fmin ? b->fmin : s > b->fmax ? b->fmax : s;
-      out[c * b->m_stride + r] = s;
-    }
+/* One pixel, one product and one sum at a time (no FMA: the build's
+ * -ffp-contract=off keeps them apart). */
+static inline void f32_spmm_1x1(const coopt_blob *b, float bias, uint32_t count, coopt_f32_spmm_walk *W, float *o) {
+  float s = bias;
+  for (uint32_t t = 0; t < count; ++t) {
+    s += *W->value++ * *(const float *)W->row;
+    W->row += *W->step++;
   }
+  *o = coopt_f32_clamp(b, s);
 }
 
-void coopt_qs8_spgemm__ref(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c, size_t c_stride) {
-  const coopt_blob *b = coopt_blob_of(packed);
-  const coopt_chan_view V = coopt_chan_view_of(packed);
-  const int32_t *pb = V.bias, *pm = V.mult, *ps = V.shift;
-  const uint32_t *pn = V.nnz;
-  const uint8_t *pd = V.delta;
-  const int8_t *pv = V.values;
-  for (size_t r = 0; r < m; ++r) {
-    size_t j = 0;
-    for (size_t ch = 0; ch < b->n; ++ch) {
-      int32_t s = pb[ch] + coopt_sparse_blocks_dot(a + r * a_stride, b->k, pd, pv, j, j + pn[ch], 0);
-      j += pn[ch];
-      c[r * c_stride + ch] = coopt_requant(s, pm[ch], ps[ch], b);
-    }
-  }
+void coopt_f32_spmm__ref(const void *packed, size_t m, const float *in, float *out) {
+  coopt_f32_spmm_drive(packed, m, in, out, 1, f32_spmm_1x1, 0, NULL, f32_spmm_1x1);
 }
 
 void coopt_qs8_bsgemm__ref(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c, size_t c_stride) {
@@ -99,61 +76,69 @@ void coopt_qs8_bsgemm__ref(const void *packed, size_t m, const int8_t *a, size_t
   }
 }
 
+/* The per-channel families: one row and one channel at a time through the
+ * generic row loop (tiles.h), which adds the bias and requantizes. */
+static inline void spgemm_1x1(const coopt_blob *b, const coopt_chan_view *V, coopt_qs8_rows *R, size_t ch, size_t nc,
+                              int32_t *sum) {
+  (void)nc;
+  size_t j, end;
+  coopt_sparse_chan_take(V, R, ch, &j, &end);
+  sum[0] = coopt_sparse_blocks_dot(R->x[0], b->k, V->delta, V->values, j, end, 0);
+}
+
+void coopt_qs8_spgemm__ref(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c, size_t c_stride) {
+  coopt_qs8_rows_drive(packed, m, a, a_stride, c, c_stride, 1, 1, NULL, spgemm_1x1);
+}
+
+static inline void lut4_1x1(const coopt_blob *b, const coopt_chan_view *V, coopt_qs8_rows *R, size_t ch, size_t nc,
+                            int32_t *sum) {
+  (void)nc;
+  sum[0] = coopt_lut4_dot(R->x[0], (const uint8_t *)V->values + ch * b->kp / 2, V->codebook + 16 * ch, 0, b->k);
+}
+
 void coopt_qs8_lut4_gemm__ref(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
                               size_t c_stride) {
-  const coopt_blob *b = coopt_blob_of(packed);
-  const coopt_chan_view V = coopt_chan_view_of(packed);
-  const int32_t *pb = V.bias, *pm = V.mult, *ps = V.shift;
-  const int8_t *book = V.codebook;
-  const uint8_t *codes = V.values;
-  for (size_t r = 0; r < m; ++r)
-    for (size_t ch = 0; ch < b->n; ++ch) {
-      int32_t s = pb[ch] + coopt_lut4_dot(a + r * a_stride, codes + ch * b->kp / 2, book + 16 * ch, 0, b->k);
-      c[r * c_stride + ch] = coopt_requant(s, pm[ch], ps[ch], b);
-    }
+  coopt_qs8_rows_drive(packed, m, a, a_stride, c, c_stride, 1, 1, NULL, lut4_1x1);
+}
+
+static inline void nm24_1x1(const coopt_blob *b, const coopt_chan_view *V, coopt_qs8_rows *R, size_t ch, size_t nc,
+                            int32_t *sum) {
+  (void)nc;
+  const int8_t *val = (const int8_t *)V->values + ch * b->kp / 2;
+  const uint8_t *pos = V->nm24_pos + ch * b->kp / 4;
+  int32_t s = 0;
+  for (size_t slot = 0; slot < b->kp / 2; ++slot) {
+    size_t i = slot / 8 * COOPT_NM24_WINDOW + coopt_nm24_pos(pos, slot);
+    if (i < b->k)
+      s += (int32_t)R->x[0][i] * val[slot];
+  }
+  sum[0] = s;
 }
 
 void coopt_qs8_nm24_gemm__ref(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
                               size_t c_stride) {
-  const coopt_blob *b = coopt_blob_of(packed);
-  const coopt_chan_view V = coopt_chan_view_of(packed);
-  const uint8_t *pos = V.nm24_pos;
-  const int8_t *val = (const int8_t *)V.values;
-  for (size_t r = 0; r < m; ++r)
-    for (size_t ch = 0; ch < b->n; ++ch) {
-      int32_t s = V.bias[ch];
-      for (size_t slot = 0; slot < b->kp / 2; ++slot) {
-        size_t i = slot / 8 * COOPT_NM24_WINDOW + coopt_nm24_pos(pos + ch * b->kp / 4, slot);
-        if (i < b->k)
-          s += (int32_t)a[r * a_stride + i] * val[ch * b->kp / 2 + slot];
-      }
-      c[r * c_stride + ch] = coopt_requant(s, V.mult[ch], V.shift[ch], b);
-    }
+  coopt_qs8_rows_drive(packed, m, a, a_stride, c, c_stride, 1, 1, NULL, nm24_1x1);
+}
+
+static inline void splut4_1x1(const coopt_blob *b, const coopt_chan_view *V, coopt_qs8_rows *R, size_t ch, size_t nc,
+                              int32_t *sum) {
+  (void)nc;
+  const int8_t *book = V->codebook + 16 * ch;
+  const uint8_t *pv = V->values;
+  int32_t s = 0;
+  size_t j, end;
+  coopt_sparse_chan_take(V, R, ch, &j, &end);
+  for (size_t at = 0; j < end; ++j) {
+    at += 4u * V->delta[j];
+    for (size_t u = 0; u < 4 && at + u < b->k; ++u)
+      s += (int32_t)R->x[0][at + u] * book[(pv[2 * j + u / 2] >> (4 * (u % 2))) & 15];
+  }
+  sum[0] = s;
 }
 
 void coopt_qs8_splut4_gemm__ref(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
                                 size_t c_stride) {
-  const coopt_blob *b = coopt_blob_of(packed);
-  const coopt_chan_view V = coopt_chan_view_of(packed);
-  const int32_t *pb = V.bias, *pm = V.mult, *ps = V.shift;
-  const uint32_t *pn = V.nnz;
-  const uint8_t *pd = V.delta;
-  const int8_t *book = V.codebook;
-  const uint8_t *pv = V.values;
-  for (size_t r = 0; r < m; ++r) {
-    size_t j = 0;
-    for (size_t ch = 0; ch < b->n; ++ch) {
-      int32_t s = pb[ch];
-      for (size_t t = 0, at = 0; t < pn[ch]; ++t, ++j) {
-        at += 4u * pd[j];
-        for (size_t u = 0; u < 4 && at + u < b->k; ++u) {
-          int idx = (pv[2 * j + u / 2] >> (4 * (u % 2))) & 15;
-          s += (int32_t)a[r * a_stride + at + u] * book[16 * ch + idx];
-        }
-      }
-      c[r * c_stride + ch] = coopt_requant(s, pm[ch], ps[ch], b);
-    }
-  }
+  coopt_qs8_rows_drive(packed, m, a, a_stride, c, c_stride, 1, 1, NULL, splut4_1x1);
 }
 
 /* One channel at a time through the generic pixel loop (tiles.h). */

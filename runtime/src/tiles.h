@@ -20,6 +20,9 @@
 
 #include "blob.h"
 
+#include <math.h>
+#include <stdlib.h>
+
 /* CPU features a tile needs (bit set) and the CPU has. */
 enum {
   COOPT_ISA_X86_AVX2 = 1u << 0,        /* AVX2 + FMA, ymm state enabled by the OS */
@@ -132,6 +135,158 @@ static inline __attribute__((always_inline)) void coopt_dw3x3_drive(const void *
       for (size_t c = whole; c < C; ++c)
         one(b, &D, C, tap, c, o, dround);
     }
+}
+
+/* The per-channel int8 families (1x4 sparse, 2:4, lookup-table, sparse
+ * lookup-table) share one loop: `rows` rows at a time (rows past m repeat
+ * the last one and are not stored), an optional prologue that lays the
+ * rows out once for every channel (widened, xor 0x80, a zero-padded tail),
+ * then `block` channels at a time through the tile, whose int32 sums the
+ * driver requantizes with the channels' bias, multiplier and shift.  The
+ * tiles differ in what they keep per row and how many channels share a
+ * step; what they share is here once.  Expanded with constant rows, block
+ * and tile functions (always_inline), so the calls fold away and the row
+ * state stays in registers. */
+#define COOPT_ROWS_MAX  4 /* rows per step */
+#define COOPT_CHANS_MAX 2 /* channels per step */
+
+typedef struct coopt_qs8_rows {
+  const int8_t *x[COOPT_ROWS_MAX]; /* the step's rows */
+  size_t mr;                       /* how many of them are real */
+  void *scratch;                   /* the prologue's: COOPT_ROWS_SCRATCH(kp) bytes a row, 32-byte aligned */
+  size_t next;                     /* sparse families: the next channel's first block (0 at each step) */
+} coopt_qs8_rows;
+
+/* Room for one row widened to int16, plus a 32-byte tail. */
+#define COOPT_ROWS_SCRATCH(kp) (2 * (kp) + 32)
+
+typedef void (*coopt_qs8_rows_prep_fn)(const coopt_blob *b, coopt_qs8_rows *R);
+/* Sums of channels ch..ch+nc-1 (nc <= block) for every row of the step:
+ * sum[r * COOPT_CHANS_MAX + u], without the bias. */
+typedef void (*coopt_qs8_chan_tile_fn)(const coopt_blob *b, const coopt_chan_view *V, coopt_qs8_rows *R, size_t ch,
+                                       size_t nc, int32_t *sum);
+
+static inline __attribute__((always_inline)) void coopt_qs8_rows_drive(const void *packed, size_t m, const int8_t *a,
+                                                                       size_t a_stride, int8_t *c, size_t c_stride,
+                                                                       const size_t rows, const size_t block,
+                                                                       const coopt_qs8_rows_prep_fn prep,
+                                                                       const coopt_qs8_chan_tile_fn tile) {
+  const coopt_blob *b = coopt_blob_of(packed);
+  const coopt_chan_view V = coopt_chan_view_of(packed);
+  /* The prologue's rows on the stack up to 4 KiB (K <= 1008 at one row):
+   * most layers, and no allocator call for them. */
+  _Alignas(32) char stack[4096];
+  const size_t bytes = prep ? rows * COOPT_ROWS_SCRATCH(b->kp) : 0;
+  coopt_qs8_rows R = {.scratch = stack};
+  if (bytes > sizeof stack && !(R.scratch = aligned_alloc(32, (bytes + 31) & ~(size_t)31)))
+    return;
+  for (size_t r0 = 0; r0 < m; r0 += rows) {
+    /* (With one row or one channel a step, the counts are spelled as
+     * constants: GCC does not infer them, and the loops below stay loops.) */
+    R.mr = rows == 1 ? 1 : m - r0 < rows ? m - r0 : rows;
+    R.next = 0;
+    for (size_t r = 0; r < rows; ++r)
+      R.x[r] = a + (r0 + (r < R.mr ? r : R.mr - 1)) * a_stride;
+    if (prep)
+      prep(b, &R);
+    for (size_t ch = 0; ch < b->n; ch += block) {
+      const size_t nc = block == 1 ? 1 : b->n - ch < block ? b->n - ch : block;
+      int32_t sum[COOPT_ROWS_MAX * COOPT_CHANS_MAX];
+      tile(b, &V, &R, ch, nc, sum);
+      for (size_t r = 0; r < R.mr; ++r)
+        for (size_t u = 0; u < nc; ++u)
+          c[(r0 + r) * c_stride + ch + u] =
+              coopt_requant(V.bias[ch + u] + sum[r * COOPT_CHANS_MAX + u], V.mult[ch + u], V.shift[ch + u], b);
+    }
+  }
+  if (R.scratch != stack)
+    free(R.scratch);
+}
+
+/* The 1x4 sparse tiles' channel: its blocks j..end-1 (R->next moves past
+ * them). */
+static inline void coopt_sparse_chan_take(const coopt_chan_view *V, coopt_qs8_rows *R, size_t ch, size_t *j,
+                                          size_t *end) {
+  *j = R->next;
+  *end = R->next += V->nnz[ch];
+}
+
+/* The 2:4 tiles' two channels ch and ch + nc - 1 (the last one alone runs
+ * twice): their position nibbles and kept values. */
+typedef struct coopt_nm24_pair {
+  const uint8_t *pos[2];
+  const int8_t *val[2];
+} coopt_nm24_pair;
+
+static inline coopt_nm24_pair coopt_nm24_pair_of(const coopt_blob *b, const coopt_chan_view *V, size_t ch, size_t nc) {
+  const size_t c1 = ch + nc - 1;
+  const int8_t *val = V->values;
+  coopt_nm24_pair P = {{V->nm24_pos + ch * b->kp / 4, V->nm24_pos + c1 * b->kp / 4},
+                       {val + ch * b->kp / 2, val + c1 * b->kp / 2}};
+  return P;
+}
+
+/* The 2:4 tiles' prologue: the row's last, partial window zero-padded in
+ * the scratch, so every window is one 16-byte load. */
+static inline void coopt_nm24_tail_row(const coopt_blob *b, coopt_qs8_rows *R) {
+  const size_t full = b->k / COOPT_NM24_WINDOW;
+  memset(R->scratch, 0, COOPT_NM24_WINDOW);
+  if (full < b->kp / COOPT_NM24_WINDOW)
+    memcpy(R->scratch, R->x[0] + full * COOPT_NM24_WINDOW, b->k - full * COOPT_NM24_WINDOW);
+}
+
+/* The f32 SpMM (pixels x channels, XNNPACK's scheme): for each pixel
+ * block, every channel's nonzeros in order, each delta leading to the next
+ * input row.  The tiles hold one channel of `width` pixels: the walk over
+ * the values and deltas (which continues from channel to channel), the
+ * accumulation and the clamped store; the driver runs the widest block that
+ * fits, then the next (`mid`, 0 for none), then single pixels. */
+typedef struct coopt_f32_spmm_walk {
+  const char *row;     /* the input row the next nonzero reads, offset by the block's first pixel */
+  const float *value;  /* the next nonzero */
+  const int32_t *step; /* the byte delta after it */
+} coopt_f32_spmm_walk;
+
+typedef void (*coopt_f32_spmm_tile_fn)(const coopt_blob *b, float bias, uint32_t count, coopt_f32_spmm_walk *W,
+                                       float *o);
+
+static inline float coopt_f32_clamp(const coopt_blob *b, float s) {
+  return s < b->fmin ? b->fmin : s > b->fmax ? b->fmax : s;
+}
+
+/* One pixel with fused multiply-adds: the vector tiles' last pixels. */
+static inline void coopt_f32_spmm_1x1_fma(const coopt_blob *b, float bias, uint32_t count, coopt_f32_spmm_walk *W,
+                                          float *o) {
+  float s = bias;
+  for (uint32_t t = count; t; --t) {
+    s = fmaf(*W->value++, *(const float *)W->row, s);
+    W->row += *W->step++;
+  }
+  *o = coopt_f32_clamp(b, s);
+}
+
+/* One pixel block through every channel. */
+static inline __attribute__((always_inline)) void coopt_f32_spmm_block(const coopt_blob *b, const coopt_chan_view *V,
+                                                                       const float *in, float *out, size_t r,
+                                                                       const coopt_f32_spmm_tile_fn tile) {
+  coopt_f32_spmm_walk W = {(const char *)(in + r) + V->deltas[0], V->values, V->deltas + 1};
+  for (size_t ch = 0; ch < b->n; ++ch)
+    tile(b, V->fbias[ch], V->nnz[ch], &W, out + ch * b->m_stride + r);
+}
+
+static inline __attribute__((always_inline)) void
+coopt_f32_spmm_drive(const void *packed, size_t m, const float *in, float *out, const size_t wide,
+                     const coopt_f32_spmm_tile_fn wide_tile, const size_t mid, const coopt_f32_spmm_tile_fn mid_tile,
+                     const coopt_f32_spmm_tile_fn one) {
+  const coopt_blob *b = coopt_blob_of(packed);
+  const coopt_chan_view V = coopt_chan_view_of(packed);
+  size_t r = 0;
+  for (; r + wide <= m; r += wide)
+    coopt_f32_spmm_block(b, &V, in, out, r, wide_tile);
+  for (; mid && r + mid <= m; r += mid)
+    coopt_f32_spmm_block(b, &V, in, out, r, mid_tile);
+  for (; r < m; ++r)
+    coopt_f32_spmm_block(b, &V, in, out, r, one);
 }
 
 /* The tiles of one channel, as the reference computes it. */

@@ -9,44 +9,35 @@
  * channel's 8 position nibbles become 8 TBL indices (and, shift, zip), one
  * TBL gathers both channels' 16 activations from the window and one SDOT
  * multiplies them by the 16 kept values: half the MACs of dense.  The last
- * window reads a zero-padded copy of the row's tail. */
+ * window reads the zero-padded copy of the row's tail (coopt_nm24_tail_row). */
+static inline __attribute__((always_inline)) void nm24_1x2c16(const coopt_blob *b, const coopt_chan_view *V,
+                                                              coopt_qs8_rows *R, size_t ch, size_t nc, int32_t *sum) {
+  const size_t windows = b->kp / COOPT_NM24_WINDOW, full = b->k / COOPT_NM24_WINDOW;
+  const int8_t *x = R->x[0], *tail = R->scratch;
+  const coopt_nm24_pair P = coopt_nm24_pair_of(b, V, ch, nc);
+  const uint8x8_t nib = vdup_n_u8(15);
+  int32x4_t acc = vdupq_n_s32(0);
+  for (size_t win = 0; win < windows; ++win) {
+    MCA_BEGIN("qs8_nm24_gemm_1x2c16__neondot");
+    int8x16_t xw = vld1q_s8(win < full ? x + win * COOPT_NM24_WINDOW : tail);
+    uint32_t q0, q1;
+    memcpy(&q0, P.pos[0] + 4 * win, 4);
+    memcpy(&q1, P.pos[1] + 4 * win, 4);
+    uint8x8_t n0 = vreinterpret_u8_u32(vdup_n_u32(q0)), n1 = vreinterpret_u8_u32(vdup_n_u32(q1));
+    uint8x16_t idx =
+        vcombine_u8(vzip1_u8(vand_u8(n0, nib), vshr_n_u8(n0, 4)), vzip1_u8(vand_u8(n1, nib), vshr_n_u8(n1, 4)));
+    int8x16_t vv = vcombine_s8(vld1_s8(P.val[0] + 8 * win), vld1_s8(P.val[1] + 8 * win));
+    acc = vdotq_s32(acc, vqtbl1q_s8(xw, idx), vv);
+    MCA_END("qs8_nm24_gemm_1x2c16__neondot");
+  }
+  int32x2_t sums = vpadd_s32(vget_low_s32(acc), vget_high_s32(acc));
+  sum[0] = vget_lane_s32(sums, 0);
+  sum[1] = vget_lane_s32(sums, 1);
+}
+
 void coopt_qs8_nm24_gemm_1x2c16__neondot(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
                                          size_t c_stride) {
-  const coopt_blob *b = coopt_blob_of(packed);
-  const coopt_chan_view V = coopt_chan_view_of(packed);
-  const uint8_t *pos = V.nm24_pos;
-  const int8_t *val = (const int8_t *)V.values;
-  const size_t k = b->k, kp = b->kp, windows = kp / COOPT_NM24_WINDOW, full = k / COOPT_NM24_WINDOW;
-  const uint8x8_t nib = vdup_n_u8(15);
-  for (size_t r = 0; r < m; ++r) {
-    const int8_t *x = a + r * a_stride;
-    int8_t tail[COOPT_NM24_WINDOW] = {0};
-    if (full < windows)
-      memcpy(tail, x + full * COOPT_NM24_WINDOW, k - full * COOPT_NM24_WINDOW);
-    for (size_t ch = 0; ch < b->n; ch += 2) {
-      const size_t nc = b->n - ch < 2 ? 1 : 2, c1 = ch + nc - 1;
-      const uint8_t *p0 = pos + ch * kp / 4, *p1 = pos + c1 * kp / 4;
-      const int8_t *v0 = val + ch * kp / 2, *v1 = val + c1 * kp / 2;
-      int32x4_t acc = vdupq_n_s32(0);
-      for (size_t win = 0; win < windows; ++win) {
-        MCA_BEGIN("qs8_nm24_gemm_1x2c16__neondot");
-        int8x16_t xw = vld1q_s8(win < full ? x + win * COOPT_NM24_WINDOW : tail);
-        uint32_t q0, q1;
-        memcpy(&q0, p0 + 4 * win, 4);
-        memcpy(&q1, p1 + 4 * win, 4);
-        uint8x8_t n0 = vreinterpret_u8_u32(vdup_n_u32(q0)), n1 = vreinterpret_u8_u32(vdup_n_u32(q1));
-        uint8x16_t idx =
-            vcombine_u8(vzip1_u8(vand_u8(n0, nib), vshr_n_u8(n0, 4)), vzip1_u8(vand_u8(n1, nib), vshr_n_u8(n1, 4)));
-        int8x16_t vv = vcombine_s8(vld1_s8(v0 + 8 * win), vld1_s8(v1 + 8 * win));
-        acc = vdotq_s32(acc, vqtbl1q_s8(xw, idx), vv);
-        MCA_END("qs8_nm24_gemm_1x2c16__neondot");
-      }
-      int32x2_t sums = vpadd_s32(vget_low_s32(acc), vget_high_s32(acc));
-      c[r * c_stride + ch] = coopt_requant(V.bias[ch] + vget_lane_s32(sums, 0), V.mult[ch], V.shift[ch], b);
-      if (nc == 2)
-        c[r * c_stride + c1] = coopt_requant(V.bias[c1] + vget_lane_s32(sums, 1), V.mult[c1], V.shift[c1], b);
-    }
-  }
+  coopt_qs8_rows_drive(packed, m, a, a_stride, c, c_stride, 1, 2, coopt_nm24_tail_row, nm24_1x2c16);
 }
 
 #endif

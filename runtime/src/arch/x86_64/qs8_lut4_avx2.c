@@ -17,46 +17,38 @@ static inline void lut4_decode32(__m128i table, const uint8_t *cc, __m256i *w0, 
 }
 
 /* qs8 lookup-table GEMM/GEMV, 1 row x 2 channels, 32 K per step.  The row's
- * activations are widened to int16 once (shared by every channel); each
- * channel's weights are decoded in registers and never exist in memory as
- * int8, so a GEMV reads half the bytes of the dense form. */
+ * activations are widened to int16 once (the prologue, shared by every
+ * channel); each channel's weights are decoded in registers and never exist
+ * in memory as int8, so a GEMV reads half the bytes of the dense form. */
+static inline __attribute__((always_inline)) void lut4_widen_row(const coopt_blob *b, coopt_qs8_rows *R) {
+  int16_t *x16 = R->scratch;
+  for (size_t i = 0; i < b->k / 32 * 32; i += 16)
+    _mm256_store_si256((__m256i *)(x16 + i), _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(R->x[0] + i))));
+}
+
+static inline __attribute__((always_inline)) void lut4_1x2c16(const coopt_blob *b, const coopt_chan_view *V,
+                                                              coopt_qs8_rows *R, size_t ch, size_t nc, int32_t *sum) {
+  const int8_t *book = V->codebook;
+  const uint8_t *codes = V->values;
+  const int16_t *x16 = R->scratch;
+  const size_t k = b->k, k32 = k / 32 * 32, half = b->kp / 2;
+  const __m128i t0 = _mm_loadu_si128((const __m128i *)(book + 16 * ch));
+  const __m128i t1 = _mm_loadu_si128((const __m128i *)(book + 16 * (ch + nc - 1)));
+  const uint8_t *c0 = codes + ch * half, *c1 = codes + (ch + nc - 1) * half;
+  __m256i acc0 = _mm256_setzero_si256(), acc1 = _mm256_setzero_si256();
+  for (size_t i = 0; i < k32; i += 32) {
+    __m256i xa = _mm256_load_si256((const __m256i *)(x16 + i)), xb = _mm256_load_si256((const __m256i *)(x16 + i + 16));
+    __m256i w0, w1;
+    lut4_decode32(t0, c0 + i / 2, &w0, &w1);
+    acc0 = _mm256_add_epi32(acc0, _mm256_add_epi32(_mm256_madd_epi16(w0, xa), _mm256_madd_epi16(w1, xb)));
+    lut4_decode32(t1, c1 + i / 2, &w0, &w1);
+    acc1 = _mm256_add_epi32(acc1, _mm256_add_epi32(_mm256_madd_epi16(w0, xa), _mm256_madd_epi16(w1, xb)));
+  }
+  sum[0] = hsum_i32(acc0) + coopt_lut4_dot(R->x[0], c0, book + 16 * ch, k32, k);
+  sum[1] = hsum_i32(acc1) + coopt_lut4_dot(R->x[0], c1, book + 16 * (ch + nc - 1), k32, k);
+}
+
 void coopt_qs8_lut4_gemm_1x2c16__avx2(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
                                       size_t c_stride) {
-  const coopt_blob *b = coopt_blob_of(packed);
-  const coopt_chan_view V = coopt_chan_view_of(packed);
-  const int32_t *pb = V.bias, *pm = V.mult, *ps = V.shift;
-  const int8_t *book = V.codebook;
-  const uint8_t *codes = V.values;
-  const size_t k = b->k, k32 = k / 32 * 32, half = b->kp / 2;
-  int16_t *x16 = NULL;
-  if (posix_memalign((void **)&x16, 32, k32 > 0 ? k32 * 2 : 32))
-    return;
-  for (size_t r = 0; r < m; ++r) {
-    const int8_t *x = a + r * a_stride;
-    for (size_t i = 0; i < k32; i += 16)
-      _mm256_store_si256((__m256i *)(x16 + i), _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(x + i))));
-    for (size_t ch = 0; ch < b->n; ch += 2) {
-      size_t nc = b->n - ch < 2 ? 1 : 2;
-      const __m128i t0 = _mm_loadu_si128((const __m128i *)(book + 16 * ch));
-      const __m128i t1 = _mm_loadu_si128((const __m128i *)(book + 16 * (ch + nc - 1)));
-      const uint8_t *c0 = codes + ch * half, *c1 = codes + (ch + nc - 1) * half;
-      __m256i acc0 = _mm256_setzero_si256(), acc1 = _mm256_setzero_si256();
-      for (size_t i = 0; i < k32; i += 32) {
-        __m256i xa = _mm256_load_si256((const __m256i *)(x16 + i)),
-                xb = _mm256_load_si256((const __m256i *)(x16 + i + 16));
-        __m256i w0, w1;
-        lut4_decode32(t0, c0 + i / 2, &w0, &w1);
-        acc0 = _mm256_add_epi32(acc0, _mm256_add_epi32(_mm256_madd_epi16(w0, xa), _mm256_madd_epi16(w1, xb)));
-        lut4_decode32(t1, c1 + i / 2, &w0, &w1);
-        acc1 = _mm256_add_epi32(acc1, _mm256_add_epi32(_mm256_madd_epi16(w0, xa), _mm256_madd_epi16(w1, xb)));
-      }
-      int32_t s[2] = {hsum_i32(acc0), hsum_i32(acc1)};
-      for (size_t u = 0; u < nc; ++u) {
-        const uint8_t *cc = codes + (ch + u) * half;
-        int32_t v = pb[ch + u] + s[u] + coopt_lut4_dot(x, cc, book + 16 * (ch + u), k32, k);
-        c[r * c_stride + ch + u] = coopt_requant(v, pm[ch + u], ps[ch + u], b);
-      }
-    }
-  }
-  free(x16);
+  coopt_qs8_rows_drive(packed, m, a, a_stride, c, c_stride, 1, 2, lut4_widen_row, lut4_1x2c16);
 }
