@@ -1,8 +1,12 @@
 #!/bin/sh
 # Static throughput of the aarch64 inner loops (llvm-mca, L1-resident upper
 # bound): the tiles of runtime/src/arch/arm_64 built with -DCOOPT_MCA (as one
-# translation unit, so one assembly file per CPU), whose
-# LLVM-MCA-BEGIN/END markers delimit each kernel's steady-state loop body.
+# translation unit, so one assembly file per CPU).  Each kernel's
+# steady-state loop holds an coopt-mca-loop comment (neon.h MCA_LOOP); the
+# region measured is the whole loop that holds it, from the loop's label to
+# its backward branch (frame_loops below), and a loop the compiler unrolled
+# holds the comment once per source iteration, which is what the MAC count
+# per iteration is multiplied by.
 # Prints cycles per iteration, MAC per cycle and, for the dense int8 GEMM,
 # the fraction of the SDOT peak (Neoverse N1: 2 SDOT/cycle = 32 int8 MAC).
 # The masked decode rows count decoded weights where the others count MACs:
@@ -15,10 +19,47 @@ OUT=${1:-/tmp}/coopt-mca
 mkdir -p "$OUT"
 # N1 has dotprod; V2 also i8mm (the SMMLA GEMM region exists only there).
 for f in "$ROOT"/runtime/src/arch/arm_64/*.c; do echo "#include \"$f\""; done > "$OUT/arm_64-tiles.c"
-clang-22 --target=aarch64-linux-gnu -march=armv8.2-a+dotprod -O2 -DCOOPT_MCA -I"$ROOT/runtime/include" \
-  -S "$OUT/arm_64-tiles.c" -o "$OUT/neon-neoverse-n1.s"
-clang-22 --target=aarch64-linux-gnu -march=armv8.2-a+dotprod+i8mm -O2 -DCOOPT_MCA -I"$ROOT/runtime/include" \
-  -S "$OUT/arm_64-tiles.c" -o "$OUT/neon-neoverse-v2.s"
+# Wrap the loop around each coopt-mca-loop comment in BEGIN/END markers: the
+# nearest label above the comment that a branch below it jumps back to is the
+# innermost loop holding it.  Prints the framed assembly; the names and how
+# many source iterations each region holds go to $2.
+frame_loops() {
+  awk -v copies="$2" '
+    { line[NR] = $0 }
+    END {
+      for (i = 1; i <= NR; ++i) {
+        if (line[i] !~ /coopt-mca-loop /) continue
+        name = line[i]; sub(/.*coopt-mca-loop /, "", name)
+        if (name in seen) continue
+        head = 0
+        for (l = i - 1; l > 0 && !head; --l) {
+          if (line[l] ~ /^[^ \t]+:/ ) {
+            lab = line[l]; sub(/:.*/, "", lab)
+            for (e = i + 1; e <= NR && line[e] !~ /\.cfi_endproc/; ++e)
+              if (line[e] ~ /^\t(b|b\.[a-z]+|cbz|cbnz|tbz|tbnz)\t/ && split(line[e], f, /[ \t,]+/) && f[length(f)] == lab) {
+                head = l; tail = e; break
+              }
+          }
+        }
+        if (!head) { print "mca-kernels: no loop around " name > "/dev/stderr"; exit 1 }
+        n = 0
+        for (j = head; j <= tail; ++j) n += index(line[j], "coopt-mca-loop " name) > 0
+        seen[name] = 1; begin_at[head] = name; end_at[tail] = name
+        print name, n > copies
+      }
+      for (i = 1; i <= NR; ++i) {
+        print line[i]
+        if (i in begin_at) print "\t// LLVM-MCA-BEGIN " begin_at[i]
+        if (i in end_at) print "\t// LLVM-MCA-END " end_at[i]
+      }
+    }' "$1"
+}
+for CPU in neoverse-n1 neoverse-v2; do
+  case $CPU in neoverse-n1) MARCH=armv8.2-a+dotprod ;; *) MARCH=armv8.2-a+dotprod+i8mm ;; esac
+  clang-22 --target=aarch64-linux-gnu -march=$MARCH -O2 -DCOOPT_MCA -I"$ROOT/runtime/include" \
+    -S "$OUT/arm_64-tiles.c" -o "$OUT/neon-$CPU.raw.s"
+  frame_loops "$OUT/neon-$CPU.raw.s" "$OUT/copies-$CPU.txt" > "$OUT/neon-$CPU.s"
+done
 # MACs per loop iteration of each region (from the kernel code).
 macs() {
   case $1 in
@@ -43,7 +84,7 @@ for CPU in neoverse-n1 neoverse-v2; do
     /Code Region - / {name = $NF}
     /^Iterations:/ {it = $2}
     /^Total Cycles:/ {print name, $3 / it}' | while read -r NAME CYC; do
-      M=$(macs "$NAME")
+      M=$(($(macs "$NAME") * $(awk -v n="$NAME" '$1 == n {print $2}' "$OUT/copies-$CPU.txt")))
       awk -v n="$NAME" -v c="$CYC" -v m="$M" 'BEGIN {printf "| %s | %.2f | %d | %.1f | %.3f |\n", n, c, m, m / c, c / m}'
     done
   echo

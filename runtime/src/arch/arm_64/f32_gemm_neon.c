@@ -22,14 +22,13 @@ void coopt_f32_gemm_4x8__neon(const void *packed, size_t m, const float *a, size
         acc[r][0] = vld1q_f32(panel), acc[r][1] = vld1q_f32(panel + 4);
       const float *w = panel + COOPT_F32_NR;
       for (size_t i = 0; i < k; ++i, w += COOPT_F32_NR) {
-        MCA_BEGIN("f32_gemm_4x8__neon");
+        MCA_LOOP("f32_gemm_4x8__neon");
         float32x4_t w0 = vld1q_f32(w), w1 = vld1q_f32(w + 4);
         for (int r = 0; r < 4; ++r) {
           float32x4_t x = vld1q_dup_f32(ar[r] + i);
           acc[r][0] = vfmaq_f32(acc[r][0], w0, x);
           acc[r][1] = vfmaq_f32(acc[r][1], w1, x);
         }
-        MCA_END("f32_gemm_4x8__neon");
       }
       for (size_t r = 0; r < mr; ++r) {
         float t[8];

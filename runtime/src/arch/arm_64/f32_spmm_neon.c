@@ -13,7 +13,7 @@ static inline __attribute__((always_inline)) void f32_spmm_16x1(const coopt_blob
   const float *pv = W->value;
   const int32_t *pd = W->step;
   for (uint32_t t = count; t; --t) {
-    MCA_BEGIN("f32_spmm_16x1__neon");
+    MCA_LOOP("f32_spmm_16x1__neon");
     const float32x4_t w = vld1q_dup_f32(pv++);
     const float *x = (const float *)row;
     a0 = vfmaq_f32(a0, w, vld1q_f32(x));
@@ -21,7 +21,6 @@ static inline __attribute__((always_inline)) void f32_spmm_16x1(const coopt_blob
     a2 = vfmaq_f32(a2, w, vld1q_f32(x + 8));
     a3 = vfmaq_f32(a3, w, vld1q_f32(x + 12));
     row += *pd++;
-    MCA_END("f32_spmm_16x1__neon");
   }
   W->row = row, W->value = pv, W->step = pd;
   vst1q_f32(o, vminq_f32(vmaxq_f32(a0, vmin), vmax));

@@ -16,14 +16,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* llvm-mca regions (bench/mca-kernels.sh builds with -DCOOPT_MCA -S): the
- * markers are empty asm comments, so only that build carries them. */
+/* llvm-mca loops (bench/mca-kernels.sh builds with -DCOOPT_MCA -S): one
+ * empty asm comment inside a kernel's steady-state loop names it, and the
+ * script makes the region the whole loop that holds it, from its label to
+ * its backward branch.  A BEGIN/END pair in the source measured only what
+ * the compiler happened to schedule between the two comments (an asm
+ * statement orders no register arithmetic): the SDOTs of four kernels
+ * and the FMAs of the f32 SpMM were outside their regions.  Only that build
+ * carries the marker. */
 #ifdef COOPT_MCA
-#define MCA_BEGIN(name) __asm volatile("# LLVM-MCA-BEGIN " name)
-#define MCA_END(name)   __asm volatile("# LLVM-MCA-END " name)
+#define MCA_LOOP(name) __asm volatile("# coopt-mca-loop " name)
 #else
-#define MCA_BEGIN(name)
-#define MCA_END(name)
+#define MCA_LOOP(name)
 #endif
 
 /* One output row of an int8 GEMM panel (8 channels, ncols of them real):

@@ -23,9 +23,9 @@ static inline __attribute__((always_inline)) void bs_panel(const coopt_blob *b, 
   const int8_t *at = tile, *blk = P->blocks;
   for (size_t q = 0; q < P->nb; ++q, blk += 32) {
     if (rows == 8)
-      MCA_BEGIN("qs8_bsgemm_8x8c4__neondot");
+      MCA_LOOP("qs8_bsgemm_8x8c4__neondot");
     else
-      MCA_BEGIN("qs8_bsgemm_4x8c4__neondot");
+      MCA_LOOP("qs8_bsgemm_4x8c4__neondot");
     at += 4 * rows * (size_t)P->delta[q];
     const int8x16_t w0 = vld1q_s8(blk), w1 = vld1q_s8(blk + 16);
     for (size_t h = 0; h < rows / 4; ++h) {
@@ -36,19 +36,6 @@ static inline __attribute__((always_inline)) void bs_panel(const coopt_blob *b, 
       x[4] = vdotq_laneq_s32(x[4], w0, t, 2), x[5] = vdotq_laneq_s32(x[5], w1, t, 2);
       x[6] = vdotq_laneq_s32(x[6], w0, t, 3), x[7] = vdotq_laneq_s32(x[7], w1, t, 3);
     }
-#ifdef COOPT_MCA
-    /* The SDOTs inside the region: llvm's scheduler would otherwise move
-     * them past the end marker. */
-    __asm volatile(""
-                   : "+w"(acc[0][0]), "+w"(acc[0][1]), "+w"(acc[1][0]), "+w"(acc[1][1]), "+w"(acc[2][0]),
-                     "+w"(acc[2][1]), "+w"(acc[3][0]), "+w"(acc[3][1]), "+w"(acc[4][0]), "+w"(acc[4][1]),
-                     "+w"(acc[5][0]), "+w"(acc[5][1]), "+w"(acc[6][0]), "+w"(acc[6][1]), "+w"(acc[7][0]),
-                     "+w"(acc[7][1]));
-#endif
-    if (rows == 8)
-      MCA_END("qs8_bsgemm_8x8c4__neondot");
-    else
-      MCA_END("qs8_bsgemm_4x8c4__neondot");
   }
   for (size_t r = 0; r < mr; ++r)
     store_row8(b, acc[r][0], acc[r][1], P->mult, P->shift, c + r * c_stride, NULL, P->ncols);

@@ -50,9 +50,8 @@ void coopt_qs8_gemm_4x8c4__neondot(const void *packed, size_t m, const int8_t *a
       size_t g = 0;
       if (mr == 4) {
         for (; g < g16; g += 4) {
-          MCA_BEGIN("qs8_gemm_4x8c4__neondot");
+          MCA_LOOP("qs8_gemm_4x8c4__neondot");
           sdot_16k(acc, pw + 32 * g, ar, 4 * g, 4);
-          MCA_END("qs8_gemm_4x8c4__neondot");
         }
       } else {
         /* Fewer rows (a GEMV): no work on padding rows. */

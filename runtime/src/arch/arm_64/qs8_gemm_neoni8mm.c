@@ -51,12 +51,10 @@ static inline __attribute__((always_inline)) void qs8_gemm_i8mm(const int rp_cou
       for (size_t s = 0; s < k8; ++s) {
         /* One llvm-mca region: the 8-row instance's loop. */
         if (rp_count == 4)
-          MCA_BEGIN("qs8_gemm_8x8c8__neoni8mm");
+          MCA_LOOP("qs8_gemm_8x8c8__neoni8mm");
         for (int rp = 0; rp < rp_count; ++rp)
           av[rp] = vcombine_s8(vld1_s8(ar[2 * rp] + 8 * s), vld1_s8(ar[2 * rp + 1] + 8 * s));
         i8mm_step(rp_count, acc, pw + 64 * s, av);
-        if (rp_count == 4)
-          MCA_END("qs8_gemm_8x8c8__neoni8mm");
       }
       if (2 * k8 < groups) {
         int8_t wt[64] = {0}, at[8][8] = {{0}};

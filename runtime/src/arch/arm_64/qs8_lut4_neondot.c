@@ -19,13 +19,12 @@ static inline __attribute__((always_inline)) void lut4_1x1c16(const coopt_blob *
   int32x4_t acc0 = vdupq_n_s32(0), acc1 = vdupq_n_s32(0);
   size_t i = 0;
   for (; i < k32; i += 32) {
-    MCA_BEGIN("qs8_lut4_gemm_1x1c16__neondot");
+    MCA_LOOP("qs8_lut4_gemm_1x1c16__neondot");
     uint8x16_t bytes = vld1q_u8(cc + i / 2);
     int8x16_t we = vqtbl1q_s8(table, vandq_u8(bytes, nib));
     int8x16_t wo = vqtbl1q_s8(table, vshrq_n_u8(bytes, 4));
     acc0 = vdotq_s32(acc0, vzip1q_s8(we, wo), vld1q_s8(x + i));
     acc1 = vdotq_s32(acc1, vzip2q_s8(we, wo), vld1q_s8(x + i + 16));
-    MCA_END("qs8_lut4_gemm_1x1c16__neondot");
   }
   if (i < k16) {
     uint8x16_t bytes = vcombine_u8(vld1_u8(cc + i / 2), vdup_n_u8(0));

@@ -18,12 +18,11 @@ static void decode_i8_neon(const uint32_t *mask, const uint8_t *v, const uint8_t
   /* While 8 stored bytes are left, plain loads; then loads that stop at
    * the panel's end. */
   for (; mb < mend && end - v >= 8; ++mb, out += 8) {
-    MCA_BEGIN("qs8_masked_decode_i8__neon");
+    MCA_LOOP("qs8_masked_decode_i8__neon");
     size_t count;
     const uint64_t slots = coopt_masked_slots(*mb, &count);
     vst1_u8(out, vtbl1_u8(vld1_u8(v), vcreate_u8(slots)));
     v += count;
-    MCA_END("qs8_masked_decode_i8__neon");
   }
   for (; mb < mend; ++mb, out += 8) {
     size_t count;
@@ -51,14 +50,13 @@ static void decode_lut4_neon(const uint32_t *mask, const uint8_t *values, const 
   const uint8_t *mb = (const uint8_t *)mask;
   size_t at = 0, i = 0;
   for (; i < 4 * groups && end - (values + at / 2) >= 8; ++i, out += 8) {
-    MCA_BEGIN("qs8_masked_decode_lut4__neon");
+    MCA_LOOP("qs8_masked_decode_lut4__neon");
     size_t count;
     const uint64_t slots = coopt_masked_slots(mb[i], &count);
     uint64_t raw;
     memcpy(&raw, values + at / 2, 8);
     vst1_u8(out, lut4_step(raw >> (4 * (at % 2)), slots, (const uint8_t *)book + 32 * (i % 4)));
     at += count;
-    MCA_END("qs8_masked_decode_lut4__neon");
   }
   for (; i < 4 * groups; ++i, out += 8) {
     size_t count;

@@ -18,7 +18,7 @@ static inline __attribute__((always_inline)) void nm24_1x2c16(const coopt_blob *
   const uint8x8_t nib = vdup_n_u8(15);
   int32x4_t acc = vdupq_n_s32(0);
   for (size_t win = 0; win < windows; ++win) {
-    MCA_BEGIN("qs8_nm24_gemm_1x2c16__neondot");
+    MCA_LOOP("qs8_nm24_gemm_1x2c16__neondot");
     int8x16_t xw = vld1q_s8(win < full ? x + win * COOPT_NM24_WINDOW : tail);
     uint32_t q0, q1;
     memcpy(&q0, P.pos[0] + 4 * win, 4);
@@ -28,7 +28,6 @@ static inline __attribute__((always_inline)) void nm24_1x2c16(const coopt_blob *
         vcombine_u8(vzip1_u8(vand_u8(n0, nib), vshr_n_u8(n0, 4)), vzip1_u8(vand_u8(n1, nib), vshr_n_u8(n1, 4)));
     int8x16_t vv = vcombine_s8(vld1_s8(P.val[0] + 8 * win), vld1_s8(P.val[1] + 8 * win));
     acc = vdotq_s32(acc, vqtbl1q_s8(xw, idx), vv);
-    MCA_END("qs8_nm24_gemm_1x2c16__neondot");
   }
   int32x2_t sums = vpadd_s32(vget_low_s32(acc), vget_high_s32(acc));
   sum[0] = vget_lane_s32(sums, 0);

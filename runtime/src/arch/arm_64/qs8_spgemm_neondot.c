@@ -19,7 +19,7 @@ static inline __attribute__((always_inline)) void spgemm_1x1c4(const coopt_blob 
   coopt_sparse_chan_take(V, R, ch, &j, &end);
   int32x4_t acc = vdupq_n_s32(0);
   for (; j + 4 <= end; j += 4) {
-    MCA_BEGIN("qs8_spgemm_1x1c4__neondot");
+    MCA_LOOP("qs8_spgemm_1x1c4__neondot");
     /* The four deltas in one load, summed from `at` so only at += 4 * s3
      * is loop-carried.  llvm-mca: 5.69 cycles per 4 blocks on V2 against
      * 8.29 with four byte loads (N1: 11.24 against 10.24). */
@@ -37,7 +37,6 @@ static inline __attribute__((always_inline)) void spgemm_1x1c4(const coopt_blob 
     memcpy(&v, x + k2, 4), xa = vsetq_lane_s32(v, xa, 2);
     memcpy(&v, x + k3, 4), xa = vsetq_lane_s32(v, xa, 3);
     acc = vdotq_s32(acc, vld1q_s8(pv + 4 * j), vreinterpretq_s8_s32(xa));
-    MCA_END("qs8_spgemm_1x1c4__neondot");
   }
   sum[0] = vaddvq_s32(acc) + coopt_sparse_blocks_dot(x, k, pd, pv, j, end, at);
 }
