@@ -258,6 +258,8 @@ static const qs8_gemm_tile qs8_gemm_tiles[] = {
     X86({AVX512VNNI, 0, coopt_qs8_gemm_dround_1x32c4__avx512vnni, ROUND_DOUBLE}) /* */
     X86({AVXVNNI, 4, coopt_qs8_gemm_4x16c4__avxvnni, ROUND_SINGLE})              /* */
     X86({AVXVNNI, 4, coopt_qs8_gemm_dround_4x16c4__avxvnni, ROUND_DOUBLE})       /* */
+    X86({AVXVNNI, 0, coopt_qs8_gemm_1x32c4__avxvnni, ROUND_SINGLE})              /* */
+    X86({AVXVNNI, 0, coopt_qs8_gemm_dround_1x32c4__avxvnni, ROUND_DOUBLE})       /* */
     X86({AVX2, 0, coopt_qs8_gemm_4x8c4__avx2, ROUND_SINGLE})                     /* */
     X86({AVX2, 0, coopt_qs8_gemm_dround_4x8c4__avx2, ROUND_DOUBLE})              /* */
     I8MM({ARM_I8MM, 8, coopt_qs8_gemm_8x8c8__neoni8mm, ROUND_ANY})               /* */

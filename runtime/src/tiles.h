@@ -173,7 +173,7 @@ static inline __attribute__((always_inline)) void coopt_qs8_rows_drive(const voi
                                                                        const coopt_qs8_chan_tile_fn tile) {
   const coopt_blob *b = coopt_blob_of(packed);
   const coopt_chan_view V = coopt_chan_view_of(packed);
-  /* The prologue's rows on the stack up to 4 KiB (K <= 1008 at one row):
+  /* The prologue's rows on the stack up to 4 KiB (K <= 2032 at one row, 496 at four):
    * most layers, and no allocator call for them. */
   _Alignas(32) char stack[4096];
   const size_t bytes = prep ? rows * COOPT_ROWS_SCRATCH(b->kp) : 0;
@@ -341,6 +341,10 @@ void coopt_qs8_gemm_dround_4x8c4__avx2(const void *packed, size_t m, const int8_
 void coopt_qs8_gemm_4x16c4__avxvnni(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
                                     size_t c_stride, int32_t *acc, size_t acc_stride);
 void coopt_qs8_gemm_dround_4x16c4__avxvnni(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
+                                           size_t c_stride, int32_t *acc, size_t acc_stride);
+void coopt_qs8_gemm_1x32c4__avxvnni(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
+                                    size_t c_stride, int32_t *acc, size_t acc_stride);
+void coopt_qs8_gemm_dround_1x32c4__avxvnni(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
                                            size_t c_stride, int32_t *acc, size_t acc_stride);
 void coopt_f32_gemm_4x8__avx2_fma(const void *packed, size_t m, const float *a, size_t a_stride, float *c,
                                   size_t c_stride);

@@ -127,6 +127,8 @@ static const struct {
                 {COOPT_ISA_X86_AVX2, coopt_qs8_gemm_dround_4x8c4__avx2, DOUBLE},
                 {COOPT_ISA_X86_AVXVNNI, coopt_qs8_gemm_4x16c4__avxvnni, SINGLE},
                 {COOPT_ISA_X86_AVXVNNI, coopt_qs8_gemm_dround_4x16c4__avxvnni, DOUBLE},
+                {COOPT_ISA_X86_AVXVNNI, coopt_qs8_gemm_1x32c4__avxvnni, SINGLE},
+                {COOPT_ISA_X86_AVXVNNI, coopt_qs8_gemm_dround_1x32c4__avxvnni, DOUBLE},
                 {COOPT_ISA_X86_AVX512VNNI, coopt_qs8_gemm_4x32c4__avx512vnni, SINGLE},
                 {COOPT_ISA_X86_AVX512VNNI, coopt_qs8_gemm_dround_4x32c4__avx512vnni, DOUBLE},
                 {COOPT_ISA_X86_AVX512VNNI, coopt_qs8_gemm_1x32c4__avx512vnni, SINGLE},

@@ -29,50 +29,39 @@ static inline __attribute__((always_inline)) void sdot_16k(int32x4_t acc[4][2], 
 /* qs8 GEMM, 4 rows x 8 channels: per K group of 4, two SDOTs per row (16
  * bytes of weights = 4 channels x 4 K) against the row's 4 activations
  * selected by lane from one 16-byte load (4 groups per load). */
-void coopt_qs8_gemm_4x8c4__neondot(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
-                                   size_t c_stride, int32_t *acc_out, size_t acc_stride) {
-  const coopt_blob *b = coopt_blob_of(packed);
-  size_t kp = b->kp, k = b->k, groups = kp / 4, g16 = k / 16 * 4;
-  for (size_t p = 0; p * COOPT_QS8_NR < b->n; ++p) {
-    const coopt_qs8_panel P = coopt_qs8_panel_of(packed, p);
-    const int32_t *pb = P.bias, *pm = P.mult, *ps = P.shift;
-    const int8_t *pw = P.w;
-    const size_t ncols = P.ncols;
-    const int32x4_t b0 = vld1q_s32(pb), b1 = vld1q_s32(pb + 4);
-    for (size_t r0 = 0; r0 < m; r0 += 4) {
-      size_t mr = m - r0 < 4 ? m - r0 : 4;
-      const int8_t *ar[4];
-      for (size_t r = 0; r < 4; ++r)
-        ar[r] = a + (r0 + (r < mr ? r : mr - 1)) * a_stride;
-      int32x4_t acc[4][2];
-      for (int r = 0; r < 4; ++r)
-        acc[r][0] = b0, acc[r][1] = b1;
-      size_t g = 0;
-      if (mr == 4) {
-        for (; g < g16; g += 4) {
-          MCA_LOOP("qs8_gemm_4x8c4__neondot");
-          sdot_16k(acc, pw + 32 * g, ar, 4 * g, 4);
-        }
-      } else {
-        /* Fewer rows (a GEMV): no work on padding rows. */
-        for (; g < g16; g += 4)
-          sdot_16k(acc, pw + 32 * g, ar, 4 * g, mr);
-      }
-      for (; g < groups; ++g) {
-        int8x16_t w0 = vld1q_s8(pw + 32 * g), w1 = vld1q_s8(pw + 32 * g + 16);
-        for (size_t r = 0; r < mr; ++r) {
-          const uint32_t v = coopt_load_group4(ar[r] + 4 * g, 4 * g + 4 <= k ? 4 : k - 4 * g, k >= 4);
-          int8x16_t x = vreinterpretq_s8_u32(vdupq_n_u32(v));
-          acc[r][0] = vdotq_laneq_s32(acc[r][0], w0, x, 0);
-          acc[r][1] = vdotq_laneq_s32(acc[r][1], w1, x, 0);
-        }
-      }
-      for (size_t r = 0; r < mr; ++r) {
-        store_row8(b, acc[r][0], acc[r][1], pm, ps, c ? c + (r0 + r) * c_stride + p * COOPT_QS8_NR : NULL,
-                   acc_out ? acc_out + (r0 + r) * acc_stride + p * COOPT_QS8_NR : NULL, ncols);
-      }
+static inline __attribute__((always_inline)) void
+sdot_gemm_4x8c4(const coopt_blob *b, const int8_t *pw, const int8_t *const ar[8], size_t mr, int32x4_t sums[8][2]) {
+  const size_t k = b->k, groups = b->kp / 4, g16 = k / 16 * 4;
+  int32x4_t acc[4][2];
+  for (int r = 0; r < 4; ++r)
+    acc[r][0] = acc[r][1] = vdupq_n_s32(0);
+  size_t g = 0;
+  if (mr == 4) {
+    for (; g < g16; g += 4) {
+      MCA_LOOP("qs8_gemm_4x8c4__neondot");
+      sdot_16k(acc, pw + 32 * g, ar, 4 * g, 4);
+    }
+  } else {
+    /* Fewer rows (a GEMV): no work on padding rows. */
+    for (; g < g16; g += 4)
+      sdot_16k(acc, pw + 32 * g, ar, 4 * g, mr);
+  }
+  for (; g < groups; ++g) {
+    int8x16_t w0 = vld1q_s8(pw + 32 * g), w1 = vld1q_s8(pw + 32 * g + 16);
+    for (size_t r = 0; r < mr; ++r) {
+      const uint32_t v = coopt_load_group4(ar[r] + 4 * g, 4 * g + 4 <= k ? 4 : k - 4 * g, k >= 4);
+      int8x16_t x = vreinterpretq_s8_u32(vdupq_n_u32(v));
+      acc[r][0] = vdotq_laneq_s32(acc[r][0], w0, x, 0);
+      acc[r][1] = vdotq_laneq_s32(acc[r][1], w1, x, 0);
     }
   }
+  for (size_t r = 0; r < mr; ++r)
+    sums[r][0] = acc[r][0], sums[r][1] = acc[r][1];
+}
+
+void coopt_qs8_gemm_4x8c4__neondot(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
+                                   size_t c_stride, int32_t *acc_out, size_t acc_stride) {
+  coopt_neon_gemm_drive(packed, m, a, a_stride, c, c_stride, acc_out, acc_stride, 4, sdot_gemm_4x8c4);
 }
 
 #endif

@@ -26,69 +26,62 @@ static inline __attribute__((always_inline)) void i8mm_step(int rp_count, int32x
 /* qs8 GEMM with i8mm (SMMLA: a 2x8 by 8x2 int8 block product into 2x2
  * int32, 32 MACs per instruction, twice SDOT's 16), 2*RP rows x 8 channels,
  * 8 K per step.  The K tail (and an odd last group) runs once more from
- * zero-padded copies.  Rows past m repeat the last row and are not stored. */
-static inline __attribute__((always_inline)) void qs8_gemm_i8mm(const int rp_count, const void *packed, size_t m,
-                                                                const int8_t *a, size_t a_stride, int8_t *c,
-                                                                size_t c_stride, int32_t *acc_out, size_t acc_stride) {
-  const coopt_blob *b = coopt_blob_of(packed);
-  const size_t kp = b->kp, k = b->k, groups = kp / 4, k8 = k / 8, mr_max = 2 * (size_t)rp_count;
-  for (size_t p = 0; p * COOPT_QS8_NR < b->n; ++p) {
-    const coopt_qs8_panel P = coopt_qs8_panel_of(packed, p);
-    const int32_t *pb = P.bias, *pm = P.mult, *ps = P.shift;
-    const int8_t *pw = P.w;
-    const size_t ncols = P.ncols;
-    const int32x4_t b0 = vld1q_s32(pb), b1 = vld1q_s32(pb + 4);
-    for (size_t r0 = 0; r0 < m; r0 += mr_max) {
-      size_t mr = m - r0 < mr_max ? m - r0 : mr_max;
-      const int8_t *ar[8];
-      for (size_t r = 0; r < mr_max; ++r)
-        ar[r] = a + (r0 + (r < mr ? r : mr - 1)) * a_stride;
-      int32x4_t acc[4][4];
-      for (int rp = 0; rp < rp_count; ++rp)
-        for (int cp = 0; cp < 4; ++cp)
-          acc[rp][cp] = vdupq_n_s32(0);
-      int8x16_t av[4];
-      for (size_t s = 0; s < k8; ++s) {
-        /* One llvm-mca region: the 8-row instance's loop. */
-        if (rp_count == 4)
-          MCA_LOOP("qs8_gemm_8x8c8__neoni8mm");
-        for (int rp = 0; rp < rp_count; ++rp)
-          av[rp] = vcombine_s8(vld1_s8(ar[2 * rp] + 8 * s), vld1_s8(ar[2 * rp + 1] + 8 * s));
-        i8mm_step(rp_count, acc, pw + 64 * s, av);
-      }
-      if (2 * k8 < groups) {
-        int8_t wt[64] = {0}, at[8][8] = {{0}};
-        memcpy(wt, pw + 64 * k8, 32 * (groups - 2 * k8));
-        for (size_t r = 0; r < mr_max; ++r)
-          memcpy(at[r], ar[r] + 8 * k8, k - 8 * k8);
-        for (int rp = 0; rp < rp_count; ++rp)
-          av[rp] = vcombine_s8(vld1_s8(at[2 * rp]), vld1_s8(at[2 * rp + 1]));
-        i8mm_step(rp_count, acc, wt, av);
-      }
-      for (size_t r = 0; r < mr; ++r) {
-        /* Row r of its pair: the low (even row) or high (odd row) 64 bits
-         * of each channel pair's 2x2 block. */
-        int64x2_t x0 = vreinterpretq_s64_s32(acc[r / 2][0]), x1 = vreinterpretq_s64_s32(acc[r / 2][1]);
-        int64x2_t x2 = vreinterpretq_s64_s32(acc[r / 2][2]), x3 = vreinterpretq_s64_s32(acc[r / 2][3]);
-        int32x4_t lo = vreinterpretq_s32_s64(r % 2 ? vzip2q_s64(x0, x1) : vzip1q_s64(x0, x1));
-        int32x4_t hi = vreinterpretq_s32_s64(r % 2 ? vzip2q_s64(x2, x3) : vzip1q_s64(x2, x3));
-        store_row8(b, vaddq_s32(lo, b0), vaddq_s32(hi, b1), pm, ps,
-                   c ? c + (r0 + r) * c_stride + p * COOPT_QS8_NR : NULL,
-                   acc_out ? acc_out + (r0 + r) * acc_stride + p * COOPT_QS8_NR : NULL, ncols);
-      }
-    }
+ * zero-padded copies. */
+static inline __attribute__((always_inline)) void smmla_gemm(const int rp_count, const coopt_blob *b, const int8_t *pw,
+                                                             const int8_t *const ar[8], size_t mr,
+                                                             int32x4_t sums[8][2]) {
+  const size_t k = b->k, groups = b->kp / 4, k8 = k / 8, mr_max = 2 * (size_t)rp_count;
+  int32x4_t acc[4][4];
+  for (int rp = 0; rp < rp_count; ++rp)
+    for (int cp = 0; cp < 4; ++cp)
+      acc[rp][cp] = vdupq_n_s32(0);
+  int8x16_t av[4];
+  for (size_t s = 0; s < k8; ++s) {
+    /* One llvm-mca region: the 8-row instance's loop. */
+    if (rp_count == 4)
+      MCA_LOOP("qs8_gemm_8x8c8__neoni8mm");
+    for (int rp = 0; rp < rp_count; ++rp)
+      av[rp] = vcombine_s8(vld1_s8(ar[2 * rp] + 8 * s), vld1_s8(ar[2 * rp + 1] + 8 * s));
+    i8mm_step(rp_count, acc, pw + 64 * s, av);
   }
+  if (2 * k8 < groups) {
+    int8_t wt[64] = {0}, at[8][8] = {{0}};
+    memcpy(wt, pw + 64 * k8, 32 * (groups - 2 * k8));
+    for (size_t r = 0; r < mr_max; ++r)
+      memcpy(at[r], ar[r] + 8 * k8, k - 8 * k8);
+    for (int rp = 0; rp < rp_count; ++rp)
+      av[rp] = vcombine_s8(vld1_s8(at[2 * rp]), vld1_s8(at[2 * rp + 1]));
+    i8mm_step(rp_count, acc, wt, av);
+  }
+  for (size_t r = 0; r < mr; ++r) {
+    /* Row r of its pair: the low (even row) or high (odd row) 64 bits of
+     * each channel pair's 2x2 block. */
+    int64x2_t x0 = vreinterpretq_s64_s32(acc[r / 2][0]), x1 = vreinterpretq_s64_s32(acc[r / 2][1]);
+    int64x2_t x2 = vreinterpretq_s64_s32(acc[r / 2][2]), x3 = vreinterpretq_s64_s32(acc[r / 2][3]);
+    sums[r][0] = vreinterpretq_s32_s64(r % 2 ? vzip2q_s64(x0, x1) : vzip1q_s64(x0, x1));
+    sums[r][1] = vreinterpretq_s32_s64(r % 2 ? vzip2q_s64(x2, x3) : vzip1q_s64(x2, x3));
+  }
+}
+
+static inline __attribute__((always_inline)) void
+smmla_gemm_8x8c8(const coopt_blob *b, const int8_t *pw, const int8_t *const ar[8], size_t mr, int32x4_t sums[8][2]) {
+  smmla_gemm(4, b, pw, ar, mr, sums);
+}
+
+static inline __attribute__((always_inline)) void
+smmla_gemm_4x8c8(const coopt_blob *b, const int8_t *pw, const int8_t *const ar[8], size_t mr, int32x4_t sums[8][2]) {
+  smmla_gemm(2, b, pw, ar, mr, sums);
 }
 
 /* 8 rows: the weight zips are shared by 16 SMMLAs.  4 rows: for M < 8. */
 void coopt_qs8_gemm_8x8c8__neoni8mm(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
                                     size_t c_stride, int32_t *acc_out, size_t acc_stride) {
-  qs8_gemm_i8mm(4, packed, m, a, a_stride, c, c_stride, acc_out, acc_stride);
+  coopt_neon_gemm_drive(packed, m, a, a_stride, c, c_stride, acc_out, acc_stride, 8, smmla_gemm_8x8c8);
 }
 
 void coopt_qs8_gemm_4x8c8__neoni8mm(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
                                     size_t c_stride, int32_t *acc_out, size_t acc_stride) {
-  qs8_gemm_i8mm(2, packed, m, a, a_stride, c, c_stride, acc_out, acc_stride);
+  coopt_neon_gemm_drive(packed, m, a, a_stride, c, c_stride, acc_out, acc_stride, 4, smmla_gemm_4x8c8);
 }
 
 #endif
