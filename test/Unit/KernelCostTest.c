@@ -50,6 +50,14 @@ static void test_model_shape(void) {
                  cooptKernelCost((coopt_cost_cpu)cpu, COOPT_KERNEL_DENSE, 64, 64, 64, 1, 0);
     CHECK(d16 > 0 && near(d16, d64));
   }
+  /* Everywhere, a masked call (a decode, then the dense tile) costs at
+   * least the dense one, tiny layers included. */
+  for (int cpu = 0; cpu < COOPT_CPU_COUNT; ++cpu)
+    for (size_t m = 1; m <= 64; m *= 2)
+      for (size_t nk = 2; nk <= 512; nk *= 4)
+        for (int kind = COOPT_KERNEL_MASKED; kind <= COOPT_KERNEL_MASKED_LUT; ++kind)
+          CHECK(cooptKernelCost((coopt_cost_cpu)cpu, (coopt_kernel_kind)kind, m, nk, nk, 1, 0) >=
+                cooptKernelCost((coopt_cost_cpu)cpu, COOPT_KERNEL_DENSE, m, nk, nk, 1, 0));
   CHECK(isinf(cooptKernelCost(COOPT_CPU_COUNT, COOPT_KERNEL_DENSE, 1, 1, 1, 1, 0)));
   CHECK_STR(cooptCostCpuName(COOPT_CPU_X86_AVX512), "avx512");
   CHECK_STR(cooptCostCpuName(COOPT_CPU_NEOVERSE_N1), "neoverse-n1");
