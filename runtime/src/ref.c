@@ -81,9 +81,8 @@ void coopt_qs8_bsgemm__ref(const void *packed, size_t m, const int8_t *a, size_t
 static inline void spgemm_1x1(const coopt_blob *b, const coopt_chan_view *V, coopt_qs8_rows *R, size_t ch, size_t nc,
                               int32_t *sum) {
   (void)nc;
-  size_t j, end;
-  coopt_sparse_chan_take(V, R, ch, &j, &end);
-  sum[0] = coopt_sparse_blocks_dot(R->x[0], b->k, V->delta, V->values, j, end, 0);
+  const coopt_sparse_chan S = coopt_sparse_chan_take(b, V, R, ch);
+  sum[0] = coopt_sparse_blocks_dot(S.x, S.k, S.delta, S.values, S.j, S.end, 0);
 }
 
 void coopt_qs8_spgemm__ref(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c, size_t c_stride) {
@@ -126,9 +125,8 @@ static inline void splut4_1x1(const coopt_blob *b, const coopt_chan_view *V, coo
   const int8_t *book = V->codebook + 16 * ch;
   const uint8_t *pv = V->values;
   int32_t s = 0;
-  size_t j, end;
-  coopt_sparse_chan_take(V, R, ch, &j, &end);
-  for (size_t at = 0; j < end; ++j) {
+  const coopt_sparse_chan S = coopt_sparse_chan_take(b, V, R, ch);
+  for (size_t j = S.j, at = 0; j < S.end; ++j) {
     at += 4u * V->delta[j];
     for (size_t u = 0; u < 4 && at + u < b->k; ++u)
       s += (int32_t)R->x[0][at + u] * book[(pv[2 * j + u / 2] >> (4 * (u % 2))) & 15];

@@ -203,12 +203,19 @@ static inline __attribute__((always_inline)) void coopt_qs8_rows_drive(const voi
     free(R.scratch);
 }
 
-/* The 1x4 sparse tiles' channel: its blocks j..end-1 (R->next moves past
- * them). */
-static inline void coopt_sparse_chan_take(const coopt_chan_view *V, coopt_qs8_rows *R, size_t ch, size_t *j,
-                                          size_t *end) {
-  *j = R->next;
-  *end = R->next += V->nnz[ch];
+/* The 1x4 sparse tiles' channel: the step's row, the deltas and values,
+ * and the channel's blocks j..end-1 (R->next moves past them). */
+typedef struct coopt_sparse_chan {
+  const int8_t *x, *values;
+  const uint8_t *delta;
+  size_t k, j, end;
+} coopt_sparse_chan;
+
+static inline coopt_sparse_chan coopt_sparse_chan_take(const coopt_blob *b, const coopt_chan_view *V, coopt_qs8_rows *R,
+                                                       size_t ch) {
+  coopt_sparse_chan S = {R->x[0], V->values, V->delta, b->k, R->next, R->next + V->nnz[ch]};
+  R->next = S.end;
+  return S;
 }
 
 /* The 2:4 tiles' two channels ch and ch + nc - 1 (the last one alone runs

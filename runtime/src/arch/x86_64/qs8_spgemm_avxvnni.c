@@ -8,44 +8,38 @@
  * x 4) against the block's 4 weights broadcast, with no widening and no pair
  * folding.  Each channel starts from bias - 128 * sum(w), computed once per
  * call. */
+static inline __attribute__((always_inline)) __m256i spgemm_8x1c4(const coopt_chan_view *V, const int8_t *tile,
+                                                                  size_t ch, size_t *jp, const int32_t *start) {
+  const uint8_t *pd = V->delta;
+  const int8_t *pv = V->values;
+  __m256i acc = _mm256_set1_epi32(start[ch]);
+  size_t j = *jp;
+  for (size_t end = j + V->nnz[ch], q = 0; j < end; ++j) {
+    int32_t w;
+    memcpy(&w, pv + 4 * j, 4);
+    q += pd[j]; /* block index */
+    acc = _mm256_dpbusd_avx_epi32(acc, _mm256_load_si256((const __m256i *)(tile + 32 * q)), _mm256_set1_epi32(w));
+  }
+  *jp = j;
+  return acc;
+}
+
 static inline __attribute__((always_inline)) void qs8_spgemm_8x1c4(const void *packed, size_t m, const int8_t *a,
                                                                    size_t a_stride, int8_t *c, size_t c_stride,
                                                                    const bool dround) {
   const coopt_blob *b = coopt_blob_of(packed);
   const coopt_chan_view V = coopt_chan_view_of(packed);
-  const int32_t *pb = V.bias, *pm = V.mult, *ps = V.shift;
-  const uint32_t *pn = V.nnz;
-  const uint8_t *pd = V.delta;
   const int8_t *pv = V.values;
-  const size_t k = b->k, blocks = b->kp / 4;
-  int8_t *tile = NULL;
   int32_t *start = malloc(b->n * sizeof *start);
-  if (!start || posix_memalign((void **)&tile, 32, blocks > 0 ? blocks * 32 : 32)) {
-    free(start);
+  if (!start)
     return;
-  }
   for (size_t ch = 0, j = 0; ch < b->n; ++ch) {
     int32_t sum = 0;
-    for (size_t end = j + pn[ch]; j < end; ++j)
+    for (size_t end = j + V.nnz[ch]; j < end; ++j)
       sum += pv[4 * j] + pv[4 * j + 1] + pv[4 * j + 2] + pv[4 * j + 3];
-    start[ch] = pb[ch] - 128 * sum;
+    start[ch] = V.bias[ch] - 128 * sum;
   }
-  for (size_t r0 = 0; r0 < m; r0 += 8) {
-    size_t mr = m - r0 < 8 ? m - r0 : 8;
-    coopt_regroup_rows(a + r0 * a_stride, a_stride, mr, 8, k, blocks, 0x80808080u, tile);
-    size_t j = 0;
-    for (size_t ch = 0; ch < b->n; ++ch) {
-      __m256i acc = _mm256_set1_epi32(start[ch]);
-      for (size_t end = j + pn[ch], q = 0; j < end; ++j) {
-        int32_t w;
-        memcpy(&w, pv + 4 * j, 4);
-        q += pd[j]; /* block index */
-        acc = _mm256_dpbusd_avx_epi32(acc, _mm256_load_si256((const __m256i *)(tile + 32 * q)), _mm256_set1_epi32(w));
-      }
-      store_channel_8rows(b, acc, pm[ch], ps[ch], c + r0 * c_stride + ch, c_stride, mr, dround);
-    }
-  }
-  free(tile);
+  x86_spgemm8_drive(packed, m, a, a_stride, c, c_stride, 0x80808080u, start, spgemm_8x1c4, dround);
   free(start);
 }
 

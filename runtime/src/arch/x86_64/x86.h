@@ -157,6 +157,37 @@ static inline __attribute__((always_inline)) void store_channel_8rows(const coop
     c[r * c_stride] = (int8_t)t[r];
 }
 
+/* The 8-row 1x4 sparse tiles' loop (AVX2 and AVX-VNNI): 8 rows a step
+ * regrouped block-major once (coopt_regroup_rows: for every 4-block of K,
+ * 8 rows x 4 bytes = 32 contiguous bytes, each word xor `flip`), then
+ * every channel's kept blocks through the tile, which returns the
+ * channel's 8 row sums, bias included, and the driver requantizes them as
+ * a column.  The regroup costs 8*K bytes once per step and is shared by
+ * every channel, which is what lets the skipped blocks turn into time.
+ * `start`: per-channel values a tile computed once per call (or NULL). */
+typedef __m256i (*x86_spgemm8_tile_fn)(const coopt_chan_view *V, const int8_t *tile, size_t ch, size_t *j,
+                                       const int32_t *start);
+
+static inline __attribute__((always_inline)) void
+x86_spgemm8_drive(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c, size_t c_stride,
+                  const uint32_t flip, const int32_t *start, const x86_spgemm8_tile_fn tile_fn, const bool dround) {
+  const coopt_blob *b = coopt_blob_of(packed);
+  const coopt_chan_view V = coopt_chan_view_of(packed);
+  const size_t blocks = b->kp / 4;
+  int8_t *tile = NULL;
+  if (posix_memalign((void **)&tile, 32, blocks > 0 ? blocks * 32 : 32))
+    return;
+  for (size_t r0 = 0; r0 < m; r0 += 8) {
+    const size_t mr = m - r0 < 8 ? m - r0 : 8;
+    coopt_regroup_rows(a + r0 * a_stride, a_stride, mr, 8, b->k, blocks, flip, tile);
+    size_t j = 0;
+    for (size_t ch = 0; ch < b->n; ++ch)
+      store_channel_8rows(b, tile_fn(&V, tile, ch, &j, start), V.mult[ch], V.shift[ch], c + r0 * c_stride + ch,
+                          c_stride, mr, dround);
+  }
+  free(tile);
+}
+
 /* An AVX-512 byte mask of the first min(n, 64) bytes (plain integer code,
  * so it compiles in the AVX2 files too). */
 static inline __mmask64 coopt_low_bytes_mask(size_t n) { return n >= 64 ? ~(__mmask64)0 : ((__mmask64)1 << n) - 1; }
