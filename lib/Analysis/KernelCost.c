@@ -139,8 +139,7 @@ double cooptKernelCost(coopt_cost_cpu cpu, coopt_kernel_kind kind, size_t m, siz
    * than dense. */
   if (kind == COOPT_KERNEL_MASKED || kind == COOPT_KERNEL_MASKED_LUT) {
     const cost_terms *d = &c->form[COOPT_KERNEL_DENSE][m >= 4];
-    cost_terms f = {fmax(t.call, d->call), fmax(t.weight, d->weight), fmax(t.output, d->output), fmax(t.mac, d->mac)};
-    t = f;
+    t = (cost_terms){fmax(t.call, d->call), fmax(t.weight, d->weight), fmax(t.output, d->output), fmax(t.mac, d->mac)};
   }
   double cost = linear_cost(&t, m, n, k, kept);
   if (c->bytes_per_unit > 0)

@@ -6,28 +6,35 @@
  */
 #include "x86.h"
 
-/* qs8 GEMM, MR rows x 8 channels per step, K in groups of 4 (c4 layout):
- * each group's 32 weight bytes widen to two int16 vectors (channels 0-3,
- * 4-7); vpmaddwd against the row's 4 activations (broadcast) leaves pair
- * sums that one vphaddd folds at the end.  MR = 4; the rows past the last
- * 4 take the one-row path below, so no work is spent on padding rows. */
-#define QS8_GEMM_TILE(MR)                                                                                              \
-  static void qs8_gemm_tile_##MR(const coopt_blob *b, const int8_t *pw, const int8_t *const *ar, __m256i *lo,          \
-                                 __m256i *hi) {                                                                        \
-    size_t groups = b->kp / 4, full = b->k / 4, rem = b->k % 4;                                                        \
-    for (int r = 0; r < MR; ++r)                                                                                       \
-      lo[r] = hi[r] = _mm256_setzero_si256();                                                                          \
-    for (size_t g = 0; g < groups; ++g) {                                                                              \
-      __m256i wlo = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(pw + 32 * g)));                             \
-      __m256i whi = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(pw + 32 * g + 16)));                        \
-      for (int r = 0; r < MR; ++r) {                                                                                   \
-        __m256i x = bcast4_i16(ar[r] + 4 * g, g < full ? 4 : rem, full > 0);                                           \
-        lo[r] = _mm256_add_epi32(lo[r], _mm256_madd_epi16(wlo, x));                                                    \
-        hi[r] = _mm256_add_epi32(hi[r], _mm256_madd_epi16(whi, x));                                                    \
-      }                                                                                                                \
-    }                                                                                                                  \
+/* One c4 group of a panel (8 channels x 4 K): its 32 weight bytes widened
+ * to two int16 vectors (channels 0-3, 4-7), and their vpmaddwd against a
+ * row's 4 activations (broadcast, bcast4_i16) added to the row's two
+ * accumulators as pair sums, which finish8's vphaddd folds at the end. */
+static inline __attribute__((always_inline)) void widen_group(const int8_t *w, __m256i wv[2]) {
+  wv[0] = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)w));
+  wv[1] = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(w + 16)));
+}
+
+static inline __attribute__((always_inline)) void madd_group(__m256i acc[2], const __m256i wv[2], __m256i x) {
+  acc[0] = _mm256_add_epi32(acc[0], _mm256_madd_epi16(wv[0], x));
+  acc[1] = _mm256_add_epi32(acc[1], _mm256_madd_epi16(wv[1], x));
+}
+
+/* qs8 GEMM, 4 rows x 8 channels per step, K in groups of 4 (c4 layout):
+ * each group's weights widened once for the 4 rows.  The rows past the
+ * last 4 take the one-row path below, so no work is spent on padding
+ * rows. */
+static void qs8_gemm_tile_4(const coopt_blob *b, const int8_t *pw, const int8_t *const *ar, __m256i acc[4][2]) {
+  const size_t groups = b->kp / 4, full = b->k / 4, rem = b->k % 4;
+  for (int r = 0; r < 4; ++r)
+    acc[r][0] = acc[r][1] = _mm256_setzero_si256();
+  for (size_t g = 0; g < groups; ++g) {
+    __m256i wv[2];
+    widen_group(pw + 32 * g, wv);
+    for (int r = 0; r < 4; ++r)
+      madd_group(acc[r], wv, bcast4_i16(ar[r] + 4 * g, g < full ? 4 : rem, full > 0));
   }
-QS8_GEMM_TILE(4)
+}
 
 /* One row x 4 panels per K group (GEMV rows, M % 4): the row's 4
  * activations widened and broadcast once for 32 channels, the K groups
@@ -35,11 +42,10 @@ QS8_GEMM_TILE(4)
  * the loop has no per-group tail test; the last 1-3 panels one at a time.
  * The 4-row tile's shape at one row (one panel per pass, the tail test in
  * the loop) ran at 7-13 GMAC/s, this at 17-40. */
-static inline __attribute__((always_inline)) void madd8(__m256i acc_lo_hi[2], const int8_t *w, __m256i x) {
-  const __m256i wlo = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)w));
-  const __m256i whi = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(w + 16)));
-  acc_lo_hi[0] = _mm256_add_epi32(acc_lo_hi[0], _mm256_madd_epi16(wlo, x));
-  acc_lo_hi[1] = _mm256_add_epi32(acc_lo_hi[1], _mm256_madd_epi16(whi, x));
+static inline __attribute__((always_inline)) void madd8(__m256i acc[2], const int8_t *w, __m256i x) {
+  __m256i wv[2];
+  widen_group(w, wv);
+  madd_group(acc, wv, x);
 }
 
 /* NP (4, or 1 for the last panels) consecutive panels from p0 of one row. */
@@ -96,10 +102,10 @@ static inline __attribute__((always_inline)) void qs8_gemm_4x8c4(const void *pac
     for (; r0 + 4 <= m; r0 += 4) {
       const int8_t *ar[4] = {a + r0 * a_stride, a + (r0 + 1) * a_stride, a + (r0 + 2) * a_stride,
                              a + (r0 + 3) * a_stride};
-      __m256i lo[4], hi[4];
-      qs8_gemm_tile_4(b, pw, ar, lo, hi);
+      __m256i acc[4][2];
+      qs8_gemm_tile_4(b, pw, ar, acc);
       for (size_t r = 0; r < 4; ++r)
-        epilogue8(b, finish8(lo[r], hi[r], bias), pm, ps, c ? c + (r0 + r) * c_stride + p * COOPT_QS8_NR : NULL,
+        epilogue8(b, finish8(acc[r][0], acc[r][1], bias), pm, ps, c ? c + (r0 + r) * c_stride + p * COOPT_QS8_NR : NULL,
                   acc_out ? acc_out + (r0 + r) * acc_stride + p * COOPT_QS8_NR : NULL, ncols, dround);
     }
   }
