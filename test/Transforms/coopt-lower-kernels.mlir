@@ -9,16 +9,20 @@
 // RUN: FileCheck %s --check-prefix=AUTO < %t.auto.mlir
 // RUN: FileCheck %s --check-prefix=AUTO-REMARK < %t.auto.err
 // Two values per channel, but K = 2: the 4-bit form would not be smaller.
-// The masked form would (2 bytes a channel where a dense panel pads K to
-// 4), but on 8 weights the call and output terms, which it pays at least
-// as dense does, are most of the time, and its decode is past balanced's
-// slack of this small function: dense.
+// The masked form is (240 bytes against 256: 2 bytes a channel where a
+// dense panel pads K to 4), and on 8 weights its decode adds little to the
+// call and output terms it pays as dense does: 21.6 ns predicted against
+// dense's 21.2, inside balanced's slack of 10%, so balanced takes it.  (A
+// layer this small sits at the boundary: the cost table's refits have
+// moved it between the two forms; the 2026-12-04 fit after the x86 dense
+// driver puts it here.)
 // AUTO: func.func private @coopt_rt_mlir_qs8_gemm(tensor<?xi8> {bufferization.access = "read"}, tensor<?x?xi8> {bufferization.access = "read"}) -> tensor<?x?xi8> attributes {llvm.emit_c_interface}
+// AUTO: func.func private @coopt_rt_mlir_qs8_masked_gemm(tensor<?xi8> {bufferization.access = "read"}, tensor<?x?xi8> {bufferization.access = "read"}) -> tensor<?x?xi8> attributes {llvm.emit_c_interface}
 // AUTO: %[[BLOB:.*]] = "tosa.const"() <{values = dense<"0x{{[0-9A-F]+}}"> : tensor<[[SIZE:[0-9]+]]xi8>}>
 // AUTO: %[[A:.*]] = tosa.reshape %{{.*}}, %{{.*}} : (tensor<1x4x4x2xi8>, !tosa.shape<2>) -> tensor<16x2xi8>
 // AUTO: %[[B:.*]] = tensor.cast %[[BLOB]] : tensor<[[SIZE]]xi8> to tensor<?xi8>
 // AUTO: %[[AD:.*]] = tensor.cast %[[A]] : tensor<16x2xi8> to tensor<?x?xi8>
-// AUTO: %[[C:.*]] = call @coopt_rt_mlir_qs8_gemm(%[[B]], %[[AD]])
+// AUTO: %[[C:.*]] = call @coopt_rt_mlir_qs8_masked_gemm(%[[B]], %[[AD]])
 // AUTO: %[[CS:.*]] = tensor.cast %[[C]] : tensor<?x?xi8> to tensor<16x4xi8>
 // AUTO: tosa.reshape %[[CS]], %{{.*}} : (tensor<16x4xi8>, !tosa.shape<4>) -> tensor<1x4x4x4xi8>
 // The depthwise conv keeps the upstream lowering (depthwise=auto on
@@ -32,7 +36,7 @@
 // AUTO: %[[FC:.*]] = call @coopt_rt_mlir_qs8_gemm(%{{.*}}, %{{.*}})
 // AUTO-NOT: tosa.conv2d
 // AUTO-NOT: tosa.matmul
-// AUTO-REMARK: :13:11: remark: coopt-lower-kernels: tosa.conv2d (4x2 weights, 16 rows): dense int8 kernel, {{[0-9]+}} packed bytes (0% zero 1x4 blocks, 0% zero 8x4 blocks, <= 2 values per channel); predicted [[COST:[0-9]+]] ns on avx512 (dense [[COST]])
+// AUTO-REMARK: :13:11: remark: coopt-lower-kernels: tosa.conv2d (4x2 weights, 16 rows): masked sparse int8 kernel, 240 packed bytes (0% zero 1x4 blocks, 0% zero 8x4 blocks, <= 2 values per channel); predicted 22 ns on avx512 (dense 21)
 // AUTO-REMARK: remark: coopt-lower-kernels: tosa.matmul (4x3 weights, 1 rows): dense int8 kernel, 256 packed bytes
 
 // force= picks each kernel.

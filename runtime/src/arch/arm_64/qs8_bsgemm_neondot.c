@@ -41,26 +41,21 @@ static inline __attribute__((always_inline)) void bs_panel(const coopt_blob *b, 
     store_row8(b, acc[r][0], acc[r][1], P->mult, P->shift, c + r * c_stride, NULL, P->ncols);
 }
 
+static size_t rows_of(size_t mr) { return mr <= 4 ? 4 : 8; }
+
+static inline __attribute__((always_inline)) void panel_8x8(const coopt_blob *b, const coopt_bs_panel *P,
+                                                            const int32_t *start, const int8_t *tile, size_t rows,
+                                                            size_t mr, int8_t *c, size_t c_stride, const bool dround) {
+  (void)start, (void)dround; /* the bias is the panel's; store_row8 requantizes either rounding */
+  if (rows == 8)
+    bs_panel(b, P, tile, 8, mr, c, c_stride);
+  else
+    bs_panel(b, P, tile, 4, mr, c, c_stride);
+}
+
 void coopt_qs8_bsgemm_8x8c4__neondot(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
                                      size_t c_stride) {
-  const coopt_blob *b = coopt_blob_of(packed);
-  const size_t groups = b->kp / COOPT_QS8_KR;
-  int8_t *tile = malloc(groups * 32);
-  if (!tile)
-    return;
-  for (size_t r0 = 0; r0 < m; r0 += 8) {
-    const size_t mr = m - r0 < 8 ? m - r0 : 8, rows = mr <= 4 ? 4 : 8;
-    coopt_regroup_rows(a + r0 * a_stride, a_stride, mr, rows, b->k, groups, 0, tile);
-    for (size_t p = 0; p * COOPT_QS8_NR < b->n; ++p) {
-      const coopt_bs_panel P = coopt_bs_panel_of(packed, p);
-      int8_t *cp = c + r0 * c_stride + p * COOPT_QS8_NR;
-      if (rows == 8)
-        bs_panel(b, &P, tile, 8, mr, cp, c_stride);
-      else
-        bs_panel(b, &P, tile, 4, mr, cp, c_stride);
-    }
-  }
-  free(tile);
+  coopt_bsgemm_drive(packed, m, a, a_stride, c, c_stride, 8, 0, rows_of, coopt_regroup_rows, NULL, panel_8x8, false);
 }
 
 #endif

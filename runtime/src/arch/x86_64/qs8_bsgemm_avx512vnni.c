@@ -48,7 +48,7 @@ static void regroup16(const int8_t *a, size_t a_stride, size_t mr, size_t k, siz
   }
 }
 
-#define REQUANT_COL(ch) col[ch] = requant_rows16(b, x##ch, P.mult[ch], P.shift[ch], dround)
+#define REQUANT_COL(ch) col[ch] = requant_rows16(b, x##ch, P->mult[ch], P->shift[ch], dround)
 
 /* 16 rows x one panel per step in zmm (qs8_bsgemm_x86.h has the design),
  * each channel's 4 weights broadcast from the block.  A last row block of
@@ -57,44 +57,49 @@ static void regroup16(const int8_t *a, size_t a_stride, size_t mr, size_t k, siz
  * 16 rows. */
 #define BS_STEP16(x, ch) x = _mm512_dpbusd_epi32(x, t, _mm512_set1_epi32(dword_at(blk, ch)))
 
+static size_t rows_of(size_t mr) { return mr <= 8 ? mr : 16; }
+
+static void regroup(const int8_t *a, size_t a_stride, size_t mr, size_t rows, size_t k, size_t groups, uint32_t flip,
+                    int8_t *tile) {
+  if (rows == 16)
+    regroup16(a, a_stride, mr, k, groups, tile);
+  else
+    coopt_regroup_rows(a, a_stride, mr, rows, k, groups, flip, tile);
+}
+
+static inline __attribute__((always_inline)) void panel_rows16(const coopt_blob *b, const coopt_bs_panel *P,
+                                                               const int32_t *s0, const int8_t *tile, size_t mr,
+                                                               int8_t *c, size_t c_stride, const bool dround) {
+  __m512i x0 = _mm512_set1_epi32(s0[0]), x1 = _mm512_set1_epi32(s0[1]), x2 = _mm512_set1_epi32(s0[2]),
+          x3 = _mm512_set1_epi32(s0[3]), x4 = _mm512_set1_epi32(s0[4]), x5 = _mm512_set1_epi32(s0[5]),
+          x6 = _mm512_set1_epi32(s0[6]), x7 = _mm512_set1_epi32(s0[7]);
+  const int8_t *at = tile, *blk = P->blocks;
+  for (size_t q = 0; q < P->nb; ++q, blk += 32) {
+    at += 64 * (size_t)P->delta[q];
+    const __m512i t = _mm512_load_si512((const void *)at);
+    BS_STEP16(x0, 0), BS_STEP16(x1, 1), BS_STEP16(x2, 2), BS_STEP16(x3, 3);
+    BS_STEP16(x4, 4), BS_STEP16(x5, 5), BS_STEP16(x6, 6), BS_STEP16(x7, 7);
+  }
+  __m128i col[8];
+  REQUANT_COL(0), REQUANT_COL(1), REQUANT_COL(2), REQUANT_COL(3);
+  REQUANT_COL(4), REQUANT_COL(5), REQUANT_COL(6), REQUANT_COL(7);
+  store_8ch_rows(col, c, c_stride, mr, P->ncols);
+}
+
+static inline __attribute__((always_inline)) void panel_16x8(const coopt_blob *b, const coopt_bs_panel *P,
+                                                             const int32_t *start, const int8_t *tile, size_t rows,
+                                                             size_t mr, int8_t *c, size_t c_stride, const bool dround) {
+  if (rows == 16)
+    panel_rows16(b, P, start, tile, mr, c, c_stride, dround);
+  else
+    bs_panel_broadcast(b, P, start, tile, rows, c, c_stride, dround);
+}
+
 static inline __attribute__((always_inline)) void qs8_bsgemm_16x8c4(const void *packed, size_t m, const int8_t *a,
                                                                     size_t a_stride, int8_t *c, size_t c_stride,
                                                                     const bool dround) {
-  const coopt_blob *b = coopt_blob_of(packed);
-  const size_t groups = b->kp / COOPT_QS8_KR;
-  int32_t *start;
-  int8_t *tile;
-  if (!bsgemm_scratch(b, 16, &start, &tile))
-    return;
-  bsgemm_start(packed, start);
-  for (size_t r0 = 0; r0 < m; r0 += 16) {
-    const size_t mr = m - r0 < 16 ? m - r0 : 16;
-    if (mr <= 8) {
-      bsgemm_rows_few(packed, start, a + r0 * a_stride, a_stride, mr, c + r0 * c_stride, c_stride, tile, dround);
-      break;
-    }
-    regroup16(a + r0 * a_stride, a_stride, mr, b->k, groups, tile);
-    for (size_t p = 0; p * COOPT_QS8_NR < b->n; ++p) {
-      const coopt_bs_panel P = coopt_bs_panel_of(packed, p);
-      const int32_t *s0 = start + COOPT_QS8_NR * p;
-      __m512i x0 = _mm512_set1_epi32(s0[0]), x1 = _mm512_set1_epi32(s0[1]), x2 = _mm512_set1_epi32(s0[2]),
-              x3 = _mm512_set1_epi32(s0[3]), x4 = _mm512_set1_epi32(s0[4]), x5 = _mm512_set1_epi32(s0[5]),
-              x6 = _mm512_set1_epi32(s0[6]), x7 = _mm512_set1_epi32(s0[7]);
-      const int8_t *at = tile, *blk = P.blocks;
-      for (size_t q = 0; q < P.nb; ++q, blk += 32) {
-        at += 64 * (size_t)P.delta[q];
-        const __m512i t = _mm512_load_si512((const void *)at);
-        BS_STEP16(x0, 0), BS_STEP16(x1, 1), BS_STEP16(x2, 2), BS_STEP16(x3, 3);
-        BS_STEP16(x4, 4), BS_STEP16(x5, 5), BS_STEP16(x6, 6), BS_STEP16(x7, 7);
-      }
-      __m128i col[8];
-      REQUANT_COL(0), REQUANT_COL(1), REQUANT_COL(2), REQUANT_COL(3);
-      REQUANT_COL(4), REQUANT_COL(5), REQUANT_COL(6), REQUANT_COL(7);
-      store_8ch_rows(col, c + r0 * c_stride + COOPT_QS8_NR * p, c_stride, mr, P.ncols);
-    }
-  }
-  free(tile);
-  free(start);
+  coopt_bsgemm_drive(packed, m, a, a_stride, c, c_stride, 16, 0x80808080u, rows_of, regroup, bsgemm_start, panel_16x8,
+                     dround);
 }
 
 void coopt_qs8_bsgemm_16x8c4__avx512vnni(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,

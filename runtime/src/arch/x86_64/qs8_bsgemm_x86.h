@@ -58,33 +58,27 @@ static inline __attribute__((always_inline)) __m128i requant_rows8(const coopt_b
 }
 
 #define BS_STEP8(x, ch)    x = BS_DPBUSD256(x, t, _mm256_set1_epi32(dword_at(blk, ch)))
-#define BS_REQUANT8(x, ch) col[ch] = requant_rows8(b, x, P.mult[ch], P.shift[ch], dround)
+#define BS_REQUANT8(x, ch) col[ch] = requant_rows8(b, x, P->mult[ch], P->shift[ch], dround)
 
-/* Rows r0..r0+mr-1 (mr <= 8) of every panel, through an 8-row tile
- * (tile: kp / 4 * 32 bytes, 32-byte aligned). */
-static inline __attribute__((always_inline)) void bsgemm_rows8(const void *packed, const int32_t *start,
-                                                               const int8_t *a, size_t a_stride, size_t mr, int8_t *c,
-                                                               size_t c_stride, int8_t *tile, const bool dround) {
-  const coopt_blob *b = coopt_blob_of(packed);
-  coopt_regroup_rows(a, a_stride, mr, 8, b->k, b->kp / COOPT_QS8_KR, 0x80808080u, tile);
-  for (size_t p = 0; p * COOPT_QS8_NR < b->n; ++p) {
-    const coopt_bs_panel P = coopt_bs_panel_of(packed, p);
-    const int32_t *s0 = start + COOPT_QS8_NR * p;
-    __m256i x0 = _mm256_set1_epi32(s0[0]), x1 = _mm256_set1_epi32(s0[1]), x2 = _mm256_set1_epi32(s0[2]),
-            x3 = _mm256_set1_epi32(s0[3]), x4 = _mm256_set1_epi32(s0[4]), x5 = _mm256_set1_epi32(s0[5]),
-            x6 = _mm256_set1_epi32(s0[6]), x7 = _mm256_set1_epi32(s0[7]);
-    const int8_t *at = tile, *blk = P.blocks;
-    for (size_t q = 0; q < P.nb; ++q, blk += 32) {
-      at += 32 * (size_t)P.delta[q];
-      const __m256i t = _mm256_load_si256((const __m256i *)at);
-      BS_STEP8(x0, 0), BS_STEP8(x1, 1), BS_STEP8(x2, 2), BS_STEP8(x3, 3);
-      BS_STEP8(x4, 4), BS_STEP8(x5, 5), BS_STEP8(x6, 6), BS_STEP8(x7, 7);
-    }
-    __m128i col[8];
-    BS_REQUANT8(x0, 0), BS_REQUANT8(x1, 1), BS_REQUANT8(x2, 2), BS_REQUANT8(x3, 3);
-    BS_REQUANT8(x4, 4), BS_REQUANT8(x5, 5), BS_REQUANT8(x6, 6), BS_REQUANT8(x7, 7);
-    store_8ch_rows(col, c + COOPT_QS8_NR * p, c_stride, mr, P.ncols);
+/* One panel for 8 rows as a vector of rows (tile: [group][8 rows][4],
+ * coopt_regroup_rows), the first mr stored. */
+static inline __attribute__((always_inline)) void bs_panel_rows8(const coopt_blob *b, const coopt_bs_panel *P,
+                                                                 const int32_t *s0, const int8_t *tile, size_t mr,
+                                                                 int8_t *c, size_t c_stride, const bool dround) {
+  __m256i x0 = _mm256_set1_epi32(s0[0]), x1 = _mm256_set1_epi32(s0[1]), x2 = _mm256_set1_epi32(s0[2]),
+          x3 = _mm256_set1_epi32(s0[3]), x4 = _mm256_set1_epi32(s0[4]), x5 = _mm256_set1_epi32(s0[5]),
+          x6 = _mm256_set1_epi32(s0[6]), x7 = _mm256_set1_epi32(s0[7]);
+  const int8_t *at = tile, *blk = P->blocks;
+  for (size_t q = 0; q < P->nb; ++q, blk += 32) {
+    at += 32 * (size_t)P->delta[q];
+    const __m256i t = _mm256_load_si256((const __m256i *)at);
+    BS_STEP8(x0, 0), BS_STEP8(x1, 1), BS_STEP8(x2, 2), BS_STEP8(x3, 3);
+    BS_STEP8(x4, 4), BS_STEP8(x5, 5), BS_STEP8(x6, 6), BS_STEP8(x7, 7);
   }
+  __m128i col[8];
+  BS_REQUANT8(x0, 0), BS_REQUANT8(x1, 1), BS_REQUANT8(x2, 2), BS_REQUANT8(x3, 3);
+  BS_REQUANT8(x4, 4), BS_REQUANT8(x5, 5), BS_REQUANT8(x6, 6), BS_REQUANT8(x7, 7);
+  store_8ch_rows(col, c, c_stride, mr, P->ncols);
 }
 
 /* One panel for `rows` (1..8, a constant where inlined) rows the other way
@@ -134,40 +128,21 @@ static inline __attribute__((always_inline)) void bs_panel_few(const coopt_blob 
   }
 }
 
-/* Rows r0..r0+mr-1 (1 <= mr <= 8) of every panel, rows as broadcasts
- * (tile: kp / 4 * 4 * mr bytes). */
-static inline __attribute__((always_inline)) void bsgemm_rows_few(const void *packed, const int32_t *start,
-                                                                  const int8_t *a, size_t a_stride, size_t mr,
-                                                                  int8_t *c, size_t c_stride, int8_t *tile,
-                                                                  const bool dround) {
-  const coopt_blob *b = coopt_blob_of(packed);
-  coopt_regroup_rows(a, a_stride, mr, mr, b->k, b->kp / COOPT_QS8_KR, 0x80808080u, tile);
-  for (size_t p = 0; p * COOPT_QS8_NR < b->n; ++p) {
-    const coopt_bs_panel P = coopt_bs_panel_of(packed, p);
-    const int32_t *s0 = start + COOPT_QS8_NR * p;
-    int8_t *cp = c + COOPT_QS8_NR * p;
-    switch (mr) {
-    case 1: bs_panel_few(b, &P, s0, tile, 1, cp, c_stride, dround); break;
-    case 2: bs_panel_few(b, &P, s0, tile, 2, cp, c_stride, dround); break;
-    case 3: bs_panel_few(b, &P, s0, tile, 3, cp, c_stride, dround); break;
-    case 4: bs_panel_few(b, &P, s0, tile, 4, cp, c_stride, dround); break;
-    case 5: bs_panel_few(b, &P, s0, tile, 5, cp, c_stride, dround); break;
-    case 6: bs_panel_few(b, &P, s0, tile, 6, cp, c_stride, dround); break;
-    case 7: bs_panel_few(b, &P, s0, tile, 7, cp, c_stride, dround); break;
-    default: bs_panel_few(b, &P, s0, tile, 8, cp, c_stride, dround); break;
-    }
+/* One panel for 1 to 8 rows as broadcasts (tile: [group][rows][4]), each
+ * row count its own unrolled body. */
+static inline __attribute__((always_inline)) void bs_panel_broadcast(const coopt_blob *b, const coopt_bs_panel *P,
+                                                                     const int32_t *s0, const int8_t *tile, size_t rows,
+                                                                     int8_t *c, size_t c_stride, const bool dround) {
+  switch (rows) {
+  case 1: bs_panel_few(b, P, s0, tile, 1, c, c_stride, dround); break;
+  case 2: bs_panel_few(b, P, s0, tile, 2, c, c_stride, dround); break;
+  case 3: bs_panel_few(b, P, s0, tile, 3, c, c_stride, dround); break;
+  case 4: bs_panel_few(b, P, s0, tile, 4, c, c_stride, dround); break;
+  case 5: bs_panel_few(b, P, s0, tile, 5, c, c_stride, dround); break;
+  case 6: bs_panel_few(b, P, s0, tile, 6, c, c_stride, dround); break;
+  case 7: bs_panel_few(b, P, s0, tile, 7, c, c_stride, dround); break;
+  default: bs_panel_few(b, P, s0, tile, 8, c, c_stride, dround); break;
   }
-}
-
-/* The per-call scratch: start[panels * NR] and a tile of `rows` rows. */
-static inline bool bsgemm_scratch(const coopt_blob *b, size_t rows, int32_t **start, int8_t **tile) {
-  const size_t panels = (b->n + COOPT_QS8_NR - 1) / COOPT_QS8_NR;
-  *tile = NULL;
-  *start = malloc(panels * COOPT_QS8_NR * sizeof **start);
-  if (*start && posix_memalign((void **)tile, 64, b->kp / COOPT_QS8_KR * 4 * rows) == 0)
-    return true;
-  free(*start);
-  return false;
 }
 
 #endif

@@ -24,16 +24,37 @@ static inline __attribute__((always_inline)) void madd_group(__m256i acc[2], con
  * each group's weights widened once for the 4 rows.  The rows past the
  * last 4 take the one-row path below, so no work is spent on padding
  * rows. */
-static void qs8_gemm_tile_4(const coopt_blob *b, const int8_t *pw, const int8_t *const *ar, __m256i acc[4][2]) {
+static inline __attribute__((always_inline)) void qs8_gemm_4x8_step(const x86_gemm_step *s, const bool dround) {
+  const coopt_blob *b = s->b;
+  const coopt_qs8_panel P = coopt_qs8_panel_of(s->packed, s->p);
   const size_t groups = b->kp / 4, full = b->k / 4, rem = b->k % 4;
+  const int8_t *const *ar = s->ar;
+  /* The row loops unrolled, so that the 8 accumulators live in registers
+   * (rolled, GCC 12 kept them on the stack: a load and a store per
+   * vpmaddwd); the K tail after the loop, as in the one-row path. */
+  __m256i acc[4][2];
+#pragma GCC unroll 4
   for (int r = 0; r < 4; ++r)
     acc[r][0] = acc[r][1] = _mm256_setzero_si256();
-  for (size_t g = 0; g < groups; ++g) {
+  for (size_t g = 0; g < full; ++g) {
     __m256i wv[2];
-    widen_group(pw + 32 * g, wv);
+    widen_group(P.w + 32 * g, wv);
+#pragma GCC unroll 4
     for (int r = 0; r < 4; ++r)
-      madd_group(acc[r], wv, bcast4_i16(ar[r] + 4 * g, g < full ? 4 : rem, full > 0));
+      madd_group(acc[r], wv, bcast4_i16(ar[r] + 4 * g, 4, true));
   }
+  if (full < groups) {
+    __m256i wv[2];
+    widen_group(P.w + 32 * full, wv);
+#pragma GCC unroll 4
+    for (int r = 0; r < 4; ++r)
+      madd_group(acc[r], wv, bcast4_i16(ar[r] + 4 * full, rem, full > 0));
+  }
+  const __m256i bias = _mm256_loadu_si256((const __m256i *)P.bias);
+#pragma GCC unroll 4
+  for (size_t r = 0; r < s->mr; ++r)
+    epilogue8(b, finish8(acc[r][0], acc[r][1], bias), P.mult, P.shift, x86_gemm_c(s, r, 0), x86_gemm_acc(s, r, 0),
+              P.ncols, dround);
 }
 
 /* One row x 4 panels per K group (GEMV rows, M % 4): the row's 4
@@ -48,15 +69,16 @@ static inline __attribute__((always_inline)) void madd8(__m256i acc[2], const in
   madd_group(acc, wv, x);
 }
 
-/* NP (4, or 1 for the last panels) consecutive panels from p0 of one row. */
-static inline __attribute__((always_inline)) void qs8_gemm_row_panels(const size_t NP, const coopt_blob *b,
-                                                                      const void *packed, size_t p0, const int8_t *x,
-                                                                      int8_t *c, int32_t *acc_out, const bool dround) {
+/* NP (4, or 1 for the last panels) consecutive panels of one row. */
+static inline __attribute__((always_inline)) void qs8_gemm_row_panels(const size_t NP, const x86_gemm_step *s,
+                                                                      const bool dround) {
+  const coopt_blob *b = s->b;
+  const int8_t *x = s->ar[0];
   const size_t groups = b->kp / 4, full = b->k / 4, rem = b->k % 4;
   coopt_qs8_panel P[4];
   __m256i acc[4][2];
   for (size_t i = 0; i < NP; ++i) {
-    P[i] = coopt_qs8_panel_of(packed, p0 + i);
+    P[i] = coopt_qs8_panel_of(s->packed, s->p + i);
     acc[i][0] = acc[i][1] = _mm256_setzero_si256();
   }
   for (size_t g = 0; g < full; ++g) {
@@ -69,50 +91,31 @@ static inline __attribute__((always_inline)) void qs8_gemm_row_panels(const size
     for (size_t i = 0; i < NP; ++i)
       madd8(acc[i], P[i].w + 32 * full, xv);
   }
-  for (size_t i = 0; i < NP; ++i) {
-    const size_t col = (p0 + i) * COOPT_QS8_NR;
+  for (size_t i = 0; i < NP; ++i)
     epilogue8(b, finish8(acc[i][0], acc[i][1], _mm256_loadu_si256((const __m256i *)P[i].bias)), P[i].mult, P[i].shift,
-              c ? c + col : NULL, acc_out ? acc_out + col : NULL, P[i].ncols, dround);
-  }
+              x86_gemm_c(s, 0, i), x86_gemm_acc(s, 0, i), P[i].ncols, dround);
 }
 
-static inline __attribute__((always_inline)) void qs8_gemm_row(const coopt_blob *b, const void *packed, const int8_t *x,
-                                                               int8_t *c, int32_t *acc_out, const bool dround) {
-  const size_t panels = (b->n + COOPT_QS8_NR - 1) / COOPT_QS8_NR;
-  size_t p0 = 0;
-  for (; p0 + 4 <= panels; p0 += 4)
-    qs8_gemm_row_panels(4, b, packed, p0, x, c, acc_out, dround);
-  for (; p0 < panels; ++p0)
-    qs8_gemm_row_panels(1, b, packed, p0, x, c, acc_out, dround);
+static inline __attribute__((always_inline)) void qs8_gemm_1x32_step(const x86_gemm_step *s, const bool dround) {
+  qs8_gemm_row_panels(4, s, dround);
 }
 
-/* Each rounding its own tile (x86.h rescale8). */
+static inline __attribute__((always_inline)) void qs8_gemm_1x8_step(const x86_gemm_step *s, const bool dround) {
+  qs8_gemm_row_panels(1, s, dround);
+}
+
+/* Each rounding its own tile (x86.h rescale8).  The whole groups of 4 rows
+ * through the 4-row tile, the 1-3 rows left through the one-row path. */
 static inline __attribute__((always_inline)) void qs8_gemm_4x8c4(const void *packed, size_t m, const int8_t *a,
                                                                  size_t a_stride, int8_t *c, size_t c_stride,
                                                                  int32_t *acc_out, size_t acc_stride,
                                                                  const bool dround) {
-  const coopt_blob *b = coopt_blob_of(packed);
-  for (size_t p = 0; p * COOPT_QS8_NR < b->n; ++p) {
-    const coopt_qs8_panel P = coopt_qs8_panel_of(packed, p);
-    const int32_t *pb = P.bias, *pm = P.mult, *ps = P.shift;
-    const int8_t *pw = P.w;
-    const size_t ncols = P.ncols;
-    const __m256i bias = _mm256_loadu_si256((const __m256i *)pb);
-    size_t r0 = 0;
-    for (; r0 + 4 <= m; r0 += 4) {
-      const int8_t *ar[4] = {a + r0 * a_stride, a + (r0 + 1) * a_stride, a + (r0 + 2) * a_stride,
-                             a + (r0 + 3) * a_stride};
-      __m256i acc[4][2];
-      qs8_gemm_tile_4(b, pw, ar, acc);
-      for (size_t r = 0; r < 4; ++r)
-        epilogue8(b, finish8(acc[r][0], acc[r][1], bias), pm, ps, c ? c + (r0 + r) * c_stride + p * COOPT_QS8_NR : NULL,
-                  acc_out ? acc_out + (r0 + r) * acc_stride + p * COOPT_QS8_NR : NULL, ncols, dround);
-    }
-  }
-  /* The rows past the last 4, one at a time. */
-  for (size_t r0 = m / 4 * 4; r0 < m; ++r0)
-    qs8_gemm_row(b, packed, a + r0 * a_stride, c ? c + r0 * c_stride : NULL, acc_out ? acc_out + r0 * acc_stride : NULL,
-                 dround);
+  const size_t m4 = m / 4 * 4;
+  x86_gemm_drive(packed, m4, a, a_stride, c, c_stride, acc_out, acc_stride, 4, 1, qs8_gemm_4x8_step, 0, NULL, NULL,
+                 NULL, dround);
+  x86_gemm_drive(packed, m - m4, a + m4 * a_stride, a_stride, c ? c + m4 * c_stride : NULL, c_stride,
+                 acc_out ? acc_out + m4 * acc_stride : NULL, acc_stride, 1, 4, qs8_gemm_1x32_step, 1, qs8_gemm_1x8_step,
+                 NULL, NULL, dround);
 }
 
 void coopt_qs8_gemm_4x8c4__avx2(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,

@@ -58,13 +58,14 @@ typedef struct tile_panels {
   bool real[4];
 } tile_panels;
 
-static tile_panels panels_from(const void *packed, size_t p, size_t panels) {
-  tile_panels t;
+/* (Both prologue parts write through their out-pointer: returned by value
+ * into the driver's group state, the 1.2 KB requantization was built in a
+ * temporary and copied, 6% of a 4 x 512 x 512 GEMM.) */
+static void panels_from(const void *packed, size_t p, size_t panels, tile_panels *t) {
   for (size_t i = 0; i < 4; ++i) {
-    t.real[i] = p + i < panels;
-    t.P[i] = coopt_qs8_panel_of(packed, t.real[i] ? p + i : panels - 1);
+    t->real[i] = p + i < panels;
+    t->P[i] = coopt_qs8_panel_of(packed, t->real[i] ? p + i : panels - 1);
   }
-  return t;
 }
 
 /* The requantization of two adjacent panels (16 channels, avx512.h),
@@ -98,13 +99,11 @@ typedef struct tile_rq {
   rq16 h[2];
 } tile_rq;
 
-static tile_rq tile_rq_of(const coopt_blob *b, const tile_panels *t) {
-  tile_rq r;
+static void tile_rq_of(const coopt_blob *b, const tile_panels *t, tile_rq *r) {
   for (size_t h = 0; h < 2; ++h) {
     size_t n0 = t->real[2 * h] ? t->P[2 * h].ncols : 0, n1 = t->real[2 * h + 1] ? t->P[2 * h + 1].ncols : 0;
-    r.h[h] = rq16_of(b, &t->P[2 * h], &t->P[2 * h + 1], n0, n1);
+    r->h[h] = rq16_of(b, &t->P[2 * h], &t->P[2 * h + 1], n0, n1);
   }
-  return r;
 }
 
 /* One row's 32 accumulators. */
@@ -116,38 +115,49 @@ static inline __attribute__((always_inline)) void store_row(const tile_rq *q, __
     epilogue16(&q->h[1], y, c ? c + 2 * COOPT_QS8_NR : NULL, acc ? acc + 2 * COOPT_QS8_NR : NULL, dround);
 }
 
+/* The group prologue: the four panels, their biases less 128 * sum(w) and
+ * their requantization, once for all rows. */
+typedef struct group4 {
+  tile_panels T;
+  __m512i bx, by;
+  tile_rq Q;
+} group4;
+_Static_assert(sizeof(group4) <= X86_GEMM_GROUP_STATE, "x86.h group state");
+
+static inline __attribute__((always_inline)) void group4_of(const coopt_blob *b, const void *packed, size_t p,
+                                                            size_t real, void *state) {
+  group4 *G = state;
+  const size_t groups = b->kp / 4;
+  panels_from(packed, p, p + real, &G->T);
+  G->bx = pair_bias(G->T.P[0].w, G->T.P[1].w, groups, G->T.P[0].bias, G->T.P[1].bias);
+  G->by = pair_bias(G->T.P[2].w, G->T.P[3].w, groups, G->T.P[2].bias, G->T.P[3].bias);
+  tile_rq_of(b, &G->T, &G->Q);
+}
+
+static inline __attribute__((always_inline)) void qs8_gemm_4x32_step(const x86_gemm_step *s, const bool dround) {
+  const coopt_blob *b = s->b;
+  const group4 *G = s->group;
+  const size_t full = b->k / 4, rem = b->k % 4;
+  const bool back = full > 0;
+  const int8_t *w0 = G->T.P[0].w, *w1 = G->T.P[1].w, *w2 = G->T.P[2].w, *w3 = G->T.P[3].w;
+  const int8_t *const *ar = s->ar;
+  const __m512i bx = G->bx, by = G->by;
+  __m512i x0 = bx, x1 = bx, x2 = bx, x3 = bx, y0 = by, y1 = by, y2 = by, y3 = by;
+  for (size_t g = 0; g < full; ++g)
+    GROUP_STEP(g, 4);
+  if (rem) /* the K tail: packed weights past K are 0 */
+    GROUP_STEP(full, rem);
+  const __m512i x[4] = {x0, x1, x2, x3}, y[4] = {y0, y1, y2, y3};
+  for (size_t r = 0; r < s->mr; ++r)
+    store_row(&G->Q, x[r], y[r], x86_gemm_c(s, r, 0), x86_gemm_acc(s, r, 0), dround);
+}
+
 static inline __attribute__((always_inline)) void qs8_gemm_4x32c4(const void *packed, size_t m, const int8_t *a,
                                                                   size_t a_stride, int8_t *c, size_t c_stride,
                                                                   int32_t *acc_out, size_t acc_stride,
                                                                   const bool dround) {
-  const coopt_blob *b = coopt_blob_of(packed);
-  const size_t groups = b->kp / 4, full = b->k / 4, rem = b->k % 4;
-  const size_t panels = (b->n + COOPT_QS8_NR - 1) / COOPT_QS8_NR;
-  const bool back = full > 0;
-  for (size_t p = 0; p < panels; p += 4) {
-    const tile_panels T = panels_from(packed, p, panels);
-    const int8_t *w0 = T.P[0].w, *w1 = T.P[1].w, *w2 = T.P[2].w, *w3 = T.P[3].w;
-    const __m512i bx = pair_bias(w0, w1, groups, T.P[0].bias, T.P[1].bias);
-    const __m512i by = pair_bias(w2, w3, groups, T.P[2].bias, T.P[3].bias);
-    const tile_rq Q = tile_rq_of(b, &T);
-    for (size_t r0 = 0; r0 < m; r0 += 4) {
-      const size_t mr = m - r0 < 4 ? m - r0 : 4;
-      const int8_t *ar[4];
-      for (size_t r = 0; r < 4; ++r)
-        ar[r] = a + (r0 + (r < mr ? r : mr - 1)) * a_stride;
-      __m512i x0 = bx, x1 = bx, x2 = bx, x3 = bx, y0 = by, y1 = by, y2 = by, y3 = by;
-      for (size_t g = 0; g < full; ++g)
-        GROUP_STEP(g, 4);
-      if (rem) /* the K tail: packed weights past K are 0 */
-        GROUP_STEP(full, rem);
-      const __m512i x[4] = {x0, x1, x2, x3}, y[4] = {y0, y1, y2, y3};
-      for (size_t r = 0; r < mr; ++r) {
-        size_t row = r0 + r, col = p * COOPT_QS8_NR;
-        store_row(&Q, x[r], y[r], c ? c + row * c_stride + col : NULL,
-                  acc_out ? acc_out + row * acc_stride + col : NULL, dround);
-      }
-    }
-  }
+  x86_gemm_drive(packed, m, a, a_stride, c, c_stride, acc_out, acc_stride, 4, 4, qs8_gemm_4x32_step, 0, NULL, group4_of,
+                 NULL, dround);
 }
 
 /* 1 row x 32 channels for M < 4 (GEMV and the classifier), where the 4-row
@@ -211,29 +221,30 @@ static inline __attribute__((always_inline)) void store_pair(const coopt_blob *b
   epilogue16(&q, acc, c, acc_out, dround);
 }
 
-static inline __attribute__((always_inline)) void qs8_gemm_1x32c4(const void *packed, size_t m, const int8_t *a,
-                                                                  size_t a_stride, int8_t *c, size_t c_stride,
-                                                                  int32_t *acc_out, size_t acc_stride,
-                                                                  const bool dround) {
-  const coopt_blob *b = coopt_blob_of(packed);
-  const size_t k = b->k, groups = b->kp / 4, pairs = (groups + 1) / 2;
-  const size_t panels = (b->n + COOPT_QS8_NR - 1) / COOPT_QS8_NR;
-  /* The last pair of an odd group count has one group in the panel. */
-  const __mmask64 last = groups % 2 ? 0xFFFFFFFFull : ~(__mmask64)0;
-  for (size_t r = 0; r < m; ++r) {
-    const int8_t *x = a + r * a_stride;
-    const int32_t sum_a = row_sum(x, k);
-    int8_t *cr = c ? c + r * c_stride : NULL;
-    int32_t *ar = acc_out ? acc_out + r * acc_stride : NULL;
-    size_t p = 0;
-    /* Four panels, one accumulator chain each. */
-    for (; p + 4 <= panels; p += 4) {
-      coopt_qs8_panel P[4];
-      for (size_t i = 0; i < 4; ++i)
-        P[i] = coopt_qs8_panel_of(packed, p + i);
-      __m512i s0 = _mm512_setzero_si512(), s1 = s0, s2 = s0, s3 = s0;
-      /* Named pointers: GCC 12 keeps P[i].w in memory inside the loop. */
-      const int8_t *w0 = P[0].w, *w1 = P[1].w, *w2 = P[2].w, *w3 = P[3].w;
+/* The K shape of the 1-row steps: group pairs, and the load mask of the
+ * last pair (an odd group count leaves one group of it in the panel). */
+typedef struct pair_shape {
+  size_t k, pairs;
+  __mmask64 last;
+} pair_shape;
+
+static inline pair_shape pair_shape_of(const coopt_blob *b) {
+  const size_t groups = b->kp / 4;
+  return (pair_shape){b->k, (groups + 1) / 2, groups % 2 ? 0xFFFFFFFFull : ~(__mmask64)0};
+}
+
+/* Four panels of the row, one accumulator chain each. */
+static inline __attribute__((always_inline)) void qs8_gemm_1x32_step(const x86_gemm_step *s, const bool dround) {
+  const coopt_blob *b = s->b;
+  const int8_t *x = s->ar[0];
+  const pair_shape K = pair_shape_of(b);
+  const size_t k = K.k, pairs = K.pairs;
+  coopt_qs8_panel P[4];
+  for (size_t i = 0; i < 4; ++i)
+    P[i] = coopt_qs8_panel_of(s->packed, s->p + i);
+  __m512i s0 = _mm512_setzero_si512(), s1 = s0, s2 = s0, s3 = s0;
+  /* Named pointers: GCC 12 keeps P[i].w in memory inside the loop. */
+  const int8_t *w0 = P[0].w, *w1 = P[1].w, *w2 = P[2].w, *w3 = P[3].w;
 #define PAIR_STEP4(q, mk, whole)                                                                                       \
   do {                                                                                                                 \
     const __m512i xv = spread_pair(x, q, k, whole);                                                                    \
@@ -242,46 +253,56 @@ static inline __attribute__((always_inline)) void qs8_gemm_1x32c4(const void *pa
     s2 = _mm512_dpbusd_epi32(s2, weights_u8(w2, q, mk), xv);                                                           \
     s3 = _mm512_dpbusd_epi32(s3, weights_u8(w3, q, mk), xv);                                                           \
   } while (0)
-      for (size_t q = 0; q + 1 < pairs; ++q)
-        PAIR_STEP4(q, ~(__mmask64)0, true);
-      PAIR_STEP4(pairs - 1, last, false);
+  for (size_t q = 0; q + 1 < pairs; ++q)
+    PAIR_STEP4(q, ~(__mmask64)0, true);
+  PAIR_STEP4(pairs - 1, K.last, false);
 #undef PAIR_STEP4
-      const size_t col = p * COOPT_QS8_NR;
-      store_pair(b, &P[0], &P[1], P[1].ncols, fold_halves(s0, s1), sum_a, cr ? cr + col : NULL, ar ? ar + col : NULL,
-                 dround);
-      store_pair(b, &P[2], &P[3], P[3].ncols, fold_halves(s2, s3), sum_a, cr ? cr + col + 2 * COOPT_QS8_NR : NULL,
-                 ar ? ar + col + 2 * COOPT_QS8_NR : NULL, dround);
-    }
-    /* The last one or two panels (the N = 10 classifier is only this): still
-     * four chains, by splitting K between even and odd pairs, so that the
-     * chains are half as long instead of two of them repeating a panel. */
-    for (; p < panels; p += 2) {
-      const bool two = p + 1 < panels;
-      const coopt_qs8_panel P0 = coopt_qs8_panel_of(packed, p), P1 = coopt_qs8_panel_of(packed, two ? p + 1 : p);
-      __m512i s0 = _mm512_setzero_si512(), s1 = s0, t0 = s0, t1 = s0;
+  store_pair(b, &P[0], &P[1], P[1].ncols, fold_halves(s0, s1), s->row_term, x86_gemm_c(s, 0, 0), x86_gemm_acc(s, 0, 0),
+             dround);
+  store_pair(b, &P[2], &P[3], P[3].ncols, fold_halves(s2, s3), s->row_term, x86_gemm_c(s, 0, 2), x86_gemm_acc(s, 0, 2),
+             dround);
+}
+
+/* The last one or two panels (the N = 10 classifier is only this): still
+ * four chains, by splitting K between even and odd pairs, so that the
+ * chains are half as long instead of two of them repeating a panel. */
+static inline __attribute__((always_inline)) void qs8_gemm_1x16_step(const x86_gemm_step *s, const bool dround) {
+  const coopt_blob *b = s->b;
+  const int8_t *x = s->ar[0];
+  const pair_shape K = pair_shape_of(b);
+  const size_t k = K.k, pairs = K.pairs;
+  const bool two = s->real == 2;
+  const coopt_qs8_panel P0 = coopt_qs8_panel_of(s->packed, s->p),
+                        P1 = coopt_qs8_panel_of(s->packed, two ? s->p + 1 : s->p);
+  __m512i s0 = _mm512_setzero_si512(), s1 = s0, t0 = s0, t1 = s0;
 #define PAIR_STEP2(u0, u1, q, mk, whole)                                                                               \
   do {                                                                                                                 \
     const __m512i xv = spread_pair(x, q, k, whole);                                                                    \
     u0 = _mm512_dpbusd_epi32(u0, weights_u8(P0.w, q, mk), xv);                                                         \
     u1 = _mm512_dpbusd_epi32(u1, weights_u8(P1.w, q, mk), xv);                                                         \
   } while (0)
-      size_t q = 0;
-      for (; q + 2 < pairs; q += 2) {
-        PAIR_STEP2(s0, s1, q, ~(__mmask64)0, true);
-        PAIR_STEP2(t0, t1, q + 1, ~(__mmask64)0, true);
-      }
-      if (q + 2 == pairs) {
-        PAIR_STEP2(s0, s1, q, ~(__mmask64)0, true);
-        PAIR_STEP2(t0, t1, q + 1, last, false);
-      } else {
-        PAIR_STEP2(s0, s1, q, last, false);
-      }
-#undef PAIR_STEP2
-      const size_t col = p * COOPT_QS8_NR;
-      store_pair(b, &P0, &P1, two ? P1.ncols : 0, fold_halves(_mm512_add_epi32(s0, t0), _mm512_add_epi32(s1, t1)),
-                 sum_a, cr ? cr + col : NULL, ar ? ar + col : NULL, dround);
-    }
+  size_t q = 0;
+  for (; q + 2 < pairs; q += 2) {
+    PAIR_STEP2(s0, s1, q, ~(__mmask64)0, true);
+    PAIR_STEP2(t0, t1, q + 1, ~(__mmask64)0, true);
   }
+  if (q + 2 == pairs) {
+    PAIR_STEP2(s0, s1, q, ~(__mmask64)0, true);
+    PAIR_STEP2(t0, t1, q + 1, K.last, false);
+  } else {
+    PAIR_STEP2(s0, s1, q, K.last, false);
+  }
+#undef PAIR_STEP2
+  store_pair(b, &P0, &P1, two ? P1.ncols : 0, fold_halves(_mm512_add_epi32(s0, t0), _mm512_add_epi32(s1, t1)),
+             s->row_term, x86_gemm_c(s, 0, 0), x86_gemm_acc(s, 0, 0), dround);
+}
+
+static inline __attribute__((always_inline)) void qs8_gemm_1x32c4(const void *packed, size_t m, const int8_t *a,
+                                                                  size_t a_stride, int8_t *c, size_t c_stride,
+                                                                  int32_t *acc_out, size_t acc_stride,
+                                                                  const bool dround) {
+  x86_gemm_drive(packed, m, a, a_stride, c, c_stride, acc_out, acc_stride, 1, 4, qs8_gemm_1x32_step, 2,
+                 qs8_gemm_1x16_step, NULL, row_sum, dround);
 }
 
 /* Each tile in both roundings (x86.h rescale8). */

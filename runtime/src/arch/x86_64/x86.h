@@ -188,6 +188,112 @@ x86_spgemm8_drive(const void *packed, size_t m, const int8_t *a, size_t a_stride
   free(tile);
 }
 
+/* The dense int8 GEMM's loops, shared by the AVX2, AVX-VNNI and AVX-512
+ * tiles.  A tile runs one step, `np` panels (8 channels each) of up to 4
+ * rows, K loop and store; its accumulators stay named locals of the tile,
+ * because GCC 12 keeps an array or struct of them (what a driver-side
+ * store would need) in memory, not in registers.
+ *
+ * Two loop orders, by `rows`:
+ * - 4 (the 4-row tiles): panel groups outer, rows inner, so that a group
+ *   prologue (`group`: a weight-side term such as VNNI's 128 * sum(w), the
+ *   requantization's vectors) runs once per group of panels for all rows;
+ *   rows past m repeat the last row and are not stored;
+ * - 1 (the 1-row tiles, M < 4): rows outer, so that a row prologue (`row`:
+ *   the unsigned-weight tiles' sum of the row) runs once per row for all
+ *   panels.
+ * The 4-row order takes `np` panels a step; in its last step `real` may be
+ * less than np, and the tile repeats the last real panel there (not
+ * stored).  The 1-row order takes `np` panels a step while whole groups
+ * remain, then `np_tail` a step through `tail` (with `real` <= np_tail),
+ * where a narrower shape keeps enough accumulator chains busy. */
+#define X86_GEMM_GROUP_STATE 2048
+
+typedef struct x86_gemm_step {
+  const coopt_blob *b;
+  const void *packed;
+  size_t p, real;      /* the step's first panel; how many of its panels are inside N */
+  const int8_t *ar[4]; /* the step's rows (past mr: the last row again) */
+  size_t mr;
+  int32_t row_term;  /* the row prologue's value (1-row order) */
+  const void *group; /* the group prologue's state (4-row order) */
+  int8_t *c;         /* the outputs of row 0, channel 8 * p (c is NULL for raw int32) */
+  int32_t *acc;
+  size_t c_stride, acc_stride;
+} x86_gemm_step;
+
+/* Row r's output at panel i of the step, requantized or raw (the other NULL). */
+static inline int8_t *x86_gemm_c(const x86_gemm_step *s, size_t r, size_t i) {
+  return s->c ? s->c + r * s->c_stride + i * COOPT_QS8_NR : NULL;
+}
+
+static inline int32_t *x86_gemm_acc(const x86_gemm_step *s, size_t r, size_t i) {
+  return s->acc ? s->acc + r * s->acc_stride + i * COOPT_QS8_NR : NULL;
+}
+
+typedef void (*x86_gemm_tile_fn)(const x86_gemm_step *s, const bool dround);
+typedef void (*x86_gemm_group_fn)(const coopt_blob *b, const void *packed, size_t p, size_t real, void *state);
+typedef int32_t (*x86_gemm_row_fn)(const int8_t *x, size_t k);
+
+/* One block of mr rows from r0 through the tile (4-row order). */
+static inline __attribute__((always_inline)) void
+x86_gemm_rows(x86_gemm_step *s, const x86_gemm_tile_fn tile, size_t r0, size_t mr, const int8_t *a, size_t a_stride,
+              int8_t *c, size_t c_stride, int32_t *acc_out, size_t acc_stride, const size_t rows, const bool dround) {
+  s->mr = mr;
+  for (size_t r = 0; r < rows; ++r)
+    s->ar[r] = a + (r0 + (r < mr ? r : mr - 1)) * a_stride;
+  s->c = c ? c + r0 * c_stride + s->p * COOPT_QS8_NR : NULL;
+  s->acc = acc_out ? acc_out + r0 * acc_stride + s->p * COOPT_QS8_NR : NULL;
+  tile(s, dround);
+}
+
+static inline __attribute__((always_inline)) void
+x86_gemm_drive(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c, size_t c_stride,
+               int32_t *acc_out, size_t acc_stride, const size_t rows, const size_t np, const x86_gemm_tile_fn tile,
+               const size_t np_tail, const x86_gemm_tile_fn tail, const x86_gemm_group_fn group,
+               const x86_gemm_row_fn row, const bool dround) {
+  const coopt_blob *b = coopt_blob_of(packed);
+  const size_t panels = (b->n + COOPT_QS8_NR - 1) / COOPT_QS8_NR;
+  x86_gemm_step s = {.b = b, .packed = packed, .c_stride = c_stride, .acc_stride = acc_stride};
+  if (rows == 1) {
+    s.mr = 1;
+    for (size_t r = 0; r < m; ++r) {
+      const int8_t *x = a + r * a_stride;
+      s.ar[0] = s.ar[1] = s.ar[2] = s.ar[3] = x;
+      s.row_term = row ? row(x, b->k) : 0;
+      size_t p = 0;
+      for (; p + np <= panels; p += np) {
+        s.p = p, s.real = np;
+        s.c = c ? c + r * c_stride + p * COOPT_QS8_NR : NULL;
+        s.acc = acc_out ? acc_out + r * acc_stride + p * COOPT_QS8_NR : NULL;
+        tile(&s, dround);
+      }
+      for (; p < panels; p += np_tail) {
+        s.p = p, s.real = panels - p < np_tail ? panels - p : np_tail;
+        s.c = c ? c + r * c_stride + p * COOPT_QS8_NR : NULL;
+        s.acc = acc_out ? acc_out + r * acc_stride + p * COOPT_QS8_NR : NULL;
+        tail(&s, dround);
+      }
+    }
+    return;
+  }
+  _Alignas(64) unsigned char state[X86_GEMM_GROUP_STATE];
+  s.group = state;
+  for (size_t p = 0; p < panels; p += np) {
+    s.p = p, s.real = panels - p < np ? panels - p : np;
+    if (group)
+      group(b, packed, p, s.real, state);
+    /* Whole row blocks with mr the constant `rows` (so the tile's row
+     * loops unroll and its accumulators stay in registers), then the last
+     * partial one. */
+    size_t r0 = 0;
+    for (; r0 + rows <= m; r0 += rows)
+      x86_gemm_rows(&s, tile, r0, rows, a, a_stride, c, c_stride, acc_out, acc_stride, rows, dround);
+    if (r0 < m)
+      x86_gemm_rows(&s, tile, r0, m - r0, a, a_stride, c, c_stride, acc_out, acc_stride, rows, dround);
+  }
+}
+
 /* An AVX-512 byte mask of the first min(n, 64) bytes (plain integer code,
  * so it compiles in the AVX2 files too). */
 static inline __mmask64 coopt_low_bytes_mask(size_t n) { return n >= 64 ? ~(__mmask64)0 : ((__mmask64)1 << n) - 1; }
