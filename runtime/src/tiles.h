@@ -85,50 +85,6 @@ static inline void coopt_regroup_rows(const int8_t *a, size_t a_stride, size_t m
   }
 }
 
-/* The block-sparse int8 GEMM's loop, shared by the NEON SDOT, AVX-VNNI and
- * AVX-512 VNNI tiles: up to `rows_max` rows a step, regrouped once per step
- * block-major (the tile's `regroup`: coopt_regroup_rows, or a faster one
- * of its own) at the row count `rows_of(mr)` its panel step wants for mr
- * real rows (the vector of rows, or mr broadcasts), then every panel
- * through `panel`, which runs the panel's kept blocks against the regrouped
- * rows and stores the mr rows.  The regroup is paid once per step and read
- * by every panel, which is what lets a zero block cost nothing.  `start`
- * (or NULL) fills panels * NR int32 once per call: what a tile's channels
- * start from (the x86 tiles' bias - 128 * sum(w)). */
-typedef size_t (*coopt_bs_rows_fn)(size_t mr);
-typedef void (*coopt_bs_regroup_fn)(const int8_t *a, size_t a_stride, size_t mr, size_t rows, size_t k, size_t groups,
-                                    uint32_t flip, int8_t *tile);
-typedef void (*coopt_bs_start_fn)(const void *packed, int32_t *start);
-typedef void (*coopt_bs_panel_fn)(const coopt_blob *b, const coopt_bs_panel *P, const int32_t *start,
-                                  const int8_t *tile, size_t rows, size_t mr, int8_t *c, size_t c_stride,
-                                  const bool dround);
-
-static inline __attribute__((always_inline)) void
-coopt_bsgemm_drive(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c, size_t c_stride,
-                   const size_t rows_max, const uint32_t flip, const coopt_bs_rows_fn rows_of,
-                   const coopt_bs_regroup_fn regroup, const coopt_bs_start_fn start_fn, const coopt_bs_panel_fn panel,
-                   const bool dround) {
-  const coopt_blob *b = coopt_blob_of(packed);
-  const size_t groups = b->kp / COOPT_QS8_KR, panels = (b->n + COOPT_QS8_NR - 1) / COOPT_QS8_NR;
-  int8_t *tile = aligned_alloc(64, (groups * 4 * rows_max + 63) & ~(size_t)63);
-  int32_t *start = start_fn ? malloc(panels * COOPT_QS8_NR * sizeof *start) : NULL;
-  if (tile && (start || !start_fn)) {
-    if (start_fn)
-      start_fn(packed, start);
-    for (size_t r0 = 0; r0 < m; r0 += rows_max) {
-      const size_t mr = m - r0 < rows_max ? m - r0 : rows_max, rows = rows_of(mr);
-      regroup(a + r0 * a_stride, a_stride, mr, rows, b->k, groups, flip, tile);
-      for (size_t p = 0; p < panels; ++p) {
-        const coopt_bs_panel P = coopt_bs_panel_of(packed, p);
-        panel(b, &P, start ? start + COOPT_QS8_NR * p : NULL, tile, rows, mr, c + r0 * c_stride + COOPT_QS8_NR * p,
-              c_stride, dround);
-      }
-    }
-  }
-  free(tile);
-  free(start);
-}
-
 /* ---- tile signatures, one per family ---- */
 
 /* qs8 GEMM tiles write int32 accumulators to acc when it is not NULL, else
@@ -145,6 +101,24 @@ typedef void (*coopt_qs8_dw_fn)(const void *packed, const int8_t *in, int8_t *ou
 typedef void (*coopt_f32_dw_fn)(const void *packed, const float *in, float *out);
 /* Panel p of a masked blob into the dense panel layout at dst. */
 typedef void (*coopt_masked_decode_fn)(const void *packed, size_t p, void *dst);
+
+/* ---- per-call scratch ---- */
+
+/* A kernel's per-call scratch (the regrouped rows of the sparse and
+ * block-sparse tiles, their per-channel start values, a prologue's laid-out
+ * rows) on the caller's stack when it fits, else the heap: for the layers of
+ * the bundled models it always fits, so a compiled model's inference makes
+ * no allocator call in its kernels (coopt-plan-buffers removed those around
+ * them).  `stack` is `stack_bytes` bytes aligned to `align`; NULL when the
+ * heap has no room. */
+static inline void *coopt_scratch_get(void *stack, size_t stack_bytes, size_t bytes, size_t align) {
+  return bytes <= stack_bytes ? stack : aligned_alloc(align, (bytes + align - 1) / align * align);
+}
+
+static inline void coopt_scratch_put(void *p, const void *stack) {
+  if (p != stack)
+    free(p);
+}
 
 /* ---- generic drivers ---- */
 
@@ -221,8 +195,8 @@ static inline __attribute__((always_inline)) void coopt_qs8_rows_drive(const voi
    * most layers, and no allocator call for them. */
   _Alignas(32) char stack[4096];
   const size_t bytes = prep ? rows * COOPT_ROWS_SCRATCH(b->kp) : 0;
-  coopt_qs8_rows R = {.scratch = stack};
-  if (bytes > sizeof stack && !(R.scratch = aligned_alloc(32, (bytes + 31) & ~(size_t)31)))
+  coopt_qs8_rows R = {.scratch = coopt_scratch_get(stack, sizeof stack, bytes, 32)};
+  if (!R.scratch)
     return;
   for (size_t r0 = 0; r0 < m; r0 += rows) {
     /* (With one row or one channel a step, the counts are spelled as
@@ -243,8 +217,57 @@ static inline __attribute__((always_inline)) void coopt_qs8_rows_drive(const voi
               coopt_requant(V.bias[ch + u] + sum[r * COOPT_CHANS_MAX + u], V.mult[ch + u], V.shift[ch + u], b);
     }
   }
-  if (R.scratch != stack)
-    free(R.scratch);
+  coopt_scratch_put(R.scratch, stack);
+}
+
+/* The block-sparse int8 GEMM's loop, shared by the NEON SDOT, AVX-VNNI and
+ * AVX-512 VNNI tiles: up to `rows_max` rows a step, regrouped once per step
+ * block-major (the tile's `regroup`: coopt_regroup_rows, or a faster one
+ * of its own) at the row count `rows_of(mr)` its panel step wants for mr
+ * real rows (the vector of rows, or mr broadcasts), then every panel
+ * through `panel`, which runs the panel's kept blocks against the regrouped
+ * rows and stores the mr rows.  The regroup is paid once per step and read
+ * by every panel, which is what lets a zero block cost nothing.  `start`
+ * (or NULL) fills panels * NR int32 once per call: what a tile's channels
+ * start from (the x86 tiles' bias - 128 * sum(w)). */
+typedef size_t (*coopt_bs_rows_fn)(size_t mr);
+typedef void (*coopt_bs_regroup_fn)(const int8_t *a, size_t a_stride, size_t mr, size_t rows, size_t k, size_t groups,
+                                    uint32_t flip, int8_t *tile);
+typedef void (*coopt_bs_start_fn)(const void *packed, int32_t *start);
+typedef void (*coopt_bs_panel_fn)(const coopt_blob *b, const coopt_bs_panel *P, const int32_t *start,
+                                  const int8_t *tile, size_t rows, size_t mr, int8_t *c, size_t c_stride,
+                                  const bool dround);
+
+static inline __attribute__((always_inline)) void
+coopt_bsgemm_drive(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c, size_t c_stride,
+                   const size_t rows_max, const uint32_t flip, const coopt_bs_rows_fn rows_of,
+                   const coopt_bs_regroup_fn regroup, const coopt_bs_start_fn start_fn, const coopt_bs_panel_fn panel,
+                   const bool dround) {
+  const coopt_blob *b = coopt_blob_of(packed);
+  const size_t groups = b->kp / COOPT_QS8_KR, panels = (b->n + COOPT_QS8_NR - 1) / COOPT_QS8_NR;
+  /* K up to 1,024 at 16 rows, N up to 1,024, on the stack. */
+  _Alignas(64) int8_t tile_stack[16384];
+  _Alignas(64) int32_t start_stack[1024];
+  int8_t *tile = coopt_scratch_get(tile_stack, sizeof tile_stack, groups * 4 * rows_max, 64);
+  int32_t *start =
+      start_fn ? coopt_scratch_get(start_stack, sizeof start_stack, panels * COOPT_QS8_NR * sizeof *start, 64) : NULL;
+  if (tile && (start || !start_fn)) {
+    if (start_fn)
+      start_fn(packed, start);
+    for (size_t r0 = 0; r0 < m; r0 += rows_max) {
+      const size_t mr = m - r0 < rows_max ? m - r0 : rows_max, rows = rows_of(mr);
+      regroup(a + r0 * a_stride, a_stride, mr, rows, b->k, groups, flip, tile);
+      for (size_t p = 0; p < panels; ++p) {
+        const coopt_bs_panel P = coopt_bs_panel_of(packed, p);
+        panel(b, &P, start ? start + COOPT_QS8_NR * p : NULL, tile, rows, mr, c + r0 * c_stride + COOPT_QS8_NR * p,
+              c_stride, dround);
+      }
+    }
+  }
+  if (tile)
+    coopt_scratch_put(tile, tile_stack);
+  if (start)
+    coopt_scratch_put(start, start_stack);
 }
 
 /* The 1x4 sparse tiles' channel: the step's row, the deltas and values,

@@ -66,8 +66,8 @@ static void fill_i8(int8_t *w, size_t n, size_t k, int pattern) {
 }
 
 typedef struct qparams {
-  int32_t mult[320], shift[320]; /* up to test_dw3x3's 300 channels */
-  int32_t bias[320];
+  int32_t mult[1104], shift[1104]; /* up to test_scratch_past_stack's 1,100 channels */
+  int32_t bias[1104];
   coopt_rt_requant rq;
   int8_t a_zp;
 } qparams;
@@ -303,13 +303,32 @@ static void test_f32_spmm(void) {
         }
 }
 
+/* One 1x4 sparse GEMM against the naive one, through the reference, the
+ * dispatched kernel and every x86 tile. */
+static void run_spgemm(size_t m, size_t n, size_t k, const int8_t *a, const int8_t *w, const qparams *q) {
+  int8_t *c0 = malloc(m * n), *c1 = malloc(m * n), *c2 = malloc(m * n);
+  size_t size = coopt_rt_qs8_spgemm_packed_size(n, k, w);
+  void *blob = alloc_blob(size);
+  coopt_rt_error err;
+  CHECK(coopt_rt_pack_qs8_spgemm(n, k, w, q->bias, q->a_zp, &q->rq, blob, size, &err) == COOPT_RT_OK);
+  naive_qs8(m, n, k, a, w, q, c0, NULL);
+  coopt_qs8_spgemm__ref(blob, m, a, k, c1, n);
+  coopt_rt_qs8_spgemm(blob, m, a, k, c2, n);
+  CHECK(memcmp(c0, c1, m * n) == 0);
+  CHECK(memcmp(c1, c2, m * n) == 0);
+#if defined(COOPT_RT_X86_TILES)
+  check_x86_rows_tiles(x86_spgemm, sizeof x86_spgemm / sizeof x86_spgemm[0], blob, m, a, k, n, c1, c2);
+#endif
+  free(c0), free(c1), free(c2), free(blob);
+}
+
 static void test_qs8_spgemm(void) {
   for (size_t mi = 0; mi < NDIMS; ++mi)
     for (size_t ni = 0; ni < NDIMS; ++ni)
       for (size_t ki = 0; ki < NKDIMS; ++ki)
         for (int pattern = 0; pattern < 5; ++pattern) {
           size_t m = dims[mi], n = dims[ni], k = kdims[ki];
-          int8_t *a = malloc(m * k), *w = malloc(n * k), *c0 = malloc(m * n), *c1 = malloc(m * n), *c2 = malloc(m * n);
+          int8_t *a = malloc(m * k), *w = malloc(n * k);
           for (size_t i = 0; i < m * k; ++i)
             a[i] = (int8_t)(rnd() % 256 - 128);
           fill_i8(w, n, k, pattern);
@@ -321,19 +340,8 @@ static void test_qs8_spgemm(void) {
                     w[ch * k + t] = 0;
           qparams q;
           make_qparams(&q, n, k, true, ki % 2);
-          size_t size = coopt_rt_qs8_spgemm_packed_size(n, k, w);
-          void *blob = alloc_blob(size);
-          coopt_rt_error err;
-          CHECK(coopt_rt_pack_qs8_spgemm(n, k, w, q.bias, q.a_zp, &q.rq, blob, size, &err) == COOPT_RT_OK);
-          naive_qs8(m, n, k, a, w, &q, c0, NULL);
-          coopt_qs8_spgemm__ref(blob, m, a, k, c1, n);
-          coopt_rt_qs8_spgemm(blob, m, a, k, c2, n);
-          CHECK(memcmp(c0, c1, m * n) == 0);
-          CHECK(memcmp(c1, c2, m * n) == 0);
-#if defined(COOPT_RT_X86_TILES)
-          check_x86_rows_tiles(x86_spgemm, sizeof x86_spgemm / sizeof x86_spgemm[0], blob, m, a, k, n, c1, c2);
-#endif
-          free(a), free(w), free(c0), free(c1), free(c2), free(blob);
+          run_spgemm(m, n, k, a, w, &q);
+          free(a), free(w);
         }
 }
 
@@ -471,6 +479,28 @@ static void test_qs8_bsgemm(void) {
   make_qparams(&q, N, K, true, false);
   for (size_t m = 1; m <= 33; m += 16)
     run_bsgemm(m, N, K, a, w, &q, blocks + fillers);
+  free(a), free(w);
+}
+
+/* Layers past the drivers' stack scratch (tiles.h coopt_scratch_get):
+ * N = 1,100 per-channel starts (the stack holds 1,024) and K = 2,100 (the
+ * x86 8-row sparse tiles' regrouped rows hold K <= 2,048 on the stack, the
+ * block-sparse ones K <= 1,024 at 16 rows), so the heap path runs at every
+ * level, for the sparse and block-sparse forms. */
+static void test_scratch_past_stack(void) {
+  enum { M = 17, N = 1100, K = 2100 };
+  int8_t *a = malloc(M * K), *w = malloc((size_t)N * K);
+  for (size_t i = 0; i < M * K; ++i)
+    a[i] = (int8_t)(rnd() % 256 - 128);
+  fill_i8(w, N, K, 1);
+  for (size_t ch = 0; ch < N; ++ch) /* zero most 8x4 blocks (and so 1x4 blocks) */
+    for (size_t g = 0; g < K / 4; ++g)
+      if ((ch / 8 * 131 + g * 7) % 5)
+        memset(w + ch * K + 4 * g, 0, 4);
+  qparams q;
+  make_qparams(&q, N, K, true, false);
+  run_spgemm(M, N, K, a, w, &q);
+  run_bsgemm(M, N, K, a, w, &q, SIZE_MAX);
   free(a), free(w);
 }
 
@@ -1021,6 +1051,7 @@ int main(void) {
   test_qs8_nm24();
   test_sparse_long_gaps();
   test_qs8_bsgemm();
+  test_scratch_past_stack();
   test_qs8_masked(false);
   test_qs8_masked(true);
   test_dw3x3();

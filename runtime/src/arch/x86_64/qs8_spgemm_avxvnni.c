@@ -30,7 +30,8 @@ static inline __attribute__((always_inline)) void qs8_spgemm_8x1c4(const void *p
   const coopt_blob *b = coopt_blob_of(packed);
   const coopt_chan_view V = coopt_chan_view_of(packed);
   const int8_t *pv = V.values;
-  int32_t *start = malloc(b->n * sizeof *start);
+  _Alignas(32) int32_t start_stack[1024]; /* N up to 1,024 */
+  int32_t *start = coopt_scratch_get(start_stack, sizeof start_stack, b->n * sizeof *start, 32);
   if (!start)
     return;
   for (size_t ch = 0, j = 0; ch < b->n; ++ch) {
@@ -40,7 +41,7 @@ static inline __attribute__((always_inline)) void qs8_spgemm_8x1c4(const void *p
     start[ch] = V.bias[ch] - 128 * sum;
   }
   x86_spgemm8_drive(packed, m, a, a_stride, c, c_stride, 0x80808080u, start, spgemm_8x1c4, dround);
-  free(start);
+  coopt_scratch_put(start, start_stack);
 }
 
 void coopt_qs8_spgemm_8x1c4__avxvnni(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,

@@ -174,8 +174,9 @@ x86_spgemm8_drive(const void *packed, size_t m, const int8_t *a, size_t a_stride
   const coopt_blob *b = coopt_blob_of(packed);
   const coopt_chan_view V = coopt_chan_view_of(packed);
   const size_t blocks = b->kp / 4;
-  int8_t *tile = NULL;
-  if (posix_memalign((void **)&tile, 32, blocks > 0 ? blocks * 32 : 32))
+  _Alignas(32) int8_t tile_stack[16384]; /* K up to 2,048 */
+  int8_t *tile = coopt_scratch_get(tile_stack, sizeof tile_stack, blocks * 32, 32);
+  if (!tile)
     return;
   for (size_t r0 = 0; r0 < m; r0 += 8) {
     const size_t mr = m - r0 < 8 ? m - r0 : 8;
@@ -185,7 +186,7 @@ x86_spgemm8_drive(const void *packed, size_t m, const int8_t *a, size_t a_stride
       store_channel_8rows(b, tile_fn(&V, tile, ch, &j, start), V.mult[ch], V.shift[ch], c + r0 * c_stride + ch,
                           c_stride, mr, dround);
   }
-  free(tile);
+  coopt_scratch_put(tile, tile_stack);
 }
 
 /* The dense int8 GEMM's loops, shared by the AVX2, AVX-VNNI and AVX-512
