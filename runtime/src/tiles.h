@@ -238,11 +238,26 @@ typedef void (*coopt_bs_panel_fn)(const coopt_blob *b, const coopt_bs_panel *P, 
                                   const int8_t *tile, size_t rows, size_t mr, int8_t *c, size_t c_stride,
                                   const bool dround);
 
-static inline __attribute__((always_inline)) void
-coopt_bsgemm_drive(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c, size_t c_stride,
-                   const size_t rows_max, const uint32_t flip, const coopt_bs_rows_fn rows_of,
-                   const coopt_bs_regroup_fn regroup, const coopt_bs_start_fn start_fn, const coopt_bs_panel_fn panel,
-                   const bool dround) {
+/* A tile's shape for the driver, written with designated initializers at
+ * the call. */
+typedef struct coopt_bs_shape {
+  size_t rows_max;             /* rows a step */
+  uint32_t flip;               /* xor on each regrouped activation word (0x80808080: a + 128 for vpdpbusd) */
+  coopt_bs_rows_fn rows_of;    /* the regrouped row count for a step of mr rows */
+  coopt_bs_regroup_fn regroup; /* coopt_regroup_rows or the tile's own */
+  coopt_bs_start_fn start;     /* or NULL */
+  coopt_bs_panel_fn panel;
+} coopt_bs_shape;
+
+static inline __attribute__((always_inline)) void coopt_bsgemm_drive(const void *packed, size_t m, const int8_t *a,
+                                                                     size_t a_stride, int8_t *c, size_t c_stride,
+                                                                     const coopt_bs_shape shape, const bool dround) {
+  const size_t rows_max = shape.rows_max;
+  const uint32_t flip = shape.flip;
+  const coopt_bs_rows_fn rows_of = shape.rows_of;
+  const coopt_bs_regroup_fn regroup = shape.regroup;
+  const coopt_bs_start_fn start_fn = shape.start;
+  const coopt_bs_panel_fn panel = shape.panel;
   const coopt_blob *b = coopt_blob_of(packed);
   const size_t groups = b->kp / COOPT_QS8_KR, panels = (b->n + COOPT_QS8_NR - 1) / COOPT_QS8_NR;
   /* K up to 1,024 at 16 rows, N up to 1,024, on the stack. */

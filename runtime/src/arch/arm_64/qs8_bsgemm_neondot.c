@@ -55,7 +55,9 @@ static inline __attribute__((always_inline)) void panel_8x8(const coopt_blob *b,
 
 void coopt_qs8_bsgemm_8x8c4__neondot(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,
                                      size_t c_stride) {
-  coopt_bsgemm_drive(packed, m, a, a_stride, c, c_stride, 8, 0, rows_of, coopt_regroup_rows, NULL, panel_8x8, false);
+  coopt_bsgemm_drive(
+      packed, m, a, a_stride, c, c_stride,
+      (coopt_bs_shape){.rows_max = 8, .rows_of = rows_of, .regroup = coopt_regroup_rows, .panel = panel_8x8}, false);
 }
 
 #endif

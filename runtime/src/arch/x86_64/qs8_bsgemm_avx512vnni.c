@@ -98,7 +98,13 @@ static inline __attribute__((always_inline)) void panel_16x8(const coopt_blob *b
 static inline __attribute__((always_inline)) void qs8_bsgemm_16x8c4(const void *packed, size_t m, const int8_t *a,
                                                                     size_t a_stride, int8_t *c, size_t c_stride,
                                                                     const bool dround) {
-  coopt_bsgemm_drive(packed, m, a, a_stride, c, c_stride, 16, 0x80808080u, rows_of, regroup, bsgemm_start, panel_16x8,
+  coopt_bsgemm_drive(packed, m, a, a_stride, c, c_stride,
+                     (coopt_bs_shape){.rows_max = 16,
+                                      .flip = 0x80808080u,
+                                      .rows_of = rows_of,
+                                      .regroup = regroup,
+                                      .start = bsgemm_start,
+                                      .panel = panel_16x8},
                      dround);
 }
 

@@ -22,8 +22,14 @@ static inline __attribute__((always_inline)) void panel_8x8(const coopt_blob *b,
 static inline __attribute__((always_inline)) void qs8_bsgemm_8x8c4(const void *packed, size_t m, const int8_t *a,
                                                                    size_t a_stride, int8_t *c, size_t c_stride,
                                                                    const bool dround) {
-  coopt_bsgemm_drive(packed, m, a, a_stride, c, c_stride, 8, 0x80808080u, rows_of, coopt_regroup_rows, bsgemm_start,
-                     panel_8x8, dround);
+  coopt_bsgemm_drive(packed, m, a, a_stride, c, c_stride,
+                     (coopt_bs_shape){.rows_max = 8,
+                                      .flip = 0x80808080u,
+                                      .rows_of = rows_of,
+                                      .regroup = coopt_regroup_rows,
+                                      .start = bsgemm_start,
+                                      .panel = panel_8x8},
+                     dround);
 }
 
 void coopt_qs8_bsgemm_8x8c4__avxvnni(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,

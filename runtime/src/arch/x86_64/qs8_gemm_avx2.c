@@ -111,11 +111,13 @@ static inline __attribute__((always_inline)) void qs8_gemm_4x8c4(const void *pac
                                                                  int32_t *acc_out, size_t acc_stride,
                                                                  const bool dround) {
   const size_t m4 = m / 4 * 4;
-  x86_gemm_drive(packed, m4, a, a_stride, c, c_stride, acc_out, acc_stride, 4, 1, qs8_gemm_4x8_step, 0, NULL, NULL,
-                 NULL, dround);
-  x86_gemm_drive(packed, m - m4, a + m4 * a_stride, a_stride, c ? c + m4 * c_stride : NULL, c_stride,
-                 acc_out ? acc_out + m4 * acc_stride : NULL, acc_stride, 1, 4, qs8_gemm_1x32_step, 1, qs8_gemm_1x8_step,
-                 NULL, NULL, dround);
+  x86_gemm_drive(packed, m4, a, a_stride, c, c_stride, acc_out, acc_stride,
+                 (x86_gemm_shape){.rows = 4, .np = 1, .tile = qs8_gemm_4x8_step}, dround);
+  x86_gemm_drive(
+      packed, m - m4, a + m4 * a_stride, a_stride, c ? c + m4 * c_stride : NULL, c_stride,
+      acc_out ? acc_out + m4 * acc_stride : NULL, acc_stride,
+      (x86_gemm_shape){.rows = 1, .np = 4, .tile = qs8_gemm_1x32_step, .np_tail = 1, .tail = qs8_gemm_1x8_step},
+      dround);
 }
 
 void coopt_qs8_gemm_4x8c4__avx2(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,

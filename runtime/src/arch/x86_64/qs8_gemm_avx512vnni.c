@@ -156,8 +156,8 @@ static inline __attribute__((always_inline)) void qs8_gemm_4x32c4(const void *pa
                                                                   size_t a_stride, int8_t *c, size_t c_stride,
                                                                   int32_t *acc_out, size_t acc_stride,
                                                                   const bool dround) {
-  x86_gemm_drive(packed, m, a, a_stride, c, c_stride, acc_out, acc_stride, 4, 4, qs8_gemm_4x32_step, 0, NULL, group4_of,
-                 NULL, dround);
+  x86_gemm_drive(packed, m, a, a_stride, c, c_stride, acc_out, acc_stride,
+                 (x86_gemm_shape){.rows = 4, .np = 4, .tile = qs8_gemm_4x32_step, .group = group4_of}, dround);
 }
 
 /* 1 row x 32 channels for M < 4 (GEMV and the classifier), where the 4-row
@@ -301,8 +301,11 @@ static inline __attribute__((always_inline)) void qs8_gemm_1x32c4(const void *pa
                                                                   size_t a_stride, int8_t *c, size_t c_stride,
                                                                   int32_t *acc_out, size_t acc_stride,
                                                                   const bool dround) {
-  x86_gemm_drive(packed, m, a, a_stride, c, c_stride, acc_out, acc_stride, 1, 4, qs8_gemm_1x32_step, 2,
-                 qs8_gemm_1x16_step, NULL, row_sum, dround);
+  x86_gemm_drive(
+      packed, m, a, a_stride, c, c_stride, acc_out, acc_stride,
+      (x86_gemm_shape){
+          .rows = 1, .np = 4, .tile = qs8_gemm_1x32_step, .np_tail = 2, .tail = qs8_gemm_1x16_step, .row = row_sum},
+      dround);
 }
 
 /* Each tile in both roundings (x86.h rescale8). */

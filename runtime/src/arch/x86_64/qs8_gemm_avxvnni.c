@@ -88,8 +88,8 @@ static inline __attribute__((always_inline)) void qs8_gemm_4x16c4(const void *pa
                                                                   size_t a_stride, int8_t *c, size_t c_stride,
                                                                   int32_t *acc_out, size_t acc_stride,
                                                                   const bool dround) {
-  x86_gemm_drive(packed, m, a, a_stride, c, c_stride, acc_out, acc_stride, 4, 2, qs8_gemm_4x16_step, 0, NULL,
-                 vnni_group_of, NULL, dround);
+  x86_gemm_drive(packed, m, a, a_stride, c, c_stride, acc_out, acc_stride,
+                 (x86_gemm_shape){.rows = 4, .np = 2, .tile = qs8_gemm_4x16_step, .group = vnni_group_of}, dround);
 }
 
 /* 1 row x 32 channels for M < 4 (GEMV and the classifier), as the AVX-512
@@ -166,8 +166,11 @@ static inline __attribute__((always_inline)) void qs8_gemm_1x32c4(const void *pa
                                                                   size_t a_stride, int8_t *c, size_t c_stride,
                                                                   int32_t *acc_out, size_t acc_stride,
                                                                   const bool dround) {
-  x86_gemm_drive(packed, m, a, a_stride, c, c_stride, acc_out, acc_stride, 1, 4, qs8_gemm_1x32_step, 1,
-                 qs8_gemm_1x8_step, NULL, row_sum_vnni, dround);
+  x86_gemm_drive(
+      packed, m, a, a_stride, c, c_stride, acc_out, acc_stride,
+      (x86_gemm_shape){
+          .rows = 1, .np = 4, .tile = qs8_gemm_1x32_step, .np_tail = 1, .tail = qs8_gemm_1x8_step, .row = row_sum_vnni},
+      dround);
 }
 
 void coopt_qs8_gemm_4x16c4__avxvnni(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c,

@@ -236,6 +236,18 @@ typedef void (*x86_gemm_tile_fn)(const x86_gemm_step *s, const bool dround);
 typedef void (*x86_gemm_group_fn)(const coopt_blob *b, const void *packed, size_t p, size_t real, void *state);
 typedef int32_t (*x86_gemm_row_fn)(const int8_t *x, size_t k);
 
+/* A kernel's shape for the driver, written with designated initializers at
+ * the call (the fields it does not name are 0 / NULL). */
+typedef struct x86_gemm_shape {
+  size_t rows;             /* 4 or 1: the loop order */
+  size_t np;               /* panels a step */
+  x86_gemm_tile_fn tile;   /* the step */
+  size_t np_tail;          /* 1-row order: panels a step past the whole groups */
+  x86_gemm_tile_fn tail;   /* 1-row order: the step for them */
+  x86_gemm_group_fn group; /* 4-row order: the group prologue, or NULL */
+  x86_gemm_row_fn row;     /* 1-row order: the row prologue, or NULL */
+} x86_gemm_shape;
+
 /* One block of mr rows from r0 through the tile (4-row order). */
 static inline __attribute__((always_inline)) void
 x86_gemm_rows(x86_gemm_step *s, const x86_gemm_tile_fn tile, size_t r0, size_t mr, const int8_t *a, size_t a_stride,
@@ -248,11 +260,14 @@ x86_gemm_rows(x86_gemm_step *s, const x86_gemm_tile_fn tile, size_t r0, size_t m
   tile(s, dround);
 }
 
-static inline __attribute__((always_inline)) void
-x86_gemm_drive(const void *packed, size_t m, const int8_t *a, size_t a_stride, int8_t *c, size_t c_stride,
-               int32_t *acc_out, size_t acc_stride, const size_t rows, const size_t np, const x86_gemm_tile_fn tile,
-               const size_t np_tail, const x86_gemm_tile_fn tail, const x86_gemm_group_fn group,
-               const x86_gemm_row_fn row, const bool dround) {
+static inline __attribute__((always_inline)) void x86_gemm_drive(const void *packed, size_t m, const int8_t *a,
+                                                                 size_t a_stride, int8_t *c, size_t c_stride,
+                                                                 int32_t *acc_out, size_t acc_stride,
+                                                                 const x86_gemm_shape shape, const bool dround) {
+  const size_t rows = shape.rows, np = shape.np, np_tail = shape.np_tail;
+  const x86_gemm_tile_fn tile = shape.tile, tail = shape.tail;
+  const x86_gemm_group_fn group = shape.group;
+  const x86_gemm_row_fn row = shape.row;
   const coopt_blob *b = coopt_blob_of(packed);
   const size_t panels = (b->n + COOPT_QS8_NR - 1) / COOPT_QS8_NR;
   x86_gemm_step s = {.b = b, .packed = packed, .c_stride = c_stride, .acc_stride = acc_stride};
