@@ -108,6 +108,13 @@ static void naive_qs8(size_t m, size_t n, size_t k, const int8_t *a, const int8_
     }
 }
 
+/* A row family's x86 tile (the tables below; none off x86). */
+typedef struct x86_rows_tile {
+  uint32_t isa;
+  coopt_qs8_rows_fn fn;
+  int rounding;
+} x86_rows_tile;
+
 /* The x86 tiles of each family, run directly on every shape where this CPU
  * has their features (under COOPT_RT_ISA's cap, as the dispatcher). */
 #if defined(COOPT_RT_X86_TILES)
@@ -133,11 +140,6 @@ static const struct {
                 {COOPT_ISA_X86_AVX512VNNI, coopt_qs8_gemm_dround_4x32c4__avx512vnni, DOUBLE},
                 {COOPT_ISA_X86_AVX512VNNI, coopt_qs8_gemm_1x32c4__avx512vnni, SINGLE},
                 {COOPT_ISA_X86_AVX512VNNI, coopt_qs8_gemm_dround_1x32c4__avx512vnni, DOUBLE}};
-typedef struct x86_rows_tile {
-  uint32_t isa;
-  coopt_qs8_rows_fn fn;
-  int rounding;
-} x86_rows_tile;
 static const x86_rows_tile x86_spgemm[] = {{COOPT_ISA_X86_AVX2, coopt_qs8_spgemm_1x1c4__avx2, EITHER},
                                            {COOPT_ISA_X86_AVX2, coopt_qs8_spgemm_8x1c4__avx2, SINGLE},
                                            {COOPT_ISA_X86_AVX2, coopt_qs8_spgemm_dround_8x1c4__avx2, DOUBLE},
@@ -169,6 +171,31 @@ static void check_x86_rows_tiles(const x86_rows_tile *tiles, size_t count, const
     }
 }
 #endif
+#if defined(COOPT_RT_X86_TILES)
+#define X86_TILES(table) table, sizeof table / sizeof table[0]
+#else
+#define X86_TILES(table) NULL, 0
+#endif
+
+/* A packed blob of a row family against the naive GEMM: the family's
+ * reference kernel, the dispatched one and, on x86, every tile of its
+ * table this CPU has. */
+static void check_rows_blob(const void *blob, size_t m, size_t n, size_t k, const int8_t *a, const int8_t *w,
+                            const qparams *q, coopt_qs8_rows_fn ref, coopt_qs8_rows_fn rt, const x86_rows_tile *tiles,
+                            size_t count) {
+  int8_t *c0 = malloc(m * n), *c1 = calloc(m * n, 1), *c2 = calloc(m * n, 1);
+  naive_qs8(m, n, k, a, w, q, c0, NULL);
+  ref(blob, m, a, k, c1, n);
+  rt(blob, m, a, k, c2, n);
+  CHECK(memcmp(c0, c1, m * n) == 0);
+  CHECK(memcmp(c1, c2, m * n) == 0);
+#if defined(COOPT_RT_X86_TILES)
+  check_x86_rows_tiles(tiles, count, blob, m, a, k, n, c1, c2);
+#else
+  (void)tiles, (void)count;
+#endif
+  free(c0), free(c1), free(c2);
+}
 
 static void test_qs8_gemm(void) {
   for (size_t mi = 0; mi < NDIMS; ++mi)
@@ -306,20 +333,12 @@ static void test_f32_spmm(void) {
 /* One 1x4 sparse GEMM against the naive one, through the reference, the
  * dispatched kernel and every x86 tile. */
 static void run_spgemm(size_t m, size_t n, size_t k, const int8_t *a, const int8_t *w, const qparams *q) {
-  int8_t *c0 = malloc(m * n), *c1 = malloc(m * n), *c2 = malloc(m * n);
   size_t size = coopt_rt_qs8_spgemm_packed_size(n, k, w);
   void *blob = alloc_blob(size);
   coopt_rt_error err;
   CHECK(coopt_rt_pack_qs8_spgemm(n, k, w, q->bias, q->a_zp, &q->rq, blob, size, &err) == COOPT_RT_OK);
-  naive_qs8(m, n, k, a, w, q, c0, NULL);
-  coopt_qs8_spgemm__ref(blob, m, a, k, c1, n);
-  coopt_rt_qs8_spgemm(blob, m, a, k, c2, n);
-  CHECK(memcmp(c0, c1, m * n) == 0);
-  CHECK(memcmp(c1, c2, m * n) == 0);
-#if defined(COOPT_RT_X86_TILES)
-  check_x86_rows_tiles(x86_spgemm, sizeof x86_spgemm / sizeof x86_spgemm[0], blob, m, a, k, n, c1, c2);
-#endif
-  free(c0), free(c1), free(c2), free(blob);
+  check_rows_blob(blob, m, n, k, a, w, q, coopt_qs8_spgemm__ref, coopt_rt_qs8_spgemm, X86_TILES(x86_spgemm));
+  free(blob);
 }
 
 static void test_qs8_spgemm(void) {
@@ -418,7 +437,6 @@ static void test_sparse_long_gaps(void) {
  * rarely fill a block. */
 static void run_bsgemm(size_t m, size_t n, size_t k, const int8_t *a, const int8_t *w, const qparams *q,
                        size_t want_blocks) {
-  int8_t *c0 = malloc(m * n), *c1 = malloc(m * n), *c2 = malloc(m * n);
   size_t size = coopt_rt_qs8_bsgemm_packed_size(n, k, w);
   void *blob = alloc_blob(size);
   coopt_rt_error err;
@@ -427,16 +445,8 @@ static void run_bsgemm(size_t m, size_t n, size_t k, const int8_t *a, const int8
   CHECK(coopt_rt_pack_qs8_bsgemm(n, k, w, q->bias, q->a_zp, &q->rq, blob, size, &err) == COOPT_RT_OK);
   if (want_blocks != SIZE_MAX)
     CHECK(coopt_blob_of(blob)->count == want_blocks);
-  naive_qs8(m, n, k, a, w, q, c0, NULL);
-  memset(c1, 0, m * n), memset(c2, 0, m * n);
-  coopt_qs8_bsgemm__ref(blob, m, a, k, c1, n);
-  coopt_rt_qs8_bsgemm(blob, m, a, k, c2, n);
-  CHECK(memcmp(c0, c1, m * n) == 0);
-  CHECK(memcmp(c1, c2, m * n) == 0);
-#if defined(COOPT_RT_X86_TILES)
-  check_x86_rows_tiles(x86_bsgemm, sizeof x86_bsgemm / sizeof x86_bsgemm[0], blob, m, a, k, n, c1, c2);
-#endif
-  free(c0), free(c1), free(c2), free(blob);
+  check_rows_blob(blob, m, n, k, a, w, q, coopt_qs8_bsgemm__ref, coopt_rt_qs8_bsgemm, X86_TILES(x86_bsgemm));
+  free(blob);
 }
 
 static void test_qs8_bsgemm(void) {
