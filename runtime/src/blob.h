@@ -84,13 +84,14 @@ static inline size_t coopt_f32_panel_bytes(size_t k) { return 4 * COOPT_F32_NR *
 
 /* Sparse and LUT families: per-channel arrays at these offsets. */
 typedef struct coopt_chan_arrays {
-  size_t bias, mult, shift; /* int32[N] (f32 spmm: float bias[N]) */
-  size_t nnz;               /* uint32[N]: nonzeros / blocks per channel */
-  size_t codebook;          /* int8[N][16] */
-  size_t index;             /* spmm: int32 byte deltas; sparse, splut4: uint8 block deltas (below);
-                               nm24: nibbles[N][kp/4] (each kept value's k within its 16-k window) */
-  size_t values; /* spmm: float; sparse: int8[4] per block; lut4: nibbles[N][kp/2]; splut4: uint8[2] per block;
-                    nm24: int8[N][kp/2] (the 2 kept values of every 4) */
+  size_t bias, mult; /* int32[N] (f32 spmm: float bias[N]) */
+  size_t shift;      /* uint8[N] (2..62) */
+  size_t nnz;        /* uint32[N]: nonzeros / blocks per channel (the sparse forms and the f32 SpMM) */
+  size_t codebook;   /* int8[N][16] */
+  size_t index;      /* spmm: int32 byte deltas; sparse, splut4: uint8 block deltas (below);
+                        nm24: nibbles[N][kp/4] (each kept value's k within its 16-k window) */
+  size_t values;     /* spmm: float; sparse: int8[4] per block; lut4: nibbles[N][kp/2]; splut4: uint8[2] per block;
+                        nm24: int8[N][kp/2] (the 2 kept values of every 4) */
   size_t end;
 } coopt_chan_arrays;
 
@@ -125,7 +126,8 @@ coopt_chan_arrays coopt_chan_layout(int kind, size_t n, size_t kp, size_t count)
 
 /* Typed pointers into a per-channel blob (sparse, LUT and SpMM families). */
 typedef struct coopt_chan_view {
-  const int32_t *bias, *mult, *shift;
+  const int32_t *bias, *mult;
+  const uint8_t *shift;
   const float *fbias;      /* f32 SpMM: the bias array as floats */
   const uint32_t *nnz;     /* blocks (sparse) per channel */
   const uint8_t *delta;    /* sparse int8 / sparse LUT: block deltas */
@@ -141,7 +143,7 @@ static inline coopt_chan_view coopt_chan_view_of(const void *packed) {
   const char *base = (const char *)packed;
   coopt_chan_view v;
   v.bias = (const int32_t *)(base + L.bias), v.fbias = (const float *)(base + L.bias);
-  v.mult = (const int32_t *)(base + L.mult), v.shift = (const int32_t *)(base + L.shift);
+  v.mult = (const int32_t *)(base + L.mult), v.shift = (const uint8_t *)(base + L.shift);
   v.nnz = (const uint32_t *)(base + L.nnz), v.delta = v.nm24_pos = (const uint8_t *)(base + L.index);
   v.deltas = (const int32_t *)(base + L.index);
   v.codebook = (const int8_t *)(base + L.codebook);

@@ -91,9 +91,11 @@ coopt_chan_arrays coopt_chan_layout(int kind, size_t n, size_t kp, size_t count)
   L.bias = at, at = coopt_align16(at + 4 * n);
   if (kind != COOPT_BLOB_F32_SPMM) {
     L.mult = at, at = coopt_align16(at + 4 * n);
-    L.shift = at, at = coopt_align16(at + 4 * n);
+    L.shift = at, at = coopt_align16(at + n); /* 2..62: a byte each */
   }
-  L.nnz = at, at = coopt_align16(at + 4 * n);
+  /* Only the forms that walk a variable number of blocks per channel. */
+  if (kind == COOPT_BLOB_F32_SPMM || kind == COOPT_BLOB_QS8_SPGEMM || kind == COOPT_BLOB_QS8_SPLUT4)
+    L.nnz = at, at = coopt_align16(at + 4 * n);
   if (kind == COOPT_BLOB_QS8_LUT4 || kind == COOPT_BLOB_QS8_SPLUT4)
     L.codebook = at, at = coopt_align16(at + 16 * n);
   switch (kind) {
@@ -347,11 +349,11 @@ size_t coopt_rt_qs8_spgemm_packed_size(size_t n, size_t k, const int8_t *w) {
 
 static void write_chan_requant(void *packed, const coopt_chan_arrays *L, size_t n, const int8_t *w, size_t k,
                                const int32_t *bias, int a_zp, const coopt_rt_requant *rq) {
-  int32_t *pb = (int32_t *)((char *)packed + L->bias), *pm = (int32_t *)((char *)packed + L->mult),
-          *ps = (int32_t *)((char *)packed + L->shift);
+  int32_t *pb = (int32_t *)((char *)packed + L->bias), *pm = (int32_t *)((char *)packed + L->mult);
+  uint8_t *ps = (uint8_t *)packed + L->shift;
   for (size_t c = 0; c < n; ++c) {
     pb[c] = folded_bias(w + c * k, k, bias, c, a_zp);
-    pm[c] = rq_mult(rq, c), ps[c] = rq_shift(rq, c);
+    pm[c] = rq_mult(rq, c), ps[c] = (uint8_t)rq_shift(rq, c);
   }
 }
 
@@ -422,13 +424,13 @@ size_t coopt_rt_qs8_lut4_gemm_packed_size(size_t n, size_t k) {
 static void write_lut_requant(void *packed, const coopt_chan_arrays *L, size_t n, size_t k, const uint8_t *idx,
                               const int8_t *codebook, size_t codebook_size, const int32_t *bias, int a_zp,
                               const coopt_rt_requant *rq, int8_t *row) {
-  int32_t *pb = (int32_t *)((char *)packed + L->bias), *pm = (int32_t *)((char *)packed + L->mult),
-          *ps = (int32_t *)((char *)packed + L->shift);
+  int32_t *pb = (int32_t *)((char *)packed + L->bias), *pm = (int32_t *)((char *)packed + L->mult);
+  uint8_t *ps = (uint8_t *)packed + L->shift;
   int8_t *pc = (int8_t *)((char *)packed + L->codebook);
   for (size_t c = 0; c < n; ++c) {
     decode_row(idx + c * k, codebook + 16 * c, k, row);
     pb[c] = folded_bias(row, k, bias, c, a_zp);
-    pm[c] = rq_mult(rq, c), ps[c] = rq_shift(rq, c);
+    pm[c] = rq_mult(rq, c), ps[c] = (uint8_t)rq_shift(rq, c);
     memset(pc + 16 * c, 0, 16);
     memcpy(pc + 16 * c, codebook + 16 * c, codebook_size);
   }

@@ -48,7 +48,7 @@
 // RUN: FileCheck %s --check-prefix=SPLUT-IR < %t.splut.mlir
 // RUN: coopt-opt %t.i8.mlir -p 'builtin.module(coopt-lower-kernels{force=lut})' -o %t.lut.mlir 2>&1 | FileCheck %s --check-prefix=LUT
 // RUN: FileCheck %s --check-prefix=LUT-IR < %t.lut.mlir
-// LUT: lookup-table int8 (4-bit) kernel, 288 packed bytes (0% zero 1x4 blocks, 0% zero 8x4 blocks, <= 2 values per channel)
+// LUT: lookup-table int8 (4-bit) kernel, 272 packed bytes (0% zero 1x4 blocks, 0% zero 8x4 blocks, <= 2 values per channel)
 // LUT-IR: func.func private @coopt_rt_mlir_qs8_lut4_gemm(tensor<?xi8> {bufferization.access = "read"}, tensor<?x?xi8> {bufferization.access = "read"}) -> tensor<?x?xi8>
 // LUT-IR: call @coopt_rt_mlir_qs8_lut4_gemm(
 // RUN: coopt-opt %t.i8.mlir -p 'builtin.module(coopt-lower-kernels{force=masked})' -o %t.masked.mlir 2>&1 | FileCheck %s --check-prefix=MASKED
