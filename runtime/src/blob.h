@@ -12,9 +12,12 @@
 
 #include <string.h>
 
-/* "CPT2": the sparse forms index blocks by one-byte deltas (CPT1: 32-bit
- * offsets).  A blob and the runtime that reads it come from one build. */
-#define COOPT_RT_MAGIC 0x32545043u
+/* "CPT3": the per-channel forms store each shift as a byte and a block
+ * count only where it varies (CPT2: int32 shifts and a count in every
+ * form); since CPT2 the sparse forms index blocks by one-byte deltas (CPT1:
+ * 32-bit offsets).  A blob and the runtime that reads it come from one
+ * build. */
+#define COOPT_RT_MAGIC 0x33545043u
 
 enum {
   COOPT_BLOB_QS8_GEMM = 1,
@@ -129,7 +132,7 @@ typedef struct coopt_chan_view {
   const int32_t *bias, *mult;
   const uint8_t *shift;
   const float *fbias;      /* f32 SpMM: the bias array as floats */
-  const uint32_t *nnz;     /* blocks (sparse) per channel */
+  const uint32_t *nnz;     /* blocks per channel (the 1x4 sparse forms and the f32 SpMM; no array elsewhere) */
   const uint8_t *delta;    /* sparse int8 / sparse LUT: block deltas */
   const uint8_t *nm24_pos; /* 2:4: position nibbles */
   const int32_t *deltas;   /* f32 SpMM: byte deltas */
