@@ -21,7 +21,7 @@
  * layer's weights stream from L2 or memory once per call.
  *
  * The x86 coefficients are measured: bench/kernel-costs.sh times every
- * form at every runtime level on five shapes and fits them (within 1-15%);
+ * form at every runtime level on five shapes and fits them (within 1-25%);
  * the figures in KernelCost.c are one such run, so a choice is the same on
  * every machine (the runtime still dispatches tiles by CPUID at run time).
  * The aarch64 ones come from llvm-mca cycles per MAC of each inner loop and
