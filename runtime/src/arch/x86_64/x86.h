@@ -248,15 +248,23 @@ typedef struct x86_gemm_shape {
   x86_gemm_row_fn row;     /* 1-row order: the row prologue, or NULL */
 } x86_gemm_shape;
 
+/* Point the step at row `row`, panel p of the call's outputs (c or acc_out,
+ * the other NULL). */
+static inline void x86_gemm_at(x86_gemm_step *s, int8_t *c, int32_t *acc_out, size_t row, size_t p) {
+  s->p = p;
+  s->c = c ? c + row * s->c_stride + p * COOPT_QS8_NR : NULL;
+  s->acc = acc_out ? acc_out + row * s->acc_stride + p * COOPT_QS8_NR : NULL;
+}
+
 /* One block of mr rows from r0 through the tile (4-row order). */
-static inline __attribute__((always_inline)) void
-x86_gemm_rows(x86_gemm_step *s, const x86_gemm_tile_fn tile, size_t r0, size_t mr, const int8_t *a, size_t a_stride,
-              int8_t *c, size_t c_stride, int32_t *acc_out, size_t acc_stride, const size_t rows, const bool dround) {
+static inline __attribute__((always_inline)) void x86_gemm_rows(x86_gemm_step *s, const x86_gemm_tile_fn tile,
+                                                                size_t r0, size_t mr, const int8_t *a, size_t a_stride,
+                                                                int8_t *c, int32_t *acc_out, const size_t rows,
+                                                                const bool dround) {
   s->mr = mr;
   for (size_t r = 0; r < rows; ++r)
     s->ar[r] = a + (r0 + (r < mr ? r : mr - 1)) * a_stride;
-  s->c = c ? c + r0 * c_stride + s->p * COOPT_QS8_NR : NULL;
-  s->acc = acc_out ? acc_out + r0 * acc_stride + s->p * COOPT_QS8_NR : NULL;
+  x86_gemm_at(s, c, acc_out, r0, s->p);
   tile(s, dround);
 }
 
@@ -279,15 +287,13 @@ static inline __attribute__((always_inline)) void x86_gemm_drive(const void *pac
       s.row_term = row ? row(x, b->k) : 0;
       size_t p = 0;
       for (; p + np <= panels; p += np) {
-        s.p = p, s.real = np;
-        s.c = c ? c + r * c_stride + p * COOPT_QS8_NR : NULL;
-        s.acc = acc_out ? acc_out + r * acc_stride + p * COOPT_QS8_NR : NULL;
+        s.real = np;
+        x86_gemm_at(&s, c, acc_out, r, p);
         tile(&s, dround);
       }
       for (; p < panels; p += np_tail) {
-        s.p = p, s.real = panels - p < np_tail ? panels - p : np_tail;
-        s.c = c ? c + r * c_stride + p * COOPT_QS8_NR : NULL;
-        s.acc = acc_out ? acc_out + r * acc_stride + p * COOPT_QS8_NR : NULL;
+        s.real = panels - p < np_tail ? panels - p : np_tail;
+        x86_gemm_at(&s, c, acc_out, r, p);
         tail(&s, dround);
       }
     }
@@ -304,9 +310,9 @@ static inline __attribute__((always_inline)) void x86_gemm_drive(const void *pac
      * partial one. */
     size_t r0 = 0;
     for (; r0 + rows <= m; r0 += rows)
-      x86_gemm_rows(&s, tile, r0, rows, a, a_stride, c, c_stride, acc_out, acc_stride, rows, dround);
+      x86_gemm_rows(&s, tile, r0, rows, a, a_stride, c, acc_out, rows, dround);
     if (r0 < m)
-      x86_gemm_rows(&s, tile, r0, m - r0, a, a_stride, c, c_stride, acc_out, acc_stride, rows, dround);
+      x86_gemm_rows(&s, tile, r0, m - r0, a, a_stride, c, acc_out, rows, dround);
   }
 }
 
