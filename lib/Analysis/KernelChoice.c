@@ -152,7 +152,9 @@ static coopt_kernel_kind first_choice(const coopt_kernel_policy *p, const coopt_
 /* size: the smallest form; latency: the one predicted fastest; balanced:
  * from the fastest forms, layers move to smaller ones while the predicted
  * time of all of them stays within COOPT_KERNEL_BALANCED_SLACK of the
- * fastest total, best bytes saved per predicted ns first (a greedy
+ * fastest total, best bytes saved per predicted ns first, a move that
+ * costs time only when it saves COOPT_KERNEL_BALANCED_MIN_SAVING of the
+ * layer's bytes (a greedy
  * knapsack: a decode paid once per call is bought where the call's rows
  * amortise it, and a layer that is a small share of the time can take a
  * form that is slower by more than the slack on its own).  For one layer
@@ -181,7 +183,7 @@ void cooptChooseKernels(const coopt_kernel_policy *p, size_t n, const coopt_int8
         if (!candidate(p, v[i], k) || v[i]->sizes[k] >= v[i]->sizes[kinds[i]])
           continue;
         double dc = c[i][k] - c[i][kinds[i]], db = (double)(v[i]->sizes[kinds[i]] - v[i]->sizes[k]);
-        if (total + dc > budget)
+        if (total + dc > budget || (dc > 0 && db < COOPT_KERNEL_BALANCED_MIN_SAVING * (double)v[i]->sizes[kinds[i]]))
           continue;
         double score = dc <= 0 ? INFINITY : db / dc;
         if (score > best || (score == best && db > best_db))

@@ -29,6 +29,11 @@ typedef enum coopt_kernel_objective {
 /* objective=balanced gives up at most this fraction of the predicted
  * fastest time (of the layers decided together) for bytes. */
 #define COOPT_KERNEL_BALANCED_SLACK 0.10
+/* ... and spends none of it on a move that saves less than this fraction
+ * of the layer's bytes: a masked blob of weights without zeros is a few
+ * bytes smaller than the dense one (byte shifts, a byte of block mask per
+ * K group), which is no reason to decode it on every call. */
+#define COOPT_KERNEL_BALANCED_MIN_SAVING 0.05
 
 typedef struct coopt_kernel_policy {
   coopt_kernel_objective objective;

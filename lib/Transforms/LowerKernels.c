@@ -118,8 +118,8 @@ static const coopt_option_info lower_kernels_option_table[] = {
      COOPT_OPT_ENUM,
      "what the int8 pointwise kernel choice optimises: size = the smallest packed form the weights allow; latency = "
      "the form the cost model predicts fastest for the call's rows on `cpu`; balanced = the smallest forms whose "
-     "predicted time, over a function's pointwise layers, is within 10% of the fastest (lookup-table forms unless "
-     "lut=off)",
+     "predicted time, over a function's pointwise layers, is within 10% of the fastest, a slower form only for 5% "
+     "of its layer's bytes (lookup-table forms unless lut=off)",
      "balanced",
      {0},
      objective_values,

@@ -12,12 +12,13 @@
 
 #include <string.h>
 
-/* "CPT3": the per-channel forms store each shift as a byte and a block
- * count only where it varies (CPT2: int32 shifts and a count in every
- * form); since CPT2 the sparse forms index blocks by one-byte deltas (CPT1:
- * 32-bit offsets).  A blob and the runtime that reads it come from one
- * build. */
-#define COOPT_RT_MAGIC 0x33545043u
+/* "CPT4": a masked blob may keep its mask a bit per 1x4 block
+ * (mask_block), the depthwise blob its shifts as bytes.  CPT3: the
+ * per-channel forms store each shift as a byte and a block count only
+ * where it varies (CPT2: int32 shifts and a count in every form); since
+ * CPT2 the sparse forms index blocks by one-byte deltas (CPT1: 32-bit
+ * offsets).  A blob and the runtime that reads it come from one build. */
+#define COOPT_RT_MAGIC 0x34545043u
 
 enum {
   COOPT_BLOB_QS8_GEMM = 1,
@@ -44,10 +45,11 @@ typedef struct coopt_blob {
   int32_t out_zero_point, out_min, out_max;
   uint32_t double_round;
   float fmin, fmax;
-  uint32_t m_stride; /* spmm: elements per input row */
-  uint16_t dw[8];    /* depthwise: h, w, c, stride, pad t/l/b/r */
-  uint16_t conv[11]; /* conv: h, w, cin, kh, kw, stride h/w, pad t/l/b/r;
-                        the GEMM blob follows the header */
+  uint32_t m_stride;   /* spmm: elements per input row */
+  uint16_t dw[8];      /* depthwise: h, w, c, stride, pad t/l/b/r */
+  uint16_t conv[11];   /* conv: h, w, cin, kh, kw, stride h/w, pad t/l/b/r;
+                          the GEMM blob follows the header */
+  uint32_t mask_block; /* masked forms: 1 = a mask bit per 1x4 block, 0 = per weight */
 } coopt_blob;
 
 _Static_assert(sizeof(coopt_blob) <= 128, "blob header must fit 128 bytes");
@@ -168,26 +170,40 @@ static inline coopt_qs8_panel coopt_qs8_panel_of(const void *packed, size_t p) {
  * (zero past N: decoders read a panel's 8 or a channel pair's 2), then
  * per panel of NR channels, 4-byte aligned: int32 bias'[NR], mult[NR] (the
  * dense panel's), uint8 shift[NR] (2..62, widened to the dense panel's
- * int32 when decoded), uint32 mask[kp/4] (bit i of word g: dense position
- * [g][i/4][i%4] is nonzero) and the nonzeros in that order, int8 or 4-bit
- * codes (low nibble first).  A shift kept as a byte and 4-byte instead of
- * 16-byte panel alignment save about 30 bytes a panel, which is what
- * brought MobileNet's 50%-pruned object under 0.66x the dense one. */
+ * int32 when decoded), the mask and the stored weights in dense order,
+ * int8 or 4-bit codes (low nibble first).  The mask is one of two, the
+ * smaller for the blob's weights (b->mask_block):
+ * - per weight: uint32 mask[kp/4] (bit i of word g: dense position
+ *   [g][i/4][i%4] is nonzero), and only the nonzeros stored;
+ * - per 1x4 block: uint8 mask[kp/4] (bit j of byte g: channel j has a
+ *   nonzero among k = 4g..4g+3), and all 4 weights of such a block
+ *   stored.  For weights pruned in 1x4 blocks that is a quarter of the
+ *   mask for the same stored weights (at 75% zero blocks, 0.031 bytes a
+ *   weight where the 1x4 sparse forms' one-byte deltas cost 0.0625 and
+ *   their block counts 4 bytes a channel).
+ * A shift kept as a byte and 4-byte instead of 16-byte panel alignment
+ * save about 30 bytes a panel, which is what brought MobileNet's
+ * 50%-pruned object under 0.66x the dense one. */
 #define COOPT_MASKED_ARRAYS_BYTES (2 * 4 * COOPT_QS8_NR + COOPT_QS8_NR)
+#define COOPT_MASKED_MAX_GROUPS   ((COOPT_RT_MASKED_MAX_K + COOPT_QS8_KR - 1) / COOPT_QS8_KR)
 typedef struct coopt_masked_panel {
   const int32_t *arrays; /* bias', mult: NR each */
   const uint8_t *shift;  /* NR */
-  const uint32_t *mask;  /* kp/4 words */
+  const void *mask;      /* kp/4 uint32 words, or kp/4 bytes when mask_block */
   const uint8_t *values;
 } coopt_masked_panel;
+
+static inline size_t coopt_masked_mask_bytes(size_t kp, bool block) {
+  return block ? kp / COOPT_QS8_KR : kp / COOPT_QS8_KR * 4;
+}
 
 static inline coopt_masked_panel coopt_masked_panel_of(const void *packed, size_t p) {
   const coopt_blob *b = (const coopt_blob *)packed;
   const uint32_t *off = (const uint32_t *)((const char *)packed + COOPT_BLOB_HEADER);
   const char *at = (const char *)packed + off[p];
-  coopt_masked_panel v = {(const int32_t *)at, (const uint8_t *)(at + 2 * 4 * COOPT_QS8_NR),
-                          (const uint32_t *)(at + COOPT_MASKED_ARRAYS_BYTES),
-                          (const uint8_t *)(at + COOPT_MASKED_ARRAYS_BYTES + b->kp)};
+  coopt_masked_panel v = {
+      (const int32_t *)at, (const uint8_t *)(at + 2 * 4 * COOPT_QS8_NR), at + COOPT_MASKED_ARRAYS_BYTES,
+      (const uint8_t *)(at + COOPT_MASKED_ARRAYS_BYTES + coopt_masked_mask_bytes(b->kp, b->mask_block != 0))};
   return v;
 }
 
@@ -204,10 +220,21 @@ static inline const uint8_t *coopt_masked_panel_end(const void *packed, size_t p
   return (const uint8_t *)packed + off[p + 1];
 }
 
+/* A block mask byte as the per-weight word: bit j -> bits 4j..4j+3 (the
+ * bits spread to every fourth place by three shift-and-masks, then each
+ * filled to its nibble by a multiply that cannot carry). */
+static inline uint32_t coopt_masked_block_word(unsigned byte) {
+  uint32_t x = byte & 0xFFu;
+  x = (x | x << 12) & 0x000F000Fu;
+  x = (x | x << 6) & 0x03030303u;
+  x = (x | x << 3) & 0x11111111u;
+  return x * 15u;
+}
+
 /* What every decoder of panel p works from, once the panel's per-channel
- * arrays are written to dst as the dense panel's: the mask, the
- * stored bytes up to the panel's end, the panel's 8 codebooks (NULL for the
- * int8 form) and where the dense weights go. */
+ * arrays are written to dst as the dense panel's: the per-weight mask
+ * words, the stored bytes up to the panel's end, the panel's 8 codebooks
+ * (NULL for the int8 form) and where the dense weights go. */
 typedef struct coopt_masked_job {
   const uint32_t *mask; /* kp/4 words */
   const uint8_t *values, *end;
@@ -216,18 +243,27 @@ typedef struct coopt_masked_job {
   uint8_t *out;
 } coopt_masked_job;
 
-static inline coopt_masked_job coopt_masked_start(const void *packed, size_t p, void *dst) {
+/* words: room for COOPT_MASKED_MAX_GROUPS words, where a block mask is
+ * widened to the per-weight one, so that every decoder reads one kind of
+ * mask (the widening is one word per 32 weights decoded). */
+static inline coopt_masked_job coopt_masked_start(const void *packed, size_t p, void *dst, uint32_t *words) {
   const coopt_blob *b = (const coopt_blob *)packed;
   const coopt_masked_panel P = coopt_masked_panel_of(packed, p);
   memcpy(dst, P.arrays, 2 * 4 * COOPT_QS8_NR);
   int32_t *shift = (int32_t *)dst + 2 * COOPT_QS8_NR;
   for (size_t j = 0; j < COOPT_QS8_NR; ++j)
     shift[j] = P.shift[j];
-  const size_t first = p * COOPT_QS8_NR;
-  coopt_masked_job j = {P.mask,
+  const size_t first = p * COOPT_QS8_NR, groups = b->kp / COOPT_QS8_KR;
+  const uint32_t *mask = (const uint32_t *)P.mask;
+  if (b->mask_block) {
+    for (size_t g = 0; g < groups; ++g)
+      words[g] = coopt_masked_block_word(((const uint8_t *)P.mask)[g]);
+    mask = words;
+  }
+  coopt_masked_job j = {mask,
                         P.values,
                         coopt_masked_panel_end(packed, p),
-                        b->kp / COOPT_QS8_KR,
+                        groups,
                         b->n - first < COOPT_QS8_NR ? b->n - first : COOPT_QS8_NR,
                         b->kind == COOPT_BLOB_QS8_MASKED ? NULL : coopt_masked_codebook(packed) + 16 * first,
                         (uint8_t *)dst + 3 * 4 * COOPT_QS8_NR};
@@ -294,20 +330,26 @@ static inline coopt_bs_panel coopt_bs_panel_of(const void *packed, size_t p) {
 }
 
 /* Depthwise 3x3 arrays after the header, each 16-byte aligned: qs8 int32
- * bias'[C], mult[C], shift[C], then int8 w[9][C]; f32 float bias[C], then
- * float w[9][C]. */
+ * bias'[C], mult[C], uint8 shift[C] (2..62: a byte, as in the per-channel
+ * GEMM forms, 3 bytes a channel less than an int32), then int8 w[9][C];
+ * f32 float bias[C], then float w[9][C]. */
 typedef struct coopt_dw_arrays {
-  const int32_t *bias, *mult, *shift; /* qs8 */
-  const int8_t *w;                    /* qs8 */
-  const float *fbias, *fw;            /* f32 */
+  const int32_t *bias, *mult; /* qs8 */
+  const uint8_t *shift;       /* qs8 */
+  const int8_t *w;            /* qs8 */
+  const float *fbias, *fw;    /* f32 */
 } coopt_dw_arrays;
 
 static inline coopt_dw_arrays coopt_dw_arrays_of(const void *packed) {
   const coopt_blob *b = (const coopt_blob *)packed;
-  const size_t a4 = coopt_align16(4 * (size_t)b->dw[2]);
+  const size_t c = b->dw[2], a4 = coopt_align16(4 * c);
   const char *base = (const char *)packed + COOPT_BLOB_HEADER;
-  coopt_dw_arrays v = {(const int32_t *)base,           (const int32_t *)(base + a4), (const int32_t *)(base + 2 * a4),
-                       (const int8_t *)(base + 3 * a4), (const float *)base,          (const float *)(base + a4)};
+  coopt_dw_arrays v = {(const int32_t *)base,
+                       (const int32_t *)(base + a4),
+                       (const uint8_t *)(base + 2 * a4),
+                       (const int8_t *)(base + 2 * a4 + coopt_align16(c)),
+                       (const float *)base,
+                       (const float *)(base + a4)};
   return v;
 }
 

@@ -3,11 +3,14 @@
  * per-channel codebook) stored compactly, computed by the dense tile.
  *
  * The blob keeps, per panel of NR output channels, the dense panel's
- * per-channel arrays (the shifts as bytes), one bit per weight of the dense layout ([kp/4][NR][4], a 32-bit
- * word per K group) and only the nonzero weights: int8 values, or 4-bit
- * codes into the channel's 16-entry codebook.  At 50% zeros that is 0.625x
- * the dense weight bytes (0.375x with codes), where the 1x4 sparse form
- * needs whole zero blocks and 32-bit block offsets to save anything.
+ * per-channel arrays (the shifts as bytes), one bit per weight of the
+ * dense layout ([kp/4][NR][4], a 32-bit word per K group) and only the
+ * nonzero weights: int8 values, or 4-bit codes into the channel's 16-entry
+ * codebook.  At 50% zeros that is 0.625x the dense weight bytes (0.375x
+ * with codes).  Where the zeros come in whole 1x4 blocks (one channel, 4
+ * K) a bit per block (a byte per K group) and the kept blocks' 4 weights
+ * are smaller, and the packer keeps whichever of the two masks is: at 75%
+ * zero blocks 0.28x (0.16x with codes), below the 1x4 sparse forms.
  *
  * Why decode instead of a sparse kernel: a 1-row sparse loop cannot feed
  * SDOT / VPDPBUSD as the dense tile does, so it loses below ~70% zeros
@@ -42,17 +45,29 @@ static int8_t weight_at(const int8_t *w, size_t n, size_t k, size_t p, size_t po
   return i == SIZE_MAX ? 0 : w[i];
 }
 
-static size_t panel_nonzeros(const int8_t *w, size_t n, size_t k, size_t p) {
-  size_t nz = 0, len = kp_of(k) * COOPT_QS8_NR;
-  for (size_t pos = 0; pos < len; ++pos)
-    nz += weight_at(w, n, k, p, pos) != 0;
-  return nz;
+/* Whether dense position pos of panel p is stored: in the per-weight
+ * form when it is nonzero, in the per-block form when any of its 1x4
+ * block (the 4 positions of one channel in its K group) is. */
+static bool stored_at(const int8_t *w, size_t n, size_t k, size_t p, size_t pos, bool block) {
+  if (!block)
+    return weight_at(w, n, k, p, pos) != 0;
+  for (size_t t = pos & ~(size_t)3; t < (pos | 3) + 1; ++t)
+    if (weight_at(w, n, k, p, t) != 0)
+      return true;
+  return false;
 }
 
-static size_t value_bytes(bool lut, size_t nonzeros) { return lut ? (nonzeros + 1) / 2 : nonzeros; }
+static size_t panel_stored(const int8_t *w, size_t n, size_t k, size_t p, bool block) {
+  size_t stored = 0, len = kp_of(k) * COOPT_QS8_NR;
+  for (size_t pos = 0; pos < len; ++pos)
+    stored += stored_at(w, n, k, p, pos, block);
+  return stored;
+}
 
-/* Layout of a masked blob with the given per-panel nonzero counts. */
-static size_t layout(size_t n, size_t k, bool lut, const size_t *nonzeros, uint32_t *offsets) {
+static size_t value_bytes(bool lut, size_t stored) { return lut ? (stored + 1) / 2 : stored; }
+
+/* Layout of a masked blob with the given per-panel stored counts. */
+static size_t layout(size_t n, size_t k, bool lut, bool block, const size_t *stored, uint32_t *offsets) {
   size_t np = panels_of(n), kp = kp_of(k);
   size_t at = coopt_align16(COOPT_BLOB_HEADER + 4 * (np + 1));
   /* The codebooks of whole panels: the vector decoders load a panel's 8
@@ -63,25 +78,65 @@ static size_t layout(size_t n, size_t k, bool lut, const size_t *nonzeros, uint3
   for (size_t p = 0; p < np; ++p) {
     if (offsets)
       offsets[p] = (uint32_t)at;
-    at = (at + COOPT_MASKED_ARRAYS_BYTES + kp + value_bytes(lut, nonzeros[p]) + 3) & ~(size_t)3;
+    at = (at + COOPT_MASKED_ARRAYS_BYTES + coopt_masked_mask_bytes(kp, block) + value_bytes(lut, stored[p]) + 3) &
+         ~(size_t)3;
   }
   if (offsets)
     offsets[np] = (uint32_t)at;
   return coopt_align16(at);
 }
 
-/* w: the weights (lut: already decoded through the codebook). */
-static size_t packed_size(size_t n, size_t k, const int8_t *w, bool lut) {
+/* The code of a zero in channel c's codebook, or -1. */
+static int zero_code(const int8_t *book, size_t c) {
+  for (int e = 0; e < 16; ++e)
+    if (book[16 * c + e] == 0)
+      return e;
+  return -1;
+}
+
+/* The 4-bit form stores a kept block's K padding (K % 4 != 0) as a code,
+ * which only a channel whose codebook holds a zero has. */
+static bool block_padding_codes(const int8_t *w, const int8_t *book, size_t n, size_t k) {
+  if (!book || k % COOPT_QS8_KR == 0)
+    return true;
+  for (size_t c = 0; c < n; ++c) {
+    bool kept = false;
+    for (size_t kk = k / COOPT_QS8_KR * COOPT_QS8_KR; kk < k; ++kk)
+      kept |= w[c * k + kk] != 0;
+    if (kept && zero_code(book, c) < 0)
+      return false;
+  }
+  return true;
+}
+
+/* The blob's layout with the smaller of the two masks: per-panel stored
+ * counts in stored[], offsets (when not NULL) and the mask kind in *block. */
+static size_t choose_layout(size_t n, size_t k, const int8_t *w, const int8_t *book, size_t *stored, uint32_t *offsets,
+                            bool *block) {
+  size_t np = panels_of(n);
+  for (size_t p = 0; p < np; ++p)
+    stored[p] = panel_stored(w, n, k, p, true);
+  size_t by_block = block_padding_codes(w, book, n, k) ? layout(n, k, book != NULL, true, stored, NULL) : SIZE_MAX;
+  for (size_t p = 0; p < np; ++p)
+    stored[p] = panel_stored(w, n, k, p, false);
+  size_t by_weight = layout(n, k, book != NULL, false, stored, NULL);
+  *block = by_block < by_weight;
+  if (*block)
+    for (size_t p = 0; p < np; ++p)
+      stored[p] = panel_stored(w, n, k, p, true);
+  return layout(n, k, book != NULL, *block, stored, offsets);
+}
+
+/* w: the weights (lut: already decoded through book). */
+static size_t packed_size(size_t n, size_t k, const int8_t *w, const int8_t *book) {
   if (n == 0 || k == 0 || !w || k > COOPT_RT_MASKED_MAX_K || n > (1u << 16))
     return COOPT_BLOB_HEADER;
-  size_t np = panels_of(n);
-  size_t *nz = malloc(np * sizeof *nz);
-  if (!nz)
+  size_t *stored = malloc(panels_of(n) * sizeof *stored);
+  if (!stored)
     return 0;
-  for (size_t p = 0; p < np; ++p)
-    nz[p] = panel_nonzeros(w, n, k, p);
-  size_t s = layout(n, k, lut, nz, NULL);
-  free(nz);
+  bool block;
+  size_t s = choose_layout(n, k, w, book, stored, NULL, &block);
+  free(stored);
   return s;
 }
 
@@ -96,11 +151,11 @@ static int8_t *lut_weights(size_t n, size_t k, const uint8_t *idx, const int8_t 
   return w;
 }
 
-size_t coopt_rt_qs8_masked_gemm_packed_size(size_t n, size_t k, const int8_t *w) { return packed_size(n, k, w, false); }
+size_t coopt_rt_qs8_masked_gemm_packed_size(size_t n, size_t k, const int8_t *w) { return packed_size(n, k, w, NULL); }
 
 size_t coopt_rt_qs8_masked_lut4_gemm_packed_size(size_t n, size_t k, const uint8_t *idx, const int8_t *codebook) {
   int8_t *w = lut_weights(n, k, idx, codebook);
-  size_t s = w ? packed_size(n, k, w, true) : COOPT_BLOB_HEADER;
+  size_t s = w ? packed_size(n, k, w, codebook) : COOPT_BLOB_HEADER;
   free(w);
   return s;
 }
@@ -125,17 +180,18 @@ static coopt_rt_status pack(size_t n, size_t k, const int8_t *w, const uint8_t *
     return st;
   }
   size_t np = panels_of(n), kp = kp_of(k), total = 0;
-  size_t *nz = malloc(np * sizeof *nz);
+  size_t *stored = malloc(np * sizeof *stored);
   uint32_t *off = malloc((np + 1) * sizeof *off);
-  if (!nz || !off) {
-    free(dense), free(nz), free(off);
+  if (!stored || !off) {
+    free(dense), free(stored), free(off);
     return coopt_rt_fail(err, COOPT_RT_INVALID_ARGUMENT, "out of memory");
   }
+  bool block;
+  size_t need = choose_layout(n, k, w, lut ? book : NULL, stored, off, &block);
   for (size_t p = 0; p < np; ++p)
-    total += nz[p] = panel_nonzeros(w, n, k, p);
-  size_t need = layout(n, k, lut, nz, off);
+    total += stored[p];
   if (!packed || (uintptr_t)packed % 16 || packed_size_ < need) {
-    free(dense), free(nz), free(off);
+    free(dense), free(stored), free(off);
     return coopt_rt_fail(err, COOPT_RT_INVALID_ARGUMENT,
                          "the packed buffer must be 16-byte aligned with %zu bytes (%zu given)", need, packed_size_);
   }
@@ -144,6 +200,7 @@ static coopt_rt_status pack(size_t n, size_t k, const int8_t *w, const uint8_t *
   coopt_blob *b = packed;
   b->kind = lut ? COOPT_BLOB_QS8_MASKED_LUT4 : COOPT_BLOB_QS8_MASKED;
   b->count = (uint32_t)total;
+  b->mask_block = block;
   char *base = packed;
   memcpy(base + COOPT_BLOB_HEADER, off, (np + 1) * sizeof *off);
   if (lut)
@@ -155,22 +212,27 @@ static coopt_rt_status pack(size_t n, size_t k, const int8_t *w, const uint8_t *
     memcpy(dst, D.bias, 2 * 4 * COOPT_QS8_NR);
     for (size_t j = 0; j < COOPT_QS8_NR; ++j) /* 2..62 (packing checked it) */
       ((uint8_t *)dst)[2 * 4 * COOPT_QS8_NR + j] = (uint8_t)D.shift[j];
-    uint32_t *mask = (uint32_t *)(dst + COOPT_MASKED_ARRAYS_BYTES);
-    uint8_t *vals = (uint8_t *)(mask + kp / COOPT_QS8_KR);
+    uint8_t *mask = (uint8_t *)dst + COOPT_MASKED_ARRAYS_BYTES;
+    uint8_t *vals = mask + coopt_masked_mask_bytes(kp, block);
     size_t v = 0;
     for (size_t pos = 0; pos < kp * COOPT_QS8_NR; ++pos) {
-      int8_t x = D.w[pos];
-      if (x == 0)
+      if (!stored_at(w, n, k, p, pos, block))
         continue;
-      mask[pos / 32] |= 1u << (pos % 32);
-      if (lut) /* a nonzero is never padding */
-        vals[v / 2] |= (uint8_t)((idx[source_of(n, k, p, pos)] & 15) << (4 * (v % 2)));
+      if (block)
+        mask[pos / 32] |= (uint8_t)(1u << (pos / 4 % 8));
       else
-        vals[v] = (uint8_t)x;
+        ((uint32_t *)mask)[pos / 32] |= 1u << (pos % 32);
+      if (lut) { /* a stored position past K reads a zero of the codebook */
+        size_t i = source_of(n, k, p, pos);
+        unsigned code = i == SIZE_MAX ? (unsigned)zero_code(book, p * COOPT_QS8_NR + pos / 4 % 8) : idx[i] & 15u;
+        vals[v / 2] |= (uint8_t)(code << (4 * (v % 2)));
+      } else {
+        vals[v] = (uint8_t)D.w[pos];
+      }
       ++v;
     }
   }
-  free(dense), free(nz), free(off);
+  free(dense), free(stored), free(off);
   return COOPT_RT_OK;
 }
 
@@ -208,7 +270,8 @@ coopt_rt_status coopt_rt_pack_qs8_masked_lut4_gemm(size_t n, size_t k, const uin
 /* Panel p into dst (the dense panel layout): arrays, then the weights
  * [kp/4][NR][4] from the mask and the nonzeros. */
 void coopt_qs8_masked_decode__ref(const void *packed, size_t p, void *dst) {
-  const coopt_masked_job J = coopt_masked_start(packed, p, dst);
+  uint32_t words[COOPT_MASKED_MAX_GROUPS];
+  const coopt_masked_job J = coopt_masked_start(packed, p, dst, words);
   uint8_t *out = J.out;
   if (!J.book) {
     const uint8_t *v = J.values;
@@ -275,7 +338,8 @@ static void decode_lut4_scalar(const uint32_t *mask, const uint8_t *values, cons
 }
 
 void coopt_qs8_masked_decode__scalar(const void *packed, size_t p, void *dst) {
-  const coopt_masked_job J = coopt_masked_start(packed, p, dst);
+  uint32_t words[COOPT_MASKED_MAX_GROUPS];
+  const coopt_masked_job J = coopt_masked_start(packed, p, dst, words);
   if (!J.book)
     decode_i8_scalar(J.mask, J.values, J.end, J.groups, J.out);
   else

@@ -574,9 +574,9 @@ static void write_dw_header(void *packed, int kind, const coopt_rt_dw_shape *s) 
   b->kind = (uint32_t)kind;
 }
 
-/* qs8: int32 bias'[C], mult[C], shift[C], int8 w[9][C] (16-byte aligned arrays). */
+/* qs8: int32 bias'[C], mult[C], uint8 shift[C], int8 w[9][C] (16-byte aligned arrays). */
 size_t coopt_rt_qs8_dw3x3_packed_size(size_t c) {
-  return COOPT_BLOB_HEADER + 3 * coopt_align16(4 * c) + coopt_align16(9 * c);
+  return COOPT_BLOB_HEADER + 2 * coopt_align16(4 * c) + coopt_align16(c) + coopt_align16(9 * c);
 }
 
 coopt_rt_status coopt_rt_pack_qs8_dw3x3(const coopt_rt_dw_shape *s, const int8_t *w, const int32_t *bias, int8_t a_zp,
@@ -590,7 +590,8 @@ coopt_rt_status coopt_rt_pack_qs8_dw3x3(const coopt_rt_dw_shape *s, const int8_t
   write_dw_header(packed, COOPT_BLOB_QS8_DW3X3, s);
   /* The kernels' view of the layout, written through. */
   const coopt_dw_arrays D = coopt_dw_arrays_of(packed);
-  int32_t *pb = (int32_t *)D.bias, *pm = (int32_t *)D.mult, *ps = (int32_t *)D.shift;
+  int32_t *pb = (int32_t *)D.bias, *pm = (int32_t *)D.mult;
+  uint8_t *ps = (uint8_t *)D.shift;
   int8_t *pw = (int8_t *)D.w;
   for (size_t ch = 0; ch < c; ++ch) {
     /* Padding reads as a_zp, so the zero-point term is the same for every
@@ -599,7 +600,7 @@ coopt_rt_status coopt_rt_pack_qs8_dw3x3(const coopt_rt_dw_shape *s, const int8_t
     for (size_t t = 0; t < 9; ++t)
       sum += w[t * c + ch];
     pb[ch] = (int32_t)((bias ? bias[ch] : 0) - (int64_t)a_zp * sum);
-    pm[ch] = rq_mult(rq, ch), ps[ch] = rq_shift(rq, ch);
+    pm[ch] = rq_mult(rq, ch), ps[ch] = (uint8_t)rq_shift(rq, ch); /* 2..62 (checked) */
   }
   memcpy(pw, w, 9 * c);
   return COOPT_RT_OK;

@@ -873,90 +873,145 @@ static void test_bad_input(void) {
   free(blob);
 }
 
-/* The masked forms against the naive GEMM and the dense kernel, over the
- * shapes of the other families plus ones that need several decode chunks
- * (K x 8 panels past COOPT_RT_MASKED_CHUNK_BYTES) and the largest K. */
-static void test_qs8_masked(bool lut) {
-  static const size_t big[][3] = {{5, 40, 1000}, {3, 33, 4084}, {1, 24, 700}, {7, 9, 513}};
-  size_t ncases = NDIMS * NDIMS * NKDIMS * 4 + sizeof big / sizeof big[0];
-  for (size_t cs = 0; cs < ncases; ++cs) {
-    size_t m, n, k;
-    int sparsity = (int)(cs % 4); /* 0 none, 1 ~50%, 2 ~90%, 3 all zero */
-    if (cs < NDIMS * NDIMS * NKDIMS * 4) {
-      size_t i = cs / 4;
-      m = dims[i / (NDIMS * NKDIMS)], n = dims[i / NKDIMS % NDIMS], k = kdims[i % NKDIMS];
-    } else {
-      const size_t *b = big[cs - NDIMS * NDIMS * NKDIMS * 4];
-      m = b[0], n = b[1], k = b[2], sparsity = 1;
-    }
-    int8_t *a = malloc(m * k), *w = malloc(n * k), *c0 = malloc(m * n), *c1 = malloc(m * n), *c2 = malloc(m * n);
-    uint8_t *idx = malloc(n * k);
-    int8_t book[16 * 64 + 16 * 40];
-    for (size_t i = 0; i < m * k; ++i)
-      a[i] = (int8_t)(rnd() % 256 - 128);
-    for (size_t ch = 0; ch < n; ++ch)
-      for (size_t e = 0; e < 16; ++e)
-        book[16 * ch + e] = e == 0 ? 0 : rnd_i8(); /* entry 0: the zero */
-    for (size_t i = 0; i < n * k; ++i) {
-      bool zero = sparsity == 3 || (sparsity == 1 && rnd() % 2) || (sparsity == 2 && rnd() % 10);
-      idx[i] = zero ? 0 : (uint8_t)(1 + rnd() % 15);
-      w[i] = lut ? book[16 * (i / k) + idx[i]] : zero ? 0 : rnd_i8();
-    }
-    qparams q;
-    make_qparams(&q, n < 64 ? n : 64, k, n <= 64, cs % 2);
-    coopt_rt_error err;
-    size_t dsize = coopt_rt_qs8_gemm_packed_size(n, k);
-    void *dense = alloc_blob(dsize);
-    CHECK(coopt_rt_pack_qs8_gemm(n, k, w, q.rq.per_channel ? q.bias : NULL, q.a_zp, &q.rq, dense, dsize, &err) ==
-          COOPT_RT_OK);
-    size_t size = lut ? coopt_rt_qs8_masked_lut4_gemm_packed_size(n, k, idx, book)
-                      : coopt_rt_qs8_masked_gemm_packed_size(n, k, w);
-    void *blob = alloc_blob(size);
-    coopt_rt_status st =
-        lut ? coopt_rt_pack_qs8_masked_lut4_gemm(n, k, idx, book, 16, q.rq.per_channel ? q.bias : NULL, q.a_zp, &q.rq,
-                                                 blob, size, &err)
-            : coopt_rt_pack_qs8_masked_gemm(n, k, w, q.rq.per_channel ? q.bias : NULL, q.a_zp, &q.rq, blob, size, &err);
-    CHECK(st == COOPT_RT_OK);
-    /* One byte short is refused, and writes nothing (the checks below read
-     * the blob packed above, with its bias). */
-    CHECK((lut ? coopt_rt_pack_qs8_masked_lut4_gemm(n, k, idx, book, 16, NULL, q.a_zp, &q.rq, blob, size - 1, &err)
-               : coopt_rt_pack_qs8_masked_gemm(n, k, w, NULL, q.a_zp, &q.rq, blob, size - 1, &err)) ==
-          COOPT_RT_INVALID_ARGUMENT);
-    /* Every decoded panel is the dense packer's, byte for byte. */
-    _Alignas(64) int8_t panel[96 + 8 * COOPT_RT_MASKED_MAX_K + 64];
-    size_t pbytes = 96 + 8 * ((k + 3) / 4 * 4);
-    for (size_t p = 0; p * 8 < n; ++p) {
-      coopt_qs8_masked_decode__ref(blob, p, panel);
-      CHECK(memcmp(panel, (const char *)dense + 128 + p * pbytes, pbytes) == 0);
-      coopt_qs8_masked_decode(blob, p, panel);
-      CHECK(memcmp(panel, (const char *)dense + 128 + p * pbytes, pbytes) == 0);
-      coopt_qs8_masked_decode__scalar(blob, p, panel);
-      CHECK(memcmp(panel, (const char *)dense + 128 + p * pbytes, pbytes) == 0);
+/* One masked blob (lut: from idx and book, else from w) against the naive
+ * GEMM and the dense kernel: every decoder's panels are the dense
+ * packer's byte for byte, the GEMM's output the dense kernel's.  Returns
+ * the blob's header (kind, mask_block) and its size in *size. */
+static coopt_blob check_masked(size_t m, size_t n, size_t k, const int8_t *a, const int8_t *w, const uint8_t *idx,
+                               const int8_t *book, bool lut, bool double_round, size_t *size) {
+  int8_t *c0 = malloc(m * n), *c1 = malloc(m * n), *c2 = malloc(m * n);
+  qparams q;
+  make_qparams(&q, n < 64 ? n : 64, k, n <= 64, double_round);
+  coopt_rt_error err;
+  size_t dsize = coopt_rt_qs8_gemm_packed_size(n, k);
+  void *dense = alloc_blob(dsize);
+  CHECK(coopt_rt_pack_qs8_gemm(n, k, w, q.rq.per_channel ? q.bias : NULL, q.a_zp, &q.rq, dense, dsize, &err) ==
+        COOPT_RT_OK);
+  *size =
+      lut ? coopt_rt_qs8_masked_lut4_gemm_packed_size(n, k, idx, book) : coopt_rt_qs8_masked_gemm_packed_size(n, k, w);
+  void *blob = alloc_blob(*size);
+  coopt_rt_status st =
+      lut ? coopt_rt_pack_qs8_masked_lut4_gemm(n, k, idx, book, 16, q.rq.per_channel ? q.bias : NULL, q.a_zp, &q.rq,
+                                               blob, *size, &err)
+          : coopt_rt_pack_qs8_masked_gemm(n, k, w, q.rq.per_channel ? q.bias : NULL, q.a_zp, &q.rq, blob, *size, &err);
+  CHECK(st == COOPT_RT_OK);
+  /* One byte short is refused, and writes nothing (the checks below read
+   * the blob packed above, with its bias). */
+  CHECK((lut ? coopt_rt_pack_qs8_masked_lut4_gemm(n, k, idx, book, 16, NULL, q.a_zp, &q.rq, blob, *size - 1, &err)
+             : coopt_rt_pack_qs8_masked_gemm(n, k, w, NULL, q.a_zp, &q.rq, blob, *size - 1, &err)) ==
+        COOPT_RT_INVALID_ARGUMENT);
+  /* Every decoded panel is the dense packer's, byte for byte. */
+  _Alignas(64) int8_t panel[96 + 8 * COOPT_RT_MASKED_MAX_K + 64];
+  size_t pbytes = 96 + 8 * ((k + 3) / 4 * 4);
+  for (size_t p = 0; p * 8 < n; ++p) {
+    coopt_qs8_masked_decode__ref(blob, p, panel);
+    CHECK(memcmp(panel, (const char *)dense + 128 + p * pbytes, pbytes) == 0);
+    coopt_qs8_masked_decode(blob, p, panel);
+    CHECK(memcmp(panel, (const char *)dense + 128 + p * pbytes, pbytes) == 0);
+    coopt_qs8_masked_decode__scalar(blob, p, panel);
+    CHECK(memcmp(panel, (const char *)dense + 128 + p * pbytes, pbytes) == 0);
 #if defined(__aarch64__) && defined(__ARM_NEON)
-      coopt_qs8_masked_decode__neon(blob, p, panel);
-      CHECK(memcmp(panel, (const char *)dense + 128 + p * pbytes, pbytes) == 0);
+    coopt_qs8_masked_decode__neon(blob, p, panel);
+    CHECK(memcmp(panel, (const char *)dense + 128 + p * pbytes, pbytes) == 0);
 #endif
 #if defined(COOPT_RT_X86_TILES)
-      for (size_t t = 0; t < sizeof x86_decode / sizeof x86_decode[0]; ++t)
-        if (cpu_has(x86_decode[t].isa)) {
-          memset(panel, 0x5A, sizeof panel);
-          x86_decode[t].fn(blob, p, panel);
-          CHECK(memcmp(panel, (const char *)dense + 128 + p * pbytes, pbytes) == 0);
-          CHECK((uint8_t)panel[pbytes] == 0x5A); /* nothing written past the panel */
-        }
+    for (size_t t = 0; t < sizeof x86_decode / sizeof x86_decode[0]; ++t)
+      if (cpu_has(x86_decode[t].isa)) {
+        memset(panel, 0x5A, sizeof panel);
+        x86_decode[t].fn(blob, p, panel);
+        CHECK(memcmp(panel, (const char *)dense + 128 + p * pbytes, pbytes) == 0);
+        CHECK((uint8_t)panel[pbytes] == 0x5A); /* nothing written past the panel */
+      }
 #endif
+  }
+  coopt_rt_qs8_gemm(dense, m, a, k, c1, n);
+  coopt_rt_qs8_masked_gemm(blob, m, a, k, c2, n);
+  CHECK(memcmp(c1, c2, m * n) == 0);
+  if (q.rq.per_channel) {
+    naive_qs8(m, n, k, a, w, &q, c0, NULL);
+    CHECK(memcmp(c0, c2, m * n) == 0);
+  }
+  coopt_blob header = *(const coopt_blob *)blob;
+  free(c0), free(c1), free(c2), free(blob), free(dense);
+  return header;
+}
+
+/* Random activations, per-channel codebooks with entry 0 the zero, and
+ * weights (the codebooks' entries in the 4-bit form) zero where zero_at
+ * says: 0 none, 1 ~50% of the weights, 2 ~90%, 3 all, 4 ~75% of the 1x4
+ * blocks (k = 4g..4g+3 of a channel), a weight of a kept block zero with
+ * probability 1/8. */
+static void fill_masked(size_t m, size_t n, size_t k, int zero_at, bool lut, int8_t *a, int8_t *w, uint8_t *idx,
+                        int8_t *book) {
+  for (size_t i = 0; i < m * k; ++i)
+    a[i] = (int8_t)(rnd() % 256 - 128);
+  for (size_t ch = 0; ch < n; ++ch)
+    for (size_t e = 0; e < 16; ++e)
+      book[16 * ch + e] = e == 0 ? 0 : rnd_i8();
+  bool block_zero = false;
+  for (size_t i = 0; i < n * k; ++i) {
+    if (i % k % 4 == 0)
+      block_zero = rnd() % 4 != 0;
+    bool zero = zero_at == 3 || (zero_at == 1 && rnd() % 2) || (zero_at == 2 && rnd() % 10) ||
+                (zero_at == 4 && (block_zero || rnd() % 8 == 0));
+    idx[i] = zero ? 0 : (uint8_t)(1 + rnd() % 15);
+    w[i] = lut ? book[16 * (i / k) + idx[i]] : zero ? 0 : rnd_i8();
+  }
+}
+
+/* The masked forms over the shapes of the other families plus ones that
+ * need several decode chunks (K x 8 panels past
+ * COOPT_RT_MASKED_CHUNK_BYTES) and the largest K. */
+static void test_qs8_masked(bool lut) {
+  static const size_t big[][3] = {{5, 40, 1000}, {3, 33, 4084}, {1, 24, 700}, {7, 9, 513}};
+  size_t ncases = NDIMS * NDIMS * NKDIMS * 5 + sizeof big / sizeof big[0];
+  for (size_t cs = 0; cs < ncases; ++cs) {
+    size_t m, n, k;
+    int zero_at = (int)(cs % 5);
+    if (cs < NDIMS * NDIMS * NKDIMS * 5) {
+      size_t i = cs / 5;
+      m = dims[i / (NDIMS * NKDIMS)], n = dims[i / NKDIMS % NDIMS], k = kdims[i % NKDIMS];
+    } else {
+      const size_t *b = big[cs - NDIMS * NDIMS * NKDIMS * 5];
+      m = b[0], n = b[1], k = b[2], zero_at = cs % 2 ? 4 : 1;
     }
-    coopt_rt_qs8_gemm(dense, m, a, k, c1, n);
-    coopt_rt_qs8_masked_gemm(blob, m, a, k, c2, n);
-    CHECK(memcmp(c1, c2, m * n) == 0);
-    if (q.rq.per_channel) {
-      naive_qs8(m, n, k, a, w, &q, c0, NULL);
-      CHECK(memcmp(c0, c2, m * n) == 0);
-    }
-    /* At 50% zeros and K >= 64 the form is smaller than dense. */
-    if (sparsity == 1 && k >= 64 && n >= 8)
+    int8_t *a = malloc(m * k), *w = malloc(n * k);
+    uint8_t *idx = malloc(n * k);
+    int8_t book[16 * 64];
+    fill_masked(m, n, k, zero_at, lut, a, w, idx, book);
+    size_t size, dsize = coopt_rt_qs8_gemm_packed_size(n, k);
+    const coopt_blob h = check_masked(m, n, k, a, w, idx, book, lut, cs % 2, &size);
+    /* Whole zero blocks take the mask a bit a block (a quarter of the
+     * per-weight one); scattered zeros a bit a weight. */
+    if (k >= 64 && n >= 8 && (zero_at == 1 || zero_at == 4))
+      CHECK(h.mask_block == (zero_at == 4));
+    /* At 50% zeros and K >= 64 the form is smaller than dense; at 75% zero
+     * blocks below 0.36x (int8) and 0.26x (4-bit) of it from K = 256. */
+    if (zero_at == 1 && k >= 64 && n >= 8)
       CHECK(size < dsize);
-    free(a), free(w), free(c0), free(c1), free(c2), free(idx), free(blob), free(dense);
+    if (zero_at == 4 && k >= 256 && n >= 8)
+      CHECK(size < dsize * (lut ? 0.26 : 0.36));
+    free(a), free(w), free(idx);
+  }
+  /* The 4-bit form with K % 4 != 0 stores a kept block's padding as a zero
+   * code: a channel without one (here the first, every weight nonzero)
+   * keeps the blob's mask per weight, whatever it costs. */
+  {
+    const size_t m = 3, n = 16, k = 257;
+    int8_t *a = malloc(m * k), *w = malloc(n * k), book[16 * 16];
+    uint8_t *idx = malloc(n * k);
+    fill_masked(m, n, k, 4, true, a, w, idx, book);
+    for (size_t kk = 0; kk < k; ++kk)
+      idx[kk] = (uint8_t)(1 + kk % 15);
+    for (size_t e = 0; e < 16; ++e)
+      book[e] = (int8_t)(e + 1);
+    for (size_t kk = 0; kk < k; ++kk)
+      w[kk] = book[idx[kk]];
+    size_t size;
+    CHECK(check_masked(m, n, k, a, w, idx, book, true, false, &size).mask_block == 0);
+    book[0] = 0; /* with a zero code the blocks are cheaper */
+    CHECK(check_masked(m, n, k, a, w, idx, book, true, false, &size).mask_block == 1);
+    free(a), free(w), free(idx);
   }
   /* Bad input: K past the decode buffer, indices outside the codebook. */
   coopt_rt_error err = {{0}};

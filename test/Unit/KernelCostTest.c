@@ -141,7 +141,8 @@ static void test_choice(void) {
 
 /* balanced over several layers: the total predicted time within the
  * slack of the fastest total, and no layer can move to a smaller form
- * without breaking it (the greedy stops only there). */
+ * without breaking it or paying time for less than the minimum saving
+ * (the greedy stops only there). */
 static void test_balanced_layers(void) {
   static const size_t shapes[][3] = {{196, 64, 64}, {49, 64, 64}, {16, 256, 256}, {4, 512, 512}, {1, 128, 512}};
   enum { L = sizeof shapes / sizeof shapes[0] };
@@ -173,9 +174,12 @@ static void test_balanced_layers(void) {
     CHECK(total <= fastest * (1 + COOPT_KERNEL_BALANCED_SLACK) * (1 + 1e-12));
     for (size_t i = 0; i < L; ++i)
       for (int k = 0; k < COOPT_KERNEL_KINDS; ++k)
-        if (weighed(&v[i], k) && v[i].sizes[k] < v[i].sizes[kinds[i]])
-          CHECK(total - costs[i] + cooptPredictKernel(p.cpu, &v[i], (coopt_kernel_kind)k, m[i]) >
-                fastest * (1 + COOPT_KERNEL_BALANCED_SLACK));
+        if (weighed(&v[i], k) && v[i].sizes[k] < v[i].sizes[kinds[i]]) {
+          const double dc = cooptPredictKernel(p.cpu, &v[i], (coopt_kernel_kind)k, m[i]) - costs[i];
+          const double db = (double)(v[i].sizes[kinds[i]] - v[i].sizes[k]);
+          CHECK(total + dc > fastest * (1 + COOPT_KERNEL_BALANCED_SLACK) ||
+                (dc > 0 && db < COOPT_KERNEL_BALANCED_MIN_SAVING * (double)v[i].sizes[kinds[i]]));
+        }
     /* Deterministic. */
     coopt_kernel_kind again[L];
     cooptChooseKernels(&p, L, vp, m, again, NULL);
@@ -203,9 +207,12 @@ static int8_t *block_zero_weights(size_t n, size_t k, double zero) {
 }
 
 /* The block-sparse form: half the blocks zero, it does half the MACs, is
- * the smallest form, and latency takes it at many rows on the CPUs with a
- * tile for it; with few zero blocks latency and balanced never weigh it,
- * whatever the model predicts; force takes it on any weights. */
+ * within 2% of the smallest form (the masked one with its mask a bit per
+ * 1x4 block, a byte per 8x4 block where the block-sparse form pays a byte
+ * per kept block and int32 shifts), and latency takes it at many rows on
+ * the CPUs with a tile for it; with few zero blocks latency and balanced
+ * never weigh it, whatever the model predicts; force takes it on any
+ * weights. */
 static void test_block_choice(void) {
   const size_t n = 256, k = 256;
   int8_t *w = block_zero_weights(n, k, 0.5), *few = block_zero_weights(n, k, 0.05);
@@ -218,7 +225,11 @@ static void test_block_choice(void) {
   CHECK(f.zero_block8_fraction < COOPT_KERNEL_BLOCK_MIN_ZERO);
   coopt_kernel_policy p = cooptDefaultKernelPolicy();
   p.objective = COOPT_KERNEL_SIZE;
-  CHECK_EQ_INT(cooptChooseKernel(&p, &v, 196, NULL), COOPT_KERNEL_BLOCK);
+  CHECK_EQ_INT(cooptChooseKernel(&p, &v, 196, NULL), COOPT_KERNEL_MASKED);
+  CHECK(v.sizes[COOPT_KERNEL_MASKED] < v.sizes[COOPT_KERNEL_BLOCK]);
+  CHECK(v.sizes[COOPT_KERNEL_BLOCK] < 1.02 * v.sizes[COOPT_KERNEL_MASKED]);
+  for (int kind = 0; kind < COOPT_KERNEL_KINDS; ++kind)
+    CHECK(kind == COOPT_KERNEL_MASKED || !v.admitted[kind] || v.sizes[kind] >= v.sizes[COOPT_KERNEL_BLOCK]);
   p.objective = COOPT_KERNEL_LATENCY;
   static const coopt_cost_cpu tiled[] = {COOPT_CPU_X86_AVXVNNI, COOPT_CPU_X86_AVX512, COOPT_CPU_NEOVERSE_N1};
   for (size_t i = 0; i < sizeof tiled / sizeof tiled[0]; ++i) {
@@ -242,11 +253,45 @@ static void test_block_choice(void) {
   free(w), free(few);
 }
 
+/* Weights without zeros: the masked form (byte shifts, a block mask of a
+ * byte per K group) is a few bytes smaller than the dense one, so size
+ * takes it, but where dense is the fastest form balanced never pays the
+ * decode for that, on any CPU. */
+static void test_balanced_min_saving(void) {
+  const size_t n = 64, k = 64;
+  int8_t *w = block_zero_weights(n, k, 0);
+  coopt_int8_weights v;
+  cooptAnalyzeInt8Weights(w, n, k, &v);
+  CHECK(v.sizes[COOPT_KERNEL_MASKED] < v.sizes[COOPT_KERNEL_DENSE]);
+  CHECK(v.sizes[COOPT_KERNEL_MASKED] > (1 - COOPT_KERNEL_BALANCED_MIN_SAVING) * v.sizes[COOPT_KERNEL_DENSE]);
+  coopt_kernel_policy p = cooptDefaultKernelPolicy();
+  p.objective = COOPT_KERNEL_SIZE;
+  CHECK_EQ_INT(cooptChooseKernel(&p, &v, 49, NULL), COOPT_KERNEL_MASKED);
+  p.objective = COOPT_KERNEL_BALANCED;
+  static const size_t ms[] = {1, 4, 49, 196, 4096};
+  size_t taken_dense = 0;
+  for (int cpu = 0; cpu < COOPT_CPU_COUNT; ++cpu)
+    for (size_t i = 0; i < sizeof ms / sizeof ms[0]; ++i) {
+      p.cpu = (coopt_cost_cpu)cpu;
+      const coopt_kernel_kind kind = cooptChooseKernel(&p, &v, ms[i], NULL);
+      const double dense = cooptPredictKernel(p.cpu, &v, COOPT_KERNEL_DENSE, ms[i]);
+      bool dense_fastest = true;
+      for (int other = 0; other < COOPT_KERNEL_KINDS; ++other)
+        dense_fastest &= !weighed(&v, other) || cooptPredictKernel(p.cpu, &v, (coopt_kernel_kind)other, ms[i]) >= dense;
+      CHECK(!dense_fastest || kind == COOPT_KERNEL_DENSE);
+      taken_dense += kind == COOPT_KERNEL_DENSE;
+    }
+  CHECK(taken_dense >= COOPT_CPU_COUNT * 4); /* dense is the fastest at all but one M a CPU */
+  cooptInt8WeightsFree(&v);
+  free(w);
+}
+
 int main(void) {
   test_model_shape();
   test_choice();
   test_balanced_layers();
   test_block_choice();
+  test_balanced_min_saving();
   printf("unit-kernel-cost: %d passed, %d failed\n", unit_passed, unit_failed);
   return unit_failed != 0;
 }

@@ -48,11 +48,15 @@ typedef struct gemm_case {
 
 /* The weights, at the input's density, in the structure the family packs
  * (whole 1x4 blocks, whole 8x4 blocks of a panel, 2 of every 4, codebook
- * entries) or not. */
+ * entries; the masked forms with or without whole 1x4 blocks) or not. */
 static void make_weights(gemm_case *g, fuzz_bytes *b) {
   size_t n = g->n, k = g->k;
   unsigned density = take(b, 5); /* 0 all zero .. 4 dense */
   bool lut = g->family == LUT || g->family == SPARSE_LUT || g->family == MASKED_LUT;
+  /* The masked forms keep a bit per 1x4 block where the zeros come in
+   * whole blocks, and a bit per weight where not: either, by the input. */
+  bool whole_blocks = g->family == SPARSE || g->family == SPARSE_LUT ||
+                      ((g->family == MASKED || g->family == MASKED_LUT) && take(b, 2) != 0);
   g->cs = 1 + take(b, 16);
   g->w = calloc(n * k, 1), g->codebook = calloc(n * 16, 1);
   g->idx = calloc(n * k, 1);
@@ -62,7 +66,7 @@ static void make_weights(gemm_case *g, fuzz_bytes *b) {
   for (size_t c = 0; c < n; ++c)
     for (size_t i = 0; i < k; ++i) {
       bool keep = take(b, 4) < density;
-      if (g->family == SPARSE || g->family == SPARSE_LUT) /* whole 1x4 blocks */
+      if (whole_blocks)
         keep = (i % 4 == 0 ? take(b, 4) < density : g->w[c * k + i - i % 4] != 0 || g->idx[c * k + i - i % 4] != 0);
       if (g->family == BLOCK && c % COOPT_QS8_NR != 0) /* the panel's first channel decides the block */
         keep = g->w[(c - c % COOPT_QS8_NR) * k + i - i % 4] != 0 && take(b, 8) != 0;

@@ -11,7 +11,8 @@ static inline void qs8_dw_tile16(const coopt_blob *b, const coopt_dw_arrays *D, 
                                  size_t c, void *out, bool dround) {
   (void)dround; /* coopt_requant reads the rounding from the blob */
   int8_t *o = out;
-  const int32_t *pb = D->bias, *pm = D->mult, *ps = D->shift;
+  const int32_t *pb = D->bias, *pm = D->mult;
+  const uint8_t *ps = D->shift;
   const int8x16_t azp = vdupq_n_s8((int8_t)b->a_zero_point);
   int32x4_t acc0 = vld1q_s32(pb + c), acc1 = vld1q_s32(pb + c + 4), acc2 = vld1q_s32(pb + c + 8),
             acc3 = vld1q_s32(pb + c + 12);

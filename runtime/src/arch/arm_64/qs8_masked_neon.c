@@ -68,7 +68,8 @@ static void decode_lut4_neon(const uint32_t *mask, const uint8_t *values, const 
 }
 
 void coopt_qs8_masked_decode__neon(const void *packed, size_t p, void *dst) {
-  const coopt_masked_job J = coopt_masked_start(packed, p, dst);
+  uint32_t words[COOPT_MASKED_MAX_GROUPS];
+  const coopt_masked_job J = coopt_masked_start(packed, p, dst, words);
   if (!J.book)
     decode_i8_neon(J.mask, J.values, J.end, J.groups, J.out);
   else

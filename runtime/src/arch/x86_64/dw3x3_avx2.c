@@ -14,7 +14,8 @@ static inline __attribute__((always_inline)) void qs8_dw_tile16(const coopt_blob
                                                                 const void *const taps[9], size_t c, void *out,
                                                                 bool dround) {
   int8_t *o = out;
-  const int32_t *pb = D->bias, *pm = D->mult, *ps = D->shift;
+  const int32_t *pb = D->bias, *pm = D->mult;
+  const uint8_t *ps = D->shift;
   const __m256i azp = _mm256_set1_epi16((int16_t)b->a_zero_point);
   __m256i acc0 = _mm256_loadu_si256((const __m256i *)(pb + c)),
           acc1 = _mm256_loadu_si256((const __m256i *)(pb + c + 8));
@@ -27,11 +28,11 @@ static inline __attribute__((always_inline)) void qs8_dw_tile16(const coopt_blob
   }
   store8_i8(o + c,
             rescale8_blob(b, acc0, _mm256_loadu_si256((const __m256i *)(pm + c)),
-                          _mm256_loadu_si256((const __m256i *)(ps + c)), dround),
+                          _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(ps + c))), dround),
             8);
   store8_i8(o + c + 8,
             rescale8_blob(b, acc1, _mm256_loadu_si256((const __m256i *)(pm + c + 8)),
-                          _mm256_loadu_si256((const __m256i *)(ps + c + 8)), dround),
+                          _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(ps + c + 8))), dround),
             8);
 }
 

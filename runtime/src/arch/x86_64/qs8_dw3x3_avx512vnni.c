@@ -28,15 +28,25 @@ typedef struct dw_group {
 static const int32_t even_lanes[16] = {0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30};
 static const int32_t odd_lanes[16] = {1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31};
 
-/* 32 int32 per-channel values (n real) split into even and odd channels. */
-static void split32(const int32_t *v, size_t n, __m512i *even, __m512i *odd) {
-  const __m512i lo = _mm512_maskz_loadu_epi32((__mmask16)(n >= 16 ? 0xFFFF : (1u << n) - 1), v);
-  const __m512i hi = _mm512_maskz_loadu_epi32((__mmask16)(n >= 32  ? 0xFFFF
-                                                          : n > 16 ? (1u << (n - 16)) - 1
-                                                                   : 0),
-                                              v + 16);
+/* 32 per-channel values (n real, lo: channels 0..15, hi: 16..31) split
+ * into even and odd channels. */
+static void split32(__m512i lo, __m512i hi, __m512i *even, __m512i *odd) {
   *even = _mm512_permutex2var_epi32(lo, _mm512_loadu_si512(even_lanes), hi);
   *odd = _mm512_permutex2var_epi32(lo, _mm512_loadu_si512(odd_lanes), hi);
+}
+
+static __mmask16 lanes_from(size_t n, size_t first) {
+  return (__mmask16)(n >= first + 16 ? 0xFFFF : n > first ? (1u << (n - first)) - 1 : 0);
+}
+
+static void split32_i32(const int32_t *v, size_t n, __m512i *even, __m512i *odd) {
+  split32(_mm512_maskz_loadu_epi32(lanes_from(n, 0), v), _mm512_maskz_loadu_epi32(lanes_from(n, 16), v + 16), even,
+          odd);
+}
+
+static void split32_u8(const uint8_t *v, size_t n, __m512i *even, __m512i *odd) {
+  split32(_mm512_cvtepu8_epi32(_mm_maskz_loadu_epi8(lanes_from(n, 0), v)),
+          _mm512_cvtepu8_epi32(_mm_maskz_loadu_epi8(lanes_from(n, 16), v + 16)), even, odd);
 }
 
 static void prepare_group(const coopt_blob *b, const coopt_dw_arrays *D, size_t C, size_t c, dw_group *g) {
@@ -48,10 +58,10 @@ static void prepare_group(const coopt_blob *b, const coopt_dw_arrays *D, size_t 
     g->w_even[t] = _mm512_and_si512(w, low16);
     g->w_odd[t] = _mm512_andnot_si512(low16, w);
   }
-  split32(D->bias + c, n, &g->bias_even, &g->bias_odd);
+  split32_i32(D->bias + c, n, &g->bias_even, &g->bias_odd);
   __m512i me, mo, se, so;
-  split32(D->mult + c, n, &me, &mo);
-  split32(D->shift + c, n, &se, &so);
+  split32_i32(D->mult + c, n, &me, &mo);
+  split32_u8(D->shift + c, n, &se, &so);
   g->rq_even = rescale16_of(b, me, se);
   g->rq_odd = rescale16_of(b, mo, so);
 }

@@ -1,8 +1,9 @@
 #!/bin/sh
 # One seed path, end to end on the code that ships:
-#   seed-path.sh <coopt source dir> <coopt build dir> <graph.mlir> <work prefix> <exact|float>
+#   seed-path.sh <coopt source dir> <coopt build dir> <graph.mlir> <work prefix> <exact|float> [options]
 # lowers <graph.mlir> with coopt-lower-kernels{target=aarch64 objective=size}
-# (each leaf's smallest forms, so that every compressed kernel runs), emits the
+# (each leaf's smallest forms, so that the compressed kernels run; [options]
+# are added, e.g. force=sparse for a kernel no leaf's smallest form is), emits the
 # header and objects for x86-64 and aarch64 (+dotprod), links each with the
 # C driver and the runtime libraries the build made (the host's and the
 # cross-built aarch64 copy), runs them on 10 Fashion-MNIST images (aarch64
@@ -13,7 +14,7 @@
 # Prints the kernel-choice remarks, a count per kernel kind ("used: N x
 # <kind>"), then "seed path ok".
 set -eu
-src=$1 obj=$2 graph=$3 p=$4 mode=$5
+src=$1 obj=$2 graph=$3 p=$4 mode=$5 opts=${6:-}
 in=$src/test/Integration/Compiled/Inputs/fmnist-10.npy
 inc=$src/runtime/include
 # The compilers and the aarch64 runner lit chooses (test/lit.cfg.py; the
@@ -22,7 +23,7 @@ cc=${COOPT_CC_HOST:-cc}
 a64=${COOPT_CC_AARCH64:-clang-22 --target=aarch64-linux-gnu -fuse-ld=lld}
 run_a64=${COOPT_RUN_AARCH64:-qemu-aarch64 -L /usr/aarch64-linux-gnu}
 coopt-runner "$graph" --input "$in" --output "$p.jit.npy" >/dev/null
-coopt-opt "$graph" -p 'builtin.module(coopt-lower-kernels{target=aarch64 objective=size})' -o "$p.k.mlir" 2>"$p.remarks"
+coopt-opt "$graph" -p "builtin.module(coopt-lower-kernels{target=aarch64 objective=size $opts})" -o "$p.k.mlir" 2>"$p.remarks"
 cat "$p.remarks"
 coopt-translate "$p.k.mlir" --emit=header -o "$p.h"
 coopt-translate "$p.k.mlir" --emit=obj -o "$p.x86.o"
