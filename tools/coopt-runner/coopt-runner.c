@@ -422,8 +422,29 @@ static void eval_progress(int64_t done_n, int64_t n, bool tty, int *last_quarter
 
 /* Top-1 over the first e->n images, batch by batch (the last one padded
  * with zeros): the predictions, and every output row when `all` is given. */
-static bool eval_batches(coopt_jit *jit, const eval_set *e, double mean, double std, uint8_t *pred, float *all,
-                         int64_t *correct) {
+/* The resident set now (not its peak), in KiB, or -1 where /proc is not
+ * there: what -v prints during --eval to show that inferences keep no
+ * memory.  The peak is no measure of that: the JIT compile's own peak
+ * dominates it and varies by megabytes from run to run. */
+static long current_rss_kib(void) {
+  FILE *f = fopen("/proc/self/statm", "r");
+  long size, resident;
+  bool ok = f && fscanf(f, "%ld %ld", &size, &resident) == 2;
+  if (f)
+    fclose(f);
+  return ok ? resident * (sysconf(_SC_PAGESIZE) / 1024) : -1;
+}
+
+/* -v: the resident set after the first tenth of the images (the
+ * allocator's pools are warm by then) and after the last. */
+static void eval_rss(bool verbose, int64_t done, int64_t n, int64_t batch) {
+  int64_t tenth = n / 10 > 0 ? n / 10 : 1;
+  if (verbose && (done == n || (done >= tenth && done - batch < tenth)))
+    fprintf(stderr, "RSS: %ld KiB after %lld images\n", current_rss_kib(), (long long)done);
+}
+
+static bool eval_batches(coopt_jit *jit, const eval_set *e, double mean, double std, bool verbose, uint8_t *pred,
+                         float *all, int64_t *correct) {
   int64_t B = e->batch, per = e->per, classes = e->classes;
   float *x = coopt_xmalloc((size_t)(B * per) * 4), *y = coopt_xmalloc((size_t)(B * classes) * 4);
   const uint8_t *pixels = e->images.data, *labels = e->labels.data;
@@ -451,6 +472,7 @@ static bool eval_batches(coopt_jit *jit, const eval_set *e, double mean, double 
       *correct += best == labels[base + b];
     }
     eval_progress(base + cnt, e->n, tty, &last_quarter);
+    eval_rss(verbose, base + cnt, e->n, B);
   }
   if (tty)
     fputc('\n', stderr);
@@ -514,7 +536,7 @@ static int run_eval(const cli *c, coopt_jit *jit, MlirOperation module) {
   float *all = c->logits || c->compare_logits ? coopt_xmalloc((size_t)(N * classes) * sizeof(float)) : NULL;
   double t0 = now();
   int rc = 1;
-  if (eval_batches(jit, &e, mean, std, pred, all, &correct)) {
+  if (eval_batches(jit, &e, mean, std, c->verbose, pred, all, &correct)) {
     double dt = now() - t0;
     printf("accuracy: %.2f%% (%lld/%lld)\n", 100.0 * (double)correct / (double)N, (long long)correct, (long long)N);
     printf("throughput: %.0f images/s (batch %lld, %.3f s)\n", (double)N / dt, (long long)e.batch, dt);
@@ -724,8 +746,8 @@ int main(int argc, char **argv) {
     }
   }
   if (c.verbose) {
-    /* Peak resident memory: test/Integration/Compiled/memory-flat.test compares it across
-     * evaluations of 1,000 and 10,000 images to catch per-inference growth. */
+    /* Peak resident memory (the JIT compile's, mostly); --eval also prints
+     * the resident set during the evaluation (eval_rss). */
     struct rusage ru;
     if (getrusage(RUSAGE_SELF, &ru) == 0)
       fprintf(stderr, "peak RSS: %ld KiB\n", ru.ru_maxrss);
