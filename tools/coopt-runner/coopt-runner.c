@@ -23,6 +23,7 @@
 #include <math.h>
 #include <mlir-c/BuiltinAttributes.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -420,8 +421,6 @@ static void eval_progress(int64_t done_n, int64_t n, bool tty, int *last_quarter
   }
 }
 
-/* Top-1 over the first e->n images, batch by batch (the last one padded
- * with zeros): the predictions, and every output row when `all` is given. */
 /* The resident set now (not its peak), in KiB, or -1 where /proc is not
  * there: what -v prints during --eval to show that inferences keep no
  * memory.  The peak is no measure of that: the JIT compile's own peak
@@ -443,6 +442,8 @@ static void eval_rss(bool verbose, int64_t done, int64_t n, int64_t batch) {
     fprintf(stderr, "RSS: %ld KiB after %lld images\n", current_rss_kib(), (long long)done);
 }
 
+/* Top-1 over the first e->n images, batch by batch (the last one padded
+ * with zeros): the predictions, and every output row when `all` is given. */
 static bool eval_batches(coopt_jit *jit, const eval_set *e, double mean, double std, bool verbose, uint8_t *pred,
                          float *all, int64_t *correct) {
   int64_t B = e->batch, per = e->per, classes = e->classes;
