@@ -154,10 +154,10 @@ static coopt_kernel_kind first_choice(const coopt_kernel_policy *p, const coopt_
  * time of all of them stays within COOPT_KERNEL_BALANCED_SLACK of the
  * fastest total, best bytes saved per predicted ns first, a move that
  * costs time only when it saves COOPT_KERNEL_BALANCED_MIN_SAVING of the
- * layer's bytes (a greedy
- * knapsack: a decode paid once per call is bought where the call's rows
- * amortise it, and a layer that is a small share of the time can take a
- * form that is slower by more than the slack on its own).  For one layer
+ * layer's bytes (a greedy knapsack: a decode paid once per call is bought
+ * where the call's rows amortise it, and a layer that is a small share of
+ * the time can take a form that is slower by more than the slack on its
+ * own).  For one layer
  * that is the smallest form within the slack of its fastest.  Ties go to
  * the earlier layer and kind, so the choice is deterministic. */
 void cooptChooseKernels(const coopt_kernel_policy *p, size_t n, const coopt_int8_weights *const *v, const size_t *m,

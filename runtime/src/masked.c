@@ -45,23 +45,28 @@ static int8_t weight_at(const int8_t *w, size_t n, size_t k, size_t p, size_t po
   return i == SIZE_MAX ? 0 : w[i];
 }
 
-/* Whether dense position pos of panel p is stored: in the per-weight
- * form when it is nonzero, in the per-block form when any of its 1x4
- * block (the 4 positions of one channel in its K group) is. */
-static bool stored_at(const int8_t *w, size_t n, size_t k, size_t p, size_t pos, bool block) {
-  if (!block)
-    return weight_at(w, n, k, p, pos) != 0;
-  for (size_t t = pos & ~(size_t)3; t < (pos | 3) + 1; ++t)
-    if (weight_at(w, n, k, p, t) != 0)
-      return true;
-  return false;
+/* How many weights of panel p the blob stores: the nonzeros, or (block)
+ * all 4 of every 1x4 block (one channel's 4 positions in a K group) that
+ * holds one. */
+static size_t panel_stored(const int8_t *w, size_t n, size_t k, size_t p, bool block) {
+  const size_t len = kp_of(k) * COOPT_QS8_NR, step = block ? COOPT_QS8_KR : 1;
+  size_t stored = 0;
+  for (size_t pos = 0; pos < len; pos += step) {
+    bool any = false;
+    for (size_t t = pos; t < pos + step; ++t)
+      any |= weight_at(w, n, k, p, t) != 0;
+    stored += any ? step : 0;
+  }
+  return stored;
 }
 
-static size_t panel_stored(const int8_t *w, size_t n, size_t k, size_t p, bool block) {
-  size_t stored = 0, len = kp_of(k) * COOPT_QS8_NR;
-  for (size_t pos = 0; pos < len; ++pos)
-    stored += stored_at(w, n, k, p, pos, block);
-  return stored;
+/* Whether position pos of a dense panel's weights [kp/4][NR][4] is stored
+ * (its value, or with block its 1x4 block's, nonzero). */
+static bool stored_at(const int8_t *panel_w, size_t pos, bool block) {
+  if (!block)
+    return panel_w[pos] != 0;
+  const int8_t *b = panel_w + (pos & ~(size_t)(COOPT_QS8_KR - 1));
+  return b[0] != 0 || b[1] != 0 || b[2] != 0 || b[3] != 0;
 }
 
 static size_t value_bytes(bool lut, size_t stored) { return lut ? (stored + 1) / 2 : stored; }
@@ -216,7 +221,7 @@ static coopt_rt_status pack(size_t n, size_t k, const int8_t *w, const uint8_t *
     uint8_t *vals = mask + coopt_masked_mask_bytes(kp, block);
     size_t v = 0;
     for (size_t pos = 0; pos < kp * COOPT_QS8_NR; ++pos) {
-      if (!stored_at(w, n, k, p, pos, block))
+      if (!stored_at(D.w, pos, block))
         continue;
       if (block)
         mask[pos / 32] |= (uint8_t)(1u << (pos / 4 % 8));
