@@ -24,7 +24,12 @@ typedef struct cpu_costs {
  * Each fit is within 1-24% of the timed points (the script prints how
  * close: the AVX-VNNI and AVX-512 block-sparse and the AVX-512 dense M < 4
  * fits are the worst, 16-24%; 11% or better elsewhere).  Below AVX-VNNI
- * the block-sparse form runs the generic C kernel. */
+ * the block-sparse form runs the generic C kernel.  The AVX2 and AVX-VNNI
+ * masked rows are from 2026-12-04's later runs, after their decode went
+ * from 8 positions a step (64-bit multiplies) to a K group in registers:
+ * 0.27-0.34 -> 0.05-0.14 ns a weight; the two runs differed by up to 20%
+ * in these rows' fits, and each level keeps the run whose fit was
+ * closer (2-3% AVX2, 3-6% AVX-VNNI). */
 static const cpu_costs costs[COOPT_CPU_COUNT] = {
     {"generic",
      "ns",
@@ -42,8 +47,8 @@ static const cpu_costs costs[COOPT_CPU_COUNT] = {
       {{0.0, 0.001681, 12.91236, 0.092153}, {149.9, 0.000000, 0.59547, 0.031337}},
       {{26.3, 0.000000, 2.95077, 0.029219}, {191.4, 0.000000, 2.94514, 0.029305}},
       {{0.0, 0.000000, 2.02679, 1.050406}, {0.0, 0.014698, 1.78914, 1.049766}},
-      {{0.0, 0.264997, 1.86267, 0.024200}, {0.0, 0.266969, 0.77525, 0.016020}},
-      {{53.7, 0.325257, 1.82421, 0.022753}, {44.9, 0.323057, 0.66644, 0.016375}},
+      {{14.5, 0.054111, 0.75598, 0.029584}, {0.0, 0.055676, 0.58473, 0.015213}},
+      {{28.0, 0.124228, 1.17888, 0.025400}, {52.2, 0.125506, 0.57619, 0.015003}},
       {{0.0, 0.013336, 3.21303, 0.789895}, {0.0, 0.122820, 1.72765, 0.778822}}},
      0},
     {"avxvnni",
@@ -52,8 +57,8 @@ static const cpu_costs costs[COOPT_CPU_COUNT] = {
       {{0.0, 0.000925, 12.54021, 0.093263}, {208.1, 0.042403, 0.44874, 0.028500}},
       {{27.7, 0.000000, 4.33153, 0.024390}, {63.7, 0.000000, 3.84129, 0.016712}},
       {{0.0, 0.003411, 1.91086, 1.030082}, {0.0, 0.000000, 1.69568, 1.050025}},
-      {{0.0, 0.260743, 1.03357, 0.003648}, {0.0, 0.276518, 0.42008, 0.005468}},
-      {{31.5, 0.319008, 1.79146, 0.000000}, {50.2, 0.337817, 0.45274, 0.005247}},
+      {{1.0, 0.054617, 0.61335, 0.007398}, {0.0, 0.074969, 0.37428, 0.005006}},
+      {{2.2, 0.117732, 1.00451, 0.010192}, {33.6, 0.139005, 0.37567, 0.005200}},
       {{87.8, 0.002708, 0.32889, 0.013863}, {171.1, 0.000000, 0.31717, 0.007699}}},
      0},
     {"avx512",

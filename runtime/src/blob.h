@@ -232,20 +232,23 @@ static inline uint32_t coopt_masked_block_word(unsigned byte) {
 }
 
 /* What every decoder of panel p works from, once the panel's per-channel
- * arrays are written to dst as the dense panel's: the per-weight mask
- * words, the stored bytes up to the panel's end, the panel's 8 codebooks
- * (NULL for the int8 form) and where the dense weights go. */
+ * arrays are written to dst as the dense panel's: the mask, the stored
+ * bytes up to the panel's end, the panel's 8 codebooks (NULL for the int8
+ * form) and where the dense weights go. */
 typedef struct coopt_masked_job {
-  const uint32_t *mask; /* kp/4 words */
+  const uint32_t *mask; /* kp/4 per-weight words; NULL when `block` is the mask */
+  const uint8_t *block; /* kp/4 block bytes, when the blob keeps them and the decoder reads them */
   const uint8_t *values, *end;
   size_t groups, ncols;
   const int8_t *book;
   uint8_t *out;
 } coopt_masked_job;
 
-/* words: room for COOPT_MASKED_MAX_GROUPS words, where a block mask is
- * widened to the per-weight one, so that every decoder reads one kind of
- * mask (the widening is one word per 32 weights decoded). */
+/* words: NULL when the decoder reads a block mask itself (then exactly
+ * one of J.mask and J.block is set); else room for COOPT_MASKED_MAX_GROUPS
+ * words, where a block mask is widened to the per-weight one, so that a
+ * decoder of one kind of mask reads both (the widening is one word per 32
+ * weights decoded). */
 static inline coopt_masked_job coopt_masked_start(const void *packed, size_t p, void *dst, uint32_t *words) {
   const coopt_blob *b = (const coopt_blob *)packed;
   const coopt_masked_panel P = coopt_masked_panel_of(packed, p);
@@ -254,13 +257,15 @@ static inline coopt_masked_job coopt_masked_start(const void *packed, size_t p, 
   for (size_t j = 0; j < COOPT_QS8_NR; ++j)
     shift[j] = P.shift[j];
   const size_t first = p * COOPT_QS8_NR, groups = b->kp / COOPT_QS8_KR;
-  const uint32_t *mask = (const uint32_t *)P.mask;
-  if (b->mask_block) {
+  const uint32_t *mask = b->mask_block ? NULL : (const uint32_t *)P.mask;
+  const uint8_t *block = b->mask_block ? (const uint8_t *)P.mask : NULL;
+  if (block && words) {
     for (size_t g = 0; g < groups; ++g)
-      words[g] = coopt_masked_block_word(((const uint8_t *)P.mask)[g]);
-    mask = words;
+      words[g] = coopt_masked_block_word(block[g]);
+    mask = words, block = NULL;
   }
   coopt_masked_job j = {mask,
+                        block,
                         P.values,
                         coopt_masked_panel_end(packed, p),
                         groups,

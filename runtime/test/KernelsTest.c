@@ -1013,6 +1013,28 @@ static void test_qs8_masked(bool lut) {
     CHECK(check_masked(m, n, k, a, w, idx, book, true, false, &size).mask_block == 1);
     free(a), free(w), free(idx);
   }
+  /* A 4-bit blob whose last stored byte is its last byte, the last group
+   * with an odd number of kept blocks: a decoder must not read the whole
+   * dword holding that block's 2 bytes (the AVX2 one did, a masked load 2
+   * bytes past the blob, found by fuzz-kernels under ASan).  8 x 8, three
+   * kept blocks: header, offsets and codebooks to 272, the panel's arrays
+   * and 2 mask bytes to 346, 6 bytes of codes to 352, the blob's size. */
+  if (lut) {
+    const size_t m = 2, n = 8, k = 8;
+    int8_t a[2 * 8], w[8 * 8], book[16 * 8];
+    uint8_t idx[8 * 8];
+    fill_masked(m, n, k, 3, true, a, w, idx, book);
+    static const size_t kept[][2] = {{0, 0}, {1, 0}, {2, 4}}; /* channel, first k */
+    for (size_t b = 0; b < 3; ++b)
+      for (size_t t = 0; t < 4; ++t) {
+        const size_t i = kept[b][0] * k + kept[b][1] + t;
+        idx[i] = (uint8_t)(1 + (b + t) % 15);
+        w[i] = book[16 * kept[b][0] + idx[i]];
+      }
+    size_t size;
+    CHECK(check_masked(m, n, k, a, w, idx, book, true, false, &size).mask_block == 1);
+    CHECK(size == 352);
+  }
   /* Bad input: K past the decode buffer, indices outside the codebook. */
   coopt_rt_error err = {{0}};
   int8_t w1[8] = {1, 0, 2, 0, 3, 0, 4, 0};
