@@ -72,7 +72,7 @@ macs() {
     qs8_nm24_gemm_1x2c16__neondot) echo 16 ;;  # 2 channels x 8 kept values of 16 K
     f32_gemm_4x8__neon) echo 32 ;;             # 4 rows x 8 channels x 1 K
     f32_spmm_16x1__neon) echo 16 ;;            # 16 pixels x 1 nonzero
-    qs8_masked_decode_*) echo 8 ;;             # 8 decoded weights (not MACs)
+    qs8_masked_decode_*) echo 32 ;;            # a K group: 32 decoded weights (not MACs)
   esac
 }
 for CPU in neoverse-n1 neoverse-v2; do

@@ -300,6 +300,24 @@ static inline uint64_t coopt_load8_until(const uint8_t *v, const uint8_t *end) {
   return x;
 }
 
+/* A vector decode's last steps: once fewer stored bytes are left than a
+ * step may read, it goes on from a copy with zeros after it, so its wide
+ * loads stay inside the panel (coopt_masked_to_tail copies [v, *end) there
+ * and moves *end; a step may then read 32 bytes past the copy's end). */
+typedef struct coopt_masked_tail {
+  uint8_t bytes[64];
+  bool taken;
+} coopt_masked_tail;
+
+static inline const uint8_t *coopt_masked_to_tail(coopt_masked_tail *t, const uint8_t *v, const uint8_t **end) {
+  const size_t left = (size_t)(*end - v);
+  memset(t->bytes, 0, sizeof t->bytes);
+  memcpy(t->bytes, v, left);
+  t->taken = true;
+  *end = t->bytes + left;
+  return t->bytes;
+}
+
 /* qs8 block-sparse (bsgemm): the dense panel layout with its all-zero c4
  * groups left out, so a block is exactly what the dense tile multiplies per
  * K group (NR channels x 4 K, 32 bytes) and the kernel is the dense tile

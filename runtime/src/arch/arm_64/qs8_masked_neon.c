@@ -1,77 +1,187 @@
 /*
- * AArch64 NEON decode of the masked int8 forms.
+ * AArch64 NEON decode of the masked int8 forms into the dense panel layout
+ * (masked.c's driver then runs the dense tile on it).  A K group (32 dense
+ * bytes, one mask word or one block byte) per step, all in vector
+ * registers, as the x86 AVX2 decoder does.
+ *
+ * Per-weight mask, 16 positions at a time: the mask bits become bytes
+ * (CMTST against each byte's bit), are prefix-summed by four byte shifts
+ * (EXT) and adds, 0xFF where nothing is stored (the last sum is the
+ * half's count); one TBL of the 16 bytes from the half's first stored value
+ * places them (TBL writes 0 for an index out of range).  The 4-bit form
+ * unpacks 32 codes from the half's first nibble's byte, so the index is
+ * one more when that nibble is odd (a 2-register TBL), and looks each code
+ * up in its channel's codebook with a 4-register TBL over the half's four
+ * codebooks.  A first version did 8 positions a step, its TBL indices made
+ * by three 64-bit multiplies on the scalar side: 1.4 cycles a weight under
+ * llvm-mca on Neoverse N1 (1.9 for the 4-bit form), N1 having one
+ * multiply pipe.
+ *
+ * Block mask (bit j: channel j's 4 weights stored): the 8 bits become the
+ * kept blocks' indices the same way, each spread to its block's 4 bytes,
+ * and a 2-register TBL of the next 32 stored bytes places the group (the
+ * 4-bit form places the kept blocks' 2-byte code quads with one TBL).
+ *
+ * Loads read at most 32 bytes from the step's first stored byte; the last
+ * steps of a panel read a zero-padded copy instead.
  */
 #include "neon.h"
 
-/* Decode of the masked int8 forms (base NEON), as the x86 pshufb one:
- * coopt_masked_slots turns each mask byte into TBL indices (0xFF where
- * nothing is stored, which TBL reads as 0), so one TBL places the next 8
- * stored bytes; the 4-bit form places the step's 8 codes the same way and
- * looks them up with one TBL over the two channels' codebooks (32 bytes,
- * index 16 * (j / 4) + code). */
-/* The mask words read as bytes: byte i holds positions 8i..8i+7 of the
- * panel on a little-endian target, which every aarch64 Linux is. */
-_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "the masked decode reads mask words as bytes");
+/* Bytes of a mask: byte j of the result is 0xFF if bit j % 8 of x's byte
+ * j is set. */
+static inline uint8x16_t bits_set(uint8x16_t x) {
+  const uint8x16_t bit = {1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128};
+  return vtstq_u8(x, bit);
+}
+
+/* TBL indices from the set bytes (0xFF / 0) of 16 positions: at a set
+ * byte, how many set bytes precede it; at the others 0xFF (TBL writes 0
+ * there); *count: how many are set.  The prefix sum runs on the 0xFF
+ * bytes themselves, by byte shifts (EXT): byte j gets t = -(set bytes up
+ * to j), and ~t = that count - 1 is the index, so ~(t & set) is both
+ * cases.  (64-bit shift-and-adds within each 8 bytes are the same sum,
+ * but clang turns them into multiplies on the scalar side, and N1 has
+ * one multiply pipe.) */
+static inline uint8x16_t slots_of(uint8x16_t set, uint8x16_t *t_out) {
+  const uint8x16_t zero = vdupq_n_u8(0);
+  uint8x16_t t = vaddq_u8(set, vextq_u8(zero, set, 15));
+  t = vaddq_u8(t, vextq_u8(zero, t, 14));
+  t = vaddq_u8(t, vextq_u8(zero, t, 12));
+  *t_out = t = vaddq_u8(t, vextq_u8(zero, t, 8));
+  return vmvnq_u8(vandq_u8(t, set));
+}
+
+/* 16 positions whose mask bits are in x's bytes (see bits_set): where
+ * each finds its value among the 16 bytes from the first stored one,
+ * 0xFF where nothing is stored; *count: how many are stored. */
+static inline uint8x16_t half_slots(uint8x16_t x, size_t *count) {
+  uint8x16_t t;
+  const uint8x16_t slots = slots_of(bits_set(x), &t);
+  *count = (uint8_t)-vgetq_lane_u8(t, 15);
+  return slots;
+}
+
+/* A mask word's two halves as bytes for bits_set: each byte 8 times. */
+static inline void word_halves(uint32_t m, uint8x16_t *lo, uint8x16_t *hi) {
+  const uint8x16_t w = vreinterpretq_u8_u32(vdupq_n_u32(m));
+  const uint8x16_t byte_lo = {0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1};
+  const uint8x16_t byte_hi = {2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3};
+  *lo = vqtbl1q_u8(w, byte_lo), *hi = vqtbl1q_u8(w, byte_hi);
+}
+
+/* A block mask byte: byte j (of the low 8) the index of block j among the
+ * kept ones, 0xFF if block j is not kept; *count: how many are kept.  (The
+ * high 8 repeat the byte, counting on from the low 8's: unused.) */
+static inline uint8x16_t block_slots(unsigned byte, size_t *count) {
+  uint8x16_t t;
+  const uint8x16_t slots = slots_of(bits_set(vdupq_n_u8((uint8_t)byte)), &t);
+  *count = (uint8_t)-vgetq_lane_u8(t, 7);
+  return slots;
+}
 
 static void decode_i8_neon(const uint32_t *mask, const uint8_t *v, const uint8_t *end, size_t groups, uint8_t *out) {
-  const uint8_t *mb = (const uint8_t *)mask, *mend = mb + 4 * groups;
-  /* While 8 stored bytes are left, plain loads; then loads that stop at
-   * the panel's end. */
-  for (; mb < mend && end - v >= 8; ++mb, out += 8) {
+  coopt_masked_tail tail = {.taken = false};
+  for (size_t g = 0; g < groups; ++g, out += 32) {
     MCA_LOOP("qs8_masked_decode_i8__neon");
-    size_t count;
-    const uint64_t slots = coopt_masked_slots(*mb, &count);
-    vst1_u8(out, vtbl1_u8(vld1_u8(v), vcreate_u8(slots)));
-    v += count;
-  }
-  for (; mb < mend; ++mb, out += 8) {
-    size_t count;
-    const uint64_t slots = coopt_masked_slots(*mb, &count);
-    vst1_u8(out, vtbl1_u8(vcreate_u8(coopt_load8_until(v, end)), vcreate_u8(slots)));
-    v += count;
+    if (!tail.taken && end - v < 32) /* a step reads 32 bytes from v */
+      v = coopt_masked_to_tail(&tail, v, &end);
+    uint8x16_t lo, hi;
+    word_halves(mask[g], &lo, &hi);
+    size_t low, high;
+    const uint8x16_t slots_lo = half_slots(lo, &low), slots_hi = half_slots(hi, &high);
+    vst1q_u8(out, vqtbl1q_u8(vld1q_u8(v), slots_lo));
+    vst1q_u8(out + 16, vqtbl1q_u8(vld1q_u8(v + low), slots_hi));
+    v += low + high;
   }
 }
 
-/* Eight positions of the 4-bit form: `raw` holds the next codes from the
- * run's current nibble on, `book` the two channels' codebooks. */
-static inline uint8x8_t lut4_step(uint64_t raw, uint64_t slots64, const uint8_t *book) {
-  const uint8x8_t nib = vdup_n_u8(0x0F), hi_byte = vdup_n_u8(0x80);
-  const uint8x8_t second = vcreate_u8(0x1010101000000000ull); /* + 16 for positions 4-7 */
-  const uint8x8_t r = vcreate_u8(raw), slots = vcreate_u8(slots64);
-  const uint8x8_t codes = vzip1_u8(vand_u8(r, nib), vshr_n_u8(r, 4)); /* low nibble first */
-  /* Unstored positions keep bit 7: out of the table's range, so 0. */
-  const uint8x8_t idx = vorr_u8(vadd_u8(vtbl1_u8(codes, slots), second), vand_u8(slots, hi_byte));
-  const uint8x16x2_t tab = {{vld1q_u8(book), vld1q_u8(book + 16)}};
-  return vqtbl2_u8(tab, idx);
+/* + 16 * channel: a code's entry in the 4 codebooks of a half group. */
+static const uint8x16_t quad_channel = {0, 0, 0, 0, 16, 16, 16, 16, 32, 32, 32, 32, 48, 48, 48, 48};
+
+/* 16 positions of the 4-bit form with these slots (half_slots), from
+ * nibble `at` of v, through the half's 4 codebooks. */
+static inline uint8x16_t lut4_half(const uint8_t *v, size_t at, uint8x16_t slots, uint8x16x4_t books) {
+  const uint8x16_t raw = vld1q_u8(v + at / 2), nib = vdupq_n_u8(0x0F);
+  const uint8x16_t lo = vandq_u8(raw, nib), hi = vshrq_n_u8(raw, 4);
+  const uint8x16x2_t codes = {{vzip1q_u8(lo, hi), vzip2q_u8(lo, hi)}};                    /* from nibble at & ~1 */
+  const uint8x16_t none = vreinterpretq_u8_s8(vshrq_n_s8(vreinterpretq_s8_u8(slots), 7)); /* 0xFF: not stored */
+  const uint8x16_t code = vqtbl2q_u8(codes, vorrq_u8(vaddq_u8(slots, vdupq_n_u8((uint8_t)(at % 2))), none));
+  return vqtbl4q_u8(books, vorrq_u8(vaddq_u8(code, quad_channel), none));
 }
 
-static void decode_lut4_neon(const uint32_t *mask, const uint8_t *values, const uint8_t *end, size_t groups,
+static void decode_lut4_neon(const uint32_t *mask, const uint8_t *v, const uint8_t *end, size_t groups,
                              const int8_t *book, uint8_t *out) {
-  const uint8_t *mb = (const uint8_t *)mask;
-  size_t at = 0, i = 0;
-  for (; i < 4 * groups && end - (values + at / 2) >= 8; ++i, out += 8) {
+  const uint8x16x4_t books_lo = vld1q_u8_x4((const uint8_t *)book), books_hi = vld1q_u8_x4((const uint8_t *)book + 64);
+  coopt_masked_tail tail = {.taken = false};
+  size_t at = 0; /* nibbles consumed from v */
+  for (size_t g = 0; g < groups; ++g, out += 32) {
     MCA_LOOP("qs8_masked_decode_lut4__neon");
-    size_t count;
-    const uint64_t slots = coopt_masked_slots(mb[i], &count);
-    uint64_t raw;
-    memcpy(&raw, values + at / 2, 8);
-    vst1_u8(out, lut4_step(raw >> (4 * (at % 2)), slots, (const uint8_t *)book + 32 * (i % 4)));
-    at += count;
+    if (!tail.taken && end - (v + at / 2) < 24) /* a step reads 24 bytes from v + at / 2 */
+      v = coopt_masked_to_tail(&tail, v + at / 2, &end), at %= 2;
+    uint8x16_t lo, hi;
+    word_halves(mask[g], &lo, &hi);
+    size_t low, high;
+    const uint8x16_t slots_lo = half_slots(lo, &low), slots_hi = half_slots(hi, &high);
+    vst1q_u8(out, lut4_half(v, at, slots_lo, books_lo));
+    vst1q_u8(out + 16, lut4_half(v, at + low, slots_hi, books_hi));
+    at += low + high;
   }
-  for (; i < 4 * groups; ++i, out += 8) {
+}
+
+static void block_i8_neon(const uint8_t *block, const uint8_t *v, const uint8_t *end, size_t groups, uint8_t *out) {
+  /* Position j of a half takes byte 4 * slot[j / 4] + j % 4 of the kept
+   * blocks (0xFF * 4 + j % 4 is past the 32-byte table: 0). */
+  const uint8x16_t spread_lo = {0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3};
+  const uint8x16_t spread_hi = {4, 4, 4, 4, 5, 5, 5, 5, 6, 6, 6, 6, 7, 7, 7, 7};
+  const uint8x16_t within = {0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3};
+  coopt_masked_tail tail = {.taken = false};
+  for (size_t g = 0; g < groups; ++g, out += 32) {
+    MCA_LOOP("qs8_masked_decode_block_i8__neon");
+    if (!tail.taken && end - v < 32)
+      v = coopt_masked_to_tail(&tail, v, &end);
     size_t count;
-    const uint64_t slots = coopt_masked_slots(mb[i], &count);
-    const uint64_t raw = coopt_load8_until(values + at / 2, end) >> (4 * (at % 2));
-    vst1_u8(out, lut4_step(raw, slots, (const uint8_t *)book + 32 * (i % 4)));
-    at += count;
+    const uint8x16_t slots = block_slots(block[g], &count);
+    const uint8x16x2_t kept = vld1q_u8_x2(v);
+    vst1q_u8(out, vqtbl2q_u8(kept, vaddq_u8(vshlq_n_u8(vqtbl1q_u8(slots, spread_lo), 2), within)));
+    vst1q_u8(out + 16, vqtbl2q_u8(kept, vaddq_u8(vshlq_n_u8(vqtbl1q_u8(slots, spread_hi), 2), within)));
+    v += 4 * count;
+  }
+}
+
+static void block_lut4_neon(const uint8_t *block, const uint8_t *v, const uint8_t *end, size_t groups,
+                            const int8_t *book, uint8_t *out) {
+  const uint8x16x4_t books_lo = vld1q_u8_x4((const uint8_t *)book), books_hi = vld1q_u8_x4((const uint8_t *)book + 64);
+  /* Block j's two code bytes: 2 * slot[j] + 0, 1 (0xFF: 0xFE, 0xFF, so 0). */
+  const uint8x16_t pair_of = {0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7};
+  const uint8x16_t which = {0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1};
+  const uint8x16_t spread_lo = {0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3};
+  const uint8x16_t spread_hi = {4, 4, 4, 4, 5, 5, 5, 5, 6, 6, 6, 6, 7, 7, 7, 7};
+  const uint8x16_t nib = vdupq_n_u8(0x0F);
+  coopt_masked_tail tail = {.taken = false};
+  for (size_t g = 0; g < groups; ++g, out += 32) {
+    MCA_LOOP("qs8_masked_decode_block_lut4__neon");
+    if (!tail.taken && end - v < 16) /* a step reads 16 bytes from v */
+      v = coopt_masked_to_tail(&tail, v, &end);
+    size_t count;
+    const uint8x16_t slots = block_slots(block[g], &count);
+    const uint8x16_t pairs = vqtbl1q_u8(
+        vld1q_u8(v), vaddq_u8(vshlq_n_u8(vqtbl1q_u8(slots, pair_of), 1), which)); /* blocks 0-7, 2 bytes each */
+    const uint8x16_t lo = vandq_u8(pairs, nib), hi = vshrq_n_u8(pairs, 4);
+    /* 0xFF where the position's block is not kept. */
+    const uint8x16_t none_lo = vreinterpretq_u8_s8(vshrq_n_s8(vreinterpretq_s8_u8(vqtbl1q_u8(slots, spread_lo)), 7));
+    const uint8x16_t none_hi = vreinterpretq_u8_s8(vshrq_n_s8(vreinterpretq_s8_u8(vqtbl1q_u8(slots, spread_hi)), 7));
+    vst1q_u8(out, vqtbl4q_u8(books_lo, vorrq_u8(vaddq_u8(vzip1q_u8(lo, hi), quad_channel), none_lo)));
+    vst1q_u8(out + 16, vqtbl4q_u8(books_hi, vorrq_u8(vaddq_u8(vzip2q_u8(lo, hi), quad_channel), none_hi)));
+    v += 2 * count;
   }
 }
 
 void coopt_qs8_masked_decode__neon(const void *packed, size_t p, void *dst) {
-  uint32_t words[COOPT_MASKED_MAX_GROUPS];
-  const coopt_masked_job J = coopt_masked_start(packed, p, dst, words);
-  if (!J.book)
-    decode_i8_neon(J.mask, J.values, J.end, J.groups, J.out);
+  const coopt_masked_job J = coopt_masked_start(packed, p, dst, NULL);
+  if (J.block)
+    !J.book ? block_i8_neon(J.block, J.values, J.end, J.groups, J.out)
+            : block_lut4_neon(J.block, J.values, J.end, J.groups, J.book, J.out);
   else
-    decode_lut4_neon(J.mask, J.values, J.end, J.groups, J.book, J.out);
+    !J.book ? decode_i8_neon(J.mask, J.values, J.end, J.groups, J.out)
+            : decode_lut4_neon(J.mask, J.values, J.end, J.groups, J.book, J.out);
 }

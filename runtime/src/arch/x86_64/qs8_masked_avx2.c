@@ -51,28 +51,11 @@ static inline __m256i two_lanes(const uint8_t *lo, const uint8_t *hi) {
                                  _mm_loadu_si128((const __m128i *)hi), 1);
 }
 
-/* The decodes' last steps: once fewer stored bytes are left than a step
- * may read, they go on from a copy with zeros after it, so the wide loads
- * stay inside the panel. */
-typedef struct tail_copy {
-  uint8_t bytes[64];
-  bool taken;
-} tail_copy;
-
-static inline const uint8_t *to_tail(tail_copy *t, const uint8_t *v, const uint8_t **end) {
-  const size_t left = (size_t)(*end - v);
-  memset(t->bytes, 0, sizeof t->bytes);
-  memcpy(t->bytes, v, left);
-  t->taken = true;
-  *end = t->bytes + left;
-  return t->bytes;
-}
-
 static void word_i8(const uint32_t *mask, const uint8_t *v, const uint8_t *end, size_t groups, uint8_t *out) {
-  tail_copy tail = {.taken = false};
+  coopt_masked_tail tail = {.taken = false};
   for (size_t g = 0; g < groups; ++g, out += 32) {
     if (!tail.taken && end - v < 32) /* a step reads 32 bytes from v */
-      v = to_tail(&tail, v, &end);
+      v = coopt_masked_to_tail(&tail, v, &end);
     const uint32_t m = mask[g];
     const __m256i x = two_lanes(v, v + __builtin_popcount(m & 0xFFFF));
     _mm256_storeu_si256((__m256i *)out, _mm256_shuffle_epi8(x, word_slots(m)));
@@ -116,11 +99,11 @@ static void word_lut4(const uint32_t *mask, const uint8_t *v, const uint8_t *end
                       uint8_t *out) {
   const books4 b = books_of(book);
   const __m256i high = _mm256_set1_epi8(-128);
-  tail_copy tail = {.taken = false};
+  coopt_masked_tail tail = {.taken = false};
   size_t at = 0; /* nibbles consumed from v */
   for (size_t g = 0; g < groups; ++g, out += 32) {
     if (!tail.taken && end - (v + at / 2) < 24) /* a step reads 24 bytes from v + at / 2 */
-      v = to_tail(&tail, v + at / 2, &end), at %= 2;
+      v = coopt_masked_to_tail(&tail, v + at / 2, &end), at %= 2;
     const uint32_t m = mask[g];
     const __m256i slots = word_slots(m);
     const __m256i r = _mm256_inserti128_si256(_mm256_castsi128_si256(codes_from(v, at)),
@@ -152,7 +135,7 @@ static void block_i8(const uint8_t *block, const uint8_t *v, size_t groups, uint
 static void block_lut4(const uint8_t *block, const uint8_t *v, const uint8_t *end, size_t groups, const int8_t *book,
                        uint8_t *out) {
   const books4 b = books_of(book);
-  tail_copy tail = {.taken = false};
+  coopt_masked_tail tail = {.taken = false};
   const __m256i four_each =
       _mm256_setr_epi8(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 6, 6, 6, 6, 7, 7, 7, 7);
   for (size_t g = 0; g < groups; ++g, out += 32) {
@@ -161,7 +144,7 @@ static void block_lut4(const uint8_t *block, const uint8_t *v, const uint8_t *en
     /* A kept block is 4 codes, 2 bytes: a step reads 16 bytes from v (a
      * dword-masked load would read 2 bytes past an odd count's last). */
     if (!tail.taken && end - v < 16)
-      v = to_tail(&tail, v, &end);
+      v = coopt_masked_to_tail(&tail, v, &end);
     const __m128i raw = _mm_loadu_si128((const __m128i *)v);
     const __m128i s2 = _mm_add_epi8(_mm_cvtsi64_si128((long long)s), _mm_cvtsi64_si128((long long)s));
     /* Block j's two bytes (bytes 2s, 2s + 1), zero for 0xFF (2s: 0xFE). */
