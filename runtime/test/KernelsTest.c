@@ -10,6 +10,7 @@
  * runs natively (x86-64 AVX2) and under qemu-aarch64 (NEON, dotprod).
  */
 #define _POSIX_C_SOURCE 200809L
+#define _DEFAULT_SOURCE /* MAP_ANONYMOUS */
 #include "coopt_rt/kernels.h"
 #include "../src/tiles.h"
 #include "coopt_rt/quant.h"
@@ -18,6 +19,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 static int failures, checks;
 #define CHECK(c)                                                                                                       \
@@ -44,6 +47,28 @@ static void *alloc_blob(size_t size) {
   memset(p, 0xA5, size); /* padding the packer forgets to write shows up */
   return p;
 }
+
+/* A copy of a blob that ends where a page ends, the next page PROT_NONE:
+ * a kernel that reads past the blob faults, on every architecture and
+ * without a sanitizer (qemu-user keeps page protections too).  The blobs'
+ * sizes are multiples of 16, so the copy keeps their alignment. */
+typedef struct guarded_blob {
+  void *map, *blob;
+  size_t len;
+} guarded_blob;
+
+static guarded_blob guard_copy(const void *blob, size_t size) {
+  const size_t page = (size_t)sysconf(_SC_PAGESIZE), pages = (size + page - 1) / page;
+  guarded_blob g = {NULL, NULL, (pages + 1) * page};
+  g.map = mmap(NULL, g.len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (g.map == MAP_FAILED || mprotect((char *)g.map + pages * page, page, PROT_NONE) != 0)
+    abort();
+  g.blob = (char *)g.map + pages * page - size;
+  memcpy(g.blob, blob, size);
+  return g;
+}
+
+static void guard_free(guarded_blob *g) { munmap(g->map, g->len); }
 
 static const size_t dims[] = {1, 2, 3, 9, 17, 33};
 #define NDIMS (sizeof dims / sizeof dims[0])
@@ -900,7 +925,11 @@ static coopt_blob check_masked(size_t m, size_t n, size_t k, const int8_t *a, co
   CHECK((lut ? coopt_rt_pack_qs8_masked_lut4_gemm(n, k, idx, book, 16, NULL, q.a_zp, &q.rq, blob, *size - 1, &err)
              : coopt_rt_pack_qs8_masked_gemm(n, k, w, NULL, q.a_zp, &q.rq, blob, *size - 1, &err)) ==
         COOPT_RT_INVALID_ARGUMENT);
-  /* Every decoded panel is the dense packer's, byte for byte. */
+  /* Every decoded panel is the dense packer's, byte for byte, decoded from
+   * a copy that ends at a page with no access after it. */
+  guarded_blob guarded = guard_copy(blob, *size);
+  void *const packed = blob;
+  blob = guarded.blob;
   _Alignas(64) int8_t panel[96 + 8 * COOPT_RT_MASKED_MAX_K + 64];
   size_t pbytes = 96 + 8 * ((k + 3) / 4 * 4);
   for (size_t p = 0; p * 8 < n; ++p) {
@@ -932,7 +961,8 @@ static coopt_blob check_masked(size_t m, size_t n, size_t k, const int8_t *a, co
     CHECK(memcmp(c0, c2, m * n) == 0);
   }
   coopt_blob header = *(const coopt_blob *)blob;
-  free(c0), free(c1), free(c2), free(blob), free(dense);
+  guard_free(&guarded);
+  free(c0), free(c1), free(c2), free(packed), free(dense);
   return header;
 }
 
