@@ -8,6 +8,8 @@
  *      int8 bit-exact, f32 within 1e-5 of the magnitude of the sum.
  * Plus the packing functions' validation of bad input.  The same source
  * runs natively (x86-64 AVX2) and under qemu-aarch64 (NEON, dotprod).
+ * Every packed blob ends against a PROT_NONE page (alloc_blob), so a
+ * kernel reading past its weights faults wherever the tests run.
  */
 #define _POSIX_C_SOURCE 200809L
 #define _DEFAULT_SOURCE /* MAP_ANONYMOUS */
@@ -40,35 +42,43 @@ static uint32_t rnd(void) {
 static int8_t rnd_i8(void) { return (int8_t)(rnd() % 255 - 127); }
 static float rnd_f(void) { return (float)((int)(rnd() % 20001) - 10000) / 5000.0f; }
 
-static void *alloc_blob(size_t size) {
-  void *p = NULL;
-  if (posix_memalign(&p, 64, size ? size : 64))
-    abort();
-  memset(p, 0xA5, size); /* padding the packer forgets to write shows up */
-  return p;
-}
-
-/* A copy of a blob that ends where a page ends, the next page PROT_NONE:
- * a kernel that reads past the blob faults, on every architecture and
- * without a sanitizer (qemu-user keeps page protections too).  The blobs'
- * sizes are multiples of 16, so the copy keeps their alignment. */
-typedef struct guarded_blob {
-  void *map, *blob;
+/* Every blob a test packs ends where a page ends and the next page is
+ * PROT_NONE, so a kernel that reads past its blob faults, on every
+ * architecture and without a sanitizer (qemu-user keeps page protections
+ * too; the aarch64 builds have no sanitizer here).  A blob starts 16-byte
+ * aligned as the packers require: its size rounded up to 16 ends at the
+ * page's end.  free_blob finds the mapping again. */
+static struct blob_map {
+  void *blob, *map;
   size_t len;
-} guarded_blob;
+} blob_maps[16];
 
-static guarded_blob guard_copy(const void *blob, size_t size) {
-  const size_t page = (size_t)sysconf(_SC_PAGESIZE), pages = (size + page - 1) / page;
-  guarded_blob g = {NULL, NULL, (pages + 1) * page};
-  g.map = mmap(NULL, g.len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (g.map == MAP_FAILED || mprotect((char *)g.map + pages * page, page, PROT_NONE) != 0)
+static void *alloc_blob(size_t size) {
+  const size_t page = (size_t)sysconf(_SC_PAGESIZE), room = size ? (size + 15) / 16 * 16 : 16;
+  const size_t pages = (room + page - 1) / page;
+  const size_t len = (pages + 1) * page;
+  char *map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (map == MAP_FAILED || mprotect(map + pages * page, page, PROT_NONE) != 0)
     abort();
-  g.blob = (char *)g.map + pages * page - size;
-  memcpy(g.blob, blob, size);
-  return g;
+  char *p = map + pages * page - room;
+  memset(p, 0xA5, size); /* padding the packer forgets to write shows up */
+  for (size_t i = 0; i < sizeof blob_maps / sizeof blob_maps[0]; ++i)
+    if (!blob_maps[i].blob) {
+      blob_maps[i] = (struct blob_map){p, map, len};
+      return p;
+    }
+  abort();
 }
 
-static void guard_free(guarded_blob *g) { munmap(g->map, g->len); }
+static void free_blob(void *blob) {
+  for (size_t i = 0; i < sizeof blob_maps / sizeof blob_maps[0]; ++i)
+    if (blob_maps[i].blob == blob) {
+      munmap(blob_maps[i].map, blob_maps[i].len);
+      blob_maps[i].blob = NULL;
+      return;
+    }
+  abort();
+}
 
 static const size_t dims[] = {1, 2, 3, 9, 17, 33};
 #define NDIMS (sizeof dims / sizeof dims[0])
@@ -266,7 +276,7 @@ static void test_qs8_gemm(void) {
               CHECK(memcmp(c1, c2, m * n) == 0);
             }
 #endif
-          free(a), free(w), free(c0), free(c1), free(c2), free(acc0), free(acc1), free(blob);
+          free(a), free(w), free(c0), free(c1), free(c2), free(acc0), free(acc1), free_blob(blob);
         }
 }
 
@@ -314,7 +324,7 @@ static void test_f32_gemm(void) {
           CHECK(memcmp(c1, c2, m * n * 4) == 0);
         }
 #endif
-        free(a), free(w), free(bias), free(c1), free(c2), free(blob);
+        free(a), free(w), free(bias), free(c1), free(c2), free_blob(blob);
       }
 }
 
@@ -351,7 +361,7 @@ static void test_f32_spmm(void) {
               CHECK(o1[ch * m + r] == naive);
               CHECK(close_f(o2[ch * m + r], o1[ch * m + r], mag));
             }
-          free(in), free(w), free(bias), free(o1), free(o2), free(blob);
+          free(in), free(w), free(bias), free(o1), free(o2), free_blob(blob);
         }
 }
 
@@ -363,7 +373,7 @@ static void run_spgemm(size_t m, size_t n, size_t k, const int8_t *a, const int8
   coopt_rt_error err;
   CHECK(coopt_rt_pack_qs8_spgemm(n, k, w, q->bias, q->a_zp, &q->rq, blob, size, &err) == COOPT_RT_OK);
   check_rows_blob(blob, m, n, k, a, w, q, coopt_qs8_spgemm__ref, coopt_rt_qs8_spgemm, X86_TILES(x86_spgemm));
-  free(blob);
+  free_blob(blob);
 }
 
 static void test_qs8_spgemm(void) {
@@ -451,7 +461,7 @@ static void test_sparse_long_gaps(void) {
         check_x86_rows_tiles(x86_spgemm, sizeof x86_spgemm / sizeof x86_spgemm[0], blob, m, a, K, N, c1, c2);
 #endif
     }
-    free(blob);
+    free_blob(blob);
   }
   free(a), free(w), free(idx);
 }
@@ -471,7 +481,7 @@ static void run_bsgemm(size_t m, size_t n, size_t k, const int8_t *a, const int8
   if (want_blocks != SIZE_MAX)
     CHECK(coopt_blob_of(blob)->count == want_blocks);
   check_rows_blob(blob, m, n, k, a, w, q, coopt_qs8_bsgemm__ref, coopt_rt_qs8_bsgemm, X86_TILES(x86_bsgemm));
-  free(blob);
+  free_blob(blob);
 }
 
 static void test_qs8_bsgemm(void) {
@@ -576,7 +586,7 @@ static void test_qs8_nm24(void) {
           coopt_rt_qs8_nm24_gemm(blob, m, a, k, c2, n);
           CHECK(memcmp(c0, c1, m * n) == 0);
           CHECK(memcmp(c1, c2, m * n) == 0);
-          free(a), free(w), free(c0), free(c1), free(c2), free(blob);
+          free(a), free(w), free(c0), free(c1), free(c2), free_blob(blob);
         }
 }
 
@@ -628,7 +638,7 @@ static void test_qs8_lut4(bool sparse) {
           if (!sparse)
             check_x86_rows_tiles(x86_lut4, sizeof x86_lut4 / sizeof x86_lut4[0], blob, m, a, k, n, c1, c2);
 #endif
-          free(a), free(w), free(c0), free(c1), free(c2), free(idx), free(book), free(blob);
+          free(a), free(w), free(c0), free(c1), free(c2), free(idx), free(book), free_blob(blob);
         }
 }
 
@@ -676,7 +686,7 @@ static void test_dw3x3(void) {
                 o0[(y * ow + x) * C + ch] = naive_requant(acc, &q, ch);
               }
           CHECK(memcmp(o0, o1, oh * ow * C) == 0);
-          free(in), free(w), free(o0), free(o1), free(blob);
+          free(in), free(w), free(o0), free(o1), free_blob(blob);
 
           float *fin = malloc(s.h * s.w * C * 4), *fw = malloc(36 * C), *fb = malloc(4 * C),
                 *fo = malloc(oh * ow * C * 4);
@@ -706,7 +716,7 @@ static void test_dw3x3(void) {
                 acc = acc < 0.0f ? 0.0f : acc > 6.0f ? 6.0f : acc;
                 CHECK(close_f(fo[(y * ow + x) * C + ch], acc, mag));
               }
-          free(fin), free(fw), free(fb), free(fo), free(blob);
+          free(fin), free(fw), free(fb), free(fo), free_blob(blob);
         }
 }
 
@@ -745,7 +755,7 @@ static void check_conv_case(const conv_case *cc, int pattern) {
         o0[(y * ow + x) * N + ch] = naive_requant(acc, &q, ch);
       }
   CHECK(memcmp(o0, o1, oh * ow * N) == 0);
-  free(in), free(w), free(o0), free(o1), free(blob);
+  free(in), free(w), free(o0), free(o1), free_blob(blob);
 
   if (K * 4 > COOPT_RT_CONV_MAX_PATCH_BYTES)
     return;
@@ -777,7 +787,7 @@ static void check_conv_case(const conv_case *cc, int pattern) {
         acc = acc < -4.0f ? -4.0f : acc > 6.0f ? 6.0f : acc;
         CHECK(close_f(fo[(y * ow + x) * N + ch], acc, mag));
       }
-  free(fin), free(fw), free(fb), free(fo), free(blob);
+  free(fin), free(fw), free(fb), free(fo), free_blob(blob);
 }
 
 static void test_conv(void) {
@@ -895,7 +905,7 @@ static void test_bad_input(void) {
   CHECK(coopt_rt_pack_qs8_conv(&cs, 4, w, NULL, 0, &rq, blob, 64, &err) == COOPT_RT_INVALID_ARGUMENT);
   CHECK(has(&err, "needed"));
   CHECK(coopt_rt_pack_qs8_conv(NULL, 4, w, NULL, 0, &rq, blob, 4096, &err) == COOPT_RT_INVALID_ARGUMENT);
-  free(blob);
+  free_blob(blob);
 }
 
 /* One masked blob (lut: from idx and book, else from w) against the naive
@@ -925,11 +935,7 @@ static coopt_blob check_masked(size_t m, size_t n, size_t k, const int8_t *a, co
   CHECK((lut ? coopt_rt_pack_qs8_masked_lut4_gemm(n, k, idx, book, 16, NULL, q.a_zp, &q.rq, blob, *size - 1, &err)
              : coopt_rt_pack_qs8_masked_gemm(n, k, w, NULL, q.a_zp, &q.rq, blob, *size - 1, &err)) ==
         COOPT_RT_INVALID_ARGUMENT);
-  /* Every decoded panel is the dense packer's, byte for byte, decoded from
-   * a copy that ends at a page with no access after it. */
-  guarded_blob guarded = guard_copy(blob, *size);
-  void *const packed = blob;
-  blob = guarded.blob;
+  /* Every decoded panel is the dense packer's, byte for byte. */
   _Alignas(64) int8_t panel[96 + 8 * COOPT_RT_MASKED_MAX_K + 64];
   size_t pbytes = 96 + 8 * ((k + 3) / 4 * 4);
   for (size_t p = 0; p * 8 < n; ++p) {
@@ -961,8 +967,7 @@ static coopt_blob check_masked(size_t m, size_t n, size_t k, const int8_t *a, co
     CHECK(memcmp(c0, c2, m * n) == 0);
   }
   coopt_blob header = *(const coopt_blob *)blob;
-  guard_free(&guarded);
-  free(c0), free(c1), free(c2), free(packed), free(dense);
+  free(c0), free(c1), free(c2), free_blob(blob), free_blob(dense);
   return header;
 }
 
@@ -1080,7 +1085,7 @@ static void test_qs8_masked(bool lut) {
         COOPT_RT_INVALID_STRUCTURE);
   CHECK(strstr(err.message, "channel 0, k 4: index 4 is beyond the 4-entry codebook") != NULL);
   CHECK(coopt_rt_pack_qs8_masked_gemm(1, 8, w1, NULL, 0, NULL, blob, 4096, &err) == COOPT_RT_INVALID_ARGUMENT);
-  free(blob);
+  free_blob(blob);
 }
 
 /* The entries compiled code calls (mlir_entry.c), on memref descriptors:
@@ -1129,7 +1134,7 @@ static void test_mlir_entries(void) {
   memref2 o = {got, got, 0, {M, N}, {N, 1}};
   _mlir_ciface_coopt_rt_mlir_qs8_gemm_out(&b, &x, &o);
   CHECK(memcmp(got, want, sizeof want) == 0);
-  free(blob);
+  free_blob(blob);
 
   coopt_rt_dw_shape s = {H, H, C, 1, 1, 1, 1, 1};
   int8_t in[2 * H * H * C], dw[9 * C], dwant[2 * H * H * C], dgot[2 * H * H * C];
@@ -1154,7 +1159,7 @@ static void test_mlir_entries(void) {
   memref4 dout = {dgot, dgot, 0, {2, H, H, C}, {H * H * C, H * C, C, 1}};
   _mlir_ciface_coopt_rt_mlir_qs8_dw3x3_out(&db, &din, &dout);
   CHECK(memcmp(dgot, dwant, sizeof dwant) == 0);
-  free(blob);
+  free_blob(blob);
 }
 
 int main(void) {
