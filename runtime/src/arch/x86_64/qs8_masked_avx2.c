@@ -63,17 +63,27 @@ static void word_i8(const uint32_t *mask, const uint8_t *v, const uint8_t *end, 
   }
 }
 
-/* The 16 codes from nibble `at` of v on, as nibbles in the low 8 bytes. */
-static inline __m128i codes_from(const uint8_t *v, size_t at) {
-  const __m128i raw = _mm_loadu_si128((const __m128i *)(v + at / 2));
-  const __m128i s = _mm_cvtsi32_si128((int)(4 * (at % 2))), back = _mm_cvtsi32_si128((int)(64 - 4 * (at % 2)));
-  return _mm_or_si128(_mm_srl_epi64(raw, s), _mm_sll_epi64(_mm_srli_si128(raw, 8), back));
-}
-
-/* Nibbles (low first) in each lane's low 8 bytes -> 16 codes a lane. */
-static inline __m256i unpack_nibbles(__m256i r) {
-  const __m256i nib = _mm256_set1_epi8(0x0F);
-  return _mm256_unpacklo_epi8(_mm256_and_si256(r, nib), _mm256_and_si256(_mm256_srli_epi16(r, 4), nib));
+/* Codes one a byte: the `count` codes from nibble `at` of v (the blob's
+ * stored bytes, up to end) into codes[at % 2 ...], 32 a step from the
+ * byte holding nibble at; zeros after them up to 32 bytes. */
+static void unpack_codes(const uint8_t *v, const uint8_t *end, size_t at, size_t count, uint8_t *codes) {
+  const __m128i nib = _mm_set1_epi8(0x0F);
+  const uint8_t *p = v + at / 2;
+  const size_t bytes = (at % 2 + count + 1) / 2;
+  for (size_t i = 0; i < bytes; i += 16, codes += 32) {
+    __m128i raw;
+    if (end - (p + i) >= 16) {
+      raw = _mm_loadu_si128((const __m128i *)(p + i));
+    } else {
+      uint8_t last[16] = {0};
+      memcpy(last, p + i, (size_t)(end - (p + i)));
+      raw = _mm_loadu_si128((const __m128i *)last);
+    }
+    const __m128i lo = _mm_and_si128(raw, nib), hi = _mm_and_si128(_mm_srli_epi16(raw, 4), nib);
+    _mm_storeu_si128((__m128i *)codes, _mm_unpacklo_epi8(lo, hi));
+    _mm_storeu_si128((__m128i *)(codes + 16), _mm_unpackhi_epi8(lo, hi));
+  }
+  memset(codes, 0, 32);
 }
 
 typedef struct books4 {
@@ -95,22 +105,36 @@ static inline __m256i look_up(const books4 *b, __m256i idx) {
   return _mm256_blend_epi32(l01, l23, 0xCC);
 }
 
+/* The per-weight 4-bit form in two passes over chunks of groups: the
+ * chunk's codes unpacked one a byte (unpack_codes), then each group's
+ * placed as the int8 form places its bytes and looked up.  Placing the
+ * nibbles directly needs each lane's 16 codes from an odd nibble shifted
+ * across a 128-bit register first: 0.138-0.150 ns a weight against
+ * 0.128-0.133 in two passes (a decode-only loop, the two alternated). */
+#define LUT4_CHUNK_GROUPS 32
+
 static void word_lut4(const uint32_t *mask, const uint8_t *v, const uint8_t *end, size_t groups, const int8_t *book,
                       uint8_t *out) {
   const books4 b = books_of(book);
   const __m256i high = _mm256_set1_epi8(-128);
-  coopt_masked_tail tail = {.taken = false};
+  _Alignas(32) uint8_t codes[32 * LUT4_CHUNK_GROUPS + 64];
   size_t at = 0; /* nibbles consumed from v */
-  for (size_t g = 0; g < groups; ++g, out += 32) {
-    if (!tail.taken && end - (v + at / 2) < 24) /* a step reads 24 bytes from v + at / 2 */
-      v = coopt_masked_to_tail(&tail, v + at / 2, &end), at %= 2;
-    const uint32_t m = mask[g];
-    const __m256i slots = word_slots(m);
-    const __m256i r = _mm256_inserti128_si256(_mm256_castsi128_si256(codes_from(v, at)),
-                                              codes_from(v, at + (size_t)__builtin_popcount(m & 0xFFFF)), 1);
-    const __m256i idx = _mm256_or_si256(_mm256_shuffle_epi8(unpack_nibbles(r), slots), _mm256_and_si256(slots, high));
-    _mm256_storeu_si256((__m256i *)out, look_up(&b, idx));
-    at += (size_t)__builtin_popcount(m);
+  for (size_t g0 = 0; g0 < groups; g0 += LUT4_CHUNK_GROUPS) {
+    const size_t g1 = groups - g0 < LUT4_CHUNK_GROUPS ? groups : g0 + LUT4_CHUNK_GROUPS;
+    size_t count = 0;
+    for (size_t g = g0; g < g1; ++g)
+      count += (size_t)__builtin_popcount(mask[g]);
+    unpack_codes(v, end, at, count, codes);
+    const uint8_t *c = codes + at % 2;
+    for (size_t g = g0; g < g1; ++g, out += 32) {
+      const uint32_t m = mask[g];
+      const __m256i slots = word_slots(m);
+      const __m256i x = two_lanes(c, c + __builtin_popcount(m & 0xFFFF));
+      _mm256_storeu_si256((__m256i *)out,
+                          look_up(&b, _mm256_or_si256(_mm256_shuffle_epi8(x, slots), _mm256_and_si256(slots, high))));
+      c += __builtin_popcount(m);
+    }
+    at += count;
   }
 }
 
