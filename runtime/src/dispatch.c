@@ -31,7 +31,9 @@ static uint32_t detect(void) {
   unsigned a, b, c, d;
   if (!__get_cpuid(1, &a, &b, &c, &d))
     return 0;
-  const bool fma = c >> 12 & 1, osxsave = c >> 27 & 1;
+  /* POPCNT with AVX2: the AVX2 masked decode counts mask bits with it
+   * (every AVX2 CPU has it; GCC's -mavx2 emits it). */
+  const bool fma = c >> 12 & 1, popcnt = c >> 23 & 1, osxsave = c >> 27 & 1;
   if (!osxsave || __get_cpuid_max(0, NULL) < 7)
     return 0;
   const uint64_t xcr0 = xgetbv0();
@@ -40,7 +42,7 @@ static uint32_t detect(void) {
   __cpuid_count(7, 0, a, b7, c7, d7);
   __cpuid_count(7, 1, a7_1, unused, unused, unused);
   uint32_t f = 0;
-  if (ymm && fma && (b7 >> 5 & 1))
+  if (ymm && fma && popcnt && (b7 >> 5 & 1))
     f |= COOPT_ISA_X86_AVX2;
   if ((f & COOPT_ISA_X86_AVX2) && (a7_1 >> 4 & 1))
     f |= COOPT_ISA_X86_AVXVNNI;

@@ -20,8 +20,10 @@
  * The 4-bit forms look the codes up in 4 registers holding two codebooks
  * each (the low lane's channel j, the high lane's channel j + 4: the
  * lanes' 16 positions are 4 channels' 4 weights) and blend the four by
- * dword.  Loads read at most 32 bytes past the step's first stored byte;
- * the last steps of a panel read a zero-padded copy instead.
+ * dword; the per-weight one unpacks a chunk's codes to bytes first.
+ * Loads read at most 32 bytes past the step's first stored byte; the
+ * last steps of a panel read a zero-padded copy instead.  The mask bits
+ * are counted with POPCNT, which the dispatcher requires with AVX2.
  */
 #include "x86.h"
 
