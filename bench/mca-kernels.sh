@@ -73,6 +73,7 @@ macs() {
     f32_gemm_4x8__neon) echo 32 ;;             # 4 rows x 8 channels x 1 K
     f32_spmm_16x1__neon) echo 16 ;;            # 16 pixels x 1 nonzero
     qs8_masked_decode_*) echo 32 ;;            # a K group: 32 decoded weights (not MACs)
+    qs8_masked_unpack_codes__neon) echo 32 ;;  # 32 codes unpacked (per stored weight, not MACs)
   esac
 }
 for CPU in neoverse-n1 neoverse-v2; do

@@ -78,9 +78,11 @@ static const cpu_costs costs[COOPT_CPU_COUNT] = {
      * 4-row tile (so 4 x 0.037 per weight there); sparse
      * qs8_spgemm_1x1c4__neondot 0.704 per kept MAC; lookup-table
      * qs8_lut4_gemm_1x1c16__neondot 0.191; masked: the dense tile after
-     * qs8_masked_decode_{i8,lut4}__neon, 0.634 / 0.950 cycles per weight
+     * qs8_masked_decode_{i8,lut4}__neon, 0.634 / 0.841 cycles per weight
      * (1.405 / 1.917 before the decode took a K group a step in registers;
-     * a block mask decodes at 0.477 / 0.642, priced as the per-weight one).
+     * the 4-bit form's 0.730 plus its first pass, 0.222 per stored code,
+     * at 50% of the weights stored; a block mask decodes at 0.477 / 0.642,
+     * priced as the per-weight one).
      * Block-sparse qs8_bsgemm_8x8c4__neondot 0.040 per kept MAC; a call's
      * last <= 4 rows run its 4-row body, 0.056 per kept MAC of 4 rows,
      * counted for M < 4 as 4 x 0.056 / 2 (M = 2).  Assumed: the sparse
@@ -93,14 +95,16 @@ static const cpu_costs costs[COOPT_CPU_COUNT] = {
       {{100, 0, 1, 0.191}, {100, 0, 1, 0.191}},
       {{100, 0, 1, 1.0}, {100, 0, 1, 1.0}},
       {{100, 0.148 + 0.634, 1, 0}, {100, 0.634, 1, 0.037}},
-      {{100, 0.148 + 0.950, 1, 0}, {100, 0.950, 1, 0.037}},
+      {{100, 0.148 + 0.841, 1, 0}, {100, 0.841, 1, 0.037}},
       {{100, 0, 1, 0.112}, {100, 0, 1, 0.040}}},
      8},
     /* llvm-mca -mcpu=neoverse-v2: M >= 4 on qs8_gemm_8x8c8__neoni8mm (0.014
      * cycles/MAC), M < 4 on the 4-row SDOT tile (4 x 0.022 per weight);
-     * sparse 0.368 per kept MAC; lookup-table 0.098; decodes 0.289 / 0.488
-     * per weight (0.588 / 0.971 before; block masks 0.215 / 0.318); block-sparse 0.020 per kept MAC (SDOT: 1.4x the
-     * i8mm dense tile), 4-row body 0.032 (M < 4: 0.064).  Assumed as for N1, with the sparse lookup-table form at 0.6
+     * sparse 0.368 per kept MAC; lookup-table 0.098; decodes 0.289 / 0.437
+     * per weight (0.388 + 0.098 / 2 for the 4-bit form's two passes; 0.588
+     * / 0.971 before; block masks 0.215 / 0.318); block-sparse 0.020 per
+     * kept MAC (SDOT: 1.4x the i8mm dense tile), 4-row body 0.032 (M < 4:
+     * 0.064).  Assumed as for N1, with the sparse lookup-table form at 0.6
      * and 16 bytes per cycle. */
     {"neoverse-v2",
      "cycles",
@@ -109,7 +113,7 @@ static const cpu_costs costs[COOPT_CPU_COUNT] = {
       {{100, 0, 1, 0.098}, {100, 0, 1, 0.098}},
       {{100, 0, 1, 0.6}, {100, 0, 1, 0.6}},
       {{100, 0.088 + 0.289, 1, 0}, {100, 0.289, 1, 0.014}},
-      {{100, 0.088 + 0.488, 1, 0}, {100, 0.488, 1, 0.014}},
+      {{100, 0.088 + 0.437, 1, 0}, {100, 0.437, 1, 0.014}},
       {{100, 0, 1, 0.064}, {100, 0, 1, 0.020}}},
      16},
 };

@@ -9,13 +9,13 @@
  * (EXT) and adds, 0xFF where nothing is stored (the last sum is the
  * half's count); one TBL of the 16 bytes from the half's first stored value
  * places them (TBL writes 0 for an index out of range).  The 4-bit form
- * unpacks 32 codes from the half's first nibble's byte, so the index is
- * one more when that nibble is odd (a 2-register TBL), and looks each code
- * up in its channel's codebook with a 4-register TBL over the half's four
- * codebooks.  A first version did 8 positions a step, its TBL indices made
- * by three 64-bit multiplies on the scalar side: 1.4 cycles a weight under
- * llvm-mca on Neoverse N1 (1.9 for the 4-bit form), N1 having one
- * multiply pipe.
+ * unpacks a chunk's codes to bytes first (0.22 cycles a code on N1), then
+ * places them the same way and looks each up in its channel's codebook
+ * with a 4-register TBL over the half's four codebooks: 0.73 cycles a
+ * weight, where unpacking each half's codes from its first nibble (a
+ * 2-register TBL, one more when that nibble is odd) cost 0.95.  A first version did 8 positions a step, its TBL indices
+ * made by three 64-bit multiplies on the scalar side: 1.4 cycles a weight under llvm-mca on Neoverse N1 (1.9 for the
+ * 4-bit form), N1 having one multiply pipe.
  *
  * Block mask (bit j: channel j's 4 weights stored): the 8 bits become the
  * kept blocks' indices the same way, each spread to its block's 4 bytes,
@@ -23,7 +23,8 @@
  * 4-bit form places the kept blocks' 2-byte code quads with one TBL).
  *
  * Loads read at most 32 bytes from the step's first stored byte; the last
- * steps of a panel read a zero-padded copy instead.
+ * steps of a panel read a zero-padded copy instead (the unpack, a
+ * zero-padded copy of its last bytes).
  */
 #include "neon.h"
 
@@ -98,33 +99,67 @@ static void decode_i8_neon(const uint32_t *mask, const uint8_t *v, const uint8_t
 /* + 16 * channel: a code's entry in the 4 codebooks of a half group. */
 static const uint8x16_t quad_channel = {0, 0, 0, 0, 16, 16, 16, 16, 32, 32, 32, 32, 48, 48, 48, 48};
 
-/* 16 positions of the 4-bit form with these slots (half_slots), from
- * nibble `at` of v, through the half's 4 codebooks. */
-static inline uint8x16_t lut4_half(const uint8_t *v, size_t at, uint8x16_t slots, uint8x16x4_t books) {
-  const uint8x16_t raw = vld1q_u8(v + at / 2), nib = vdupq_n_u8(0x0F);
-  const uint8x16_t lo = vandq_u8(raw, nib), hi = vshrq_n_u8(raw, 4);
-  const uint8x16x2_t codes = {{vzip1q_u8(lo, hi), vzip2q_u8(lo, hi)}};                    /* from nibble at & ~1 */
+/* Codes one a byte: the `count` codes from nibble `at` of v (the blob's
+ * stored bytes, up to end) into codes[at % 2 ...], 32 a step from the
+ * byte holding nibble at; zeros after them up to 32 bytes. */
+static inline void unpack16(uint8x16_t raw, uint8_t *codes) {
+  const uint8x16_t lo = vandq_u8(raw, vdupq_n_u8(0x0F)), hi = vshrq_n_u8(raw, 4);
+  vst1q_u8(codes, vzip1q_u8(lo, hi));
+  vst1q_u8(codes + 16, vzip2q_u8(lo, hi));
+}
+
+static void unpack_codes(const uint8_t *v, const uint8_t *end, size_t at, size_t count, uint8_t *codes) {
+  const uint8_t *p = v + at / 2;
+  const size_t bytes = (at % 2 + count + 1) / 2;
+  size_t i = 0;
+  for (; i < bytes && end - (p + i) >= 16; i += 16, codes += 32) {
+    MCA_LOOP("qs8_masked_unpack_codes__neon");
+    unpack16(vld1q_u8(p + i), codes);
+  }
+  if (i < bytes) { /* fewer than 16 bytes left in the panel */
+    uint8_t last[16] = {0};
+    memcpy(last, p + i, (size_t)(end - (p + i)));
+    unpack16(vld1q_u8(last), codes);
+    codes += 32;
+  }
+  memset(codes, 0, 32);
+}
+
+/* 16 positions of the 4-bit form with these slots (half_slots) over the
+ * 16 codes at c, through the half's 4 codebooks. */
+static inline uint8x16_t lut4_half(const uint8_t *c, uint8x16_t slots, uint8x16x4_t books) {
   const uint8x16_t none = vreinterpretq_u8_s8(vshrq_n_s8(vreinterpretq_s8_u8(slots), 7)); /* 0xFF: not stored */
-  const uint8x16_t code = vqtbl2q_u8(codes, vorrq_u8(vaddq_u8(slots, vdupq_n_u8((uint8_t)(at % 2))), none));
+  const uint8x16_t code = vqtbl1q_u8(vld1q_u8(c), slots);
   return vqtbl4q_u8(books, vorrq_u8(vaddq_u8(code, quad_channel), none));
 }
+
+/* In two passes over chunks of groups, as the AVX2 decode: the chunk's
+ * codes unpacked one a byte, then each half group placed from them. */
+#define LUT4_CHUNK_GROUPS 32
 
 static void decode_lut4_neon(const uint32_t *mask, const uint8_t *v, const uint8_t *end, size_t groups,
                              const int8_t *book, uint8_t *out) {
   const uint8x16x4_t books_lo = vld1q_u8_x4((const uint8_t *)book), books_hi = vld1q_u8_x4((const uint8_t *)book + 64);
-  coopt_masked_tail tail = {.taken = false};
+  uint8_t codes[32 * LUT4_CHUNK_GROUPS + 64];
   size_t at = 0; /* nibbles consumed from v */
-  for (size_t g = 0; g < groups; ++g, out += 32) {
-    MCA_LOOP("qs8_masked_decode_lut4__neon");
-    if (!tail.taken && end - (v + at / 2) < 24) /* a step reads 24 bytes from v + at / 2 */
-      v = coopt_masked_to_tail(&tail, v + at / 2, &end), at %= 2;
-    uint8x16_t lo, hi;
-    word_halves(mask[g], &lo, &hi);
-    size_t low, high;
-    const uint8x16_t slots_lo = half_slots(lo, &low), slots_hi = half_slots(hi, &high);
-    vst1q_u8(out, lut4_half(v, at, slots_lo, books_lo));
-    vst1q_u8(out + 16, lut4_half(v, at + low, slots_hi, books_hi));
-    at += low + high;
+  for (size_t g0 = 0; g0 < groups; g0 += LUT4_CHUNK_GROUPS) {
+    const size_t g1 = groups - g0 < LUT4_CHUNK_GROUPS ? groups : g0 + LUT4_CHUNK_GROUPS;
+    size_t count = 0;
+    for (size_t g = g0; g < g1; ++g)
+      count += (size_t)__builtin_popcount(mask[g]);
+    unpack_codes(v, end, at, count, codes);
+    const uint8_t *c = codes + at % 2;
+    for (size_t g = g0; g < g1; ++g, out += 32) {
+      MCA_LOOP("qs8_masked_decode_lut4__neon");
+      uint8x16_t lo, hi;
+      word_halves(mask[g], &lo, &hi);
+      size_t low, high;
+      const uint8x16_t slots_lo = half_slots(lo, &low), slots_hi = half_slots(hi, &high);
+      vst1q_u8(out, lut4_half(c, slots_lo, books_lo));
+      vst1q_u8(out + 16, lut4_half(c + low, slots_hi, books_hi));
+      c += low + high;
+    }
+    at += count;
   }
 }
 
