@@ -318,6 +318,20 @@ static inline const uint8_t *coopt_masked_to_tail(coopt_masked_tail *t, const ui
   return t->bytes;
 }
 
+/* The per-weight 4-bit form's two-pass decodes (the vector ones) unpack
+ * the codes of this many K groups at a time: a chunk's codes fit 1 KiB. */
+#define COOPT_MASKED_CHUNK_GROUPS 32
+
+/* The chunk of groups from g0: its end in *g1 and how many codes its mask
+ * words store. */
+static inline size_t coopt_masked_chunk(const uint32_t *mask, size_t g0, size_t groups, size_t *g1) {
+  *g1 = groups - g0 < COOPT_MASKED_CHUNK_GROUPS ? groups : g0 + COOPT_MASKED_CHUNK_GROUPS;
+  size_t count = 0;
+  for (size_t g = g0; g < *g1; ++g)
+    count += (size_t)__builtin_popcount(mask[g]);
+  return count;
+}
+
 /* qs8 block-sparse (bsgemm): the dense panel layout with its all-zero c4
  * groups left out, so a block is exactly what the dense tile multiplies per
  * K group (NR channels x 4 K, 32 bytes) and the kernel is the dense tile

@@ -135,18 +135,14 @@ static inline uint8x16_t lut4_half(const uint8_t *c, uint8x16_t slots, uint8x16x
 
 /* In two passes over chunks of groups, as the AVX2 decode: the chunk's
  * codes unpacked one a byte, then each half group placed from them. */
-#define LUT4_CHUNK_GROUPS 32
 
 static void decode_lut4_neon(const uint32_t *mask, const uint8_t *v, const uint8_t *end, size_t groups,
                              const int8_t *book, uint8_t *out) {
   const uint8x16x4_t books_lo = vld1q_u8_x4((const uint8_t *)book), books_hi = vld1q_u8_x4((const uint8_t *)book + 64);
-  uint8_t codes[32 * LUT4_CHUNK_GROUPS + 64];
+  uint8_t codes[32 * COOPT_MASKED_CHUNK_GROUPS + 64];
   size_t at = 0; /* nibbles consumed from v */
-  for (size_t g0 = 0; g0 < groups; g0 += LUT4_CHUNK_GROUPS) {
-    const size_t g1 = groups - g0 < LUT4_CHUNK_GROUPS ? groups : g0 + LUT4_CHUNK_GROUPS;
-    size_t count = 0;
-    for (size_t g = g0; g < g1; ++g)
-      count += (size_t)__builtin_popcount(mask[g]);
+  for (size_t g0 = 0, g1; g0 < groups; g0 = g1) {
+    const size_t count = coopt_masked_chunk(mask, g0, groups, &g1);
     unpack_codes(v, end, at, count, codes);
     const uint8_t *c = codes + at % 2;
     for (size_t g = g0; g < g1; ++g, out += 32) {

@@ -113,19 +113,15 @@ static inline __m256i look_up(const books4 *b, __m256i idx) {
  * nibbles directly needs each lane's 16 codes from an odd nibble shifted
  * across a 128-bit register first: 0.138-0.150 ns a weight against
  * 0.128-0.133 in two passes (a decode-only loop, the two alternated). */
-#define LUT4_CHUNK_GROUPS 32
 
 static void word_lut4(const uint32_t *mask, const uint8_t *v, const uint8_t *end, size_t groups, const int8_t *book,
                       uint8_t *out) {
   const books4 b = books_of(book);
   const __m256i high = _mm256_set1_epi8(-128);
-  _Alignas(32) uint8_t codes[32 * LUT4_CHUNK_GROUPS + 64];
+  _Alignas(32) uint8_t codes[32 * COOPT_MASKED_CHUNK_GROUPS + 64];
   size_t at = 0; /* nibbles consumed from v */
-  for (size_t g0 = 0; g0 < groups; g0 += LUT4_CHUNK_GROUPS) {
-    const size_t g1 = groups - g0 < LUT4_CHUNK_GROUPS ? groups : g0 + LUT4_CHUNK_GROUPS;
-    size_t count = 0;
-    for (size_t g = g0; g < g1; ++g)
-      count += (size_t)__builtin_popcount(mask[g]);
+  for (size_t g0 = 0, g1; g0 < groups; g0 = g1) {
+    const size_t count = coopt_masked_chunk(mask, g0, groups, &g1);
     unpack_codes(v, end, at, count, codes);
     const uint8_t *c = codes + at % 2;
     for (size_t g = g0; g < g1; ++g, out += 32) {
