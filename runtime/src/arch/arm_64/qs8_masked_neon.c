@@ -13,9 +13,10 @@
  * places them the same way and looks each up in its channel's codebook
  * with a 4-register TBL over the half's four codebooks: 0.73 cycles a
  * weight, where unpacking each half's codes from its first nibble (a
- * 2-register TBL, one more when that nibble is odd) cost 0.95.  A first version did 8 positions a step, its TBL indices
- * made by three 64-bit multiplies on the scalar side: 1.4 cycles a weight under llvm-mca on Neoverse N1 (1.9 for the
- * 4-bit form), N1 having one multiply pipe.
+ * 2-register TBL, one more when that nibble is odd) cost 0.95.  A first
+ * version did 8 positions a step, its TBL indices made by three 64-bit
+ * multiplies on the scalar side: 1.4 cycles a weight under llvm-mca on
+ * Neoverse N1 (1.9 for the 4-bit form), N1 having one multiply pipe.
  *
  * Block mask (bit j: channel j's 4 weights stored): the 8 bits become the
  * kept blocks' indices the same way, each spread to its block's 4 bytes,
@@ -37,12 +38,12 @@ static inline uint8x16_t bits_set(uint8x16_t x) {
 
 /* TBL indices from the set bytes (0xFF / 0) of 16 positions: at a set
  * byte, how many set bytes precede it; at the others 0xFF (TBL writes 0
- * there); *count: how many are set.  The prefix sum runs on the 0xFF
- * bytes themselves, by byte shifts (EXT): byte j gets t = -(set bytes up
- * to j), and ~t = that count - 1 is the index, so ~(t & set) is both
- * cases.  (64-bit shift-and-adds within each 8 bytes are the same sum,
- * but clang turns them into multiplies on the scalar side, and N1 has
- * one multiply pipe.) */
+ * there).  The prefix sum runs on the 0xFF bytes themselves, by byte
+ * shifts (EXT): byte j gets t = -(set bytes up to j), and ~t = that count
+ * - 1 is the index, so ~(t & set) is both cases; *t_out gets the sums (a
+ * lane's negation counts the set bytes up to it).  64-bit shift-and-adds
+ * within each 8 bytes are the same sum, but clang turns them into
+ * multiplies on the scalar side, and N1 has one multiply pipe. */
 static inline uint8x16_t slots_of(uint8x16_t set, uint8x16_t *t_out) {
   const uint8x16_t zero = vdupq_n_u8(0);
   uint8x16_t t = vaddq_u8(set, vextq_u8(zero, set, 15));
@@ -99,15 +100,16 @@ static void decode_i8_neon(const uint32_t *mask, const uint8_t *v, const uint8_t
 /* + 16 * channel: a code's entry in the 4 codebooks of a half group. */
 static const uint8x16_t quad_channel = {0, 0, 0, 0, 16, 16, 16, 16, 32, 32, 32, 32, 48, 48, 48, 48};
 
-/* Codes one a byte: the `count` codes from nibble `at` of v (the blob's
- * stored bytes, up to end) into codes[at % 2 ...], 32 a step from the
- * byte holding nibble at; zeros after them up to 32 bytes. */
+/* 16 bytes of nibbles to 32 codes, low nibble first. */
 static inline void unpack16(uint8x16_t raw, uint8_t *codes) {
   const uint8x16_t lo = vandq_u8(raw, vdupq_n_u8(0x0F)), hi = vshrq_n_u8(raw, 4);
   vst1q_u8(codes, vzip1q_u8(lo, hi));
   vst1q_u8(codes + 16, vzip2q_u8(lo, hi));
 }
 
+/* Codes one a byte: the `count` codes from nibble `at` of v (the blob's
+ * stored bytes, up to end) into codes[at % 2 ...], 32 a step from the
+ * byte holding nibble at; zeros after them up to 32 bytes. */
 static void unpack_codes(const uint8_t *v, const uint8_t *end, size_t at, size_t count, uint8_t *codes) {
   const uint8_t *p = v + at / 2;
   const size_t bytes = (at % 2 + count + 1) / 2;
@@ -135,7 +137,6 @@ static inline uint8x16_t lut4_half(const uint8_t *c, uint8x16_t slots, uint8x16x
 
 /* In two passes over chunks of groups, as the AVX2 decode: the chunk's
  * codes unpacked one a byte, then each half group placed from them. */
-
 static void decode_lut4_neon(const uint32_t *mask, const uint8_t *v, const uint8_t *end, size_t groups,
                              const int8_t *book, uint8_t *out) {
   const uint8x16x4_t books_lo = vld1q_u8_x4((const uint8_t *)book), books_hi = vld1q_u8_x4((const uint8_t *)book + 64);
