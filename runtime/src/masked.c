@@ -45,19 +45,19 @@ static int8_t weight_at(const int8_t *w, size_t n, size_t k, size_t p, size_t po
   return i == SIZE_MAX ? 0 : w[i];
 }
 
-/* How many weights of panel p the blob stores: the nonzeros, or (block)
- * all 4 of every 1x4 block (one channel's 4 positions in a K group) that
- * holds one. */
-static size_t panel_stored(const int8_t *w, size_t n, size_t k, size_t p, bool block) {
-  const size_t len = kp_of(k) * COOPT_QS8_NR, step = block ? COOPT_QS8_KR : 1;
-  size_t stored = 0;
-  for (size_t pos = 0; pos < len; pos += step) {
-    bool any = false;
-    for (size_t t = pos; t < pos + step; ++t)
-      any |= weight_at(w, n, k, p, t) != 0;
-    stored += any ? step : 0;
+/* How many weights of panel p the blob stores under each mask, in one
+ * pass: the nonzeros (per weight) and all 4 of every 1x4 block (one
+ * channel's 4 positions in a K group) that holds one (per block). */
+static void panel_stored(const int8_t *w, size_t n, size_t k, size_t p, size_t *by_weight, size_t *by_block) {
+  const size_t len = kp_of(k) * COOPT_QS8_NR;
+  *by_weight = *by_block = 0;
+  for (size_t pos = 0; pos < len; pos += COOPT_QS8_KR) {
+    size_t nonzeros = 0;
+    for (size_t t = pos; t < pos + COOPT_QS8_KR; ++t)
+      nonzeros += weight_at(w, n, k, p, t) != 0;
+    *by_weight += nonzeros;
+    *by_block += nonzeros ? COOPT_QS8_KR : 0;
   }
-  return stored;
 }
 
 /* Whether position pos of a dense panel's weights [kp/4][NR][4] is stored
@@ -115,20 +115,20 @@ static bool block_padding_codes(const int8_t *w, const int8_t *book, size_t n, s
 }
 
 /* The blob's layout with the smaller of the two masks: per-panel stored
- * counts in stored[], offsets (when not NULL) and the mask kind in *block. */
+ * counts in stored[0, panels) (stored holds 2 * panels: the rest is
+ * scratch), offsets (when not NULL) and the mask kind in *block. */
 static size_t choose_layout(size_t n, size_t k, const int8_t *w, const int8_t *book, size_t *stored, uint32_t *offsets,
                             bool *block) {
-  size_t np = panels_of(n);
+  const size_t np = panels_of(n);
+  size_t *by_block = stored + np;
   for (size_t p = 0; p < np; ++p)
-    stored[p] = panel_stored(w, n, k, p, true);
-  size_t by_block = block_padding_codes(w, book, n, k) ? layout(n, k, book != NULL, true, stored, NULL) : SIZE_MAX;
-  for (size_t p = 0; p < np; ++p)
-    stored[p] = panel_stored(w, n, k, p, false);
-  size_t by_weight = layout(n, k, book != NULL, false, stored, NULL);
-  *block = by_block < by_weight;
+    panel_stored(w, n, k, p, &stored[p], &by_block[p]);
+  const size_t weight_size = layout(n, k, book != NULL, false, stored, NULL);
+  const size_t block_size =
+      block_padding_codes(w, book, n, k) ? layout(n, k, book != NULL, true, by_block, NULL) : SIZE_MAX;
+  *block = block_size < weight_size;
   if (*block)
-    for (size_t p = 0; p < np; ++p)
-      stored[p] = panel_stored(w, n, k, p, true);
+    memcpy(stored, by_block, np * sizeof *stored);
   return layout(n, k, book != NULL, *block, stored, offsets);
 }
 
@@ -136,7 +136,7 @@ static size_t choose_layout(size_t n, size_t k, const int8_t *w, const int8_t *b
 static size_t packed_size(size_t n, size_t k, const int8_t *w, const int8_t *book) {
   if (n == 0 || k == 0 || !w || k > COOPT_RT_MASKED_MAX_K || n > (1u << 16))
     return COOPT_BLOB_HEADER;
-  size_t *stored = malloc(panels_of(n) * sizeof *stored);
+  size_t *stored = malloc(2 * panels_of(n) * sizeof *stored);
   if (!stored)
     return 0;
   bool block;
@@ -185,7 +185,7 @@ static coopt_rt_status pack(size_t n, size_t k, const int8_t *w, const uint8_t *
     return st;
   }
   size_t np = panels_of(n), kp = kp_of(k), total = 0;
-  size_t *stored = malloc(np * sizeof *stored);
+  size_t *stored = malloc(2 * np * sizeof *stored);
   uint32_t *off = malloc((np + 1) * sizeof *off);
   if (!stored || !off) {
     free(dense), free(stored), free(off);

@@ -94,13 +94,14 @@ static void block_i8(const uint8_t *block, const uint8_t *v, size_t groups, int8
 }
 
 void coopt_qs8_masked_decode__avx512vbmi2(const void *packed, size_t p, void *dst) {
-  if (coopt_blob_of(packed)->kind == COOPT_BLOB_QS8_MASKED) {
-    const coopt_masked_job J = coopt_masked_start(packed, p, dst, NULL);
-    J.block ? block_i8(J.block, J.values, J.groups, (int8_t *)J.out)
-            : decode_i8(J.mask, J.values, J.groups, (int8_t *)J.out);
-    return;
-  }
+  /* The int8 form reads a block mask as it is, the 4-bit form widened. */
+  const bool i8 = coopt_blob_of(packed)->kind == COOPT_BLOB_QS8_MASKED;
   uint32_t words[COOPT_MASKED_MAX_GROUPS];
-  const coopt_masked_job J = coopt_masked_start(packed, p, dst, words);
-  decode_lut4(J.mask, J.values, J.groups, J.book, J.ncols, (int8_t *)J.out);
+  const coopt_masked_job J = coopt_masked_start(packed, p, dst, i8 ? NULL : words);
+  if (!i8)
+    decode_lut4(J.mask, J.values, J.groups, J.book, J.ncols, (int8_t *)J.out);
+  else if (J.block)
+    block_i8(J.block, J.values, J.groups, (int8_t *)J.out);
+  else
+    decode_i8(J.mask, J.values, J.groups, (int8_t *)J.out);
 }
